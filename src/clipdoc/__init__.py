@@ -1,0 +1,30 @@
+"""clipdoc: read and write clipping documents.
+
+>>> import clipdoc
+>>> clip = clipdoc.parse("# Hello\\n\\n## AI 摘要\\n\\nShort.\\n")
+>>> clip.ai_summary
+'Short.'
+>>> clipdoc.render(clip) == "# Hello\\n\\n## AI 摘要\\n\\nShort.\\n"
+True
+"""
+
+from ._api import check, dump, load, parse, render
+from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
+from ._model import Clipping, Metadata, Section
+
+__all__ = [
+    "CODES",
+    "ClipdocError",
+    "ClipdocWarning",
+    "Clipping",
+    "CodeInfo",
+    "Diagnostic",
+    "Metadata",
+    "Section",
+    "Severity",
+    "check",
+    "dump",
+    "load",
+    "parse",
+    "render",
+]

@@ -1,0 +1,105 @@
+"""The public functions: parse, render, check, load and dump."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import BinaryIO
+
+from ._errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
+from ._files import read_bytes, write_atomically
+from ._model import Clipping
+from ._parser import parse_document
+from ._writer import render_document
+
+Source = str | os.PathLike[str] | BinaryIO
+"""A path, or a binary file open for reading."""
+
+
+def parse(text: str, *, recover: bool = False) -> Clipping:
+    """Read a clipping document.
+
+    Raises `ClipdocError` for the first error; each benign variant (CRLF line
+    endings, a BOM, extra blank lines, ...) is accepted and reported as a
+    `ClipdocWarning`. With ``recover=True`` it never raises: text it cannot
+    place is kept in extra sections whose heading starts ``clipdoc: unparsed``,
+    and every problem is reported as a warning.
+
+    >>> clip = parse("# Hello\\n\\n**URL**: https://example.com\\n")
+    >>> clip.title, clip.url
+    ('Hello', 'https://example.com')
+    """
+    if not isinstance(text, str):
+        raise TypeError(
+            f"parse() takes a str, not {type(text).__name__}; use clipdoc.load() for bytes"
+            " and files"
+        )
+    clipping, diagnostics = parse_document(text)
+    if not recover:
+        for diagnostic in diagnostics:
+            if diagnostic.severity is Severity.ERROR:
+                raise ClipdocError.from_diagnostic(diagnostic)
+    for diagnostic in diagnostics:
+        warnings.warn(ClipdocWarning(diagnostic), stacklevel=2)
+    return clipping
+
+
+def render(clipping: Clipping) -> str:
+    """Write a clipping as its canonical document.
+
+    ``parse(render(clip)) == clip`` for every valid clipping.
+
+    >>> print(render(Clipping(title="Hello", ai_summary="Short.")), end="")
+    # Hello
+    <BLANKLINE>
+    ## AI 摘要
+    <BLANKLINE>
+    Short.
+    """
+    if not isinstance(clipping, Clipping):
+        raise TypeError(f"render() takes a Clipping, not {type(clipping).__name__}")
+    return render_document(clipping)
+
+
+def check(text: str) -> list[Diagnostic]:
+    """Every problem in a document, errors and warnings, in document order.
+
+    >>> [d.code for d in check("# Hello\\r\\n")]
+    ['CD202']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"check() takes a str, not {type(text).__name__}")
+    return parse_document(text)[1]
+
+
+def load(source: Source, *, recover: bool = False) -> Clipping:
+    """Read a clipping document from a path or a binary file (UTF-8).
+
+    Invalid UTF-8 raises `ClipdocError` CD110 with its line, column and byte
+    offset; a leading BOM is accepted and reported as a warning.
+    """
+    return parse(decode(read_bytes(source)), recover=recover)
+
+
+def dump(clipping: Clipping, target: Source) -> None:
+    """Write the canonical document to a path (atomically: the file is
+    replaced whole or not at all, keeping its permissions) or to a binary file."""
+    write_atomically(target, render(clipping).encode("utf-8"))
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 bytes to text; invalid bytes are a `ClipdocError` that says where."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        raise ClipdocError(
+            "CD110",
+            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x});"
+            " save the file as UTF-8",
+            line=line,
+            column=column,
+        ) from None

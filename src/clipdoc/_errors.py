@@ -1,0 +1,150 @@
+"""Diagnostics: the one error class, the warning class and the code table."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+
+class Severity(str, enum.Enum):
+    """How bad a diagnostic is: errors stop `parse`, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen(kw_only=True)
+class CodeInfo:
+    """What one stable diagnostic code means."""
+
+    code: str
+    severity: Severity
+    summary: str
+
+
+def _table(*rows: tuple[str, Severity, str]) -> dict[str, CodeInfo]:
+    return {code: CodeInfo(code=code, severity=sev, summary=text) for code, sev, text in rows}
+
+
+_E = Severity.ERROR
+_W = Severity.WARNING
+
+#: Every diagnostic code clipdoc can produce. Codes are stable: a code is never
+#: reused for another meaning. CD1xx are document errors, CD2xx benign variants
+#: (warnings), CD3xx invalid model values.
+CODES: dict[str, CodeInfo] = _table(
+    ("CD101", _E, "the document does not start with a '# ' title line"),
+    ("CD102", _E, "a known section appears twice"),
+    ("CD103", _E, "a line in the metadata section is not a '- **key**: value' item"),
+    ("CD104", _E, "the 保存时间 value is not an RFC 3339 timestamp with an offset"),
+    ("CD105", _E, "the 目录日期 value is not a YYYY-MM-DD date"),
+    ("CD106", _E, "an unresolved Git merge-conflict marker"),
+    ("CD107", _E, "text where the format allows none"),
+    ("CD108", _E, "a known metadata item appears twice"),
+    ("CD109", _E, "a second **URL** line"),
+    ("CD110", _E, "the file is not valid UTF-8"),
+    ("CD201", _W, "a byte order mark before the title"),
+    ("CD202", _W, "CRLF or CR line endings"),
+    ("CD203", _W, "missing or extra blank lines, or no newline at the end"),
+    ("CD204", _W, "trailing spaces or tabs on a structural line"),
+    ("CD205", _W, "a timestamp in a non-canonical form (e.g. +00:00 for UTC)"),
+    ("CD206", _W, "sections out of canonical order"),
+    ("CD207", _W, "metadata items out of canonical order"),
+    ("CD208", _W, "a structural line written in a non-canonical way"),
+    ("CD301", _E, "a line break in a single-line field"),
+    ("CD302", _E, "a metadata key that collides with a known label"),
+    ("CD303", _E, "a metadata key that cannot be delimited"),
+    ("CD304", _E, "a timestamp without an offset, or an offset that is not whole minutes"),
+    ("CD305", _E, "a section heading that cannot be written unambiguously"),
+)
+
+
+@attrs.frozen(kw_only=True)
+class Diagnostic:
+    """One problem found in a document.
+
+    ``line`` and ``column`` are 1-based and count characters (code points);
+    they are ``None`` only for problems in a model that has no source text.
+    """
+
+    code: str
+    severity: Severity
+    line: int | None
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{_where(self.line, self.column)}{self.message} ({self.code})"
+
+
+def _where(line: int | None, column: int | None) -> str:
+    if line is None:
+        return ""
+    return f"line {line}, column {column}: "
+
+
+class ClipdocError(ValueError):
+    """The one error clipdoc raises for bad documents and bad model values.
+
+    >>> import clipdoc
+    >>> try:
+    ...     clipdoc.parse("no title here\\n")
+    ... except clipdoc.ClipdocError as error:
+    ...     print(error.code, error.line, error.column)
+    CD101 1 1
+    """
+
+    code: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def __init__(
+        self, code: str, message: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+        super().__init__(f"{_where(line, column)}{message} ({code})")
+
+    @classmethod
+    def from_diagnostic(cls, diagnostic: Diagnostic) -> ClipdocError:
+        return cls(
+            diagnostic.code, diagnostic.message, line=diagnostic.line, column=diagnostic.column
+        )
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        """This error as a `Diagnostic`."""
+        return Diagnostic(
+            code=self.code,
+            severity=CODES[self.code].severity,
+            line=self.line,
+            column=self.column,
+            message=self.message,
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exceptions pickle through their args; ours has keyword-only fields.
+        return (_rebuild_error, (self.code, self.message, self.line, self.column))
+
+
+def _rebuild_error(code: str, message: str, line: int | None, column: int | None) -> ClipdocError:
+    return ClipdocError(code, message, line=line, column=column)
+
+
+class ClipdocWarning(UserWarning):
+    """Emitted by `parse` and `load` for each benign variant they accept."""
+
+    diagnostic: Diagnostic
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
+
+
+def model_error(code: str, field: str, problem: str) -> ClipdocError:
+    """An invalid model value: the message names the field."""
+    return ClipdocError(code, f"{field}: {problem}")

@@ -1,0 +1,220 @@
+"""Body escaping: the only transformation between a body and its lines.
+
+Two escapes, both ordinary CommonMark so that a Markdown viewer still shows
+the original text:
+
+* a *line escape*: one backslash inserted after the (at most three spaces of)
+  indentation of a body line that would otherwise read as structure: a
+  ``##`` heading, a Git conflict marker in column 1, or the opening line of a
+  code fence or raw-HTML block that would stay open past the end of the body
+  and swallow the next heading;
+* a *CR escape*: a carriage return in a body is written ``&#13;``.
+
+Both are made injective the usual way: text that already looks escaped
+(one or more backslashes before the same structure, or before ``&#13;``)
+always gets one more backslash, and the reader always removes exactly one.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The families of lines the line escape applies to. Group ``slashes`` is the
+# escape run; the named alternatives say which structure the line would be.
+_FAMILY = re.compile(
+    r"(?P<indent> {0,3})(?P<slashes>\\*)"
+    r"(?:(?P<heading>##(?:[ \t]|$))"
+    r"|(?P<fence>(?P<fence_char>`|~)(?P=fence_char){2,})"
+    r"|(?P<conflict>(?:<{7}|>{7}|\|{7})(?: |$))"
+    r"|(?P<html><(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))"
+)
+# Any body line that might belong to a family (a cheap first look).
+_MAYBE_FAMILY = re.compile(r"^ {0,3}[\\#`~<>|]", re.MULTILINE)
+_UNESCAPE_LINE = re.compile(
+    r"^( {0,3})\\(?=\\*(?:##(?:[ \t]|$)|```|~~~|(?:<{7}|>{7}|\|{7})(?: |$)"
+    r"|<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))",
+    re.MULTILINE,
+)
+_CR_OR_ENTITY = re.compile(r"\r|(\\*)&#13;")
+_ENTITY = re.compile(r"(\\*)&#13;")
+
+_FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
+# The end condition of each raw-HTML block kind that a blank line does not end
+# (CommonMark HTML blocks 1 to 5), keyed by how the block starts.
+_HTML_ENDS: dict[str, re.Pattern[str]] = {
+    "tag": re.compile(r"</(?ia:script|pre|style|textarea)>"),
+    "<!--": re.compile(r"-->"),
+    "<?": re.compile(r"\?>"),
+    "<!": re.compile(r">"),
+    "<![CDATA[": re.compile(r"\]\]>"),
+}
+# Lines that may open a container or an HTML block whose extent this module
+# does not track exactly (block quotes, list items, HTML blocks 6 and 7).
+_CONTAINER_OR_HTML = re.compile(r" {0,3}(?:>|[-+*](?:[ \t]|$)|[0-9]+[.)](?:[ \t]|$)|<)")
+
+
+def _html_kind(html: str) -> str:
+    if html.startswith("<!--"):
+        return "<!--"
+    if html.startswith("<![CDATA["):
+        return "<![CDATA["
+    if html.startswith("<!"):
+        return "<!"
+    if html.startswith("<?"):
+        return "<?"
+    return "tag"
+
+
+def _encode_cr(match: re.Match[str]) -> str:
+    slashes = match.group(1)
+    return "&#13;" if slashes is None else "\\" + slashes + "&#13;"
+
+
+def _decode_cr(match: re.Match[str]) -> str:
+    slashes = match.group(1)
+    return slashes[1:] + "&#13;" if slashes else "\r"
+
+
+class _Lookahead:
+    """What lies after a line: whether a fence or HTML block opened there closes.
+
+    Built from the end of the body backwards, once, so the whole escape stays
+    linear in the size of the body.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._longest_closer: dict[str, list[int]] | None = None
+        self._has_end: dict[str, list[bool]] = {}
+
+    def fence_closes(self, index: int, char: str, length: int) -> bool:
+        if self._longest_closer is None:
+            count = len(self._lines)
+            longest = {"`": [0] * (count + 1), "~": [0] * (count + 1)}
+            for position in range(count - 1, -1, -1):
+                for fence_char in "`~":
+                    longest[fence_char][position] = longest[fence_char][position + 1]
+                match = _FENCE_CLOSER.fullmatch(self._lines[position])
+                if match is not None:
+                    run = match.group(1)
+                    table = longest[run[0]]
+                    table[position] = max(table[position], len(run))
+            self._longest_closer = longest
+        return self._longest_closer[char][index + 1] >= length
+
+    def html_ends(self, index: int, end: re.Pattern[str]) -> bool:
+        table = self._has_end.get(end.pattern)
+        if table is None:
+            table = [False] * (len(self._lines) + 1)
+            for position in range(len(self._lines) - 1, -1, -1):
+                table[position] = table[position + 1] or (
+                    end.search(self._lines[position]) is not None
+                )
+            self._has_end[end.pattern] = table
+        return table[index]
+
+
+def escape_body(body: str) -> str:
+    """The text a body is written as (without the surrounding blank lines)."""
+    if "\r" in body or "&#13;" in body:
+        body = _CR_OR_ENTITY.sub(_encode_cr, body)
+    if _MAYBE_FAMILY.search(body) is None:
+        return body
+    lines = body.split("\n")
+    _escape_lines(lines)
+    return "\n".join(lines)
+
+
+def _escape_lines(lines: list[str]) -> None:
+    """Insert line escapes in place.
+
+    The scan follows CommonMark's top-level leaf blocks exactly while no
+    container or HTML block 6/7 may be open. After a line that may open one it
+    is in doubt and escapes every fence and HTML opener, until a blank line
+    followed by a line indented at most one space, which closes every container.
+    """
+    lookahead = _Lookahead(lines)
+    fence: tuple[str, int] | None = None
+    html_end: re.Pattern[str] | None = None
+    in_doubt = False
+    previous_blank = True
+    for index, line in enumerate(lines):
+        blank = not line.strip(" \t")
+        match = _FAMILY.match(line)
+        if match is not None and _always_escaped(match):
+            lines[index] = _with_escape(match, line)
+            match = None  # now plain paragraph text
+            if fence is None and html_end is None:
+                previous_blank = False
+                continue
+        if fence is not None:
+            closer = _FENCE_CLOSER.fullmatch(line)
+            if closer is not None:
+                run = closer.group(1)
+                if run[0] == fence[0] and len(run) >= fence[1]:
+                    fence = None
+        elif html_end is not None:
+            if html_end.search(line) is not None:
+                html_end = None
+        else:
+            if in_doubt and previous_blank and not blank and _indented_at_most_one(line):
+                in_doubt = False
+            opener = None if match is None else _opener(match, line)
+            if opener is not None:
+                if in_doubt or not _closes(opener, index, lookahead):
+                    lines[index] = _with_escape(match, line)  # type: ignore[arg-type]
+                elif isinstance(opener, tuple):
+                    fence = opener
+                elif opener.search(line) is None:
+                    html_end = opener
+            elif not in_doubt and _CONTAINER_OR_HTML.match(line) is not None:
+                in_doubt = True
+        previous_blank = blank
+
+
+def _always_escaped(match: re.Match[str]) -> bool:
+    # Headings and column-1 conflict markers are escaped wherever they stand;
+    # so is every line that already carries an escape.
+    return bool(
+        match.group("slashes")
+        or match.group("heading")
+        or (match.group("conflict") and not match.group("indent"))
+    )
+
+
+def _with_escape(match: re.Match[str], line: str) -> str:
+    indent = match.group("indent")
+    return indent + "\\" + line[len(indent) :]
+
+
+def _indented_at_most_one(line: str) -> bool:
+    return line[0] not in " \t" or line[1] not in " \t"
+
+
+def _opener(match: re.Match[str], line: str) -> tuple[str, int] | re.Pattern[str] | None:
+    """The block a line would open at the top level: a fence's character and
+    length, or the end condition of an HTML block."""
+    run = match.group("fence")
+    if run:
+        if run[0] == "`" and "`" in line[match.end("fence") :]:
+            return None  # an inline code span, not a fence
+        return (run[0], len(run))
+    html = match.group("html")
+    if html:
+        return _HTML_ENDS[_html_kind(html)]
+    return None
+
+
+def _closes(opener: tuple[str, int] | re.Pattern[str], index: int, lookahead: _Lookahead) -> bool:
+    if isinstance(opener, tuple):
+        return lookahead.fence_closes(index, opener[0], opener[1])
+    return lookahead.html_ends(index, opener)
+
+
+def unescape_body(text: str) -> str:
+    """Invert `escape_body`."""
+    if "\\" in text:
+        text = _UNESCAPE_LINE.sub(r"\1", text)
+    if "&#13;" in text:
+        text = _ENTITY.sub(_decode_cr, text)
+    return text

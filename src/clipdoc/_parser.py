@@ -1,0 +1,442 @@
+"""Reading clipping documents: text in, `Clipping` and diagnostics out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TypeVar
+
+from ._errors import CODES, Diagnostic
+from ._escape import unescape_body
+from ._model import Clipping, Metadata, Section
+from ._syntax import (
+    AI_SUMMARY,
+    CATALOG_DATE,
+    CONFLICT_MARKER,
+    ITEM_PREFIX,
+    KEY_END,
+    KIND,
+    KNOWN_LABELS,
+    METADATA,
+    ORIGINAL_SUMMARY,
+    SAVED_AT,
+    SECTION_HEADING,
+    SOURCE,
+    URL_PREFIX,
+    is_blank,
+)
+from ._timestamps import TimestampProblem, parse_date, parse_timestamp
+
+_TITLE = re.compile(r"( {0,3})#(?:([ \t])(.*))?")
+_SECTION_RANK = {ORIGINAL_SUMMARY: 0, AI_SUMMARY: 1, METADATA: 3}
+_EXTRA_SECTION_RANK = 2
+_LABEL_RANK = {label: rank for rank, label in enumerate(KNOWN_LABELS)}
+_EXTRA_ITEM_RANK = len(KNOWN_LABELS)
+_Value = TypeVar("_Value", datetime, date)
+_CONFLICT_HINTS = ("<<<<<<<", ">>>>>>>", "|||||||")
+
+
+class _Reader:
+    """One pass over one document; collects diagnostics as it goes."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.diagnostics: list[Diagnostic] = []
+        self.unparsed: list[tuple[int, Section]] = []
+
+    def report(self, code: str, index: int, column: int, message: str) -> None:
+        """Record a diagnostic at 0-based line ``index`` and 1-based ``column``."""
+        self.diagnostics.append(
+            Diagnostic(
+                code=code,
+                severity=CODES[code].severity,
+                line=index + 1,
+                column=column,
+                message=message,
+            )
+        )
+
+    def keep_unparsed(self, index: int, what: str, lines: list[str]) -> None:
+        """Keep text that has no place in the model where the user can see it."""
+        heading = f"clipdoc: unparsed {what} from line {index + 1}"
+        self.unparsed.append((index, Section(heading=heading, body="\n".join(lines))))
+
+
+def parse_document(text: str) -> tuple[Clipping, list[Diagnostic]]:
+    """Parse with recovery: always returns a model, plus every diagnostic."""
+    lines, leading = _split(text)
+    reader = _Reader(lines)
+    reader.diagnostics.extend(leading)
+    if any(hint in text for hint in _CONFLICT_HINTS):
+        _find_conflicts(reader)
+    headings = [index for index, line in enumerate(lines) if SECTION_HEADING.match(line)]
+    end_of_preamble = headings[0] if headings else len(lines)
+    title, start = _read_title(reader, end_of_preamble)
+    url = _read_preamble(reader, start, end_of_preamble, bool(headings))
+    parts = _read_sections(reader, headings)
+    extra = [section for _, section in sorted(parts.extra + reader.unparsed, key=_position)]
+    clipping = Clipping(
+        title=title,
+        url=url,
+        original_summary=parts.original_summary,
+        ai_summary=parts.ai_summary,
+        extra_sections=extra,
+        metadata=parts.metadata,
+    )
+    reader.diagnostics.sort(key=_diagnostic_position)
+    return clipping, reader.diagnostics
+
+
+def _position(item: tuple[int, Section]) -> int:
+    return item[0]
+
+
+def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int]:
+    return (diagnostic.line or 0, diagnostic.column or 0)
+
+
+def _split(text: str) -> tuple[list[str], list[Diagnostic]]:
+    """Lines of the document without their endings, plus encoding diagnostics."""
+    found: list[Diagnostic] = []
+
+    def warn(code: str, line: int, column: int, message: str) -> None:
+        found.append(
+            Diagnostic(
+                code=code, severity=CODES[code].severity, line=line, column=column, message=message
+            )
+        )
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        warn("CD201", 1, 1, "byte order mark before the title; save the file as UTF-8 without BOM")
+    if "\r" in text:
+        first = text.index("\r")
+        before = text[:first].replace("\r\n", "\n").replace("\r", "\n")
+        line = before.count("\n") + 1
+        column = first - (before.rfind("\n") + 1) + 1 if "\n" in before else first + 1
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        warn("CD202", line, column, "CRLF or CR line endings; clipdoc writes LF ('\\n') only")
+    lines = text.split("\n")
+    if lines[-1] == "" and len(lines) > 1:
+        lines.pop()
+    elif text:
+        warn("CD203", len(lines), len(lines[-1]) + 1, "no newline at the end of the file; add one")
+    return lines, found
+
+
+def _find_conflicts(reader: _Reader) -> None:
+    for index, line in enumerate(reader.lines):
+        if CONFLICT_MARKER.match(line):
+            reader.report(
+                "CD106",
+                index,
+                1,
+                f"unresolved Git merge conflict: {line[:7]!r} is a conflict marker left by a"
+                " merge that was never finished; keep the right text, delete the marker lines,"
+                " and check again",
+            )
+
+
+def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
+    """The title and the index of the first line after it."""
+    lines = reader.lines
+    index = 0
+    while index < end and is_blank(lines[index]):
+        index += 1
+    if index and index < len(lines):
+        reader.report("CD203", 0, 1, "blank lines before the title; the title is the first line")
+    match = _TITLE.fullmatch(lines[index]) if index < end else None
+    if match is None:
+        shown = repr(lines[index][:40]) if index < len(lines) else "an empty document"
+        reader.report(
+            "CD101",
+            min(index, len(lines) - 1),
+            1,
+            f"the document must start with a title line '# <title>', found {shown}; add the"
+            " title as the first line",
+        )
+        return "", index
+    indent, separator, title = match.groups()
+    if indent or separator == "\t":
+        reader.report("CD208", index, 1, "write the title line as '# ' followed by the title")
+    if separator is None:
+        reader.report("CD204", index, 2, "the title line lacks the space after '#' (empty title)")
+    return title or "", index + 1
+
+
+def _read_preamble(reader: _Reader, start: int, end: int, has_sections: bool) -> str | None:
+    """The URL line and the blank lines around it, before the first section."""
+    lines = reader.lines
+    url: str | None = None
+    blank_run: list[int] = []
+    stray: list[int] = []
+    previous = start - 1  # the last structural line seen
+    for index in range(start, end):
+        line = lines[index]
+        if is_blank(line):
+            blank_run.append(index)
+        elif line.startswith(URL_PREFIX) and url is None:
+            if not stray:
+                _check_gap(reader, previous, blank_run, expected=1)
+            url = _item_value(reader, index, len(URL_PREFIX), "URL")
+            previous, blank_run = index, []
+        else:
+            if line.startswith(URL_PREFIX):
+                reader.report(
+                    "CD109", index, 1, "a second **URL** line; a clipping has one URL, delete one"
+                )
+            else:
+                reader.report(
+                    "CD107",
+                    index,
+                    1,
+                    "text between the title and the first section; move it into a section"
+                    " (a '## heading' line before it) or delete it",
+                )
+            stray.append(index)
+            blank_run = []
+    if stray:
+        reader.keep_unparsed(stray[0], "text", [lines[index] for index in stray])
+    elif previous >= 0:
+        _check_gap(reader, previous, blank_run, expected=1 if has_sections else 0)
+    return url
+
+
+def _check_gap(reader: _Reader, previous: int, blanks: list[int], *, expected: int) -> None:
+    """Blank lines between two structural lines: exactly ``expected`` empty ones."""
+    for index in blanks:
+        _check_blank(reader, index)
+    if len(blanks) < expected:
+        reader.report(
+            "CD203",
+            previous,
+            len(reader.lines[previous]) + 1,
+            "missing blank line after this line; structural lines are separated by one",
+        )
+    elif len(blanks) > expected:
+        reader.report(
+            "CD203",
+            blanks[expected],
+            1,
+            "extra blank line; structural lines are separated by exactly one",
+        )
+
+
+class _Sections:
+    def __init__(self) -> None:
+        self.original_summary: str | None = None
+        self.ai_summary: str | None = None
+        self.metadata: Metadata | None = None
+        self.extra: list[tuple[int, Section]] = []
+
+
+def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
+    lines = reader.lines
+    parts = _Sections()
+    first_seen: dict[str, int] = {}
+    highest_rank = -1
+    for number, start in enumerate(headings):
+        end = headings[number + 1] if number + 1 < len(headings) else len(lines)
+        heading = _heading_text(reader, start)
+        is_last = end == len(lines)
+        content = _content_lines(reader, start, end, is_last=is_last)
+        rank = _SECTION_RANK.get(heading, _EXTRA_SECTION_RANK)
+        if heading in first_seen:
+            reader.report(
+                "CD102",
+                start,
+                1,
+                f"the section '## {heading}' appears again (first at line"
+                f" {first_seen[heading] + 1}); merge the two into one section",
+            )
+            reader.keep_unparsed(start, "duplicate section", lines[start:end])
+            continue
+        if rank < highest_rank:
+            reader.report(
+                "CD206",
+                start,
+                1,
+                f"the section '## {heading}' is out of canonical order (原始摘要, AI 摘要,"
+                " other sections, 元数据)",
+            )
+        highest_rank = max(highest_rank, rank)
+        if heading == METADATA:
+            first_seen[heading] = start
+            parts.metadata = _read_metadata(reader, content)
+            continue
+        body = unescape_body("\n".join(lines[content.start : content.stop]))
+        if heading == ORIGINAL_SUMMARY:
+            first_seen[heading] = start
+            parts.original_summary = body
+        elif heading == AI_SUMMARY:
+            first_seen[heading] = start
+            parts.ai_summary = body
+        else:
+            parts.extra.append((start, Section(heading=heading, body=body)))
+    return parts
+
+
+def _heading_text(reader: _Reader, index: int) -> str:
+    line = reader.lines[index]
+    text = line.lstrip(" ")[2:].strip(" \t")
+    canonical = f"## {text}" if text else "##"
+    if line != canonical:
+        if line.rstrip(" \t") == canonical:
+            reader.report(
+                "CD204", index, len(canonical) + 1, "trailing spaces or tabs after the heading"
+            )
+        else:
+            reader.report("CD208", index, 1, f"write the heading line as {canonical!r}")
+    return text
+
+
+def _content_lines(reader: _Reader, heading: int, end: int, *, is_last: bool) -> range:
+    """The lines of a section's content: one empty line after the heading and
+    (unless it is the last section) one before the next heading are structure.
+    Even empty content is one empty line, so a canonical range is never empty."""
+    lines = reader.lines
+    low, high = heading + 1, end
+    missing: tuple[int, int, str] | None = None
+    if low < high and is_blank(lines[low]):
+        _check_blank(reader, low)
+        low += 1
+    else:
+        missing = (heading, len(lines[heading]) + 1, "missing blank line after the heading")
+    if not is_last:
+        if high > low and is_blank(lines[high - 1]):
+            _check_blank(reader, high - 1)
+            high -= 1
+        else:
+            missing = (end, 1, "missing blank line before the heading")
+    if missing is None and high == low:
+        missing = (heading, len(lines[heading]) + 1, "missing blank line in an empty section")
+    if missing is not None:
+        reader.report("CD203", missing[0], missing[1], missing[2])
+    return range(low, high)
+
+
+def _check_blank(reader: _Reader, index: int) -> None:
+    if reader.lines[index]:
+        reader.report("CD204", index, 1, "a blank line holds spaces or tabs; empty it")
+
+
+def _item_value(reader: _Reader, index: int, value_start: int, what: str) -> str:
+    """The value after ``label:``: one space, then the value verbatim."""
+    line = reader.lines[index]
+    rest = line[value_start:]
+    if rest.startswith(" "):
+        return rest[1:]
+    if rest:
+        reader.report(
+            "CD208", index, value_start + 1, f"write a space between '{what}:' and the value"
+        )
+        return rest
+    reader.report(
+        "CD204", index, value_start + 1, f"the empty {what} value lost its space after ':'"
+    )
+    return ""
+
+
+def _read_metadata(reader: _Reader, content: range) -> Metadata:
+    lines = reader.lines
+    values: dict[str, tuple[int, str]] = {}
+    extra: list[tuple[str, str]] = []
+    unparsed: list[int] = []
+    highest_rank = -1
+    if len(content) == 1 and lines[content.start] == "":
+        return Metadata()  # the canonical empty list
+    for index in content:
+        line = lines[index]
+        if is_blank(line):
+            reader.report("CD203", index, 1, "blank line inside the metadata list; delete it")
+            continue
+        if not line.startswith(ITEM_PREFIX) or (key_end := line.find(KEY_END, 4)) < 0:
+            _report_bad_item(reader, index, line)
+            unparsed.append(index)
+            continue
+        key = line[len(ITEM_PREFIX) : key_end]
+        value = _item_value(reader, index, key_end + len(KEY_END), f"**{key}**")
+        rank = _LABEL_RANK.get(key, _EXTRA_ITEM_RANK)
+        if rank < highest_rank:
+            reader.report(
+                "CD207",
+                index,
+                1,
+                f"the item '{key}' is out of canonical order (来源, 类型, 保存时间, 目录日期,"
+                " other items)",
+            )
+        highest_rank = max(highest_rank, rank)
+        if rank == _EXTRA_ITEM_RANK:
+            extra.append((key, value))
+        elif key in values:
+            reader.report(
+                "CD108",
+                index,
+                1,
+                f"the item '{key}' appears again (first at line {values[key][0] + 1}); keep one",
+            )
+            unparsed.append(index)
+        else:
+            values[key] = (index, value)
+    saved_at = _known_value(reader, values, SAVED_AT, unparsed, _timestamp)
+    catalog_date = _known_value(reader, values, CATALOG_DATE, unparsed, _date)
+    if unparsed:
+        reader.keep_unparsed(unparsed[0], "metadata", [lines[index] for index in unparsed])
+    return Metadata(
+        source=values[SOURCE][1] if SOURCE in values else None,
+        kind=values[KIND][1] if KIND in values else None,
+        saved_at=saved_at,
+        catalog_date=catalog_date,
+        extra=extra,
+    )
+
+
+def _report_bad_item(reader: _Reader, index: int, line: str) -> None:
+    if line.startswith(("-", "*", "+")):
+        reader.report(
+            "CD103",
+            index,
+            1,
+            f"{line[:40]!r} is not a metadata item; write items as '- **key**: value'",
+        )
+    else:
+        reader.report(
+            "CD107",
+            index,
+            1,
+            "text inside the metadata list, which holds only '- **key**: value' items; move"
+            " it into another section or delete it",
+        )
+
+
+def _timestamp(reader: _Reader, index: int, column: int, text: str) -> datetime:
+    value, note = parse_timestamp(text)
+    if note is not None:
+        reader.report("CD205", index, column, note)
+    return value
+
+
+def _date(reader: _Reader, index: int, column: int, text: str) -> date:
+    return parse_date(text)
+
+
+def _known_value(
+    reader: _Reader,
+    values: dict[str, tuple[int, str]],
+    label: str,
+    unparsed: list[int],
+    convert: Callable[[_Reader, int, int, str], _Value],
+) -> _Value | None:
+    if label not in values:
+        return None
+    index, text = values.pop(label)
+    column = reader.lines[index].find(KEY_END) + len(KEY_END) + 2
+    try:
+        return convert(reader, index, column, text)
+    except TimestampProblem as problem:
+        code = "CD104" if label == SAVED_AT else "CD105"
+        reader.report(code, index, column, f"{label}: {problem}")
+        unparsed.append(index)
+        unparsed.sort()
+        return None

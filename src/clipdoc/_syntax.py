@@ -1,0 +1,42 @@
+"""The vocabulary of the format, shared by the reader, the writer and the models."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+ORIGINAL_SUMMARY: Final = "原始摘要"
+AI_SUMMARY: Final = "AI 摘要"
+METADATA: Final = "元数据"
+KNOWN_HEADINGS: Final = (ORIGINAL_SUMMARY, AI_SUMMARY, METADATA)
+
+SOURCE: Final = "来源"
+KIND: Final = "类型"
+SAVED_AT: Final = "保存时间"
+CATALOG_DATE: Final = "目录日期"
+KNOWN_LABELS: Final = (SOURCE, KIND, SAVED_AT, CATALOG_DATE)
+
+TITLE_PREFIX: Final = "# "
+URL_PREFIX: Final = "**URL**:"
+ITEM_PREFIX: Final = "- **"
+KEY_END: Final = "**:"
+
+#: Characters that end a line. The format knows exactly these three endings
+#: (as CommonMark does); ``str.splitlines`` knows more and must not be used.
+LINE_BREAKS: Final = ("\r\n", "\r", "\n")
+
+#: A line CommonMark reads as a level-2 ATX heading at the top level; for
+#: clipdoc it starts a section.
+SECTION_HEADING = re.compile(r" {0,3}##(?:[ \t]|$)")
+
+#: A Git merge-conflict marker as Git writes it (column 1, seven characters).
+CONFLICT_MARKER = re.compile(r"(?:<{7}|>{7}|\|{7})(?: |$)")
+
+
+def has_line_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+def is_blank(line: str) -> bool:
+    """Blank as CommonMark means it: nothing but spaces and tabs."""
+    return not line.strip(" \t")

@@ -1,0 +1,109 @@
+"""RFC 3339 timestamps and ISO dates, written exactly as the format requires."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})([Tt ])([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
+)
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_ONE_MINUTE = timedelta(minutes=1)
+
+
+class TimestampProblem(ValueError):
+    """Why a value is not a timestamp or date (turned into a diagnostic)."""
+
+
+def parse_timestamp(text: str) -> tuple[datetime, str | None]:
+    """Read an RFC 3339 timestamp.
+
+    Returns the aware datetime and, when the text is accepted but not
+    canonical, a note saying what differs.
+    """
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        raise TimestampProblem(
+            f"{text!r} is not an RFC 3339 timestamp; write it like 2025-05-06T08:03:26Z"
+            " or 2025-03-24T12:54:42+08:00"
+        )
+    year, month, day, _, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    if second == "60":
+        raise TimestampProblem(f"{text!r} is a leap second, which cannot be represented")
+    microsecond = 0
+    if fraction is not None:
+        if len(fraction) > 6 and fraction[6:].strip("0"):
+            raise TimestampProblem(
+                f"{text!r} is more precise than microseconds; round it to 6 fractional digits"
+            )
+        microsecond = int(fraction[:6].ljust(6, "0"))
+    if zulu is not None:
+        offset = timedelta(0)
+    else:
+        if int(off_h) > 23 or int(off_m) > 59:
+            raise TimestampProblem(f"{text!r} has an offset out of range (-23:59 to +23:59)")
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        if sign == "-":
+            offset = -offset
+    try:
+        value = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            microsecond,
+            tzinfo=timezone(offset),
+        )
+    except ValueError as exc:
+        raise TimestampProblem(f"{text!r} is not a real date and time ({exc})") from None
+    canonical = format_timestamp(value)
+    note = None
+    if text != canonical:
+        note = f"timestamp {text!r} is written canonically as {canonical!r}"
+    return value, note
+
+
+def format_timestamp(value: datetime) -> str:
+    """The canonical form: ``Z`` for UTC, ``±HH:MM`` otherwise, 6 fractional
+    digits only when there are microseconds."""
+    offset = value.utcoffset()
+    if offset is None:
+        raise TimestampProblem("the datetime has no UTC offset")
+    text = value.replace(tzinfo=None).isoformat(
+        timespec="microseconds" if value.microsecond else "seconds"
+    )
+    if not offset:
+        return text + "Z"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // _ONE_MINUTE
+    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def offset_problem(value: datetime) -> str | None:
+    """Why an aware datetime cannot be written as RFC 3339, if it cannot."""
+    offset = value.utcoffset()
+    if offset is None:
+        return "the datetime is naive; give it a timezone (e.g. tzinfo=timezone.utc)"
+    if offset % _ONE_MINUTE:
+        return f"the UTC offset {offset} is not a whole number of minutes"
+    if value.year < 1:
+        return "the year is out of range"
+    return None
+
+
+def parse_date(text: str) -> date:
+    match = _DATE.fullmatch(text)
+    if match is None:
+        raise TimestampProblem(f"{text!r} is not a YYYY-MM-DD date")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise TimestampProblem(f"{text!r} is not a real date ({exc})") from None
+
+
+def format_date(value: date) -> str:
+    return value.isoformat()

@@ -1,0 +1,173 @@
+"""Hypothesis strategies that build hostile clipping content.
+
+Bodies are made of lines that look like structure (headings, metadata items,
+fences, raw HTML, conflict markers, escapes), stray line endings, invisible
+and exotic characters, and plain text: never polite ASCII only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from hypothesis import strategies as st
+
+from clipdoc import Clipping, Metadata, Section
+
+KNOWN_HEADINGS = ("原始摘要", "AI 摘要", "元数据")
+KNOWN_LABELS = ("来源", "类型", "保存时间", "目录日期")
+
+# Characters that mean something to the format or to CommonMark, plus
+# characters that str.splitlines() would break on, plus CJK and emoji.
+HOSTILE_CHARS = (
+    "#*-_:`~<>|\\&;![]()=+.?/ \t"
+    "\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff\u00a0\u3000"
+    "aZ09摘要元数据来源类型保存时间目录日期é🙂"
+)
+TRICKY_LINES = (
+    "",
+    " ",
+    "\t",
+    "## 原始摘要",
+    "## AI 摘要",
+    "## 元数据",
+    "##",
+    "## ",
+    "##\tAI 摘要",
+    "   ## x",
+    "    ## indented code",
+    "\\## escaped",
+    "\\\\## twice",
+    " \\## x",
+    "###",
+    "### three",
+    "# title-like",
+    "#",
+    "**URL**: https://example.com",
+    "- **来源**: ArXiv",
+    "- **保存时间**: 2025-05-06T08:03:26Z",
+    "- **x**: y",
+    "- item",
+    "* item",
+    "1. item",
+    "  - nested",
+    "> quote",
+    "> ## quoted heading",
+    "```",
+    "```python",
+    "``` x`y",
+    "~~~",
+    "~~~~ info",
+    "  ```",
+    "\\```",
+    "<!--",
+    "-->",
+    "<!-- one line -->",
+    "<pre>",
+    "</pre>",
+    "<script>",
+    "</script>",
+    "<?php",
+    "?>",
+    "<!DOCTYPE html",
+    "<![CDATA[",
+    "]]>",
+    "<div>",
+    "<a href=x>",
+    "<<<<<<< HEAD",
+    "=======",
+    ">>>>>>> branch",
+    "|||||||",
+    " <<<<<<< indented",
+    "\\<<<<<<< escaped",
+    "&#13;",
+    "\\&#13;",
+    "a\rb",
+    "\r",
+    "x\r\n",
+    "---",
+    "===",
+    "\\",
+    "\\\\",
+)
+
+hostile_text = st.text(alphabet=st.sampled_from(HOSTILE_CHARS), max_size=30)
+hostile_line = st.one_of(st.sampled_from(TRICKY_LINES), hostile_text, st.text(max_size=20))
+
+bodies = st.one_of(
+    st.lists(hostile_line, max_size=12).map("\n".join),
+    st.text(max_size=60),
+    st.just(""),
+)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\n", " ").replace("\r", " ")
+
+
+single_line = st.one_of(hostile_text, st.sampled_from(TRICKY_LINES), st.text(max_size=20)).map(
+    _one_line
+)
+
+headings = single_line.filter(lambda h: h == h.strip(" \t") and h not in KNOWN_HEADINGS)
+keys = single_line.filter(lambda k: k not in KNOWN_LABELS and "**:" not in k)
+
+offsets = st.one_of(
+    st.just(timezone.utc),
+    st.integers(min_value=-1439, max_value=1439).map(lambda m: timezone(timedelta(minutes=m))),
+)
+timestamps = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=offsets
+)
+dates = st.dates(min_value=date(1, 1, 1))
+
+metadata = st.builds(
+    Metadata,
+    source=st.none() | single_line,
+    kind=st.none() | single_line,
+    saved_at=st.none() | timestamps,
+    catalog_date=st.none() | dates,
+    extra=st.lists(st.tuples(keys, single_line), max_size=4),
+)
+
+clippings = st.builds(
+    Clipping,
+    title=single_line,
+    url=st.none() | single_line,
+    original_summary=st.none() | bodies,
+    ai_summary=st.none() | bodies,
+    extra_sections=st.lists(st.builds(Section, heading=headings, body=bodies), max_size=3),
+    metadata=st.none() | metadata,
+)
+
+# A tiny space of clippings, so that equal pairs and near-misses are common.
+_tiny_text = st.sampled_from(["", "a", "\n", "## a", "\\## a", "\r", "&#13;", "a\n"])
+tiny_clippings = st.builds(
+    Clipping,
+    title=st.sampled_from(["", "a"]),
+    url=st.none() | st.sampled_from(["", "a"]),
+    original_summary=st.none() | _tiny_text,
+    ai_summary=st.none() | _tiny_text,
+    extra_sections=st.lists(
+        st.builds(Section, heading=st.sampled_from(["", "a"]), body=_tiny_text), max_size=2
+    ),
+    metadata=st.none()
+    | st.builds(
+        Metadata,
+        source=st.none() | st.just("a"),
+        saved_at=st.none()
+        | st.sampled_from(
+            [
+                datetime(2025, 1, 1, 8, tzinfo=timezone.utc),
+                datetime(2025, 1, 1, 16, tzinfo=timezone(timedelta(hours=8))),
+                datetime(2025, 1, 1, 8, tzinfo=timezone(timedelta(0))),
+            ]
+        ),
+    ),
+)
+
+# Whole documents: real structure interleaved with hostile lines and endings.
+documents = st.lists(st.one_of(hostile_line, st.sampled_from(TRICKY_LINES)), max_size=25).flatmap(
+    lambda lines: st.lists(
+        st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines)
+    ).map(lambda ends: "".join(line + end for line, end in zip(lines, ends, strict=False)))
+) | st.text(max_size=200)

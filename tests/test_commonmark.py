@@ -1,0 +1,112 @@
+"""Markdown viewers and clipdoc agree on where sections start.
+
+A line CommonMark reads as a top-level ATX ``##`` heading is a section
+boundary for clipdoc, and clipdoc has no boundary CommonMark does not see.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+from hypothesis import given
+from markdown_it import MarkdownIt
+
+import clipdoc
+from clipdoc import Clipping, Section
+from strategies import bodies, clippings
+
+_MD = MarkdownIt("commonmark")
+_BOUNDARY = re.compile(r" {0,3}##(?:[ \t]|$)")
+
+
+def commonmark_h2_lines(text: str) -> set[int]:
+    return {
+        token.map[0]
+        for token in _MD.parse(text)
+        if token.type == "heading_open"
+        and token.tag == "h2"
+        and token.level == 0
+        and token.markup == "##"
+        and token.map is not None
+    }
+
+
+def clipdoc_boundaries(text: str) -> set[int]:
+    return {index for index, line in enumerate(text.split("\n")) if _BOUNDARY.match(line)}
+
+
+def _section_count(clip: Clipping) -> int:
+    known = [clip.original_summary, clip.ai_summary, clip.metadata]
+    return sum(part is not None for part in known) + len(clip.extra_sections)
+
+
+@given(clippings)
+def test_rendered_sections_are_exactly_commonmark_h2_headings(clip: Clipping) -> None:
+    text = clipdoc.render(clip)
+    boundaries = clipdoc_boundaries(text)
+    assert commonmark_h2_lines(text) == boundaries
+    assert len(boundaries) == _section_count(clip)
+
+
+@given(bodies, bodies)
+def test_no_body_swallows_the_next_heading(first: str, second: str) -> None:
+    clip = Clipping(
+        title="t",
+        original_summary=first,
+        ai_summary=second,
+        extra_sections=[Section(heading="x", body=first)],
+    )
+    text = clipdoc.render(clip)
+    assert commonmark_h2_lines(text) == clipdoc_boundaries(text)
+
+
+@pytest.mark.parametrize(
+    ("document", "ai_summary"),
+    [
+        ("# t\n\n##\tAI 摘要\n\nx\n", "x"),
+        ("# t\n\n   ## AI 摘要\n\nx\n", "x"),
+        ("# t\r\r## AI 摘要\r\rx\r", "x"),
+        ("# t\n\n## AI 摘要\n\nx\r## not a line of the body\n", "x"),
+    ],
+)
+def test_headings_commonmark_sees_are_boundaries(document: str, ai_summary: str) -> None:
+    normalized = document.replace("\r\n", "\n").replace("\r", "\n")
+    assert commonmark_h2_lines(normalized) == clipdoc_boundaries(normalized)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+        clip = clipdoc.parse(document)
+    assert clip.ai_summary == ai_summary
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["    ## four spaces", "\t## tab", "##x", "\\## escaped", "###", "> ## quoted"],
+)
+def test_lines_commonmark_does_not_see_as_h2_are_not_boundaries(line: str) -> None:
+    document = f"# t\n\n## AI 摘要\n\n{line}\n"
+    assert commonmark_h2_lines(document) == {2}
+    assert clipdoc_boundaries(document) == {2}
+
+
+@pytest.mark.parametrize(
+    ("body", "escaped"),
+    [
+        ("## x", "\\## x"),
+        ("\\## x", "\\\\## x"),
+        ("```py\ncode\n```", "```py\ncode\n```"),
+        ("```\n## x", "\\```\n\\## x"),
+        ("<!-- open", "\\<!-- open"),
+        ("<!-- closed -->", "<!-- closed -->"),
+        ("<pre>\nx\n</pre>", "<pre>\nx\n</pre>"),
+        ("<<<<<<< HEAD", "\\<<<<<<< HEAD"),
+        ("a\rb", "a&#13;b"),
+        ("&#13;", "\\&#13;"),
+        ("\\textbf{x} 27.8\\%", "\\textbf{x} 27.8\\%"),
+    ],
+)
+def test_escapes_are_minimal_commonmark_escapes(body: str, escaped: str) -> None:
+    text = clipdoc.render(Clipping(title="t", ai_summary=body))
+    assert text == f"# t\n\n## AI 摘要\n\n{escaped}\n"
+    assert clipdoc.parse(text).ai_summary == body

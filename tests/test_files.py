@@ -1,0 +1,93 @@
+"""load() and dump(): paths, binary files, BOM, atomic replacement."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import clipdoc
+from clipdoc import Clipping
+
+DOCUMENT = "# t\n\n## AI 摘要\n\n摘要\n"
+
+
+def test_load_from_path_and_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(DOCUMENT.encode())
+    assert clipdoc.load(path).ai_summary == "摘要"
+    assert clipdoc.load(str(path)).ai_summary == "摘要"
+    with path.open("rb") as file:
+        assert clipdoc.load(file).ai_summary == "摘要"
+
+
+def test_load_rejects_text_files(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text(DOCUMENT, encoding="utf-8")
+    with path.open(encoding="utf-8") as file, pytest.raises(TypeError, match="binary"):
+        clipdoc.load(file)  # type: ignore[arg-type]
+
+
+def test_bom_is_tolerated_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bom.md"
+    path.write_bytes(b"\xef\xbb\xbf" + DOCUMENT.encode())
+    with pytest.warns(clipdoc.ClipdocWarning, match="CD201"):
+        clip = clipdoc.load(path)
+    assert clip.title == "t"
+
+
+def test_dump_to_binary_file() -> None:
+    buffer = io.BytesIO()
+    clipdoc.dump(clipdoc.parse(DOCUMENT), buffer)
+    assert buffer.getvalue() == DOCUMENT.encode()
+
+
+def test_dump_replaces_atomically_and_keeps_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+    os.chmod(path, 0o640)
+    clipdoc.dump(clipdoc.parse(DOCUMENT), path)
+    assert path.read_bytes() == DOCUMENT.encode()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
+
+
+def test_dump_new_file_honours_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o027)
+    try:
+        clipdoc.dump(Clipping(title="t"), tmp_path / "new.md")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "new.md").stat().st_mode) == 0o640
+
+
+def test_dump_writes_through_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real.md"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    clipdoc.dump(Clipping(title="t"), link)
+    assert link.is_symlink()
+    assert real.read_bytes() == b"# t\n"
+
+
+def test_failed_dump_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+
+    def broken_replace(source: str, target: str) -> None:
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk on fire"):
+        clipdoc.dump(Clipping(title="t"), path)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
+def test_parse_rejects_bytes() -> None:
+    with pytest.raises(TypeError, match="load"):
+        clipdoc.parse(DOCUMENT.encode())  # type: ignore[arg-type]

@@ -1,0 +1,80 @@
+"""The central guarantees: parse(render(x)) == x, and render is injective."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+import clipdoc
+from clipdoc import Clipping, Metadata
+from strategies import clippings, tiny_clippings
+
+
+@given(clippings)
+def test_parse_inverts_render(clip: Clipping) -> None:
+    assert clipdoc.parse(clipdoc.render(clip)) == clip
+
+
+@given(clippings)
+def test_rendered_documents_are_clean(clip: Clipping) -> None:
+    assert clipdoc.check(clipdoc.render(clip)) == []
+
+
+@given(tiny_clippings, tiny_clippings)
+def test_equal_exactly_when_rendered_equal(first: Clipping, second: Clipping) -> None:
+    assert (first == second) == (clipdoc.render(first) == clipdoc.render(second))
+
+
+@given(clippings)
+def test_equal_clippings_hash_equal(clip: Clipping) -> None:
+    assert hash(clipdoc.parse(clipdoc.render(clip))) == hash(clip)
+
+
+def test_same_instant_in_another_offset_is_a_different_clipping() -> None:
+    utc = Clipping(
+        title="t", metadata=Metadata(saved_at=datetime(2025, 1, 1, 8, tzinfo=timezone.utc))
+    )
+    shanghai = attrs.evolve(
+        utc,
+        metadata=Metadata(saved_at=datetime(2025, 1, 1, 16, tzinfo=timezone(timedelta(hours=8)))),
+    )
+    assert utc.metadata is not None
+    assert shanghai.metadata is not None
+    assert utc.metadata.saved_at == shanghai.metadata.saved_at  # Python's view
+    assert utc != shanghai
+    assert clipdoc.render(utc) != clipdoc.render(shanghai)
+
+
+def test_any_tzinfo_with_the_same_offset_is_the_same_clipping() -> None:
+    zoneinfo = __import__("zoneinfo")
+    try:
+        shanghai_zone = zoneinfo.ZoneInfo("Asia/Shanghai")
+    except zoneinfo.ZoneInfoNotFoundError:  # pragma: no cover - no tz database
+        shanghai_zone = timezone(timedelta(hours=8))
+    fixed = Metadata(
+        saved_at=datetime(2025, 3, 24, 12, 54, 42, tzinfo=timezone(timedelta(hours=8)))
+    )
+    zoned = Metadata(saved_at=datetime(2025, 3, 24, 12, 54, 42, tzinfo=shanghai_zone))
+    assert fixed == zoned
+    assert clipdoc.render(Clipping(title="t", metadata=fixed)) == clipdoc.render(
+        Clipping(title="t", metadata=zoned)
+    )
+
+
+@given(st.sampled_from(["", "\n", "\n\n", " ", "x\n", "\nx"]))
+def test_blank_lines_at_either_end_of_a_body_survive(body: str) -> None:
+    clip = Clipping(title="t", original_summary=body, ai_summary=body)
+    assert clipdoc.parse(clipdoc.render(clip)) == clip
+
+
+def test_none_and_empty_are_different_documents() -> None:
+    absent = Clipping(title="t")
+    empty = Clipping(title="t", url="", original_summary="", ai_summary="", metadata=Metadata())
+    assert clipdoc.render(absent) == "# t\n"
+    assert clipdoc.render(empty) == (
+        "# t\n\n**URL**: \n\n## 原始摘要\n\n\n\n## AI 摘要\n\n\n\n## 元数据\n\n\n"
+    )
+    assert clipdoc.parse(clipdoc.render(empty)) == empty
