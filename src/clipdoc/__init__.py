@@ -12,6 +12,20 @@ from ._api import check, dump, load, parse, render
 from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
 from ._model import Clipping, Metadata, Section
 
+# Public classes show (and pickle) under the package name, not the private module.
+for _public in (
+    ClipdocError,
+    ClipdocWarning,
+    Clipping,
+    CodeInfo,
+    Diagnostic,
+    Metadata,
+    Section,
+    Severity,
+):
+    _public.__module__ = __name__
+del _public
+
 __all__ = [
     "CODES",
     "ClipdocError",
