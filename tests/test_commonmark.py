@@ -104,6 +104,14 @@ def test_lines_commonmark_does_not_see_as_h2_are_not_boundaries(line: str) -> No
         ("a\rb", "a&#13;b"),
         ("&#13;", "\\&#13;"),
         ("\\textbf{x} 27.8\\%", "\\textbf{x} 27.8\\%"),
+        # After a possible container, openers are escaped until a blank line
+        # and an unindented line close every container.
+        ("- a\n  ```\n```", "- a\n  \\```\n\\```"),
+        ("<div>\n```\n\n```", "<div>\n\\```\n\n\\```"),
+        ("- a\n\n```\ncode\n```", "- a\n\n```\ncode\n```"),
+        ("```\n```\n```", "```\n```\n\\```"),
+        ("~~~~\n~~~\n~~~~~", "~~~~\n~~~\n~~~~~"),
+        ("``` a`b", "``` a`b"),
     ],
 )
 def test_escapes_are_minimal_commonmark_escapes(body: str, escaped: str) -> None:

@@ -39,6 +39,7 @@ WARNINGS = {
     "CD206": ("# t\n\n## 元数据\n\n- **来源**: a\n\n## AI 摘要\n\nx\n", 7, 1),
     "CD207": (META + "- **目录日期**: 2025-05-06\n- **来源**: a\n", 6, 1),
     "CD208": ("# t\n\n##\tAI 摘要\n\nx\n", 3, 1),
+    "CD209": ("# t\n\n## AI 摘要\n\n```\n\\```\n", 6, 1),
 }
 
 
@@ -160,7 +161,9 @@ def test_timestamp_forms() -> None:
 
 
 def _non_space(text: str) -> Counter[str]:
-    return Counter(char for char in text if not char.isspace())
+    # Backslashes are left out: reading removes the escapes a text carries, and
+    # writing adds back only those the canonical form needs (CD209 says so).
+    return Counter(char for char in text if not char.isspace() and char != "\\")
 
 
 @given(documents)

@@ -52,6 +52,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD206", _W, "sections out of canonical order"),
     ("CD207", _W, "metadata items out of canonical order"),
     ("CD208", _W, "a structural line written in a non-canonical way"),
+    ("CD209", _W, "a body line escaped differently from the canonical form"),
     ("CD301", _E, "a line break in a single-line field"),
     ("CD302", _E, "a metadata key that collides with a known label"),
     ("CD303", _E, "a metadata key that cannot be delimited"),

@@ -28,8 +28,10 @@ _FAMILY = re.compile(
     r"|(?P<conflict>(?:<{7}|>{7}|\|{7})(?: |$))"
     r"|(?P<html><(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))"
 )
-# Any body line that might belong to a family (a cheap first look).
-_MAYBE_FAMILY = re.compile(r"^ {0,3}[\\#`~<>|]", re.MULTILINE)
+# Whether any body line might belong to a family (a cheap first look: the
+# pattern for later lines starts with a literal newline, which re scans fast).
+_FIRST_LINE_MAYBE = re.compile(r" {0,3}[\\#`~<>|]")
+_LATER_LINE_MAYBE = re.compile(r"\n {0,3}[\\#`~<>|]")
 _UNESCAPE_LINE = re.compile(
     r"^( {0,3})\\(?=\\*(?:##(?:[ \t]|$)|```|~~~|(?:<{7}|>{7}|\|{7})(?: |$)"
     r"|<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))",
@@ -118,7 +120,7 @@ def escape_body(body: str) -> str:
     """The text a body is written as (without the surrounding blank lines)."""
     if "\r" in body or "&#13;" in body:
         body = _CR_OR_ENTITY.sub(_encode_cr, body)
-    if _MAYBE_FAMILY.search(body) is None:
+    if not _maybe_family(body):
         return body
     lines = body.split("\n")
     _escape_lines(lines)
@@ -209,6 +211,17 @@ def _closes(opener: tuple[str, int] | re.Pattern[str], index: int, lookahead: _L
     if isinstance(opener, tuple):
         return lookahead.fence_closes(index, opener[0], opener[1])
     return lookahead.html_ends(index, opener)
+
+
+def may_be_escaped(text: str) -> bool:
+    """Whether written body text may hold escapes or lines that need them."""
+    return "&#13;" in text or _maybe_family(text)
+
+
+def _maybe_family(text: str) -> bool:
+    return (
+        _FIRST_LINE_MAYBE.match(text) is not None or _LATER_LINE_MAYBE.search(text) is not None
+    )
 
 
 def unescape_body(text: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from ._errors import CODES, Diagnostic
-from ._escape import unescape_body
+from ._escape import escape_body, may_be_escaped, unescape_body
 from ._model import Clipping, Metadata, Section
 from ._syntax import (
     AI_SUMMARY,
@@ -265,7 +265,7 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
             first_seen[heading] = start
             parts.metadata = _read_metadata(reader, content)
             continue
-        body = unescape_body("\n".join(lines[content.start : content.stop]))
+        body = _read_body(reader, content)
         if heading == ORIGINAL_SUMMARY:
             first_seen[heading] = start
             parts.original_summary = body
@@ -275,6 +275,24 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
         else:
             parts.extra.append((start, Section(heading=heading, body=body)))
     return parts
+
+
+def _read_body(reader: _Reader, content: range) -> str:
+    written = "\n".join(reader.lines[content.start : content.stop])
+    body = unescape_body(written)
+    if may_be_escaped(written):
+        canonical = escape_body(body).split("\n")
+        for offset, line in enumerate(reader.lines[content.start : content.stop]):
+            if line != canonical[offset]:
+                reader.report(
+                    "CD209",
+                    content.start + offset,
+                    1,
+                    f"this body line is written canonically as {canonical[offset]!r}"
+                    " (escapes are added only where a line would read as structure)",
+                )
+                break
+    return body
 
 
 def _heading_text(reader: _Reader, index: int) -> str:
