@@ -19,7 +19,7 @@ KNOWN_LABELS = ("来源", "类型", "保存时间", "目录日期")
 # Characters that mean something to the format or to CommonMark, plus
 # characters that str.splitlines() would break on, plus CJK and emoji.
 HOSTILE_CHARS = (
-    "#*-_:`~<>|\\&;![]()=+.?/ \t"
+    "#*-_:`~<>|\\&;![]()=+.?/ \t\r\n"
     "\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff\u00a0\u3000"
     "aZ09摘要元数据来源类型保存时间目录日期é🙂"
 )
@@ -82,6 +82,9 @@ TRICKY_LINES = (
     "&#13;",
     "\\&#13;",
     "a\rb",
+    "\\\r",
+    "\\\\&#13;",
+    "\\\\\\## x",
     "\r",
     "x\r\n",
     "---",

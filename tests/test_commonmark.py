@@ -94,7 +94,8 @@ def test_lines_commonmark_does_not_see_as_h2_are_not_boundaries(line: str) -> No
     ("body", "escaped"),
     [
         ("## x", "\\## x"),
-        ("\\## x", "\\\\## x"),
+        ("\\## x", "\\\\\\## x"),
+        ("\\\r", "\\\\&#13;"),
         ("```py\ncode\n```", "```py\ncode\n```"),
         ("```\n## x", "\\```\n\\## x"),
         ("<!-- open", "\\<!-- open"),
@@ -103,6 +104,7 @@ def test_lines_commonmark_does_not_see_as_h2_are_not_boundaries(line: str) -> No
         ("<<<<<<< HEAD", "\\<<<<<<< HEAD"),
         ("a\rb", "a&#13;b"),
         ("&#13;", "\\&#13;"),
+        ("\\&#13;", "\\\\\\&#13;"),
         ("\\textbf{x} 27.8\\%", "\\textbf{x} 27.8\\%"),
         # After a possible container, openers are escaped until a blank line
         # and an unindented line close every container.

@@ -3,16 +3,19 @@
 Two escapes, both ordinary CommonMark so that a Markdown viewer still shows
 the original text:
 
-* a *line escape*: one backslash inserted after the (at most three spaces of)
+* a *line escape*: a backslash inserted after the (at most three spaces of)
   indentation of a body line that would otherwise read as structure: a
   ``##`` heading, a Git conflict marker in column 1, or the opening line of a
   code fence or raw-HTML block that would stay open past the end of the body
   and swallow the next heading;
 * a *CR escape*: a carriage return in a body is written ``&#13;``.
 
-Both are made injective the usual way: text that already looks escaped
-(one or more backslashes before the same structure, or before ``&#13;``)
-always gets one more backslash, and the reader always removes exactly one.
+Both follow CommonMark's own reading of backslashes, which makes them
+unambiguous: where a line of such a family (or ``&#13;``) is preceded by a run
+of k backslashes in the body, the writer writes 2k + 1 of them (a literal) or,
+for a line escape, 2k, k = 0, when the line needs no escape; for a carriage
+return it writes 2k and the entity. The reader keeps half of every run,
+rounded down, and an even run before ``&#13;`` means a carriage return.
 """
 
 from __future__ import annotations
@@ -33,11 +36,11 @@ _FAMILY = re.compile(
 _FIRST_LINE_MAYBE = re.compile(r" {0,3}[\\#`~<>|]")
 _LATER_LINE_MAYBE = re.compile(r"\n {0,3}[\\#`~<>|]")
 _UNESCAPE_LINE = re.compile(
-    r"^( {0,3})\\(?=\\*(?:##(?:[ \t]|$)|```|~~~|(?:<{7}|>{7}|\|{7})(?: |$)"
+    r"^( {0,3})(\\+)(?=(?:##(?:[ \t]|$)|```|~~~|(?:<{7}|>{7}|\|{7})(?: |$)"
     r"|<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))",
     re.MULTILINE,
 )
-_CR_OR_ENTITY = re.compile(r"\r|(\\*)&#13;")
+_CR_OR_ENTITY = re.compile(r"(\\*)(?:(\r)|&#13;)")
 _ENTITY = re.compile(r"(\\*)&#13;")
 
 _FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
@@ -68,13 +71,20 @@ def _html_kind(html: str) -> str:
 
 
 def _encode_cr(match: re.Match[str]) -> str:
-    slashes = match.group(1)
-    return "&#13;" if slashes is None else "\\" + slashes + "&#13;"
+    # Backslashes before the entity are doubled, as CommonMark reads them:
+    # an even run then the entity is a carriage return, an odd run a literal.
+    slashes, carriage_return = match.groups()
+    return slashes * 2 + ("&#13;" if carriage_return else "\\&#13;")
 
 
 def _decode_cr(match: re.Match[str]) -> str:
     slashes = match.group(1)
-    return slashes[1:] + "&#13;" if slashes else "\r"
+    return slashes[: len(slashes) // 2] + ("&#13;" if len(slashes) % 2 else "\r")
+
+
+def _halve_escape_run(match: re.Match[str]) -> str:
+    indent, slashes = match.groups()
+    return indent + slashes[: len(slashes) // 2]
 
 
 class _Lookahead:
@@ -185,8 +195,10 @@ def _always_escaped(match: re.Match[str]) -> bool:
 
 
 def _with_escape(match: re.Match[str], line: str) -> str:
+    # k backslashes become 2k + 1: CommonMark shows k of them and the
+    # structure character after them as text.
     indent = match.group("indent")
-    return indent + "\\" + line[len(indent) :]
+    return indent + "\\" * (len(match.group("slashes")) + 1) + line[len(indent) :]
 
 
 def _indented_at_most_one(line: str) -> bool:
@@ -227,7 +239,7 @@ def _maybe_family(text: str) -> bool:
 def unescape_body(text: str) -> str:
     """Invert `escape_body`."""
     if "\\" in text:
-        text = _UNESCAPE_LINE.sub(r"\1", text)
+        text = _UNESCAPE_LINE.sub(_halve_escape_run, text)
     if "&#13;" in text:
         text = _ENTITY.sub(_decode_cr, text)
     return text
