@@ -10,6 +10,7 @@ True
 
 from ._api import check, dump, load, parse, render
 from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
+from ._json import from_dict, from_json, to_dict, to_json
 from ._model import Clipping, Metadata, Section
 
 # Public classes show (and pickle) under the package name, not the private module.
@@ -38,7 +39,11 @@ __all__ = [
     "Severity",
     "check",
     "dump",
+    "from_dict",
+    "from_json",
     "load",
     "parse",
     "render",
+    "to_dict",
+    "to_json",
 ]

@@ -32,7 +32,7 @@ _W = Severity.WARNING
 
 #: Every diagnostic code clipdoc can produce. Codes are stable: a code is never
 #: reused for another meaning. CD1xx are document errors, CD2xx benign variants
-#: (warnings), CD3xx invalid model values.
+#: (warnings), CD3xx invalid model values, CD4xx invalid JSON input.
 CODES: dict[str, CodeInfo] = _table(
     ("CD101", _E, "the document does not start with a '# ' title line"),
     ("CD102", _E, "a known section appears twice"),
@@ -58,6 +58,8 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD303", _E, "a metadata key that cannot be delimited"),
     ("CD304", _E, "a timestamp without an offset, or an offset that is not whole minutes"),
     ("CD305", _E, "a section heading that cannot be written unambiguously"),
+    ("CD401", _E, "a JSON value that does not match the JSON mapping"),
+    ("CD402", _E, "text that is not JSON"),
 )
 
 
@@ -100,14 +102,23 @@ class ClipdocError(ValueError):
     line: int | None
     column: int | None
     message: str
+    #: For an invalid model value (CD3xx), the field it is about.
+    field: str | None
 
     def __init__(
-        self, code: str, message: str, *, line: int | None = None, column: int | None = None
+        self,
+        code: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
     ) -> None:
         self.code = code
         self.message = message
         self.line = line
         self.column = column
+        self.field = field
         super().__init__(f"{_where(line, column)}{message} ({code})")
 
     @classmethod
@@ -129,11 +140,13 @@ class ClipdocError(ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Exceptions pickle through their args; ours has keyword-only fields.
-        return (_rebuild_error, (self.code, self.message, self.line, self.column))
+        return (_rebuild_error, (self.code, self.message, self.line, self.column, self.field))
 
 
-def _rebuild_error(code: str, message: str, line: int | None, column: int | None) -> ClipdocError:
-    return ClipdocError(code, message, line=line, column=column)
+def _rebuild_error(
+    code: str, message: str, line: int | None, column: int | None, field: str | None
+) -> ClipdocError:
+    return ClipdocError(code, message, line=line, column=column, field=field)
 
 
 class ClipdocWarning(UserWarning):
@@ -148,4 +161,4 @@ class ClipdocWarning(UserWarning):
 
 def model_error(code: str, field: str, problem: str) -> ClipdocError:
     """An invalid model value: the message names the field."""
-    return ClipdocError(code, f"{field}: {problem}")
+    return ClipdocError(code, f"{field}: {problem}", field=field)

@@ -153,28 +153,26 @@ def _escape_lines(lines: list[str]) -> None:
     for index, line in enumerate(lines):
         blank = not line.strip(" \t")
         match = _FAMILY.match(line)
-        if match is not None and _always_escaped(match):
-            lines[index] = _with_escape(match, line)
-            match = None  # now plain paragraph text
-            if fence is None and html_end is None:
-                previous_blank = False
-                continue
-        if fence is not None:
-            closer = _FENCE_CLOSER.fullmatch(line)
-            if closer is not None:
-                run = closer.group(1)
-                if run[0] == fence[0] and len(run) >= fence[1]:
-                    fence = None
-        elif html_end is not None:
-            if html_end.search(line) is not None:
+        if fence is not None or html_end is not None:
+            if match is not None and _always_escaped(match):
+                lines[index] = _with_escape(match, line)
+            elif fence is not None:
+                closer = _FENCE_CLOSER.fullmatch(line)
+                if closer is not None:
+                    run = closer.group(1)
+                    if run[0] == fence[0] and len(run) >= fence[1]:
+                        fence = None
+            if html_end is not None and html_end.search(line) is not None:
                 html_end = None
         else:
             if in_doubt and previous_blank and not blank and _indented_at_most_one(line):
                 in_doubt = False
             opener = None if match is None else _opener(match, line)
-            if opener is not None:
+            if match is not None and _always_escaped(match):
+                lines[index] = _with_escape(match, line)
+            elif match is not None and opener is not None:
                 if in_doubt or not _closes(opener, index, lookahead):
-                    lines[index] = _with_escape(match, line)  # type: ignore[arg-type]
+                    lines[index] = _with_escape(match, line)
                 elif isinstance(opener, tuple):
                     fence = opener
                 elif opener.search(line) is None:
@@ -231,9 +229,7 @@ def may_be_escaped(text: str) -> bool:
 
 
 def _maybe_family(text: str) -> bool:
-    return (
-        _FIRST_LINE_MAYBE.match(text) is not None or _LATER_LINE_MAYBE.search(text) is not None
-    )
+    return _FIRST_LINE_MAYBE.match(text) is not None or _LATER_LINE_MAYBE.search(text) is not None
 
 
 def unescape_body(text: str) -> str:

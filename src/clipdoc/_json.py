@@ -1,0 +1,241 @@
+"""The JSON mapping of a clipping, through one cattrs converter.
+
+Timestamps are strings in their canonical RFC 3339 form (offset kept), dates
+``YYYY-MM-DD``, extra sections and metadata items ordered arrays of objects.
+Absent parts are ``null``; every member is always present.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.errors import IterableValidationNote
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ._errors import ClipdocError
+from ._model import Clipping, Metadata, Section
+from ._timestamps import (
+    TimestampProblem,
+    format_date,
+    format_timestamp,
+    parse_date,
+    parse_timestamp,
+)
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class _MappingProblem(ValueError):
+    """A JSON value that cannot be structured; the converter adds its path."""
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise _MappingProblem(f"expected a string, got {_json_type(value)}")
+    if _SURROGATE.search(value):
+        raise _MappingProblem("contains a lone surrogate, which UTF-8 cannot encode")
+    return value
+
+
+def _structure_timestamp(value: object, _: type) -> datetime:
+    text = _structure_str(value, str)
+    try:
+        parsed, note = parse_timestamp(text)
+    except TimestampProblem as problem:
+        raise _MappingProblem(str(problem)) from None
+    if note is not None:
+        raise _MappingProblem(f"{note}; JSON holds the canonical form only")
+    return parsed
+
+
+def _structure_date(value: object, _: type) -> date:
+    text = _structure_str(value, str)
+    try:
+        return parse_date(text)
+    except TimestampProblem as problem:
+        raise _MappingProblem(str(problem)) from None
+
+
+def _items_to_json(items: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for key, value in items]
+
+
+def _items_from_json(value: object, _: type) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list):
+        raise _MappingProblem(f"expected an array of items, got {_json_type(value)}")
+    errors: list[Exception] = []
+    items: list[tuple[str, str]] = []
+    for index, item in enumerate(value):
+        try:
+            fields = _members(item, ("key", "value"))
+            items.append((_structure_str(fields["key"], str), _structure_str(fields["value"], str)))
+        except _MappingProblem as problem:
+            problem.add_note(
+                IterableValidationNote(f"Structuring item @ index {index}", index, dict)
+            )
+            errors.append(problem)
+    if errors:
+        raise cattrs.IterableValidationError("invalid metadata items", errors, list)
+    return tuple(items)
+
+
+def _members(value: object, names: tuple[str, ...]) -> Mapping[str, object]:
+    """The object's members, all present and none unknown."""
+    if not isinstance(value, dict):
+        raise _MappingProblem(f"expected an object, got {_json_type(value)}")
+    missing = [name for name in names if name not in value]
+    unknown = sorted(set(value) - set(names))
+    if missing:
+        raise _MappingProblem(f"missing member(s) {', '.join(missing)}")
+    if unknown:
+        raise _MappingProblem(f"unknown member(s) {', '.join(map(str, unknown))}")
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _all_members_required(
+    cls: type[Any], structure: Callable[[Mapping[str, Any], Any], Any]
+) -> Callable[[object, Any], Any]:
+    names = tuple(field.name for field in attrs.fields(cls))
+
+    def structure_object(value: object, target: Any) -> Any:
+        return structure(_members(value, names), target)
+
+    return structure_object
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter between the models and the JSON mapping's plain values."""
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_unstructure_hook(datetime, format_timestamp)
+    converter.register_structure_hook(datetime, _structure_timestamp)
+    converter.register_unstructure_hook(date, format_date)
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_unstructure_hook(
+        Metadata,
+        make_dict_unstructure_fn(Metadata, converter, extra=override(unstruct_hook=_items_to_json)),
+    )
+    converter.register_structure_hook(
+        Metadata,
+        _all_members_required(
+            Metadata,
+            make_dict_structure_fn(
+                Metadata,
+                converter,
+                _cattrs_forbid_extra_keys=True,
+                extra=override(struct_hook=_items_from_json),
+            ),
+        ),
+    )
+    for cls in (Section, Clipping):
+        converter.register_structure_hook(
+            cls,
+            _all_members_required(
+                cls, make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
+            ),
+        )
+    return converter
+
+
+#: The converter behind `to_dict` and `from_dict`.
+converter = make_converter()
+
+
+def to_dict(clipping: Clipping) -> dict[str, Any]:
+    """The JSON mapping of a clipping, as plain Python values.
+
+    >>> from clipdoc import Clipping, Metadata
+    >>> to_dict(Clipping(title="t", metadata=Metadata(source="ArXiv")))["metadata"]
+    {'source': 'ArXiv', 'kind': None, 'saved_at': None, 'catalog_date': None, 'extra': []}
+    """
+    if not isinstance(clipping, Clipping):
+        raise TypeError(f"to_dict() takes a Clipping, not {type(clipping).__name__}")
+    result: dict[str, Any] = converter.unstructure(clipping)
+    return result
+
+
+def from_dict(data: object) -> Clipping:
+    """A clipping from its JSON mapping; bad input is a `ClipdocError` (CD401)
+    whose message names the path of every bad member.
+
+    >>> from_dict({"title": "t", "url": None, "original_summary": None,
+    ...            "ai_summary": 5, "extra_sections": [], "metadata": None})
+    Traceback (most recent call last):
+    ...
+    clipdoc.ClipdocError: $.ai_summary: expected a string, got a number (CD401)
+    """
+    try:
+        return converter.structure(data, Clipping)
+    except (cattrs.BaseValidationError, _MappingProblem, ClipdocError) as exc:
+        messages = cattrs.transform_error(exc, format_exception=_describe)
+        raise ClipdocError("CD401", "; ".join(_path_first(text) for text in messages)) from None
+
+
+def _describe(exc: BaseException, _: type | None) -> str:
+    if isinstance(exc, ClipdocError) and exc.field is not None:
+        problem = exc.message.removeprefix(f"{exc.field}: ")
+        return f"{problem} [field {exc.field}]"
+    if isinstance(exc, (_MappingProblem, ClipdocError)):
+        return exc.message if isinstance(exc, ClipdocError) else str(exc)
+    if isinstance(exc, KeyError):
+        return "required member missing"
+    return str(exc)
+
+
+_FIELD_NOTE = re.compile(r"(.*) \[field (.*)\] @ (\$.*)")
+
+
+def _path_first(text: str) -> str:
+    """cattrs says ``problem @ $.path``; say ``$.path: problem``."""
+    field_match = _FIELD_NOTE.fullmatch(text)
+    if field_match is not None:
+        problem, field, path = field_match.groups()
+        return f"{path}.{field}: {problem}"
+    problem, _, path = text.rpartition(" @ ")
+    return f"{path}: {problem}" if problem else text
+
+
+def to_json(clipping: Clipping, *, indent: int | None = None) -> str:
+    """The JSON mapping as text (UTF-8 characters kept, not ``\\u`` escaped).
+
+    >>> from clipdoc import Clipping
+    >>> print(to_json(Clipping(title="标题")))
+    {"title": "标题", "url": null, "original_summary": null, "ai_summary": null, "extra_sections": [], "metadata": null}
+    """
+    return json.dumps(to_dict(clipping), ensure_ascii=False, indent=indent)
+
+
+def from_json(text: str | bytes) -> Clipping:
+    """A clipping from JSON text; invalid JSON is a `ClipdocError` (CD402)
+    with its line and column."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ClipdocError(
+            "CD402", f"not JSON: {exc.msg}", line=exc.lineno, column=exc.colno
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ClipdocError("CD402", f"not UTF-8 JSON: {exc.reason}") from None
+    return from_dict(data)
