@@ -53,8 +53,23 @@ def _model_errors() -> dict[str, object]:
     }
 
 
+JSON_ERRORS = {
+    "CD401": ('{"title": "t"}', None, None),
+    "CD402": ('{"title":\n  "t",, }', 2, 7),
+}
+
+
+@pytest.mark.parametrize("code", sorted(JSON_ERRORS))
+def test_json_error(code: str) -> None:
+    text, line, column = JSON_ERRORS[code]
+    with pytest.raises(ClipdocError) as caught:
+        clipdoc.from_json(text)
+    assert (caught.value.code, caught.value.line, caught.value.column) == (code, line, column)
+
+
 def test_every_code_is_exercised_here() -> None:
-    covered = set(PARSE_ERRORS) | set(WARNINGS) | set(_model_errors()) | {"CD110"}
+    covered = set(PARSE_ERRORS) | set(WARNINGS) | set(_model_errors()) | set(JSON_ERRORS)
+    covered.add("CD110")
     assert covered == set(CODES)
 
 

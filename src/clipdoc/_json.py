@@ -221,8 +221,15 @@ def to_json(clipping: Clipping, *, indent: int | None = None) -> str:
     """The JSON mapping as text (UTF-8 characters kept, not ``\\u`` escaped).
 
     >>> from clipdoc import Clipping
-    >>> print(to_json(Clipping(title="标题")))
-    {"title": "标题", "url": null, "original_summary": null, "ai_summary": null, "extra_sections": [], "metadata": null}
+    >>> print(to_json(Clipping(title="标题", url="https://example.com"), indent=1))
+    {
+     "title": "标题",
+     "url": "https://example.com",
+     "original_summary": null,
+     "ai_summary": null,
+     "extra_sections": [],
+     "metadata": null
+    }
     """
     return json.dumps(to_dict(clipping), ensure_ascii=False, indent=indent)
 
