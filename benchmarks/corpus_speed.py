@@ -39,10 +39,7 @@ def main(argv: list[str]) -> int:
     count = len(texts)
     print(f"{count} documents, {size / count / 1024:.1f} KiB on average, from {folder}")
     for name, seconds in (("parse", parse_time), ("render", render_time)):
-        print(
-            f"{name:<7}{seconds / count * 1e6:8.1f} µs/document"
-            f"{size / seconds / 1e6:8.1f} MB/s"
-        )
+        print(f"{name:<7}{seconds / count * 1e6:8.1f} µs/document{size / seconds / 1e6:8.1f} MB/s")
     return 0
 
 

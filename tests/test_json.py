@@ -9,12 +9,12 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import EXAMPLE, ROOT
 from hypothesis import given
-from strategies import clippings
 
 import clipdoc
 from clipdoc import ClipdocError, Clipping
+from conftest import EXAMPLE, ROOT
+from strategies import clippings
 
 SCHEMA = json.loads((ROOT / "spec" / "clipdoc.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -131,5 +131,7 @@ def test_valid_input_is_accepted_by_both() -> None:
 
 def test_lone_surrogates_are_rejected() -> None:
     with pytest.raises(ClipdocError, match="surrogate"):
-        clipdoc.from_json('{"title": "\\ud800", "url": null, "original_summary": null,'
-                          ' "ai_summary": null, "extra_sections": [], "metadata": null}')
+        clipdoc.from_json(
+            '{"title": "\\ud800", "url": null, "original_summary": null,'
+            ' "ai_summary": null, "extra_sections": [], "metadata": null}'
+        )

@@ -200,7 +200,8 @@ def _with_escape(match: re.Match[str], line: str) -> str:
 
 
 def _indented_at_most_one(line: str) -> bool:
-    return line[0] not in " \t" or line[1] not in " \t"
+    # A tab reaches column 4, deep enough to continue a list item.
+    return line[0] not in " \t" or (line[0] == " " and line[1] not in " \t")
 
 
 def _opener(match: re.Match[str], line: str) -> tuple[str, int] | re.Pattern[str] | None:

@@ -92,8 +92,9 @@ def _position(item: tuple[int, Section]) -> int:
     return item[0]
 
 
-def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int]:
-    return (diagnostic.line or 0, diagnostic.column or 0)
+def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int, bool]:
+    # At one position a conflict marker is named first: it explains the rest.
+    return (diagnostic.line or 0, diagnostic.column or 0, diagnostic.code != "CD106")
 
 
 def _split(text: str) -> tuple[list[str], list[Diagnostic]]:
