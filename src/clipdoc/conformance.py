@@ -34,6 +34,7 @@ from ._json import from_json, to_dict
 #: A step of an implementation: input bytes to (exit status, output bytes).
 Step = Callable[[bytes], tuple[int, bytes]]
 
+
 def decode_bytes(data: bytes) -> tuple[int, bytes]:
     """clipdoc as a decoder."""
     try:
