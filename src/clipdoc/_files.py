@@ -1,4 +1,4 @@
-"""Byte-level file access: reading, and writing atomically."""
+"""Byte-level file access: reading, and replacing files atomically."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Iterator
 from typing import BinaryIO
 
 _umask_lock = threading.Lock()
@@ -22,31 +23,39 @@ def read_bytes(source: str | os.PathLike[str] | BinaryIO) -> bytes:
     return data
 
 
-def write_atomically(target: str | os.PathLike[str] | BinaryIO, data: bytes) -> None:
-    """Write ``data`` to a path so that readers see the old file or the new
-    one, never a mix, even if the process dies midway."""
-    if not isinstance(target, (str, os.PathLike)):
-        target.write(data)
-        return
-    # Write through a symbolic link, not over it.
-    path = os.path.realpath(target)
-    directory, name = os.path.split(path)
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` when the block ends without an
+    exception: readers see the old file or the new one, never a mix, even if
+    the process dies midway. An existing file keeps its permissions; a link
+    is written through, not replaced."""
+    real_path = os.path.realpath(path)
+    directory, name = os.path.split(real_path)
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        mode = stat.S_IMODE(os.stat(real_path).st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_current_umask()
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        os.replace(temporary, real_path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def write_atomically(target: str | os.PathLike[str] | BinaryIO, data: bytes) -> None:
+    """Write ``data`` to a path through `replacing`, or to an open binary file."""
+    if not isinstance(target, (str, os.PathLike)):
+        target.write(data)
+        return
+    with replacing(target) as file:
+        file.write(data)
 
 
 def _current_umask() -> int:

@@ -1,0 +1,358 @@
+"""The installed ``clipdoc`` command, driven in subprocesses on temporary folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import clipdoc
+from conftest import EXAMPLE, shared_corpus_files
+
+SCRIPT = Path(sys.executable).with_name("clipdoc")
+CANONICAL = "# t\n\n**URL**: https://example.com/1\n\n## AI 摘要\n\n摘要\n"
+WARNED = "# t\r\n\r\n## AI 摘要  \r\n\r\n摘要\r\n"
+BROKEN = "not a clipping\n"
+
+
+def clipdoc_command(
+    *args: str | Path, cwd: Path | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)],
+        cwd=cwd,
+        input=stdin.decode("utf-8") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def run_bytes(*args: str | Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)], input=stdin, capture_output=True, check=False, timeout=60
+    )
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    write(root / "2025-05-06" / "clean.md", CANONICAL)
+    write(root / "2025-05-06" / "warned.md", WARNED)
+    write(root / "notes.txt", "not a document, not read")
+    write(root / ".hidden" / "skipped.md", BROKEN)
+    return root
+
+
+def test_script_is_installed() -> None:
+    assert SCRIPT.exists(), f"the console script is missing at {SCRIPT}"
+
+
+@pytest.mark.parametrize("command", ["check", "fmt", "convert"])
+def test_every_subcommand_has_help(command: str) -> None:
+    done = clipdoc_command(command, "--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith(f"usage: clipdoc {command}")
+
+
+def test_python_dash_m_is_the_same_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "clipdoc", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: clipdoc ")
+    assert "check " in done.stdout
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert clipdoc_command().returncode == 2
+    assert clipdoc_command("check").returncode == 2
+    done = clipdoc_command("check", tmp_path / "missing")
+    assert done.returncode == 2
+    assert "no such file or folder" in done.stderr
+
+
+def test_check_reports_like_a_linter(folder: Path) -> None:
+    done = clipdoc_command("check", "docs", cwd=folder.parent)
+    assert done.returncode == 0  # warnings only
+    assert done.stdout.splitlines() == [
+        "docs/2025-05-06/warned.md:1:4: CD202 CRLF or CR line endings; clipdoc writes LF"
+        " ('\\n') only",
+        "docs/2025-05-06/warned.md:3:9: CD204 trailing spaces or tabs after the heading",
+    ]
+    assert done.stderr.strip() == "checked 2 documents, 0 errors, 2 warnings"
+
+
+def test_check_errors_exit_1_and_never_crash(folder: Path) -> None:
+    write(folder / "README.md", BROKEN)
+    (folder / "binary.md").write_bytes(b"# t\n\xff\xfe\n")
+    done = clipdoc_command("check", "--errors-only", folder)
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        f"{folder}/README.md:1:1: CD101 the document must start with a title line '# <title>',"
+        " found 'not a clipping'; add the title as the first line",
+        f"{folder}/README.md:1:1: CD107 text between the title and the first section; move it"
+        " into a section (a '## heading' line before it) or delete it",
+        f"{folder}/binary.md:2:1: CD110 invalid UTF-8 at byte offset 4 (byte 0xff); save the"
+        " file as UTF-8",
+    ]
+
+
+def test_check_unreadable_file_exits_2(folder: Path) -> None:
+    (folder / "dangling.md").symlink_to(folder / "nowhere.md")
+    done = clipdoc_command("check", folder)
+    assert done.returncode == 2
+    assert f"{folder}/dangling.md: cannot read:" in done.stderr
+
+
+def test_check_json_format(folder: Path) -> None:
+    write(folder / "README.md", BROKEN)
+    done = clipdoc_command("check", "--format", "json", folder)
+    assert done.returncode == 1
+    found = json.loads(done.stdout)
+    # A folder's own files come before its subfolders, each in name order.
+    assert [(item["path"], item["code"], item["severity"]) for item in found] == [
+        (f"{folder}/README.md", "CD101", "error"),
+        (f"{folder}/README.md", "CD107", "error"),
+        (f"{folder}/2025-05-06/warned.md", "CD202", "warning"),
+        (f"{folder}/2025-05-06/warned.md", "CD204", "warning"),
+    ]
+    assert (found[2]["line"], found[2]["column"]) == (1, 4)
+
+
+def test_check_json_format_when_clean(folder: Path) -> None:
+    done = clipdoc_command("check", "--format", "json", folder / "2025-05-06" / "clean.md")
+    assert done.returncode == 0
+    assert json.loads(done.stdout) == []
+
+
+def test_fmt_rewrites_only_what_changes(folder: Path) -> None:
+    clean = folder / "2025-05-06" / "clean.md"
+    warned = folder / "2025-05-06" / "warned.md"
+    os.chmod(warned, 0o600)
+    inode = clean.stat().st_ino
+    done = clipdoc_command("fmt", folder)
+    assert done.returncode == 0
+    assert f"reformatted {warned}" in done.stderr
+    assert warned.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
+    assert stat.S_IMODE(warned.stat().st_mode) == 0o600
+    assert clean.stat().st_ino == inode  # untouched, not rewritten
+    assert sorted(p.name for p in warned.parent.iterdir()) == ["clean.md", "warned.md"]
+    again = clipdoc_command("fmt", "--check", folder)
+    assert again.returncode == 0
+
+
+def test_fmt_check_and_diff_change_nothing(folder: Path) -> None:
+    warned = folder / "2025-05-06" / "warned.md"
+    before = warned.read_bytes()
+    done = clipdoc_command("fmt", "--check", folder)
+    assert done.returncode == 1
+    assert f"would reformat {warned}" in done.stderr
+    diff = clipdoc_command("fmt", "--diff", warned)
+    assert diff.returncode == 1
+    assert "-## AI 摘要  ␍\n" in diff.stdout
+    assert "+## AI 摘要\n" in diff.stdout
+    assert warned.read_bytes() == before
+
+
+def test_fmt_leaves_documents_with_errors_alone(folder: Path) -> None:
+    broken = write(folder / "broken.md", "# t\n\nstray\n\n## AI 摘要\n\nx\n")
+    done = clipdoc_command("fmt", folder)
+    assert done.returncode == 1
+    assert f"{broken}:3:1: CD107" in done.stdout
+    assert f"{broken}: left unchanged because of the errors above" in done.stderr
+    assert broken.read_text(encoding="utf-8") == "# t\n\nstray\n\n## AI 摘要\n\nx\n"
+    recovered = clipdoc_command("fmt", "--recover", broken)
+    assert recovered.returncode == 1  # the errors are still reported
+    assert broken.read_text(encoding="utf-8") == (
+        "# t\n\n## AI 摘要\n\nx\n\n## clipdoc: unparsed text from line 3\n\nstray\n"
+    )
+
+
+def test_convert_single_files_and_standard_streams(tmp_path: Path) -> None:
+    source = write(tmp_path / "a.md", EXAMPLE.read_text(encoding="utf-8"))
+    assert clipdoc_command("convert", source, tmp_path / "a.json").returncode == 0
+    mapping = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    assert mapping == clipdoc.to_dict(clipdoc.load(EXAMPLE))
+    assert clipdoc_command("convert", tmp_path / "a.json", tmp_path / "b.md").returncode == 0
+    assert (tmp_path / "b.md").read_bytes() == EXAMPLE.read_bytes()
+    to_stdout = run_bytes("convert", "-", "-", "--from", "md", stdin=EXAMPLE.read_bytes())
+    assert to_stdout.returncode == 0
+    back = run_bytes("convert", "-", "-", "--from", "json", stdin=to_stdout.stdout)
+    assert back.returncode == 0
+    assert back.stdout == EXAMPLE.read_bytes()
+
+
+def test_convert_refuses_to_replace_without_force(tmp_path: Path) -> None:
+    source = write(tmp_path / "a.md", CANONICAL)
+    target = write(tmp_path / "a.json", "precious")
+    done = clipdoc_command("convert", source, target)
+    assert done.returncode == 2
+    assert "pass --force" in done.stderr
+    assert target.read_text() == "precious"
+    assert clipdoc_command("convert", "--force", source, target).returncode == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["title"] == "t"
+
+
+def test_convert_document_with_errors(tmp_path: Path) -> None:
+    source = write(tmp_path / "bad.md", BROKEN)
+    done = clipdoc_command("convert", source, tmp_path / "bad.json")
+    assert done.returncode == 1
+    assert "CD101" in done.stderr
+    assert not (tmp_path / "bad.json").exists()
+
+
+def _names_folder(root: Path) -> list[Path]:
+    """Documents whose names are as hostile as the real ones."""
+    names = [
+        "2025-04-21/#2025中国AIGC应用全景图谱报告##趋势#2024年....md",
+        "2025-04-21/Retrieval-Augmented_Generation_(v1),_a+b.md",
+        "2025-04-22/nested/deeper/空 格 and spaces.md",
+        "top.md",
+    ]
+    body = EXAMPLE.read_text(encoding="utf-8")
+    return [
+        write(root / name, body.replace("五一节后", f"五一节后{index}"))
+        for index, name in enumerate(names)
+    ]
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_folder_to_jsonl_and_back_is_byte_identical(tmp_path: Path, jobs: str) -> None:
+    source = tmp_path / "source"
+    _names_folder(source)
+    lines = tmp_path / "all.jsonl"
+    done = clipdoc_command("convert", "--jobs", jobs, source, lines)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
+    assert [record["path"] for record in records] == [
+        "top.md",
+        "2025-04-21/#2025中国AIGC应用全景图谱报告##趋势#2024年....md",
+        "2025-04-21/Retrieval-Augmented_Generation_(v1),_a+b.md",
+        "2025-04-22/nested/deeper/空 格 and spaces.md",
+    ]
+    back = tmp_path / "back"
+    done = clipdoc_command("convert", "--jobs", jobs, lines, back)
+    assert done.returncode == 0, done.stderr
+    assert _tree(back) == _tree(source)
+
+
+def test_jsonl_to_stdout_and_from_stdin(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    _names_folder(source)
+    out = run_bytes("convert", source, "-")
+    assert out.returncode == 0
+    assert len(out.stdout.splitlines()) == 4
+    back = run_bytes("convert", "-", tmp_path / "back", stdin=out.stdout)
+    assert back.returncode == 0, back.stderr
+    assert _tree(tmp_path / "back") == _tree(source)
+
+
+def test_folder_with_bad_documents_is_reported_and_skipped(folder: Path, tmp_path: Path) -> None:
+    write(folder / "README.md", BROKEN)
+    lines = tmp_path / "out.jsonl"
+    done = clipdoc_command("convert", folder, lines)
+    assert done.returncode == 1
+    assert f"{folder}/README.md: skipped because of the errors above" in done.stderr
+    assert "2 written" in done.stderr
+    assert "1 not canonical" in done.stderr
+    assert len(lines.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def _record(path: str, title: str = "t") -> str:
+    return json.dumps({"path": path, **clipdoc.to_dict(clipdoc.Clipping(title=title))})
+
+
+def test_jsonl_records_cannot_leave_the_destination(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    destination = tmp_path / "dest"
+    destination.mkdir()
+    (destination / "link").symlink_to(outside)
+    records = [
+        _record("../escape.md"),
+        _record("/etc/absolute.md"),
+        _record("a/../../escape.md"),
+        _record("link/through-symlink.md"),
+        _record("not-markdown.txt"),
+        _record("ok.md"),
+        _record("ok.md", title="again"),
+        "{not json",
+        json.dumps({"title": "no path"}),
+        _record("C:/windows.md"),
+    ]
+    lines = write(tmp_path / "in.jsonl", "\n".join(records) + "\n")
+    done = clipdoc_command("convert", lines, destination)
+    assert done.returncode == 1
+    problems = done.stdout.splitlines() + done.stderr.splitlines()
+    for number in (1, 2, 3, 4, 5, 7, 8, 9, 10):
+        assert any(line.startswith(f"{lines}:{number}: ") for line in problems), number
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "escape.md").exists()
+    assert sorted(p.name for p in destination.iterdir()) == ["link", "ok.md"]
+    assert (destination / "ok.md").read_text(encoding="utf-8") == "# t\n"
+
+
+def test_jsonl_never_overwrites_other_files_without_force(tmp_path: Path) -> None:
+    destination = tmp_path / "dest"
+    precious = write(destination / "a.md", "precious")
+    same = write(destination / "b.md", "# t\n")
+    lines = write(tmp_path / "in.jsonl", _record("a.md") + "\n" + _record("b.md") + "\n")
+    done = clipdoc_command("convert", lines, destination)
+    assert done.returncode == 1
+    assert "pass --force" in done.stdout + done.stderr
+    assert precious.read_text() == "precious"
+    assert same.read_text() == "# t\n"
+    assert clipdoc_command("convert", "--force", lines, destination).returncode == 0
+    assert precious.read_text() == "# t\n"
+
+
+@pytest.mark.skipif(not shared_corpus_files(), reason="the shared corpus (../shared) is absent")
+def test_shared_corpus_round_trips_through_jsonl(tmp_path: Path) -> None:
+    source = tmp_path / "corpus"
+    shutil.copytree(shared_corpus_files()[0].parents[1], source)
+    (source / "LICENSE").unlink()
+    assert clipdoc_command("check", source).returncode == 0
+    assert clipdoc_command("fmt", "--check", source).returncode == 0
+    lines = tmp_path / "corpus.jsonl"
+    assert clipdoc_command("convert", "--jobs", "2", source, lines).returncode == 0
+    assert len(lines.read_text(encoding="utf-8").splitlines()) == 380
+    back = tmp_path / "back"
+    assert clipdoc_command("convert", lines, back).returncode == 0
+    assert _tree(back) == _tree(source)
+
+
+def test_pre_commit_hooks_run_the_installed_command(folder: Path) -> None:
+    text = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
+    hooks = dict(re.findall(r"- id: (\S+)\n(?:  .*\n)*?  entry: (.+)\n", text))
+    assert set(hooks) == {"clipdoc-check", "clipdoc-fmt"}
+    assert "language: python" in text
+    document = folder / "2025-05-06" / "warned.md"
+    for hook_id, entry in hooks.items():
+        command, *arguments = entry.split()
+        assert command == "clipdoc"
+        done = clipdoc_command(*arguments, document)
+        assert done.returncode == 0, hook_id
+    assert document.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
