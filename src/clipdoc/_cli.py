@@ -111,7 +111,8 @@ def format_one(mode: FormatMode, path: str) -> Outcome:
 
 def _lines_with_endings(text: str) -> list[str]:
     # Only the format's own line endings; CR shows as a visible mark.
-    return [line + "\n" for line in text.replace("\r", "\u240d").split("\n")]
+    *lines, last = text.replace("\r", "\u240d").split("\n")
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def record_one(root: str, recover: bool, path: str) -> Outcome:
@@ -215,6 +216,7 @@ class Console:
             print(text, file=target)
 
     def problem(self, text: str) -> None:
+        self.out.flush()  # keep stdout and stderr in order when both are piped
         self.line(text, stream=sys.stderr)
 
     def advance(self) -> None:
@@ -222,6 +224,7 @@ class Console:
             self._bar.update(1)
 
     def finish(self, summary: str) -> None:
+        self.out.flush()
         if self._bar is not None:
             self._bar.close()
         if not self.quiet:
