@@ -1,0 +1,336 @@
+"""Reading the original summary: readable text, links, media, hashtags, safe HTML.
+
+About half of real summaries are raw feed HTML (Weibo posts: ``<a>``,
+``<span class="surl-text">#topic#</span>``, ``<br>``, ``<img>``, ``<video
+poster>`` with ``<source>``), the rest plain text with hard line wraps (arXiv
+abstracts). Every function takes the summary string, or a `Clipping` (its
+original summary), or ``None``, and decides by itself whether it is HTML.
+
+beautifulsoup4 does the parsing, with lxml when it is installed and Python's
+``html.parser`` otherwise (``parser=`` chooses). ``safe_html`` needs nh3
+(``pip install 'clipdoc[html]'``). Nothing here is imported by ``import
+clipdoc`` or by `clipdoc.parse`.
+
+>>> from clipdoc import html
+>>> summary = '<a href="https://m.weibo.cn/s"><span class="surl-text">#话题#</span></a><br>正文'
+>>> html.text(summary)
+'#话题#\\n正文'
+>>> html.hashtags(summary), html.links(summary)
+(['话题'], [('#话题#', 'https://m.weibo.cn/s')])
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import cached_property
+from html import escape, unescape
+from typing import TYPE_CHECKING, Any
+
+from ._model import Clipping
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+
+__all__ = ["Summary", "hashtags", "images", "is_html", "links", "safe_html", "text", "videos"]
+
+Source = str | Clipping | None
+
+# A tag of HTML that feeds use, opening or closing: text is HTML when it has
+# one. Plain text such as "a < b" or "x<y and z>w" is not.
+_KNOWN_TAG = re.compile(
+    r"</?(?:a|abbr|address|article|aside|audio|b|base|bdi|bdo|blockquote|body|br|button"
+    r"|caption|center|cite|code|col|colgroup|dd|del|details|dfn|div|dl|dt|em|embed"
+    r"|fieldset|figcaption|figure|font|footer|form|frame|frameset|h[1-6]|head|header|hr"
+    r"|html|i|iframe|img|input|ins|kbd|label|legend|li|link|main|mark|math|meta|nav"
+    r"|noscript|object|ol|optgroup|option|p|param|picture|pre|q|s|samp|script|section"
+    r"|select|small|source|span|strike|strong|style|sub|summary|sup|svg|table|tbody|td"
+    r"|template|textarea|tfoot|th|thead|time|title|tr|track|tt|u|ul|var|video|wbr)"
+    r"(?=[\s/>])[^<>]*>",
+    re.IGNORECASE,
+)
+_COMMENT = re.compile(r"<!--")
+_BLOCKS = frozenset(
+    "address article aside blockquote dd details div dl dt fieldset figcaption figure"
+    " footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary"
+    " table tr ul video audio".split()
+)
+_PARAGRAPHS = frozenset("p blockquote pre table ul ol h1 h2 h3 h4 h5 h6 figure".split())
+_INVISIBLE = frozenset("script style template noscript head title".split())
+_HASHTAG = re.compile(r"#([^#\s](?:[^#\n]*?[^#\s])?)#")
+_SPACES = re.compile(r"[ \t\f\v\r\u00a0\u3000]+")
+_BARE_URL = re.compile(r"https?://[^\s<>\"'）】」》]+[^\s<>\"'）】」》.,;:!?)]")
+# Marks left in the text while walking the tree: a <br>, the edge of a block,
+# the edge of a paragraph-like block.
+_BREAK = "\x00br\x00"
+_BLOCK = "\x00block\x00"
+_PARAGRAPH = "\x00paragraph\x00"
+
+#: What `safe_html` keeps; everything else is removed (its text kept).
+SAFE_TAGS = frozenset(
+    "a abbr b blockquote br code del div em h1 h2 h3 h4 h5 h6 hr i img li ol p pre q"
+    " s small span strong sub sup table tbody td th thead tr u ul".split()
+)
+SAFE_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "referrerpolicy"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _summary_text(source: Source) -> str:
+    if source is None:
+        return ""
+    if isinstance(source, Clipping):
+        return source.original_summary or ""
+    if not isinstance(source, str):
+        raise TypeError(f"expected a str, a Clipping or None, not {type(source).__name__}")
+    return source
+
+
+def is_html(summary: Source) -> bool:
+    """Whether the summary holds HTML tags (rather than plain text).
+
+    >>> is_html("a < b and c > d"), is_html("line<br>break")
+    (False, True)
+    """
+    value = _summary_text(summary)
+    return bool(_KNOWN_TAG.search(value) or _COMMENT.search(value))
+
+
+def default_parser() -> str:
+    """``"lxml"`` when lxml is installed, else ``"html.parser"``."""
+    return "lxml" if importlib.util.find_spec("lxml") is not None else "html.parser"
+
+
+class Summary:
+    """One summary, parsed at most once, with every reading of it.
+
+    >>> summary = Summary("Hard wrapped\\nlines of an\\nabstract.\\n\\nSecond.")
+    >>> summary.text
+    'Hard wrapped lines of an abstract.\\n\\nSecond.'
+    >>> summary.is_html
+    False
+    """
+
+    def __init__(self, summary: Source, *, parser: str | None = None) -> None:
+        self.source = _summary_text(summary)
+        self.parser = parser or default_parser()
+        self.is_html = is_html(self.source)
+
+    @cached_property
+    def soup(self) -> BeautifulSoup:
+        from bs4 import BeautifulSoup
+
+        return BeautifulSoup(self.source if self.is_html else "", self.parser)
+
+    @cached_property
+    def text(self) -> str:
+        """Readable plain text: tags removed, entities decoded, ``<br>`` and
+        blocks as line breaks (two ``<br>`` or a paragraph as a blank line),
+        hard-wrapped lines joined into paragraphs (separated by a blank
+        line), white space normalized."""
+        if not self.is_html:
+            return _unwrap(self.source)
+        pieces: list[str] = []
+        _collect_text(self.soup, pieces)
+        return _tidy("".join(pieces))
+
+    @cached_property
+    def links(self) -> list[tuple[str, str]]:
+        """``(text, href)`` of every link, in order. In plain text, every
+        ``http(s)://`` URL, as ``(url, url)``."""
+        if not self.is_html:
+            return [(url, url) for url in _BARE_URL.findall(self.source)]
+        found = []
+        for anchor in self.soup.find_all("a", href=True):
+            label = _SPACES.sub(" ", anchor.get_text(" ")).strip()
+            found.append((label, _attribute(anchor, "href")))
+        return found
+
+    @cached_property
+    def images(self) -> list[str]:
+        """Every image URL in order: ``<img src>`` (or ``data-src``) and video posters."""
+        if not self.is_html:
+            return []
+        found = []
+        for tag in self.soup.find_all(["img", "video"]):
+            if tag.name == "img":
+                url = _attribute(tag, "src") or _attribute(tag, "data-src")
+            else:
+                url = _attribute(tag, "poster")
+            if url:
+                found.append(url)
+        return found
+
+    @cached_property
+    def videos(self) -> list[str]:
+        """Every video URL in order: ``<video src>`` and its ``<source src>``."""
+        if not self.is_html:
+            return []
+        found = []
+        for video in self.soup.find_all("video"):
+            if url := _attribute(video, "src"):
+                found.append(url)
+            for source in video.find_all("source"):
+                if url := _attribute(source, "src"):
+                    found.append(url)
+        return found
+
+    @cached_property
+    def hashtags(self) -> list[str]:
+        """Weibo ``#topic#`` hashtags of the text, in order, without duplicates."""
+        return list(dict.fromkeys(_HASHTAG.findall(self.text)))
+
+    @cached_property
+    def safe_html(self) -> str:
+        """HTML that is safe to put into a web page (see `safe_html`)."""
+        if not self.is_html:
+            paragraphs = [p for p in self.text.split("\n\n") if p]
+            return "".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs)
+        try:
+            import nh3
+        except ImportError:  # pragma: no cover - depends on the installed extras
+            raise ImportError("safe_html() needs nh3: pip install 'clipdoc[html]'") from None
+        return nh3.clean(
+            self.source,
+            tags=set(SAFE_TAGS),
+            clean_content_tags={"script", "style"},
+            attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
+            url_schemes=set(SAFE_URL_SCHEMES),
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        )
+
+
+def _attribute(tag: Tag, name: str) -> str:
+    value: Any = tag.get(name)
+    if isinstance(value, list):  # multi-valued attributes such as class
+        value = " ".join(value)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _collect_text(root: Any, pieces: list[str]) -> None:
+    """Append the text of ``root`` to ``pieces``, with marks for line breaks."""
+    from bs4.element import NavigableString, PreformattedString, Tag
+
+    whitespace = re.compile(r"\s+")
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            if isinstance(child, Tag):
+                name = child.name.lower()
+                if name in _INVISIBLE:
+                    continue
+                if name == "br":
+                    pieces.append(_BREAK)
+                    continue
+                mark = _PARAGRAPH if name in _PARAGRAPHS else _BLOCK if name in _BLOCKS else ""
+                pieces.append(mark)
+                walk(child)
+                pieces.append(mark)
+            # Comments, CDATA, doctypes and processing instructions are
+            # PreformattedStrings: not text a reader sees.
+            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+                pieces.append(whitespace.sub(" ", child))
+
+    walk(root)
+
+
+def _tidy(raw: str) -> str:
+    """Turn break marks into newlines and normalize white space."""
+    raw = _MARKS.sub(_line_breaks, raw)
+    lines = [_SPACES.sub(" ", line).strip() for line in raw.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+_MARKS = re.compile(f"(?:\\s*(?:{_BREAK}|{_BLOCK}|{_PARAGRAPH}))+\\s*")
+
+
+def _line_breaks(marks: re.Match[str]) -> str:
+    # Block edges merge into one line break; two <br> or a paragraph edge
+    # make a blank line, as they look in a browser.
+    run = marks.group(0)
+    return "\n\n" if _PARAGRAPH in run or run.count(_BREAK) > 1 else "\n"
+
+
+def _unwrap(plain: str) -> str:
+    """Join hard-wrapped lines into paragraphs; a blank line ends a paragraph."""
+    paragraphs = []
+    normalized = unescape(plain).replace("\r\n", "\n").replace("\r", "\n")
+    for block in re.split(r"\n[ \t]*\n", normalized):
+        lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
+        joined = ""
+        for line in filter(None, lines):
+            if not joined:
+                joined = line
+            elif re.search(r"[A-Za-z]-$", joined) and line[:1].isalpha():
+                joined += line  # a word broken after its hyphen: "retrieval-" "augmented"
+            else:
+                joined += " " + line
+        if joined:
+            paragraphs.append(joined)
+    return "\n\n".join(paragraphs)
+
+
+def text(summary: Source, *, parser: str | None = None) -> str:
+    """Readable plain text of a summary.
+
+    >>> text('第一段<br><br>第二段 &amp; <b>加粗</b>')
+    '第一段\\n\\n第二段 & 加粗'
+    >>> text("a < b, and\\nwrapped")
+    'a < b, and wrapped'
+    """
+    return Summary(summary, parser=parser).text
+
+
+def links(summary: Source, *, parser: str | None = None) -> list[tuple[str, str]]:
+    """``(text, href)`` pairs of every link, in document order.
+
+    >>> links('<a href="https://weibo.com/1">@量子位</a>')
+    [('@量子位', 'https://weibo.com/1')]
+    """
+    return Summary(summary, parser=parser).links
+
+
+def images(summary: Source, *, parser: str | None = None) -> list[str]:
+    """Every image URL (``<img src>``, video posters), in document order.
+
+    >>> images('<img src="https://a/1.jpg"><video poster="https://a/2.jpg"></video>')
+    ['https://a/1.jpg', 'https://a/2.jpg']
+    """
+    return Summary(summary, parser=parser).images
+
+
+def videos(summary: Source, *, parser: str | None = None) -> list[str]:
+    """Every video source URL, in document order.
+
+    >>> videos('<video poster="p.jpg"><source src="https://v/1.mp4"></video>')
+    ['https://v/1.mp4']
+    """
+    return Summary(summary, parser=parser).videos
+
+
+def hashtags(summary: Source, *, parser: str | None = None) -> list[str]:
+    """Weibo ``#topic#`` hashtags, in order, each once.
+
+    >>> hashtags("#阿里通义##通义# C# and F# are not tags #阿里通义#")
+    ['阿里通义', '通义']
+    """
+    return Summary(summary, parser=parser).hashtags
+
+
+def safe_html(summary: Source, *, parser: str | None = None) -> str:
+    """HTML safe to put in a web page, from an allow-list sanitizer (nh3).
+
+    No script, style, iframe, object, embed, form or meta; no event-handler
+    or style attributes; only ``http``, ``https`` and ``mailto`` URLs (or
+    relative ones); links get ``rel="noopener noreferrer"``. Plain text is
+    escaped into paragraphs.
+
+    >>> safe_html('<a href="javascript:alert(1)" onclick="x()">hi</a><br><script>bad()</script>')
+    '<a rel="noopener noreferrer">hi</a><br>'
+    """
+    return Summary(summary, parser=parser).safe_html

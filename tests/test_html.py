@@ -1,0 +1,312 @@
+"""clipdoc.html: text, links, media, hashtags and safe HTML of original summaries."""
+
+from __future__ import annotations
+
+import html as stdlib_html
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import bs4
+import pytest
+
+import clipdoc
+from clipdoc import html
+from conftest import EXAMPLE
+
+PARSERS = ["lxml", "html.parser"]
+
+
+@pytest.fixture(scope="module")
+def seed() -> clipdoc.Clipping:
+    return clipdoc.load(EXAMPLE)
+
+
+def test_seed_hashtags_images_links(seed: clipdoc.Clipping) -> None:
+    assert html.hashtags(seed) == ["阿里通义应用视觉团队负责人离职", "阿里通义薄列峰离职"]
+    assert html.images(seed) == [
+        "https://tvax3.sinaimg.cn/large/006Fd7o3gy1i15s03zmawj308k0cuwfy.jpg",
+        "https://tvax2.sinaimg.cn/large/006Fd7o3gy1i15s080apkj30zk0ikq9q.jpg",
+        "https://tvax1.sinaimg.cn/large/006Fd7o3gy1i15s09edfhj30zk0n4k3m.jpg",
+    ]
+    assert html.videos(seed) == []
+    found = html.links(seed)
+    assert [label for label, _ in found] == [
+        "#阿里通义应用视觉团队负责人离职#",
+        "#阿里通义薄列峰离职#",
+    ]
+    assert found[0][1].startswith("https://m.weibo.cn/search?containerid=231522type%3D1")
+    assert "&extparam=" in found[0][1]  # the entity &amp; is decoded
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_seed_text(seed: clipdoc.Clipping, parser: str) -> None:
+    text = html.text(seed, parser=parser)
+    paragraphs = text.split("\n\n")
+    assert paragraphs[0] == (
+        "#阿里通义应用视觉团队负责人离职##阿里通义薄列峰离职#\n"
+        "五一节后第一口瓜，曝阿里通义实验室高层人员离职变动！"
+    )
+    assert paragraphs[1].startswith("“互联网八卦小喇叭”等多个微信公众号爆料")
+    assert (
+        paragraphs[-1] == "2022年，离开京东数字科技集团的薄列峰开启了阿里之旅，直到此次五一节前。"
+    )
+    assert "<" not in text
+    assert "\n\n\n" not in text
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("a<br>b<br/>c<br />d", "a\nb\nc\nd"),
+        ("<p>one</p><p>two</p>", "one\n\ntwo"),
+        ("<div>one</div><div>two</div>", "one\ntwo"),
+        ("x &amp; y &lt;tag&gt; &#x4e2d;&#25991; &nbsp;z", "x & y <tag> 中文 z"),
+        ("<span>  many   \n  spaces </span><br>  next", "many spaces\nnext"),
+        ("<b>bold</b><script>alert(1)</script><style>p{}</style>", "bold"),
+        ("<!-- a comment --><i>kept</i>", "kept"),
+        ("a<br><br><br><br>b", "a\n\nb"),
+        ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
+        ("<a href='x'>link</a> after", "link after"),
+    ],
+)
+@pytest.mark.parametrize("parser", PARSERS)
+def test_text_of_html(summary: str, expected: str, parser: str) -> None:
+    assert html.text(summary, parser=parser) == expected
+
+
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        ("a < b and c > d", "a < b and c > d"),
+        ("x<y and z>w", "x<y and z>w"),
+        ("Large language\nmodels are\nwidely used.\n", "Large language models are widely used."),
+        ("first\nparagraph\n\nsecond\nparagraph", "first paragraph\n\nsecond paragraph"),
+        ("retrieval-\naugmented generation", "retrieval-augmented generation"),
+        ("evaluator -\ncollaborate", "evaluator - collaborate"),
+        ("crlf\r\nlines\r\n\r\nnext", "crlf lines\n\nnext"),
+        ("  spaced   out \t text  ", "spaced out text"),
+        ("AT&T &amp; entities &#x4e2d;", "AT&T & entities 中"),
+        ("", ""),
+    ],
+)
+def test_text_of_plain_text(summary: str, expected: str) -> None:
+    assert not html.is_html(summary)
+    assert html.text(summary) == expected
+
+
+def test_none_and_clipping_inputs() -> None:
+    assert html.text(None) == ""
+    assert html.images(clipdoc.Clipping(title="t")) == []
+    with pytest.raises(TypeError):
+        html.text(5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_media_in_document_order(parser: str) -> None:
+    summary = (
+        '<img src="https://i/1.jpg"><video controls poster="https://i/2.jpg">'
+        '<source src="https://v/720.mp4?a=1&amp;b=2"><source src="https://v/hd.mp4"></video>'
+        '<img data-src="https://i/3.jpg"><img alt="no source"><video src="https://v/direct.mp4">'
+    )
+    assert html.images(summary, parser=parser) == [
+        "https://i/1.jpg",
+        "https://i/2.jpg",
+        "https://i/3.jpg",
+    ]
+    assert html.videos(summary, parser=parser) == [
+        "https://v/720.mp4?a=1&b=2",
+        "https://v/hd.mp4",
+        "https://v/direct.mp4",
+    ]
+
+
+def test_links_of_plain_text() -> None:
+    abstract = "Code at https://github.com/a/b. See (https://x.org/p?q=1), too."
+    assert html.links(abstract) == [
+        ("https://github.com/a/b", "https://github.com/a/b"),
+        ("https://x.org/p?q=1", "https://x.org/p?q=1"),
+    ]
+
+
+def test_hashtags_are_weibo_topics() -> None:
+    summary = '<span class="surl-text">#新模型#</span> #新模型# #另一个话题# C# F# #  # ##'
+    assert html.hashtags(summary) == ["新模型", "另一个话题"]
+
+
+def test_each_helper_parses_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = bs4.BeautifulSoup
+
+    def counting(*args: object, **kwargs: object) -> bs4.BeautifulSoup:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bs4, "BeautifulSoup", counting)
+    summary = html.Summary(EXAMPLE.read_text(encoding="utf-8"))
+    _ = (summary.text, summary.links, summary.images, summary.videos, summary.hashtags)
+    assert len(calls) == 1
+    html.text("<b>x</b>")
+    assert len(calls) == 2
+    html.text("plain text is never parsed as HTML")
+    assert len(calls) == 2
+
+
+def test_import_and_parse_do_not_import_bs4() -> None:
+    code = (
+        "import sys, clipdoc\n"
+        "clipdoc.parse(open(sys.argv[1], encoding='utf-8').read())\n"
+        "import clipdoc.html\n"
+        "assert 'bs4' not in sys.modules, 'bs4 imported'\n"
+        "clipdoc.html.text('<b>x</b>')\n"
+        "assert 'bs4' in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def _real_tags(raw: str) -> set[str]:
+    return {name.lower() for name in re.findall(r"<(?!!)/?([a-zA-Z][a-zA-Z0-9]*)", raw)}
+
+
+def test_every_shared_html_document(corpus_files: list[Path]) -> None:
+    html_documents = plain_documents = 0
+    for path in corpus_files:
+        clip = clipdoc.load(path)
+        source = clip.original_summary or ""
+        if not html.is_html(source):
+            plain_documents += 1
+            text = html.text(source)
+            for paragraph in text.split("\n\n"):
+                assert "\n" not in paragraph, path.name
+            decoded = stdlib_html.unescape(source)
+            assert re.sub(r"\s", "", text) == re.sub(r"\s", "", decoded), path.name
+            continue
+        html_documents += 1
+        expected_images = [
+            stdlib_html.unescape(src) for src in re.findall(r'<img[^>]*?\ssrc="([^"]*)"', source)
+        ]
+        for parser in PARSERS:
+            summary = html.Summary(source, parser=parser)
+            lowered = summary.text.lower()
+            for name in _real_tags(source):
+                assert not re.search(f"<{name}[\\s/>]", lowered), (path.name, parser, name)
+            assert [url for url in summary.images if url in expected_images] == expected_images
+            assert len(summary.videos) == source.count("<source ")
+    assert html_documents >= 200
+    assert plain_documents >= 100
+
+
+# -- safe_html ---------------------------------------------------------------
+
+XSS_VECTORS = [
+    "<script>alert('XSS')</script>",
+    "<SCRIPT SRC=http://xss.rocks/xss.js></SCRIPT>",
+    "<IMG SRC=\"javascript:alert('XSS');\">",
+    "<IMG SRC=javascript:alert('XSS')>",
+    "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+    "<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+    '<a onmouseover="alert(document.cookie)">xxs link</a>',
+    '<IMG """><SCRIPT>alert("XSS")</SCRIPT>">',
+    "<IMG SRC=# onmouseover=\"alert('xxs')\">",
+    '<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>',
+    '<img src=x onerror="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114'
+    "&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116"
+    '&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041">',
+    "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;"
+    "&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>",
+    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72"
+    "&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",
+    "<IMG SRC=\"jav\tascript:alert('XSS');\">",
+    "<IMG SRC=\"jav&#x09;ascript:alert('XSS');\">",
+    "<IMG SRC=\"jav&#x0A;ascript:alert('XSS');\">",
+    "<IMG SRC=\" &#14;  javascript:alert('XSS');\">",
+    '<SCRIPT/XSS SRC="http://xss.rocks/xss.js"></SCRIPT>',
+    '<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert("XSS")>',
+    '<<SCRIPT>alert("XSS");//<</SCRIPT>',
+    "<SCRIPT SRC=http://xss.rocks/xss.js?< B >",
+    "<iframe src=http://xss.rocks/scriptlet.html <",
+    "<svg/onload=alert('XSS')>",
+    '<LINK REL="stylesheet" HREF="javascript:alert(\'XSS\');">',
+    '<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert(\'XSS\');">',
+    "<TABLE BACKGROUND=\"javascript:alert('XSS')\"><tr><td>x</td></tr></TABLE>",
+    "<DIV STYLE=\"background-image: url(javascript:alert('XSS'))\">x</DIV>",
+    '<OBJECT TYPE="text/x-scriptlet" DATA="http://xss.rocks/scriptlet.html"></OBJECT>',
+    '<EMBED SRC="data:image/svg+xml;base64,'
+    'PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDAvc3ZnIj4=">',
+    '<form action="javascript:alert(1)"><button>go</button></form>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data</a>',
+    '<a href="vbscript:msgbox(1)">vb</a>',
+    '<a href="VBScript:msgbox(1)">vb</a>',
+    '<a href="javascript&colon;alert(1)">colon entity</a>',
+    '<a href="  javascript:alert(1)">leading spaces</a>',
+    '<a href="java\x00script:alert(1)">nul</a>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<input autofocus onfocus="alert(1)">',
+    '<details open ontoggle="alert(1)">',
+    '<base href="javascript:alert(1)//">',
+    "<style>@import 'http://xss.rocks/xss.css';</style>",
+    '<img src="x" style="x:expression(alert(1))">',
+    '<a href="https://ok.example/" target="_blank" onclick="steal()">fine link</a>',
+]
+
+_FORBIDDEN_TAGS = {
+    "script", "style", "iframe", "object", "embed", "form", "meta", "link", "svg", "math",
+    "base", "input", "button", "details", "noscript", "frame", "frameset", "applet", "body",
+}  # fmt: skip
+
+
+def _assert_safe(output: str) -> None:
+    soup = bs4.BeautifulSoup(output, "html.parser")
+    for tag in soup.find_all(True):
+        assert tag.name not in _FORBIDDEN_TAGS, output
+        assert tag.name in html.SAFE_TAGS, output
+        for name, value in tag.attrs.items():
+            assert not name.lower().startswith("on"), output
+            assert name.lower() != "style", output
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            # What a browser would see as the scheme, after dropping the
+            # characters it ignores inside one.
+            compact = re.sub(r"[\x00-\x20]", "", text).lower()
+            assert not compact.startswith(("javascript:", "vbscript:", "data:")), output
+            if name.lower() in {"href", "src"}:
+                assert urlsplit(text.strip()).scheme.lower() in {"", "http", "https", "mailto"}
+    assert "<script" not in output.lower()
+
+
+@pytest.mark.parametrize("vector", XSS_VECTORS)
+def test_safe_html_defeats_xss(vector: str) -> None:
+    _assert_safe(html.safe_html(vector))
+
+
+def test_at_least_thirty_vectors() -> None:
+    assert len(XSS_VECTORS) >= 30
+
+
+def test_safe_html_keeps_ordinary_content(seed: clipdoc.Clipping) -> None:
+    output = html.safe_html(seed)
+    _assert_safe(output)
+    soup = bs4.BeautifulSoup(output, "html.parser")
+    anchors = soup.find_all("a")
+    assert len(anchors) == 2
+    assert all(a["rel"] == ["noopener", "noreferrer"] for a in anchors)
+    assert [img["src"] for img in soup.find_all("img")] == html.images(seed)
+    assert all(img.get("referrerpolicy") == "no-referrer" for img in soup.find_all("img"))
+    assert len(soup.find_all("br")) == seed.original_summary.count("<br>")  # type: ignore[union-attr]
+    assert "五一节后第一口瓜" in soup.get_text()
+
+
+def test_safe_html_of_plain_text_is_escaped_paragraphs() -> None:
+    assert html.safe_html("a < b\nwrapped\n\n<not a tag> & more") == (
+        "<p>a &lt; b wrapped</p><p>&lt;not a tag&gt; &amp; more</p>"
+    )
+
+
+def test_every_shared_document_is_sanitized(corpus_files: list[Path]) -> None:
+    for path in corpus_files:
+        _assert_safe(html.safe_html(clipdoc.load(path)))
