@@ -10,22 +10,15 @@ best of 7 rounds, in one process.
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import best_of
 
 import clipdoc
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def best_of(rounds: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main(argv: list[str]) -> int:

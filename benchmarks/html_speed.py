@@ -11,26 +11,16 @@ from __future__ import annotations
 
 import functools
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
+from timing import best_of  # noqa: E402
 
 import clipdoc  # noqa: E402
 from clipdoc import html  # noqa: E402
-
-
-def best_of(rounds: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def texts(summaries: list[str], parser: str) -> list[str]:
