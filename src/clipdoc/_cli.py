@@ -272,8 +272,15 @@ def _documents(paths: Sequence[str]) -> Iterator[str]:
         yield from walk_documents(path)
 
 
-def _missing(paths: Sequence[str]) -> list[str]:
-    return [path for path in paths if not os.path.exists(path)]
+def _existing(paths: Sequence[str]) -> tuple[list[str], bool]:
+    """The paths that exist, and whether any did not (each is reported)."""
+    found = []
+    for path in paths:
+        if os.path.exists(path):
+            found.append(path)
+        else:
+            print(f"{path}: no such file or folder", file=sys.stderr)
+    return found, len(found) < len(paths)
 
 
 def _console(
@@ -285,10 +292,7 @@ def _console(
 
 
 def run_check(options: argparse.Namespace) -> int:
-    missing = _missing(options.paths)
-    for path in missing:
-        print(f"{path}: no such file or folder", file=sys.stderr)
-    paths = [path for path in options.paths if path not in missing]
+    paths, missing = _existing(options.paths)
     console = _console(options, paths)
     tally = Tally()
     as_json = options.format == "json"
@@ -314,10 +318,7 @@ def run_check(options: argparse.Namespace) -> int:
 
 
 def run_fmt(options: argparse.Namespace) -> int:
-    missing = _missing(options.paths)
-    for path in missing:
-        print(f"{path}: no such file or folder", file=sys.stderr)
-    paths = [path for path in options.paths if path not in missing]
+    paths, missing = _existing(options.paths)
     mode = FormatMode(
         recover=options.recover, write=not (options.check or options.diff), diff=options.diff
     )
@@ -410,37 +411,42 @@ def _write_destination(destination: str, data: bytes) -> None:
         write_atomically(destination, data)
 
 
-def _markdown_to_json(options: argparse.Namespace) -> int:
+def _convert_file(
+    options: argparse.Namespace, transform: Callable[[bytes, str], bytes | None]
+) -> int:
+    """Read SRC, transform it (None: it had errors, already reported), write DST."""
     name = "<stdin>" if options.source == "-" else options.source
     try:
-        text = decode(_read_source(options.source))
+        data = _read_source(options.source)
     except OSError as exc:
         return _usage(f"{name}: cannot read: {exc.strerror or exc}")
+    try:
+        output = transform(data, name)
     except ClipdocError as error:
-        print(format_diagnostic(name, error.diagnostic), file=sys.stderr)
+        where = f"{error.line}:{error.column}:" if error.line else ""
+        print(f"{name}:{where} {error.code} {error.message}", file=sys.stderr)
         return FAILED
-    diagnostics = check(text)
-    for diagnostic in diagnostics:
-        print(format_diagnostic(name, diagnostic), file=sys.stderr)
-    if _has_error(diagnostics) and not options.recover:
+    if output is None:
         return FAILED
-    mapping = to_json(_parse_quietly(text), indent=2) + "\n"
-    _write_destination(options.destination, mapping.encode("utf-8"))
+    _write_destination(options.destination, output)
     return OK
+
+
+def _markdown_to_json(options: argparse.Namespace) -> int:
+    def transform(data: bytes, name: str) -> bytes | None:
+        text = decode(data)
+        diagnostics = check(text)
+        for diagnostic in diagnostics:
+            print(format_diagnostic(name, diagnostic), file=sys.stderr)
+        if _has_error(diagnostics) and not options.recover:
+            return None
+        return (to_json(_parse_quietly(text), indent=2) + "\n").encode("utf-8")
+
+    return _convert_file(options, transform)
 
 
 def _json_to_markdown(options: argparse.Namespace) -> int:
-    name = "<stdin>" if options.source == "-" else options.source
-    try:
-        clip = from_json(_read_source(options.source))
-    except OSError as exc:
-        return _usage(f"{name}: cannot read: {exc.strerror or exc}")
-    except ClipdocError as error:
-        line = f"{error.line}:{error.column}:" if error.line else ""
-        print(f"{name}:{line} {error.code} {error.message}", file=sys.stderr)
-        return FAILED
-    _write_destination(options.destination, render(clip).encode("utf-8"))
-    return OK
+    return _convert_file(options, lambda data, _: render(from_json(data)).encode("utf-8"))
 
 
 def _folder_to_lines(options: argparse.Namespace) -> int:
@@ -570,8 +576,8 @@ def build_parser() -> argparse.ArgumentParser:
         " 2 usage or I/O errors.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
         "-j",
         "--jobs",
         type=_jobs,
@@ -579,21 +585,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="parse with N processes (0: one per CPU; default 1)",
     )
-    common.add_argument(
+    shared.add_argument(
         "-q",
         "--quiet",
         action="store_true",
         help="no progress bar and no summary on stderr",
     )
 
+    recovering = argparse.ArgumentParser(add_help=False)
+    recovering.add_argument(
+        "--recover",
+        action="store_true",
+        help="also handle documents with errors, keeping the text they cannot place in"
+        " sections headed 'clipdoc: unparsed'",
+    )
+    over_paths = argparse.ArgumentParser(add_help=False, parents=[shared])
+    over_paths.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     check_parser = commands.add_parser(
         "check",
-        parents=[common],
+        parents=[over_paths],
         help="report problems in documents",
         description="Report every problem as PATH:LINE:COLUMN: CODE message. Folders are"
         " searched for *.md files (hidden folders skipped).",
     )
-    check_parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     check_parser.add_argument(
         "--format",
         choices=("text", "json"),
@@ -607,29 +621,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     fmt_parser = commands.add_parser(
         "fmt",
-        parents=[common],
+        parents=[over_paths, recovering],
         help="rewrite documents in canonical form",
         description="Rewrite each document in canonical form, atomically and only when"
         " something changes. A document with errors is left alone unless --recover.",
     )
-    fmt_parser.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     fmt_parser.add_argument(
         "--check", action="store_true", help="change nothing; exit 1 if a file would change"
     )
     fmt_parser.add_argument(
         "--diff", action="store_true", help="change nothing; print the changes as a diff"
     )
-    fmt_parser.add_argument(
-        "--recover",
-        action="store_true",
-        help="also rewrite documents with errors, keeping unplaceable text in"
-        " 'clipdoc: unparsed' sections",
-    )
     fmt_parser.set_defaults(run=run_fmt)
 
     convert_parser = commands.add_parser(
         "convert",
-        parents=[common],
+        parents=[shared, recovering],
         help="convert between documents, JSON and JSON Lines",
         description="Convert by file type: .md -> .json, .json -> .md, a folder of documents"
         " -> one .jsonl (a record per document with its 'path'), .jsonl -> a folder."
@@ -647,11 +654,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--force",
         action="store_true",
         help="replace existing files that are not the same as the output",
-    )
-    convert_parser.add_argument(
-        "--recover",
-        action="store_true",
-        help="convert documents with errors too, keeping unplaceable text in extra sections",
     )
     convert_parser.set_defaults(run=run_convert)
     return parser
