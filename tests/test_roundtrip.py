@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 import clipdoc
 from clipdoc import Clipping, Metadata
-from strategies import clippings, tiny_clippings
+from clipdoc._canonical import read_canonical
+from clipdoc._parser import parse_document
+from strategies import clippings, documents, tiny_clippings
 
 
 @given(clippings)
@@ -78,3 +80,48 @@ def test_none_and_empty_are_different_documents() -> None:
         "# t\n\n**URL**: \n\n## 原始摘要\n\n\n\n## AI 摘要\n\n\n\n## 元数据\n\n\n"
     )
     assert clipdoc.parse(clipdoc.render(empty)) == empty
+
+
+@given(clippings)
+def test_canonical_documents_take_the_fast_path(clip: Clipping) -> None:
+    text = clipdoc.render(clip)
+    fast = read_canonical(text)
+    if not any(marker in text for marker in ("<<<<<<<", ">>>>>>>", "|||||||")):
+        assert fast == clip
+
+
+@given(documents)
+def test_fast_path_agrees_with_the_full_reader(text: str) -> None:
+    fast = read_canonical(text)
+    if fast is not None:
+        assert parse_document(text) == (fast, [])
+
+
+@given(st.sampled_from(["\n", "\n\n", "\n\n\n"]), st.sampled_from(["", "x", "x\n", "## y"]))
+def test_fast_path_agrees_on_section_framing(gap: str, tail: str) -> None:
+    for text in (f"# t\n\n## AI 摘要{gap}{tail}", f"# t\n\n## A{gap}{tail}\n\n## B\n\nz\n"):
+        fast = read_canonical(text)
+        if fast is not None:
+            assert parse_document(text) == (fast, [])
+
+
+@given(clippings, st.data())
+def test_fast_path_agrees_on_near_canonical_documents(clip: Clipping, data: st.DataObject) -> None:
+    text = clipdoc.render(clip)
+    position = data.draw(st.integers(min_value=0, max_value=len(text)))
+    edit = data.draw(st.sampled_from(["delete", "insert", "duplicate line"]))
+    if edit == "delete":
+        text = text[:position] + text[position + 1 :]
+    elif edit == "insert":
+        inserted = data.draw(
+            st.sampled_from(["\n", " ", "\t", "#", "##", "\\", "-", "*", ":", "x"])
+        )
+        text = text[:position] + inserted + text[position:]
+    else:
+        start = text.rfind("\n", 0, position) + 1
+        end = text.find("\n", position)
+        line = text[start : end + 1 if end >= 0 else len(text)]
+        text = text[:start] + line + text[start:]
+    fast = read_canonical(text)
+    if fast is not None:
+        assert parse_document(text) == (fast, [])

@@ -6,6 +6,7 @@ import os
 import warnings
 from typing import BinaryIO
 
+from ._canonical import read_canonical
 from ._errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
 from ._files import read_bytes, write_atomically
 from ._model import Clipping
@@ -34,6 +35,9 @@ def parse(text: str, *, recover: bool = False) -> Clipping:
             f"parse() takes a str, not {type(text).__name__}; use clipdoc.load() for bytes"
             " and files"
         )
+    canonical = read_canonical(text)
+    if canonical is not None:
+        return canonical
     clipping, diagnostics = parse_document(text)
     if not recover:
         for diagnostic in diagnostics:
@@ -69,6 +73,8 @@ def check(text: str) -> list[Diagnostic]:
     """
     if not isinstance(text, str):
         raise TypeError(f"check() takes a str, not {type(text).__name__}")
+    if read_canonical(text) is not None:
+        return []
     return parse_document(text)[1]
 
 

@@ -33,8 +33,9 @@ _FAMILY = re.compile(
 )
 # Whether any body line might belong to a family (a cheap first look: the
 # pattern for later lines starts with a literal newline, which re scans fast).
-_FIRST_LINE_MAYBE = re.compile(r" {0,3}[\\#`~<>|]")
-_LATER_LINE_MAYBE = re.compile(r"\n {0,3}[\\#`~<>|]")
+_MAYBE_PREFIX = r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|>>>>>>>|\|\|\|\|\|\|\|)"
+_FIRST_LINE_MAYBE = re.compile(_MAYBE_PREFIX)
+_LATER_LINE_MAYBE = re.compile("\n" + _MAYBE_PREFIX)
 _UNESCAPE_LINE = re.compile(
     r"^( {0,3})(\\+)(?=(?:##(?:[ \t]|$)|```|~~~|(?:<{7}|>{7}|\|{7})(?: |$)"
     r"|<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))",
@@ -224,9 +225,22 @@ def _closes(opener: tuple[str, int] | re.Pattern[str], index: int, lookahead: _L
     return lookahead.html_ends(index, opener)
 
 
-def may_be_escaped(text: str) -> bool:
-    """Whether written body text may hold escapes or lines that need them."""
-    return "&#13;" in text or _maybe_family(text)
+def read_body(written: str) -> tuple[str, int | None]:
+    """The body that written text stands for, and the index of the first line
+    not written as a writer would write it (``None`` when every line is)."""
+    if "&#13;" not in written and not _maybe_family(written):
+        return written, None  # no escape, and no line that could need one
+    body = unescape_body(written)
+    canonical = escape_body(body)
+    if canonical == written:
+        return body, None
+    # Escapes never add or remove lines, so the two line lists pair up.
+    for index, (line, expected) in enumerate(
+        zip(written.split("\n"), canonical.split("\n"), strict=True)
+    ):
+        if line != expected:
+            return body, index
+    raise AssertionError("unreachable: the texts differ")
 
 
 def _maybe_family(text: str) -> bool:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from ._errors import model_error
 from ._syntax import KEY_END, KNOWN_HEADINGS, KNOWN_LABELS, has_line_break
 from ._timestamps import offset_problem
+
+_Model = TypeVar("_Model")
 
 
 def _single_line(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -165,4 +167,60 @@ class Clipping:
     )
     metadata: Metadata | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(Metadata))
+    )
+
+
+def _setters(cls: type) -> tuple[Any, ...]:
+    # Slot descriptors set the fields of a frozen instance, as attrs itself does.
+    return tuple(cls.__dict__[field.name].__set__ for field in attrs.fields(cls))
+
+
+_SECTION_SETTERS = _setters(Section)
+_METADATA_SETTERS = _setters(Metadata)
+_CLIPPING_SETTERS = _setters(Clipping)
+
+
+def _assemble(cls: type[_Model], setters: tuple[Any, ...], *values: object) -> _Model:
+    # For values a reader has already checked field by field: the same object
+    # __init__ would build, without running the validators again.
+    instance = object.__new__(cls)
+    for setter, value in zip(setters, values, strict=True):
+        setter(instance, value)
+    return instance
+
+
+def checked_section(heading: str, body: str) -> Section:
+    """A `Section` from a reader; see `_assemble`."""
+    return _assemble(Section, _SECTION_SETTERS, heading, body)
+
+
+def checked_metadata(
+    source: str | None,
+    kind: str | None,
+    saved_at: datetime | None,
+    catalog_date: date | None,
+    extra: tuple[tuple[str, str], ...],
+) -> Metadata:
+    """A `Metadata` from a reader: ``saved_at`` already has a fixed offset."""
+    return _assemble(Metadata, _METADATA_SETTERS, source, kind, saved_at, catalog_date, extra)
+
+
+def checked_clipping(
+    title: str,
+    url: str | None,
+    original_summary: str | None,
+    ai_summary: str | None,
+    extra_sections: tuple[Section, ...],
+    metadata: Metadata | None,
+) -> Clipping:
+    """A `Clipping` from a reader; see `_assemble`."""
+    return _assemble(
+        Clipping,
+        _CLIPPING_SETTERS,
+        title,
+        url,
+        original_summary,
+        ai_summary,
+        extra_sections,
+        metadata,
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from ._errors import CODES, Diagnostic
-from ._escape import escape_body, may_be_escaped, unescape_body
+from ._escape import escape_body, read_body
 from ._model import Clipping, Metadata, Section
 from ._syntax import (
     AI_SUMMARY,
@@ -280,19 +280,17 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
 
 def _read_body(reader: _Reader, content: range) -> str:
     written = "\n".join(reader.lines[content.start : content.stop])
-    body = unescape_body(written)
-    if may_be_escaped(written):
-        canonical = escape_body(body).split("\n")
-        for offset, line in enumerate(reader.lines[content.start : content.stop]):
-            if line != canonical[offset]:
-                reader.report(
-                    "CD209",
-                    content.start + offset,
-                    1,
-                    f"this body line is written canonically as {canonical[offset]!r}"
-                    " (escapes are added only where a line would read as structure)",
-                )
-                break
+    body, off_line = read_body(written)
+    if off_line is not None:
+        index = content.start + off_line
+        canonical = escape_body(body).split("\n")[off_line]
+        reader.report(
+            "CD209",
+            index,
+            1,
+            f"this body line is written canonically as {canonical!r}"
+            " (escapes are added only where a line would read as structure)",
+        )
     return body
 
 

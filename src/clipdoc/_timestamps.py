@@ -13,6 +13,13 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _ONE_MINUTE = timedelta(minutes=1)
 
 
+# The canonical form only: no +00:00, no all-zero fraction, upper-case T and Z.
+_CANONICAL_TIMESTAMP = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.(?!000000)([0-9]{6}))?(?:Z|([+-])(?!00:00)([0-9]{2}):([0-9]{2}))"
+)
+
+
 class TimestampProblem(ValueError):
     """Why a value is not a timestamp or date (turned into a diagnostic)."""
 
@@ -67,6 +74,19 @@ def parse_timestamp(text: str) -> tuple[datetime, str | None]:
     return value, note
 
 
+def read_canonical_timestamp(text: str) -> datetime | None:
+    """The timestamp when ``text`` is a valid one in canonical form, else None."""
+    if _CANONICAL_TIMESTAMP.fullmatch(text) is None:
+        return None
+    try:
+        # The canonical form is a subset of what fromisoformat reads on every
+        # supported Python once 'Z' is spelled as an offset; its tzinfo is a
+        # fixed-offset timezone, as parse_timestamp gives.
+        return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] == "Z" else text)
+    except ValueError:
+        return None  # not a real date or time: the full reader says why
+
+
 def format_timestamp(value: datetime) -> str:
     """The canonical form: ``Z`` for UTC, ``±HH:MM`` otherwise, 6 fractional
     digits only when there are microseconds."""
@@ -96,11 +116,10 @@ def offset_problem(value: datetime) -> str | None:
 
 
 def parse_date(text: str) -> date:
-    match = _DATE.fullmatch(text)
-    if match is None:
+    if _DATE.fullmatch(text) is None:
         raise TimestampProblem(f"{text!r} is not a YYYY-MM-DD date")
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        return date.fromisoformat(text)
     except ValueError as exc:
         raise TimestampProblem(f"{text!r} is not a real date ({exc})") from None
 

@@ -23,23 +23,25 @@ from ._timestamps import format_date, format_timestamp
 def render_document(clipping: Clipping) -> str:
     """The canonical document: the producer's template, parts joined by one
     blank line, ending with a newline."""
-    parts = [TITLE_PREFIX + clipping.title]
+    # One list of pieces and one join: a large body is copied once, not once
+    # per concatenation.
+    pieces = [TITLE_PREFIX, clipping.title]
     if clipping.url is not None:
-        parts.append(f"{URL_PREFIX} {clipping.url}")
+        pieces += ("\n\n", URL_PREFIX, " ", clipping.url)
     if clipping.original_summary is not None:
-        parts.append(_section(ORIGINAL_SUMMARY, escape_body(clipping.original_summary)))
+        _section(pieces, ORIGINAL_SUMMARY, escape_body(clipping.original_summary))
     if clipping.ai_summary is not None:
-        parts.append(_section(AI_SUMMARY, escape_body(clipping.ai_summary)))
+        _section(pieces, AI_SUMMARY, escape_body(clipping.ai_summary))
     for section in clipping.extra_sections:
-        parts.append(_section(section.heading, escape_body(section.body)))
+        _section(pieces, section.heading, escape_body(section.body))
     if clipping.metadata is not None:
-        parts.append(_section(METADATA, "\n".join(_items(clipping.metadata))))
-    return "\n\n".join(parts) + "\n"
+        _section(pieces, METADATA, "\n".join(_items(clipping.metadata)))
+    pieces.append("\n")
+    return "".join(pieces)
 
 
-def _section(heading: str, content: str) -> str:
-    heading_line = f"## {heading}" if heading else "##"
-    return f"{heading_line}\n\n{content}"
+def _section(pieces: list[str], heading: str, content: str) -> None:
+    pieces += ("\n\n## ", heading, "\n\n", content) if heading else ("\n\n##\n\n", content)
 
 
 def _items(metadata: Metadata) -> list[str]:

@@ -1,0 +1,167 @@
+"""A fast reader for documents already in canonical form.
+
+It accepts a document only when it can prove, cheaply, that the full reader
+would accept it with no diagnostic at all, and returns the same model; for
+anything else it returns None and the full reader takes over. Real documents
+are canonical, so this is the path they take.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from ._escape import read_body
+from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
+from ._syntax import (
+    AI_SUMMARY,
+    CATALOG_DATE,
+    ITEM_PREFIX,
+    KEY_END,
+    KIND,
+    KNOWN_LABELS,
+    METADATA,
+    ORIGINAL_SUMMARY,
+    SAVED_AT,
+    SOURCE,
+)
+from ._timestamps import TimestampProblem, parse_date, read_canonical_timestamp
+
+# Where a section heading line starts: after a line feed, up to three spaces,
+# "##" and then a space, a tab or the end of the line.
+_HEADING_START = re.compile(r"\n {0,3}##(?=[ \t\n])")
+_URL_START = "\n\n**URL**: "
+_SECTION_RANK = {ORIGINAL_SUMMARY: 0, AI_SUMMARY: 1, METADATA: 3}
+_EXTRA_SECTION_RANK = 2
+_LABEL_RANK = {label: rank for rank, label in enumerate(KNOWN_LABELS)}
+_EXTRA_ITEM_RANK = len(KNOWN_LABELS)
+# The metadata list as the producer writes it: the four known items, in order.
+_FOUR_ITEMS = re.compile(
+    f"- \\*\\*{SOURCE}\\*\\*: ([^\n]*)\n- \\*\\*{KIND}\\*\\*: ([^\n]*)\n"
+    f"- \\*\\*{SAVED_AT}\\*\\*: ([^\n]*)\n- \\*\\*{CATALOG_DATE}\\*\\*: ([^\n]*)"
+)
+
+
+def read_canonical(text: str) -> Clipping | None:
+    """The clipping of a canonical document, or None to use the full reader."""
+    if not text.startswith("# ") or not text.endswith("\n") or "\r" in text:
+        return None
+    # No check for conflict markers: one in column 1 is never a structural
+    # line here, and in a body it would not be written canonically (it needs
+    # an escape), which read_body reports.
+    title_end = text.index("\n")
+    starts = [match.start() for match in _HEADING_START.finditer(text, title_end)]
+    preamble = text[title_end : starts[0] + 1] if starts else text[title_end:]
+    canonical_url, url = _read_url(preamble, ends_before_section=bool(starts))
+    if not canonical_url:
+        return None
+    bodies: dict[str, str] = {}
+    metadata: Metadata | None = None
+    extra_sections: list[Section] = []
+    highest_rank = -1
+    for number, start in enumerate(starts):
+        line_end = text.index("\n", start + 1)
+        heading = _heading(text[start + 1 : line_end])
+        body_start = line_end + 2
+        body_end = starts[number + 1] - 1 if number + 1 < len(starts) else len(text) - 1
+        if heading is None or text[line_end + 1 : body_start] != "\n" or body_end < body_start:
+            return None
+        if text[body_end] != "\n":
+            return None
+        rank = _SECTION_RANK.get(heading, _EXTRA_SECTION_RANK)
+        if rank < highest_rank or (rank != _EXTRA_SECTION_RANK and rank == highest_rank):
+            return None  # out of order, or a known section twice
+        highest_rank = rank
+        written = text[body_start:body_end]
+        if heading == METADATA:
+            metadata = _read_items(written)
+            if metadata is None:
+                return None
+            continue
+        body, off_line = read_body(written)
+        if off_line is not None:
+            return None
+        if rank == _EXTRA_SECTION_RANK:
+            extra_sections.append(checked_section(heading, body))
+        else:
+            bodies[heading] = body
+    return checked_clipping(
+        text[2:title_end],
+        url,
+        bodies.get(ORIGINAL_SUMMARY),
+        bodies.get(AI_SUMMARY),
+        tuple(extra_sections),
+        metadata,
+    )
+
+
+def _read_url(preamble: str, *, ends_before_section: bool) -> tuple[bool, str | None]:
+    """Whether the text between the title and the first section is canonical,
+    and the url it holds (None when there is no URL line)."""
+    tail = "\n\n" if ends_before_section else "\n"
+    if preamble == tail:
+        return True, None
+    if (
+        preamble.startswith(_URL_START)
+        and preamble.endswith(tail)
+        and preamble.count("\n") == 2 + len(tail)
+    ):
+        return True, preamble[len(_URL_START) : -len(tail)]
+    return False, None
+
+
+def _heading(line: str) -> str | None:
+    if line == "##":
+        return ""
+    if line.startswith("## "):
+        heading = line[3:]
+        if heading and heading == heading.strip(" \t"):
+            return heading
+    return None
+
+
+def _read_items(written: str) -> Metadata | None:
+    if not written:
+        return checked_metadata(None, None, None, None, ())
+    four = _FOUR_ITEMS.fullmatch(written)
+    if four is not None:
+        source, kind, saved_text, date_text = four.groups()
+        saved = read_canonical_timestamp(saved_text)
+        try:
+            catalog = parse_date(date_text)
+        except TimestampProblem:
+            return None
+        return None if saved is None else checked_metadata(source, kind, saved, catalog, ())
+    values: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    highest_rank = -1
+    for line in written.split("\n"):
+        key_end = line.find(KEY_END, len(ITEM_PREFIX))
+        if not line.startswith(ITEM_PREFIX) or key_end < 0:
+            return None
+        value_start = key_end + len(KEY_END)
+        if line[value_start : value_start + 1] != " ":
+            return None
+        key = line[len(ITEM_PREFIX) : key_end]
+        rank = _LABEL_RANK.get(key, _EXTRA_ITEM_RANK)
+        if rank < highest_rank or (rank < _EXTRA_ITEM_RANK and rank == highest_rank):
+            return None  # out of order, or a known label twice
+        highest_rank = rank
+        if rank == _EXTRA_ITEM_RANK:
+            extra.append((key, line[value_start + 1 :]))
+        else:
+            values[key] = line[value_start + 1 :]
+    saved_at: datetime | None = None
+    catalog_date: date | None = None
+    if SAVED_AT in values:
+        saved_at = read_canonical_timestamp(values[SAVED_AT])
+        if saved_at is None:
+            return None
+    if CATALOG_DATE in values:
+        try:
+            catalog_date = parse_date(values[CATALOG_DATE])
+        except TimestampProblem:
+            return None
+    return checked_metadata(
+        values.get(SOURCE), values.get(KIND), saved_at, catalog_date, tuple(extra)
+    )
