@@ -152,7 +152,7 @@ def main(argv: list[str]) -> int:
     for size in sizes:
         text = synthetic.large_document(size)
         real_size = len(text.encode("utf-8"))
-        large[size] = measure(suite([text]), max(3, rounds // 2))
+        large[size] = measure(suite([text]), max(5, rounds))
         print()
         print("\n".join(table(f"one {size / 1e6:g} MB document", large[size], 1, real_size)))
         results[f"single_{size}"] = {"bytes": real_size, "seconds": large[size]}

@@ -11,34 +11,19 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from . import _syntax as syntax
 from ._escape import read_body
 from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
-from ._syntax import (
-    AI_SUMMARY,
-    CATALOG_DATE,
-    ITEM_PREFIX,
-    KEY_END,
-    KIND,
-    KNOWN_LABELS,
-    METADATA,
-    ORIGINAL_SUMMARY,
-    SAVED_AT,
-    SOURCE,
-)
 from ._timestamps import TimestampProblem, parse_date, read_canonical_timestamp
 
 # Where a section heading line starts: after a line feed, up to three spaces,
 # "##" and then a space, a tab or the end of the line.
 _HEADING_START = re.compile(r"\n {0,3}##(?=[ \t\n])")
 _URL_START = "\n\n**URL**: "
-_SECTION_RANK = {ORIGINAL_SUMMARY: 0, AI_SUMMARY: 1, METADATA: 3}
-_EXTRA_SECTION_RANK = 2
-_LABEL_RANK = {label: rank for rank, label in enumerate(KNOWN_LABELS)}
-_EXTRA_ITEM_RANK = len(KNOWN_LABELS)
 # The metadata list as the producer writes it: the four known items, in order.
 _FOUR_ITEMS = re.compile(
-    f"- \\*\\*{SOURCE}\\*\\*: ([^\n]*)\n- \\*\\*{KIND}\\*\\*: ([^\n]*)\n"
-    f"- \\*\\*{SAVED_AT}\\*\\*: ([^\n]*)\n- \\*\\*{CATALOG_DATE}\\*\\*: ([^\n]*)"
+    f"- \\*\\*{syntax.SOURCE}\\*\\*: ([^\n]*)\n- \\*\\*{syntax.KIND}\\*\\*: ([^\n]*)\n"
+    f"- \\*\\*{syntax.SAVED_AT}\\*\\*: ([^\n]*)\n- \\*\\*{syntax.CATALOG_DATE}\\*\\*: ([^\n]*)"
 )
 
 
@@ -68,12 +53,12 @@ def read_canonical(text: str) -> Clipping | None:
             return None
         if text[body_end] != "\n":
             return None
-        rank = _SECTION_RANK.get(heading, _EXTRA_SECTION_RANK)
-        if rank < highest_rank or (rank != _EXTRA_SECTION_RANK and rank == highest_rank):
+        rank = syntax.SECTION_RANK.get(heading, syntax.EXTRA_SECTION_RANK)
+        if rank < highest_rank or (rank != syntax.EXTRA_SECTION_RANK and rank == highest_rank):
             return None  # out of order, or a known section twice
         highest_rank = rank
         written = text[body_start:body_end]
-        if heading == METADATA:
+        if heading == syntax.METADATA:
             metadata = _read_items(written)
             if metadata is None:
                 return None
@@ -81,15 +66,15 @@ def read_canonical(text: str) -> Clipping | None:
         body, off_line = read_body(written)
         if off_line is not None:
             return None
-        if rank == _EXTRA_SECTION_RANK:
+        if rank == syntax.EXTRA_SECTION_RANK:
             extra_sections.append(checked_section(heading, body))
         else:
             bodies[heading] = body
     return checked_clipping(
         text[2:title_end],
         url,
-        bodies.get(ORIGINAL_SUMMARY),
-        bodies.get(AI_SUMMARY),
+        bodies.get(syntax.ORIGINAL_SUMMARY),
+        bodies.get(syntax.AI_SUMMARY),
         tuple(extra_sections),
         metadata,
     )
@@ -136,32 +121,32 @@ def _read_items(written: str) -> Metadata | None:
     extra: list[tuple[str, str]] = []
     highest_rank = -1
     for line in written.split("\n"):
-        key_end = line.find(KEY_END, len(ITEM_PREFIX))
-        if not line.startswith(ITEM_PREFIX) or key_end < 0:
+        key_end = line.find(syntax.KEY_END, len(syntax.ITEM_PREFIX))
+        if not line.startswith(syntax.ITEM_PREFIX) or key_end < 0:
             return None
-        value_start = key_end + len(KEY_END)
+        value_start = key_end + len(syntax.KEY_END)
         if line[value_start : value_start + 1] != " ":
             return None
-        key = line[len(ITEM_PREFIX) : key_end]
-        rank = _LABEL_RANK.get(key, _EXTRA_ITEM_RANK)
-        if rank < highest_rank or (rank < _EXTRA_ITEM_RANK and rank == highest_rank):
+        key = line[len(syntax.ITEM_PREFIX) : key_end]
+        rank = syntax.LABEL_RANK.get(key, syntax.EXTRA_ITEM_RANK)
+        if rank < highest_rank or (rank < syntax.EXTRA_ITEM_RANK and rank == highest_rank):
             return None  # out of order, or a known label twice
         highest_rank = rank
-        if rank == _EXTRA_ITEM_RANK:
+        if rank == syntax.EXTRA_ITEM_RANK:
             extra.append((key, line[value_start + 1 :]))
         else:
             values[key] = line[value_start + 1 :]
     saved_at: datetime | None = None
     catalog_date: date | None = None
-    if SAVED_AT in values:
-        saved_at = read_canonical_timestamp(values[SAVED_AT])
+    if syntax.SAVED_AT in values:
+        saved_at = read_canonical_timestamp(values[syntax.SAVED_AT])
         if saved_at is None:
             return None
-    if CATALOG_DATE in values:
+    if syntax.CATALOG_DATE in values:
         try:
-            catalog_date = parse_date(values[CATALOG_DATE])
+            catalog_date = parse_date(values[syntax.CATALOG_DATE])
         except TimestampProblem:
             return None
     return checked_metadata(
-        values.get(SOURCE), values.get(KIND), saved_at, catalog_date, tuple(extra)
+        values.get(syntax.SOURCE), values.get(syntax.KIND), saved_at, catalog_date, tuple(extra)
     )

@@ -14,14 +14,17 @@ from ._syntax import (
     AI_SUMMARY,
     CATALOG_DATE,
     CONFLICT_MARKER,
+    EXTRA_ITEM_RANK,
+    EXTRA_SECTION_RANK,
     ITEM_PREFIX,
     KEY_END,
     KIND,
-    KNOWN_LABELS,
+    LABEL_RANK,
     METADATA,
     ORIGINAL_SUMMARY,
     SAVED_AT,
     SECTION_HEADING,
+    SECTION_RANK,
     SOURCE,
     URL_PREFIX,
     is_blank,
@@ -29,10 +32,6 @@ from ._syntax import (
 from ._timestamps import TimestampProblem, parse_date, parse_timestamp
 
 _TITLE = re.compile(r"( {0,3})#(?:([ \t])(.*))?")
-_SECTION_RANK = {ORIGINAL_SUMMARY: 0, AI_SUMMARY: 1, METADATA: 3}
-_EXTRA_SECTION_RANK = 2
-_LABEL_RANK = {label: rank for rank, label in enumerate(KNOWN_LABELS)}
-_EXTRA_ITEM_RANK = len(KNOWN_LABELS)
 _Value = TypeVar("_Value", datetime, date)
 _CONFLICT_HINTS = ("<<<<<<<", ">>>>>>>", "|||||||")
 
@@ -242,7 +241,7 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
         heading = _heading_text(reader, start)
         is_last = end == len(lines)
         content = _content_lines(reader, start, end, is_last=is_last)
-        rank = _SECTION_RANK.get(heading, _EXTRA_SECTION_RANK)
+        rank = SECTION_RANK.get(heading, EXTRA_SECTION_RANK)
         if heading in first_seen:
             reader.report(
                 "CD102",
@@ -374,7 +373,7 @@ def _read_metadata(reader: _Reader, content: range) -> Metadata:
             continue
         key = line[len(ITEM_PREFIX) : key_end]
         value = _item_value(reader, index, key_end + len(KEY_END), f"**{key}**")
-        rank = _LABEL_RANK.get(key, _EXTRA_ITEM_RANK)
+        rank = LABEL_RANK.get(key, EXTRA_ITEM_RANK)
         if rank < highest_rank:
             reader.report(
                 "CD207",
@@ -384,7 +383,7 @@ def _read_metadata(reader: _Reader, content: range) -> Metadata:
                 " other items)",
             )
         highest_rank = max(highest_rank, rank)
-        if rank == _EXTRA_ITEM_RANK:
+        if rank == EXTRA_ITEM_RANK:
             extra.append((key, value))
         elif key in values:
             reader.report(

@@ -16,6 +16,13 @@ SAVED_AT: Final = "保存时间"
 CATALOG_DATE: Final = "目录日期"
 KNOWN_LABELS: Final = (SOURCE, KIND, SAVED_AT, CATALOG_DATE)
 
+# Canonical order: the known sections around the extra ones, the known
+# metadata items before the extra ones. A lower rank comes first.
+SECTION_RANK: Final = {ORIGINAL_SUMMARY: 0, AI_SUMMARY: 1, METADATA: 3}
+EXTRA_SECTION_RANK: Final = 2
+LABEL_RANK: Final = {label: rank for rank, label in enumerate(KNOWN_LABELS)}
+EXTRA_ITEM_RANK: Final = len(KNOWN_LABELS)
+
 TITLE_PREFIX: Final = "# "
 URL_PREFIX: Final = "**URL**:"
 ITEM_PREFIX: Final = "- **"

@@ -1,0 +1,35 @@
+"""The benchmark scripts run (at tiny sizes); their timings are not checked here."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+BENCHMARKS = ROOT / "benchmarks"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["peers.py", "--quick", "--json", "{tmp}/peers.json"],
+        ["corpus_speed.py", "{tmp}/empty"],
+        ["cli_scale.py", "--count", "30"],
+        ["synthetic.py", "{tmp}/docs", "--count", "5"],
+        ["html_speed.py", "{tmp}/absent"],
+    ],
+)
+def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:
+    argv = [argument.replace("{tmp}", str(tmp_path)) for argument in arguments]
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / argv[0]), *argv[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
