@@ -6,9 +6,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -356,3 +359,80 @@ def test_pre_commit_hooks_run_the_installed_command(folder: Path) -> None:
         done = clipdoc_command(*arguments, document)
         assert done.returncode == 0, hook_id
     assert document.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
+
+
+def _started(*args: str | Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(SCRIPT), *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def _wait_for(condition: Callable[[], bool], process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.005)
+
+
+def _big_jsonl(tmp_path: Path, count: int) -> tuple[Path, dict[str, bytes]]:
+    body = EXAMPLE.read_text(encoding="utf-8")
+    expected = {}
+    lines = []
+    for index in range(count):
+        clip = clipdoc.parse(body.replace("五一节后", f"五一节后{index}"))
+        name = f"{index // 100:03d}/{index:05d}.md"
+        expected[name] = clipdoc.render(clip).encode("utf-8")
+        lines.append(json.dumps({"path": name, **clipdoc.to_dict(clip)}, ensure_ascii=False))
+    return write(tmp_path / "big.jsonl", "\n".join(lines) + "\n"), expected
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_killed_conversion_leaves_no_half_written_file(
+    tmp_path: Path, signal_number: signal.Signals
+) -> None:
+    source, expected = _big_jsonl(tmp_path, 3000)
+    destination = tmp_path / "out"
+    process = _started("convert", source, destination)
+    _wait_for(lambda: len(list(destination.rglob("*.md"))) >= 200, process)
+    process.send_signal(signal_number)
+    process.wait(timeout=60)
+    written = sorted(destination.rglob("*.md"))
+    assert 200 <= len(written) < 3000
+    for path in written:  # every file that exists is whole
+        assert path.read_bytes() == expected[str(path.relative_to(destination))]
+    leftovers = list(destination.rglob(".*.tmp"))
+    if signal_number != signal.SIGKILL:
+        assert process.returncode == 130
+        assert leftovers == []  # cleaned up on the way out
+    assert all(path.name.startswith(".") for path in leftovers)
+
+
+def test_killed_folder_conversion_never_leaves_a_partial_jsonl(tmp_path: Path) -> None:
+    source, _ = _big_jsonl(tmp_path, 3000)
+    folder = tmp_path / "folder"
+    assert clipdoc_command("convert", source, folder).returncode == 0
+    target = write(tmp_path / "all.jsonl", "the previous version\n")
+    process = _started("convert", "--force", folder, target)
+    _wait_for(lambda: any(tmp_path.glob(".all.jsonl.*.tmp")), process)
+    time.sleep(0.05)
+    process.kill()
+    process.wait(timeout=60)
+    assert target.read_text() == "the previous version\n"
+
+
+def test_killed_fmt_leaves_each_file_old_or_new(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    original = WARNED.encode("utf-8")
+    for index in range(1500):
+        (folder / f"{index:04d}.md").parent.mkdir(parents=True, exist_ok=True)
+        (folder / f"{index:04d}.md").write_bytes(original)
+    canonical = "# t\n\n## AI 摘要\n\n摘要\n".encode()
+    process = _started("fmt", folder)
+    _wait_for(
+        lambda: sum(p.read_bytes() == canonical for p in folder.glob("00*.md")) >= 20, process
+    )
+    process.kill()
+    process.wait(timeout=60)
+    contents = {path.read_bytes() for path in folder.glob("*.md")}
+    assert contents <= {original, canonical}

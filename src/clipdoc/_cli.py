@@ -14,7 +14,9 @@ import functools
 import io
 import json
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -659,12 +661,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signal_number: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
     try:
         status: int = options.run(options)
     except KeyboardInterrupt:
-        print("clipdoc: interrupted; no file was left half-written", file=sys.stderr)
+        print("clipdoc: stopped; no file was left half-written", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`); stop quietly.

@@ -27,7 +27,7 @@ import re
 _FAMILY = re.compile(
     r"(?P<indent> {0,3})(?P<slashes>\\*)"
     r"(?:(?P<heading>##(?:[ \t]|$))"
-    r"|(?P<fence>(?P<fence_char>`|~)(?P=fence_char){2,})"
+    r"|(?P<fence>`{3,}|~{3,})"
     r"|(?P<conflict>(?:<{7}|>{7}|\|{7})(?: |$))"
     r"|(?P<html><(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))"
 )
@@ -41,8 +41,13 @@ _UNESCAPE_LINE = re.compile(
     r"|<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))",
     re.MULTILINE,
 )
-_CR_OR_ENTITY = re.compile(r"(\\*)(?:(\r)|&#13;)")
-_ENTITY = re.compile(r"(\\*)&#13;")
+# Each match starts at the first backslash of its run (the lookbehind), so a
+# long run is scanned once, not once per backslash.
+_CR_OR_ENTITY = re.compile(r"(?<!\\)(\\*)(?:(\r)|&#13;)")
+_ENTITY = re.compile(r"(?<!\\)(\\*)&#13;")
+# First characters of lines that the scan must look at closely; a line that
+# starts with anything else is paragraph text.
+_MAY_MATTER = frozenset(" \t\\#`~<>|-+*0123456789")
 
 _FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 # The end condition of each raw-HTML block kind that a blank line does not end
@@ -130,7 +135,10 @@ class _Lookahead:
 def escape_body(body: str) -> str:
     """The text a body is written as (without the surrounding blank lines)."""
     if "\r" in body or "&#13;" in body:
-        body = _CR_OR_ENTITY.sub(_encode_cr, body)
+        if "\\" in body:
+            body = _CR_OR_ENTITY.sub(_encode_cr, body)
+        else:
+            body = body.replace("&#13;", "\\&#13;").replace("\r", "&#13;")
     if not _maybe_family(body):
         return body
     lines = body.split("\n")
@@ -147,57 +155,60 @@ def _escape_lines(lines: list[str]) -> None:
     followed by a line indented at most one space, which closes every container.
     """
     lookahead = _Lookahead(lines)
-    fence: tuple[str, int] | None = None
+    fence_char, fence_length = "", 0  # the open fence, if fence_char
     html_end: re.Pattern[str] | None = None
     in_doubt = False
     previous_blank = True
     for index, line in enumerate(lines):
+        if line and line[0] not in _MAY_MATTER:
+            # Paragraph text: it can only end an HTML block or a doubt.
+            if html_end is not None:
+                if html_end.search(line) is not None:
+                    html_end = None
+            elif not fence_char and in_doubt and previous_blank:
+                in_doubt = False
+            previous_blank = False
+            continue
         blank = not line.strip(" \t")
         match = _FAMILY.match(line)
-        if fence is not None or html_end is not None:
-            if match is not None and _always_escaped(match):
-                lines[index] = _with_escape(match, line)
-            elif fence is not None:
+        kind = match.lastgroup if match is not None else None
+        if match is not None:
+            indent, slashes = match.end("indent"), match.end("slashes") - match.end("indent")
+            if slashes or kind == "heading" or (kind == "conflict" and not indent):
+                # Headings and column-1 conflict markers are escaped wherever
+                # they stand; so is every line that already carries an escape.
+                # k backslashes become 2k + 1.
+                lines[index] = line[:indent] + "\\" * (slashes + 1) + line[indent:]
+                kind = "escaped"
+        if fence_char or html_end is not None:
+            if fence_char and kind == "fence":
                 closer = _FENCE_CLOSER.fullmatch(line)
                 if closer is not None:
                     run = closer.group(1)
-                    if run[0] == fence[0] and len(run) >= fence[1]:
-                        fence = None
+                    if run[0] == fence_char and len(run) >= fence_length:
+                        fence_char = ""
             if html_end is not None and html_end.search(line) is not None:
                 html_end = None
         else:
             if in_doubt and previous_blank and not blank and _indented_at_most_one(line):
                 in_doubt = False
-            opener = None if match is None else _opener(match, line)
-            if match is not None and _always_escaped(match):
-                lines[index] = _with_escape(match, line)
-            elif match is not None and opener is not None:
-                if in_doubt or not _closes(opener, index, lookahead):
-                    lines[index] = _with_escape(match, line)
-                elif isinstance(opener, tuple):
-                    fence = opener
-                elif opener.search(line) is None:
-                    html_end = opener
-            elif not in_doubt and _CONTAINER_OR_HTML.match(line) is not None:
-                in_doubt = True
+            if kind == "fence" and match is not None:
+                run = match.group("fence")
+                if run[0] == "`" and "`" in line[match.end("fence") :]:
+                    pass  # an inline code span, not a fence
+                elif in_doubt or not lookahead.fence_closes(index, run[0], len(run)):
+                    lines[index] = line[: match.end("indent")] + "\\" + line[match.end("indent") :]
+                else:
+                    fence_char, fence_length = run[0], len(run)
+            elif kind == "html" and match is not None:
+                end = _HTML_ENDS[_html_kind(match.group("html"))]
+                if in_doubt or not lookahead.html_ends(index, end):
+                    lines[index] = line[: match.end("indent")] + "\\" + line[match.end("indent") :]
+                elif end.search(line) is None:
+                    html_end = end
+            elif kind != "escaped" and not in_doubt:
+                in_doubt = _CONTAINER_OR_HTML.match(line) is not None
         previous_blank = blank
-
-
-def _always_escaped(match: re.Match[str]) -> bool:
-    # Headings and column-1 conflict markers are escaped wherever they stand;
-    # so is every line that already carries an escape.
-    return bool(
-        match.group("slashes")
-        or match.group("heading")
-        or (match.group("conflict") and not match.group("indent"))
-    )
-
-
-def _with_escape(match: re.Match[str], line: str) -> str:
-    # k backslashes become 2k + 1: CommonMark shows k of them and the
-    # structure character after them as text.
-    indent = match.group("indent")
-    return indent + "\\" * (len(match.group("slashes")) + 1) + line[len(indent) :]
 
 
 def _indented_at_most_one(line: str) -> bool:
@@ -205,29 +216,9 @@ def _indented_at_most_one(line: str) -> bool:
     return line[0] not in " \t" or (line[0] == " " and line[1] not in " \t")
 
 
-def _opener(match: re.Match[str], line: str) -> tuple[str, int] | re.Pattern[str] | None:
-    """The block a line would open at the top level: a fence's character and
-    length, or the end condition of an HTML block."""
-    run = match.group("fence")
-    if run:
-        if run[0] == "`" and "`" in line[match.end("fence") :]:
-            return None  # an inline code span, not a fence
-        return (run[0], len(run))
-    html = match.group("html")
-    if html:
-        return _HTML_ENDS[_html_kind(html)]
-    return None
-
-
-def _closes(opener: tuple[str, int] | re.Pattern[str], index: int, lookahead: _Lookahead) -> bool:
-    if isinstance(opener, tuple):
-        return lookahead.fence_closes(index, opener[0], opener[1])
-    return lookahead.html_ends(index, opener)
-
-
-def read_body(written: str) -> tuple[str, int | None]:
-    """The body that written text stands for, and the index of the first line
-    not written as a writer would write it (``None`` when every line is)."""
+def read_body(written: str) -> tuple[str, tuple[int, str] | None]:
+    """The body that written text stands for and, when a line is not written
+    as a writer would write it, the first such line's index and canonical form."""
     if "&#13;" not in written and not _maybe_family(written):
         return written, None  # no escape, and no line that could need one
     body = unescape_body(written)
@@ -239,7 +230,7 @@ def read_body(written: str) -> tuple[str, int | None]:
         zip(written.split("\n"), canonical.split("\n"), strict=True)
     ):
         if line != expected:
-            return body, index
+            return body, (index, expected)
     raise AssertionError("unreachable: the texts differ")
 
 
@@ -252,5 +243,5 @@ def unescape_body(text: str) -> str:
     if "\\" in text:
         text = _UNESCAPE_LINE.sub(_halve_escape_run, text)
     if "&#13;" in text:
-        text = _ENTITY.sub(_decode_cr, text)
+        text = _ENTITY.sub(_decode_cr, text) if "\\" in text else text.replace("&#13;", "\r")
     return text

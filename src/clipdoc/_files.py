@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
-import tempfile
 import threading
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -35,7 +35,7 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         mode = stat.S_IMODE(os.stat(real_path).st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_current_umask()
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    handle, temporary = _create_temporary(directory, name)
     try:
         with os.fdopen(handle, "wb") as file:
             yield file
@@ -47,6 +47,24 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _create_temporary(directory: str, name: str) -> tuple[int, str]:
+    """A new hidden file beside the target, open for writing.
+
+    The name is chosen before the file is created, so that an interruption
+    at any moment (Ctrl-C, SIGTERM) can still remove it.
+    """
+    while True:
+        temporary = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), temporary
+        except FileExistsError:
+            continue  # another writer's temporary file: never touch it
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
 
 def write_atomically(target: str | os.PathLike[str] | BinaryIO, data: bytes) -> None:

@@ -193,10 +193,15 @@ def from_dict(data: object) -> Clipping:
         raise ClipdocError("CD401", "; ".join(_path_first(text) for text in messages)) from None
 
 
+# Between a problem and the model field it names, in cattrs' messages; a
+# control character that no repr() of user text contains.
+_FIELD_MARK = "\x1f"
+
+
 def _describe(exc: BaseException, _: type | None) -> str:
     if isinstance(exc, ClipdocError) and exc.field is not None:
         problem = exc.message.removeprefix(f"{exc.field}: ")
-        return f"{problem} [field {exc.field}]"
+        return f"{problem}{_FIELD_MARK}{exc.field}"
     if isinstance(exc, (_MappingProblem, ClipdocError)):
         return exc.message if isinstance(exc, ClipdocError) else str(exc)
     if isinstance(exc, KeyError):
@@ -204,17 +209,13 @@ def _describe(exc: BaseException, _: type | None) -> str:
     return str(exc)
 
 
-_FIELD_NOTE = re.compile(r"(.*) \[field (.*)\] @ (\$.*)")
-
-
 def _path_first(text: str) -> str:
     """cattrs says ``problem @ $.path``; say ``$.path: problem``."""
-    field_match = _FIELD_NOTE.fullmatch(text)
-    if field_match is not None:
-        problem, field, path = field_match.groups()
-        return f"{path}.{field}: {problem}"
     problem, _, path = text.rpartition(" @ ")
-    return f"{path}: {problem}" if problem else text
+    if not problem:
+        return text
+    problem, _, field = problem.partition(_FIELD_MARK)
+    return f"{path}.{field}: {problem}" if field else f"{path}: {problem}"
 
 
 def to_json(clipping: Clipping, *, indent: int | None = None) -> str:

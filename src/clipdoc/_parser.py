@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from ._errors import CODES, Diagnostic
-from ._escape import escape_body, read_body
+from ._escape import read_body
 from ._model import Clipping, Metadata, Section
 from ._syntax import (
     AI_SUMMARY,
@@ -34,6 +34,8 @@ from ._timestamps import TimestampProblem, parse_date, parse_timestamp
 _TITLE = re.compile(r"( {0,3})#(?:([ \t])(.*))?")
 _Value = TypeVar("_Value", datetime, date)
 _CONFLICT_HINTS = ("<<<<<<<", ">>>>>>>", "|||||||")
+_HEADING_LINES = re.compile("^" + SECTION_HEADING.pattern, re.MULTILINE)
+_CONFLICT_LINES = re.compile("^" + CONFLICT_MARKER.pattern, re.MULTILINE)
 
 
 class _Reader:
@@ -64,12 +66,12 @@ class _Reader:
 
 def parse_document(text: str) -> tuple[Clipping, list[Diagnostic]]:
     """Parse with recovery: always returns a model, plus every diagnostic."""
-    lines, leading = _split(text)
+    text, lines, leading = _split(text)
     reader = _Reader(lines)
     reader.diagnostics.extend(leading)
     if any(hint in text for hint in _CONFLICT_HINTS):
-        _find_conflicts(reader)
-    headings = [index for index, line in enumerate(lines) if SECTION_HEADING.match(line)]
+        _find_conflicts(reader, _matching_lines(_CONFLICT_LINES, text))
+    headings = _matching_lines(_HEADING_LINES, text)
     end_of_preamble = headings[0] if headings else len(lines)
     title, start = _read_title(reader, end_of_preamble)
     url = _read_preamble(reader, start, end_of_preamble, bool(headings))
@@ -96,8 +98,9 @@ def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int, bool]:
     return (diagnostic.line or 0, diagnostic.column or 0, diagnostic.code != "CD106")
 
 
-def _split(text: str) -> tuple[list[str], list[Diagnostic]]:
-    """Lines of the document without their endings, plus encoding diagnostics."""
+def _split(text: str) -> tuple[str, list[str], list[Diagnostic]]:
+    """The text with LF line endings, its lines without their endings, and the
+    diagnostics of encoding and line endings."""
     found: list[Diagnostic] = []
 
     def warn(code: str, line: int, column: int, message: str) -> None:
@@ -122,20 +125,33 @@ def _split(text: str) -> tuple[list[str], list[Diagnostic]]:
         lines.pop()
     elif text:
         warn("CD203", len(lines), len(lines[-1]) + 1, "no newline at the end of the file; add one")
-    return lines, found
+    return text, lines, found
 
 
-def _find_conflicts(reader: _Reader) -> None:
-    for index, line in enumerate(reader.lines):
-        if CONFLICT_MARKER.match(line):
-            reader.report(
-                "CD106",
-                index,
-                1,
-                f"unresolved Git merge conflict: {line[:7]!r} is a conflict marker left by a"
-                " merge that was never finished; keep the right text, delete the marker lines,"
-                " and check again",
-            )
+def _matching_lines(pattern: re.Pattern[str], text: str) -> list[int]:
+    """Indices of the lines where ``pattern`` (anchored at line starts) matches.
+
+    One regex pass over the whole text: no Python work for the other lines.
+    """
+    indices = []
+    line = last = 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        indices.append(line)
+    return indices
+
+
+def _find_conflicts(reader: _Reader, indices: list[int]) -> None:
+    for index in indices:
+        reader.report(
+            "CD106",
+            index,
+            1,
+            f"unresolved Git merge conflict: {reader.lines[index][:7]!r} is a conflict marker"
+            " left by a merge that was never finished; keep the right text, delete the marker"
+            " lines, and check again",
+        )
 
 
 def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
@@ -186,7 +202,8 @@ def _read_preamble(reader: _Reader, start: int, end: int, has_sections: bool) ->
                 reader.report(
                     "CD109", index, 1, "a second **URL** line; a clipping has one URL, delete one"
                 )
-            else:
+            elif not stray or stray[-1] != index - 1:
+                # One report for each run of stray lines, at its first line.
                 reader.report(
                     "CD107",
                     index,
@@ -281,11 +298,10 @@ def _read_body(reader: _Reader, content: range) -> str:
     written = "\n".join(reader.lines[content.start : content.stop])
     body, off_line = read_body(written)
     if off_line is not None:
-        index = content.start + off_line
-        canonical = escape_body(body).split("\n")[off_line]
+        offset, canonical = off_line
         reader.report(
             "CD209",
-            index,
+            content.start + offset,
             1,
             f"this body line is written canonically as {canonical!r}"
             " (escapes are added only where a line would read as structure)",
@@ -368,7 +384,8 @@ def _read_metadata(reader: _Reader, content: range) -> Metadata:
             reader.report("CD203", index, 1, "blank line inside the metadata list; delete it")
             continue
         if not line.startswith(ITEM_PREFIX) or (key_end := line.find(KEY_END, 4)) < 0:
-            _report_bad_item(reader, index, line)
+            if not unparsed or unparsed[-1] != index - 1:
+                _report_bad_item(reader, index, line)  # once for each run of bad lines
             unparsed.append(index)
             continue
         key = line[len(ITEM_PREFIX) : key_end]

@@ -241,18 +241,29 @@ def _collect_text(root: Any, pieces: list[str]) -> None:
 
 def _tidy(raw: str) -> str:
     """Turn break marks into newlines and normalize white space."""
-    raw = _MARKS.sub(_line_breaks, raw)
-    lines = [_SPACES.sub(" ", line).strip() for line in raw.split("\n")]
+    tokens = _MARK.split(raw)  # text, mark, text, mark, ..., text
+    pieces = [tokens[0]]
+    index = 1
+    while index < len(tokens):
+        # A run of marks with only white space between them becomes one break.
+        run = []
+        while index < len(tokens):
+            run.append(tokens[index])
+            between = tokens[index + 1]
+            index += 2
+            if between.strip() or index >= len(tokens):
+                break
+        pieces += (_line_breaks(run), between)
+    lines = [_SPACES.sub(" ", line).strip() for line in "".join(pieces).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
-_MARKS = re.compile(f"(?:\\s*(?:{_BREAK}|{_BLOCK}|{_PARAGRAPH}))+\\s*")
+_MARK = re.compile(f"({_BREAK}|{_BLOCK}|{_PARAGRAPH})")
 
 
-def _line_breaks(marks: re.Match[str]) -> str:
+def _line_breaks(run: list[str]) -> str:
     # Block edges merge into one line break; two <br> or a paragraph edge
     # make a blank line, as they look in a browser.
-    run = marks.group(0)
     return "\n\n" if _PARAGRAPH in run or run.count(_BREAK) > 1 else "\n"
 
 
@@ -261,18 +272,28 @@ def _unwrap(plain: str) -> str:
     paragraphs = []
     normalized = unescape(plain).replace("\r\n", "\n").replace("\r", "\n")
     for block in re.split(r"\n[ \t]*\n", normalized):
-        lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
-        joined = ""
-        for line in filter(None, lines):
-            if not joined:
-                joined = line
-            elif re.search(r"[A-Za-z]-$", joined) and line[:1].isalpha():
-                joined += line  # a word broken after its hyphen: "retrieval-" "augmented"
-            else:
-                joined += " " + line
-        if joined:
-            paragraphs.append(joined)
+        pieces: list[str] = []
+        for line in block.split("\n"):
+            line = _SPACES.sub(" ", line).strip()
+            if not line:
+                continue
+            if pieces and not _broken_after_hyphen(pieces[-1], line):
+                pieces.append(" ")
+            pieces.append(line)
+        if pieces:
+            paragraphs.append("".join(pieces))
     return "\n\n".join(paragraphs)
+
+
+def _broken_after_hyphen(previous: str, line: str) -> bool:
+    # "retrieval-" then "augmented": a word the wrap broke after its hyphen.
+    return (
+        len(previous) > 1
+        and previous[-1] == "-"
+        and previous[-2].isascii()
+        and previous[-2].isalpha()
+        and line[0].isalpha()
+    )
 
 
 def text(summary: Source, *, parser: str | None = None) -> str:

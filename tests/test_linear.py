@@ -1,0 +1,105 @@
+"""Linear time: costs grow with the size of the input, never faster.
+
+Each test compares the same work at two sizes, four times apart, and allows
+at most twice the linear growth (so 8×, where quadratic work would take 16×).
+Ratios, not absolute times: the machine's speed cancels out. The absolute
+cost of hostile inputs against ordinary documents is measured in
+benchmarks/pathological.py.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from collections.abc import Callable
+
+import pytest
+
+import clipdoc
+from clipdoc import _canonical, _escape, _json, _parser, _syntax, _timestamps, html
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import pathological
+
+SMALL, LARGE = 20_000, 80_000
+LIMIT = 8.0
+
+
+def _growth(make: Callable[[int], str], use: Callable[[str], object]) -> float:
+    small, large = make(SMALL), make(LARGE)
+    # Below a millisecond, timer noise dominates: compare at least that much.
+    floor = 1e-3
+    return max(best_of(3, lambda: use(large)), floor) / max(best_of(3, lambda: use(small)), floor)
+
+
+def _quietly(work: Callable[[str], object]) -> Callable[[str], object]:
+    def run(text: str) -> object:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+            return work(text)
+
+    return run
+
+
+WORK: dict[str, Callable[[str], object]] = {
+    "parse": _quietly(lambda text: clipdoc.parse(text, recover=True)),
+    "check": clipdoc.check,
+    "render": _quietly(lambda text: clipdoc.render(clipdoc.parse(text, recover=True))),
+    "html.text": html.text,
+}
+
+
+@pytest.mark.parametrize("case", sorted(pathological.cases(1000)))
+@pytest.mark.parametrize("work", sorted(WORK))
+def test_hostile_documents_scale_linearly(case: str, work: str) -> None:
+    growth = _growth(lambda size: pathological.cases(size)[case], WORK[work])
+    assert growth <= LIMIT, f"{work} on {case!r}: {growth:.1f}× for 4× the input"
+
+
+# Strings that make backtracking regular expressions slow, by repetition.
+ADVERSARIAL_UNITS = [
+    "a", " ", "\t", "\\", "#", "`", "~", "*", "-", ":", "<", ">", "|", "&#1", "\n",
+    "- **", "**:", "<a ", "#a ", "http://.", "## ", "\\#", " \n", "<!--", "\r",
+]  # fmt: skip
+
+
+def _module_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    modules = [_canonical, _escape, _json, _parser, _syntax, _timestamps, html]
+    found = []
+    for module in modules:
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                found.append((f"{module.__name__}.{name}", value))
+    return found
+
+
+# Patterns the code only ever applies at the start of a string or line (match,
+# fullmatch); every other one also scans (search, finditer, sub, split).
+ANCHORED = {
+    "_FAMILY", "_TITLE", "_FENCE_CLOSER", "_CONTAINER_OR_HTML", "SECTION_HEADING",
+    "CONFLICT_MARKER", "_FIRST_LINE_MAYBE", "_TIMESTAMP", "_DATE", "_CANONICAL_TIMESTAMP",
+    "_FOUR_ITEMS",
+}  # fmt: skip
+
+
+def test_every_regular_expression_is_reviewed_here() -> None:
+    names = {name.rsplit(".", 1)[1] for name, _ in _module_patterns()}
+    assert len(names) >= 25
+    assert names >= ANCHORED
+
+
+@pytest.mark.parametrize(("name", "pattern"), _module_patterns(), ids=lambda x: str(x))
+def test_no_regular_expression_backtracks_badly(name: str, pattern: re.Pattern[str]) -> None:
+    anchored = name.rsplit(".", 1)[1] in ANCHORED
+    uses = (pattern.match, pattern.fullmatch) if anchored else (pattern.search, pattern.findall)
+    for unit in ADVERSARIAL_UNITS:
+
+        def make(size: int, unit: str = unit) -> str:
+            return unit * (size // len(unit)) + "!"
+
+        for use in uses:
+            growth = _growth(make, use)
+            assert growth <= LIMIT, f"{name} on {unit!r}: {growth:.1f}× for 4× the input"
