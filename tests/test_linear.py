@@ -23,6 +23,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import pathological
+from timing import best_of
 
 SMALL, LARGE = 20_000, 80_000
 LIMIT = 8.0
@@ -32,7 +33,9 @@ def _growth(make: Callable[[int], str], use: Callable[[str], object]) -> float:
     small, large = make(SMALL), make(LARGE)
     # Below a millisecond, timer noise dominates: compare at least that much.
     floor = 1e-3
-    return max(best_of(3, lambda: use(large)), floor) / max(best_of(3, lambda: use(small)), floor)
+    return max(best_of(3, lambda: use(large), collect=False), floor) / max(
+        best_of(3, lambda: use(small), collect=False), floor
+    )
 
 
 def _quietly(work: Callable[[str], object]) -> Callable[[str], object]:
