@@ -153,3 +153,26 @@ def test_fixtures_read_without_warnings_are_canonical() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert clipdoc.render(clipdoc.parse(text)) == text
+
+
+def test_every_public_name_has_an_example_and_a_reference_entry() -> None:
+    from clipdoc import html
+
+    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in clipdoc.__all__:
+        if name == "CODES":
+            assert ".. py:data:: CODES" in api
+            continue
+        assert ">>>" in (getattr(clipdoc, name).__doc__ or ""), f"clipdoc.{name} has no example"
+        assert re.search(rf"\b{name}\b", api), f"clipdoc.{name} is not in docs/api.md"
+    assert ".. automodule:: clipdoc.html\n   :members:" in api
+    for name in html.__all__:
+        assert ">>>" in (getattr(html, name).__doc__ or ""), f"clipdoc.html.{name} has no example"
+
+
+def test_error_code_page_lists_every_code() -> None:
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| (CD\d{3}) \| (error|warning) \|", page, re.MULTILINE)
+    assert {code: kind for code, kind in listed} == {
+        code: info.severity.value for code, info in CODES.items()
+    }

@@ -83,13 +83,28 @@ def load(source: Source, *, recover: bool = False) -> Clipping:
 
     Invalid UTF-8 raises `ClipdocError` CD110 with its line, column and byte
     offset; a leading BOM is accepted and reported as a warning.
+
+    >>> import io
+    >>> load("examples/seed.md").url
+    'https://weibo.com/6105753431/Pqzc66P5o'
+    >>> load(io.BytesIO(b"# t\\n\\n## AI \\xe6\\x91\\x98\\xe8\\xa6\\x81\\n\\nbad \\xff\\n"))
+    Traceback (most recent call last):
+    ...
+    clipdoc.ClipdocError: line 5, column 5: invalid UTF-8 at byte offset 23 (byte 0xff); save the file as UTF-8 (CD110)
     """
     return parse(decode(read_bytes(source)), recover=recover)
 
 
 def dump(clipping: Clipping, target: Source) -> None:
     """Write the canonical document to a path (atomically: the file is
-    replaced whole or not at all, keeping its permissions) or to a binary file."""
+    replaced whole or not at all, keeping its permissions) or to a binary file.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> dump(Clipping(title="标题", url="https://example.com"), buffer)
+    >>> buffer.getvalue().decode()
+    '# 标题\\n\\n**URL**: https://example.com\\n'
+    """
     write_atomically(target, render(clipping).encode("utf-8"))
 
 

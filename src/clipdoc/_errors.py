@@ -8,7 +8,12 @@ import attrs
 
 
 class Severity(str, enum.Enum):
-    """How bad a diagnostic is: errors stop `parse`, warnings do not."""
+    """How bad a diagnostic is: errors stop `parse`, warnings do not.
+
+    >>> import clipdoc
+    >>> clipdoc.CODES["CD202"].severity is clipdoc.Severity.WARNING
+    True
+    """
 
     ERROR = "error"
     WARNING = "warning"
@@ -16,7 +21,12 @@ class Severity(str, enum.Enum):
 
 @attrs.frozen(kw_only=True)
 class CodeInfo:
-    """What one stable diagnostic code means."""
+    """What one stable diagnostic code means (the values of `CODES`).
+
+    >>> import clipdoc
+    >>> clipdoc.CODES["CD104"].summary
+    'the 保存时间 value is not an RFC 3339 timestamp with an offset'
+    """
 
     code: str
     severity: Severity
@@ -69,6 +79,13 @@ class Diagnostic:
 
     ``line`` and ``column`` are 1-based and count characters (code points);
     they are ``None`` only for problems in a model that has no source text.
+
+    >>> import clipdoc
+    >>> [diagnostic] = clipdoc.check("# t\\n\\n\\n## AI 摘要\\n\\nx\\n")
+    >>> diagnostic.code, diagnostic.severity.value, diagnostic.line, diagnostic.column
+    ('CD203', 'warning', 3, 1)
+    >>> print(diagnostic)
+    line 3, column 1: extra blank line; structural lines are separated by exactly one (CD203)
     """
 
     code: str
@@ -150,7 +167,15 @@ def _rebuild_error(
 
 
 class ClipdocWarning(UserWarning):
-    """Emitted by `parse` and `load` for each benign variant they accept."""
+    """Emitted by `parse` and `load` for each benign variant they accept.
+
+    >>> import warnings, clipdoc
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clip = clipdoc.parse("\\ufeff# t\\n")
+    >>> [w.message.diagnostic.code for w in caught]
+    ['CD201']
+    """
 
     diagnostic: Diagnostic
 

@@ -237,7 +237,12 @@ def to_json(clipping: Clipping, *, indent: int | None = None) -> str:
 
 def from_json(text: str | bytes) -> Clipping:
     """A clipping from JSON text; invalid JSON is a `ClipdocError` (CD402)
-    with its line and column."""
+    with its line and column.
+
+    >>> from_json('{"title": "t", "url": null, "original_summary": null,'
+    ...           ' "ai_summary": "x", "extra_sections": [], "metadata": null}').ai_summary
+    'x'
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
