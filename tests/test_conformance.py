@@ -173,6 +173,4 @@ def test_every_public_name_has_an_example_and_a_reference_entry() -> None:
 def test_error_code_page_lists_every_code() -> None:
     page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| (CD\d{3}) \| (error|warning) \|", page, re.MULTILINE)
-    assert {code: kind for code, kind in listed} == {
-        code: info.severity.value for code, info in CODES.items()
-    }
+    assert dict(listed) == {code: info.severity.value for code, info in CODES.items()}

@@ -87,10 +87,11 @@ def load(source: Source, *, recover: bool = False) -> Clipping:
     >>> import io
     >>> load("examples/seed.md").url
     'https://weibo.com/6105753431/Pqzc66P5o'
-    >>> load(io.BytesIO(b"# t\\n\\n## AI \\xe6\\x91\\x98\\xe8\\xa6\\x81\\n\\nbad \\xff\\n"))
-    Traceback (most recent call last):
-    ...
-    clipdoc.ClipdocError: line 5, column 5: invalid UTF-8 at byte offset 23 (byte 0xff); save the file as UTF-8 (CD110)
+    >>> try:
+    ...     load(io.BytesIO(b"# t\\n\\n## AI \\xe6\\x91\\x98\\xe8\\xa6\\x81\\n\\nbad \\xff\\n"))
+    ... except ClipdocError as error:
+    ...     print(error.code, error.line, error.column)
+    CD110 5 5
     """
     return parse(decode(read_bytes(source)), recover=recover)
 
