@@ -170,7 +170,6 @@ class Tally:
     documents: int = 0
     errors: int = 0
     warnings: int = 0
-    failed_files: int = 0
     io_problems: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
@@ -179,7 +178,6 @@ class Tally:
         errors = sum(d.severity is Severity.ERROR for d in outcome.diagnostics)
         self.errors += errors
         self.warnings += len(outcome.diagnostics) - errors
-        self.failed_files += bool(errors)
         self.io_problems += outcome.io_problem is not None
 
     def count(self, what: str) -> None:

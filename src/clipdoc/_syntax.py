@@ -28,10 +28,6 @@ URL_PREFIX: Final = "**URL**:"
 ITEM_PREFIX: Final = "- **"
 KEY_END: Final = "**:"
 
-#: Characters that end a line. The format knows exactly these three endings
-#: (as CommonMark does); ``str.splitlines`` knows more and must not be used.
-LINE_BREAKS: Final = ("\r\n", "\r", "\n")
-
 #: A line CommonMark reads as a level-2 ATX heading at the top level; for
 #: clipdoc it starts a section.
 SECTION_HEADING = re.compile(r" {0,3}##(?:[ \t]|$)")
