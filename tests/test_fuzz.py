@@ -41,7 +41,7 @@ REGRESSIONS = [
 ]
 
 
-@settings(max_examples=max(FUZZ_EXAMPLES, settings.default.max_examples))
+@settings(max_examples=max(FUZZ_EXAMPLES, settings().max_examples))
 @given(
     seed=st.sampled_from(SEEDS),
     steps=st.integers(min_value=1, max_value=8),
