@@ -153,30 +153,30 @@ class Summary:
     @cached_property
     def images(self) -> list[str]:
         """Every image URL in order: ``<img src>`` (or ``data-src``) and video posters."""
-        if not self.is_html:
-            return []
-        found = []
-        for tag in self.soup.find_all(["img", "video"]):
-            if tag.name == "img":
-                url = _attribute(tag, "src") or _attribute(tag, "data-src")
-            else:
-                url = _attribute(tag, "poster")
-            if url:
-                found.append(url)
-        return found
+        return self._urls({"img": ("src", "data-src"), "video": ("poster",)})
 
     @cached_property
     def videos(self) -> list[str]:
         """Every video URL in order: ``<video src>`` and its ``<source src>``."""
+        return [
+            url
+            for url, tag in self._tagged_urls({"video": ("src",), "source": ("src",)})
+            if tag.name == "video" or tag.find_parent("video") is not None
+        ]
+
+    def _urls(self, attributes: dict[str, tuple[str, ...]]) -> list[str]:
+        return [url for url, _ in self._tagged_urls(attributes)]
+
+    def _tagged_urls(self, attributes: dict[str, tuple[str, ...]]) -> list[tuple[str, Tag]]:
+        """For each tag named in ``attributes``, in document order, the first
+        of its listed attributes that is set, with the tag."""
         if not self.is_html:
             return []
         found = []
-        for video in self.soup.find_all("video"):
-            if url := _attribute(video, "src"):
-                found.append(url)
-            for source in video.find_all("source"):
-                if url := _attribute(source, "src"):
-                    found.append(url)
+        for tag in self.soup.find_all(list(attributes)):
+            url = next(filter(None, (_attribute(tag, name) for name in attributes[tag.name])), "")
+            if url:
+                found.append((url, tag))
         return found
 
     @cached_property
