@@ -22,25 +22,33 @@ from __future__ import annotations
 
 import re
 
-# The families of lines the line escape applies to. Group ``slashes`` is the
-# escape run; the named alternatives say which structure the line would be.
+from ._syntax import CONFLICT_MARKER
+
+# The structures a body line can start with (after indentation and a run of
+# backslashes) that the line escape applies to, one fragment each. A heading,
+# a code fence, a Git conflict marker, and an HTML block that a blank line
+# does not end (CommonMark HTML blocks 1 to 5).
+_STRUCTURES = {
+    "heading": r"##(?:[ \t]|$)",
+    "fence": r"`{3,}|~{3,}",
+    "conflict": CONFLICT_MARKER.pattern,
+    "html": r"<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)",
+}
+_ANY_STRUCTURE = "|".join(f"(?:{fragment})" for fragment in _STRUCTURES.values())
+# A line of one of the families: group ``slashes`` is the escape run and the
+# named group that matched says which structure the line would be.
 _FAMILY = re.compile(
-    r"(?P<indent> {0,3})(?P<slashes>\\*)"
-    r"(?:(?P<heading>##(?:[ \t]|$))"
-    r"|(?P<fence>`{3,}|~{3,})"
-    r"|(?P<conflict>(?:<{7}|>{7}|\|{7})(?: |$))"
-    r"|(?P<html><(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))"
+    r"(?P<indent> {0,3})(?P<slashes>\\*)(?:"
+    + "|".join(f"(?P<{name}>{fragment})" for name, fragment in _STRUCTURES.items())
+    + ")"
 )
 # Whether any body line might belong to a family (a cheap first look: the
 # pattern for later lines starts with a literal newline, which re scans fast).
 _MAYBE_PREFIX = r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|>>>>>>>|\|\|\|\|\|\|\|)"
 _FIRST_LINE_MAYBE = re.compile(_MAYBE_PREFIX)
 _LATER_LINE_MAYBE = re.compile("\n" + _MAYBE_PREFIX)
-_UNESCAPE_LINE = re.compile(
-    r"^( {0,3})(\\+)(?=(?:##(?:[ \t]|$)|```|~~~|(?:<{7}|>{7}|\|{7})(?: |$)"
-    r"|<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)))",
-    re.MULTILINE,
-)
+# An escaped family line: its indentation and its run of backslashes.
+_UNESCAPE_LINE = re.compile(r"^( {0,3})(\\+)(?=" + _ANY_STRUCTURE + ")", re.MULTILINE)
 # Each match starts at the first backslash of its run (the lookbehind), so a
 # long run is scanned once, not once per backslash.
 _CR_OR_ENTITY = re.compile(r"(?<!\\)(\\*)(?:(\r)|&#13;)")
