@@ -174,3 +174,42 @@ documents = st.lists(st.one_of(hostile_line, st.sampled_from(TRICKY_LINES)), max
         st.sampled_from(["\n", "\n", "\n", "\r\n", "\r"]), min_size=len(lines), max_size=len(lines)
     ).map(lambda ends: "".join(line + end for line, end in zip(lines, ends, strict=False)))
 ) | st.text(max_size=200)
+
+# The shapes users pass for pairs (Metadata.extra): every one must give the
+# same items, in order.
+extra_pairs = st.lists(st.tuples(keys, single_line), max_size=5)
+
+
+def pair_shapes(pairs: list[tuple[str, str]]) -> st.SearchStrategy[object]:
+    shapes: list[st.SearchStrategy[object]] = [
+        st.just(list(pairs)),
+        st.just(tuple(pairs)),
+        st.just([list(pair) for pair in pairs]),
+        st.builds(lambda: (pair for pair in pairs)),
+        st.builds(lambda: iter(pairs)),
+        st.just(map(tuple, pairs)),
+    ]
+    if len({key for key, _ in pairs}) == len(pairs):
+        shapes.append(st.just(dict(pairs)))
+    return st.one_of(shapes)
+
+
+# Values that are not an iterable of pairs, or hold something that is not a
+# pair: each must be refused with a TypeError, never taken apart.
+wrong_pair_containers = st.one_of(
+    hostile_text,
+    st.binary(max_size=6),
+    st.integers(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.builds(object),
+)
+wrong_pairs = st.one_of(
+    hostile_text.filter(lambda text: len(text) != 2),
+    st.text(min_size=2, max_size=2),  # the two-character key that a dict used to give
+    st.tuples(keys),
+    st.tuples(keys, single_line, single_line),
+    st.integers(),
+    st.none(),
+    st.dictionaries(keys, single_line, min_size=1, max_size=2),
+)

@@ -17,12 +17,17 @@ from pathlib import Path
 import pytest
 
 import clipdoc
-from conftest import EXAMPLE, shared_corpus_files
+from conftest import EXAMPLE, ROOT, shared_corpus_files
 
 SCRIPT = Path(sys.executable).with_name("clipdoc")
 CANONICAL = "# t\n\n**URL**: https://example.com/1\n\n## AI 摘要\n\n摘要\n"
 WARNED = "# t\r\n\r\n## AI 摘要  \r\n\r\n摘要\r\n"
 BROKEN = "not a clipping\n"
+NOT_CD111 = (
+    ":1:1: CD111 this file is not a clipping document: it has none of a clipping's parts (a"
+    " '**URL**:' line, or a '## 原始摘要', '## AI 摘要' or '## 元数据' section); if it is not"
+    " meant to be one, leave it out (clipdoc's --exclude option)"
+)
 
 
 def clipdoc_command(
@@ -101,18 +106,95 @@ def test_check_reports_like_a_linter(folder: Path) -> None:
 
 
 def test_check_errors_exit_1_and_never_crash(folder: Path) -> None:
-    write(folder / "README.md", BROKEN)
+    write(folder / "notes.md", BROKEN)
     (folder / "binary.md").write_bytes(b"# t\n\xff\xfe\n")
     done = clipdoc_command("check", "--errors-only", folder)
     assert done.returncode == 1
     assert done.stdout.splitlines() == [
-        f"{folder}/README.md:1:1: CD101 the document must start with a title line '# <title>',"
-        " found 'not a clipping'; add the title as the first line",
-        f"{folder}/README.md:1:1: CD107 text between the title and the first section; move it"
-        " into a section (a '## heading' line before it) or delete it",
         f"{folder}/binary.md:2:1: CD110 invalid UTF-8 at byte offset 4 (byte 0xff); save the"
         " file as UTF-8",
+        f"{folder}/notes.md{NOT_CD111}",
     ]
+    assert done.stderr.strip() == "checked 4 documents (2 with errors), 2 errors, 2 warnings"
+
+
+def test_the_index_at_the_root_is_left_out(folder: Path) -> None:
+    index = (ROOT / "spec" / "tests" / "invalid" / "err-not-a-clipping-index.md").read_text(
+        encoding="utf-8"
+    )
+    write(folder / "README.md", index)
+    write(folder / "2025-05-06" / "README.md", index)  # not at the root: a document
+    done = clipdoc_command("check", folder)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == f"{folder}/2025-05-06/README.md{NOT_CD111}"
+    (folder / "2025-05-06" / "README.md").unlink()
+    assert clipdoc_command("check", folder).returncode == 0
+    done = clipdoc_command("check", "--include-readme", folder)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == f"{folder}/README.md{NOT_CD111}"
+    # Named on the command line, it is read: it is one diagnostic, and exclusion works.
+    done = clipdoc_command("check", folder / "README.md")
+    assert done.stdout.splitlines() == [f"{folder}/README.md{NOT_CD111}"]
+    done = clipdoc_command("check", "--exclude", "README.md", folder / "README.md")
+    assert (done.returncode, done.stdout) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("patterns", "left"),
+    [
+        ([], ["2025-05-06/clean.md", "2025-05-06/warned.md", "drafts/a.md", "x/drafts/b.md"]),
+        (["drafts"], ["2025-05-06/clean.md", "2025-05-06/warned.md"]),
+        (["warned.md", "x"], ["2025-05-06/clean.md", "drafts/a.md"]),
+        (["2025-*"], ["drafts/a.md", "x/drafts/b.md"]),
+        (["2025-05-06/*.md"], ["drafts/a.md", "x/drafts/b.md"]),
+        (["x/drafts", "*/clean.md"], ["2025-05-06/warned.md", "drafts/a.md"]),
+    ],
+)
+def test_exclude_leaves_out_files_and_folders(
+    folder: Path, patterns: list[str], left: list[str]
+) -> None:
+    write(folder / "drafts" / "a.md", BROKEN)
+    write(folder / "x" / "drafts" / "b.md", BROKEN)
+    arguments = [item for pattern in patterns for item in ("--exclude", pattern)]
+    done = clipdoc_command("check", "--format", "json", "--include-readme", *arguments, folder)
+    seen = {item["path"] for item in json.loads(done.stdout)}
+    listed = clipdoc_command("convert", *arguments, folder, folder.parent / "all.jsonl")
+    assert listed.returncode in (0, 1)
+    records = (folder.parent / "all.jsonl").read_text(encoding="utf-8").splitlines()
+    converted = {json.loads(line)["path"] for line in records}
+    checked = {f"{folder}/{path}" for path in left}
+    assert seen <= checked
+    assert converted == {path for path in left if path.startswith("2025")}
+
+
+def test_check_strict_fails_on_warnings(folder: Path) -> None:
+    assert clipdoc_command("check", folder).returncode == 0
+    assert clipdoc_command("check", "--strict", folder).returncode == 1
+    assert clipdoc_command("check", "--strict", folder / "2025-05-06" / "clean.md").returncode == 0
+
+
+def test_recovered_conflicts_stay_visible_to_check(tmp_path: Path) -> None:
+    conflicted = sorted((ROOT / "tests" / "data" / "conflicted").glob("*.md"))
+    for path in conflicted:
+        shutil.copy(path, tmp_path / path.name)
+    before = clipdoc_command("check", tmp_path)
+    assert before.returncode == 1
+    assert {line.split(" ")[1] for line in before.stdout.splitlines()} == {"CD106"}
+    assert len(before.stdout.splitlines()) == 2 * len(conflicted)
+    assert "checked 6 documents (6 with errors), 12 errors" in before.stderr
+    assert clipdoc_command("fmt", "--recover", tmp_path).returncode == 1
+    after = clipdoc_command("check", tmp_path)
+    assert after.returncode == 0
+    assert {line.split(" ")[1] for line in after.stdout.splitlines()} == {"CD210"}
+    assert {line.split(":")[0] for line in after.stdout.splitlines()} == {
+        str(tmp_path / path.name) for path in conflicted
+    }
+    assert clipdoc_command("check", "--strict", tmp_path).returncode == 1
+
+
+def test_version(tmp_path: Path) -> None:
+    done = clipdoc_command("--version")
+    assert (done.returncode, done.stdout) == (0, f"clipdoc {clipdoc.__version__}\n")
 
 
 def test_check_unreadable_file_exits_2(folder: Path) -> None:
@@ -123,18 +205,17 @@ def test_check_unreadable_file_exits_2(folder: Path) -> None:
 
 
 def test_check_json_format(folder: Path) -> None:
-    write(folder / "README.md", BROKEN)
+    write(folder / "notes.md", BROKEN)
     done = clipdoc_command("check", "--format", "json", folder)
     assert done.returncode == 1
     found = json.loads(done.stdout)
     # A folder's own files come before its subfolders, each in name order.
     assert [(item["path"], item["code"], item["severity"]) for item in found] == [
-        (f"{folder}/README.md", "CD101", "error"),
-        (f"{folder}/README.md", "CD107", "error"),
+        (f"{folder}/notes.md", "CD111", "error"),
         (f"{folder}/2025-05-06/warned.md", "CD202", "warning"),
         (f"{folder}/2025-05-06/warned.md", "CD204", "warning"),
     ]
-    assert (found[2]["line"], found[2]["column"]) == (1, 4)
+    assert (found[1]["line"], found[1]["column"]) == (1, 4)
 
 
 def test_check_json_format_when_clean(folder: Path) -> None:
@@ -215,7 +296,7 @@ def test_convert_document_with_errors(tmp_path: Path) -> None:
     source = write(tmp_path / "bad.md", BROKEN)
     done = clipdoc_command("convert", source, tmp_path / "bad.json")
     assert done.returncode == 1
-    assert "CD101" in done.stderr
+    assert "CD111" in done.stderr
     assert not (tmp_path / "bad.json").exists()
 
 
@@ -274,11 +355,11 @@ def test_jsonl_to_stdout_and_from_stdin(tmp_path: Path) -> None:
 
 
 def test_folder_with_bad_documents_is_reported_and_skipped(folder: Path, tmp_path: Path) -> None:
-    write(folder / "README.md", BROKEN)
+    write(folder / "notes.md", BROKEN)
     lines = tmp_path / "out.jsonl"
     done = clipdoc_command("convert", folder, lines)
     assert done.returncode == 1
-    assert f"{folder}/README.md: skipped because of the errors above" in done.stderr
+    assert f"{folder}/notes.md: skipped because of the errors above" in done.stderr
     assert "2 written" in done.stderr
     assert "1 not canonical" in done.stderr
     assert len(lines.read_text(encoding="utf-8").splitlines()) == 2
@@ -322,13 +403,19 @@ def test_jsonl_never_overwrites_other_files_without_force(tmp_path: Path) -> Non
     destination = tmp_path / "dest"
     precious = write(destination / "a.md", "precious")
     same = write(destination / "b.md", "# t\n")
+    inode = same.stat().st_ino
     lines = write(tmp_path / "in.jsonl", _record("a.md") + "\n" + _record("b.md") + "\n")
     done = clipdoc_command("convert", lines, destination)
     assert done.returncode == 1
     assert "pass --force" in done.stdout + done.stderr
+    assert "1 unchanged" in done.stderr
+    assert "written" not in done.stderr
     assert precious.read_text() == "precious"
     assert same.read_text() == "# t\n"
-    assert clipdoc_command("convert", "--force", lines, destination).returncode == 0
+    assert same.stat().st_ino == inode  # the same bytes: not rewritten
+    forced = clipdoc_command("convert", "--force", lines, destination)
+    assert forced.returncode == 0
+    assert forced.stderr.strip().endswith("1 replaced, 1 unchanged")
     assert precious.read_text() == "# t\n"
 
 
@@ -350,14 +437,17 @@ def test_shared_corpus_round_trips_through_jsonl(tmp_path: Path) -> None:
 def test_pre_commit_hooks_run_the_installed_command(folder: Path) -> None:
     text = (Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text()
     hooks = dict(re.findall(r"- id: (\S+)\n(?:  .*\n)*?  entry: (.+)\n", text))
-    assert set(hooks) == {"clipdoc-check", "clipdoc-fmt"}
+    assert set(hooks) == {"clipdoc-check", "clipdoc-check-strict", "clipdoc-fmt"}
     assert "language: python" in text
     document = folder / "2025-05-06" / "warned.md"
+    strict = hooks.pop("clipdoc-check-strict").split()
+    assert clipdoc_command(*strict[1:], document).returncode == 1  # it has warnings
     for hook_id, entry in hooks.items():
         command, *arguments = entry.split()
         assert command == "clipdoc"
         done = clipdoc_command(*arguments, document)
         assert done.returncode == 0, hook_id
+    assert clipdoc_command(*strict[1:], document).returncode == 0  # formatted: none left
     assert document.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
 
 

@@ -15,10 +15,11 @@ from clipdoc import CODES, ClipdocError, Clipping, Metadata, Section, Severity
 from strategies import documents
 
 META = "# t\n\n## 元数据\n\n"
+UNPARSED = "clipdoc: unparsed"
 
 # code -> (document, line, column) for document errors found by parse().
 PARSE_ERRORS = {
-    "CD101": ("no title here\n", 1, 1),
+    "CD101": ("no title here\n\n## AI 摘要\n\nx\n", 1, 1),
     "CD102": ("# t\n\n## AI 摘要\n\na\n\n## AI 摘要\n\nb\n", 7, 1),
     "CD103": (META + "- **来源**: ArXiv\n- 类型: 论文\n", 6, 1),
     "CD104": (META + "- **保存时间**: yesterday\n", 5, 13),
@@ -27,6 +28,7 @@ PARSE_ERRORS = {
     "CD107": ("# t\n\n**URL**: u\n\nstray text\n\n## AI 摘要\n\nx\n", 5, 1),
     "CD108": (META + "- **来源**: a\n- **来源**: b\n", 6, 1),
     "CD109": ("# t\n\n**URL**: a\n**URL**: b\n", 4, 1),
+    "CD111": ("# 最新信息\n\n按日期组织的内容集合。\n\n## 最新内容\n\n### [a](b.md)\n", 1, 1),
 }
 
 # code -> (document, line, column) for benign variants: parse() accepts them.
@@ -40,6 +42,7 @@ WARNINGS = {
     "CD207": (META + "- **目录日期**: 2025-05-06\n- **来源**: a\n", 6, 1),
     "CD208": ("# t\n\n##\tAI 摘要\n\nx\n", 3, 1),
     "CD209": ("# t\n\n## AI 摘要\n\n```\n\\```\n", 6, 1),
+    "CD210": ("# t\n\n## clipdoc: unparsed text from line 3\n\nx\n", 3, 1),
 }
 
 
@@ -187,7 +190,14 @@ def test_recovery_never_raises_and_keeps_every_character(text: str) -> None:
         warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
         recovered = clipdoc.parse(text, recover=True)
     rendered = clipdoc.render(recovered)
-    assert clipdoc.parse(rendered) == recovered
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+        assert clipdoc.parse(rendered) == recovered
+    # What recovery could not place stays visible: one CD210 per such section.
+    unplaced = [
+        section for section in recovered.extra_sections if section.heading.startswith(UNPARSED)
+    ]
+    assert [d.code for d in clipdoc.check(rendered)] == ["CD210"] * len(unplaced)
     if not any(d.code == "CD205" for d in clipdoc.check(text)):
         kept = _non_space(text.removeprefix("\ufeff"))
         assert not kept - _non_space(rendered)
@@ -218,3 +228,47 @@ def test_recovery_keeps_unplaceable_text_visible() -> None:
     assert clip.extra_sections == (
         Section(heading="clipdoc: unparsed duplicate section from line 7", body="## AI 摘要\n\nb"),
     )
+
+
+HUGE = "长" * 1_000_000
+
+# Documents whose diagnostics would quote a 1 MB line or value.
+HUGE_QUOTES = {
+    "CD101": HUGE + "\n\n## AI 摘要\n\nx\n",
+    "CD103": META + "- " + HUGE + "\n",
+    "CD104": META + "- **保存时间**: " + HUGE + "\n",
+    "CD105": META + "- **目录日期**: " + HUGE + "\n",
+    "CD205": META + "- **保存时间**: 2025-05-06T08:03:26." + "0" * 1_000_000 + "Z\n",
+    "CD206": META + "- **来源**: a\n\n## " + HUGE + "\n\nx\n",
+    "CD208": "# t\n\n##\t" + HUGE + "\n\nx\n",
+    "CD208 item": META + "- **" + HUGE + "**:value\n",
+    "CD209": "# t\n\n## AI 摘要\n\n```" + HUGE + "\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_QUOTES))
+def test_messages_never_quote_a_whole_line(case: str) -> None:
+    code = case.split()[0]
+    found = clipdoc.check(HUGE_QUOTES[case])
+    assert code in {d.code for d in found}
+    for diagnostic in found:
+        assert len(diagnostic.message) < 400, (diagnostic.code, diagnostic.message[:200])
+    [quoting] = [d for d in found if d.code == code]
+    assert "…'" in quoting.message or code == "CD205"
+
+
+def test_cd209_shows_the_canonical_line_as_it_is_written() -> None:
+    [diagnostic] = clipdoc.check("# t\n\n## AI 摘要\n\n```\n")
+    assert diagnostic.code == "CD209"
+    assert "as '\\```'" in diagnostic.message  # one backslash, as in the document
+    assert "\\\\" not in diagnostic.message
+
+
+def test_not_a_clipping_is_one_diagnostic() -> None:
+    found = clipdoc.check(PARSE_ERRORS["CD111"][0])
+    assert [(d.code, d.line, d.column) for d in found] == [("CD111", 1, 1)]
+    assert "not a clipping document" in found[0].message
+    # A file with a clipping's part is a clipping with errors, reported in full.
+    assert [d.code for d in clipdoc.check("stray\n\n**URL**: u\n")] == ["CD101", "CD107"]
+    # A file without errors is a clipping, however little it holds.
+    assert clipdoc.check("# t\n") == []

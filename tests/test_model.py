@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import clipdoc
+import strategies
 from clipdoc import ClipdocError, Clipping, Metadata, Section
 
 
@@ -82,3 +88,200 @@ def test_evolve_revalidates() -> None:
     clip = Clipping(title="t", metadata=Metadata(catalog_date=date(2025, 5, 6)))
     with pytest.raises(ClipdocError):
         attrs.evolve(clip, title="a\nb")
+
+
+# --------------------------------------------------------------------------
+# The shapes users pass: mappings, generators, lists, and wrong ones.
+
+
+@given(data=st.data(), pairs=strategies.extra_pairs)
+def test_every_shape_of_pairs_gives_the_same_items(
+    data: st.DataObject, pairs: list[tuple[str, str]]
+) -> None:
+    shape = data.draw(strategies.pair_shapes(pairs))
+    assert Metadata(extra=shape).extra == tuple(pairs)  # type: ignore[arg-type]
+
+
+def test_a_mapping_gives_its_items_in_order() -> None:
+    # A dict used to be iterated as keys, each two-character key unpacked.
+    assert Metadata(extra={"作者": "量子位", "备注": "好"}).extra == (
+        ("作者", "量子位"),
+        ("备注", "好"),
+    )
+    assert Metadata(extra=OrderedDict([("b", "1"), ("a", "2")])).extra == (("b", "1"), ("a", "2"))
+    assert Metadata(extra=MappingProxyType({"k": "v"})).extra == (("k", "v"),)
+
+
+@given(value=strategies.wrong_pair_containers)
+def test_a_value_that_is_not_pairs_is_a_type_error_naming_extra(value: object) -> None:
+    with pytest.raises(TypeError, match=r"^extra must be a mapping or an iterable of"):
+        Metadata(extra=value)  # type: ignore[arg-type]
+
+
+@given(pairs=strategies.extra_pairs, wrong=strategies.wrong_pairs, data=st.data())
+def test_a_member_that_is_not_a_pair_is_a_type_error_naming_it(
+    pairs: list[tuple[str, str]], wrong: object, data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(min_value=0, max_value=len(pairs)))
+    members: list[object] = [*pairs[:index], wrong, *pairs[index:]]
+    with pytest.raises(TypeError, match=rf"^extra\[{index}\] must be a \(key, value\) pair"):
+        Metadata(extra=members)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [(1, "v"), ("k", 2), ("k", None), (b"k", "v")],
+)
+def test_pair_members_must_be_strings(pair: tuple[object, object]) -> None:
+    with pytest.raises(TypeError, match=r"^extra\[0\] must be a \(str, str\) pair"):
+        Metadata(extra=[pair])  # type: ignore[list-item]
+
+
+@given(sections=st.lists(st.builds(Section, heading=strategies.headings), max_size=4))
+def test_extra_sections_accept_any_iterable(sections: list[Section]) -> None:
+    for shape in (sections, tuple(sections), iter(sections), (s for s in sections)):
+        assert Clipping(title="t", extra_sections=shape).extra_sections == tuple(sections)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("笔记", r"^extra_sections must be an iterable of Section, not str"),
+        (b"x", r"^extra_sections must be an iterable of Section, not bytes"),
+        (5, r"^extra_sections must be an iterable of Section, not int"),
+        (Section(heading="h"), r"^extra_sections must be an iterable of Section, not Section"),
+        ({"h": "body"}, r"^extra_sections must be an iterable of Section, not dict"),
+        (["h"], r"^extra_sections\[0\] must be a Section, not str"),
+        ([Section(heading="h"), ("h", "b")], r"^extra_sections\[1\] must be a Section, not tuple"),
+    ],
+)
+def test_wrong_shapes_of_extra_sections(value: object, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        Clipping(title="t", extra_sections=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Clipping(title="t", metadata={"source": "x"}),  # type: ignore[arg-type]
+        lambda: Clipping(title="t", url=b"https://x"),  # type: ignore[arg-type]
+        lambda: Section(heading="h", body=None),  # type: ignore[arg-type]
+        lambda: Metadata(source=["x"]),  # type: ignore[arg-type]
+        lambda: Metadata(catalog_date="2025-05-06"),  # type: ignore[arg-type]
+    ],
+)
+def test_other_wrong_shapes_are_type_errors(build: object) -> None:
+    with pytest.raises(TypeError):
+        build()  # type: ignore[operator]
+
+
+# --------------------------------------------------------------------------
+# Reading and setting one item by its label.
+
+SAVED = datetime(2025, 5, 6, 8, 3, 26, tzinfo=timezone.utc)
+
+
+def test_get_reads_known_and_extra_items_as_written() -> None:
+    metadata = Metadata(
+        source="ArXiv",
+        kind="论文",
+        saved_at=SAVED,
+        catalog_date=date(2025, 5, 6),
+        extra=[("作者", "a"), ("作者", "b")],
+    )
+    assert [metadata.get(label) for label in ("来源", "类型", "保存时间", "目录日期", "作者")] == [
+        "ArXiv",
+        "论文",
+        "2025-05-06T08:03:26Z",
+        "2025-05-06",
+        "a",
+    ]
+    assert metadata.get("备注") is None
+    assert Metadata().get("来源") is None
+    with pytest.raises(TypeError):
+        metadata.get(1)  # type: ignore[arg-type]
+
+
+def test_items_are_what_the_document_lists() -> None:
+    clip = Clipping(
+        title="t",
+        metadata=Metadata(saved_at=SAVED, extra={"作者": "量子位"}, kind="论文"),
+    )
+    listed = [
+        line.removeprefix("- **").split("**: ", 1)
+        for line in clipdoc.render(clip).split("## 元数据\n\n", 1)[1].splitlines()
+    ]
+    assert clip.metadata is not None
+    assert [tuple(item) for item in listed] == list(clip.metadata.items())
+
+
+def test_set_known_items_from_values_and_text() -> None:
+    metadata = Metadata()
+    metadata = metadata.set("保存时间", "2025-05-06T16:03:26+08:00").set("目录日期", "2025-05-06")
+    assert metadata.saved_at == datetime(2025, 5, 6, 16, 3, 26, tzinfo=timezone(timedelta(hours=8)))
+    assert metadata.catalog_date == date(2025, 5, 6)
+    metadata = metadata.set("保存时间", SAVED).set("目录日期", date(2025, 1, 2))
+    assert (metadata.saved_at, metadata.catalog_date) == (SAVED, date(2025, 1, 2))
+    metadata = metadata.set("来源", "ArXiv").set("类型", "论文")
+    assert (metadata.source, metadata.kind) == ("ArXiv", "论文")
+    cleared = metadata.set("来源", None).set("类型", None).set("保存时间", None)
+    assert cleared.set("目录日期", None) == Metadata()
+
+
+def test_set_extra_items_in_place_or_at_the_end() -> None:
+    metadata = Metadata(extra=[("a", "1"), ("b", "2"), ("a", "3")])
+    assert metadata.set("b", "x").extra == (("a", "1"), ("b", "x"), ("a", "3"))
+    assert metadata.set("a", "x").extra == (("a", "x"), ("b", "2"), ("a", "3"))
+    assert metadata.set("c", "4").extra[-1] == ("c", "4")
+    assert metadata.set("a", None).extra == (("b", "2"),)
+    assert metadata.set("zzz", None) == metadata
+    assert metadata.extra == (("a", "1"), ("b", "2"), ("a", "3"))  # frozen: a copy each time
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "error"),
+    [
+        ("保存时间", "yesterday", "CD104"),
+        ("保存时间", "2025-05-06T08:03:26", "CD104"),
+        ("目录日期", "2025-02-30", "CD105"),
+        ("作者", "a\nb", "CD301"),
+        ("a**:b", "v", "CD303"),
+        ("来源", "a\rb", "CD301"),
+    ],
+)
+def test_set_validates_like_the_model(label: str, value: str, error: str) -> None:
+    with pytest.raises(ClipdocError) as caught:
+        Metadata().set(label, value)
+    assert caught.value.code == error
+
+
+@pytest.mark.parametrize(
+    ("label", "value"),
+    [
+        ("保存时间", date(2025, 1, 1)),
+        ("保存时间", 5),
+        ("目录日期", datetime(2025, 1, 1, tzinfo=timezone.utc)),
+        ("来源", 5),
+        ("作者", ["x"]),
+        (None, "x"),
+    ],
+)
+def test_set_refuses_wrong_types(label: str, value: object) -> None:
+    with pytest.raises(TypeError):
+        Metadata().set(label, value)  # type: ignore[arg-type]
+
+
+@given(metadata=strategies.metadata)
+def test_setting_what_get_reads_changes_nothing(metadata: Metadata) -> None:
+    for label, _ in metadata.items():
+        assert metadata.set(label, metadata.get(label)) == metadata
+    for label, text in metadata.items():
+        assert metadata.get(label) is not None
+        assert text == metadata.get(label) or label in dict(metadata.extra)
+
+
+@given(metadata=strategies.metadata, value=strategies.single_line)
+def test_set_then_get(metadata: Metadata, value: str) -> None:
+    for label in {key for key, _ in metadata.extra} | {"来源", "类型", "新键"}:
+        assert metadata.set(label, value).get(label) == value
+        assert metadata.set(label, None).get(label) is None

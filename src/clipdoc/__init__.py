@@ -12,6 +12,7 @@ from ._api import check, dump, load, parse, render
 from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
 from ._json import from_dict, from_json, to_dict, to_json
 from ._model import Clipping, Metadata, Section
+from ._version import __version__
 
 # Public classes show (and pickle) under the package name, not the private module.
 for _public in (
@@ -37,6 +38,7 @@ __all__ = [
     "Metadata",
     "Section",
     "Severity",
+    "__version__",
     "check",
     "dump",
     "from_dict",

@@ -6,11 +6,10 @@ import os
 import warnings
 from typing import BinaryIO
 
-from ._canonical import read_canonical
 from ._errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
 from ._files import read_bytes, write_atomically
 from ._model import Clipping
-from ._parser import parse_document
+from ._read import decode, read_document
 from ._writer import render_document
 
 Source = str | os.PathLike[str] | BinaryIO
@@ -35,10 +34,7 @@ def parse(text: str, *, recover: bool = False) -> Clipping:
             f"parse() takes a str, not {type(text).__name__}; use clipdoc.load() for bytes"
             " and files"
         )
-    canonical = read_canonical(text)
-    if canonical is not None:
-        return canonical
-    clipping, diagnostics = parse_document(text)
+    clipping, diagnostics = read_document(text)
     if not recover:
         for diagnostic in diagnostics:
             if diagnostic.severity is Severity.ERROR:
@@ -73,9 +69,7 @@ def check(text: str) -> list[Diagnostic]:
     """
     if not isinstance(text, str):
         raise TypeError(f"check() takes a str, not {type(text).__name__}")
-    if read_canonical(text) is not None:
-        return []
-    return parse_document(text)[1]
+    return list(read_document(text)[1])
 
 
 def load(source: Source, *, recover: bool = False) -> Clipping:
@@ -107,21 +101,3 @@ def dump(clipping: Clipping, target: Source) -> None:
     '# 标题\\n\\n**URL**: https://example.com\\n'
     """
     write_atomically(target, render(clipping).encode("utf-8"))
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 bytes to text; invalid bytes are a `ClipdocError` that says where."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
-        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
-        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-        raise ClipdocError(
-            "CD110",
-            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x});"
-            " save the file as UTF-8",
-            line=line,
-            column=column,
-        ) from None

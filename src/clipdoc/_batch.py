@@ -1,11 +1,12 @@
-"""Batch work over many documents: finding them, running work in order on
-several processes with bounded memory, and writing inside a folder safely."""
+"""Batch work over many documents: finding them in folders, and running work
+in order on several processes with bounded memory."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from typing import TypeVar
@@ -20,21 +21,63 @@ BATCH_SIZE = 64
 BATCHES_IN_FLIGHT_PER_JOB = 4
 
 
-def walk_documents(path: str) -> Iterator[str]:
-    """``path`` itself when it is a file, else every ``*.md`` below it, in
-    sorted order, skipping hidden folders and not following folder links."""
+#: The index file a collection keeps at its root (the producer writes one);
+#: folder walks leave it out unless asked.
+INDEX_NAME = "README.md"
+
+
+def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether a ``/``-separated path matches one of the glob ``patterns``.
+
+    A pattern with a ``/`` matches the whole path (``*`` crosses ``/``); one
+    without matches any single part of it, so ``drafts`` leaves out every
+    folder or file named so, at any depth.
+    """
+    parts = relative.split("/")
+    for pattern in patterns:
+        if "/" in pattern.strip("/"):
+            if fnmatch.fnmatchcase(relative, pattern.strip("/")):
+                return True
+        elif any(fnmatch.fnmatchcase(part, pattern.strip("/")) for part in parts):
+            return True
+    return False
+
+
+def walk_documents(
+    path: str, *, exclude: Sequence[str] = (), include_index: bool = False
+) -> Iterator[str]:
+    """``path`` itself when it is a file (unless excluded), else every ``*.md``
+    below it, in sorted order: hidden folders, folders and files matching
+    ``exclude`` and (unless ``include_index``) the root's ``README.md`` index
+    are skipped, and folder links are not followed."""
     if not os.path.isdir(path):
-        yield path
+        if not is_excluded(path.replace(os.sep, "/"), exclude):
+            yield path
         return
     for folder, subfolders, files in os.walk(path):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        relative = os.path.relpath(folder, path).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        subfolders[:] = sorted(
+            name
+            for name in subfolders
+            if not name.startswith(".") and not is_excluded(prefix + name, exclude)
+        )
         for name in sorted(files):
-            if name.endswith(".md"):
-                yield os.path.join(folder, name)
+            if not name.endswith(".md") or is_excluded(prefix + name, exclude):
+                continue
+            if not prefix and name == INDEX_NAME and not include_index:
+                continue
+            yield os.path.join(folder, name)
 
 
-def count_documents(paths: Iterable[str]) -> int:
-    return sum(1 for path in paths for _ in walk_documents(path))
+def count_documents(
+    paths: Iterable[str], *, exclude: Sequence[str] = (), include_index: bool = False
+) -> int:
+    return sum(
+        1
+        for path in paths
+        for _ in walk_documents(path, exclude=exclude, include_index=include_index)
+    )
 
 
 def _apply(function: Callable[[_Item], _Result], batch: list[_Item]) -> list[_Result]:
@@ -61,32 +104,3 @@ def ordered_map(
         finally:
             for future in pending:
                 future.cancel()
-
-
-class UnsafePath(ValueError):
-    """A relative path that would leave its folder, or that cannot be used."""
-
-
-def safe_relative_path(relative: str) -> str:
-    """Check a ``/``-separated relative path from a record before it is used."""
-    if not relative:
-        raise UnsafePath("the path is empty")
-    if "\x00" in relative or "\\" in relative:
-        raise UnsafePath(f"{relative!r} contains a NUL or a backslash")
-    if relative.startswith("/") or (len(relative) > 1 and relative[1] == ":"):
-        raise UnsafePath(f"{relative!r} is absolute; paths must be relative to the folder")
-    parts = relative.split("/")
-    if any(part in ("", ".", "..") for part in parts):
-        raise UnsafePath(f"{relative!r} has an empty, '.' or '..' part; it could leave the folder")
-    return os.path.join(*parts)
-
-
-def target_inside(root: str, relative: str) -> str:
-    """The file ``relative`` names inside ``root``, refusing any path that
-    leaves ``root``, including through symbolic links already there."""
-    target = os.path.join(root, safe_relative_path(relative))
-    real_root = os.path.realpath(root)
-    real_target = os.path.realpath(target)
-    if os.path.commonpath([real_root, real_target]) != real_root:
-        raise UnsafePath(f"{relative!r} leads outside the destination (through a symbolic link)")
-    return target

@@ -16,10 +16,9 @@ from ._escape import read_body
 from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
 from ._timestamps import TimestampProblem, parse_date, read_canonical_timestamp
 
-# Where a section heading line starts: after a line feed, up to three spaces,
-# "##" and then a space, a tab or the end of the line.
-_HEADING_START = re.compile(r"\n {0,3}##(?=[ \t\n])")
-_URL_START = "\n\n**URL**: "
+# Where a section heading line starts: after a line feed [SEC-1].
+_HEADING_START = re.compile("\n" + syntax.SECTION_HEADING.pattern, re.MULTILINE)
+_URL_START = f"\n\n{syntax.URL_PREFIX} "
 # The metadata list as the producer writes it: the four known items, in order.
 _FOUR_ITEMS = re.compile(
     f"- \\*\\*{syntax.SOURCE}\\*\\*: ([^\n]*)\n- \\*\\*{syntax.KIND}\\*\\*: ([^\n]*)\n"
@@ -100,7 +99,9 @@ def _heading(line: str) -> str | None:
         return ""
     if line.startswith("## "):
         heading = line[3:]
-        if heading and heading == heading.strip(" \t"):
+        # A section that recovery filled is reported (CD210) by the full reader.
+        recovered = heading.startswith(syntax.UNPARSED_PREFIX)
+        if heading and heading == heading.strip(" \t") and not recovered:
             return heading
     return None
 

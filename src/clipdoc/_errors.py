@@ -54,6 +54,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD108", _E, "a known metadata item appears twice"),
     ("CD109", _E, "a second **URL** line"),
     ("CD110", _E, "the file is not valid UTF-8"),
+    ("CD111", _E, "the file is not a clipping document at all"),
     ("CD201", _W, "a byte order mark before the title"),
     ("CD202", _W, "CRLF or CR line endings"),
     ("CD203", _W, "missing or extra blank lines, or no newline at the end"),
@@ -63,6 +64,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD207", _W, "metadata items out of canonical order"),
     ("CD208", _W, "a structural line written in a non-canonical way"),
     ("CD209", _W, "a body line escaped differently from the canonical form"),
+    ("CD210", _W, "a section holding text that recovery could not place"),
     ("CD301", _E, "a line break in a single-line field"),
     ("CD302", _E, "a metadata key that collides with a known label"),
     ("CD303", _E, "a metadata key that cannot be delimited"),
@@ -109,7 +111,7 @@ class ClipdocError(ValueError):
 
     >>> import clipdoc
     >>> try:
-    ...     clipdoc.parse("no title here\\n")
+    ...     clipdoc.parse("no title here\\n\\n## AI 摘要\\n\\nx\\n")
     ... except clipdoc.ClipdocError as error:
     ...     print(error.code, error.line, error.column)
     CD101 1 1
@@ -182,6 +184,24 @@ class ClipdocWarning(UserWarning):
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
         super().__init__(str(diagnostic))
+
+
+#: The most characters of user text a message quotes.
+QUOTE_LIMIT = 60
+
+
+def quoted(text: str, *, limit: int = QUOTE_LIMIT) -> str:
+    r"""User text for a message: in quotes, cut to ``limit`` characters with an
+    ellipsis, written as it is in the document (a backslash stays one
+    backslash); only control characters are shown as escapes.
+
+    >>> print(quoted("\\## heading"), quoted("x" * 100)[-6:], quoted("a\tb"))
+    '\## heading' xxxx…' 'a\tb'
+    """
+    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    if cut.isprintable():
+        return f"'{cut}'"
+    return "'" + "".join(char if char.isprintable() else repr(char)[1:-1] for char in cut) + "'"
 
 
 def model_error(code: str, field: str, problem: str) -> ClipdocError:

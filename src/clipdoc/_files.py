@@ -1,4 +1,5 @@
-"""Byte-level file access: reading, and replacing files atomically."""
+"""Byte-level file access: reading, replacing files atomically, and paths
+that must stay inside a folder."""
 
 from __future__ import annotations
 
@@ -81,3 +82,32 @@ def _current_umask() -> int:
         mask = os.umask(0o022)
         os.umask(mask)
     return mask
+
+
+class UnsafePath(ValueError):
+    """A relative path that would leave its folder, or that cannot be used."""
+
+
+def safe_relative_path(relative: str) -> str:
+    """Check a ``/``-separated relative path from a record before it is used."""
+    if not relative:
+        raise UnsafePath("the path is empty")
+    if "\x00" in relative or "\\" in relative:
+        raise UnsafePath(f"{relative!r} contains a NUL or a backslash")
+    if relative.startswith("/") or (len(relative) > 1 and relative[1] == ":"):
+        raise UnsafePath(f"{relative!r} is absolute; paths must be relative to the folder")
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        raise UnsafePath(f"{relative!r} has an empty, '.' or '..' part; it could leave the folder")
+    return os.path.join(*parts)
+
+
+def target_inside(root: str, relative: str) -> str:
+    """The file ``relative`` names inside ``root``, refusing any path that
+    leaves ``root``, including through symbolic links already there."""
+    target = os.path.join(root, safe_relative_path(relative))
+    real_root = os.path.realpath(root)
+    real_target = os.path.realpath(target)
+    if os.path.commonpath([real_root, real_target]) != real_root:
+        raise UnsafePath(f"{relative!r} leads outside the destination (through a symbolic link)")
+    return target

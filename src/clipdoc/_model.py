@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import attrs
 
 from ._errors import model_error
-from ._syntax import KEY_END, KNOWN_HEADINGS, KNOWN_LABELS, has_line_break
-from ._timestamps import offset_problem
+from ._syntax import (
+    CATALOG_DATE,
+    KEY_END,
+    KIND,
+    KNOWN_HEADINGS,
+    KNOWN_LABELS,
+    SAVED_AT,
+    SOURCE,
+    has_line_break,
+)
+from ._timestamps import (
+    TimestampProblem,
+    format_date,
+    format_timestamp,
+    offset_problem,
+    parse_date,
+    parse_timestamp,
+)
 
 _Model = TypeVar("_Model")
 
@@ -90,8 +106,45 @@ def _instant_and_offset(value: datetime | None) -> tuple[datetime, timedelta | N
     return None if value is None else (value, value.utcoffset())
 
 
-def _pairs(value: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((key, text) for key, text in value)
+def _shape(value: object) -> str:
+    """What a wrong value is, for a message: its type, and a short repr."""
+    shown = repr(value)
+    if len(shown) > 40:
+        shown = shown[:39] + "…"
+    return f"{type(value).__name__} {shown}"
+
+
+def _iterable(value: object, field: str, wanted: str) -> Iterable[object]:
+    """``value`` when it is an iterable of items, never a str, bytes or mapping.
+
+    A str is iterable too, and iterating a mapping gives its keys: both
+    would be taken apart silently, so they are refused here.
+    """
+    if isinstance(value, (str, bytes, bytearray)) or not isinstance(value, Iterable):
+        raise TypeError(f"{field} must be {wanted}, not {_shape(value)}")
+    return value
+
+
+def _pairs(
+    value: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> tuple[tuple[str, str], ...]:
+    # A mapping gives its items in order; anything else must be an iterable
+    # of two-item pairs.
+    if isinstance(value, Mapping):
+        return tuple(value.items())
+    wanted = "a mapping or an iterable of (key, value) pairs"
+    pairs = []
+    for index, pair in enumerate(_iterable(value, "extra", wanted)):
+        if isinstance(pair, (str, bytes, bytearray, Mapping)) or not isinstance(pair, Iterable):
+            raise TypeError(f"extra[{index}] must be a (key, value) pair, not {_shape(pair)}")
+        items = tuple(pair)
+        if len(items) != 2:
+            raise TypeError(
+                f"extra[{index}] must be a (key, value) pair, not {len(items)} items:"
+                f" {_shape(pair)}"
+            )
+        pairs.append((items[0], items[1]))
+    return tuple(pairs)
 
 
 def _extra_items(
@@ -100,7 +153,7 @@ def _extra_items(
     for index, (key, text) in enumerate(value):
         where = f"extra[{index}]"
         if not isinstance(key, str) or not isinstance(text, str):
-            raise TypeError(f"{where} must be a (str, str) pair")
+            raise TypeError(f"{where} must be a (str, str) pair, not {_shape((key, text))}")
         if has_line_break(key) or has_line_break(text):
             raise model_error("CD301", where, "contains a line break; an item is one line")
         if key in KNOWN_LABELS:
@@ -139,9 +192,113 @@ class Metadata:
         default=(), converter=_pairs, validator=_extra_items
     )
 
+    def items(self) -> tuple[tuple[str, str], ...]:
+        """Every item as ``(label, text)``, in the order a document lists them.
+
+        >>> from datetime import date
+        >>> metadata = Metadata(source="ArXiv", catalog_date=date(2025, 5, 6), extra={"作者": "a"})
+        >>> metadata.items()
+        (('来源', 'ArXiv'), ('目录日期', '2025-05-06'), ('作者', 'a'))
+        """
+        known = (
+            (SOURCE, self.source),
+            (KIND, self.kind),
+            (SAVED_AT, None if self.saved_at is None else format_timestamp(self.saved_at)),
+            (CATALOG_DATE, None if self.catalog_date is None else format_date(self.catalog_date)),
+        )
+        return tuple((label, text) for label, text in known if text is not None) + self.extra
+
+    def get(self, label: str) -> str | None:
+        """The text of the item labelled ``label``, known or extra, as the
+        document writes it; None when there is no such item. For an extra key
+        that appears more than once, the first.
+
+        >>> from datetime import datetime, timezone
+        >>> saved_at = datetime(2025, 5, 6, 8, 3, 26, tzinfo=timezone.utc)
+        >>> metadata = Metadata(saved_at=saved_at, extra={"作者": "量子位"})
+        >>> metadata.get("保存时间"), metadata.get("作者"), metadata.get("来源")
+        ('2025-05-06T08:03:26Z', '量子位', None)
+        """
+        if not isinstance(label, str):
+            raise TypeError(f"a metadata label is a str, not {_shape(label)}")
+        for key, text in self.items():
+            if key == label:
+                return text
+        return None
+
+    def set(self, label: str, value: str | datetime | date | None) -> Metadata:
+        """A copy with the item labelled ``label`` set to ``value``.
+
+        A known label sets its field: 保存时间 takes a `datetime` or its RFC 3339
+        text, 目录日期 a `date` or ``YYYY-MM-DD``. Any other label sets the first
+        extra item with that key in place, or adds one at the end. ``None``
+        removes the item (every extra item with that key).
+
+        >>> metadata = Metadata(source="ArXiv").set("保存时间", "2025-05-06T16:03:26+08:00")
+        >>> metadata = metadata.set("作者", "量子位").set("来源", None)
+        >>> metadata.items()
+        (('保存时间', '2025-05-06T16:03:26+08:00'), ('作者', '量子位'))
+        """
+        if not isinstance(label, str):
+            raise TypeError(f"a metadata label is a str, not {_shape(label)}")
+        if label == SAVED_AT:
+            return attrs.evolve(self, saved_at=_timestamp_value(value))
+        if label == CATALOG_DATE:
+            return attrs.evolve(self, catalog_date=_date_value(value))
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"the value of {label!r} is a str or None, not {_shape(value)}")
+        if label == SOURCE:
+            return attrs.evolve(self, source=value)
+        if label == KIND:
+            return attrs.evolve(self, kind=value)
+        if value is None:
+            return attrs.evolve(self, extra=[item for item in self.extra if item[0] != label])
+        keys = [key for key, _ in self.extra]
+        if label not in keys:
+            return attrs.evolve(self, extra=(*self.extra, (label, value)))
+        extra = list(self.extra)
+        extra[keys.index(label)] = (label, value)
+        return attrs.evolve(self, extra=extra)
+
+
+def _timestamp_value(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            return parse_timestamp(value)[0]
+        except TimestampProblem as problem:
+            raise model_error("CD104", SAVED_AT, str(problem)) from None
+    if value is None or isinstance(value, datetime):
+        return value
+    raise TypeError(f"the value of {SAVED_AT!r} is a datetime, a str or None, not {_shape(value)}")
+
+
+def _date_value(value: object) -> date | None:
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except TimestampProblem as problem:
+            raise model_error("CD105", CATALOG_DATE, str(problem)) from None
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise TypeError(f"the value of {CATALOG_DATE!r} is a date, a str or None, not {_shape(value)}")
+
 
 def _sections(value: Iterable[Section]) -> tuple[Section, ...]:
-    return tuple(value)
+    if isinstance(value, (Section, Mapping)):
+        raise TypeError(
+            f"extra_sections must be an iterable of Section, not {_shape(value)};"
+            " build each as Section(heading=..., body=...) and pass them in a list"
+        )
+    wanted = "an iterable of Section"
+    return tuple(_iterable(value, "extra_sections", wanted))  # type: ignore[arg-type]
+
+
+def _section_items(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[Section, ...]
+) -> None:
+    for index, section in enumerate(value):
+        if not isinstance(section, Section):
+            raise TypeError(f"extra_sections[{index}] must be a Section, not {_shape(section)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -163,7 +320,7 @@ class Clipping:
     extra_sections: tuple[Section, ...] = attrs.field(
         default=(),
         converter=_sections,
-        validator=attrs.validators.deep_iterable(attrs.validators.instance_of(Section)),
+        validator=_section_items,
     )
     metadata: Metadata | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(Metadata))

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
 
-from ._errors import CODES, Diagnostic
+from ._conflicts import Conflict, find_conflicts, side_lines
+from ._errors import CODES, Diagnostic, Severity, quoted
 from ._escape import read_body
 from ._model import Clipping, Metadata, Section
 from ._syntax import (
     AI_SUMMARY,
     CATALOG_DATE,
     CONFLICT_MARKER,
+    CONFLICT_MARKERS,
     EXTRA_ITEM_RANK,
     EXTRA_SECTION_RANK,
     ITEM_PREFIX,
@@ -26,6 +28,7 @@ from ._syntax import (
     SECTION_HEADING,
     SECTION_RANK,
     SOURCE,
+    UNPARSED_PREFIX,
     URL_PREFIX,
     is_blank,
 )
@@ -33,60 +36,170 @@ from ._timestamps import TimestampProblem, parse_date, parse_timestamp
 
 _TITLE = re.compile(r"( {0,3})#(?:([ \t])(.*))?")
 _Value = TypeVar("_Value", datetime, date)
-_CONFLICT_HINTS = ("<<<<<<<", ">>>>>>>", "|||||||")
 _HEADING_LINES = re.compile("^" + SECTION_HEADING.pattern, re.MULTILINE)
 _CONFLICT_LINES = re.compile("^" + CONFLICT_MARKER.pattern, re.MULTILINE)
 
 
 class _Reader:
-    """One pass over one document; collects diagnostics as it goes."""
+    """One pass over the lines of one document (or of one side of its
+    conflicts); collects diagnostics as it goes.
 
-    def __init__(self, lines: list[str]) -> None:
+    ``origin`` maps each line to its index in the document as written, for
+    a side of a conflicted document whose lines are a selection of those.
+    """
+
+    def __init__(self, lines: list[str], origin: list[int] | None = None) -> None:
         self.lines = lines
+        self.origin = origin
         self.diagnostics: list[Diagnostic] = []
         self.unparsed: list[tuple[int, Section]] = []
 
+    def where(self, index: int) -> int:
+        """The 0-based index in the document as written of line ``index``."""
+        if self.origin is None:
+            return index
+        if not self.origin:
+            return 0  # every line of the document is in a conflict
+        return self.origin[max(index, 0)] if index < len(self.origin) else self.origin[-1] + 1
+
     def report(self, code: str, index: int, column: int, message: str) -> None:
         """Record a diagnostic at 0-based line ``index`` and 1-based ``column``."""
-        self.diagnostics.append(
-            Diagnostic(
-                code=code,
-                severity=CODES[code].severity,
-                line=index + 1,
-                column=column,
-                message=message,
-            )
-        )
+        self.diagnostics.append(_diagnostic(code, self.where(index) + 1, column, message))
 
     def keep_unparsed(self, index: int, what: str, lines: list[str]) -> None:
-        """Keep text that has no place in the model where the user can see it."""
-        heading = f"clipdoc: unparsed {what} from line {index + 1}"
-        self.unparsed.append((index, Section(heading=heading, body="\n".join(lines))))
+        """Keep text that has no place in the model where the user can see it [REC-1]."""
+        keep_unparsed(self.unparsed, self.where(index), what, lines)
+
+
+def _diagnostic(code: str, line: int, column: int, message: str) -> Diagnostic:
+    return Diagnostic(
+        code=code, severity=CODES[code].severity, line=line, column=column, message=message
+    )
+
+
+def keep_unparsed(
+    found: list[tuple[int, Section]], index: int, what: str, lines: list[str]
+) -> None:
+    """Add a section that keeps ``lines`` from line ``index`` (0-based, as written)."""
+    heading = f"{UNPARSED_PREFIX} {what} from line {index + 1}"
+    found.append((index, Section(heading=heading, body="\n".join(lines))))
 
 
 def parse_document(text: str) -> tuple[Clipping, list[Diagnostic]]:
     """Parse with recovery: always returns a model, plus every diagnostic."""
     text, lines, leading = _split(text)
-    reader = _Reader(lines)
-    reader.diagnostics.extend(leading)
-    if any(hint in text for hint in _CONFLICT_HINTS):
-        _find_conflicts(reader, _matching_lines(_CONFLICT_LINES, text))
+    markers = (
+        _matching_lines(_CONFLICT_LINES, text)
+        if any(marker in text for marker in CONFLICT_MARKERS)
+        else []
+    )
+    if markers:
+        clipping, found = _read_conflicted(lines, find_conflicts(lines, markers))
+    else:
+        clipping, found = _read(_Reader(lines), text)
+        found = _not_a_clipping(clipping, found)
+    diagnostics = leading + found
+    diagnostics.sort(key=_diagnostic_position)
+    return clipping, diagnostics
+
+
+def _read(
+    reader: _Reader, text: str, kept: list[tuple[int, Section]] | None = None
+) -> tuple[Clipping, list[Diagnostic]]:
+    """The model of ``reader``'s lines (``text`` is them joined with LF), with
+    ``kept`` sections of unparsed text put in place among the extra sections."""
+    lines = reader.lines
     headings = _matching_lines(_HEADING_LINES, text)
     end_of_preamble = headings[0] if headings else len(lines)
     title, start = _read_title(reader, end_of_preamble)
     url = _read_preamble(reader, start, end_of_preamble, bool(headings))
     parts = _read_sections(reader, headings)
-    extra = [section for _, section in sorted(parts.extra + reader.unparsed, key=_position)]
+    extra = sorted(parts.extra + reader.unparsed + (kept or []), key=_position)
     clipping = Clipping(
         title=title,
         url=url,
         original_summary=parts.original_summary,
         ai_summary=parts.ai_summary,
-        extra_sections=extra,
+        extra_sections=[section for _, section in extra],
         metadata=parts.metadata,
     )
-    reader.diagnostics.sort(key=_diagnostic_position)
     return clipping, reader.diagnostics
+
+
+def _read_conflicted(
+    lines: list[str], conflicts: list[Conflict]
+) -> tuple[Clipping, list[Diagnostic]]:
+    """A document with merge-conflict markers [ERR-3].
+
+    Each conflict is one CD106. Other problems are reported only when the
+    document has them whichever side of its conflicts is kept: anything else
+    follows from the conflicts and goes away with them. The model is that of
+    the text outside the conflicts, each conflict kept whole in a section of
+    its own where it stood.
+    """
+    found = [_conflict_diagnostic(lines, conflict) for conflict in conflicts]
+    common: set[Diagnostic] | None = None
+    for side in ("ours", "theirs"):
+        side_found = set(_read_side(lines, conflicts, side)[1])
+        common = side_found if common is None else common & side_found
+    found += sorted(common or (), key=_diagnostic_position)
+    kept: list[tuple[int, Section]] = []
+    for conflict in conflicts:
+        what = "conflict" if conflict.is_whole else "conflict marker"
+        keep_unparsed(kept, conflict.start, what, lines[conflict.start : conflict.end + 1])
+    clipping, _ = _read_side(lines, conflicts, "neither", kept)
+    return clipping, found
+
+
+def _read_side(
+    lines: list[str],
+    conflicts: list[Conflict],
+    side: str,
+    kept: list[tuple[int, Section]] | None = None,
+) -> tuple[Clipping, list[Diagnostic]]:
+    origin = side_lines(len(lines), conflicts, side)
+    chosen = [lines[index] for index in origin]
+    return _read(_Reader(chosen, origin), "\n".join(chosen), kept)
+
+
+def _conflict_diagnostic(lines: list[str], conflict: Conflict) -> Diagnostic:
+    if conflict.is_whole:
+        message = (
+            f"unresolved Git merge conflict (lines {conflict.start + 1} to {conflict.end + 1}):"
+            " a merge was never finished; keep the right side, delete the marker lines, and"
+            " check again"
+        )
+    else:
+        marker = lines[conflict.start][:7]
+        message = (
+            f"a Git conflict marker {quoted(marker)} outside a whole conflict: a merge was"
+            " never finished; delete the line (and whichever text it should not keep), and"
+            " check again"
+        )
+    return _diagnostic("CD106", conflict.start + 1, 1, message)
+
+
+def _not_a_clipping(clipping: Clipping, found: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic instead of many for a file that is plainly not a clipping
+    document: it has errors and none of a clipping's parts [ERR-4]."""
+    has_part = (
+        clipping.url is not None
+        or clipping.original_summary is not None
+        or clipping.ai_summary is not None
+        or clipping.metadata is not None
+    )
+    if has_part or not any(d.severity is Severity.ERROR for d in found):
+        return found
+    return [
+        _diagnostic(
+            "CD111",
+            1,
+            1,
+            "this file is not a clipping document: it has none of a clipping's parts (a"
+            " '**URL**:' line, or a '## 原始摘要', '## AI 摘要' or '## 元数据' section); if it"
+            " is not meant to be one, leave it out (clipdoc's --exclude option)",
+        )
+    ]
 
 
 def _position(item: tuple[int, Section]) -> int:
@@ -104,11 +217,7 @@ def _split(text: str) -> tuple[str, list[str], list[Diagnostic]]:
     found: list[Diagnostic] = []
 
     def warn(code: str, line: int, column: int, message: str) -> None:
-        found.append(
-            Diagnostic(
-                code=code, severity=CODES[code].severity, line=line, column=column, message=message
-            )
-        )
+        found.append(_diagnostic(code, line, column, message))
 
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -142,18 +251,6 @@ def _matching_lines(pattern: re.Pattern[str], text: str) -> list[int]:
     return indices
 
 
-def _find_conflicts(reader: _Reader, indices: list[int]) -> None:
-    for index in indices:
-        reader.report(
-            "CD106",
-            index,
-            1,
-            f"unresolved Git merge conflict: {reader.lines[index][:7]!r} is a conflict marker"
-            " left by a merge that was never finished; keep the right text, delete the marker"
-            " lines, and check again",
-        )
-
-
 def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
     """The title and the index of the first line after it."""
     lines = reader.lines
@@ -164,7 +261,7 @@ def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
         reader.report("CD203", 0, 1, "blank lines before the title; the title is the first line")
     match = _TITLE.fullmatch(lines[index]) if index < end else None
     if match is None:
-        shown = repr(lines[index][:40]) if index < len(lines) else "an empty document"
+        shown = quoted(lines[index]) if index < len(lines) else "an empty document"
         reader.report(
             "CD101",
             min(index, len(lines) - 1),
@@ -264,8 +361,8 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
                 "CD102",
                 start,
                 1,
-                f"the section '## {heading}' appears again (first at line"
-                f" {first_seen[heading] + 1}); merge the two into one section",
+                f"the section {quoted('## ' + heading)} appears again (first at line"
+                f" {reader.where(first_seen[heading]) + 1}); merge the two into one section",
             )
             reader.keep_unparsed(start, "duplicate section", lines[start:end])
             continue
@@ -274,10 +371,18 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
                 "CD206",
                 start,
                 1,
-                f"the section '## {heading}' is out of canonical order (原始摘要, AI 摘要,"
-                " other sections, 元数据)",
+                f"the section {quoted('## ' + heading)} is out of canonical order (原始摘要,"
+                " AI 摘要, other sections, 元数据)",
             )
         highest_rank = max(highest_rank, rank)
+        if heading.startswith(UNPARSED_PREFIX):
+            reader.report(
+                "CD210",
+                start,
+                1,
+                f"the section {quoted('## ' + heading)} holds text that recovery could not"
+                " place; move what should be kept where it belongs, then delete the section",
+            )
         if heading == METADATA:
             first_seen[heading] = start
             parts.metadata = _read_metadata(reader, content)
@@ -290,7 +395,7 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
             first_seen[heading] = start
             parts.ai_summary = body
         else:
-            parts.extra.append((start, Section(heading=heading, body=body)))
+            parts.extra.append((reader.where(start), Section(heading=heading, body=body)))
     return parts
 
 
@@ -303,7 +408,7 @@ def _read_body(reader: _Reader, content: range) -> str:
             "CD209",
             content.start + offset,
             1,
-            f"this body line is written canonically as {canonical!r}"
+            f"this body line is written canonically as {quoted(canonical)}"
             " (escapes are added only where a line would read as structure)",
         )
     return body
@@ -319,7 +424,7 @@ def _heading_text(reader: _Reader, index: int) -> str:
                 "CD204", index, len(canonical) + 1, "trailing spaces or tabs after the heading"
             )
         else:
-            reader.report("CD208", index, 1, f"write the heading line as {canonical!r}")
+            reader.report("CD208", index, 1, f"write the heading line as {quoted(canonical)}")
     return text
 
 
@@ -361,7 +466,10 @@ def _item_value(reader: _Reader, index: int, value_start: int, what: str) -> str
         return rest[1:]
     if rest:
         reader.report(
-            "CD208", index, value_start + 1, f"write a space between '{what}:' and the value"
+            "CD208",
+            index,
+            value_start + 1,
+            f"write a space between {quoted(what + ':')} and the value",
         )
         return rest
     reader.report(
@@ -396,7 +504,7 @@ def _read_metadata(reader: _Reader, content: range) -> Metadata:
                 "CD207",
                 index,
                 1,
-                f"the item '{key}' is out of canonical order (来源, 类型, 保存时间, 目录日期,"
+                f"the item {quoted(key)} is out of canonical order (来源, 类型, 保存时间, 目录日期,"
                 " other items)",
             )
         highest_rank = max(highest_rank, rank)
@@ -407,7 +515,8 @@ def _read_metadata(reader: _Reader, content: range) -> Metadata:
                 "CD108",
                 index,
                 1,
-                f"the item '{key}' appears again (first at line {values[key][0] + 1}); keep one",
+                f"the item {quoted(key)} appears again (first at line"
+                f" {reader.where(values[key][0]) + 1}); keep one",
             )
             unparsed.append(index)
         else:
@@ -431,7 +540,7 @@ def _report_bad_item(reader: _Reader, index: int, line: str) -> None:
             "CD103",
             index,
             1,
-            f"{line[:40]!r} is not a metadata item; write items as '- **key**: value'",
+            f"{quoted(line)} is not a metadata item; write items as '- **key**: value'",
         )
     else:
         reader.report(

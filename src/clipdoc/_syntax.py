@@ -28,12 +28,28 @@ URL_PREFIX: Final = "**URL**:"
 ITEM_PREFIX: Final = "- **"
 KEY_END: Final = "**:"
 
+#: What a level-2 ATX heading starts with after its indentation [SEC-1].
+HEADING_MARK: Final = r"##(?:[ \t]|$)"
 #: A line CommonMark reads as a level-2 ATX heading at the top level; for
-#: clipdoc it starts a section.
-SECTION_HEADING = re.compile(r" {0,3}##(?:[ \t]|$)")
+#: clipdoc it starts a section [SEC-1].
+SECTION_HEADING: Final = re.compile(r" {0,3}" + HEADING_MARK)
 
-#: A Git merge-conflict marker as Git writes it (column 1, seven characters).
-CONFLICT_MARKER = re.compile(r"(?:<{7}|>{7}|\|{7})(?: |$)")
+#: The Git merge-conflict markers that open a conflict, open its base (diff3)
+#: and close it, in column 1, seven characters each [ERR-1].
+CONFLICT_OPEN: Final = "<<<<<<<"
+CONFLICT_BASE: Final = "|||||||"
+CONFLICT_CLOSE: Final = ">>>>>>>"
+CONFLICT_MARKERS: Final = (CONFLICT_OPEN, CONFLICT_BASE, CONFLICT_CLOSE)
+#: The line between the two sides of a conflict (alone, it is ordinary text).
+CONFLICT_SEPARATOR: Final = "======="
+#: A Git merge-conflict marker as Git writes it (column 1, seven characters,
+#: then a space and a label, or the end of the line).
+CONFLICT_MARKER: Final = re.compile(
+    "(?:" + "|".join(re.escape(marker) for marker in CONFLICT_MARKERS) + ")(?: |$)"
+)
+
+#: How the heading of a section that recovery filled starts [REC-1].
+UNPARSED_PREFIX: Final = "clipdoc: unparsed"
 
 
 def has_line_break(text: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from ._errors import quoted
+
 _TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})([Tt ])([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
@@ -33,24 +35,24 @@ def parse_timestamp(text: str) -> tuple[datetime, str | None]:
     match = _TIMESTAMP.fullmatch(text)
     if match is None:
         raise TimestampProblem(
-            f"{text!r} is not an RFC 3339 timestamp; write it like 2025-05-06T08:03:26Z"
+            f"{quoted(text)} is not an RFC 3339 timestamp; write it like 2025-05-06T08:03:26Z"
             " or 2025-03-24T12:54:42+08:00"
         )
     year, month, day, _, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
     if second == "60":
-        raise TimestampProblem(f"{text!r} is a leap second, which cannot be represented")
+        raise TimestampProblem(f"{quoted(text)} is a leap second, which cannot be represented")
     microsecond = 0
     if fraction is not None:
         if len(fraction) > 6 and fraction[6:].strip("0"):
             raise TimestampProblem(
-                f"{text!r} is more precise than microseconds; round it to 6 fractional digits"
+                f"{quoted(text)} is more precise than microseconds; round it to 6 fractional digits"
             )
         microsecond = int(fraction[:6].ljust(6, "0"))
     if zulu is not None:
         offset = timedelta(0)
     else:
         if int(off_h) > 23 or int(off_m) > 59:
-            raise TimestampProblem(f"{text!r} has an offset out of range (-23:59 to +23:59)")
+            raise TimestampProblem(f"{quoted(text)} has an offset out of range (-23:59 to +23:59)")
         offset = timedelta(hours=int(off_h), minutes=int(off_m))
         if sign == "-":
             offset = -offset
@@ -66,11 +68,11 @@ def parse_timestamp(text: str) -> tuple[datetime, str | None]:
             tzinfo=timezone(offset),
         )
     except ValueError as exc:
-        raise TimestampProblem(f"{text!r} is not a real date and time ({exc})") from None
+        raise TimestampProblem(f"{quoted(text)} is not a real date and time ({exc})") from None
     canonical = format_timestamp(value)
     note = None
     if text != canonical:
-        note = f"timestamp {text!r} is written canonically as {canonical!r}"
+        note = f"timestamp {quoted(text)} is written canonically as {quoted(canonical)}"
     return value, note
 
 
@@ -117,11 +119,11 @@ def offset_problem(value: datetime) -> str | None:
 
 def parse_date(text: str) -> date:
     if _DATE.fullmatch(text) is None:
-        raise TimestampProblem(f"{text!r} is not a YYYY-MM-DD date")
+        raise TimestampProblem(f"{quoted(text)} is not a YYYY-MM-DD date")
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise TimestampProblem(f"{text!r} is not a real date ({exc})") from None
+        raise TimestampProblem(f"{quoted(text)} is not a real date ({exc})") from None
 
 
 def format_date(value: date) -> str:

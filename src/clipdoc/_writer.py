@@ -6,18 +6,13 @@ from ._escape import escape_body
 from ._model import Clipping, Metadata
 from ._syntax import (
     AI_SUMMARY,
-    CATALOG_DATE,
     ITEM_PREFIX,
     KEY_END,
-    KIND,
     METADATA,
     ORIGINAL_SUMMARY,
-    SAVED_AT,
-    SOURCE,
     TITLE_PREFIX,
     URL_PREFIX,
 )
-from ._timestamps import format_date, format_timestamp
 
 
 def render_document(clipping: Clipping) -> str:
@@ -45,14 +40,4 @@ def _section(pieces: list[str], heading: str, content: str) -> None:
 
 
 def _items(metadata: Metadata) -> list[str]:
-    items: list[tuple[str, str]] = []
-    if metadata.source is not None:
-        items.append((SOURCE, metadata.source))
-    if metadata.kind is not None:
-        items.append((KIND, metadata.kind))
-    if metadata.saved_at is not None:
-        items.append((SAVED_AT, format_timestamp(metadata.saved_at)))
-    if metadata.catalog_date is not None:
-        items.append((CATALOG_DATE, format_date(metadata.catalog_date)))
-    items.extend(metadata.extra)
-    return [f"{ITEM_PREFIX}{key}{KEY_END} {value}" for key, value in items]
+    return [f"{ITEM_PREFIX}{key}{KEY_END} {value}" for key, value in metadata.items()]

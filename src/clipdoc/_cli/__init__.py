@@ -1,0 +1,106 @@
+"""The ``clipdoc`` command: the argument parser over one module per command.
+
+Exit status: 0 when all is well (warnings allowed, unless ``check --strict``),
+1 when a document or record has an error (or, with ``fmt --check``/``--diff``,
+would change), 2 for usage and I/O errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from .._version import __version__
+from . import check, convert, fmt
+from ._common import FAILED
+
+
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("--jobs takes 0 (one per CPU) or more")
+    return value or os.cpu_count() or 1
+
+
+def _options() -> dict[str, argparse.ArgumentParser]:
+    """The groups of options commands share, by name."""
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="parse with N processes (0: one per CPU; default 1)",
+    )
+    shared.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr"
+    )
+    walking = argparse.ArgumentParser(add_help=False)
+    walking.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out files and folders matching GLOB (repeatable): a pattern without '/'"
+        " matches any name at any depth, one with '/' the path below the folder",
+    )
+    walking.add_argument(
+        "--include-readme",
+        action="store_true",
+        help="also read the README.md at the root of a folder (the collection's index, left"
+        " out by default)",
+    )
+    recovering = argparse.ArgumentParser(add_help=False)
+    recovering.add_argument(
+        "--recover",
+        action="store_true",
+        help="also handle documents with errors, keeping the text they cannot place in"
+        " sections headed 'clipdoc: unparsed'",
+    )
+    over_paths = argparse.ArgumentParser(add_help=False, parents=[shared, walking])
+    over_paths.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    return {"shared": shared, "walking": walking, "recovering": recovering, "paths": over_paths}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clipdoc",
+        description="Check, format and convert clipping documents.",
+        epilog="Exit status: 0 fine (warnings allowed), 1 errors found or files would change,"
+        " 2 usage or I/O errors.",
+    )
+    parser.add_argument("--version", action="version", version=f"clipdoc {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    options = _options()
+    check.add_parser(commands, parents=[options["paths"]])
+    fmt.add_parser(commands, parents=[options["paths"], options["recovering"]])
+    convert.add_parser(
+        commands, parents=[options["shared"], options["walking"], options["recovering"]]
+    )
+    return parser
+
+
+def _stop(signal_number: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+    try:
+        status: int = options.run(options)
+    except KeyboardInterrupt:
+        print("clipdoc: stopped; no file was left half-written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return FAILED
+    return status

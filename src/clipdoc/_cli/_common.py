@@ -1,0 +1,184 @@
+"""What every command shares: reading a document, outcomes, the tally, the
+console (results, progress bar, summary) and the walk over the given paths."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from .._batch import count_documents, walk_documents
+from .._errors import ClipdocError, Diagnostic, Severity
+from .._model import Clipping
+from .._read import decode, has_error, read_document
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one document."""
+
+    path: str
+    diagnostics: tuple[Diagnostic, ...] = ()
+    io_problem: str | None = None
+    changed: bool = False
+    diff: str | None = None
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """A document read from a file: its text, clipping and diagnostics, or
+    the outcome that says why it could not be read."""
+
+    text: str = ""
+    clipping: Clipping | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    failed: Outcome | None = None
+
+
+def read_file(path: str) -> Read:
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        return Read(failed=Outcome(path, io_problem=f"cannot read: {exc.strerror or exc}"))
+    try:
+        text = decode(data)
+    except ClipdocError as error:
+        return Read(failed=Outcome(path, diagnostics=(error.diagnostic,)))
+    clipping, diagnostics = read_document(text)
+    return Read(text, clipping, diagnostics)
+
+
+@dataclass
+class Tally:
+    documents: int = 0
+    with_errors: int = 0
+    errors: int = 0
+    warnings: int = 0
+    io_problems: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.documents += 1
+        errors = sum(d.severity is Severity.ERROR for d in outcome.diagnostics)
+        self.with_errors += errors > 0
+        self.errors += errors
+        self.warnings += len(outcome.diagnostics) - errors
+        self.io_problems += outcome.io_problem is not None
+
+    def count(self, what: str) -> None:
+        self.extra[what] = self.extra.get(what, 0) + 1
+
+    def status(self, *, strict: bool = False) -> int:
+        if self.io_problems:
+            return USAGE
+        return FAILED if self.errors or (strict and self.warnings) else OK
+
+    def summary(self) -> str:
+        documents = f"{self.documents} document{'s' * (self.documents != 1)}"
+        if self.with_errors:
+            documents += f" ({self.with_errors} with errors)"
+        parts = [
+            documents,
+            f"{self.errors} error{'s' * (self.errors != 1)}",
+            f"{self.warnings} warning{'s' * (self.warnings != 1)}",
+        ]
+        parts += [f"{count} {what}" for what, count in self.extra.items()]
+        if self.io_problems:
+            parts.append(f"{self.io_problems} unreadable")
+        return ", ".join(parts)
+
+
+class Console:
+    """Where output goes: results on stdout, progress and summary on stderr."""
+
+    def __init__(self, *, quiet: bool, total: int | None, stream_out: TextIO | None = None):
+        self.out = stream_out or sys.stdout
+        self.quiet = quiet
+        self._bar = _progress_bar(total) if not quiet and sys.stderr.isatty() else None
+
+    def line(self, text: str, *, stream: TextIO | None = None) -> None:
+        target = stream or self.out
+        if self._bar is not None:
+            self._bar.write(text, file=target)
+        else:
+            print(text, file=target)
+
+    def problem(self, text: str) -> None:
+        self.out.flush()  # keep stdout and stderr in order when both are piped
+        self.line(text, stream=sys.stderr)
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def finish(self, summary: str) -> None:
+        self.out.flush()
+        if self._bar is not None:
+            self._bar.close()
+        if not self.quiet:
+            print(summary, file=sys.stderr)
+
+
+def _progress_bar(total: int | None) -> Any:
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the optional 'cli' extra is not installed
+        return None
+    return tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def format_diagnostic(path: str, diagnostic: Diagnostic) -> str:
+    return f"{path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} {diagnostic.message}"
+
+
+def report(console: Console, outcome: Outcome, *, errors_only: bool = False) -> None:
+    for diagnostic in outcome.diagnostics:
+        if errors_only and diagnostic.severity is not Severity.ERROR:
+            continue
+        console.line(format_diagnostic(outcome.path, diagnostic))
+    if outcome.io_problem is not None:
+        console.problem(f"{outcome.path}: {outcome.io_problem}")
+
+
+def walk(options: argparse.Namespace, path: str) -> Iterator[str]:
+    """The documents at ``path`` under the walk options of the command line."""
+    return walk_documents(path, exclude=options.exclude, include_index=options.include_readme)
+
+
+def documents(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[str]:
+    for path in paths:
+        yield from walk(options, path)
+
+
+def existing(paths: Sequence[str]) -> tuple[list[str], bool]:
+    """The paths that exist, and whether any did not (each is reported)."""
+    found = []
+    for path in paths:
+        if os.path.exists(path):
+            found.append(path)
+        else:
+            print(f"{path}: no such file or folder", file=sys.stderr)
+    return found, len(found) < len(paths)
+
+
+def console_for(
+    options: argparse.Namespace, paths: Sequence[str], *, results: TextIO | None = None
+) -> Console:
+    show_bar = not options.quiet and sys.stderr.isatty()
+    total = (
+        count_documents(paths, exclude=options.exclude, include_index=options.include_readme)
+        if show_bar
+        else None
+    )
+    return Console(quiet=options.quiet, total=total, stream_out=results)
+
+
+def errors_in(outcome: Outcome) -> bool:
+    return has_error(outcome.diagnostics)

@@ -1,0 +1,45 @@
+"""The one read of a document: every caller (parse, check, the command, the
+conformance runner) gets the clipping and its diagnostics from here."""
+
+from __future__ import annotations
+
+from ._canonical import read_canonical
+from ._errors import ClipdocError, Diagnostic, Severity
+from ._model import Clipping
+from ._parser import parse_document
+
+
+def read_document(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
+    """The clipping a document holds (recovered when it has errors) and every
+    diagnostic, errors and warnings, in document order.
+
+    Canonical documents, the usual case, take the fast reader, which proves
+    that the full reader would find no diagnostic.
+    """
+    canonical = read_canonical(text)
+    if canonical is not None:
+        return canonical, ()
+    clipping, diagnostics = parse_document(text)
+    return clipping, tuple(diagnostics)
+
+
+def has_error(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
+    return any(diagnostic.severity is Severity.ERROR for diagnostic in diagnostics)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 bytes to text; invalid bytes are a `ClipdocError` that says where."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        raise ClipdocError(
+            "CD110",
+            f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x});"
+            " save the file as UTF-8",
+            line=line,
+            column=column,
+        ) from None
