@@ -32,6 +32,33 @@ def _fixtures(kind: str, suffix: str) -> list[Path]:
     )
 
 
+@pytest.mark.parametrize(
+    "fixture", list(conformance.fixtures(SUITE)), ids=lambda fixture: fixture.id
+)
+def test_fixture(fixture: conformance.Fixture) -> None:
+    """One test per fixture: ``-k bdy-setext`` selects one."""
+    assert fixture.check(conformance.decode_bytes, conformance.encode_bytes) is None
+
+
+def test_the_wheel_layout_of_the_specification() -> None:
+    # Installed from a wheel, these live in clipdoc/_spec; from a checkout, in spec/.
+    folder = conformance.spec_folder()
+    assert conformance.spec_path() == folder / "clipdoc-1.0.md"
+    assert conformance.schema_path() == folder / "clipdoc.schema.json"
+    assert conformance.default_suite() == folder / "tests"
+    assert json.loads(conformance.schema_path().read_text(encoding="utf-8")) == SCHEMA
+    readme = (conformance.default_suite() / "README.md").read_text(encoding="utf-8")
+    for link in re.findall(r"\]\((\.\./[^)]+)\)", readme):
+        assert (conformance.default_suite() / link).resolve().is_file(), link
+
+
+def test_runner_prints_the_paths(capsys: pytest.CaptureFixture[str]) -> None:
+    assert conformance.main(["--paths"]) == 0
+    printed = capsys.readouterr().out
+    assert f"specification: {conformance.spec_path()}" in printed
+    assert f"JSON Schema: {conformance.schema_path()}" in printed
+
+
 def test_clipdoc_passes_the_whole_suite() -> None:
     report = conformance.run_suite(SUITE, conformance.decode_bytes, conformance.encode_bytes)
     assert report.failures == []

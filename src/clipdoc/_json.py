@@ -76,9 +76,10 @@ def _items_from_json(value: object, _: type) -> tuple[tuple[str, str], ...]:
             fields = _members(item, ("key", "value"))
             items.append((_structure_str(fields["key"], str), _structure_str(fields["value"], str)))
         except _MappingProblem as problem:
-            problem.add_note(
-                IterableValidationNote(f"Structuring item @ index {index}", index, dict)
-            )
+            # cattrs reads the path from the notes; BaseException.add_note
+            # is Python 3.11+, so they are set the way cattrs does on 3.10.
+            note = IterableValidationNote(f"Structuring item @ index {index}", index, dict)
+            problem.__notes__ = [*getattr(problem, "__notes__", []), note]
             errors.append(problem)
     if errors:
         raise cattrs.IterableValidationError("invalid metadata items", errors, list)

@@ -3,6 +3,7 @@
 Usage::
 
     python -m clipdoc.conformance [--decoder CMD] [--encoder CMD] [--suite DIR]
+    python -m clipdoc.conformance --paths   # where the spec, schema and suite are
     python -m clipdoc.conformance decode   < document.md   > mapping.json
     python -m clipdoc.conformance encode   < mapping.json  > document.md
 
@@ -67,12 +68,37 @@ def command_step(command: str) -> Step:
     return run
 
 
-def default_suite() -> Path:
-    """The fixtures shipped in the wheel, or those of a source checkout."""
-    packaged = Path(__file__).with_name("_suite")
+def spec_folder() -> Path:
+    """The folder of the specification: shipped in the wheel as
+    ``clipdoc/_spec`` (the same layout as ``spec/`` in a source checkout)."""
+    packaged = Path(__file__).with_name("_spec")
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "spec" / "tests"
+    return Path(__file__).resolve().parents[2] / "spec"
+
+
+def spec_path() -> Path:
+    """The format specification, ``clipdoc-1.0.md``.
+
+    >>> spec_path().name, spec_path().is_file()
+    ('clipdoc-1.0.md', True)
+    """
+    return spec_folder() / "clipdoc-1.0.md"
+
+
+def schema_path() -> Path:
+    """The JSON Schema of the JSON mapping, ``clipdoc.schema.json``.
+
+    >>> import json
+    >>> json.loads(schema_path().read_text(encoding="utf-8"))["$schema"]
+    'https://json-schema.org/draft/2020-12/schema'
+    """
+    return spec_folder() / "clipdoc.schema.json"
+
+
+def default_suite() -> Path:
+    """The conformance fixtures (``tests`` beside the specification)."""
+    return spec_folder() / "tests"
 
 
 @dataclass
@@ -140,38 +166,63 @@ def _check_error(who: str, step: Step, data: bytes, expected: dict[str, object])
     return None
 
 
+@dataclass(frozen=True)
+class Fixture:
+    """One fixture of the suite: its kind (the folder), its name, and the
+    check an implementation must pass for it."""
+
+    kind: str
+    name: str
+    folder: Path
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    def read(self, suffix: str) -> bytes:
+        """The bytes of this fixture's file that ends with ``suffix``."""
+        return (self.folder / f"{self.name}{suffix}").read_bytes()
+
+    def check(self, decode: Step, encode: Step) -> str | None:
+        """None when the implementation passes, else what went wrong."""
+        if self.kind == "valid":
+            mapping, document = self.read(".json"), self.read(".md")
+            return _check_decoding(decode, document, json.loads(mapping)) or _check_encoding(
+                encode, mapping, document
+            )
+        if self.kind == "invalid":
+            expected = json.loads(self.read(".json"))
+            return _check_error("decoder", decode, self.read(".md"), expected)
+        if self.kind == "json-invalid":
+            expected = json.loads(self.read(".error.json"))
+            return _check_error("encoder", encode, self.read(".json"), expected)
+        out = self.read(".out.md")
+        status, mapping = decode(self.read(".md"))
+        if status != 0:
+            return f"decoder exited {status}: {_shown(mapping)}"
+        return _check_decoding(decode, out, _parse_json(mapping)) or _check_encoding(
+            encode, mapping, out
+        )
+
+
+def fixtures(suite: Path) -> Iterator[Fixture]:
+    """Every fixture of the suite, kind by kind, in name order."""
+    for kind, suffix in (
+        ("valid", ".md"),
+        ("invalid", ".md"),
+        ("json-invalid", ".json"),
+        ("canonical", ".md"),
+    ):
+        folder = suite / kind
+        for name in _names(folder, suffix):
+            if not name.endswith(".error"):
+                yield Fixture(kind=kind, name=name, folder=folder)
+
+
 def run_suite(suite: Path, decode: Step, encode: Step) -> Report:
     report = Report()
-    valid, invalid, canonical = suite / "valid", suite / "invalid", suite / "canonical"
-    for name in _names(valid, ".md"):
-        document = (valid / f"{name}.md").read_bytes()
-        mapping = (valid / f"{name}.json").read_bytes()
-        problem = _check_decoding(decode, document, json.loads(mapping))
-        if problem is None:
-            problem = _check_encoding(encode, mapping, document)
-        report.record("valid", name, problem)
-    for name in _names(invalid, ".md"):
-        expected = json.loads((invalid / f"{name}.json").read_bytes())
-        document = (invalid / f"{name}.md").read_bytes()
-        report.record("invalid", name, _check_error("decoder", decode, document, expected))
-    json_invalid = suite / "json-invalid"
-    for name in _names(json_invalid, ".json"):
-        if name.endswith(".error"):
-            continue
-        expected = json.loads((json_invalid / f"{name}.error.json").read_bytes())
-        text = (json_invalid / f"{name}.json").read_bytes()
-        report.record("json-invalid", name, _check_error("encoder", encode, text, expected))
-    for name in _names(canonical, ".md"):
-        out = (canonical / f"{name}.out.md").read_bytes()
-        status, mapping = decode((canonical / f"{name}.md").read_bytes())
-        problem = None
-        if status != 0:
-            problem = f"decoder exited {status}: {_shown(mapping)}"
-        else:
-            problem = _check_decoding(decode, out, _parse_json(mapping)) or _check_encoding(
-                encode, mapping, out
-            )
-        report.record("canonical", name, problem)
+    for fixture in fixtures(suite):
+        report.record(fixture.kind, fixture.name, fixture.check(decode, encode))
     return report
 
 
@@ -198,7 +249,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--encoder", metavar="CMD", help="encoder command (default: clipdoc)")
     parser.add_argument("--suite", metavar="DIR", type=Path, help="the fixtures folder")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every failure")
+    parser.add_argument(
+        "--paths",
+        action="store_true",
+        help="print where the specification, its JSON Schema and the suite are, and stop",
+    )
     options = parser.parse_args(arguments)
+    if options.paths:
+        print(f"specification: {spec_path()}")
+        print(f"JSON Schema: {schema_path()}")
+        print(f"conformance suite: {options.suite or default_suite()}")
+        return 0
     suite = options.suite or default_suite()
     if not (suite / "valid").is_dir():
         parser.error(f"no conformance suite at {suite}; pass --suite DIR")
