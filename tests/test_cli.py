@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -195,6 +196,9 @@ def test_recovered_conflicts_stay_visible_to_check(tmp_path: Path) -> None:
 def test_version(tmp_path: Path) -> None:
     done = clipdoc_command("--version")
     assert (done.returncode, done.stdout) == (0, f"clipdoc {clipdoc.__version__}\n")
+    # One source of truth: the distribution's version is the package's.
+    assert importlib.metadata.version("clipdoc") == clipdoc.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+", clipdoc.__version__)
 
 
 def test_check_unreadable_file_exits_2(folder: Path) -> None:

@@ -285,3 +285,61 @@ def test_set_then_get(metadata: Metadata, value: str) -> None:
     for label in {key for key, _ in metadata.extra} | {"来源", "类型", "新键"}:
         assert metadata.set(label, value).get(label) == value
         assert metadata.set(label, None).get(label) is None
+
+
+# --------------------------------------------------------------------------
+# Every public function, given the wrong shape: a TypeError (or, for JSON
+# data, CD401) that says what it got, never another exception or a result.
+
+wrong_values = st.one_of(
+    st.binary(max_size=8),
+    st.integers(),
+    st.none(),
+    st.lists(st.text(max_size=3), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+    st.builds(lambda: (line for line in ["# t"])),
+    st.builds(Section, heading=st.just("h")),
+    st.builds(Metadata),
+)
+
+
+@given(value=wrong_values)
+def test_text_functions_refuse_what_is_not_text(value: object) -> None:
+    for function in (clipdoc.parse, clipdoc.check):
+        with pytest.raises(TypeError, match=r"takes a str, not"):
+            function(value)  # type: ignore[arg-type]
+
+
+@given(value=st.one_of(wrong_values, strategies.hostile_text))
+def test_model_functions_refuse_what_is_not_a_clipping(value: object) -> None:
+    for function in (clipdoc.render, clipdoc.to_dict, clipdoc.to_json):
+        with pytest.raises(TypeError, match=r"takes a Clipping, not"):
+            function(value)  # type: ignore[arg-type]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["title", "url", "metadata", "extra", "key", "value", "x"]),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(data=json_values)
+def test_from_dict_refuses_every_wrong_shape_with_cd401(data: object) -> None:
+    error: ClipdocError | None = None
+    try:
+        clip = clipdoc.from_dict(data)
+    except ClipdocError as raised:
+        error = raised
+    if error is None:
+        assert clipdoc.to_dict(clip) == data
+    else:
+        assert error.code == "CD401"
+        assert error.message.startswith("$")

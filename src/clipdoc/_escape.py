@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import re
 
-from ._syntax import CONFLICT_MARKER
+from ._syntax import CONFLICT_MARKER, CONFLICT_MARKERS, HEADING_MARK
 
 # The structures a body line can start with (after indentation and a run of
 # backslashes) that the line escape applies to, one fragment each. A heading,
 # a code fence, a Git conflict marker, and an HTML block that a blank line
 # does not end (CommonMark HTML blocks 1 to 5).
 _STRUCTURES = {
-    "heading": r"##(?:[ \t]|$)",
+    "heading": HEADING_MARK,
     "fence": r"`{3,}|~{3,}",
     "conflict": CONFLICT_MARKER.pattern,
     "html": r"<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)",
@@ -44,7 +44,12 @@ _FAMILY = re.compile(
 )
 # Whether any body line might belong to a family (a cheap first look: the
 # pattern for later lines starts with a literal newline, which re scans fast).
-_MAYBE_PREFIX = r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|>>>>>>>|\|\|\|\|\|\|\|)"
+_MAYBE_PREFIX = (
+    r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|"
+    # The opening marker starts with "<", which is already there.
+    + "|".join(re.escape(marker) for marker in CONFLICT_MARKERS[1:])
+    + ")"
+)
 _FIRST_LINE_MAYBE = re.compile(_MAYBE_PREFIX)
 _LATER_LINE_MAYBE = re.compile("\n" + _MAYBE_PREFIX)
 # An escaped family line: its indentation and its run of backslashes.
@@ -141,7 +146,8 @@ class _Lookahead:
 
 
 def escape_body(body: str) -> str:
-    """The text a body is written as (without the surrounding blank lines)."""
+    """The text a body is written as (without the surrounding blank lines):
+    the CR escape [ESC-8], then the line escapes [ESC-1] to [ESC-5]."""
     if "\r" in body or "&#13;" in body:
         if "\\" in body:
             body = _CR_OR_ENTITY.sub(_encode_cr, body)
@@ -247,7 +253,7 @@ def _maybe_family(text: str) -> bool:
 
 
 def unescape_body(text: str) -> str:
-    """Invert `escape_body`."""
+    """Invert `escape_body` [ESC-6] [ESC-9]."""
     if "\\" in text:
         text = _UNESCAPE_LINE.sub(_halve_escape_run, text)
     if "&#13;" in text:

@@ -127,7 +127,8 @@ def _all_members_required(
 
 
 def make_converter() -> cattrs.Converter:
-    """A converter between the models and the JSON mapping's plain values."""
+    """A converter between the models and the JSON mapping's plain values
+    [JSON-1] to [JSON-6]."""
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(str, _structure_str)
     converter.register_unstructure_hook(datetime, format_timestamp)

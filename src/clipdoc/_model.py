@@ -44,6 +44,7 @@ _OPTIONAL_STR = attrs.validators.optional(attrs.validators.instance_of(str))
 
 
 def _heading(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    """A heading that one heading line can hold, not a known one [MOD-1]."""
     if has_line_break(value):
         raise model_error("CD301", "heading", "contains a line break; a heading is one line")
     if value in KNOWN_HEADINGS:
@@ -101,7 +102,7 @@ def _catalog_date(instance: object, attribute: attrs.Attribute[Any], value: date
 
 
 def _instant_and_offset(value: datetime | None) -> tuple[datetime, timedelta | None] | None:
-    # datetime equality ignores the offset, but the offset is written out:
+    # [MOD-4] datetime equality ignores the offset, but the offset is written out:
     # two values are equal only when they render the same.
     return None if value is None else (value, value.utcoffset())
 
@@ -150,6 +151,7 @@ def _pairs(
 def _extra_items(
     instance: object, attribute: attrs.Attribute[Any], value: tuple[tuple[str, str], ...]
 ) -> None:
+    # [MOD-2]: keys that a `- **key**: value` line can hold unambiguously.
     for index, (key, text) in enumerate(value):
         where = f"extra[{index}]"
         if not isinstance(key, str) or not isinstance(text, str):

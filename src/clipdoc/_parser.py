@@ -207,13 +207,14 @@ def _position(item: tuple[int, Section]) -> int:
 
 
 def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int, bool]:
-    # At one position a conflict marker is named first: it explains the rest.
+    # Document order; at one position a conflict marker is named first: it
+    # explains the rest [ERR-2].
     return (diagnostic.line or 0, diagnostic.column or 0, diagnostic.code != "CD106")
 
 
 def _split(text: str) -> tuple[str, list[str], list[Diagnostic]]:
     """The text with LF line endings, its lines without their endings, and the
-    diagnostics of encoding and line endings."""
+    diagnostics of encoding and line endings [ENC-2] [EOL-2] [EOL-3]."""
     found: list[Diagnostic] = []
 
     def warn(code: str, line: int, column: int, message: str) -> None:
@@ -252,7 +253,7 @@ def _matching_lines(pattern: re.Pattern[str], text: str) -> list[int]:
 
 
 def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
-    """The title and the index of the first line after it."""
+    """The title and the index of the first line after it [TTL-1] [TTL-2]."""
     lines = reader.lines
     index = 0
     while index < end and is_blank(lines[index]):
@@ -279,7 +280,8 @@ def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
 
 
 def _read_preamble(reader: _Reader, start: int, end: int, has_sections: bool) -> str | None:
-    """The URL line and the blank lines around it, before the first section."""
+    """The URL line and the blank lines around it, before the first section
+    [URL-1] [URL-2]."""
     lines = reader.lines
     url: str | None = None
     blank_run: list[int] = []
@@ -318,7 +320,7 @@ def _read_preamble(reader: _Reader, start: int, end: int, has_sections: bool) ->
 
 
 def _check_gap(reader: _Reader, previous: int, blanks: list[int], *, expected: int) -> None:
-    """Blank lines between two structural lines: exactly ``expected`` empty ones."""
+    """Blank lines between two structural lines: exactly ``expected`` empty ones [BLK-1]."""
     for index in blanks:
         _check_blank(reader, index)
     if len(blanks) < expected:
@@ -346,6 +348,7 @@ class _Sections:
 
 
 def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
+    """Every section, known or extra [SEC-1] [SEC-3] [SEC-4] [SEC-5]."""
     lines = reader.lines
     parts = _Sections()
     first_seen: dict[str, int] = {}
@@ -400,6 +403,7 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
 
 
 def _read_body(reader: _Reader, content: range) -> str:
+    """The body that a section's content lines stand for [BDY-2] [ESC-7]."""
     written = "\n".join(reader.lines[content.start : content.stop])
     body, off_line = read_body(written)
     if off_line is not None:
@@ -415,6 +419,7 @@ def _read_body(reader: _Reader, content: range) -> str:
 
 
 def _heading_text(reader: _Reader, index: int) -> str:
+    """The heading of a section line [SEC-2]."""
     line = reader.lines[index]
     text = line.lstrip(" ")[2:].strip(" \t")
     canonical = f"## {text}" if text else "##"
@@ -429,7 +434,7 @@ def _heading_text(reader: _Reader, index: int) -> str:
 
 
 def _content_lines(reader: _Reader, heading: int, end: int, *, is_last: bool) -> range:
-    """The lines of a section's content: one empty line after the heading and
+    """The lines of a section's content [BDY-1]: one empty line after the heading and
     (unless it is the last section) one before the next heading are structure.
     Even empty content is one empty line, so a canonical range is never empty."""
     lines = reader.lines
@@ -479,6 +484,7 @@ def _item_value(reader: _Reader, index: int, value_start: int, what: str) -> str
 
 
 def _read_metadata(reader: _Reader, content: range) -> Metadata:
+    """The items of the metadata list [MET-1] [MET-3] [MET-4] [MET-5]."""
     lines = reader.lines
     values: dict[str, tuple[int, str]] = {}
     extra: list[tuple[str, str]] = []

@@ -28,7 +28,8 @@ def has_error(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 bytes to text; invalid bytes are a `ClipdocError` that says where."""
+    """UTF-8 bytes to text; invalid bytes are a `ClipdocError` that says where
+    [ENC-1] [EOL-4]."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -27,7 +27,7 @@ class TimestampProblem(ValueError):
 
 
 def parse_timestamp(text: str) -> tuple[datetime, str | None]:
-    """Read an RFC 3339 timestamp.
+    """Read an RFC 3339 timestamp [TS-1].
 
     Returns the aware datetime and, when the text is accepted but not
     canonical, a note saying what differs.
@@ -90,8 +90,8 @@ def read_canonical_timestamp(text: str) -> datetime | None:
 
 
 def format_timestamp(value: datetime) -> str:
-    """The canonical form: ``Z`` for UTC, ``±HH:MM`` otherwise, 6 fractional
-    digits only when there are microseconds."""
+    """The canonical form [TS-2]: ``Z`` for UTC, ``±HH:MM`` otherwise, 6
+    fractional digits only when there are microseconds."""
     offset = value.utcoffset()
     if offset is None:
         raise TimestampProblem("the datetime has no UTC offset")
@@ -106,7 +106,7 @@ def format_timestamp(value: datetime) -> str:
 
 
 def offset_problem(value: datetime) -> str | None:
-    """Why an aware datetime cannot be written as RFC 3339, if it cannot."""
+    """Why an aware datetime cannot be written as RFC 3339, if it cannot [MOD-3]."""
     offset = value.utcoffset()
     if offset is None:
         return "the datetime is naive; give it a timezone (e.g. tzinfo=timezone.utc)"
@@ -118,6 +118,7 @@ def offset_problem(value: datetime) -> str | None:
 
 
 def parse_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date that exists [TS-3]."""
     if _DATE.fullmatch(text) is None:
         raise TimestampProblem(f"{quoted(text)} is not a YYYY-MM-DD date")
     try:

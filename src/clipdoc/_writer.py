@@ -17,7 +17,7 @@ from ._syntax import (
 
 def render_document(clipping: Clipping) -> str:
     """The canonical document: the producer's template, parts joined by one
-    blank line, ending with a newline."""
+    blank line, ending with a newline [CAN-1] to [CAN-5] [EOL-1]."""
     # One list of pieces and one join: a large body is copied once, not once
     # per concatenation.
     pieces = [TITLE_PREFIX, clipping.title]
@@ -40,4 +40,5 @@ def _section(pieces: list[str], heading: str, content: str) -> None:
 
 
 def _items(metadata: Metadata) -> list[str]:
+    """The metadata lines, known items first [MET-2]."""
     return [f"{ITEM_PREFIX}{key}{KEY_END} {value}" for key, value in metadata.items()]
