@@ -132,7 +132,7 @@ def test_the_index_at_the_root_is_left_out(folder: Path) -> None:
     assert clipdoc_command("check", folder).returncode == 0
     done = clipdoc_command("check", "--include-readme", folder)
     assert done.returncode == 1
-    assert done.stdout.splitlines()[0] == f"{folder}/README.md{NOT_CD111}"
+    assert done.stdout.splitlines()[-1] == f"{folder}/README.md{NOT_CD111}"
     # Named on the command line, it is read: it is one diagnostic, and exclusion works.
     done = clipdoc_command("check", folder / "README.md")
     assert done.stdout.splitlines() == [f"{folder}/README.md{NOT_CD111}"]
@@ -213,13 +213,13 @@ def test_check_json_format(folder: Path) -> None:
     done = clipdoc_command("check", "--format", "json", folder)
     assert done.returncode == 1
     found = json.loads(done.stdout)
-    # A folder's own files come before its subfolders, each in name order.
+    # Sorted by path, part by part: a folder's entries in name order.
     assert [(item["path"], item["code"], item["severity"]) for item in found] == [
-        (f"{folder}/notes.md", "CD111", "error"),
         (f"{folder}/2025-05-06/warned.md", "CD202", "warning"),
         (f"{folder}/2025-05-06/warned.md", "CD204", "warning"),
+        (f"{folder}/notes.md", "CD111", "error"),
     ]
-    assert (found[1]["line"], found[1]["column"]) == (1, 4)
+    assert (found[0]["line"], found[0]["column"]) == (1, 4)
 
 
 def test_check_json_format_when_clean(folder: Path) -> None:
@@ -335,11 +335,12 @@ def test_folder_to_jsonl_and_back_is_byte_identical(tmp_path: Path, jobs: str) -
     done = clipdoc_command("convert", "--jobs", jobs, source, lines)
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in lines.read_text(encoding="utf-8").splitlines()]
+    # Sorted by path, part by part.
     assert [record["path"] for record in records] == [
-        "top.md",
         "2025-04-21/#2025中国AIGC应用全景图谱报告##趋势#2024年....md",
         "2025-04-21/Retrieval-Augmented_Generation_(v1),_a+b.md",
         "2025-04-22/nested/deeper/空 格 and spaces.md",
+        "top.md",
     ]
     back = tmp_path / "back"
     done = clipdoc_command("convert", "--jobs", jobs, lines, back)

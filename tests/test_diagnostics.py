@@ -73,6 +73,8 @@ def test_json_error(code: str) -> None:
 def test_every_code_is_exercised_here() -> None:
     covered = set(PARSE_ERRORS) | set(WARNINGS) | set(_model_errors()) | set(JSON_ERRORS)
     covered.add("CD110")
+    # Placing and reading clippings in a collection: tests/test_collection.py.
+    covered |= {"CD501", "CD502", "CD503", "CD504"}
     assert covered == set(CODES)
 
 

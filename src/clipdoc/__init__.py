@@ -9,9 +9,11 @@ True
 """
 
 from ._api import check, dump, load, parse, render
+from ._collection import Collection, Entry, from_record, record
 from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
 from ._json import from_dict, from_json, to_dict, to_json
 from ._model import Clipping, Metadata, Section
+from ._names import clipping_path, file_name
 from ._version import __version__
 
 # Public classes show (and pickle) under the package name, not the private module.
@@ -20,7 +22,9 @@ for _public in (
     ClipdocWarning,
     Clipping,
     CodeInfo,
+    Collection,
     Diagnostic,
+    Entry,
     Metadata,
     Section,
     Severity,
@@ -34,17 +38,23 @@ __all__ = [
     "ClipdocWarning",
     "Clipping",
     "CodeInfo",
+    "Collection",
     "Diagnostic",
+    "Entry",
     "Metadata",
     "Section",
     "Severity",
     "__version__",
     "check",
+    "clipping_path",
     "dump",
+    "file_name",
     "from_dict",
     "from_json",
+    "from_record",
     "load",
     "parse",
+    "record",
     "render",
     "to_dict",
     "to_json",

@@ -76,7 +76,8 @@ def load(source: Source, *, recover: bool = False) -> Clipping:
     """Read a clipping document from a path or a binary file (UTF-8).
 
     Invalid UTF-8 raises `ClipdocError` CD110 with its line, column and byte
-    offset; a leading BOM is accepted and reported as a warning.
+    offset; a leading BOM is accepted and reported as a warning. An error in
+    a file named by its path knows that path (``error.path``).
 
     >>> import io
     >>> load("examples/seed.md").url
@@ -87,7 +88,19 @@ def load(source: Source, *, recover: bool = False) -> Clipping:
     ...     print(error.code, error.line, error.column)
     CD110 5 5
     """
-    return parse(decode(read_bytes(source)), recover=recover)
+    data = read_bytes(source)
+    try:
+        return parse(decode(data), recover=recover)
+    except ClipdocError as error:
+        if isinstance(source, (str, os.PathLike)) and error.path is None:
+            raise ClipdocError(
+                error.code,
+                error.message,
+                line=error.line,
+                column=error.column,
+                path=os.fspath(source),
+            ) from None
+        raise
 
 
 def dump(clipping: Clipping, target: Source) -> None:

@@ -47,27 +47,37 @@ def walk_documents(
     path: str, *, exclude: Sequence[str] = (), include_index: bool = False
 ) -> Iterator[str]:
     """``path`` itself when it is a file (unless excluded), else every ``*.md``
-    below it, in sorted order: hidden folders, folders and files matching
-    ``exclude`` and (unless ``include_index``) the root's ``README.md`` index
-    are skipped, and folder links are not followed."""
+    below it, sorted by path (part by part, so ``2025-05-05/x.md`` comes
+    before ``a.md``): hidden folders, folders and files matching ``exclude``
+    and (unless ``include_index``) the root's ``README.md`` index are
+    skipped, and folder links are not followed."""
     if not os.path.isdir(path):
         if not is_excluded(path.replace(os.sep, "/"), exclude):
             yield path
         return
-    for folder, subfolders, files in os.walk(path):
-        relative = os.path.relpath(folder, path).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        subfolders[:] = sorted(
-            name
-            for name in subfolders
-            if not name.startswith(".") and not is_excluded(prefix + name, exclude)
-        )
-        for name in sorted(files):
-            if not name.endswith(".md") or is_excluded(prefix + name, exclude):
+    yield from _walk(path, "", exclude, include_index)
+
+
+def _walk(folder: str, prefix: str, exclude: Sequence[str], include_index: bool) -> Iterator[str]:
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+    except OSError:
+        return  # an unreadable folder holds nothing we can read
+    for entry in entries:
+        relative = prefix + entry.name
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if entry.name.startswith(".") or entry.is_symlink() or is_excluded(relative, exclude):
                 continue
-            if not prefix and name == INDEX_NAME and not include_index:
+            yield from _walk(entry.path, relative + "/", exclude, include_index)
+        elif entry.name.endswith(".md") and not is_excluded(relative, exclude):
+            if not prefix and entry.name == INDEX_NAME and not include_index:
                 continue
-            yield os.path.join(folder, name)
+            yield os.path.join(folder, entry.name)
 
 
 def count_documents(

@@ -42,7 +42,8 @@ _W = Severity.WARNING
 
 #: Every diagnostic code clipdoc can produce. Codes are stable: a code is never
 #: reused for another meaning. CD1xx are document errors, CD2xx benign variants
-#: (warnings), CD3xx invalid model values, CD4xx invalid JSON input.
+#: (warnings), CD3xx invalid model values, CD4xx invalid JSON input, CD5xx
+#: problems placing a clipping in a collection.
 CODES: dict[str, CodeInfo] = _table(
     ("CD101", _E, "the document does not start with a '# ' title line"),
     ("CD102", _E, "a known section appears twice"),
@@ -72,6 +73,10 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD305", _E, "a section heading that cannot be written unambiguously"),
     ("CD401", _E, "a JSON value that does not match the JSON mapping"),
     ("CD402", _E, "text that is not JSON"),
+    ("CD501", _E, "collection: a clipping without a catalog date cannot be placed"),
+    ("CD502", _E, "collection: another document is already at the clipping's path"),
+    ("CD503", _E, "collection: the clipping's path leads out of the collection"),
+    ("CD504", _E, "collection: a document's file cannot be read"),
 )
 
 
@@ -123,6 +128,9 @@ class ClipdocError(ValueError):
     message: str
     #: For an invalid model value (CD3xx), the field it is about.
     field: str | None
+    #: For a problem in a file, the file's path (as the caller gave it, or
+    #: relative to a collection's root).
+    path: str | None
 
     def __init__(
         self,
@@ -132,13 +140,16 @@ class ClipdocError(ValueError):
         line: int | None = None,
         column: int | None = None,
         field: str | None = None,
+        path: str | None = None,
     ) -> None:
         self.code = code
         self.message = message
         self.line = line
         self.column = column
         self.field = field
-        super().__init__(f"{_where(line, column)}{message} ({code})")
+        self.path = path
+        prefix = f"{path}: " if path is not None else ""
+        super().__init__(f"{prefix}{_where(line, column)}{message} ({code})")
 
     @classmethod
     def from_diagnostic(cls, diagnostic: Diagnostic) -> ClipdocError:
@@ -159,13 +170,21 @@ class ClipdocError(ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Exceptions pickle through their args; ours has keyword-only fields.
-        return (_rebuild_error, (self.code, self.message, self.line, self.column, self.field))
+        return (
+            _rebuild_error,
+            (self.code, self.message, self.line, self.column, self.field, self.path),
+        )
 
 
 def _rebuild_error(
-    code: str, message: str, line: int | None, column: int | None, field: str | None
+    code: str,
+    message: str,
+    line: int | None,
+    column: int | None,
+    field: str | None,
+    path: str | None = None,
 ) -> ClipdocError:
-    return ClipdocError(code, message, line=line, column=column, field=field)
+    return ClipdocError(code, message, line=line, column=column, field=field, path=path)
 
 
 class ClipdocWarning(UserWarning):

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import check, convert, fmt
+from . import check, convert, fmt, index
 from ._common import FAILED
 
 
@@ -70,7 +70,7 @@ def _options() -> dict[str, argparse.ArgumentParser]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clipdoc",
-        description="Check, format and convert clipping documents.",
+        description="Check, format, convert and index clipping documents.",
         epilog="Exit status: 0 fine (warnings allowed), 1 errors found or files would change,"
         " 2 usage or I/O errors.",
     )
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_parser(
         commands, parents=[options["shared"], options["walking"], options["recovering"]]
     )
+    index.add_parser(commands, parents=[options["shared"], options["walking"]])
     return parser
 
 

@@ -1,0 +1,200 @@
+"""The collection's index: the producer's, byte for byte, and clipdoc's own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import pytest
+from markdown_it import MarkdownIt
+
+import ai_info_edge
+import clipdoc
+from clipdoc import Clipping, Collection, Metadata
+from clipdoc._gosort import go_sort_slice
+from conftest import ROOT, SHARED, shared_corpus_files
+
+DATA = ROOT / "tests" / "data"
+REFERENCE = SHARED / "reference" / "ai_info-index"
+CORPUS = SHARED / "corpus" / "ai_info"
+SCRIPT = Path(sys.executable).with_name("clipdoc")
+
+
+def test_go_sort_slice_leaves_what_go_leaves() -> None:
+    """Orders written by Go's own sort.Slice (tests/data/gosort/gen.go), with
+    a comparison that is not a strict weak order, as the producer's is."""
+    cases = json.loads((DATA / "gosort" / "cases.json").read_text())
+    assert len(cases) >= 80
+    for case in cases:
+        items = case["items"] or []
+
+        def less(first: dict[str, int], second: dict[str, int]) -> bool:
+            if first["t"] < 0 or second["t"] < 0:
+                return first["n"] > second["n"]
+            return first["t"] > second["t"]
+
+        go_sort_slice(items, less)
+        assert [item["i"] for item in items] == case["order"]
+
+
+@pytest.mark.skipif(not shared_corpus_files(), reason=f"the shared corpus is absent ({CORPUS})")
+def test_ai_info_index_of_the_shared_slice_is_the_producers() -> None:
+    expected = (REFERENCE / "corpus-index.expected.md").read_bytes()
+    written = Collection(CORPUS).index(style="ai_info")
+    assert written.encode("utf-8", errors="surrogateescape") == expected
+
+
+def test_ai_info_index_of_every_quirk(tmp_path: Path) -> None:
+    """Same-minute times, unparseable and odd times, HTML, the placeholder
+    summary, cuts inside a character, BOM, CRLF, invalid UTF-8 in a file and
+    in a file name, control characters, a conflict, impossible and leap-day
+    folders, year 0: compared with what the Go program writes."""
+    ai_info_edge.build(tmp_path)
+    expected = (DATA / "ai_info" / "edge-index.expected.md").read_bytes()
+    written = Collection(tmp_path).index(style="ai_info")
+    assert written.encode("utf-8", errors="surrogateescape") == expected
+
+
+@pytest.mark.skipif(
+    shutil.which("go") is None or not (REFERENCE / "main.go").is_file(),
+    reason="needs Go and the producer's index program (../shared/reference)",
+)
+def test_the_edge_golden_file_is_what_go_writes(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(REFERENCE, build)
+    subprocess.run(["go", "build", "-o", "indexgen", "."], cwd=build, check=True, timeout=300)
+    tree = tmp_path / "tree"
+    ai_info_edge.build(tree)
+    subprocess.run([str(build / "indexgen"), str(tree)], check=True, capture_output=True)
+    golden = (DATA / "ai_info" / "edge-index.expected.md").read_bytes()
+    assert (tree / "README.md").read_bytes() == golden
+
+
+def test_an_empty_collection_has_an_empty_index(tmp_path: Path) -> None:
+    for style in ("ai_info", "clipdoc"):
+        assert Collection(tmp_path).index(style=style).endswith("*暂无内容*\n")
+    with pytest.raises(ValueError, match="style"):
+        Collection(tmp_path).index(style="other")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- clipdoc style
+
+
+def _clip(title: str, when: datetime, **fields: object) -> Clipping:
+    metadata = Metadata(source="ArXiv", saved_at=when, catalog_date=when.date())
+    return Clipping(title=title, metadata=metadata, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    utc = timezone.utc
+    collection = Collection(tmp_path)
+    collection.add(
+        _clip(
+            "#话题# *强调* [链接](x) <b>标签</b> a|b `code` 1. ~删除~ &amp;",
+            datetime(2025, 5, 6, 8, 3, tzinfo=utc),
+            url="https://weibo.com/1/a (b) <c>",
+            original_summary="<p>正文<br>第二行</p>",
+            ai_summary="",
+        )
+    )
+    collection.add(
+        _clip(
+            "# heading-like title",
+            datetime(2025, 5, 6, 16, 3, tzinfo=timezone(timedelta(hours=8))),
+            ai_summary="句子。" * 60,
+        )
+    )
+    collection.add(_clip("same minute b", datetime(2025, 5, 5, 8, tzinfo=utc), ai_summary="x"))
+    collection.add(_clip("same minute a", datetime(2025, 5, 5, 8, tzinfo=utc), ai_summary="y"))
+    clipdoc.dump(Clipping(title="no metadata", ai_summary="z"), tmp_path / "loose.md")
+    return tmp_path
+
+
+def test_clipdoc_index_is_stable_and_ordered(hostile: Path) -> None:
+    text = Collection(hostile).index()
+    assert text == Collection(hostile, jobs=2).index()
+    headings = [line for line in text.splitlines() if line.startswith("### [")]
+    # Newest first (16:03+08:00 is 08:03 UTC, so 08:03 UTC and then it, by path).
+    first_title = "#话题# *强调* [链接](x) <b>标签</b> a|b `code` 1. ~删除~ &amp;"
+    assert [line.rsplit("](", 1)[1] for line in headings] == [
+        quote(f"2025-05-06/{clipdoc.file_name('# heading-like title')}") + ")",
+        quote(f"2025-05-06/{clipdoc.file_name(first_title)}") + ")",
+        "2025-05-05/same_minute_a.md)",
+        "2025-05-05/same_minute_b.md)",
+        "loose.md)",
+    ]
+    assert "### 2025-05-06 (2篇)" in text
+    assert text.index("### 2025-05-06 (2篇)") < text.index("### 2025-05-05 (2篇)")
+    assert text.index("### 2025-05-05 (2篇)") < text.index("### 未注明日期 (1篇)")
+    assert "2025-05-06 16:03 UTC+08:00" in text
+    assert "2025-05-06 08:03 UTC" in text
+
+
+def test_clipdoc_index_reads_as_the_text_with_working_links(hostile: Path) -> None:
+    text = Collection(hostile).index()
+    tokens = MarkdownIt("commonmark").parse(text)
+    links = []
+    shown = []
+    for token in tokens:
+        if token.type != "inline" or token.children is None:
+            continue
+        for child in token.children:
+            if child.type == "link_open":
+                links.append(str(child.attrs["href"]))
+            if child.type == "text":
+                shown.append(child.content)
+    documents = [unquote(link) for link in links if not link.startswith("http")]
+    assert documents
+    for document in documents:
+        assert (hostile / document).is_file(), document
+    assert "https://weibo.com/1/a%20(b)%20%3Cc%3E" in links
+    joined = "".join(shown)
+    assert "#话题# *强调* [链接](x) <b>标签</b> a|b `code` 1. ~删除~ &amp;" in joined
+    assert "# heading-like title" in joined
+    # No heading other than the index's own.
+    headings = [t for t in tokens if t.type == "heading_open"]
+    assert {t.tag for t in headings} == {"h1", "h2", "h3"}
+    assert "正文 第二行" in text  # HTML read as text
+    long = next(line for line in text.splitlines() if line.startswith("**摘要**: 句子"))
+    assert long.endswith("。…")
+    assert len(long) < 170
+
+
+def test_index_command(hostile: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "index", str(hostile)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert (hostile / "README.md").read_text(encoding="utf-8") == Collection(hostile).index()
+    assert [entry.path for entry in Collection(hostile)][-1] == "loose.md"  # README left out
+    out = subprocess.run(
+        [str(SCRIPT), "index", "--style", "ai_info", "-o", "-", str(hostile)],
+        capture_output=True,
+        check=False,
+    )
+    assert out.returncode == 0
+    assert out.stdout.decode() == Collection(hostile).index(style="ai_info")
+    missing = subprocess.run(
+        [str(SCRIPT), "index", str(tmp_path / "nowhere")], capture_output=True, check=False
+    )
+    assert missing.returncode == 2
+
+
+def test_summaries_fall_back_to_the_original() -> None:
+    from clipdoc._index import summary_of
+
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    template = "这是一篇论文，主要探讨了最新进展和研究方向。"
+    assert summary_of(_clip("t", when, ai_summary=template, original_summary="原文")) == "原文"
+    assert summary_of(_clip("t", when, ai_summary=" ", original_summary="原文")) == "原文"
+    assert summary_of(_clip("t", when, ai_summary="AI")) == "AI"
+    assert summary_of(_clip("t", when)) == ""
+    cut = summary_of(_clip("t", when, ai_summary="长" * 400))
+    assert cut == "长" * 150 + "…"
+    assert date(2025, 1, 1) == when.date()
