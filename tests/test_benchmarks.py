@@ -21,6 +21,8 @@ BENCHMARKS = ROOT / "benchmarks"
         ["cli_scale.py", "--count", "30"],
         ["synthetic.py", "{tmp}/docs", "--count", "5"],
         ["html_speed.py", "{tmp}/absent"],
+        ["collection_scale.py", "--count", "30", "--rounds", "1"],
+        ["collection_check.py", "{tmp}"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

@@ -319,3 +319,34 @@ def test_long_titles_that_share_their_start_get_different_names() -> None:
     assert clipdoc.file_name(first) != clipdoc.file_name(second)
     assert clipdoc.file_name(first) == clipdoc.file_name(first)
     assert len(clipdoc.file_name(first).encode()) <= 255
+
+
+def test_edge_cases_of_reading_and_querying(tmp_path: Path) -> None:
+    (tmp_path / "2025-05-06").mkdir()
+    (tmp_path / "2025-05-06" / "latin1.md").write_bytes(b"# caf\xe9\n")
+    clipdoc.dump(_clip("no url", url=None), tmp_path / "2025-05-06" / "b.md")
+    clipdoc.dump(_clip("bad url", url="http://[::1"), tmp_path / "2025-05-06" / "c.md")
+    clipdoc.dump(_clip("relative", url="/relative/path"), tmp_path / "2025-05-06" / "d.md")
+    clipdoc.dump(Clipping(title="undated"), tmp_path / "e.md")
+    collection = Collection(tmp_path)
+    assert "Collection(" in repr(collection)
+    [latin1] = [entry for entry in collection if entry.path.endswith("latin1.md")]
+    assert [d.code for d in latin1.diagnostics] == ["CD110"]
+    assert list(collection.select(host="weibo.com")) == []
+    assert list(collection.select(kind="论文", source="ArXiv", since="2025-01-01"))
+    assert list(collection.select(kind="other")) == []
+    assert [e.path for e in collection.select(until="2030-01-01")] == [
+        "2025-05-06/b.md",
+        "2025-05-06/c.md",
+        "2025-05-06/d.md",
+    ]
+    assert collection.duplicates() == {}
+    assert [e.path for e in collection.find("/relative/path")] == ["2025-05-06/d.md"]
+
+
+def test_add_next_to_a_folder_of_the_same_name(tmp_path: Path) -> None:
+    (tmp_path / "2025-05-06" / "t.md").mkdir(parents=True)
+    with pytest.raises(ClipdocError) as caught:
+        Collection(tmp_path).add(_clip("t"))
+    assert caught.value.code == "CD502"
+    assert "folder" in caught.value.message

@@ -184,6 +184,14 @@ def test_index_command(hostile: Path, tmp_path: Path) -> None:
         [str(SCRIPT), "index", str(tmp_path / "nowhere")], capture_output=True, check=False
     )
     assert missing.returncode == 2
+    unwritable = subprocess.run(
+        [str(SCRIPT), "index", "-q", "-o", str(tmp_path / "no" / "such" / "README.md"), hostile],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unwritable.returncode == 2
+    assert "cannot write" in unwritable.stderr
 
 
 def test_summaries_fall_back_to_the_original() -> None:
@@ -198,3 +206,23 @@ def test_summaries_fall_back_to_the_original() -> None:
     cut = summary_of(_clip("t", when, ai_summary="长" * 400))
     assert cut == "长" * 150 + "…"
     assert date(2025, 1, 1) == when.date()
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 13, 50, 200])
+def test_every_path_of_the_port_sorts(length: int) -> None:
+    """Heap sort (pdqsort's fallback after too many bad pivots) and the
+    pattern breaker are reached rarely; each must still sort."""
+    from clipdoc._gosort import _Sorter
+
+    values = [(index * 7919) % (length + 3) for index in range(length)]
+    for method in ("heap_sort", "break_patterns", "reverse_range"):
+        items = list(values)
+        sorter = _Sorter(items, lambda first, second: first < second)
+        getattr(sorter, method)(0, len(items))
+        if method == "heap_sort":
+            assert items == sorted(values)
+        else:
+            assert sorted(items) == sorted(values)
+    items = list(values)
+    _Sorter(items, lambda first, second: first < second).pdqsort(0, length, 0)
+    assert items == sorted(values)

@@ -85,10 +85,6 @@ def _read_entry(root: str, relative: str) -> Entry:
     return Entry(path=relative, clipping=None if failed else clipping, diagnostics=diagnostics)
 
 
-def _read_batch(root: str, relatives: list[str]) -> list[Entry]:
-    return [_read_entry(root, relative) for relative in relatives]
-
-
 class Collection:
     """A folder of clipping documents, such as the producer's date folders.
 
@@ -134,13 +130,10 @@ class Collection:
             yield os.path.relpath(path, root).replace(os.sep, "/")
 
     def __iter__(self) -> Iterator[Entry]:
-        root = str(self.root)
-        if self.jobs <= 1:
-            yield from map(functools.partial(_read_entry, root), self.paths())
-            return
-        batches = _batched(self.paths(), 64)
-        for batch in ordered_map(functools.partial(_read_batch, root), batches, jobs=self.jobs):
-            yield from batch
+        # ordered_map sends documents to the workers in small batches and
+        # keeps only a few batches in flight: memory stays flat.
+        read = functools.partial(_read_entry, str(self.root))
+        return ordered_map(read, self.paths(), jobs=self.jobs)
 
     def get(self, path: str) -> Entry:
         """The entry of one document, by its relative path."""
@@ -292,17 +285,6 @@ class Collection:
         raise ValueError(f"style is 'clipdoc' or 'ai_info', not {style!r}")
 
 
-def _batched(items: Iterator[str], size: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _relative(path: str) -> str:
     if not isinstance(path, str):
         raise TypeError(f"path must be a str relative to the root, not {type(path).__name__}")
@@ -343,21 +325,16 @@ def _host_matches(url: str | None, wanted: str) -> bool:
 def record(path: str, clipping: Clipping) -> dict[str, Any]:
     """The flat record of one clipping, the contract of `Collection.records`.
 
-    =================== =======================================================
-    ``path``            the document's path in the collection, ``/``-separated
-    ``title``           str
-    ``url``             str, or None when there is no URL line
-    ``original_summary`` str or None
-    ``ai_summary``      str or None
-    ``extra_sections``  list of ``{"heading": str, "body": str}``, in order
-    ``has_metadata``    bool: whether there is a ``## 元数据`` section
-    ``source``          str or None (来源)
-    ``kind``            str or None (类型)
-    ``saved_at``        `datetime` in UTC (``tzinfo=timezone.utc``) or None
-    ``saved_at_offset`` int: the original UTC offset in minutes, or None
-    ``catalog_date``    `date` or None (目录日期)
-    ``extra``           list of ``{"key": str, "value": str}``, in order
-    =================== =======================================================
+    - ``path``: the document's path in the collection, ``/``-separated;
+    - ``title``: str; ``url``: str, or None when there is no URL line;
+    - ``original_summary``, ``ai_summary``: str or None;
+    - ``extra_sections``: list of ``{"heading": str, "body": str}``, in order;
+    - ``has_metadata``: bool, whether there is a ``## 元数据`` section;
+    - ``source``, ``kind``: str or None (来源, 类型);
+    - ``saved_at``: `datetime` in UTC (``tzinfo=timezone.utc``) or None;
+    - ``saved_at_offset``: int, the original UTC offset in minutes, or None;
+    - ``catalog_date``: `date` or None (目录日期);
+    - ``extra``: list of ``{"key": str, "value": str}``, in order.
 
     `from_record` gives the clipping back: nothing is lost.
 

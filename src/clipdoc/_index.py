@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
 from ._model import Clipping
@@ -38,9 +38,21 @@ _WHITESPACE = re.compile(r"\s+")
 _NO_DATE = "未注明日期"
 
 
+class _Item(NamedTuple):
+    """What the index shows of one clipping (not the whole clipping: the
+    index of a large collection keeps only this in memory)."""
+
+    path: str
+    title: str
+    url: str | None
+    saved_at: datetime | None
+    catalog_date: date | None
+    summary: str
+
+
 def clipdoc_index(collection: Collection) -> str:
     """The index of every valid document of ``collection``."""
-    items = [(entry.path, entry.clipping) for entry in collection if entry.clipping is not None]
+    items = [_item(entry.path, entry.clipping) for entry in collection if entry.clipping]
     items.sort(key=_order)
     out = [
         "# 最新信息\n\n",
@@ -50,63 +62,62 @@ def clipdoc_index(collection: Collection) -> str:
         out.append("*暂无内容*\n")
         return "".join(out)
     out.append("## 最新内容\n\n")
-    for path, clipping in items[:LATEST]:
-        out.append(f"### [{escape(clipping.title)}]({link(path)})\n\n")
-        summary = summary_of(clipping)
-        if summary:
-            out.append(f"**摘要**: {escape(summary)}\n\n")
+    for item in items[:LATEST]:
+        out.append(f"### [{escape(item.title)}]({link(item.path)})\n\n")
+        if item.summary:
+            out.append(f"**摘要**: {escape(item.summary)}\n\n")
         details = []
-        if clipping.url:
-            details.append(f"**原始链接**: [查看原文]({url_link(clipping.url)})")
-        saved = _saved(clipping)
-        if saved:
-            details.append(f"**收录时间**: {saved}")
+        if item.url:
+            details.append(f"**原始链接**: [查看原文]({url_link(item.url)})")
+        if item.saved_at is not None:
+            details.append(f"**收录时间**: {_saved(item.saved_at)}")
         if details:
             out.append("\\\n".join(details) + "\n\n")
         out.append("---\n\n")
     out.append("## 历史内容\n\n")
-    groups: dict[str, list[tuple[str, Clipping]]] = {}
-    for path, clipping in items:
-        groups.setdefault(_group(clipping), []).append((path, clipping))
+    groups: dict[str, list[_Item]] = {}
+    for item in items:
+        group = format_date(item.catalog_date) if item.catalog_date is not None else _NO_DATE
+        groups.setdefault(group, []).append(item)
     ordered = sorted((name for name in groups if name != _NO_DATE), reverse=True)
     if _NO_DATE in groups:
         ordered.append(_NO_DATE)
     for group in ordered:
         members = groups[group]
         out.append(f"### {group} ({len(members)}篇)\n\n")
-        for path, clipping in members:
-            line = f"- **[{escape(clipping.title)}]({link(path)})**"
-            if clipping.url:
-                line += f" | [原文]({url_link(clipping.url)})"
-            saved = _saved(clipping)
-            if saved:
-                line += f" | 时间: {saved}"
+        for item in members:
+            line = f"- **[{escape(item.title)}]({link(item.path)})**"
+            if item.url:
+                line += f" | [原文]({url_link(item.url)})"
+            if item.saved_at is not None:
+                line += f" | 时间: {_saved(item.saved_at)}"
             out.append(line + "\n")
-            summary = summary_of(clipping)
-            if summary:
-                out.append(f"  {escape(summary)}\n")
+            if item.summary:
+                out.append(f"  {escape(item.summary)}\n")
             out.append("\n")
     return "".join(out)
 
 
-def _order(item: tuple[str, Clipping]) -> tuple[bool, float, str]:
+def _item(path: str, clipping: Clipping) -> _Item:
+    metadata = clipping.metadata
+    return _Item(
+        path=path,
+        title=clipping.title,
+        url=clipping.url,
+        saved_at=metadata.saved_at if metadata is not None else None,
+        catalog_date=metadata.catalog_date if metadata is not None else None,
+        summary=summary_of(clipping),
+    )
+
+
+def _order(item: _Item) -> tuple[bool, float, str]:
     """Newest first, clippings without a save time last, then by path."""
-    path, clipping = item
-    saved_at = clipping.metadata.saved_at if clipping.metadata is not None else None
-    if saved_at is None:
-        return (True, 0.0, path)
-    return (False, -saved_at.timestamp(), path)
+    if item.saved_at is None:
+        return (True, 0.0, item.path)
+    return (False, -item.saved_at.timestamp(), item.path)
 
 
-def _group(clipping: Clipping) -> str:
-    catalog: date | None = clipping.metadata.catalog_date if clipping.metadata else None
-    return format_date(catalog) if catalog is not None else _NO_DATE
-
-
-def _saved(clipping: Clipping) -> str:
-    saved_at: datetime | None = clipping.metadata.saved_at if clipping.metadata else None
-    if saved_at is None:
-        return ""
+def _saved(saved_at: datetime) -> str:
     # Wall-clock time where it was saved, and that offset.
     offset = format_timestamp(saved_at)[19:].lstrip(".0123456789")
     return f"{saved_at:%Y-%m-%d %H:%M} " + ("UTC" if offset == "Z" else f"UTC{offset}")
