@@ -111,7 +111,15 @@ single_line = st.one_of(hostile_text, st.sampled_from(TRICKY_LINES), st.text(max
     _one_line
 )
 
-headings = single_line.filter(lambda h: h == h.strip(" \t") and h not in KNOWN_HEADINGS)
+# A heading that starts "clipdoc: unparsed" marks text that recovery could not
+# place and is reported (CD210) for as long as it is there; the round-trip
+# properties that expect no diagnostic leave it out (tests/test_diagnostics.py
+# covers it).
+headings = single_line.filter(
+    lambda h: (
+        h == h.strip(" \t") and h not in KNOWN_HEADINGS and not h.startswith("clipdoc: unparsed")
+    )
+)
 keys = single_line.filter(lambda k: k not in KNOWN_LABELS and "**:" not in k)
 
 offsets = st.one_of(

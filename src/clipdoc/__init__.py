@@ -12,6 +12,7 @@ from ._api import check, dump, load, parse, render
 from ._collection import Collection, Entry, from_record, record
 from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
 from ._json import from_dict, from_json, to_dict, to_json
+from ._merge import Merge, merge, resolve
 from ._model import Clipping, Metadata, Section
 from ._names import clipping_path, file_name
 from ._version import __version__
@@ -25,6 +26,7 @@ for _public in (
     Collection,
     Diagnostic,
     Entry,
+    Merge,
     Metadata,
     Section,
     Severity,
@@ -41,6 +43,7 @@ __all__ = [
     "Collection",
     "Diagnostic",
     "Entry",
+    "Merge",
     "Metadata",
     "Section",
     "Severity",
@@ -53,9 +56,11 @@ __all__ = [
     "from_json",
     "from_record",
     "load",
+    "merge",
     "parse",
     "record",
     "render",
+    "resolve",
     "to_dict",
     "to_json",
 ]

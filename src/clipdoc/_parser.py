@@ -88,11 +88,7 @@ def keep_unparsed(
 def parse_document(text: str) -> tuple[Clipping, list[Diagnostic]]:
     """Parse with recovery: always returns a model, plus every diagnostic."""
     text, lines, leading = _split(text)
-    markers = (
-        _matching_lines(_CONFLICT_LINES, text)
-        if any(marker in text for marker in CONFLICT_MARKERS)
-        else []
-    )
+    markers = conflict_marker_lines(text)
     if markers:
         clipping, found = _read_conflicted(lines, find_conflicts(lines, markers))
     else:
@@ -101,6 +97,14 @@ def parse_document(text: str) -> tuple[Clipping, list[Diagnostic]]:
     diagnostics = leading + found
     diagnostics.sort(key=_diagnostic_position)
     return clipping, diagnostics
+
+
+def conflict_marker_lines(text: str) -> list[int]:
+    """The 0-based indices of the lines of ``text`` (split at LF) that are Git
+    conflict markers [ERR-1]."""
+    if not any(marker in text for marker in CONFLICT_MARKERS):
+        return []
+    return _matching_lines(_CONFLICT_LINES, text)
 
 
 def _read(

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import check, convert, fmt, index
+from . import check, convert, fmt, index, merge_driver, resolve
 from ._common import FAILED
 
 
@@ -70,7 +70,7 @@ def _options() -> dict[str, argparse.ArgumentParser]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clipdoc",
-        description="Check, format, convert and index clipping documents.",
+        description="Check, format, convert, index and merge clipping documents.",
         epilog="Exit status: 0 fine (warnings allowed), 1 errors found or files would change,"
         " 2 usage or I/O errors.",
     )
@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         commands, parents=[options["shared"], options["walking"], options["recovering"]]
     )
     index.add_parser(commands, parents=[options["shared"], options["walking"]])
+    resolve.add_parser(commands, parents=[options["paths"]])
+    merge_driver.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,91 @@
+"""``clipdoc resolve``: keep one side of every merge conflict in documents."""
+
+from __future__ import annotations
+
+import argparse
+
+from .._errors import ClipdocError
+from .._files import write_atomically
+from .._merge import resolve
+from .._parser import conflict_marker_lines
+from .._read import decode, has_error, read_document
+from .._writer import render_document
+from ._common import (
+    FAILED,
+    OK,
+    USAGE,
+    Outcome,
+    Tally,
+    console_for,
+    documents,
+    existing,
+    report,
+)
+
+
+def resolve_one(side: str, path: str) -> tuple[Outcome, str]:
+    """What happened to one file: the outcome, and what was done to it."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read()
+        text = decode(data)
+    except OSError as exc:
+        return Outcome(path, io_problem=f"cannot read: {exc.strerror or exc}"), ""
+    except ClipdocError as error:
+        return Outcome(path, diagnostics=(error.diagnostic,)), "left unchanged"
+    if not conflict_marker_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
+        return Outcome(path), "no conflict"
+    try:
+        chosen = resolve(text, side)  # type: ignore[arg-type]
+    except ClipdocError as error:
+        return Outcome(path, diagnostics=(error.diagnostic,)), "left unchanged"
+    clipping, diagnostics = read_document(chosen)
+    if has_error(diagnostics):
+        return Outcome(path, diagnostics=diagnostics), "left unchanged"
+    try:
+        write_atomically(path, render_document(clipping).encode("utf-8"))
+    except OSError as exc:
+        return Outcome(path, io_problem=f"cannot write: {exc.strerror or exc}"), ""
+    return Outcome(path, changed=True), "resolved"
+
+
+def run(options: argparse.Namespace) -> int:
+    paths, missing = existing(options.paths)
+    side = "ours" if options.ours else "theirs"
+    console = console_for(options, paths)
+    tally = Tally()
+    for path in documents(options, paths):
+        outcome, done = resolve_one(side, path)
+        tally.add(outcome)
+        report(console, outcome)
+        if done == "resolved":
+            console.problem(f"resolved {path} (kept {side})")
+        elif done == "no conflict":
+            console.problem(f"{path}: no conflict markers; left alone")
+        elif done == "left unchanged":
+            console.problem(f"{path}: left unchanged: its {side} side is not a valid clipping")
+        if done:
+            tally.count(done)
+        console.advance()
+    console.finish(f"resolved {tally.summary()}")
+    if missing or tally.io_problems:
+        return USAGE
+    return FAILED if tally.extra.get("left unchanged") else OK
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], **shared: object
+) -> None:
+    parser = commands.add_parser(
+        "resolve",
+        help="keep one side of every merge conflict",
+        description="Rewrite each document that holds Git conflict markers, keeping the same"
+        " side of every conflict in it (so that a summary and its save time stay together),"
+        " in canonical form. Files without markers are left alone; a file whose chosen side"
+        " is not a valid clipping is reported and left unchanged.",
+        **shared,  # type: ignore[arg-type]
+    )
+    side = parser.add_mutually_exclusive_group(required=True)
+    side.add_argument("--ours", action="store_true", help="keep the side before =======")
+    side.add_argument("--theirs", action="store_true", help="keep the side after =======")
+    parser.set_defaults(run=run)
