@@ -454,3 +454,31 @@ def test_merge_driver_prefer_newer(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert (tmp_path / "ours").read_text(encoding="utf-8") == clipdoc.render(theirs)
+
+
+@pytest.mark.parametrize("path", CONFLICTED, ids=lambda path: path.name[:24])
+def test_the_driver_on_the_producers_two_sides(path: Path, tmp_path: Path) -> None:
+    """The two sides of each real conflict, merged again with an empty base
+    (both added the file): a conflict, the shared fields outside it, and each
+    side back byte for byte."""
+    text = path.read_text(encoding="utf-8")
+    sides = [resolve(text, "ours"), resolve(text, "theirs")]
+    (tmp_path / "base").write_bytes(b"")
+    (tmp_path / "ours").write_text(sides[0], encoding="utf-8")
+    (tmp_path / "theirs").write_text(sides[1], encoding="utf-8")
+    done = subprocess.run(
+        [str(SCRIPT), "merge-driver", tmp_path / "base", tmp_path / "ours", tmp_path / "theirs"],
+        capture_output=True,
+    )
+    assert done.returncode == 1
+    merged = (tmp_path / "ours").read_text(encoding="utf-8")
+    assert resolve(merged, "ours") == sides[0]
+    assert resolve(merged, "theirs") == sides[1]
+    clip = _parse(sides[0])
+    assert clip.metadata is not None
+    inside = _lines_inside_conflicts(merged)
+    shared = [f"# {clip.title}", f"**URL**: {clip.url}", "- **来源**: ArXiv", "- **类型**: 论文"]
+    shared.append(f"- **目录日期**: {clip.metadata.catalog_date}")
+    for line in shared:
+        assert line in merged.splitlines()
+        assert line not in inside
