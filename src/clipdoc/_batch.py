@@ -55,10 +55,23 @@ def walk_documents(
         if not is_excluded(path.replace(os.sep, "/"), exclude):
             yield path
         return
-    yield from _walk(path, "", exclude, include_index)
+    for _, full in _walk(path, "", exclude, include_index):
+        yield full
 
 
-def _walk(folder: str, prefix: str, exclude: Sequence[str], include_index: bool) -> Iterator[str]:
+def walk_relative(
+    root: str, *, exclude: Sequence[str] = (), include_index: bool = False
+) -> Iterator[str]:
+    """The documents below the folder ``root`` as `walk_documents` finds
+    them, each as its ``/``-separated path relative to ``root``."""
+    for relative, _ in _walk(root, "", exclude, include_index):
+        yield relative
+
+
+def _walk(
+    folder: str, prefix: str, exclude: Sequence[str], include_index: bool
+) -> Iterator[tuple[str, str]]:
+    """(relative path, full path) of every document below ``folder``."""
     try:
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda entry: entry.name)
@@ -77,7 +90,7 @@ def _walk(folder: str, prefix: str, exclude: Sequence[str], include_index: bool)
         elif entry.name.endswith(".md") and not is_excluded(relative, exclude):
             if not prefix and entry.name == INDEX_NAME and not include_index:
                 continue
-            yield os.path.join(folder, entry.name)
+            yield relative, entry.path
 
 
 def count_documents(

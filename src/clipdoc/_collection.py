@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ._batch import ordered_map, walk_documents
+from ._batch import ordered_map, walk_relative
 from ._errors import ClipdocError, Diagnostic, Severity
 from ._files import UnsafePath, safe_relative_path, target_inside, write_atomically
 from ._model import Clipping, Metadata, Section
@@ -125,9 +125,7 @@ class Collection:
 
     def paths(self) -> Iterator[str]:
         """The relative, ``/``-separated path of every document, sorted."""
-        root = str(self.root)
-        for path in walk_documents(root, exclude=self.exclude):
-            yield os.path.relpath(path, root).replace(os.sep, "/")
+        return walk_relative(str(self.root), exclude=self.exclude)
 
     def __iter__(self) -> Iterator[Entry]:
         # ordered_map sends documents to the workers in small batches and

@@ -202,13 +202,7 @@ class Metadata:
         >>> metadata.items()
         (('来源', 'ArXiv'), ('目录日期', '2025-05-06'), ('作者', 'a'))
         """
-        known = (
-            (SOURCE, self.source),
-            (KIND, self.kind),
-            (SAVED_AT, None if self.saved_at is None else format_timestamp(self.saved_at)),
-            (CATALOG_DATE, None if self.catalog_date is None else format_date(self.catalog_date)),
-        )
-        return tuple((label, text) for label, text in known if text is not None) + self.extra
+        return tuple(metadata_items(self))
 
     def get(self, label: str) -> str | None:
         """The text of the item labelled ``label``, known or extra, as the
@@ -261,6 +255,21 @@ class Metadata:
         extra = list(self.extra)
         extra[keys.index(label)] = (label, value)
         return attrs.evolve(self, extra=extra)
+
+
+def metadata_items(metadata: Metadata) -> list[tuple[str, str]]:
+    """`Metadata.items` as a list, for the writer (no copy into a tuple)."""
+    found: list[tuple[str, str]] = []
+    if metadata.source is not None:
+        found.append((SOURCE, metadata.source))
+    if metadata.kind is not None:
+        found.append((KIND, metadata.kind))
+    if metadata.saved_at is not None:
+        found.append((SAVED_AT, format_timestamp(metadata.saved_at)))
+    if metadata.catalog_date is not None:
+        found.append((CATALOG_DATE, format_date(metadata.catalog_date)))
+    found += metadata.extra
+    return found
 
 
 def _timestamp_value(value: object) -> datetime | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._escape import escape_body
-from ._model import Clipping, Metadata
+from ._model import Clipping, Metadata, metadata_items
 from ._syntax import (
     AI_SUMMARY,
     ITEM_PREFIX,
@@ -41,4 +41,4 @@ def _section(pieces: list[str], heading: str, content: str) -> None:
 
 def _items(metadata: Metadata) -> list[str]:
     """The metadata lines, known items first [MET-2]."""
-    return [f"{ITEM_PREFIX}{key}{KEY_END} {value}" for key, value in metadata.items()]
+    return [f"{ITEM_PREFIX}{key}{KEY_END} {value}" for key, value in metadata_items(metadata)]
