@@ -75,6 +75,8 @@ def test_every_code_is_exercised_here() -> None:
     covered.add("CD110")
     # Placing and reading clippings in a collection: tests/test_collection.py.
     covered |= {"CD501", "CD502", "CD503", "CD504"}
+    # Feeds and notes: tests/test_feeds.py, tests/test_notes.py.
+    covered.add("CD601")
     assert covered == set(CODES)
 
 

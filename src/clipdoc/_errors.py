@@ -43,7 +43,8 @@ _W = Severity.WARNING
 #: Every diagnostic code clipdoc can produce. Codes are stable: a code is never
 #: reused for another meaning. CD1xx are document errors, CD2xx benign variants
 #: (warnings), CD3xx invalid model values, CD4xx invalid JSON input, CD5xx
-#: problems placing a clipping in a collection.
+#: problems placing a clipping in a collection, CD6xx input in other formats
+#: (feeds, notes) that cannot be imported.
 CODES: dict[str, CodeInfo] = _table(
     ("CD101", _E, "the document does not start with a '# ' title line"),
     ("CD102", _E, "a known section appears twice"),
@@ -77,6 +78,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD502", _E, "collection: another document is already at the clipping's path"),
     ("CD503", _E, "collection: the clipping's path leads out of the collection"),
     ("CD504", _E, "collection: a document's file cannot be read"),
+    ("CD601", _E, "interop: a feed or note with nothing that can be imported"),
 )
 
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import check, convert, fmt, index, merge_driver, resolve
+from . import check, convert, fmt, import_, index, merge_driver, resolve
 from ._common import FAILED
 
 
@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     index.add_parser(commands, parents=[options["shared"], options["walking"]])
     resolve.add_parser(commands, parents=[options["paths"]])
+    import_.add_parser(commands, parents=[options["shared"]])
     merge_driver.add_parser(commands)
     return parser
 

@@ -1,0 +1,78 @@
+"""``clipdoc import``: add the entries of feeds to a collection."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .._collection import Collection
+from .._errors import ClipdocError
+from ._common import FAILED, OK, USAGE, Console, Tally
+
+
+def run(options: argparse.Namespace) -> int:
+    from ..feeds import clippings_from_feed
+
+    os.makedirs(options.into, exist_ok=True)
+    collection = Collection(options.into)
+    console = Console(quiet=options.quiet, total=None)
+    # Every URL already in the collection: a second run adds nothing.
+    known = {
+        entry.clipping.url
+        for entry in collection
+        if entry.clipping is not None and entry.clipping.url
+    }
+    tally = Tally()
+    failed = False
+    for feed in options.feeds:
+        try:
+            with open(feed, "rb") as file:
+                data = file.read()
+            clippings = clippings_from_feed(data, source=options.source, kind=options.kind)
+        except OSError as exc:
+            console.problem(f"{feed}: cannot read: {exc.strerror or exc}")
+            tally.io_problems += 1
+            continue
+        except ClipdocError as error:
+            console.problem(f"{feed}: {error.code} {error.message}")
+            failed = True
+            continue
+        for clipping in clippings:
+            tally.documents += 1
+            if clipping.url and clipping.url in known:
+                console.line(f"{feed}: already in the collection: {clipping.url}")
+                tally.count("already there")
+                continue
+            try:
+                relative = collection.add(clipping)
+            except ClipdocError as error:
+                console.problem(f"{feed}: {error.code} {error.message}")
+                tally.errors += 1
+                continue
+            if clipping.url:
+                known.add(clipping.url)
+            console.line(f"added {relative}")
+            tally.count("added")
+    console.finish(f"imported {tally.summary()}")
+    if tally.io_problems:
+        return USAGE
+    return FAILED if failed or tally.errors else OK
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], **shared: object
+) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="add the entries of RSS, Atom or JSON feeds to a collection",
+        description="Add every entry of each FEED file to the collection ROOT, where the"
+        " producer would write it (<catalog date>/<title>.md), skipping entries whose URL is"
+        " already there, so that a second run adds nothing. Needs the 'feeds' extra for RSS"
+        " and Atom: pip install 'clipdoc[feeds]'.",
+        **shared,  # type: ignore[arg-type]
+    )
+    parser.add_argument("feeds", nargs="+", metavar="FEED", help="feed files (never URLs)")
+    parser.add_argument("--into", required=True, metavar="ROOT", help="the collection's folder")
+    parser.add_argument("--source", help="the 来源 of every entry (e.g. ArXiv)")
+    parser.add_argument("--kind", help="the 类型 of every entry (e.g. 论文)")
+    parser.set_defaults(run=run)

@@ -1,0 +1,245 @@
+"""Feeds in and out, losslessly; feedparser's own corpus imports safely."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import feedparser
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import clipdoc
+import strategies
+from clipdoc import ClipdocError, Clipping, feeds
+from conftest import EXAMPLE, ROOT, shared_corpus_files
+
+SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed" / "jsonfeed-1.1.schema.json").read_text())
+WRITERS: dict[str, Callable[..., bytes]] = {
+    "json": feeds.to_json_feed,
+    "atom": feeds.to_atom,
+    "rss": feeds.to_rss,
+}
+SAVED = datetime(2025, 5, 6, 16, 3, 26, tzinfo=timezone(timedelta(hours=8)))
+# feedparser's test corpus, unpacked from its source distribution by .ci/run.
+FEEDPARSER_TESTS = Path(
+    os.environ.get("CLIPDOC_FEEDPARSER_TESTS", ROOT / "build" / "feedparser-tests")
+)
+
+
+def _load(path: Path) -> Clipping:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+        return clipdoc.load(path)
+
+
+def _real() -> list[Clipping]:
+    files = shared_corpus_files()
+    return [_load(path) for path in files] if files else [_load(EXAMPLE)]
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_real_documents_round_trip(name: str) -> None:
+    clips = _real()
+    data = WRITERS[name](clips, title="Clippings")
+    assert feeds.clippings_from_feed(data) == clips
+    if name == "json":
+        jsonschema.Draft202012Validator(
+            SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        ).validate(json.loads(data))
+    else:
+        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        assert len(parsed.entries) == len(clips)
+        assert [entry.get("link") for entry in parsed.entries] == [clip.url for clip in clips]
+
+
+@given(clips=st.lists(strategies.clippings, max_size=4), name=st.sampled_from(sorted(WRITERS)))
+def test_every_valid_clipping_round_trips(clips: list[Clipping], name: str) -> None:
+    data = WRITERS[name](clips, title="t <&> \x00")
+    if clips:
+        assert feeds.clippings_from_feed(data) == clips
+    if name != "json":
+        assert feedparser.parse(data).bozo == 0
+
+
+def test_the_producers_mapping() -> None:
+    rss = b"""<?xml version="1.0"?>
+<rss version="2.0"><channel><title>weibo</title><link>https://weibo.com</link>
+<description>d</description>
+<item><title>First line
+second line</title><link>https://weibo.com/1/a</link>
+<description>&lt;a href="x"&gt;#tag#&lt;/a&gt;&lt;br&gt;text
+&lt;script&gt;kept()&lt;/script&gt;</description>
+<pubDate>Tue, 06 May 2025 08:03:26 GMT</pubDate><author>someone@example.com (Someone)</author>
+<category>AI</category><category>LLM</category>
+<enclosure url="https://img.example/a.jpg" type="image/jpeg" length="1"/></item>
+</channel></rss>"""
+    [clip] = feeds.clippings_from_feed(rss, source="ArXiv", kind="论文", saved_at=SAVED)
+    assert clip.title == "First line second line"
+    assert clip.url == "https://weibo.com/1/a"
+    assert clip.original_summary == '<a href="x">#tag#</a><br>text\n<script>kept()</script>'
+    assert clip.ai_summary is None
+    assert clip.metadata is not None
+    assert (clip.metadata.source, clip.metadata.kind) == ("ArXiv", "论文")
+    assert clip.metadata.saved_at == SAVED
+    assert clip.metadata.get("目录日期") == "2025-05-06"
+    assert clip.metadata.get("发布时间") == "2025-05-06T08:03:26Z"
+    assert clip.metadata.get("作者") == "someone@example.com (Someone)"
+    assert clip.metadata.get("标签") == "AI, LLM"
+    assert clip.metadata.get("附件") == "https://img.example/a.jpg"
+    assert clipdoc.parse(clipdoc.render(clip)) == clip
+
+
+def test_atom_and_json_feed_entries() -> None:
+    atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title type="html">A &amp;amp; B</title><link href="https://a.example/1"/>
+<content type="html">&lt;p&gt;body&lt;/p&gt;</content><published>2025-05-06T08:00:00Z</published>
+</entry></feed>"""
+    [clip] = feeds.clippings_from_feed(atom, saved_at=SAVED)
+    assert (clip.title, clip.url, clip.original_summary) == (
+        "A &amp; B",
+        "https://a.example/1",
+        "<p>body</p>",
+    )
+    json_feed = {
+        "version": "https://jsonfeed.org/version/1",
+        "title": "t",
+        "items": [
+            {"id": "1", "url": "https://b.example/1", "title": "T", "content_text": "x",
+             "authors": [{"name": "N"}], "tags": ["a", "b"],
+             "attachments": [{"url": "https://b.example/a.mp3", "mime_type": "audio/mpeg"}]},
+            "not an item",
+        ],
+    }  # fmt: skip
+    [clip] = feeds.clippings_from_feed(json.dumps(json_feed), saved_at=SAVED)
+    assert (clip.title, clip.url, clip.original_summary) == ("T", "https://b.example/1", "x")
+    assert clip.metadata is not None
+    assert clip.metadata.extra == (
+        ("作者", "N"),
+        ("标签", "a, b"),
+        ("附件", "https://b.example/a.mp3"),
+    )
+
+
+def test_now_is_the_default_save_time() -> None:
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    [clip] = feeds.clippings_from_feed(
+        b"<rss><channel><item><title>t</title></item></channel></rss>"
+    )
+    assert clip.metadata is not None
+    assert clip.metadata.saved_at is not None
+    assert clip.metadata.saved_at.utcoffset() is not None
+    assert clip.metadata.saved_at >= before
+    assert clip.metadata.catalog_date == clip.metadata.saved_at.date()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"not a feed", b"<rss><channel><title>no items</title></channel></rss>", b"<<<",
+     b'{"version": "https://jsonfeed.org/version/1.1", "items": 5}', b"\xff\xfe\x00<"],
+)  # fmt: skip
+def test_nothing_to_import_is_cd601(data: bytes) -> None:
+    with pytest.raises(ClipdocError) as caught:
+        feeds.clippings_from_feed(data)
+    assert caught.value.code == "CD601"
+    assert caught.value.message.startswith("nothing to import")
+
+
+def test_wrong_shapes() -> None:
+    with pytest.raises(TypeError, match="never fetches"):
+        feeds.clippings_from_feed(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="aware"):
+        feeds.clippings_from_feed(b"x", saved_at=datetime(2025, 1, 1))
+    with pytest.raises(TypeError, match="not one Clipping"):
+        feeds.to_rss(clipdoc.Clipping(title="t"), title="t")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"clippings\[1\]"):
+        feeds.to_atom([clipdoc.Clipping(title="t"), "x"], title="t")  # type: ignore[list-item]
+
+
+def test_a_path_is_read_and_a_url_is_never_fetched(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(feeds.to_rss([_load(EXAMPLE)], title="t"))
+    assert feeds.clippings_from_feed(path) == [_load(EXAMPLE)]
+    with pytest.raises(ClipdocError):
+        feeds.clippings_from_feed("https://example.com/feed.xml")  # text, not a URL
+
+
+@pytest.mark.skipif(
+    not FEEDPARSER_TESTS.is_dir(),
+    reason=f"feedparser's test corpus is not unpacked at {FEEDPARSER_TESTS} (.ci/run does it)",
+)
+def test_feedparsers_own_corpus_imports_safely() -> None:
+    files = [path for path in sorted(FEEDPARSER_TESTS.rglob("*")) if path.is_file()]
+    assert len(files) > 1000
+    imported = 0
+    for path in files:
+        try:
+            clips = feeds.clippings_from_feed(path.read_bytes(), saved_at=SAVED)
+        except ClipdocError:
+            continue
+        for clip in clips:
+            imported += 1
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+                assert clipdoc.parse(clipdoc.render(clip)) == clip, path
+    assert imported > 1000
+
+
+def test_import_does_not_load_feedparser() -> None:
+    code = (
+        "import sys, clipdoc, clipdoc.feeds, clipdoc.notes;"
+        " print('feedparser' in sys.modules, 'yaml' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"
+
+
+def test_import_twice_adds_each_entry_once(tmp_path: Path) -> None:
+    # Entries with different titles: two titles on one day are one path, and
+    # add() refuses to replace a different document (tested in test_collection).
+    by_title = {clip.title: clip for clip in _real()[:60]}
+    clips = list({clip.url: clip for clip in by_title.values()}.values())
+    feed = tmp_path / "feed.xml"
+    # A feed from elsewhere: no clipdoc extension, one entry twice.
+    entries = "".join(
+        f"<item><title>{clip.title.replace('&', '&amp;').replace('<', '&lt;')}</title>"
+        f"<link>{clip.url}</link></item>"
+        for clip in [*clips, clips[0]]
+    )
+    feed.write_text(f"<rss version='2.0'><channel><title>t</title>{entries}</channel></rss>")
+    script = Path(sys.executable).with_name("clipdoc")
+    root = tmp_path / "collection"
+    first = subprocess.run(
+        [str(script), "import", str(feed), "--into", str(root), "--source", "ArXiv"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    added = [line for line in first.stdout.splitlines() if line.startswith("added ")]
+    assert len(added) == len(clips)
+    assert "already in the collection" in first.stdout  # the repeated entry
+    second = subprocess.run(
+        [str(script), "import", str(feed), "--into", str(root)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert second.returncode == 0
+    assert "added " not in second.stdout
+    assert f"{len(clips) + 1} already there" in second.stderr
+    for entry in clipdoc.Collection(root):
+        assert entry.clipping is not None
+        assert entry.clipping.metadata is not None
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"not a feed")
+    failed = subprocess.run(
+        [str(script), "import", str(bad), "--into", str(root)], capture_output=True, text=True
+    )
+    assert failed.returncode == 1
+    assert "CD601" in failed.stderr
