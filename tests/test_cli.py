@@ -531,3 +531,85 @@ def test_killed_fmt_leaves_each_file_old_or_new(tmp_path: Path) -> None:
     process.wait(timeout=60)
     contents = {path.read_bytes() for path in folder.glob("*.md")}
     assert contents <= {original, canonical}
+
+
+# --------------------------------------------------------------------------
+# The format registry: every format converts to every other.
+
+
+def _producer_folder(root: Path) -> list[Path]:
+    """Documents at the paths the producer would give them."""
+    sources = shared_corpus_files()[:25] or [EXAMPLE]
+    collection = clipdoc.Collection(root) if root.is_dir() else None
+    if collection is None:
+        root.mkdir(parents=True)
+        collection = clipdoc.Collection(root)
+    for path in sources:
+        collection.add(clipdoc.load(path))
+    return sorted(root.rglob("*.md"))
+
+
+@pytest.mark.parametrize("target", ["all.feed.json", "out.atom", "out.rss", "all.jsonl"])
+def test_folder_to_a_feed_and_back_gives_the_same_files(tmp_path: Path, target: str) -> None:
+    source = tmp_path / "source"
+    files = _producer_folder(source)
+    feed = tmp_path / target
+    done = clipdoc_command("convert", source, feed)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(files)} written" in done.stderr
+    back = tmp_path / "back"
+    done = clipdoc_command("convert", feed, back)
+    assert done.returncode == 0, done.stderr
+    assert _tree(back) == _tree(source)
+
+
+def test_folder_to_notes_and_back(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    files = _producer_folder(source)
+    notes_folder = tmp_path / "notes"
+    done = clipdoc_command("convert", "--to", "notes", source, notes_folder)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.relative_to(notes_folder) for p in notes_folder.rglob("*.md")) == sorted(
+        p.relative_to(source) for p in files
+    )
+    assert next(notes_folder.rglob("*.md")).read_text(encoding="utf-8").startswith("---\ntitle:")
+    back = tmp_path / "back"
+    done = clipdoc_command("convert", "--from", "notes", notes_folder, back)
+    assert done.returncode == 0, done.stderr
+    assert _tree(back) == _tree(source)
+
+
+def test_single_documents_and_feeds(tmp_path: Path) -> None:
+    feed = tmp_path / "one.rss"
+    assert clipdoc_command("convert", EXAMPLE, feed).returncode == 0
+    back = tmp_path / "back.md"
+    assert clipdoc_command("convert", feed, back, "--to", "md").returncode == 0
+    assert back.read_bytes() == EXAMPLE.read_bytes()
+    stdout = run_bytes(
+        "convert", "-", "-", "--from", "md", "--to", "jsonfeed", stdin=back.read_bytes()
+    )
+    assert stdout.returncode == 0
+    assert json.loads(stdout.stdout)["version"] == "https://jsonfeed.org/version/1.1"
+    two = tmp_path / "two.atom"
+    lines = tmp_path / "two.jsonl"
+    lines.write_text(_record("a.md") + "\n" + _record("b.md", title="u") + "\n")
+    assert clipdoc_command("convert", lines, two).returncode == 0
+    too_many = clipdoc_command("convert", two, tmp_path / "x.md")
+    assert too_many.returncode == 2
+    assert "2 clippings do not fit in one md document" in too_many.stderr
+
+
+def test_what_cannot_be_told_or_done(tmp_path: Path) -> None:
+    (tmp_path / "feed.xml").write_bytes(b"<rss/>")
+    done = clipdoc_command("convert", tmp_path / "feed.xml", tmp_path / "out")
+    assert done.returncode == 2
+    assert "--from" in done.stderr
+    done = clipdoc_command("convert", "--from", "rss", tmp_path / "feed.xml", tmp_path / "out")
+    assert done.returncode == 1
+    assert "CD601" in done.stdout + done.stderr
+    done = clipdoc_command("convert", EXAMPLE, tmp_path / "out.xml")
+    assert done.returncode == 2
+    assert "--to" in done.stderr
+    done = clipdoc_command("convert", "--to", "notes", EXAMPLE, "-")
+    assert done.returncode == 2
+    assert "name the folder" in done.stderr

@@ -1,5 +1,10 @@
-"""``clipdoc convert``: documents to JSON and back, folders to JSON Lines and
-back, with the same bytes and file names on the way back."""
+"""``clipdoc convert``: any format of the registry to any other.
+
+A source gives items (a clipping with its path, or why it has none); a sink
+writes them. Documents and JSON hold one clipping; folders of documents or
+notes one per file, at a path; JSON Lines and feeds many in one file. The way
+back gives the same bytes and file names for every canonical document.
+"""
 
 from __future__ import annotations
 
@@ -10,124 +15,104 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import IO
 
 from .._batch import ordered_map
-from .._errors import ClipdocError
+from .._errors import ClipdocError, Diagnostic
 from .._files import UnsafePath, replacing, target_inside, write_atomically
-from .._json import from_dict, from_json, to_dict, to_json
-from .._read import decode, has_error, read_document
-from .._writer import render_document
+from .._formats import FORMATS, Format, check_extra, decode_document, format_of
+from .._json import from_dict, to_dict
+from .._model import Clipping
+from .._names import clipping_path
+from .._read import has_error
 from ._common import (
-    FAILED,
-    OK,
     USAGE,
     Console,
     Outcome,
     Tally,
     console_for,
-    errors_in,
     format_diagnostic,
     read_file,
     report,
     walk,
 )
 
+#: What a source converts to when the destination does not say.
+_DEFAULT_TARGET = {
+    "md": "json",
+    "json": "md",
+    "folder": "jsonl",
+    "jsonl": "folder",
+    "notes": "folder",
+    "jsonfeed": "folder",
+    "atom": "folder",
+    "rss": "folder",
+}
 
-def record_one(root: str, recover: bool, path: str) -> Outcome:
-    """One document of a folder as a JSON Lines record."""
-    read = read_file(path)
-    if read.failed is not None or read.clipping is None:
-        return read.failed or Outcome(path)
-    diagnostics = read.diagnostics
-    if has_error(diagnostics) and not recover:
-        return Outcome(path, diagnostics=diagnostics)
+
+class _Usage(Exception):
+    """A usage or I/O problem that stops the conversion (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One clipping on its way, or why it cannot go on."""
+
+    where: str
+    relative: str | None = None
+    clipping: Clipping | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    problem: str | None = None
+    io_problem: str | None = None
+    #: The line of a JSON Lines record.
+    line: int | None = None
+
+
+# --------------------------------------------------------------------- sources
+
+
+def read_tree_file(fmt_name: str, root: str, recover: bool, path: str) -> Item:
+    """One file of a folder (run in worker processes)."""
     relative = os.path.relpath(path, root).replace(os.sep, "/")
     try:
         relative.encode("utf-8")
     except UnicodeEncodeError:
-        return Outcome(path, io_problem="the file name is not valid UTF-8; rename it")
-    record = {"path": relative, **to_dict(read.clipping)}
-    line = json.dumps(record, ensure_ascii=False)
-    return Outcome(path, diagnostics=diagnostics, output=line)
+        return Item(path, io_problem="the file name is not valid UTF-8; rename it")
+    if fmt_name == "folder":
+        read = read_file(path)
+        if read.failed is not None or read.clipping is None:
+            failed = read.failed or Outcome(path)
+            return Item(path, relative, None, failed.diagnostics, io_problem=failed.io_problem)
+        if has_error(read.diagnostics) and not recover:
+            return Item(path, relative, None, read.diagnostics)
+        return Item(path, relative, read.clipping, read.diagnostics)
+    try:
+        with open(path, "rb") as file:
+            clipping, _ = decode_document(FORMATS[fmt_name], file.read())
+    except OSError as exc:
+        return Item(path, io_problem=f"cannot read: {exc.strerror or exc}")
+    except ClipdocError as error:
+        return Item(path, relative, problem=f"{error.code} {error.message}")
+    return Item(path, relative, clipping)
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """One JSON Lines record turned back into a document."""
-
-    line_number: int
-    relative: str | None = None
-    data: bytes | None = None
-    problem: str | None = None
-
-
-def document_from_record(numbered_line: tuple[int, str]) -> Rendered:
+def parse_record(numbered_line: tuple[int, str], name: str) -> Item:
+    """One JSON Lines record (run in worker processes)."""
     number, line = numbered_line
+    where = f"{name}:{number}"
     try:
         record = json.loads(line)
     except ValueError as exc:
-        return Rendered(number, problem=f"not JSON: {exc}")
+        return Item(where, problem=f"not JSON: {exc}")
     if not isinstance(record, dict) or not isinstance(record.get("path"), str):
-        return Rendered(number, problem="a record is an object with a string member 'path'")
+        return Item(where, problem="a record is an object with a string member 'path'")
     relative = record.pop("path")
     try:
-        data = render_document(from_dict(record)).encode("utf-8")
+        return Item(where, relative, from_dict(record), line=number)
     except ClipdocError as error:
-        return Rendered(number, relative, problem=error.message)
-    return Rendered(number, relative, data)
-
-
-def _kind_of(path: str, *, is_source: bool) -> str | None:
-    if path == "-":
-        return None
-    if is_source and os.path.isdir(path):
-        return "folder"
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in (".md", ".json", ".jsonl"):
-        return suffix[1:]
-    if not is_source and (os.path.isdir(path) or not suffix):
-        return "folder"
-    return "unknown"
-
-
-_CONVERSIONS = {"md": "json", "json": "md", "folder": "jsonl", "jsonl": "folder"}
-
-
-def run(options: argparse.Namespace) -> int:
-    source, destination = options.source, options.destination
-    source_kind = options.source_kind or _kind_of(source, is_source=True)
-    destination_kind = _kind_of(destination, is_source=False)
-    if source_kind is None:
-        if destination_kind is None:
-            return _usage("reading stdin and writing stdout: say what stdin holds with --from")
-        source_kind = {v: k for k, v in _CONVERSIONS.items()}.get(destination_kind)
-    if source_kind not in _CONVERSIONS:
-        return _usage(f"{source}: cannot tell what it holds; use .md, .json, .jsonl or a folder")
-    wanted = _CONVERSIONS[source_kind]
-    if destination_kind is not None and destination_kind != wanted:
-        return _usage(f"a {source_kind} converts to a {wanted}, but {destination} is not one")
-    if source != "-" and not os.path.exists(source):
-        return _usage(f"{source}: no such file or folder")
-    if wanted == "folder" and destination == "-":
-        return _usage("JSON Lines convert to a folder; name the folder")
-    replaces = destination != "-" and wanted != "folder" and os.path.exists(destination)
-    if replaces and not options.force:
-        return _usage(f"{destination} exists; pass --force to replace it")
-    converters: dict[str, Callable[[argparse.Namespace], int]] = {
-        "md": _markdown_to_json,
-        "json": _json_to_markdown,
-        "folder": _folder_to_lines,
-        "jsonl": _lines_to_folder,
-    }
-    return converters[source_kind](options)
-
-
-def _usage(message: str) -> int:
-    print(f"clipdoc convert: error: {message}", file=sys.stderr)
-    return USAGE
+        return Item(where, relative, problem=error.message, line=number)
 
 
 def _read_source(source: str) -> bytes:
@@ -135,84 +120,6 @@ def _read_source(source: str) -> bytes:
         return sys.stdin.buffer.read()
     with open(source, "rb") as file:
         return file.read()
-
-
-def _write_destination(destination: str, data: bytes) -> None:
-    if destination == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        write_atomically(destination, data)
-
-
-def _convert_file(
-    options: argparse.Namespace, transform: Callable[[bytes, str], bytes | None]
-) -> int:
-    """Read SRC, transform it (None: it had errors, already reported), write DST."""
-    name = "<stdin>" if options.source == "-" else options.source
-    try:
-        data = _read_source(options.source)
-    except OSError as exc:
-        return _usage(f"{name}: cannot read: {exc.strerror or exc}")
-    try:
-        output = transform(data, name)
-    except ClipdocError as error:
-        where = f"{error.line}:{error.column}:" if error.line else ""
-        print(f"{name}:{where} {error.code} {error.message}", file=sys.stderr)
-        return FAILED
-    if output is None:
-        return FAILED
-    _write_destination(options.destination, output)
-    return OK
-
-
-def _markdown_to_json(options: argparse.Namespace) -> int:
-    def transform(data: bytes, name: str) -> bytes | None:
-        clipping, diagnostics = read_document(decode(data))
-        for diagnostic in diagnostics:
-            print(format_diagnostic(name, diagnostic), file=sys.stderr)
-        if has_error(diagnostics) and not options.recover:
-            return None
-        return (to_json(clipping, indent=2) + "\n").encode("utf-8")
-
-    return _convert_file(options, transform)
-
-
-def _json_to_markdown(options: argparse.Namespace) -> int:
-    return _convert_file(options, lambda data, _: render_document(from_json(data)).encode("utf-8"))
-
-
-def _folder_to_lines(options: argparse.Namespace) -> int:
-    root = options.source
-    # Standard output may carry the records: diagnostics go to stderr.
-    console = console_for(options, [root], results=sys.stderr)
-    tally = Tally()
-    work = functools.partial(record_one, root, options.recover)
-    with _output(options.destination) as sink:
-        for outcome in ordered_map(work, walk(options, root), jobs=options.jobs):
-            tally.add(outcome)
-            report(console, outcome)
-            if outcome.output is not None:
-                sink.write(outcome.output.encode("utf-8") + b"\n")
-                tally.count("written")
-                if outcome.diagnostics:
-                    tally.count("not canonical")
-            elif errors_in(outcome):
-                console.problem(f"{outcome.path}: skipped because of the errors above")
-            console.advance()
-    console.finish(f"converted {tally.summary()}")
-    return tally.status()
-
-
-@contextlib.contextmanager
-def _output(destination: str) -> Iterator[IO[bytes]]:
-    """Standard output, or a file replaced atomically when all went well."""
-    if destination == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    with replacing(destination) as file:
-        yield file
 
 
 def _numbered_lines(source: str) -> Iterator[tuple[int, str]]:
@@ -231,46 +138,150 @@ def _numbered_lines(source: str) -> Iterator[tuple[int, str]]:
             stream.close()
 
 
-def _lines_to_folder(options: argparse.Namespace) -> int:
-    root, name = options.destination, options.source
-    os.makedirs(root, exist_ok=True)
-    console = Console(quiet=options.quiet, total=None, stream_out=sys.stderr)
-    tally = Tally()
-    written: dict[str, int] = {}
-    problems = 0
+def items_from(fmt: Format, options: argparse.Namespace) -> Iterator[Item]:
+    source = options.source
+    name = "<stdin>" if source == "-" else source
+    if fmt.layout == "tree":
+        work = functools.partial(read_tree_file, fmt.name, source, options.recover)
+        yield from ordered_map(work, walk(options, source), jobs=options.jobs)
+        return
+    if fmt.name == "jsonl":
+        work_line = functools.partial(parse_record, name=name)
+        try:
+            yield from ordered_map(work_line, _numbered_lines(source), jobs=options.jobs)
+        except UnicodeDecodeError as exc:
+            yield Item(name, io_problem=f"not UTF-8 ({exc.reason}); nothing more was read")
+        return
     try:
-        results = ordered_map(document_from_record, _numbered_lines(name), jobs=options.jobs)
-        for rendered in results:
-            problem, done = rendered.problem, ""
-            if problem is None:
-                problem, done = _write_record(root, rendered, written, options.force)
-            tally.documents += 1
+        data = _read_source(source)
+    except OSError as exc:
+        raise _Usage(f"{name}: cannot read: {exc.strerror or exc}") from None
+    if fmt.layout == "stream":
+        assert fmt.decode_many is not None
+        try:
+            clippings = fmt.decode_many(data)
+        except ClipdocError as error:
+            yield Item(name, problem=f"{error.code} {error.message}")
+            return
+        for clipping in clippings:
+            yield Item(name, None, clipping)
+        return
+    try:
+        clipping, diagnostics = decode_document(fmt, data)
+    except ClipdocError as error:
+        where = f"{error.line}:{error.column}:" if error.line else ""
+        yield Item(name, problem=f"{where} {error.code} {error.message}".strip(), diagnostics=())
+        return
+    found = tuple(d for d in diagnostics if isinstance(d, Diagnostic))
+    if has_error(found) and not options.recover:
+        yield Item(name, None, None, found)
+        return
+    yield Item(name, None, clipping, found)
+
+
+# ----------------------------------------------------------------------- sinks
+
+
+@dataclass
+class _Run:
+    options: argparse.Namespace
+    target: Format
+    console: Console
+    tally: Tally = field(default_factory=Tally)
+    shows_summary: bool = True
+    written: dict[str, str] = field(default_factory=dict)
+
+    def take(self, item: Item) -> Clipping | None:
+        """Report what an item says, count it; its clipping when it goes on."""
+        outcome = Outcome(item.where, item.diagnostics, item.io_problem)
+        self.tally.add(outcome)
+        if not self.shows_summary:
+            for diagnostic in item.diagnostics:
+                print(format_diagnostic(item.where, diagnostic), file=sys.stderr)
+        else:
+            report(self.console, outcome)
+        if item.problem is not None:
+            self.tally.errors += 1
+            self.console.line(f"{item.where}: {item.problem}")
+            return None
+        if item.clipping is None and has_error(item.diagnostics) and self.shows_summary:
+            self.console.problem(f"{item.where}: skipped because of the errors above")
+        return item.clipping
+
+
+def _write_document(run: _Run, items: Iterator[Item]) -> None:
+    found: list[Clipping] = []
+    for item in items:
+        clipping = run.take(item)
+        if clipping is not None:
+            found.append(clipping)
+    if not found:
+        return
+    if len(found) > 1:
+        raise _Usage(
+            f"{len(found)} clippings do not fit in one {run.target.name} document; convert"
+            " to a folder, JSON Lines or a feed"
+        )
+    assert run.target.encode is not None
+    _write_destination(run.options.destination, run.target.encode(found[0]))
+    run.tally.count("written")
+
+
+def _write_stream(run: _Run, items: Iterator[Item]) -> None:
+    if run.target.name == "jsonl":
+        with _output(run.options.destination) as sink:
+            for item in items:
+                clipping = run.take(item)
+                if clipping is not None:
+                    relative = item.relative or clipping_path(clipping)
+                    line = json.dumps({"path": relative, **to_dict(clipping)}, ensure_ascii=False)
+                    sink.write(line.encode("utf-8") + b"\n")
+                    run.tally.count("written")
+                    if item.diagnostics:
+                        run.tally.count("not canonical")
+                run.console.advance()
+        return
+    found = [clipping for clipping in map(run.take, items) if clipping is not None]
+    assert run.target.encode_many is not None
+    with _output(run.options.destination) as sink:
+        sink.write(run.target.encode_many(found))
+    for _ in found:
+        run.tally.count("written")
+
+
+def _write_tree(run: _Run, items: Iterator[Item]) -> None:
+    root = run.options.destination
+    os.makedirs(root, exist_ok=True)
+    for item in items:
+        clipping = run.take(item)
+        if clipping is not None:
+            try:
+                relative = item.relative or clipping_path(clipping)
+            except ClipdocError as error:
+                run.tally.errors += 1
+                run.console.line(f"{item.where}: {error.code} {error.message}")
+                continue
+            assert run.target.encode is not None
+            origin = f"line {item.line}" if item.line is not None else item.where
+            problem, done = _write_file(root, relative, run.target.encode(clipping), origin, run)
             if problem is not None:
-                problems += 1
-                console.line(f"{name}:{rendered.line_number}: {problem}")
+                run.tally.errors += 1
+                run.console.line(f"{item.where}: {problem}")
             else:
-                tally.count(done)
-            console.advance()
-    except UnicodeDecodeError as exc:
-        console.problem(f"{name}: not UTF-8 ({exc.reason}); nothing more was read")
-        tally.io_problems += 1
-    tally.errors = problems
-    console.finish(f"converted {tally.summary()}")
-    return tally.status()
+                run.tally.count(done)
+        run.console.advance()
 
 
-def _write_record(
-    root: str, rendered: Rendered, written: dict[str, int], force: bool
+def _write_file(
+    root: str, relative: str, data: bytes, origin: str, run: _Run
 ) -> tuple[str | None, str]:
-    """Write one record's document: a problem, or what was done ("written", or
-    "unchanged" for a file that already held these bytes)."""
-    assert rendered.relative is not None
-    assert rendered.data is not None
-    relative = rendered.relative
+    """Write one file inside the destination: a problem, or what was done
+    ("written", "unchanged" for a file that already held these bytes, or
+    "replaced" with --force)."""
     if not relative.endswith(".md"):
         return f"{relative!r} does not end in .md; it would not be read back", ""
-    if relative in written:
-        return f"{relative!r} was already written from line {written[relative]}", ""
+    if relative in run.written:
+        return f"{relative!r} was already written from {run.written[relative]}", ""
     try:
         target = target_inside(root, relative)
     except UnsafePath as problem:
@@ -281,28 +292,117 @@ def _write_record(
             if os.path.isdir(target):
                 return f"{relative!r} is a folder in the destination", ""
             with open(target, "rb") as file:
-                same = file.read() == rendered.data
-            if not same and not force:
+                same = file.read() == data
+            if not same and not run.options.force:
                 return f"{relative!r} exists with other content; pass --force to replace it", ""
             done = "unchanged" if same else "replaced"
         if done != "unchanged":
             os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-            write_atomically(target, rendered.data)
+            write_atomically(target, data)
     except OSError as exc:
         return f"cannot write {relative!r}: {exc.strerror or exc}", ""
-    written[relative] = rendered.line_number
+    run.written[relative] = origin
     return None, done
+
+
+@contextlib.contextmanager
+def _output(destination: str) -> Iterator[IO[bytes]]:
+    """Standard output, or a file replaced atomically when all went well."""
+    if destination == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with replacing(destination) as file:
+        yield file
+
+
+def _write_destination(destination: str, data: bytes) -> None:
+    if destination == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_atomically(destination, data)
+
+
+# ------------------------------------------------------------------ the command
+
+
+def _formats(options: argparse.Namespace) -> tuple[Format, Format]:
+    source, destination = options.source, options.destination
+    source_fmt = FORMATS[options.source_kind] if options.source_kind else None
+    if source_fmt is None and source != "-":
+        source_fmt = format_of(source, is_folder=os.path.isdir(source))
+        if source_fmt is None:
+            names = ", ".join(FORMATS)
+            raise _Usage(f"{source}: cannot tell what it holds; name it with --from ({names})")
+    target_fmt = FORMATS[options.target_kind] if options.target_kind else None
+    if target_fmt is None and destination != "-":
+        target_fmt = format_of(destination, is_folder=os.path.isdir(destination))
+        if target_fmt is None and not os.path.splitext(destination)[1]:
+            target_fmt = FORMATS["folder"]
+    if source_fmt is None:
+        if target_fmt is None:
+            raise _Usage("reading stdin and writing stdout: say what stdin holds with --from")
+        inverse = {v: k for k, v in _DEFAULT_TARGET.items() if k in ("md", "json", "jsonl")}
+        source_fmt = FORMATS[inverse.get(target_fmt.name, "jsonl")]
+    if target_fmt is None:
+        if destination != "-" and os.path.splitext(destination)[1]:
+            raise _Usage(f"{destination}: cannot tell what to write; name it with --to")
+        target_fmt = FORMATS[_DEFAULT_TARGET[source_fmt.name]]
+    return source_fmt, target_fmt
+
+
+def run(options: argparse.Namespace) -> int:
+    try:
+        source_fmt, target_fmt = _formats(options)
+        for fmt in (source_fmt, target_fmt):
+            missing = check_extra(fmt)
+            if missing is not None:
+                raise _Usage(missing)
+        if source_fmt.layout == "tree" and options.source == "-":
+            raise _Usage(f"a {source_fmt.name} is a folder; name it")
+        if options.source != "-" and not os.path.exists(options.source):
+            raise _Usage(f"{options.source}: no such file or folder")
+        if target_fmt.layout == "tree" and options.destination == "-":
+            raise _Usage(f"a {target_fmt.name} is a folder; name the folder")
+        if source_fmt.layout == "tree" and os.path.isfile(options.source):
+            raise _Usage(f"{options.source}: a {source_fmt.name} is a folder")
+        replaces = (
+            options.destination != "-"
+            and target_fmt.layout != "tree"
+            and os.path.exists(options.destination)
+        )
+        if replaces and not options.force:
+            raise _Usage(f"{options.destination} exists; pass --force to replace it")
+        documents_only = source_fmt.layout == "document" and target_fmt.layout == "document"
+        console = (
+            console_for(options, [options.source], results=sys.stderr)
+            if source_fmt.layout == "tree"
+            else Console(quiet=options.quiet or documents_only, total=None, stream_out=sys.stderr)
+        )
+        job = _Run(options, target_fmt, console, shows_summary=not documents_only)
+        sink = {"document": _write_document, "stream": _write_stream, "tree": _write_tree}
+        sink[target_fmt.layout](job, items_from(source_fmt, options))
+    except _Usage as problem:
+        print(f"clipdoc convert: error: {problem}", file=sys.stderr)
+        return USAGE
+    if job.shows_summary:
+        console.finish(f"converted {job.tally.summary()}")
+    return job.tally.status()
 
 
 def add_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], **shared: object
 ) -> None:
+    names = ", ".join(f"{fmt.name} ({fmt.summary})" for fmt in FORMATS.values())
     parser = commands.add_parser(
         "convert",
-        help="convert between documents, JSON and JSON Lines",
-        description="Convert by file type: .md -> .json, .json -> .md, a folder of documents"
-        " -> one .jsonl (a record per document with its 'path'), .jsonl -> a folder."
-        " '-' is stdin or stdout.",
+        help="convert between documents, JSON, JSON Lines, feeds and notes",
+        description="Convert SRC to DST, each in any format of: " + names + ". A file's"
+        " format comes from its name (.md, .json, .jsonl, .feed.json, .atom, .rss; a folder"
+        " holds documents), or --from and --to. A folder <-> JSON Lines round trip gives"
+        " back every canonical document byte for byte, names included. '-' is stdin or"
+        " stdout.",
         **shared,  # type: ignore[arg-type]
     )
     parser.add_argument("source", metavar="SRC")
@@ -310,8 +410,14 @@ def add_parser(
     parser.add_argument(
         "--from",
         dest="source_kind",
-        choices=("md", "json", "jsonl"),
-        help="what SRC holds, when it is '-' and DST does not tell",
+        choices=list(FORMATS),
+        help="what SRC holds, when its name does not say (or it is '-')",
+    )
+    parser.add_argument(
+        "--to",
+        dest="target_kind",
+        choices=list(FORMATS),
+        help="what to write to DST, when its name does not say (or it is '-')",
     )
     parser.add_argument(
         "--force",
