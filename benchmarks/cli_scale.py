@@ -4,8 +4,9 @@ Usage: python benchmarks/cli_scale.py [--count N] [--jobs J] [--folder DIR]
 
 Builds a folder of N synthetic documents (benchmarks/synthetic.py) unless
 --folder names an existing one, then runs, each in a fresh process:
-check, convert folder -> JSON Lines, convert JSON Lines -> folder, and checks
-that the round trip gave every file back byte for byte. Peak memory is the
+check, convert folder -> JSON Lines -> folder and (with pyarrow) folder ->
+Parquet -> folder, and checks that each round trip gave every file back byte
+for byte. Peak memory is the
 largest resident set of the command and its worker processes (getrusage).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.util
 import json
 import os
 import subprocess
@@ -72,16 +74,28 @@ def main(argv: list[str]) -> int:
         print(f"{len(files)} documents, {size / 1e6:.1f} MB, --jobs {options.jobs}")
         jobs = ["--jobs", str(options.jobs), "--quiet"]
         lines, back = work / "all.jsonl", work / "back"
+        table, back_parquet = work / "all.parquet", work / "back-parquet"
         runs = {
             "check": measure(CLIPDOC, "check", *jobs, str(folder)),
             "folder -> jsonl": measure(CLIPDOC, "convert", *jobs, str(folder), str(lines)),
             "jsonl -> folder": measure(CLIPDOC, "convert", *jobs, str(lines), str(back)),
         }
+        if importlib.util.find_spec("pyarrow") is not None:
+            runs["folder -> parquet"] = measure(CLIPDOC, "convert", *jobs, str(folder), str(table))
+            runs["parquet -> folder"] = measure(
+                CLIPDOC, "convert", *jobs, str(table), str(back_parquet)
+            )
         identical = same_tree(folder, back) if options.folder is None else None
+        if identical is not None and back_parquet.exists():
+            identical = identical and same_tree(folder, back_parquet)
         results = {}
         for name, (seconds, peak, status) in runs.items():
             rate = len(files) / seconds
-            print(f"{name:<16}{seconds:8.2f} s {rate:10.0f} docs/s {peak:8.1f} MiB  exit {status}")
+            ratio = seconds / runs["check"][0]
+            print(
+                f"{name:<18}{seconds:8.2f} s {rate:10.0f} docs/s {peak:8.1f} MiB"
+                f" {ratio:6.2f}× check  exit {status}"
+            )
             results[name] = {"seconds": seconds, "peak_mib": peak, "exit": status}
         if identical is not None:
             print(f"round trip byte-identical: {identical}")

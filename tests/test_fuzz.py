@@ -38,6 +38,10 @@ REGRESSIONS = [
     "## 原始摘要\n  ```\n\\```\n",
     # Conflict markers before the title.
     "<<<<<<< HEAD\n# a\n=======\n# b\n>>>>>>> topic\n",
+    # A timestamp outside the conflicts that one side reads in a duplicate
+    # section: recovery rewrites it, so it must be reported (CD205).
+    "# t\r\n<<<<<<< HEAD\n\n>>>>>>> topic\n\n<<<<<<< HEAD\n## 元数据\n=======\n>>>>>>> topic\n"
+    "## 元数据\n\n- **保存时间**: 2025-05-06T08:03:26.000Z\n",
 ]
 
 

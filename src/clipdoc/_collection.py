@@ -320,10 +320,11 @@ def _host_matches(url: str | None, wanted: str) -> bool:
 # --------------------------------------------------------------------- records
 
 
-def record(path: str, clipping: Clipping) -> dict[str, Any]:
+def record(path: str | None, clipping: Clipping) -> dict[str, Any]:
     """The flat record of one clipping, the contract of `Collection.records`.
 
-    - ``path``: the document's path in the collection, ``/``-separated;
+    - ``path``: the document's path in the collection, ``/``-separated (None
+      when it has none);
     - ``title``: str; ``url``: str, or None when there is no URL line;
     - ``original_summary``, ``ai_summary``: str or None;
     - ``extra_sections``: list of ``{"heading": str, "body": str}``, in order;

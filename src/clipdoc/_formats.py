@@ -6,9 +6,10 @@ of it becomes clippings and back, and ``clipdoc convert`` connects any two.
 * ``document`` formats hold one clipping in one file (``md``, ``json``);
 * ``tree`` formats hold one clipping per file in a folder, at a path (a
   ``folder`` of clipping documents, a folder of ``notes``);
-* ``stream`` formats hold many clippings in one file: ``jsonl`` (with the
-  path of each), and the feeds ``jsonfeed``, ``atom`` and ``rss`` (without;
-  a clipping from a feed goes where the producer would write it).
+* ``stream`` formats hold many clippings in one file: ``jsonl`` and
+  ``parquet`` (with the path of each), and the feeds ``jsonfeed``, ``atom``
+  and ``rss`` (without; a clipping from a feed goes where the producer would
+  write it).
 """
 
 from __future__ import annotations
@@ -113,6 +114,13 @@ FORMATS: dict[str, Format] = {
             suffixes=(".jsonl",),
         ),
         Format(
+            name="parquet",
+            layout="stream",
+            summary="Apache Parquet: the Arrow schema of clippings, with the path of each",
+            suffixes=(".parquet",),
+            extra="arrow",
+        ),
+        Format(
             name="jsonfeed",
             layout="stream",
             summary="a JSON Feed 1.1 document",
@@ -172,7 +180,7 @@ def format_of(path: str, *, is_folder: bool) -> Format | None:
 
 def check_extra(fmt: Format) -> str | None:
     """Why a format cannot be used here (its extra is not installed), if so."""
-    modules = {"feeds": "feedparser", "notes": "yaml"}
+    modules = {"feeds": "feedparser", "notes": "yaml", "arrow": "pyarrow"}
     if fmt.extra is None:
         return None
     try:

@@ -146,13 +146,21 @@ def _read_conflicted(
     for side in ("ours", "theirs"):
         side_found = set(_read_side(lines, conflicts, side)[1])
         common = side_found if common is None else common & side_found
-    found += sorted(common or (), key=_diagnostic_position)
     kept: list[tuple[int, Section]] = []
     for conflict in conflicts:
         what = "conflict" if conflict.is_whole else "conflict marker"
         keep_unparsed(kept, conflict.start, what, lines[conflict.start : conflict.end + 1])
-    clipping, _ = _read_side(lines, conflicts, "neither", kept)
+    clipping, outside = _read_side(lines, conflicts, "neither", kept)
+    # How a value outside the conflicts is written is its own problem, never
+    # one that follows from a conflict: the model read from that text says so.
+    common = (common or set()) | {d for d in outside if d.code in _VALUE_CODES}
+    found += sorted(common, key=_diagnostic_position)
     return clipping, found
+
+
+#: Diagnostics about how one value or line is written (not about structure),
+#: which a conflict elsewhere cannot cause.
+_VALUE_CODES = frozenset({"CD104", "CD105", "CD204", "CD205", "CD209"})
 
 
 def _read_side(

@@ -152,6 +152,10 @@ def items_from(fmt: Format, options: argparse.Namespace) -> Iterator[Item]:
         except UnicodeDecodeError as exc:
             yield Item(name, io_problem=f"not UTF-8 ({exc.reason}); nothing more was read")
         return
+    if fmt.name == "parquet":
+        # A file is read a record batch at a time; standard input, whole.
+        yield from _parquet_items(name, source if source != "-" else io.BytesIO(_read_source("-")))
+        return
     try:
         data = _read_source(source)
     except OSError as exc:
@@ -177,6 +181,16 @@ def items_from(fmt: Format, options: argparse.Namespace) -> Iterator[Item]:
         yield Item(name, None, None, found)
         return
     yield Item(name, None, clipping, found)
+
+
+def _parquet_items(name: str, source: str | IO[bytes]) -> Iterator[Item]:
+    from ..arrow import read_parquet
+
+    try:
+        for index, (relative, clipping) in enumerate(read_parquet(source), start=1):
+            yield Item(f"{name}:{index}", relative, clipping, line=index)
+    except (ValueError, OSError, TypeError, KeyError) as exc:  # not Parquet, or not ours
+        yield Item(name, problem=f"cannot read the Parquet file: {exc}")
 
 
 # ----------------------------------------------------------------------- sinks
@@ -240,6 +254,25 @@ def _write_stream(run: _Run, items: Iterator[Item]) -> None:
                     if item.diagnostics:
                         run.tally.count("not canonical")
                 run.console.advance()
+        return
+    if run.target.name == "parquet":
+        from ..arrow import write_parquet
+
+        def pairs() -> Iterator[tuple[str, Clipping]]:
+            for item in items:
+                clipping = run.take(item)
+                if clipping is not None:
+                    run.tally.count("written")
+                    yield item.relative or clipping_path(clipping), clipping
+                run.console.advance()
+
+        if run.options.destination == "-":  # Parquet is not written to a pipe in pieces
+            buffer = io.BytesIO()
+            write_parquet(pairs(), buffer)
+            _write_destination("-", buffer.getvalue())
+        else:
+            with replacing(run.options.destination) as file:
+                write_parquet(pairs(), file)
         return
     found = [clipping for clipping in map(run.take, items) if clipping is not None]
     assert run.target.encode_many is not None
@@ -399,8 +432,8 @@ def add_parser(
         "convert",
         help="convert between documents, JSON, JSON Lines, feeds and notes",
         description="Convert SRC to DST, each in any format of: " + names + ". A file's"
-        " format comes from its name (.md, .json, .jsonl, .feed.json, .atom, .rss; a folder"
-        " holds documents), or --from and --to. A folder <-> JSON Lines round trip gives"
+        " format comes from its name (.md, .json, .jsonl, .parquet, .feed.json, .atom, .rss;"
+        " a folder holds documents), or --from and --to. A folder <-> JSON Lines round trip gives"
         " back every canonical document byte for byte, names included. '-' is stdin or"
         " stdout.",
         **shared,  # type: ignore[arg-type]
