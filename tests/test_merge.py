@@ -203,26 +203,31 @@ def _lines_inside_conflicts(text: str) -> list[str]:
     return inside
 
 
-def test_merge_driver_command_on_the_producers_case(tmp_path: Path) -> None:
-    ours, theirs = _both_added(EXAMPLE)
+def _drive(
+    tmp_path: Path, ours: str, theirs: str, *options: str, path: str | None = None
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run the merge driver as git does, on two versions both sides added
+    (an empty base); what it said, and what it left in OURS."""
     (tmp_path / "base").write_bytes(b"")
-    (tmp_path / "ours").write_text(clipdoc.render(ours), encoding="utf-8")
-    (tmp_path / "theirs").write_text(clipdoc.render(theirs), encoding="utf-8")
+    (tmp_path / "ours").write_text(ours, encoding="utf-8")
+    (tmp_path / "theirs").write_text(theirs, encoding="utf-8")
+    arguments = [str(tmp_path / name) for name in ("base", "ours", "theirs")]
     done = subprocess.run(
-        [
-            str(SCRIPT),
-            "merge-driver",
-            tmp_path / "base",
-            tmp_path / "ours",
-            tmp_path / "theirs",
-            "2025-05-06/seed.md",
-        ],
+        [str(SCRIPT), "merge-driver", *options, *arguments, *([path] if path else [])],
         capture_output=True,
         text=True,
+        check=False,
+    )
+    return done, (tmp_path / "ours").read_text(encoding="utf-8")
+
+
+def test_merge_driver_command_on_the_producers_case(tmp_path: Path) -> None:
+    ours, theirs = _both_added(EXAMPLE)
+    done, merged = _drive(
+        tmp_path, clipdoc.render(ours), clipdoc.render(theirs), path="2025-05-06/seed.md"
     )
     assert done.returncode == 1
     assert "2025-05-06/seed.md: conflict in ai_summary, saved_at" in done.stderr
-    merged = (tmp_path / "ours").read_text(encoding="utf-8")
     assert resolve(merged, "ours") == clipdoc.render(ours)
     assert resolve(merged, "theirs") == clipdoc.render(theirs)
 
@@ -437,23 +442,11 @@ def test_prefer_newer_settles_conflicts_by_save_time() -> None:
 
 def test_merge_driver_prefer_newer(tmp_path: Path) -> None:
     ours, theirs = _both_added(EXAMPLE)
-    (tmp_path / "base").write_bytes(b"")
-    (tmp_path / "ours").write_text(clipdoc.render(ours), encoding="utf-8")
-    (tmp_path / "theirs").write_text(clipdoc.render(theirs), encoding="utf-8")
-    done = subprocess.run(
-        [
-            str(SCRIPT),
-            "merge-driver",
-            "--prefer",
-            "newer",
-            tmp_path / "base",
-            tmp_path / "ours",
-            tmp_path / "theirs",
-        ],
-        capture_output=True,
+    done, merged = _drive(
+        tmp_path, clipdoc.render(ours), clipdoc.render(theirs), "--prefer", "newer"
     )
     assert done.returncode == 0
-    assert (tmp_path / "ours").read_text(encoding="utf-8") == clipdoc.render(theirs)
+    assert merged == clipdoc.render(theirs)
 
 
 @pytest.mark.parametrize("path", CONFLICTED, ids=lambda path: path.name[:24])
@@ -463,15 +456,8 @@ def test_the_driver_on_the_producers_two_sides(path: Path, tmp_path: Path) -> No
     side back byte for byte."""
     text = path.read_text(encoding="utf-8")
     sides = [resolve(text, "ours"), resolve(text, "theirs")]
-    (tmp_path / "base").write_bytes(b"")
-    (tmp_path / "ours").write_text(sides[0], encoding="utf-8")
-    (tmp_path / "theirs").write_text(sides[1], encoding="utf-8")
-    done = subprocess.run(
-        [str(SCRIPT), "merge-driver", tmp_path / "base", tmp_path / "ours", tmp_path / "theirs"],
-        capture_output=True,
-    )
+    done, merged = _drive(tmp_path, sides[0], sides[1])
     assert done.returncode == 1
-    merged = (tmp_path / "ours").read_text(encoding="utf-8")
     assert resolve(merged, "ours") == sides[0]
     assert resolve(merged, "theirs") == sides[1]
     clip = _parse(sides[0])

@@ -170,6 +170,11 @@ def read_parquet(
     _pyarrow()
     import pyarrow.parquet as parquet
 
-    file = parquet.ParquetFile(source)
-    for batch in file.iter_batches(batch_size=batch_size):
-        yield from rows(batch)
+    # One row group at a time, without read-ahead threads or pre-buffering:
+    # memory stays flat however large the file (iter_batches' defaults read
+    # ahead and grow with it).
+    file = parquet.ParquetFile(source, pre_buffer=False)
+    for group in range(file.num_row_groups):
+        table = file.read_row_group(group, use_threads=False)
+        for batch in table.to_batches(max_chunksize=batch_size):
+            yield from rows(batch)
