@@ -45,7 +45,9 @@ _GO_UNICODE_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_TEMPLATE_SUMMARY = "主要探讨了最新进展和研究方向".encode()
+#: A phrase of the placeholder AI summary a test run of the producer wrote;
+#: its index shows the original summary instead.
+PLACEHOLDER_SUMMARY = "主要探讨了最新进展和研究方向"
 _CUT_MARKS = frozenset(b".!?;,")
 _LATEST = 20
 
@@ -171,7 +173,7 @@ def _paper(path: bytes, folder: bytes, filename: bytes) -> _Paper:
                 year, month, day, hour, minute = (int(part) for part in parsed.groups()[:5])
                 saved_at = b"%04d-%02d-%02d %02d:%02d" % (year, month, day, hour, minute)
     chosen = ai
-    if (not ai or _TEMPLATE_SUMMARY in ai) and original:
+    if (not ai or PLACEHOLDER_SUMMARY.encode() in ai) and original:
         chosen = original
     if b"<" in chosen and b">" in chosen:
         chosen = _HTML_TAG.sub(b"", chosen)

@@ -43,6 +43,20 @@ def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def skips_folder(relative: str, exclude: Sequence[str]) -> bool:
+    """Whether a walk leaves out the folder at ``relative`` (``/``-separated):
+    a hidden one, or one that ``exclude`` matches."""
+    return relative.rsplit("/", 1)[-1].startswith(".") or is_excluded(relative, exclude)
+
+
+def keeps_document(relative: str, exclude: Sequence[str], include_index: bool) -> bool:
+    """Whether a walk reads the file at ``relative``: a ``*.md`` file that
+    ``exclude`` does not match, and not the root's index unless asked."""
+    if not relative.endswith(".md") or is_excluded(relative, exclude):
+        return False
+    return include_index or relative != INDEX_NAME
+
+
 def walk_documents(
     path: str, *, exclude: Sequence[str] = (), include_index: bool = False
 ) -> Iterator[str]:
@@ -84,12 +98,9 @@ def _walk(
         except OSError:
             is_folder = False
         if is_folder:
-            if entry.name.startswith(".") or entry.is_symlink() or is_excluded(relative, exclude):
-                continue
-            yield from _walk(entry.path, relative + "/", exclude, include_index)
-        elif entry.name.endswith(".md") and not is_excluded(relative, exclude):
-            if not prefix and entry.name == INDEX_NAME and not include_index:
-                continue
+            if not entry.is_symlink() and not skips_folder(relative, exclude):
+                yield from _walk(entry.path, relative + "/", exclude, include_index)
+        elif keeps_document(relative, exclude, include_index):
             yield relative, entry.path
 
 

@@ -17,7 +17,7 @@ from ._errors import ClipdocError, Diagnostic, Severity
 from ._files import UnsafePath, safe_relative_path, target_inside, write_atomically
 from ._model import Clipping, Metadata, Section
 from ._names import clipping_path
-from ._read import decode, read_document
+from ._read import has_error, read_data
 from ._writer import render_document
 
 #: The keys of `Collection.records`, in order; see the documentation of
@@ -77,11 +77,8 @@ def _read_entry(root: str, relative: str) -> Entry:
             message=f"cannot read the file: {exc.strerror or exc}",
         )
         return Entry(path=relative, clipping=None, diagnostics=(problem,))
-    try:
-        clipping, diagnostics = read_document(decode(data))
-    except ClipdocError as error:
-        return Entry(path=relative, clipping=None, diagnostics=(error.diagnostic,))
-    failed = any(d.severity is Severity.ERROR for d in diagnostics)
+    _, clipping, diagnostics = read_data(data)
+    failed = has_error(diagnostics)
     return Entry(path=relative, clipping=None if failed else clipping, diagnostics=diagnostics)
 
 

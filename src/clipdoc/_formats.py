@@ -21,6 +21,7 @@ from typing import Literal
 
 import attrs
 
+from ._errors import Diagnostic
 from ._json import from_json, to_json
 from ._model import Clipping
 from ._read import decode, read_document
@@ -150,7 +151,7 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def decode_document(fmt: Format, data: bytes) -> tuple[Clipping, tuple[object, ...]]:
+def decode_document(fmt: Format, data: bytes) -> tuple[Clipping, tuple[Diagnostic, ...]]:
     """The clipping of one file of a document or tree format, and the
     diagnostics of reading it (a `ClipdocError` for what cannot be read)."""
     if fmt.name == "json":

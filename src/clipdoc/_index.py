@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
+from ._ai_info import PLACEHOLDER_SUMMARY
 from ._model import Clipping
 from ._timestamps import format_date, format_timestamp
 
@@ -33,7 +34,6 @@ _INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
 # What can start a block at the start of a line: a heading, a quote, a list
 # item, a setext underline.
 _LINE_START = re.compile(r"[#>+=-]|[0-9]+(?=[.)])")
-_TEMPLATE_SUMMARY = "主要探讨了最新进展和研究方向"
 _WHITESPACE = re.compile(r"\s+")
 _NO_DATE = "未注明日期"
 
@@ -129,7 +129,7 @@ def summary_of(clipping: Clipping) -> str:
     white space collapsed; at most 150 characters, cut after a sentence when
     one ends late enough, else at a character, with an ellipsis."""
     chosen = clipping.ai_summary or ""
-    if not chosen.strip() or _TEMPLATE_SUMMARY in chosen:
+    if not chosen.strip() or PLACEHOLDER_SUMMARY in chosen:
         chosen = clipping.original_summary or chosen
     from . import html
 

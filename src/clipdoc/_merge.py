@@ -240,6 +240,16 @@ def _with_markers(ours: str, theirs: str, labels: tuple[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _with_lf(text: str) -> str:
+    # The line endings a reader accepts; the result is written with LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def has_conflict_markers(text: str) -> bool:
+    """Whether a document holds a Git conflict marker in column 1."""
+    return bool(conflict_marker_lines(_with_lf(text)))
+
+
 def resolve(text: str, side: Side) -> str:
     """The document with every conflict resolved to one side: the lines of
     ``side`` ("ours", between ``<<<<<<<`` and ``=======`` or ``|||||||``, or
@@ -257,8 +267,7 @@ def resolve(text: str, side: Side) -> str:
         raise TypeError(f"resolve() takes a str, not {type(text).__name__}")
     if side not in ("ours", "theirs"):
         raise ValueError(f"side is 'ours' or 'theirs', not {side!r}")
-    if "\r" in text:  # the line endings a reader accepts; the result is written with LF
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _with_lf(text)
     lines = text.split("\n")
     ends_with_newline = lines[-1] == ""
     if ends_with_newline:

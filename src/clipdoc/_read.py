@@ -23,6 +23,18 @@ def read_document(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
     return clipping, tuple(diagnostics)
 
 
+def read_data(data: bytes) -> tuple[str | None, Clipping | None, tuple[Diagnostic, ...]]:
+    """Decode a file's bytes and read them: the text, the clipping and the
+    diagnostics; bytes that are not UTF-8 give no text and no clipping, and
+    their CD110."""
+    try:
+        text = decode(data)
+    except ClipdocError as error:
+        return None, None, (error.diagnostic,)
+    clipping, diagnostics = read_document(text)
+    return text, clipping, diagnostics
+
+
 def has_error(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
     return any(diagnostic.severity is Severity.ERROR for diagnostic in diagnostics)
 

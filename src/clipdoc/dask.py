@@ -22,11 +22,11 @@ import posixpath
 from collections.abc import Sequence
 from typing import Any
 
-from ._batch import INDEX_NAME, is_excluded
+from ._batch import keeps_document, skips_folder
 from ._errors import ClipdocError
 from ._files import UnsafePath, safe_relative_path, write_atomically
 from ._names import clipping_path
-from ._read import decode, has_error, read_document
+from ._read import has_error, read_data
 from ._writer import render_document
 
 __all__ = ["read_collection", "write_collection"]
@@ -58,18 +58,18 @@ def document_paths(
     urlpath: str, *, storage_options: dict[str, Any] | None = None, exclude: Sequence[str] = ()
 ) -> list[str]:
     """The relative paths of the documents of a collection at ``urlpath``,
-    by the walk's rules (the root ``README.md`` index, hidden folders and
-    ``exclude`` left out), sorted by path part by part."""
+    by the rules of clipdoc's folder walk (the root ``README.md`` index,
+    hidden folders and ``exclude`` left out), sorted by path part by part."""
     fs, root = _file_system(urlpath, storage_options)
     found = []
     for full in fs.find(root, withdirs=False):
         relative = posixpath.relpath(str(full), root) if root else str(full)
         parts = relative.split("/")
-        if not relative.endswith(".md") or any(part.startswith(".") for part in parts[:-1]):
-            continue
-        if relative == INDEX_NAME or is_excluded(relative, exclude):
-            continue
-        found.append(relative)
+        folders = ("/".join(parts[:depth]) for depth in range(1, len(parts)))
+        if keeps_document(relative, exclude, False) and not any(
+            skips_folder(folder, exclude) for folder in folders
+        ):
+            found.append(relative)
     return sorted(found, key=lambda path: path.split("/"))
 
 
@@ -89,10 +89,10 @@ def _read_group(urlpath: str, storage_options: dict[str, Any] | None, group: lis
     pairs = []
     for relative in group:
         try:
-            clipping, diagnostics = read_document(decode(fs.cat_file(f"{root}/{relative}")))
-        except (ClipdocError, OSError):
+            _, clipping, diagnostics = read_data(fs.cat_file(f"{root}/{relative}"))
+        except OSError:
             continue
-        if not has_error(diagnostics):
+        if clipping is not None and not has_error(diagnostics):
             pairs.append((relative, clipping))
     return to_table(pairs).to_pandas(types_mapper=pandas.ArrowDtype)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from .._batch import count_documents, walk_documents
-from .._errors import ClipdocError, Diagnostic, Severity
+from .._errors import Diagnostic, Severity
 from .._model import Clipping
-from .._read import decode, has_error, read_document
+from .._read import has_error, read_data
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -47,11 +47,9 @@ def read_file(path: str) -> Read:
             data = file.read()
     except OSError as exc:
         return Read(failed=Outcome(path, io_problem=f"cannot read: {exc.strerror or exc}"))
-    try:
-        text = decode(data)
-    except ClipdocError as error:
-        return Read(failed=Outcome(path, diagnostics=(error.diagnostic,)))
-    clipping, diagnostics = read_document(text)
+    text, clipping, diagnostics = read_data(data)
+    if text is None:
+        return Read(failed=Outcome(path, diagnostics=diagnostics))
     return Read(text, clipping, diagnostics)
 
 

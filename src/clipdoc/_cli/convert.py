@@ -174,13 +174,12 @@ def items_from(fmt: Format, options: argparse.Namespace) -> Iterator[Item]:
         clipping, diagnostics = decode_document(fmt, data)
     except ClipdocError as error:
         where = f"{error.line}:{error.column}:" if error.line else ""
-        yield Item(name, problem=f"{where} {error.code} {error.message}".strip(), diagnostics=())
+        yield Item(name, problem=f"{where} {error.code} {error.message}".strip())
         return
-    found = tuple(d for d in diagnostics if isinstance(d, Diagnostic))
-    if has_error(found) and not options.recover:
-        yield Item(name, None, None, found)
+    if has_error(diagnostics) and not options.recover:
+        yield Item(name, None, None, diagnostics)
         return
-    yield Item(name, None, clipping, found)
+    yield Item(name, None, clipping, diagnostics)
 
 
 def _parquet_items(name: str, source: str | IO[bytes]) -> Iterator[Item]:

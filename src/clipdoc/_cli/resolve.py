@@ -6,8 +6,7 @@ import argparse
 
 from .._errors import ClipdocError
 from .._files import write_atomically
-from .._merge import resolve
-from .._parser import conflict_marker_lines
+from .._merge import has_conflict_markers, resolve
 from .._read import decode, has_error, read_document
 from .._writer import render_document
 from ._common import (
@@ -33,7 +32,7 @@ def resolve_one(side: str, path: str) -> tuple[Outcome, str]:
         return Outcome(path, io_problem=f"cannot read: {exc.strerror or exc}"), ""
     except ClipdocError as error:
         return Outcome(path, diagnostics=(error.diagnostic,)), "left unchanged"
-    if not conflict_marker_lines(text.replace("\r\n", "\n").replace("\r", "\n")):
+    if not has_conflict_markers(text):
         return Outcome(path), "no conflict"
     try:
         chosen = resolve(text, side)  # type: ignore[arg-type]
