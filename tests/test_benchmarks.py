@@ -24,6 +24,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["collection_scale.py", "--count", "30", "--rounds", "1"],
         ["collection_check.py", "{tmp}"],
         ["dask_scale.py", "--count", "20", "--blocksize", "5"],
+        ["site_build.py", "--count", "20"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

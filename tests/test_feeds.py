@@ -196,9 +196,10 @@ def test_feedparsers_own_corpus_imports_safely() -> None:
 
 def test_optional_modules_import_their_libraries_only_when_used() -> None:
     code = (
-        "import sys, clipdoc, clipdoc.feeds, clipdoc.notes, clipdoc.arrow, clipdoc.dask;"
-        " print([name for name in ('feedparser', 'yaml', 'pyarrow', 'dask', 'pandas', 'bs4')"
-        " if name in sys.modules])"
+        "import sys, clipdoc, clipdoc.feeds, clipdoc.notes, clipdoc.arrow, clipdoc.dask,"
+        " clipdoc.site, clipdoc._cli;"
+        " print([name for name in ('feedparser', 'yaml', 'pyarrow', 'dask', 'pandas', 'bs4',"
+        " 'jinja2', 'markdown_it', 'nh3', 'markupsafe') if name in sys.modules])"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

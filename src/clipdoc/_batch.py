@@ -26,6 +26,34 @@ BATCHES_IN_FLIGHT_PER_JOB = 4
 INDEX_NAME = "README.md"
 
 
+def checked_patterns(exclude: object) -> tuple[str, ...]:
+    """``exclude`` as a tuple of glob patterns, or a `TypeError` that says
+    what was wrong (a lone str is the usual mistake)."""
+    if isinstance(exclude, (str, bytes)) or not isinstance(exclude, Iterable):
+        raise TypeError(
+            f"exclude must be a sequence of glob patterns (str), not {exclude!r:.60};"
+            " for one pattern write exclude=[pattern]"
+        )
+    patterns = tuple(exclude)
+    if not all(isinstance(p, str) for p in patterns):
+        raise TypeError(f"exclude must hold glob patterns (str), not {patterns!r:.60}")
+    return patterns
+
+
+def checked_jobs(jobs: object) -> int:
+    """``jobs`` as a number of processes (0: one per CPU), or a `TypeError`."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
+        raise TypeError(f"jobs must be an int, 0 (one per CPU) or more, not {jobs!r:.40}")
+    return jobs or os.cpu_count() or 1
+
+
+def checked_folder(path: object, name: str) -> str:
+    """A folder argument as a str path, or a `TypeError`."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), not {type(path).__name__}")
+    return os.fspath(path)
+
+
 def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
     """Whether a ``/``-separated path matches one of the glob ``patterns``.
 

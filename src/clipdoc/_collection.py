@@ -12,12 +12,18 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ._batch import ordered_map, walk_relative
+from ._batch import (
+    checked_folder,
+    checked_jobs,
+    checked_patterns,
+    ordered_map,
+    walk_relative,
+)
 from ._errors import ClipdocError, Diagnostic, Severity
 from ._files import UnsafePath, safe_relative_path, target_inside, write_atomically
 from ._model import Clipping, Metadata, Section
 from ._names import clipping_path
-from ._read import has_error, read_data
+from ._read import has_error, read_data, unreadable
 from ._writer import render_document
 
 #: The keys of `Collection.records`, in order; see the documentation of
@@ -69,14 +75,7 @@ def _read_entry(root: str, relative: str) -> Entry:
         with open(path, "rb") as file:
             data = file.read()
     except OSError as exc:
-        problem = Diagnostic(
-            code="CD504",
-            severity=Severity.ERROR,
-            line=None,
-            column=None,
-            message=f"cannot read the file: {exc.strerror or exc}",
-        )
-        return Entry(path=relative, clipping=None, diagnostics=(problem,))
+        return Entry(path=relative, clipping=None, diagnostics=(unreadable(exc),))
     _, clipping, diagnostics = read_data(data)
     failed = has_error(diagnostics)
     return Entry(path=relative, clipping=None if failed else clipping, diagnostics=diagnostics)
@@ -102,20 +101,11 @@ class Collection:
     def __init__(
         self, root: str | os.PathLike[str], *, exclude: Sequence[str] = (), jobs: int = 1
     ) -> None:
-        if not isinstance(root, (str, os.PathLike)):
-            raise TypeError(f"root must be a path (str or os.PathLike), not {type(root).__name__}")
-        if isinstance(exclude, (str, bytes)) or not all(isinstance(p, str) for p in exclude):
-            raise TypeError(
-                f"exclude must be a sequence of glob patterns (str), not {exclude!r:.60};"
-                " for one pattern write exclude=[pattern]"
-            )
-        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
-            raise TypeError(f"jobs must be an int, 0 (one per CPU) or more, not {jobs!r:.40}")
-        self.root = Path(root)
+        self.root = Path(checked_folder(root, "root"))
         if not self.root.is_dir():
             raise NotADirectoryError(f"{self.root}: not a folder; a collection is a folder")
-        self.exclude = tuple(exclude)
-        self.jobs = jobs or os.cpu_count() or 1
+        self.exclude = checked_patterns(exclude)
+        self.jobs = checked_jobs(jobs)
 
     def __repr__(self) -> str:
         return f"Collection({str(self.root)!r}, exclude={self.exclude!r}, jobs={self.jobs})"

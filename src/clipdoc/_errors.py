@@ -79,6 +79,9 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD503", _E, "collection: the clipping's path leads out of the collection"),
     ("CD504", _E, "collection: a document's file cannot be read"),
     ("CD601", _E, "interop: a feed or note with nothing that can be imported"),
+    ("CD701", _E, "site: the output folder holds something that is not a clipdoc site"),
+    ("CD702", _E, "site: the collection is not a folder, or the output would replace it"),
+    ("CD703", _E, "site: the theme is not a folder, or a template has an error"),
 )
 
 

@@ -35,6 +35,17 @@ def read_data(data: bytes) -> tuple[str | None, Clipping | None, tuple[Diagnosti
     return text, clipping, diagnostics
 
 
+def unreadable(exc: OSError) -> Diagnostic:
+    """The CD504 of a file that cannot be read."""
+    return Diagnostic(
+        code="CD504",
+        severity=Severity.ERROR,
+        line=None,
+        column=None,
+        message=f"cannot read the file: {exc.strerror or exc}",
+    )
+
+
 def has_error(diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> bool:
     return any(diagnostic.severity is Severity.ERROR for diagnostic in diagnostics)
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 
 from .._version import __version__
-from . import check, convert, fmt, import_, index, merge_driver, resolve
+from . import check, convert, fmt, import_, index, merge_driver, resolve, site
 from ._common import FAILED
 
 
@@ -40,8 +40,8 @@ def _options() -> dict[str, argparse.ArgumentParser]:
     shared.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr"
     )
-    walking = argparse.ArgumentParser(add_help=False)
-    walking.add_argument(
+    excluding = argparse.ArgumentParser(add_help=False)
+    excluding.add_argument(
         "--exclude",
         action="append",
         default=[],
@@ -49,6 +49,7 @@ def _options() -> dict[str, argparse.ArgumentParser]:
         help="leave out files and folders matching GLOB (repeatable): a pattern without '/'"
         " matches any name at any depth, one with '/' the path below the folder",
     )
+    walking = argparse.ArgumentParser(add_help=False, parents=[excluding])
     walking.add_argument(
         "--include-readme",
         action="store_true",
@@ -64,13 +65,20 @@ def _options() -> dict[str, argparse.ArgumentParser]:
     )
     over_paths = argparse.ArgumentParser(add_help=False, parents=[shared, walking])
     over_paths.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    return {"shared": shared, "walking": walking, "recovering": recovering, "paths": over_paths}
+    return {
+        "shared": shared,
+        "excluding": excluding,
+        "walking": walking,
+        "recovering": recovering,
+        "paths": over_paths,
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clipdoc",
-        description="Check, format, convert, index and merge clipping documents.",
+        description="Check, format, convert, index and merge clipping documents, and build a"
+        " collection's site.",
         epilog="Exit status: 0 fine (warnings allowed), 1 errors found or files would change,"
         " 2 usage or I/O errors.",
     )
@@ -85,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_parser(commands, parents=[options["shared"], options["walking"]])
     resolve.add_parser(commands, parents=[options["paths"]])
     import_.add_parser(commands, parents=[options["shared"]])
+    site.add_parser(commands, parents=[options["shared"], options["excluding"]])
     merge_driver.add_parser(commands)
     return parser
 

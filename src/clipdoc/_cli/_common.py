@@ -99,7 +99,7 @@ class Console:
     def __init__(self, *, quiet: bool, total: int | None, stream_out: TextIO | None = None):
         self.out = stream_out or sys.stdout
         self.quiet = quiet
-        self._bar = _progress_bar(total) if not quiet and sys.stderr.isatty() else None
+        self._bar = progress_bar(total) if not quiet and sys.stderr.isatty() else None
 
     def line(self, text: str, *, stream: TextIO | None = None) -> None:
         target = stream or self.out
@@ -124,12 +124,19 @@ class Console:
             print(summary, file=sys.stderr)
 
 
-def _progress_bar(total: int | None) -> Any:
+def progress_bar(total: int | None, *, unit: str = "doc", description: str | None = None) -> Any:
     try:
         from tqdm import tqdm
     except ImportError:  # the optional 'cli' extra is not installed
         return None
-    return tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True, leave=False)
+    return tqdm(
+        total=total,
+        unit=unit,
+        desc=description,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=False,
+    )
 
 
 def format_diagnostic(path: str, diagnostic: Diagnostic) -> str:

@@ -1,0 +1,683 @@
+"""Building a collection's site: read every document, plan every page,
+render only what changed since the last build, and swap the new site in
+whole.
+
+Every output file has a key: a digest of all it is made from (the
+document's bytes, its neighbours' titles, the theme, clipdoc's version…).
+The manifest in the output folder keeps the keys of the last build; a file
+whose key is unchanged is not rendered again but linked from the old site
+into the new one. The new site is built in a hidden folder beside the
+output folder and exchanged with it at the end, so that a failed or stopped
+build leaves the old site as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+
+from .._batch import (
+    checked_folder,
+    checked_jobs,
+    checked_patterns,
+    ordered_map,
+    walk_relative,
+)
+from .._errors import ClipdocError, Diagnostic
+from .._model import Clipping
+from .._read import read_data
+from .._version import __version__
+from . import pages, search
+from .pages import Document, Neighbourhood, Unreadable
+
+if TYPE_CHECKING:
+    import jinja2
+
+MANIFEST = ".clipdoc-site.json"
+MANIFEST_FORMAT = 1
+PAGE_SIZE = 25
+#: Page numbers shown around the current one in a pager.
+PAGER_REACH = 2
+_THEME = Path(__file__).parent
+# Scripts only from the site itself, and no inline script or style: a
+# document's text can never run, even if a sanitizer had a hole.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' http: https: data:;"
+    " form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+class Progress(Protocol):
+    """What `build_site` reports as it goes (the command shows a bar)."""
+
+    def start(self, phase: str, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class SiteReport:
+    """What a build did.
+
+    ``documents`` have a page; ``skipped`` are files that are not clippings
+    (not UTF-8, not a clipping document, unreadable); ``problems`` are the
+    diagnostics of every file, by path (pages of documents with errors show
+    what was recovered, and say so). ``rendered`` files were written anew,
+    ``reused`` ones carried over unchanged from the last build.
+    """
+
+    output: str
+    documents: int
+    skipped: tuple[str, ...]
+    problems: tuple[tuple[str, Diagnostic], ...]
+    files: int
+    rendered: int
+    reused: int
+
+
+# ----------------------------------------------------------------------- theme
+
+
+@attrs.frozen
+class Theme:
+    """The templates and the style sheet: the default theme's, each
+    replaced by a file of the same name in the user's theme folder
+    (``templates/*.html``, ``style.css``)."""
+
+    folder: str | None
+    digest: str
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike[str] | None) -> Theme:
+        if folder is not None:
+            folder = os.fspath(folder)
+            if not os.path.isdir(folder):
+                raise ClipdocError("CD703", f"{folder}: the theme is not a folder")
+        theme = cls(folder, "")
+        digest = hashlib.sha256(__version__.encode())
+        for name, data in sorted(theme.files().items()):
+            digest.update(f"\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+        return cls(folder, digest.hexdigest())
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the theme by name: templates and static files."""
+        found = {}
+        for base in (_THEME, Path(self.folder) if self.folder else None):
+            if base is None:
+                continue
+            for kind in ("templates", "static"):
+                directory = base / kind
+                if directory.is_dir():
+                    for path in sorted(directory.iterdir()):
+                        if path.is_file() and not path.name.startswith("."):
+                            found[f"{kind}/{path.name}"] = path.read_bytes()
+            if base is not _THEME and (base / "style.css").is_file():
+                found["static/style.css"] = (base / "style.css").read_bytes()
+        return found
+
+    def static(self) -> dict[str, bytes]:
+        """The files copied to the site as they are."""
+        return {
+            name.split("/", 1)[1]: data
+            for name, data in self.files().items()
+            if name.startswith("static/")
+        }
+
+    def render(self, template: str, context: dict[str, Any]) -> bytes:
+        import jinja2
+
+        try:
+            return _environment(self.folder).get_template(template).render(context).encode()
+        except jinja2.TemplateSyntaxError as error:
+            raise ClipdocError(
+                "CD703",
+                f"{error.filename or error.name}: {error.message}; fix the theme's template",
+                line=error.lineno,
+            ) from None
+        except jinja2.TemplateError as error:
+            raise ClipdocError(
+                "CD703", f"{template}: {error}; fix the theme's template", path=self.folder
+            ) from None
+
+
+@functools.lru_cache(maxsize=4)
+def _environment(folder: str | None) -> jinja2.Environment:
+    import jinja2
+
+    search_path = [str(_THEME / "templates")]
+    if folder is not None:
+        search_path.insert(0, os.path.join(folder, "templates"))
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search_path),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["language"] = pages.language
+    return environment
+
+
+# ----------------------------------------------------------------------- build
+
+_EXTRA = {"jinja2": "Jinja2", "markdown_it": "markdown-it-py", "nh3": "nh3"}
+
+
+def _require_extra() -> None:
+    missing = [name for module, name in _EXTRA.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ImportError(f"the site needs {', '.join(missing)}: pip install 'clipdoc[site]'")
+
+
+def build_site(
+    root: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    base_url: str | None = None,
+    theme: str | os.PathLike[str] | None = None,
+    exclude: Sequence[str] = (),
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> SiteReport:
+    """Build or update the site of the collection at ``root`` in ``output``.
+
+    ``title`` names the site (default: the folder's name); ``base_url``, the
+    address the site will be served from, adds canonical links and a
+    ``sitemap.xml`` (links stay relative either way); ``theme`` is a folder
+    whose ``templates/*.html`` and ``style.css`` replace the default ones;
+    ``exclude`` leaves paths out as in `Collection`; ``jobs`` reads and
+    renders with that many processes; ``progress`` is told how it goes.
+
+    Raises `ClipdocError`: CD701 when ``output`` holds something that is
+    not a site clipdoc built (nothing there is ever replaced), CD702 when
+    ``output`` would contain the collection, CD703 for a bad theme.
+    """
+    _require_extra()
+    root = checked_folder(root, "root")
+    output = checked_folder(output, "output")
+    exclude = checked_patterns(exclude)
+    jobs = checked_jobs(jobs)
+    for name, value in (("title", title), ("base_url", base_url)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    if not os.path.isdir(root):
+        raise ClipdocError("CD702", f"{root}: not a folder; a collection is a folder", path=root)
+    _check_output(root, output)
+    if base_url is not None and not base_url.endswith("/"):
+        base_url += "/"
+    old_keys, old_documents = _read_manifest(output)
+    site = _Site(
+        root=root,
+        old_output=output if old_keys else None,
+        old_keys=old_keys,
+        theme=Theme.load(theme),
+        title=title if title is not None else os.path.basename(os.path.abspath(root)),
+        base_url=base_url,
+        jobs=jobs,
+        progress=progress,
+    )
+    items = [
+        (path, *old_documents.get(path, (None, ())))
+        for path in walk_relative(root, exclude=exclude)
+    ]
+    site.start("reading", len(items))
+    facts = []
+    for fact in ordered_map(functools.partial(pages.read_facts, root), items, jobs=jobs):
+        facts.append(fact)
+        site.advance()
+    documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
+    staging = _staging_folder(output)
+    try:
+        site.staging = staging
+        site.write_all(documents)
+        site.write_manifest(documents)
+        _swap_in(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return SiteReport(
+        output=output,
+        documents=len(documents),
+        skipped=tuple(f.path for f in facts if isinstance(f, Unreadable)),
+        problems=tuple((f.path, p) for f in facts for p in f.problems),
+        files=len(site.keys),
+        rendered=site.rendered,
+        reused=site.reused,
+    )
+
+
+@attrs.define(kw_only=True)
+class _Site:
+    """One build: the output files written so far and their keys."""
+
+    root: str
+    old_output: str | None
+    old_keys: dict[str, str]
+    theme: Theme
+    title: str
+    base_url: str | None
+    jobs: int
+    progress: Progress | None
+    staging: str = ""
+    keys: dict[str, str] = attrs.Factory(dict)
+    rendered: int = 0
+    reused: int = 0
+
+    def start(self, phase: str, total: int) -> None:
+        if self.progress is not None and total:
+            self.progress.start(phase, total)
+
+    def advance(self) -> None:
+        if self.progress is not None:
+            self.progress.advance()
+
+    # -- one file
+
+    def key(self, *parts: object) -> str:
+        material = json.dumps(
+            [self.theme.digest, self.title, self.base_url, *parts],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=_json_default,
+        )
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def reuse(self, name: str, key: str) -> bool:
+        """Link ``name`` from the last build when its key is unchanged."""
+        if self.old_output is None or self.old_keys.get(name) != key:
+            return False
+        try:
+            target = self._target(name)
+            os.link(os.path.join(self.old_output, *name.split("/")), target)
+        except OSError:
+            return False
+        self.keys[name] = key
+        self.reused += 1
+        return True
+
+    def write(self, name: str, key: str, data: bytes) -> None:
+        target = self._target(name)
+        if name in self.keys:  # linked from the old site: never write through the link
+            os.unlink(target)
+            self.reused -= 1
+        with open(target, "wb") as file:
+            file.write(data)
+        self.keys[name] = key
+        self.rendered += 1
+
+    def _target(self, name: str) -> str:
+        target = os.path.join(self.staging, *name.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        return target
+
+    def page(self, name: str, template: str, context: dict[str, Any]) -> None:
+        """A page made from ``context`` alone (lists, overviews)."""
+        key = self.key(name, template, context)
+        if not self.reuse(name, key):
+            self.write(name, key, self.theme.render(template, self.common(name) | context))
+
+    def common(self, name: str) -> dict[str, Any]:
+        return common_context(name, title=self.title, base_url=self.base_url)
+
+    # -- the whole site
+
+    def write_all(self, documents: list[Document]) -> None:
+        self.write_clipping_pages(documents)
+        entries = {d.path: _entry(d) for d in documents}
+        self.write_lists("Latest clippings", documents, entries, pages.home_page)
+        by_day = _grouped(documents, lambda d: [d.day])
+        by_source = _grouped(documents, lambda d: [d.source] if d.source else [])
+        by_tag = _grouped(documents, lambda d: list(d.hashtags))
+        for day, group in by_day.items():
+            label = day.isoformat() if day is not None else "Undated"
+            self.write_lists(label, group, entries, functools.partial(pages.date_page, day))
+        for source, group in by_source.items():
+            self.write_lists(source, group, entries, functools.partial(pages.source_page, source))
+        for tag, group in by_tag.items():
+            self.write_lists(f"#{tag}#", group, entries, functools.partial(pages.tag_page, tag))
+        self.page("dates.html", "dates.html", {"months": _months(by_day)})
+        self.page(
+            "sources.html",
+            "groups.html",
+            {"heading": "Sources", "groups": _group_list(by_source, pages.source_page)},
+        )
+        self.page(
+            "tags.html",
+            "groups.html",
+            {"heading": "Tags", "groups": _group_list(by_tag, pages.tag_page, tags=True)},
+        )
+        self.page("search.html", "search.html", {"documents": len(documents)})
+        self.write_search(documents)
+        for name, data in self.theme.static().items():
+            self.write_or_reuse(name, data)
+        if self.base_url:
+            self.write_or_reuse("sitemap.xml", _sitemap(self.base_url, sorted(self.keys)))
+
+    def write_or_reuse(self, name: str, data: bytes) -> None:
+        key = self.key(name, hashlib.sha256(data).hexdigest())
+        if not self.reuse(name, key):
+            self.write(name, key, data)
+
+    def write_clipping_pages(self, documents: list[Document]) -> None:
+        by_url: dict[str, list[Document]] = {}
+        for document in documents:
+            if document.url:
+                by_url.setdefault(document.url, []).append(document)
+        to_render = []
+        for number, document in enumerate(documents):
+            links = _neighbourhood(documents, number, by_url)
+            key = self.key(links.page, document.digest, links.as_key())
+            if not self.reuse(links.page, key):
+                to_render.append((links, key))
+        self.start("rendering", len(to_render))
+        render = functools.partial(
+            _render_clipping, self.root, self.theme, self.title, self.base_url
+        )
+        rendered = ordered_map(render, [links for links, _ in to_render], jobs=self.jobs)
+        for (links, key), data in zip(to_render, rendered, strict=True):
+            self.write(links.page, key, data)
+            self.advance()
+
+    def write_lists(
+        self,
+        heading: str,
+        documents: list[Document],
+        entries: dict[str, dict[str, Any]],
+        address: Callable[[int], str],
+    ) -> None:
+        count = max(1, -(-len(documents) // PAGE_SIZE))
+        for number in range(1, count + 1):
+            chunk = documents[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+            context = {
+                "heading": heading,
+                "heading_lang": pages.language(heading),
+                "total": len(documents),
+                "entries": [entries[d.path] for d in chunk],
+                "pager": _pager(number, count, address),
+                "number": number,
+            }
+            self.page(address(number), "list.html", context)
+
+    def write_search(self, documents: list[Document]) -> None:
+        listing = [
+            [d.page, d.title, d.day.isoformat() if d.day else "", d.source or ""] for d in documents
+        ]
+        # The index depends on the documents, in order, and nothing else.
+        index_key = self.key("search", [[d.page, d.digest] for d in documents])
+        previous = [name for name in self.old_keys if name.startswith("search/")]
+        unchanged = all(self.old_keys[name] == self.key(name, index_key) for name in previous)
+        if previous and unchanged and all(self.reuse(n, self.key(n, index_key)) for n in previous):
+            return
+        missing = [d.path for d in documents if d.tokens is None]
+        self.start("indexing", len(missing))
+        computed = {}
+        read = functools.partial(pages.read_tokens, self.root)
+        for path, found in zip(missing, ordered_map(read, missing, jobs=self.jobs), strict=True):
+            computed[path] = found
+            self.advance()
+        shards, tables = search.build_index([d.tokens or computed[d.path] for d in documents])
+        files = {"search/docs.js": search.script("docs", shards, listing)}
+        for number, table in enumerate(tables):
+            files[f"search/s{number}.js"] = search.script("shard", number, table)
+        for name, text in files.items():
+            self.write(name, self.key(name, index_key), text.encode())
+
+    def write_manifest(self, documents: list[Document]) -> None:
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "generator": f"clipdoc {__version__}",
+            "files": self.keys,
+            "documents": {d.path: [d.digest, list(d.hashtags)] for d in documents},
+        }
+        data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
+        with open(os.path.join(self.staging, MANIFEST), "w", encoding="utf-8") as file:
+            file.write(data + "\n")
+
+
+def common_context(name: str, *, title: str, base_url: str | None) -> dict[str, Any]:
+    """What every template gets."""
+    return {
+        "root": pages.up_to_root(name),
+        "site_title": title,
+        "site_title_lang": pages.language(title),
+        "canonical": base_url + name if base_url else None,
+        "csp": CONTENT_SECURITY_POLICY,
+        "version": __version__,
+        "query": "",
+    }
+
+
+def _render_clipping(
+    root: str, theme: Theme, title: str, base_url: str | None, links: Neighbourhood
+) -> bytes:
+    """One clipping's page (in a worker process): the document is read again
+    here rather than sent over, which costs less than pickling it."""
+    with open(os.path.join(root, *links.path.split("/")), "rb") as file:
+        _, clipping, _ = read_data(file.read())
+    if clipping is None:  # the file changed into a non-clipping since it was read
+        clipping = Clipping(title=links.path)
+    context = common_context(links.page, title=title, base_url=base_url)
+    context |= pages.clipping_context(clipping, links)
+    return theme.render("clipping.html", context)
+
+
+def _neighbourhood(
+    documents: list[Document], number: int, by_url: dict[str, list[Document]]
+) -> Neighbourhood:
+    document = documents[number]
+    newer = documents[number - 1] if number > 0 else None
+    older = documents[number + 1] if number + 1 < len(documents) else None
+    same_url = by_url.get(document.url, []) if document.url else []
+    return Neighbourhood(
+        page=document.page,
+        path=document.path,
+        day=[_day_label(document.day), pages.date_page(document.day)],
+        source=[document.source, pages.source_page(document.source)] if document.source else None,
+        tags=[[tag, pages.tag_page(tag)] for tag in document.hashtags],
+        newer=[newer.title, newer.page] if newer else None,
+        older=[older.title, older.page] if older else None,
+        duplicates=[
+            [other.title, other.page, _day_label(other.day)]
+            for other in same_url
+            if other is not document
+        ],
+        problems=pages.document_problems(document.problems),
+    )
+
+
+def _day_label(day: date | None) -> str:
+    return day.isoformat() if day is not None else "Undated"
+
+
+def _entry(document: Document) -> dict[str, Any]:
+    return {
+        "href": document.page,
+        "title": document.title,
+        "title_lang": pages.language(document.title),
+        "day": _day_label(document.day),
+        "day_href": pages.date_page(document.day),
+        "source": document.source,
+        "source_href": pages.source_page(document.source) if document.source else None,
+        "excerpt": document.excerpt,
+        "excerpt_lang": pages.language(document.excerpt),
+        "problems": bool(document.problems),
+    }
+
+
+def _grouped(
+    documents: list[Document], keys: Callable[[Document], list[Any]]
+) -> dict[Any, list[Document]]:
+    groups: dict[Any, list[Document]] = {}
+    for document in documents:
+        for key in keys(document):
+            groups.setdefault(key, []).append(document)
+    return groups
+
+
+def _group_list(
+    groups: dict[str, list[Document]], address: Callable[[str], str], *, tags: bool = False
+) -> list[dict[str, Any]]:
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [
+        {
+            "name": f"#{name}#" if tags else name,
+            "lang": pages.language(name),
+            "href": address(name),
+            "count": len(group),
+        }
+        for name, group in ordered
+    ]
+
+
+def _months(by_day: dict[date | None, list[Document]]) -> list[dict[str, Any]]:
+    months: dict[str, list[dict[str, Any]]] = {}
+    for day, group in by_day.items():  # newest first already
+        month = day.strftime("%Y-%m") if day is not None else "Undated"
+        months.setdefault(month, []).append(
+            {"label": _day_label(day), "href": pages.date_page(day), "count": len(group)}
+        )
+    return [{"month": month, "days": days} for month, days in months.items()]
+
+
+def _pager(number: int, count: int, address: Callable[[int], str]) -> dict[str, Any]:
+    """Previous, next, and the page numbers to show: the first, the last and
+    those near the current one, with gaps (None) between."""
+    shown: list[int | None] = []
+    for candidate in range(1, count + 1):
+        if candidate in (1, count) or abs(candidate - number) <= PAGER_REACH:
+            if shown and shown[-1] is not None and candidate - shown[-1] > 1:
+                shown.append(None)
+            shown.append(candidate)
+    return {
+        "count": count,
+        "previous": address(number - 1) if number > 1 else None,
+        "next": address(number + 1) if number < count else None,
+        "pages": [
+            None if n is None else {"number": n, "href": address(n), "current": n == number}
+            for n in shown
+        ],
+    }
+
+
+def _sitemap(base_url: str, names: list[str]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    lines += [f"<url><loc>{escape(base_url + n)}</loc></url>" for n in names if n.endswith(".html")]
+    lines.append("</urlset>\n")
+    return "\n".join(lines).encode()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not part of a page key: {type(value).__name__}")
+
+
+# ----------------------------------------------------------- the output folder
+
+
+def _check_output(root: str, output: str) -> None:
+    real_root = os.path.realpath(root)
+    real_output = os.path.realpath(output)
+    if os.path.commonpath([real_root, real_output]) == real_output:
+        raise ClipdocError(
+            "CD702",
+            f"{output}: the site would replace the collection it is built from; choose an"
+            " output folder outside the collection's folder",
+            path=output,
+        )
+    if not os.path.lexists(output):
+        return
+    if not os.path.isdir(output):
+        raise ClipdocError(
+            "CD701", f"{output}: exists and is not a folder; choose another output", path=output
+        )
+    if os.listdir(output) and not os.path.isfile(os.path.join(output, MANIFEST)):
+        raise ClipdocError(
+            "CD701",
+            f"{output}: holds files that are not a clipdoc site (no {MANIFEST}); choose a new"
+            " or empty folder, so that nothing there is replaced",
+            path=output,
+        )
+
+
+def _read_manifest(output: str) -> tuple[dict[str, str], dict[str, tuple[str, tuple[str, ...]]]]:
+    """The keys and document facts of the last build; empty when there is
+    none or it cannot be used (the build is then a full one)."""
+    try:
+        with open(os.path.join(output, MANIFEST), encoding="utf-8") as file:
+            manifest = json.load(file)
+        if manifest.get("format") != MANIFEST_FORMAT:
+            return {}, {}
+        keys = {str(k): str(v) for k, v in manifest["files"].items()}
+        documents = {
+            str(path): (str(digest), tuple(str(t) for t in hashtags))
+            for path, (digest, hashtags) in manifest["documents"].items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}, {}
+    return keys, documents
+
+
+def _staging_folder(output: str) -> str:
+    parent, name = os.path.split(os.path.abspath(output))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=".building", dir=parent)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    os.chmod(staging, 0o777 & ~mask)
+    return staging
+
+
+def _swap_in(staging: str, output: str) -> None:
+    """Put the new site in place of the old one: one atomic exchange where
+    the system has it (Linux), else two renames with the old site restored
+    if the second fails."""
+    if not os.path.lexists(output):
+        os.rename(staging, output)
+        return
+    if _exchange(staging, output):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old site
+        return
+    backup = staging + ".old"
+    os.rename(output, backup)
+    try:
+        os.rename(staging, output)
+    except BaseException:
+        os.rename(backup, output)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _exchange(first: str, second: str) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+        renameat2.argtypes.append(ctypes.c_uint)
+        at_cwd, exchange = -100, 2
+        return bool(
+            renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0
+        )
+    return False

@@ -1,0 +1,342 @@
+"""What the site shows of each document, and where each page lives.
+
+Every string from a document is untrusted: templates escape text
+(autoescaping), HTML from a summary goes through `clipdoc.html.sanitize`,
+Markdown is rendered with raw HTML off and sanitized again, and only
+``http``, ``https`` and ``mailto`` URLs become links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from .._errors import Diagnostic
+from .._model import Clipping
+from .._read import has_error, read_data, unreadable
+from . import search
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+#: The fewest characters of an excerpt before it may end at a sentence.
+EXCERPT_LENGTH = 140
+_SAFE_SCHEMES = ("http", "https", "mailto")
+# Second-level labels under which registrations happen (example.co.uk).
+_REGISTRY_LABELS = frozenset({"ac", "co", "com", "edu", "gov", "net", "or", "org"})
+_PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SPACES = re.compile(r"\s+")
+# Codes after which a file is no clipping at all: not UTF-8, not a clipping.
+_UNREADABLE = frozenset({"CD110", "CD111", "CD504"})
+
+
+@attrs.frozen(kw_only=True)
+class Document:
+    """What the site needs of one document besides its own page: the facts
+    list pages, neighbours and the search index use."""
+
+    path: str
+    digest: str
+    title: str
+    url: str | None
+    day: date | None
+    saved_at: datetime | None
+    source: str | None
+    hashtags: tuple[str, ...]
+    excerpt: str
+    #: The search tokens, when the document changed since the last build
+    #: (else computed only if the index has to be built again).
+    tokens: tuple[tuple[str, ...], tuple[str, ...]] | None
+    problems: tuple[Diagnostic, ...]
+
+    @property
+    def page(self) -> str:
+        return clipping_page(self.path)
+
+
+@attrs.frozen(kw_only=True)
+class Unreadable:
+    """A file that gets no page, and why."""
+
+    path: str
+    problems: tuple[Diagnostic, ...]
+
+
+def read_facts(root: str, item: tuple[str, str | None, tuple[str, ...]]) -> Document | Unreadable:
+    """Read one document (in a worker process). ``item`` is its path and,
+    from the last build, its digest and hashtags, reused when the digest is
+    unchanged (hashtags need an HTML parse)."""
+    path, known_digest, known_hashtags = item
+    try:
+        with open(os.path.join(root, *path.split("/")), "rb") as file:
+            data = file.read()
+    except OSError as exc:
+        return Unreadable(path=path, problems=(unreadable(exc),))
+    digest = hashlib.sha256(data).hexdigest()
+    _, clipping, problems = read_data(data)
+    if clipping is None or any(p.code in _UNREADABLE for p in problems):
+        return Unreadable(path=path, problems=problems)
+    if digest == known_digest:
+        hashtags = known_hashtags
+    else:
+        from ..html import hashtags as find_hashtags
+
+        hashtags = tuple(find_hashtags(clipping.original_summary))
+    metadata = clipping.metadata
+    saved_at = metadata.saved_at if metadata is not None else None
+    day = metadata.catalog_date if metadata is not None else None
+    if day is None and saved_at is not None:
+        day = saved_at.date()
+    return Document(
+        path=path,
+        digest=digest,
+        title=clipping.title,
+        url=clipping.url,
+        day=day,
+        saved_at=saved_at,
+        source=source_of(clipping.url),
+        hashtags=hashtags,
+        excerpt=excerpt(clipping),
+        tokens=None if digest == known_digest else search_tokens(clipping),
+        problems=problems,
+    )
+
+
+def search_tokens(clipping: Clipping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The distinct tokens of the title, and of the summaries and sections."""
+    body = [clipping.original_summary or "", clipping.ai_summary or ""]
+    body += [section.body for section in clipping.extra_sections]
+    return (
+        tuple(dict.fromkeys(search.tokens(clipping.title))),
+        tuple(dict.fromkeys(search.tokens(search.plain_text(" ".join(body))))),
+    )
+
+
+def read_tokens(root: str, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The search tokens of the document at ``path`` (in a worker process)."""
+    with open(os.path.join(root, *path.split("/")), "rb") as file:
+        _, clipping, _ = read_data(file.read())
+    return search_tokens(clipping) if clipping is not None else ((), ())
+
+
+def newest_first(documents: Sequence[Document]) -> list[Document]:
+    """By day, then save time, newest first; undated last; then by path."""
+    ordered = sorted(documents, key=lambda d: d.path)
+    ordered.sort(key=lambda d: _utc(d.saved_at) if d.saved_at else _EARLIEST, reverse=True)
+    ordered.sort(key=lambda d: d.day or date.min, reverse=True)
+    return ordered
+
+
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def excerpt(clipping: Clipping) -> str:
+    """A line of the AI summary (else the original): plain text, at most
+    about `EXCERPT_LENGTH` characters, cut after a word or a CJK character."""
+    source = clipping.ai_summary or clipping.original_summary or ""
+    text = _SPACES.sub(" ", search.plain_text(source)).strip()
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    cut = text[:EXCERPT_LENGTH]
+    space = cut.rfind(" ")
+    if space > EXCERPT_LENGTH // 2 and not _CJK.search(cut[space:]):
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
+# ------------------------------------------------------------------- addresses
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def clipping_page(path: str) -> str:
+    """The page of the document at ``path``: stable while the file stays."""
+    return f"c/{_digest(path)}.html"
+
+
+def date_page(day: date | None, number: int = 1) -> str:
+    return _numbered(f"d/{day.isoformat() if day is not None else 'undated'}", number)
+
+
+def source_page(source: str, number: int = 1) -> str:
+    slug = source if _PLAIN_SLUG.fullmatch(source) else _digest(source)
+    return _numbered(f"s/{slug}", number)
+
+
+def tag_page(tag: str, number: int = 1) -> str:
+    return _numbered(f"t/{_digest(tag)}", number)
+
+
+def home_page(number: int = 1) -> str:
+    return "index.html" if number == 1 else f"page/{number}.html"
+
+
+def _numbered(stem: str, number: int) -> str:
+    return f"{stem}.html" if number == 1 else f"{stem}-{number}.html"
+
+
+def up_to_root(page: str) -> str:
+    """The relative link from ``page`` to the site's root folder."""
+    return "../" * page.count("/")
+
+
+def source_of(url: str | None) -> str | None:
+    """The site a URL belongs to: its host name's registered domain
+    (``m.weibo.cn`` → ``weibo.cn``, ``export.arxiv.org`` → ``arxiv.org``)."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    labels = host.rstrip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _REGISTRY_LABELS else 2
+    return ".".join(labels[-keep:]) or None
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it may be a link (``http``, ``https``, ``mailto``)."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in _SAFE_SCHEMES or any(ord(c) < 0x20 or c == "\x7f" for c in url):
+        return None
+    return url.strip()
+
+
+def language(text: str) -> str | None:
+    """``zh`` for text with CJK characters, so that browsers and screen
+    readers pick the right fonts and voice; None for the page's own."""
+    return "zh" if _CJK.search(text) else None
+
+
+# ------------------------------------------------------------------ fragments
+
+
+def original_html(summary: str | None) -> str:
+    """The original summary as safe HTML: feed HTML sanitized, plain text
+    (hard-wrapped abstracts) unwrapped into paragraphs."""
+    from ..html import Summary, sanitize
+
+    parsed = Summary(summary)
+    if not parsed.is_html:
+        return parsed.safe_html
+    return demote_headings(sanitize(parsed.source, relative_urls=False))
+
+
+def markdown_html(text: str | None) -> str:
+    """Markdown (the AI summary, extra sections) as safe HTML."""
+    if not text:
+        return ""
+    from ..html import sanitize
+
+    return demote_headings(sanitize(_markdown().render(text), relative_urls=False))
+
+
+def demote_headings(fragment: str) -> str:
+    """Headings inside a document's text start at ``<h3>``: the page's own
+    ``<h1>`` (the title) and ``<h2>`` (its sections) stay the outline. Only
+    sanitized HTML comes here, so every ``<h`` is a tag."""
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}", fragment)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+
+    def validate_link(url: str) -> bool:
+        return safe_url(url) is not None
+
+    renderer.validateLink = validate_link  # type: ignore[method-assign]
+    return renderer
+
+
+def document_problems(problems: Sequence[Diagnostic]) -> list[dict[str, Any]]:
+    """What the page of a document with errors or warnings says of them."""
+    return [
+        {
+            "code": p.code,
+            "where": f"line {p.line}" if p.line is not None else "",
+            "message": p.message,
+            "error": has_error([p]),
+        }
+        for p in problems
+    ]
+
+
+# ------------------------------------------------------------- clipping pages
+
+
+@attrs.frozen(kw_only=True)
+class Neighbourhood:
+    """A clipping page's links to the rest of the site: everything on it that
+    does not come from the document itself. Part of the page's key, so that
+    the page is rendered again when a neighbour changes."""
+
+    page: str
+    path: str
+    day: list[str] | None  # [label, page]
+    source: list[str] | None
+    tags: list[list[str]]
+    newer: list[str] | None  # [title, page]
+    older: list[str] | None
+    duplicates: list[list[str]]  # [title, page, day]
+    problems: list[dict[str, Any]]
+
+    def as_key(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+def clipping_context(clipping: Clipping, links: Neighbourhood) -> dict[str, Any]:
+    """The template context of a clipping's own page."""
+    from markupsafe import Markup
+
+    metadata = clipping.metadata
+    return {
+        "title": clipping.title,
+        "title_lang": language(clipping.title),
+        "url": clipping.url,
+        "url_link": safe_url(clipping.url),
+        "original": Markup(original_html(clipping.original_summary)),
+        "original_lang": language(clipping.original_summary or ""),
+        "has_original": clipping.original_summary is not None,
+        "ai": Markup(markdown_html(clipping.ai_summary)),
+        "ai_lang": language(clipping.ai_summary or ""),
+        "has_ai": clipping.ai_summary is not None,
+        "sections": [
+            {
+                "heading": section.heading,
+                "lang": language(section.heading + section.body),
+                "html": Markup(markdown_html(section.body)),
+            }
+            for section in clipping.extra_sections
+        ],
+        "metadata": [
+            {"label": label, "value": value, "lang": language(label + value)}
+            for label, value in (metadata.items() if metadata is not None else ())
+        ],
+        "links": links,
+    }

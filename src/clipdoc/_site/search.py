@@ -1,0 +1,138 @@
+"""The site's search index: words to documents, split into shards that the
+search page loads as scripts, so that search works offline and from
+``file://`` (where a page may not fetch files) and loads only the shards a
+query needs.
+
+The tokenizer here and the one in ``static/search.js`` must agree: NFKC,
+lower case, runs of letters and digits; a run of CJK characters gives each
+character and each pair of neighbours (so that a word of any length is
+found without a dictionary), other runs give themselves when they are at
+least two characters long.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import operator
+import re
+import unicodedata
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from html import unescape
+from itertools import chain, repeat
+
+# Han (with extensions and compatibility ideographs), kana, Hangul syllables.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
+_WORD = re.compile(r"[^\W_]+")
+_CJK_RUN = re.compile(f"[{_CJK}]+")
+# Enough for the tokens of a query to be found: tags and comments removed,
+# invisible elements dropped, entities decoded.
+_INVISIBLE = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
+#: Shard files aim at about this many bytes.
+SHARD_TARGET = 48_000
+MAX_SHARDS = 4096
+
+
+def tokens(text: str) -> list[str]:
+    """The search tokens of ``text``, in order, repeats included.
+
+    >>> tokens("GPT-4o 大模型 a")
+    ['gpt', '4o', '大', '模', '型', '大模', '模型']
+    """
+    found: list[str] = []
+    add, extend = found.append, found.extend
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        if not _CJK_RUN.search(word):
+            if len(word) >= 2:
+                add(word)
+            continue
+        start = 0
+        for run in _CJK_RUN.finditer(word):
+            if run.start() - start >= 2:
+                add(word[start : run.start()])
+            characters = run.group()
+            extend(characters)
+            extend(map(operator.add, characters, characters[1:]))
+            start = run.end()
+        if len(word) - start >= 2:
+            add(word[start:])
+    return found
+
+
+def plain_text(fragment: str) -> str:
+    """The words of an HTML or plain-text fragment, for indexing."""
+    if "<" not in fragment and "&" not in fragment:
+        return fragment
+    return unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", fragment)))
+
+
+def shard_of(token: str, shards: int) -> int:
+    """32-bit FNV-1a of the token's UTF-8, modulo the number of shards."""
+    value = 0x811C9DC5
+    for byte in token.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value % shards
+
+
+def build_index(
+    documents: Sequence[tuple[Iterable[str], Iterable[str]]],
+) -> tuple[int, list[dict[str, list[list[int]]]]]:
+    """The shards of the index of ``documents``, each given as its distinct
+    (title tokens, body tokens), numbered in the order the search page
+    lists them.
+
+    Each token maps to two lists of document numbers, ascending and
+    delta-encoded (``[d0, d1-d0, …]``): the documents that hold it anywhere,
+    and those that hold it in the title.
+    """
+    # Hundreds of thousands of lists that hold no reference cycles: the
+    # cycle collector, set off again and again while they are built, only
+    # doubles the time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_index(documents)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_index(
+    documents: Sequence[tuple[Iterable[str], Iterable[str]]],
+) -> tuple[int, list[dict[str, list[list[int]]]]]:
+    anywhere: defaultdict[str, list[int]] = defaultdict(list)
+    in_title: defaultdict[str, list[int]] = defaultdict(list)
+    for number, (title, body) in enumerate(documents):
+        # Millions of postings: appended by map() at C speed, not by a loop.
+        _consume(map(list.append, map(anywhere.__getitem__, body), repeat(number)))
+        _consume(map(list.append, map(in_title.__getitem__, title), repeat(number)))
+        for token in title:
+            held = anywhere[token]
+            if held[-1:] != [number]:
+                held.append(number)
+    size = sum(len(token) + 3 * len(numbers) + 8 for token, numbers in anywhere.items())
+    shards = 1
+    while shards < MAX_SHARDS and size / shards > SHARD_TARGET:
+        shards *= 2
+    tables: list[dict[str, list[list[int]]]] = [{} for _ in range(shards)]
+    for token in sorted(anywhere):
+        numbers = anywhere[token]
+        title_numbers = in_title.get(token, [])
+        tables[shard_of(token, shards)][token] = [_deltas(numbers), _deltas(title_numbers)]
+    return shards, tables
+
+
+def _deltas(numbers: list[int]) -> list[int]:
+    return list(map(operator.sub, numbers, chain((0,), numbers)))
+
+
+def _consume(iterator: Iterator[object]) -> None:
+    deque(iterator, maxlen=0)
+
+
+def script(call: str, *arguments: object) -> str:
+    """A script file that hands ``arguments`` (as JSON) to the search page."""
+    payload = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in arguments)
+    return f"clipdocSearch.{call}({payload});\n"

@@ -1,0 +1,736 @@
+"""The static site: pages, links, safety, search index, incremental and
+atomic builds, themes, the command. (In a real browser: test_site_browser.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import attrs
+import bs4
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import clipdoc
+from clipdoc import ClipdocError, Clipping, Metadata, render
+from clipdoc._site import pages, search
+from clipdoc.site import CONTENT_SECURITY_POLICY, MANIFEST, build_site
+from hostile import CORPUS, build_hostile_site
+
+
+def soup_of(path: Path) -> Any:
+    """The parsed page (typed Any: the tests look into it freely)."""
+    return bs4.BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def local_links(site: Path, page: str) -> list[str]:
+    """The site pages ``page`` links to, relative to the site."""
+    found = []
+    for anchor in soup_of(site / page).find_all("a", href=True):
+        href = anchor["href"]
+        if urlsplit(href).scheme or href.startswith("#"):
+            continue
+        target = os.path.normpath(os.path.join(os.path.dirname(page), unquote(href.split("#")[0])))
+        found.append(target.replace(os.sep, "/"))
+    return found
+
+
+def reachable(site: Path) -> set[str]:
+    seen = {"index.html"}
+    todo = ["index.html"]
+    while todo:
+        for target in local_links(site, todo.pop()):
+            if target.endswith(".html") and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def all_pages(site: Path) -> list[str]:
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def make_collection(folder: Path, clippings: list[Clipping]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, clipping in enumerate(clippings):
+        (folder / f"{number:03d}.md").write_text(render(clipping), encoding="utf-8")
+    return folder
+
+
+def sample(number: int, **changes: object) -> Clipping:
+    fields: dict[str, object] = {
+        "title": f"Clipping number {number} about topic{number}",
+        "url": f"https://example.org/{number}",
+        "original_summary": f"Original <b>summary</b> {number} #tag{number % 3}#",
+        "ai_summary": f"AI summary **{number}** word{number}",
+        "metadata": Metadata(source="Test", catalog_date=date(2025, 1, 1 + number % 28)),
+    }
+    fields.update(changes)
+    return Clipping(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """The shared corpus (or the example, outside this workplace) plus the
+    hostile documents, built."""
+    root = tmp_path_factory.mktemp("collection")
+    site = tmp_path_factory.mktemp("site") / "out"
+    return root, site, build_hostile_site(root, site)
+
+
+# ----------------------------------------------------------------- the pages
+
+
+def test_every_document_has_a_page_with_its_title_reachable_from_home(
+    hostile_site: tuple[Path, Path, list[str]],
+) -> None:
+    root, site, _ = hostile_site
+    found = reachable(site)
+    collection = clipdoc.Collection(root)
+    count = 0
+    for entry in collection:
+        assert entry.clipping is not None, entry.diagnostics
+        page = pages.clipping_page(entry.path)
+        assert page in found, entry.path
+        headings = soup_of(site / page).find_all("h1")
+        assert [h.get_text() for h in headings] == [entry.clipping.title or "(untitled)"]
+        count += 1
+    assert count >= (389 if CORPUS.is_dir() else 10)
+    assert set(all_pages(site)) == found | {"search.html"}  # no orphan page (search: a form)
+
+
+def test_every_link_inside_the_site_leads_to_a_file(
+    hostile_site: tuple[Path, Path, list[str]],
+) -> None:
+    _, site, _ = hostile_site
+    for page in all_pages(site):
+        for target in local_links(site, page):
+            assert (site / target).is_file(), (page, target)
+
+
+def test_no_page_can_run_a_document_s_script(hostile_site: tuple[Path, Path, list[str]]) -> None:
+    _, site, _ = hostile_site
+    for page in all_pages(site):
+        soup = soup_of(site / page)
+        policies = soup.find_all("meta", attrs={"http-equiv": "Content-Security-Policy"})
+        assert [p["content"] for p in policies] == [CONTENT_SECURITY_POLICY]
+        scripts = soup.find_all("script")
+        assert all(s.get("src") == "search.js" and not s.string for s in scripts), page
+        if page != "search.html":
+            assert not scripts
+        for tag in soup.find_all(True):
+            assert tag.name not in {"iframe", "object", "embed", "form"} or (
+                tag.name == "form" and tag.get("action", "").endswith("search.html")
+            ), (page, tag)
+            for name, value in tag.attrs.items():
+                assert not name.lower().startswith("on"), (page, tag)
+                assert name.lower() not in {"style", "srcdoc", "formaction"}, (page, tag)
+                if name in {"href", "src", "action", "poster"}:
+                    scheme = urlsplit(value).scheme.lower()
+                    assert scheme in {"", "http", "https", "mailto", "data"}, (page, value)
+                    assert scheme != "data" or value == "data:,", (page, value)
+
+
+def test_policy_forbids_inline_script() -> None:
+    directives = dict(d.strip().split(" ", 1) for d in CONTENT_SECURITY_POLICY.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe" not in CONTENT_SECURITY_POLICY
+    assert directives["default-src"] == "'none'"
+    assert directives["object-src"] == "'none'"
+
+
+def test_hostile_page_shows_every_field_as_text(
+    hostile_site: tuple[Path, Path, list[str]],
+) -> None:
+    root, site, hostile = hostile_site
+    for path in hostile:
+        clipping = clipdoc.load(root / path)
+        soup = soup_of(site / pages.clipping_page(path))
+        text = soup.get_text()
+        assert clipping.title in text
+        assert clipping.metadata is not None
+        for label, value in clipping.metadata.items():
+            assert label in text
+            assert value in text
+        for section in clipping.extra_sections:
+            assert section.heading in [h.get_text() for h in soup.find_all("h2")]
+        link = soup.find("p", class_="original-link")
+        assert link is not None
+        assert clipping.url is not None
+        assert clipping.url.strip() in link.get_text()
+        anchors = link.find_all("a")
+        assert all(urlsplit(a["href"]).scheme in {"http", "https"} for a in anchors)
+
+
+def test_images_send_no_referrer_and_relative_urls_are_dropped(tmp_path: Path) -> None:
+    summary = '<img src="https://wx1.sinaimg.cn/a.jpg"><img src="/local.png"><a href="x.html">r</a>'
+    root = make_collection(tmp_path / "c", [sample(1, original_summary=summary)])
+    build_site(root, tmp_path / "site")
+    soup = soup_of(tmp_path / "site" / pages.clipping_page("000.md"))
+    images = soup.select(".original img")
+    assert [i.get("src") for i in images] == ["https://wx1.sinaimg.cn/a.jpg", None]
+    assert all(i["referrerpolicy"] == "no-referrer" for i in images)
+    assert soup.select_one(".original a").get("href") is None
+    assert soup.find("meta", attrs={"name": "referrer"})["content"] == "no-referrer"
+
+
+def test_plain_abstract_is_unwrapped_and_markdown_rendered(tmp_path: Path) -> None:
+    abstract = "Hard wrapped\nabstract lines\n\nSecond paragraph <not a tag> & more."
+    ai = "# Heading\n\n- one\n- two\n\n[link](https://example.org) and `code`"
+    root = make_collection(tmp_path / "c", [sample(1, original_summary=abstract, ai_summary=ai)])
+    build_site(root, tmp_path / "site")
+    soup = soup_of(tmp_path / "site" / pages.clipping_page("000.md"))
+    paragraphs = [p.get_text() for p in soup.select(".original p")]
+    assert paragraphs == ["Hard wrapped abstract lines", "Second paragraph <not a tag> & more."]
+    markdown = soup.select_one(".markdown")
+    assert markdown.find("h3").get_text() == "Heading"  # the title stays the only h1
+    assert [li.get_text() for li in markdown.find_all("li")] == ["one", "two"]
+    assert markdown.find("a")["href"] == "https://example.org"
+
+
+def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
+    clippings = [
+        sample(1, url="https://weibo.com/1", original_summary="<p>#话题#</p>"),
+        sample(2, url="https://m.weibo.cn/2", original_summary="#话题# again"),
+        sample(3, url="https://arxiv.org/abs/1", original_summary="plain"),
+        sample(4, url="https://arxiv.org/abs/1", original_summary="same URL"),
+    ]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site")
+    site = tmp_path / "site"
+    sources = {a.get_text(): a["href"] for a in soup_of(site / "sources.html").select(".groups a")}
+    assert set(sources) == {"weibo.com", "weibo.cn", "arxiv.org"}
+    arxiv = soup_of(site / sources["arxiv.org"])
+    assert len(arxiv.select(".entry")) == 2
+    tags = {a.get_text(): a["href"] for a in soup_of(site / "tags.html").select(".groups a")}
+    assert list(tags) == ["#话题#"]
+    assert len(soup_of(site / tags["#话题#"]).select(".entry")) == 2
+    page = soup_of(site / pages.clipping_page("003.md"))
+    duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
+    assert duplicates is not None
+    assert [a["href"] for a in duplicates.find_all("a")] == ["../" + pages.clipping_page("002.md")]
+
+
+def test_home_is_newest_first_and_paginated(tmp_path: Path) -> None:
+    clippings = [sample(n) for n in range(60)]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site")
+    site = tmp_path / "site"
+    listed = []
+    page = "index.html"
+    while page:
+        soup = soup_of(site / page)
+        listed += [a.get_text() for a in soup.select(".entry-title a")]
+        following = soup.select_one('.pager a[rel="next"]')
+        page = (
+            os.path.normpath(os.path.join(os.path.dirname(page), following["href"]))
+            if (following)
+            else ""
+        )
+    day = {
+        c.title: c.metadata.catalog_date
+        for c in clippings
+        if c.metadata and c.metadata.catalog_date
+    }
+    assert sorted(listed) == sorted(day)
+    assert [day[t] for t in listed] == sorted(day.values(), reverse=True)
+    assert soup_of(site / "index.html").select_one('[aria-current="page"]').get_text() == "1"
+
+
+def test_documents_with_errors_get_a_page_that_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "bad.md").write_text("# title\n\nstray text\n\n## 原始摘要\n\nx\n", encoding="utf-8")
+    (root / "binary.md").write_bytes(b"# t\n\xff\xfe")
+    report = build_site(root, tmp_path / "site")
+    assert report.skipped == ("binary.md",)
+    assert report.documents == 1
+    assert {path for path, _ in report.problems} == {"bad.md", "binary.md"}
+    aside = soup_of(tmp_path / "site" / pages.clipping_page("bad.md")).find("aside")
+    assert aside is not None
+    assert "clipdoc check bad.md" in aside.get_text()
+
+
+def test_empty_collection_builds_a_site(tmp_path: Path) -> None:
+    (tmp_path / "c").mkdir()
+    report = build_site(tmp_path / "c", tmp_path / "site")
+    assert report.documents == 0
+    assert "No clippings yet." in (tmp_path / "site" / "index.html").read_text()
+
+
+# ------------------------------------------------------------- the search index
+
+
+def test_tokens_of_cjk_and_latin() -> None:
+    assert search.tokens("大模型") == ["大", "模", "型", "大模", "模型"]
+    assert search.tokens("Ｆｕｌｌ Width, ÉCOLE a 42") == ["full", "width", "école", "42"]
+    assert search.tokens("") == []
+    assert search.tokens("GPT-4o的能力") == ["gpt", "4o", "的", "能", "力", "的能", "能力"]
+
+
+@given(st.text())
+def test_tokens_are_normalized_words(text: str) -> None:
+    for token in search.tokens(text):
+        assert token
+        assert token == token.lower()
+        assert all(c.isalnum() for c in token)
+
+
+def decode_postings(encoded: list[int]) -> list[int]:
+    numbers, number = [], 0
+    for delta in encoded:
+        number += delta
+        numbers.append(number)
+    return numbers
+
+
+@given(st.lists(st.tuples(st.text(max_size=30), st.text(max_size=60)), max_size=12))
+def test_index_finds_every_document_by_each_of_its_tokens(
+    documents: list[tuple[str, str]],
+) -> None:
+    tokenized = [
+        (tuple(dict.fromkeys(search.tokens(title))), tuple(dict.fromkeys(search.tokens(body))))
+        for title, body in documents
+    ]
+    shards, tables = search.build_index(tokenized)
+    assert len(tables) == shards
+    every = {token for title, body in tokenized for token in (*title, *body)}
+    assert sum(len(table) for table in tables) == len(every)
+    for token in every:
+        anywhere, in_title = tables[search.shard_of(token, shards)][token]
+        expected = [n for n, (title, body) in enumerate(tokenized) if token in title + body]
+        assert decode_postings(anywhere) == expected
+        expected = [n for n, (title, _) in enumerate(tokenized) if token in title]
+        assert decode_postings(in_title) == expected
+
+
+def test_index_splits_into_more_shards_as_it_grows() -> None:
+    small, _ = search.build_index([(["a1"], ["b1"])])
+    words = [[f"word{n}" for n in range(k, k + 300)] for k in range(2000)]
+    large, tables = search.build_index([(w[:5], w) for w in words])
+    assert small == 1
+    assert large > 1
+    assert max(len(search.script("shard", 0, t)) for t in tables) < 4 * search.SHARD_TARGET
+
+
+def test_search_files_list_every_page(hostile_site: tuple[Path, Path, list[str]]) -> None:
+    _, site, _ = hostile_site
+    text = (site / "search" / "docs.js").read_text(encoding="utf-8")
+    assert text.startswith("clipdocSearch.docs(")
+    assert text.endswith(");\n")
+    shards, listing = json.loads("[" + text[len("clipdocSearch.docs(") : -3] + "]")
+    assert {row[0] for row in listing} == {p for p in all_pages(site) if p.startswith("c/")}
+    assert len(list((site / "search").glob("s*.js"))) == shards
+
+
+# ----------------------------------------------------------- incremental, atomic
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_ino)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_second_build_renders_nothing_and_keeps_every_file(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(30)])
+    first = build_site(root, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    second = build_site(root, tmp_path / "site")
+    assert first.rendered == first.files
+    assert first.reused == 0
+    assert second.rendered == 0
+    assert second.reused == second.files == first.files
+    after = snapshot(tmp_path / "site")
+    assert {k: v[0] for k, v in after.items() if k != MANIFEST} == {
+        k: v[0] for k, v in before.items() if k != MANIFEST
+    }
+    assert all(after[k][1] == before[k][1] for k in after if k != MANIFEST)
+
+
+def test_changing_one_document_rebuilds_only_what_shows_it(tmp_path: Path) -> None:
+    clippings = [sample(n, metadata=Metadata(catalog_date=date(2025, 1, 1 + n))) for n in range(30)]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (root / "005.md").write_text(
+        render(attrs.evolve(clippings[5], ai_summary="changed")), encoding="utf-8"
+    )
+    report = build_site(root, tmp_path / "site")
+    after = snapshot(tmp_path / "site")
+    changed = {k for k in after if before.get(k, (b"", 0))[1] != after[k][1]} - {MANIFEST}
+    assert pages.clipping_page("005.md") in changed
+    assert pages.clipping_page("020.md") not in changed
+    assert report.rendered == len(changed) <= 12
+    # The title changed: its neighbours' pages show it, so they are rendered.
+    (root / "005.md").write_text(
+        render(attrs.evolve(clippings[5], title="A new title")), encoding="utf-8"
+    )
+    build_site(root, tmp_path / "site")
+    newer = soup_of(tmp_path / "site" / pages.clipping_page("006.md"))
+    assert "A new title" in newer.select_one(".neighbours").get_text()
+
+
+def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
+    clippings = [sample(n) for n in range(40)]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site")
+    (root / "007.md").write_text(render(sample(7, title="changed 大模型")), encoding="utf-8")
+    (root / "011.md").unlink()
+    (root / "new.md").write_text(render(sample(99)), encoding="utf-8")
+    build_site(root, tmp_path / "site")
+    build_site(root, tmp_path / "fresh")
+    incremental, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
+    assert {k: v[0] for k, v in incremental.items()} == {k: v[0] for k, v in fresh.items()}
+
+
+def test_removed_documents_lose_their_pages(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    build_site(root, tmp_path / "site")
+    (root / "001.md").unlink()
+    build_site(root, tmp_path / "site")
+    assert not (tmp_path / "site" / pages.clipping_page("001.md")).exists()
+    assert (tmp_path / "site" / pages.clipping_page("002.md")).exists()
+
+
+def test_failed_build_leaves_the_old_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(5)])
+    build_site(root, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (root / "003.md").write_text(render(sample(3, title="changed")), encoding="utf-8")
+    calls = []
+
+    def failing(self: object, template: str, context: dict[str, object]) -> bytes:
+        calls.append(template)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return b""
+
+    monkeypatch.setattr("clipdoc._site.build.Theme.render", failing)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(root, tmp_path / "site")
+    assert snapshot(tmp_path / "site") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "site"]  # no leftovers
+
+
+def test_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    build_site(root, tmp_path / "site")
+    monkeypatch.setattr("clipdoc._site.build._exchange", lambda first, second: False)
+    (root / "000.md").write_text(render(sample(1, title="second")), encoding="utf-8")
+    build_site(root, tmp_path / "site")
+    assert "second" in (tmp_path / "site" / pages.clipping_page("000.md")).read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "site"]
+
+
+def test_jobs_give_the_same_site(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(150)])
+    build_site(root, tmp_path / "one", jobs=1)
+    build_site(root, tmp_path / "two", jobs=2)
+    one, two = snapshot(tmp_path / "one"), snapshot(tmp_path / "two")
+    assert {k: v[0] for k, v in one.items()} == {k: v[0] for k, v in two.items()}
+
+
+def test_unusable_manifest_means_a_full_build(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    build_site(root, tmp_path / "site")
+    (tmp_path / "site" / MANIFEST).write_text("{not json")
+    report = build_site(root, tmp_path / "site")
+    assert report.reused == 0
+    assert report.rendered == report.files
+
+
+# ------------------------------------------------------------------ refusals
+
+
+def test_refuses_a_folder_that_is_not_a_site(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(ClipdocError) as caught:
+        build_site(root, tmp_path / "mine")
+    assert caught.value.code == "CD701"
+    assert "new or empty folder" in caught.value.message
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ClipdocError, match="not a folder"):
+        build_site(root, tmp_path / "file")
+
+
+@pytest.mark.parametrize("output", [".", "..", "sub/.."])
+def test_refuses_to_replace_the_collection(tmp_path: Path, output: str) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    (root / "sub").mkdir()
+    with pytest.raises(ClipdocError) as caught:
+        build_site(root, root / output)
+    assert caught.value.code == "CD702"
+    assert (root / "000.md").exists()
+
+
+def test_builds_into_an_empty_folder(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    (tmp_path / "site").mkdir()
+    assert build_site(root, tmp_path / "site").documents == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"root": 42}, "root must be a path"),
+        ({"output": None}, "output must be a path"),
+        ({"exclude": "*.md"}, "exclude=\\[pattern\\]"),
+        ({"exclude": [1]}, "glob patterns"),
+        ({"jobs": -1}, "jobs must be"),
+        ({"jobs": True}, "jobs must be"),
+        ({"title": b"x"}, "title must be a str"),
+        ({"base_url": ["x"]}, "base_url must be a str"),
+    ],
+)
+def test_wrong_shapes_are_type_errors(
+    tmp_path: Path, arguments: dict[str, object], message: str
+) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    options: dict[str, object] = {"root": root, "output": tmp_path / "site"} | arguments
+    with pytest.raises(TypeError, match=message):
+        build_site(options.pop("root"), options.pop("output"), **options)  # type: ignore[arg-type]
+
+
+def test_missing_extra_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "jinja2" else real(name, *a)
+    )
+    with pytest.raises(ImportError, match=r"Jinja2: pip install 'clipdoc\[site\]'"):
+        build_site("examples", "unused")
+
+
+# ------------------------------------------------------------- themes, base URL
+
+
+def test_theme_replaces_templates_and_style(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "style.css").write_text("body { color: red; }\n")
+    (theme / "templates" / "list.html").write_text(
+        '{% extends "base.html" %}{% block main %}<h1>Mine: {{ heading }}</h1>'
+        '{% for e in entries %}<a href="{{ root }}{{ e.href }}">{{ e.title }}</a>'
+        "{% endfor %}{% endblock %}"
+    )
+    build_site(root, tmp_path / "site", theme=theme)
+    assert (tmp_path / "site" / "style.css").read_text() == "body { color: red; }\n"
+    assert soup_of(tmp_path / "site" / "index.html").h1.get_text() == "Mine: Latest clippings"
+    # Changing the theme renders everything again.
+    (theme / "style.css").write_text("body { color: blue; }\n")
+    report = build_site(root, tmp_path / "site", theme=theme)
+    assert report.reused == 0
+
+
+def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "list.html").write_text("line one\n{% if %}\n")
+    with pytest.raises(ClipdocError) as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    assert caught.value.line == 2
+    assert not (tmp_path / "site").exists()
+    (theme / "templates" / "list.html").write_text("{{ no_such_variable }}")
+    with pytest.raises(ClipdocError, match="no_such_variable"):
+        build_site(root, tmp_path / "site", theme=theme)
+    with pytest.raises(ClipdocError, match="the theme is not a folder"):
+        build_site(root, tmp_path / "site", theme=tmp_path / "missing")
+
+
+def test_base_url_adds_canonical_links_and_a_sitemap(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    build_site(root, tmp_path / "site", base_url="https://example.org/clips")
+    page = pages.clipping_page("000.md")
+    canonical = soup_of(tmp_path / "site" / page).find("link", rel="canonical")["href"]
+    assert canonical == f"https://example.org/clips/{page}"
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text()
+    assert f"<loc>https://example.org/clips/{page}</loc>" in sitemap
+    # Links stay relative: the site works under the path and from disk.
+    assert all(
+        not urlsplit(a["href"]).netloc for a in soup_of(tmp_path / "site" / page).select("nav a")
+    )
+
+
+# ------------------------------------------------------------------- addresses
+
+
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        ("https://weibo.com/1/x", "weibo.com"),
+        ("https://m.weibo.cn/status/1", "weibo.cn"),
+        ("http://export.arxiv.org/abs/1", "arxiv.org"),
+        ("https://www.bbc.co.uk/news", "bbc.co.uk"),
+        ("https://localhost:8080/", "localhost"),
+        ("not a url", None),
+        ("https://[::1/", None),
+        (None, None),
+    ],
+)
+def test_source_of(url: str | None, source: str | None) -> None:
+    assert pages.source_of(url) == source
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://a.example/x", True),
+        ("mailto:a@b.example", True),
+        ("javascript:alert(1)", False),
+        (" JAVASCRIPT:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("https://a.example/\nx", False),
+        ("data:text/html,x", False),
+        ("//evil.example/x", False),
+        ("relative/page.html", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_safe_url(url: str | None, safe: bool) -> None:
+    assert (pages.safe_url(url) is not None) is safe
+
+
+@given(st.text())
+def test_page_addresses_are_plain_and_distinct(path: str) -> None:
+    page = pages.clipping_page(path)
+    assert page.isascii()
+    assert page.startswith("c/")
+    assert page.endswith(".html")
+    assert pages.tag_page(path).isascii()
+    assert pages.source_page(path).isascii()
+    assert ".." not in pages.source_page(path)[2:-5]
+
+
+def test_excerpt_is_cut_at_a_word() -> None:
+    words = " ".join(["word"] * 100)
+    cut = pages.excerpt(Clipping(title="t", ai_summary=words))
+    assert cut.endswith("word…")
+    assert len(cut) <= pages.EXCERPT_LENGTH + 1
+    assert pages.excerpt(Clipping(title="t", original_summary="<b>short</b>")) == "short"
+
+
+# --------------------------------------------------------------------- command
+
+
+def run_clipdoc(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "clipdoc", *arguments], capture_output=True, text=True, check=False
+    )
+
+
+def test_command_builds_and_reports(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    done = run_clipdoc("site", str(root), str(tmp_path / "site"), "--title", "Mine")
+    assert done.returncode == 0, done.stderr
+    assert "3 clipping pages" in done.stderr
+    assert "0 errors" in done.stderr
+    assert soup_of(tmp_path / "site" / "index.html").title.get_text().endswith("· Mine")
+    again = run_clipdoc("site", "-q", str(root), str(tmp_path / "site"), "--title", "Mine")
+    assert again.returncode == 0
+    assert again.stderr == ""
+
+
+def test_command_exit_status_for_errors_and_refusals(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    (root / "bad.md").write_text("no heading\n", encoding="utf-8")
+    (root / "skip").mkdir()
+    (root / "skip" / "x.md").write_text("ignored", encoding="utf-8")
+    done = run_clipdoc("site", str(root), str(tmp_path / "site"), "--exclude", "skip")
+    assert done.returncode == 1
+    assert done.stdout.startswith("bad.md:1:1: CD")
+    assert "skip/x.md" not in done.stdout + done.stderr
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "a").write_text("")
+    refused = run_clipdoc("site", str(root), str(tmp_path / "taken"))
+    assert refused.returncode == 2
+    assert "CD701" in refused.stderr
+
+
+def test_root_must_be_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ClipdocError) as caught:
+        build_site(tmp_path / "missing", tmp_path / "site")
+    assert caught.value.code == "CD702"
+
+
+def test_progress_is_reported_by_phase(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(4)])
+    seen: list[tuple[str, int]] = []
+
+    class Recorder:
+        def start(self, phase: str, total: int) -> None:
+            seen.append((phase, total))
+
+        def advance(self) -> None:
+            phase, done = seen[-1]
+            seen[-1] = (phase, done - 1)
+
+    build_site(root, tmp_path / "site", progress=Recorder())
+    # Each phase's total, counted down by its advances to zero.
+    assert seen == [("reading", 0), ("rendering", 0)]
+    (root / "000.md").write_text(render(sample(0, title="new")), encoding="utf-8")
+    seen.clear()
+    build_site(root, tmp_path / "site", progress=Recorder())
+    assert seen == [("reading", 0), ("rendering", 0), ("indexing", 0)]
+
+
+def test_unreadable_file_and_undated_documents(tmp_path: Path) -> None:
+    root = make_collection(
+        tmp_path / "c",
+        [sample(1, metadata=None), sample(2, metadata=Metadata(saved_at=datetime_utc()))],
+    )
+    (root / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    report = build_site(root, tmp_path / "site")
+    assert report.skipped == ("dangling.md",)
+    assert [d.code for _, d in report.problems] == ["CD504"]
+    assert (tmp_path / "site" / "d" / "undated.html").is_file()
+    assert (tmp_path / "site" / "d" / "2025-02-03.html").is_file()  # the save time's date
+
+
+def datetime_utc() -> Any:
+    from datetime import datetime, timezone
+
+    return datetime(2025, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+def test_command_shows_a_progress_bar_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clipdoc._cli import main
+
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["site", str(root), str(tmp_path / "site")]) == 0
+    assert "reading" in capsys.readouterr().err
+
+
+def test_command_names_the_missing_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    from clipdoc._cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nh3" else real(name, *a)
+    )
+    assert main(["site", str(tmp_path), str(tmp_path / "site")]) == 2
+    assert "pip install 'clipdoc[site]'" in capsys.readouterr().err

@@ -1,0 +1,282 @@
+"""The site in a real browser: Chromium driven by Playwright.
+
+Skipped (with the reason) where Playwright or a Chromium is missing; CI
+installs Debian's ``chromium`` (``.ci/run``), and Playwright drives it
+through ``executable_path`` (Playwright's own browser download is not
+needed). ``CLIPDOC_CHROMIUM`` names another Chromium binary.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clipdoc import Collection
+from clipdoc._site import pages, search
+from hostile import CORPUS, build_hostile_site
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+
+CHROMIUM = os.environ.get("CLIPDOC_CHROMIUM") or next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium (apt-get install chromium, or set CLIPDOC_CHROMIUM)"
+)
+# Headless, as root in CI, and quiet on a machine with no network.
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    root = tmp_path_factory.mktemp("collection")
+    out = tmp_path_factory.mktemp("site") / "out"
+    return root, out, build_hostile_site(root, out)
+
+
+@pytest.fixture(scope="module")
+def server(site: tuple[Path, Path, list[str]]) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # one connection for a page and its files
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site[1]))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGUMENTS)
+        yield chromium
+        chromium.close()
+
+
+class Watched:
+    """A page whose dialogs, errors, console errors and outside requests are
+    recorded. Requests that leave the site (the documents' images) get a
+    one-pixel image, so that nothing waits on a network there is none of."""
+
+    def __init__(self, browser: Any, base: str, **options: Any) -> None:
+        self.page = browser.new_page(**options)
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.outside: list[tuple[str, str]] = []
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on(
+            "console",
+            lambda message: self.console.append(message.text) if message.type == "error" else None,
+        )
+        self.base = base
+        # Only requests that leave the site are routed (each costs a round
+        # trip to this process): a regular expression the driver matches.
+        self.page.route(re.compile("^(?!" + re.escape(base) + ")"), self._route)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, route: Any) -> None:
+        request = route.request
+        self.outside.append((request.resource_type, request.url))
+        route.fulfill(status=200, content_type="image/png", body=PIXEL)
+
+    def assert_clean(self) -> None:
+        assert self.dialogs == []
+        assert self.errors == []
+        assert self.console == []
+        assert self.page.evaluate("window.__pwned") is None
+        assert {kind for kind, _ in self.outside} <= {"image"}, self.outside
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def watched(browser: Any, server: str) -> Iterator[Watched]:
+    page = Watched(browser, server)
+    yield page
+    page.close()
+
+
+def title_word(title: str) -> str:
+    """A word of the title a reader would type: its longest token."""
+    return max(search.tokens(title), key=len)
+
+
+def test_clicking_through_the_site(watched: Watched, server: str) -> None:
+    # expect() waits for each navigation: reading right after a click could
+    # read the page being left.
+    expect = playwright_api.expect
+    page = watched.page
+    page.goto(server + "index.html")
+    first = page.locator(".entry-title a").first
+    title = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_have_text(title)
+    older = page.locator('.neighbours a[rel="next"]')
+    older_title = older.inner_text().removesuffix(" →")
+    older.click()
+    expect(page.locator("h1")).to_have_text(older_title)
+    page.locator(".entry-meta a").first.click()  # the clipping's date
+    expect(page.locator(".entry-title a").filter(has_text=older_title).first).to_be_visible()
+    page.get_by_role("link", name="Tags").click()
+    expect(page.locator("h1")).to_have_text("Tags")
+    page.locator(".groups a").first.click()
+    expect(page.locator(".entry").first).to_be_visible()
+    page.get_by_role("link", name="Latest").click()
+    expect(page.locator("h1")).to_have_text("Latest clippings")
+    if page.locator('.pager a[rel="next"]').count():
+        page.locator('.pager a[rel="next"]').click()
+        expect(page.locator('[aria-current="page"]')).to_have_text("2")
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_search_from_the_home_page_finds_a_document_by_a_word_of_its_title(
+    browser: Any, server: str, site: tuple[Path, Path, list[str]], scheme: str
+) -> None:
+    root, out, _ = site
+    base = server if scheme == "http" else out.as_uri() + "/"
+    entries = [e for e in Collection(root) if e.clipping and search.tokens(e.clipping.title)]
+    picked = entries[:: max(1, len(entries) // 6)][:6]
+    watched = Watched(browser, base)
+    try:
+        for entry in picked:
+            assert entry.clipping is not None
+            watched.page.goto(base + "index.html")
+            box = watched.page.locator("input[type=search]")
+            box.fill(title_word(entry.clipping.title))
+            box.press("Enter")
+            link = watched.page.locator(
+                f'#search-results a[href="{pages.clipping_page(entry.path)}"]'
+            )
+            link.wait_for(timeout=10_000)
+            assert link.inner_text() == (entry.clipping.title or "(untitled)")
+        watched.assert_clean()
+    finally:
+        watched.close()
+
+
+def test_search_shows_how_many_and_pages_the_results(watched: Watched, server: str) -> None:
+    page = watched.page
+    page.goto(server + "search.html?q=hostile")
+    page.locator("#search-results li").first.wait_for()
+    assert "clippings found for “hostile”" in page.locator("#search-status").inner_text()
+    page.goto(server + "search.html?q=zzzznotaword")
+    page.locator("#search-status:has-text('0 clippings')").wait_for()
+    page.goto(server + "search.html?q=%3Cimg%20src%3Dx%20onerror%3Dwindow.__pwned%3D1%3E")
+    page.locator("#search-status:has-text('found for')").wait_for()
+    watched.assert_clean()
+
+
+def test_hostile_documents_run_nothing_anywhere(
+    watched: Watched, server: str, site: tuple[Path, Path, list[str]]
+) -> None:
+    """Open every page that shows a hostile document, hover every element
+    on it, focus every link, and check that nothing ran."""
+    _, out, hostile = site
+    shown = set()
+    for path in hostile:
+        shown.add(pages.clipping_page(path))
+    for candidate in out.rglob("*.html"):
+        if "hostile" in candidate.read_text(encoding="utf-8"):
+            shown.add(candidate.relative_to(out).as_posix())
+    assert len(shown) > len(hostile)
+    page = watched.page
+    for name in sorted(shown):
+        page.goto(server + name)
+        for element in page.locator("main *").all():
+            if element.is_visible():
+                element.hover(timeout=2_000, force=True)
+        for link in page.locator("main a").all():
+            link.focus()
+        page.keyboard.press("Tab")
+        watched.assert_clean()
+    assert any(kind == "image" for kind, _ in watched.outside) or not CORPUS.is_dir()
+
+
+def test_pages_load_without_errors(browser: Any, site: tuple[Path, Path, list[str]]) -> None:
+    """Every list and overview page but tags', and every eighth tag and
+    clipping page, from disk (every page's HTML is checked in test_site.py;
+    the pages that show hostile documents are all opened above)."""
+    _, out, _ = site
+    base = out.as_uri() + "/"
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
+    sampled = [n for n in names if n.startswith(("c/", "t/"))]
+    lists = [n for n in names if n not in sampled]
+    watched = Watched(browser, base)
+    try:
+        for name in lists + sampled[::8]:
+            watched.page.goto(base + name, wait_until="domcontentloaded")
+            assert watched.page.locator("h1").count() == 1, name
+        watched.assert_clean()
+    finally:
+        watched.close()
+
+
+def test_tokenizer_in_the_browser_agrees_with_the_index(watched: Watched, server: str) -> None:
+    texts = [
+        "大模型 GPT-4o",
+        "Ｆｕｌｌ　ｗｉｄｔｈ ＡＢＣ",
+        "ÉCOLE straße İstanbul ǅ",
+        "日本語のテキスト と カタカナ 한국어 텍스트",
+        "𠀀𠀁 emoji 😀 mixed中文English",
+        "x_y a1 ①② ½ Ⅻ ٣٤ ๒๓",
+        "tab\tnew\nline\r\u2028\u00a0nbsp",
+        "",
+        "<script>alert(1)</script> &amp; #话题#",
+        "ﬁ ligature ㍿ ㌔ ﬀ",
+    ]
+    watched.page.goto(server + "search.html")
+    found = watched.page.evaluate("texts => texts.map(t => clipdocSearch.tokens(t))", texts)
+    assert found == [search.tokens(text) for text in texts]
+    tokens = sorted({t for text in texts for t in search.tokens(text)})
+    shards = watched.page.evaluate(
+        "tokens => tokens.map(t => clipdocSearch.shardOf(t, 4096))", tokens
+    )
+    assert shards == [search.shard_of(token, 4096) for token in tokens]
+    watched.assert_clean()
+
+
+def test_dark_mode_and_narrow_screens(browser: Any, server: str) -> None:
+    watched = Watched(browser, server, color_scheme="dark", viewport={"width": 360, "height": 740})
+    try:
+        watched.page.goto(server + "index.html")
+        background = watched.page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(22, 24, 27)"
+        width = watched.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360  # nothing wider than the screen
+        watched.assert_clean()
+    finally:
+        watched.close()
