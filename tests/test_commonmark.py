@@ -1,7 +1,10 @@
 """Markdown viewers and clipdoc agree on where sections start.
 
 A line CommonMark reads as a top-level ATX ``##`` heading is a section
-boundary for clipdoc, and clipdoc has no boundary CommonMark does not see.
+boundary for clipdoc, and clipdoc has no boundary CommonMark does not see;
+no body shows a setext heading. Checked with markdown-it-py (CommonMark
+0.31) and cmark-gfm (GitHub's renderer, CommonMark 0.29 in places, with and
+without the GFM extensions).
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import re
 import warnings
 
+import cmarkgfm
 import pytest
+from cmarkgfm.cmark import Options
 from hypothesis import given
 from markdown_it import MarkdownIt
 
@@ -33,6 +38,45 @@ def commonmark_h2_lines(text: str) -> set[int]:
     }
 
 
+def setext_headings(text: str) -> list[int]:
+    """Lines where markdown-it sees a setext heading, at any depth."""
+    return [
+        token.map[0] if token.map else -1
+        for token in _MD.parse(text)
+        if token.type == "heading_open" and token.markup in ("=", "-")
+    ]
+
+
+_CMARK_TAG = re.compile(
+    r'<(/?)(blockquote|ul|ol|h[1-6])(?: data-sourcepos="(\d+):\d+-(\d+):\d+")?[^>]*>'
+)
+
+
+def cmark_headings(text: str, *, gfm: bool) -> list[tuple[int, int, int, bool]]:
+    """(level, first line, last line, top level) of every heading cmark-gfm
+    sees, lines counted from 0; a setext heading spans two lines or more."""
+    render = cmarkgfm.github_flavored_markdown_to_html if gfm else cmarkgfm.markdown_to_html
+    html = render(text, options=Options.CMARK_OPT_SOURCEPOS)
+    headings, depth = [], 0
+    for closing, name, first, last in _CMARK_TAG.findall(html):
+        if name.startswith("h"):
+            if not closing:
+                headings.append((int(name[1]), int(first) - 1, int(last) - 1, depth == 0))
+        else:
+            depth += -1 if closing else 1
+    return headings
+
+
+def assert_viewers_agree(text: str) -> None:
+    boundaries = clipdoc_boundaries(text)
+    assert commonmark_h2_lines(text) == boundaries
+    assert setext_headings(text) == []
+    for gfm in (False, True):
+        headings = cmark_headings(text, gfm=gfm)
+        assert [h for h in headings if h[1] != h[2]] == [], "a setext heading"
+        assert {first for level, first, _, top in headings if level == 2 and top} == boundaries
+
+
 def clipdoc_boundaries(text: str) -> set[int]:
     return {index for index, line in enumerate(text.split("\n")) if _BOUNDARY.match(line)}
 
@@ -45,9 +89,8 @@ def _section_count(clip: Clipping) -> int:
 @given(clippings)
 def test_rendered_sections_are_exactly_commonmark_h2_headings(clip: Clipping) -> None:
     text = clipdoc.render(clip)
-    boundaries = clipdoc_boundaries(text)
-    assert commonmark_h2_lines(text) == boundaries
-    assert len(boundaries) == _section_count(clip)
+    assert_viewers_agree(text)
+    assert len(clipdoc_boundaries(text)) == _section_count(clip)
 
 
 @given(bodies, bodies)
@@ -58,8 +101,37 @@ def test_no_body_swallows_the_next_heading(first: str, second: str) -> None:
         ai_summary=second,
         extra_sections=[Section(heading="x", body=first)],
     )
-    text = clipdoc.render(clip)
-    assert commonmark_h2_lines(text) == clipdoc_boundaries(text)
+    assert_viewers_agree(clipdoc.render(clip))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Title\n===\nSub\n---",
+        "x\n-",
+        "x\n- \t",
+        "x\n   =======",
+        "<!x\n```",
+        "<![cdata[\n```",
+        "<style\u2003x\n```",
+        "<textarea>\n```\n</textarea>",
+        "<script\x0b\n```",
+        "ours\n=======\ntheirs",
+    ],
+)
+def test_the_four_ways_viewers_disagreed_with_1_0(body: str) -> None:
+    clip = Clipping(title="t", ai_summary=body, extra_sections=[Section(heading="n")])
+    assert_viewers_agree(clipdoc.render(clip))
+
+
+def test_every_valid_fixture_shows_exactly_its_sections() -> None:
+    from conftest import ROOT
+
+    for path in sorted((ROOT / "spec" / "tests" / "valid").glob("*.md")):
+        text = path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        if text.startswith("\ufeff"):
+            continue
+        assert_viewers_agree(text)
 
 
 @pytest.mark.parametrize(

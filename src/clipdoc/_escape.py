@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import re
 
-from ._syntax import CONFLICT_MARKER, CONFLICT_MARKERS, HEADING_MARK
+from ._syntax import CONFLICT_MARKER, CONFLICT_MARKERS, CONFLICT_SEPARATOR, HEADING_MARK
 
 # The structures a body line can start with (after indentation and a run of
 # backslashes) that the line escape applies to, one fragment each. A heading,
-# a code fence, a Git conflict marker, and an HTML block that a blank line
-# does not end (CommonMark HTML blocks 1 to 5).
+# a code fence, a Git conflict marker (the separator too), an HTML block that
+# a blank line does not end (CommonMark HTML blocks 1 to 5, as any CommonMark
+# version from 0.29 to 0.31.2 or cmark-gfm reads them), and a setext heading
+# underline.
 _STRUCTURES = {
     "heading": HEADING_MARK,
     "fence": r"`{3,}|~{3,}",
-    "conflict": CONFLICT_MARKER.pattern,
-    "html": r"<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|!\[CDATA\[)",
+    # Before "conflict": the separator is an underline too (see _escape_lines).
+    "setext": r"(?:=+|-+)[ \t]*$",
+    "conflict": CONFLICT_MARKER.pattern + "|" + re.escape(CONFLICT_SEPARATOR) + "$",
+    "html": r"<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|(?i:!\[CDATA\[))",
 }
 _ANY_STRUCTURE = "|".join(f"(?:{fragment})" for fragment in _STRUCTURES.values())
 # A line of one of the families: group ``slashes`` is the escape run and the
@@ -42,10 +46,18 @@ _FAMILY = re.compile(
     + "|".join(f"(?P<{name}>{fragment})" for name, fragment in _STRUCTURES.items())
     + ")"
 )
+# Of the HTML family (k = 0), the lines every reading takes as opening a
+# block 1 to 5 [ESC-10]; the others some readings do and some do not, and are
+# always escaped: `<textarea` (a block since CommonMark 0.30), a tag name then
+# whitespace other than SPACE or TAB (markdown-it takes any Unicode space,
+# 0.29 VT and FF, 0.31 neither), `<!` then a lower-case letter (a block since
+# 0.30; cmark-gfm, which GitHub uses, wants upper case) and a CDATA opener in
+# another case (cmark-gfm ignores case there).
+_HTML_OPENER = re.compile(r"<(?:(?ia:script|pre|style)(?:[ \t>]|$)|!--|\?|![A-Z]|!\[CDATA\[)")
 # Whether any body line might belong to a family (a cheap first look: the
 # pattern for later lines starts with a literal newline, which re scans fast).
 _MAYBE_PREFIX = (
-    r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|"
+    r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|=|-|"
     # The opening marker starts with "<", which is already there.
     + "|".join(re.escape(marker) for marker in CONFLICT_MARKERS[1:])
     + ")"
@@ -60,7 +72,7 @@ _CR_OR_ENTITY = re.compile(r"(?<!\\)(\\*)(?:(\r)|&#13;)")
 _ENTITY = re.compile(r"(?<!\\)(\\*)&#13;")
 # First characters of lines that the scan must look at closely; a line that
 # starts with anything else is paragraph text.
-_MAY_MATTER = frozenset(" \t\\#`~<>|-+*0123456789")
+_MAY_MATTER = frozenset(" \t\\#`~<>|-+*=0123456789")
 
 _FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 # The end condition of each raw-HTML block kind that a blank line does not end
@@ -188,6 +200,8 @@ def _escape_lines(lines: list[str]) -> None:
         kind = match.lastgroup if match is not None else None
         if match is not None:
             indent, slashes = match.end("indent"), match.end("slashes") - match.end("indent")
+            if kind == "setext" and not indent and line == CONFLICT_SEPARATOR:
+                kind = "conflict"  # a separator in column 1: escaped wherever it stands
             if slashes or kind == "heading" or (kind == "conflict" and not indent):
                 # Headings and column-1 conflict markers are escaped wherever
                 # they stand; so is every line that already carries an escape.
@@ -215,11 +229,20 @@ def _escape_lines(lines: list[str]) -> None:
                 else:
                     fence_char, fence_length = run[0], len(run)
             elif kind == "html" and match is not None:
-                end = _HTML_ENDS[_html_kind(match.group("html"))]
-                if in_doubt or not lookahead.html_ends(index, end):
-                    lines[index] = line[: match.end("indent")] + "\\" + line[match.end("indent") :]
-                elif end.search(line) is None:
-                    html_end = end
+                start = match.end("indent")
+                if _HTML_OPENER.match(line, start):
+                    end = _HTML_ENDS[_html_kind(match.group("html"))]
+                    if in_doubt or not lookahead.html_ends(index, end):
+                        lines[index] = line[:start] + "\\" + line[start:]
+                    elif end.search(line) is None:
+                        html_end = end
+                else:
+                    lines[index] = line[:start] + "\\" + line[start:]
+            elif kind == "setext" and match is not None:
+                # An underline turns the paragraph line above into a heading.
+                if not previous_blank:
+                    start = match.end("indent")
+                    lines[index] = line[:start] + "\\" + line[start:]
             elif kind != "escaped" and not in_doubt:
                 in_doubt = _CONTAINER_OR_HTML.match(line) is not None
         previous_blank = blank

@@ -78,12 +78,12 @@ def spec_folder() -> Path:
 
 
 def spec_path() -> Path:
-    """The format specification, ``clipdoc-1.0.md``.
+    """The format specification, ``clipdoc-1.1.md``.
 
     >>> spec_path().name, spec_path().is_file()
-    ('clipdoc-1.0.md', True)
+    ('clipdoc-1.1.md', True)
     """
-    return spec_folder() / "clipdoc-1.0.md"
+    return spec_folder() / "clipdoc-1.1.md"
 
 
 def schema_path() -> Path:
