@@ -343,3 +343,31 @@ def test_from_dict_refuses_every_wrong_shape_with_cd401(data: object) -> None:
     else:
         assert error.code == "CD401"
         assert error.message.startswith("$")
+
+
+def _reference_timestamp(value: datetime) -> str:
+    """The canonical form [TS-2] spelled out field by field."""
+    offset = value.utcoffset()
+    assert offset is not None
+    text = value.replace(tzinfo=None).isoformat(
+        timespec="microseconds" if value.microsecond else "seconds"
+    )
+    if not offset:
+        return text + "Z"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_OFFSETS = st.one_of(
+    st.integers(min_value=-1439, max_value=1439).map(lambda m: timedelta(minutes=m)),
+    st.integers(min_value=-86399, max_value=86399).map(lambda s: timedelta(seconds=s)),
+)
+
+
+@given(st.datetimes(), _OFFSETS)
+def test_timestamp_writer_matches_its_definition(moment: datetime, offset: timedelta) -> None:
+    from clipdoc._timestamps import format_timestamp
+
+    aware = moment.replace(tzinfo=timezone(offset))
+    assert format_timestamp(aware) == _reference_timestamp(aware)

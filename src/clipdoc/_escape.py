@@ -57,7 +57,7 @@ _HTML_OPENER = re.compile(r"<(?:(?ia:script|pre|style)(?:[ \t>]|$)|!--|\?|![A-Z]
 # Whether any body line might belong to a family (a cheap first look: the
 # pattern for later lines starts with a literal newline, which re scans fast).
 _MAYBE_PREFIX = (
-    r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|=|-|"
+    r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|(?:=+|-+)[ \t]*(?:\n|$)|"
     # The opening marker starts with "<", which is already there.
     + "|".join(re.escape(marker) for marker in CONFLICT_MARKERS[1:])
     + ")"

@@ -95,14 +95,16 @@ def format_timestamp(value: datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
         raise TimestampProblem("the datetime has no UTC offset")
-    text = value.replace(tzinfo=None).isoformat(
-        timespec="microseconds" if value.microsecond else "seconds"
-    )
+    text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
     if not offset:
-        return text + "Z"
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // _ONE_MINUTE
-    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        return text[:-6] + "Z"  # isoformat writes a zero offset "+00:00"
+    if offset % _ONE_MINUTE:
+        # isoformat would add the offset's seconds; the model refuses such
+        # offsets [MOD-3], so only a caller bypassing it gets here.
+        sign = "-" if offset < timedelta(0) else "+"
+        minutes = abs(offset) // _ONE_MINUTE
+        return f"{text[: text.rindex(sign)]}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return text
 
 
 def offset_problem(value: datetime) -> str | None:
