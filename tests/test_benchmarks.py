@@ -25,6 +25,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["collection_check.py", "{tmp}"],
         ["dask_scale.py", "--count", "20", "--blocksize", "5"],
         ["site_build.py", "--count", "20"],
+        ["floor_ratio.py", "--rounds", "1"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

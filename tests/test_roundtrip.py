@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clipdoc
-from clipdoc import Clipping, Metadata
+from clipdoc import Clipping, Metadata, _canonical
 from clipdoc._canonical import read_canonical
 from clipdoc._parser import parse_document
 from strategies import clippings, documents, tiny_clippings
@@ -90,11 +90,27 @@ def test_canonical_documents_take_the_fast_path(clip: Clipping) -> None:
         assert fast == clip
 
 
+def _layout_agrees(text: str) -> None:
+    """The producer-layout path returns a clipping only when the general
+    canonical path returns the same one."""
+    if text.startswith("# ") and text.endswith("\n") and "\r" not in text:
+        title_end = text.index("\n")
+        producer = _canonical._read_producer_layout(text, title_end)
+        if producer is not None:
+            assert _canonical._read_sections(text, title_end) == producer
+
+
+@given(clippings)
+def test_producer_layout_agrees_with_the_general_path(clip: Clipping) -> None:
+    _layout_agrees(clipdoc.render(clip))
+
+
 @given(documents)
 def test_fast_path_agrees_with_the_full_reader(text: str) -> None:
     fast = read_canonical(text)
     if fast is not None:
         assert parse_document(text) == (fast, [])
+    _layout_agrees(text)
 
 
 @given(st.sampled_from(["\n", "\n\n", "\n\n\n"]), st.sampled_from(["", "x", "x\n", "## y"]))
@@ -125,3 +141,4 @@ def test_fast_path_agrees_on_near_canonical_documents(clip: Clipping, data: st.D
     fast = read_canonical(text)
     if fast is not None:
         assert parse_document(text) == (fast, [])
+    _layout_agrees(text)

@@ -12,17 +12,33 @@ import re
 from datetime import date, datetime
 
 from . import _syntax as syntax
-from ._escape import read_body
+from ._escape import plain_body, read_body
 from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
-from ._timestamps import TimestampProblem, parse_date, read_canonical_timestamp
+from ._timestamps import (
+    CANONICAL_TIMESTAMP,
+    DATE_SHAPE,
+    TimestampProblem,
+    checked_canonical_timestamp,
+    parse_date,
+    read_canonical_timestamp,
+)
 
 # Where a section heading line starts: after a line feed [SEC-1].
 _HEADING_START = re.compile("\n" + syntax.SECTION_HEADING.pattern, re.MULTILINE)
 _URL_START = f"\n\n{syntax.URL_PREFIX} "
+# The blank line, heading line and blank line before each body, in the
+# producer's layout.
+_ORIGINAL_HEADING = f"\n\n## {syntax.ORIGINAL_SUMMARY}\n\n"
+_AI_HEADING = f"\n\n## {syntax.AI_SUMMARY}\n\n"
+_METADATA_HEADING = f"\n\n## {syntax.METADATA}\n\n"
 # The metadata list as the producer writes it: the four known items, in order.
+# Its values checked in the same match: a canonical timestamp and a date's
+# shape (named groups: the timestamp pattern has groups of its own).
 _FOUR_ITEMS = re.compile(
-    f"- \\*\\*{syntax.SOURCE}\\*\\*: ([^\n]*)\n- \\*\\*{syntax.KIND}\\*\\*: ([^\n]*)\n"
-    f"- \\*\\*{syntax.SAVED_AT}\\*\\*: ([^\n]*)\n- \\*\\*{syntax.CATALOG_DATE}\\*\\*: ([^\n]*)"
+    f"- \\*\\*{syntax.SOURCE}\\*\\*: (?P<source>[^\n]*)\n"
+    f"- \\*\\*{syntax.KIND}\\*\\*: (?P<kind>[^\n]*)\n"
+    f"- \\*\\*{syntax.SAVED_AT}\\*\\*: (?P<saved>{CANONICAL_TIMESTAMP})\n"
+    f"- \\*\\*{syntax.CATALOG_DATE}\\*\\*: (?P<date>{DATE_SHAPE})"
 )
 
 
@@ -34,6 +50,50 @@ def read_canonical(text: str) -> Clipping | None:
     # line here, and in a body it would not be written canonically (it needs
     # an escape), which read_body reports.
     title_end = text.index("\n")
+    producer = _read_producer_layout(text, title_end)
+    if producer is not None:
+        return producer
+    return _read_sections(text, title_end)
+
+
+def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
+    """The clipping of a document in the producer's exact layout (a URL, the
+    original and AI summaries with nothing to unescape, the four metadata
+    items), found by its fixed lines alone, or None.
+
+    `_read_sections` returns the same clipping for such a document: a body
+    without a line that could need an escape has no line starting with
+    ``##`` either, so the only section headings are the three found here.
+    """
+    body_start = title_end + len(_URL_START)
+    if not text.startswith(_URL_START, title_end):
+        return None
+    url_end = text.find("\n", body_start)
+    if not text.startswith(_ORIGINAL_HEADING, url_end):
+        return None
+    original_start = url_end + len(_ORIGINAL_HEADING)
+    original_end = text.find(_AI_HEADING, original_start)
+    if original_end < 0:
+        return None
+    ai_start = original_end + len(_AI_HEADING)
+    ai_end = text.find(_METADATA_HEADING, ai_start)
+    if ai_end < 0:
+        return None
+    original = text[original_start:original_end]
+    ai_summary = text[ai_start:ai_end]
+    if not (plain_body(original) and plain_body(ai_summary)):
+        return None
+    metadata = _read_items(text[ai_end + len(_METADATA_HEADING) : -1])
+    if metadata is None:
+        return None
+    return checked_clipping(
+        text[2:title_end], text[body_start:url_end], original, ai_summary, (), metadata
+    )
+
+
+def _read_sections(text: str, title_end: int) -> Clipping | None:
+    """The general case of `read_canonical`: every section heading found by
+    CommonMark's rule, in any number and order the format allows."""
     starts = [match.start() for match in _HEADING_START.finditer(text, title_end)]
     preamble = text[title_end : starts[0] + 1] if starts else text[title_end:]
     canonical_url, url = _read_url(preamble, ends_before_section=bool(starts))
@@ -111,13 +171,14 @@ def _read_items(written: str) -> Metadata | None:
         return checked_metadata(None, None, None, None, ())
     four = _FOUR_ITEMS.fullmatch(written)
     if four is not None:
-        source, kind, saved_text, date_text = four.groups()
-        saved = read_canonical_timestamp(saved_text)
+        saved = checked_canonical_timestamp(four["saved"])
         try:
-            catalog = parse_date(date_text)
-        except TimestampProblem:
+            catalog = date.fromisoformat(four["date"])
+        except ValueError:
+            return None  # not a real date: the full reader says why
+        if saved is None:
             return None
-        return None if saved is None else checked_metadata(source, kind, saved, catalog, ())
+        return checked_metadata(four["source"], four["kind"], saved, catalog, ())
     values: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
     highest_rank = -1

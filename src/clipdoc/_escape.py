@@ -253,11 +253,17 @@ def _indented_at_most_one(line: str) -> bool:
     return line[0] not in " \t" or (line[0] == " " and line[1] not in " \t")
 
 
+def plain_body(written: str) -> bool:
+    """Whether `read_body` returns ``written`` itself with no off line: no
+    escape, no carriage return entity, no line that could need an escape."""
+    return "&#13;" not in written and not _maybe_family(written)
+
+
 def read_body(written: str) -> tuple[str, tuple[int, str] | None]:
     """The body that written text stands for and, when a line is not written
     as a writer would write it, the first such line's index and canonical form."""
-    if "&#13;" not in written and not _maybe_family(written):
-        return written, None  # no escape, and no line that could need one
+    if plain_body(written):
+        return written, None
     body = unescape_body(written)
     canonical = escape_body(body)
     if canonical == written:

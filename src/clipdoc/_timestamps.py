@@ -22,6 +22,12 @@ _CANONICAL_TIMESTAMP = re.compile(
 )
 
 
+#: The canonical form of a timestamp, as a pattern to build others with.
+CANONICAL_TIMESTAMP = _CANONICAL_TIMESTAMP.pattern
+#: A ``YYYY-MM-DD`` date's shape (whether it exists is another matter).
+DATE_SHAPE = _DATE.pattern
+
+
 class TimestampProblem(ValueError):
     """Why a value is not a timestamp or date (turned into a diagnostic)."""
 
@@ -80,6 +86,11 @@ def read_canonical_timestamp(text: str) -> datetime | None:
     """The timestamp when ``text`` is a valid one in canonical form, else None."""
     if _CANONICAL_TIMESTAMP.fullmatch(text) is None:
         return None
+    return checked_canonical_timestamp(text)
+
+
+def checked_canonical_timestamp(text: str) -> datetime | None:
+    """`read_canonical_timestamp` of text that `CANONICAL_TIMESTAMP` matched."""
     try:
         # The canonical form is a subset of what fromisoformat reads on every
         # supported Python once 'Z' is spelled as an offset; its tzinfo is a

@@ -6,13 +6,18 @@ from ._escape import escape_body
 from ._model import Clipping, Metadata, metadata_items
 from ._syntax import (
     AI_SUMMARY,
+    CATALOG_DATE,
     ITEM_PREFIX,
     KEY_END,
+    KIND,
     METADATA,
     ORIGINAL_SUMMARY,
+    SAVED_AT,
+    SOURCE,
     TITLE_PREFIX,
     URL_PREFIX,
 )
+from ._timestamps import format_date, format_timestamp
 
 
 def render_document(clipping: Clipping) -> str:
@@ -30,7 +35,7 @@ def render_document(clipping: Clipping) -> str:
     for section in clipping.extra_sections:
         _section(pieces, section.heading, escape_body(section.body))
     if clipping.metadata is not None:
-        _section(pieces, METADATA, "\n".join(_items(clipping.metadata)))
+        _section(pieces, METADATA, _metadata_text(clipping.metadata))
     pieces.append("\n")
     return "".join(pieces)
 
@@ -42,3 +47,32 @@ def _section(pieces: list[str], heading: str, content: str) -> None:
 def _items(metadata: Metadata) -> list[str]:
     """The metadata lines, known items first [MET-2]."""
     return [f"{ITEM_PREFIX}{key}{KEY_END} {value}" for key, value in metadata_items(metadata)]
+
+
+# The producer's four items, in canonical order, as one template.
+_FOUR_ITEMS = (
+    f"{ITEM_PREFIX}{SOURCE}{KEY_END} {{}}\n{ITEM_PREFIX}{KIND}{KEY_END} {{}}\n"
+    f"{ITEM_PREFIX}{SAVED_AT}{KEY_END} {{}}\n{ITEM_PREFIX}{CATALOG_DATE}{KEY_END} {{}}"
+)
+
+
+def _metadata_text(metadata: Metadata) -> str:
+    """The metadata section's text; the producer's four items, the usual
+    case, are filled into one template."""
+    source, kind, saved_at, catalog_date = (
+        metadata.source,
+        metadata.kind,
+        metadata.saved_at,
+        metadata.catalog_date,
+    )
+    if (
+        not metadata.extra
+        and source is not None
+        and kind is not None
+        and saved_at is not None
+        and catalog_date is not None
+    ):
+        return _FOUR_ITEMS.format(
+            source, kind, format_timestamp(saved_at), format_date(catalog_date)
+        )
+    return "\n".join(_items(metadata))
