@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 
 from . import _syntax as syntax
-from ._escape import plain_body, read_body
+from ._escape import has_entity_in, next_family_line, read_body
 from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
 from ._timestamps import (
     CANONICAL_TIMESTAMP,
@@ -72,23 +72,34 @@ def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
     if not text.startswith(_ORIGINAL_HEADING, url_end):
         return None
     original_start = url_end + len(_ORIGINAL_HEADING)
-    original_end = text.find(_AI_HEADING, original_start)
+    original_end = _plain_body_end(text, original_start, _AI_HEADING)
     if original_end < 0:
         return None
     ai_start = original_end + len(_AI_HEADING)
-    ai_end = text.find(_METADATA_HEADING, ai_start)
+    ai_end = _plain_body_end(text, ai_start, _METADATA_HEADING)
     if ai_end < 0:
         return None
     original = text[original_start:original_end]
     ai_summary = text[ai_start:ai_end]
-    if not (plain_body(original) and plain_body(ai_summary)):
-        return None
-    metadata = _read_items(text[ai_end + len(_METADATA_HEADING) : -1])
+    four = _FOUR_ITEMS.fullmatch(text, ai_end + len(_METADATA_HEADING), len(text) - 1)
+    metadata = _four_items(four) if four is not None else None
     if metadata is None:
         return None
     return checked_clipping(
         text[2:title_end], text[body_start:url_end], original, ai_summary, (), metadata
     )
+
+
+def _plain_body_end(text: str, start: int, next_heading: str) -> int:
+    """Where the body starting at ``start`` ends, when ``next_heading``
+    follows it and `read_body` would return it as it is; else -1. One scan
+    finds both: the first line that may belong to an escape family must be
+    the next heading's."""
+    line = next_family_line(text, start)
+    end = line - 1
+    if line < 0 or end < start or not text.startswith(next_heading, end):
+        return -1
+    return -1 if has_entity_in(text, start, end) else end
 
 
 def _read_sections(text: str, title_end: int) -> Clipping | None:
@@ -166,19 +177,25 @@ def _heading(line: str) -> str | None:
     return None
 
 
+def _four_items(four: re.Match[str]) -> Metadata | None:
+    """The metadata of the producer's four items, `_FOUR_ITEMS` matched."""
+    source, kind, saved_text, date_text = four.group("source", "kind", "saved", "date")
+    saved = checked_canonical_timestamp(saved_text)
+    try:
+        catalog = date.fromisoformat(date_text)
+    except ValueError:
+        return None  # not a real date: the full reader says why
+    if saved is None:
+        return None
+    return checked_metadata(source, kind, saved, catalog, ())
+
+
 def _read_items(written: str) -> Metadata | None:
     if not written:
         return checked_metadata(None, None, None, None, ())
     four = _FOUR_ITEMS.fullmatch(written)
     if four is not None:
-        saved = checked_canonical_timestamp(four["saved"])
-        try:
-            catalog = date.fromisoformat(four["date"])
-        except ValueError:
-            return None  # not a real date: the full reader says why
-        if saved is None:
-            return None
-        return checked_metadata(four["source"], four["kind"], saved, catalog, ())
+        return _four_items(four)
     values: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
     highest_rank = -1
