@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -142,3 +143,23 @@ def test_fast_path_agrees_on_near_canonical_documents(clip: Clipping, data: st.D
     if fast is not None:
         assert parse_document(text) == (fast, [])
     _layout_agrees(text)
+
+
+def test_a_body_that_needs_escapes_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast reader hands the bodies it read to the full reader, which
+    would otherwise repeat the work on a document that is not canonical."""
+    from clipdoc import _escape
+
+    calls: list[str] = []
+    real = _escape._read_escaped_body
+
+    def counted(written: str) -> tuple[str, tuple[int, str] | None]:
+        calls.append(written)
+        return real(written)
+
+    monkeypatch.setattr(_escape, "_read_escaped_body", counted)
+    text = "# t\n\n## AI 摘要\n\n" + "<!--\n" * 3  # unescaped openers: not canonical
+    assert clipdoc.check(text)[0].code == "CD209"
+    with pytest.warns(clipdoc.ClipdocWarning, match="CD209"):
+        assert clipdoc.parse(text).ai_summary == "<!--\n<!--\n<!--"
+    assert len(calls) == 2  # once for check, once for parse

@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime
 
 from . import _syntax as syntax
-from ._escape import has_entity_in, next_family_line, read_body
+from ._escape import BodyMemo, has_entity_in, next_family_line, read_body
 from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
 from ._timestamps import (
     CANONICAL_TIMESTAMP,
@@ -42,7 +42,7 @@ _FOUR_ITEMS = re.compile(
 )
 
 
-def read_canonical(text: str) -> Clipping | None:
+def read_canonical(text: str, memo: BodyMemo | None = None) -> Clipping | None:
     """The clipping of a canonical document, or None to use the full reader."""
     if not text.startswith("# ") or not text.endswith("\n") or "\r" in text:
         return None
@@ -53,7 +53,7 @@ def read_canonical(text: str) -> Clipping | None:
     producer = _read_producer_layout(text, title_end)
     if producer is not None:
         return producer
-    return _read_sections(text, title_end)
+    return _read_sections(text, title_end, memo)
 
 
 def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
@@ -102,7 +102,7 @@ def _plain_body_end(text: str, start: int, next_heading: str) -> int:
     return -1 if has_entity_in(text, start, end) else end
 
 
-def _read_sections(text: str, title_end: int) -> Clipping | None:
+def _read_sections(text: str, title_end: int, memo: BodyMemo | None = None) -> Clipping | None:
     """The general case of `read_canonical`: every section heading found by
     CommonMark's rule, in any number and order the format allows."""
     starts = [match.start() for match in _HEADING_START.finditer(text, title_end)]
@@ -133,7 +133,7 @@ def _read_sections(text: str, title_end: int) -> Clipping | None:
             if metadata is None:
                 return None
             continue
-        body, off_line = read_body(written)
+        body, off_line = read_body(written, memo)
         if off_line is not None:
             return None
         if rank == syntax.EXTRA_SECTION_RANK:

@@ -279,11 +279,26 @@ def has_entity_in(text: str, start: int, end: int) -> bool:
     return text.find("&", start, end) >= 0 and _FIND_ENTITY(text, start, end) is not None
 
 
-def read_body(written: str) -> tuple[str, tuple[int, str] | None]:
+#: What `read_body` found for bodies it had to look into, by written text:
+#: one document's reading passes it from the fast reader to the full one,
+#: which would otherwise do the same work again on a body that is not canonical.
+BodyMemo = dict[str, tuple[str, "tuple[int, str] | None"]]
+
+
+def read_body(written: str, memo: BodyMemo | None = None) -> tuple[str, tuple[int, str] | None]:
     """The body that written text stands for and, when a line is not written
     as a writer would write it, the first such line's index and canonical form."""
     if plain_body(written):
         return written, None
+    if memo is None:
+        return _read_escaped_body(written)
+    found = memo.get(written)
+    if found is None:
+        found = memo[written] = _read_escaped_body(written)
+    return found
+
+
+def _read_escaped_body(written: str) -> tuple[str, tuple[int, str] | None]:
     body = unescape_body(written)
     canonical = escape_body(body)
     if canonical == written:

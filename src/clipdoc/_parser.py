@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from ._conflicts import Conflict, find_conflicts, side_lines
 from ._errors import CODES, Diagnostic, Severity, quoted
-from ._escape import read_body
+from ._escape import BodyMemo, read_body
 from ._model import Clipping, Metadata, Section
 from ._syntax import (
     AI_SUMMARY,
@@ -48,9 +48,12 @@ class _Reader:
     a side of a conflicted document whose lines are a selection of those.
     """
 
-    def __init__(self, lines: list[str], origin: list[int] | None = None) -> None:
+    def __init__(
+        self, lines: list[str], origin: list[int] | None = None, *, memo: BodyMemo | None = None
+    ) -> None:
         self.lines = lines
         self.origin = origin
+        self.memo = memo
         self.diagnostics: list[Diagnostic] = []
         self.unparsed: list[tuple[int, Section]] = []
 
@@ -85,14 +88,15 @@ def keep_unparsed(
     found.append((index, Section(heading=heading, body="\n".join(lines))))
 
 
-def parse_document(text: str) -> tuple[Clipping, list[Diagnostic]]:
-    """Parse with recovery: always returns a model, plus every diagnostic."""
+def parse_document(text: str, memo: BodyMemo | None = None) -> tuple[Clipping, list[Diagnostic]]:
+    """Parse with recovery: always returns a model, plus every diagnostic.
+    ``memo`` holds bodies the fast reader already read (see `read_body`)."""
     text, lines, leading = _split(text)
     markers = conflict_marker_lines(text)
     if markers:
         clipping, found = _read_conflicted(lines, find_conflicts(lines, markers))
     else:
-        clipping, found = _read(_Reader(lines), text)
+        clipping, found = _read(_Reader(lines, memo=memo), text)
         found = _not_a_clipping(clipping, found)
     diagnostics = leading + found
     diagnostics.sort(key=_diagnostic_position)
@@ -417,7 +421,7 @@ def _read_sections(reader: _Reader, headings: list[int]) -> _Sections:
 def _read_body(reader: _Reader, content: range) -> str:
     """The body that a section's content lines stand for [BDY-2] [ESC-7]."""
     written = "\n".join(reader.lines[content.start : content.stop])
-    body, off_line = read_body(written)
+    body, off_line = read_body(written, reader.memo)
     if off_line is not None:
         offset, canonical = off_line
         reader.report(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ._canonical import read_canonical
 from ._errors import ClipdocError, Diagnostic, Severity
+from ._escape import BodyMemo
 from ._model import Clipping
 from ._parser import parse_document
 
@@ -16,10 +17,11 @@ def read_document(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
     Canonical documents, the usual case, take the fast reader, which proves
     that the full reader would find no diagnostic.
     """
-    canonical = read_canonical(text)
+    memo: BodyMemo = {}
+    canonical = read_canonical(text, memo)
     if canonical is not None:
         return canonical, ()
-    clipping, diagnostics = parse_document(text)
+    clipping, diagnostics = parse_document(text, memo)
     return clipping, tuple(diagnostics)
 
 
