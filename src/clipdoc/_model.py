@@ -336,41 +336,25 @@ class Clipping:
     )
 
 
-def _setters(cls: type) -> tuple[Any, ...]:
-    # Slot descriptors set the fields of a frozen instance, as attrs itself does.
-    return tuple(cls.__dict__[field.name].__set__ for field in attrs.fields(cls))
+def _setter(cls: type, name: str) -> Any:
+    # Slot descriptors set the fields of a frozen instance, as attrs itself
+    # does; by name, so that the order of the fields does not matter here.
+    attrs.fields_dict(cls)[name]  # a KeyError when ``name`` is not a field
+    return cls.__dict__[name].__set__
 
 
-# Each field's setter, by name: the readers build thousands of models a
-# second, and a call per field costs less than a loop over them.
-_SET_HEADING, _SET_BODY = _setters(Section)
-_SET_SOURCE, _SET_KIND, _SET_SAVED_AT, _SET_CATALOG_DATE, _SET_EXTRA = _setters(Metadata)
-(
-    _SET_TITLE,
-    _SET_URL,
-    _SET_ORIGINAL_SUMMARY,
-    _SET_AI_SUMMARY,
-    _SET_EXTRA_SECTIONS,
-    _SET_METADATA,
-) = _setters(Clipping)
+# The readers build thousands of models a second: a call per field costs
+# less than a loop over them.
+_SET_HEADING, _SET_BODY = (_setter(Section, name) for name in ("heading", "body"))
+_SET_SOURCE, _SET_KIND, _SET_SAVED_AT, _SET_CATALOG_DATE, _SET_EXTRA = (
+    _setter(Metadata, name) for name in ("source", "kind", "saved_at", "catalog_date", "extra")
+)
+_SET_TITLE, _SET_URL, _SET_ORIGINAL_SUMMARY, _SET_AI_SUMMARY, _SET_EXTRA_SECTIONS = (
+    _setter(Clipping, name)
+    for name in ("title", "url", "original_summary", "ai_summary", "extra_sections")
+)
+_SET_METADATA = _setter(Clipping, "metadata")
 _new = object.__new__
-# The readers' constructors below set every field, in this order.
-assert [f.name for f in attrs.fields(Section)] == ["heading", "body"]
-assert [f.name for f in attrs.fields(Metadata)] == [
-    "source",
-    "kind",
-    "saved_at",
-    "catalog_date",
-    "extra",
-]
-assert [f.name for f in attrs.fields(Clipping)] == [
-    "title",
-    "url",
-    "original_summary",
-    "ai_summary",
-    "extra_sections",
-    "metadata",
-]
 
 
 def checked_section(heading: str, body: str) -> Section:
