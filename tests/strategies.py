@@ -166,6 +166,24 @@ clippings = st.builds(
     metadata=st.none() | metadata,
 )
 
+# Clippings in the producer's layout (every part, the four known items),
+# the shape the readers and the writer have a shortcut for.
+producer_clippings = st.builds(
+    Clipping,
+    title=single_line,
+    url=single_line,
+    original_summary=bodies,
+    ai_summary=bodies,
+    metadata=st.builds(
+        Metadata,
+        source=single_line,
+        kind=single_line,
+        saved_at=timestamps,
+        catalog_date=dates,
+        extra=st.lists(st.tuples(keys, single_line), max_size=1),
+    ),
+)
+
 # A tiny space of clippings, so that equal pairs and near-misses are common.
 _tiny_text = st.sampled_from(["", "a", "\n", "## a", "\\## a", "\r", "&#13;", "a\n"])
 tiny_clippings = st.builds(

@@ -17,6 +17,7 @@ BENCHMARKS = ROOT / "benchmarks"
     "arguments",
     [
         ["peers.py", "--quick", "--json", "{tmp}/peers.json"],
+        ["peers.py", "--quick", "--folder", "{examples}", "--json", "{tmp}/peers.json"],
         ["corpus_speed.py", "{tmp}/empty"],
         ["cli_scale.py", "--count", "30"],
         ["synthetic.py", "{tmp}/docs", "--count", "5"],
@@ -25,11 +26,13 @@ BENCHMARKS = ROOT / "benchmarks"
         ["collection_check.py", "{tmp}"],
         ["dask_scale.py", "--count", "20", "--blocksize", "5"],
         ["site_build.py", "--count", "20"],
-        ["floor_ratio.py", "--rounds", "1"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:
-    argv = [argument.replace("{tmp}", str(tmp_path)) for argument in arguments]
+    argv = [
+        argument.replace("{tmp}", str(tmp_path)).replace("{examples}", str(ROOT / "examples"))
+        for argument in arguments
+    ]
     done = subprocess.run(
         [sys.executable, str(BENCHMARKS / argv[0]), *argv[1:]],
         capture_output=True,

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import clipdoc
 import strategies
 from clipdoc import ClipdocError, Clipping, Metadata, Section
+from clipdoc._timestamps import CANONICAL_TIMESTAMP
 
 
 def test_models_are_frozen_and_keyword_only() -> None:
@@ -371,3 +372,37 @@ def test_timestamp_writer_matches_its_definition(moment: datetime, offset: timed
 
     aware = moment.replace(tzinfo=timezone(offset))
     assert format_timestamp(aware) == _reference_timestamp(aware)
+
+
+def _canonical_text(moment: datetime, minutes: int) -> str:
+    from clipdoc._timestamps import format_timestamp
+
+    return format_timestamp(moment.replace(tzinfo=timezone(timedelta(minutes=minutes))))
+
+
+_CANONICAL_TEXTS = st.one_of(
+    st.from_regex(CANONICAL_TIMESTAMP, fullmatch=True),
+    st.builds(
+        _canonical_text,
+        st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+        st.integers(min_value=-1439, max_value=1439),
+    ),
+)
+
+
+@given(_CANONICAL_TEXTS)
+def test_canonical_timestamp_reader_agrees_with_the_full_one(text: str) -> None:
+    """The fast readers' timestamps (fromisoformat) are the full reader's
+    (field by field), for any text of the canonical shape: real or not."""
+    from clipdoc._timestamps import TimestampProblem, parse_timestamp, read_canonical_timestamp
+
+    fast = read_canonical_timestamp(text)
+    try:
+        full, note = parse_timestamp(text)
+    except TimestampProblem:
+        assert fast is None
+    else:
+        assert note is None
+        assert fast == full
+        assert fast is not None
+        assert fast.utcoffset() == full.utcoffset()

@@ -13,7 +13,8 @@ import clipdoc
 from clipdoc import Clipping, Metadata, _canonical
 from clipdoc._canonical import read_canonical
 from clipdoc._parser import parse_document
-from strategies import clippings, documents, tiny_clippings
+from clipdoc._writer import render_any_layout
+from strategies import clippings, documents, producer_clippings, tiny_clippings
 
 
 @given(clippings)
@@ -83,7 +84,7 @@ def test_none_and_empty_are_different_documents() -> None:
     assert clipdoc.parse(clipdoc.render(empty)) == empty
 
 
-@given(clippings)
+@given(clippings | producer_clippings)
 def test_canonical_documents_take_the_fast_path(clip: Clipping) -> None:
     text = clipdoc.render(clip)
     fast = read_canonical(text)
@@ -101,9 +102,51 @@ def _layout_agrees(text: str) -> None:
             assert _canonical._read_sections(text, title_end) == producer
 
 
-@given(clippings)
+@given(clippings | producer_clippings)
 def test_producer_layout_agrees_with_the_general_path(clip: Clipping) -> None:
     _layout_agrees(clipdoc.render(clip))
+
+
+@given(clippings | producer_clippings)
+def test_the_writers_shortcut_writes_what_the_general_writer_writes(clip: Clipping) -> None:
+    assert clipdoc.render(clip) == render_any_layout(clip)
+
+
+@given(producer_clippings)
+def test_producer_layout_round_trips(clip: Clipping) -> None:
+    assert clipdoc.parse(clipdoc.render(clip)) == clip
+
+
+@pytest.mark.parametrize(
+    ("written", "wrong"),
+    [
+        ("T00:00:00Z", "T24:00:00Z"),
+        ("T00:00:00Z", "T00:00:00-00:60"),
+        ("T00:00:00Z", "T00:00:00+05:60"),
+        ("T00:00:00Z", "T00:00:00+24:00"),
+    ],
+)
+def test_out_of_range_times_are_left_to_the_full_reader(written: str, wrong: str) -> None:
+    """What the format has no room for [TS-1] (hour 24, an offset's minute
+    60) is an error, though fromisoformat, which the fast readers use, reads
+    some of it as the next hour or midnight."""
+    text = clipdoc.render(
+        Clipping(
+            title="t",
+            url="u",
+            original_summary="o",
+            ai_summary="a",
+            metadata=Metadata(
+                source="s",
+                kind="k",
+                saved_at=datetime(2025, 1, 1, tzinfo=timezone.utc),
+                catalog_date=datetime(2025, 1, 1).date(),
+            ),
+        )
+    ).replace(written, wrong)
+    assert read_canonical(text) is None
+    with pytest.raises(clipdoc.ClipdocError, match="CD104"):
+        clipdoc.parse(text)
 
 
 @given(documents)
@@ -122,7 +165,7 @@ def test_fast_path_agrees_on_section_framing(gap: str, tail: str) -> None:
             assert parse_document(text) == (fast, [])
 
 
-@given(clippings, st.data())
+@given(clippings | producer_clippings, st.data())
 def test_fast_path_agrees_on_near_canonical_documents(clip: Clipping, data: st.DataObject) -> None:
     text = clipdoc.render(clip)
     position = data.draw(st.integers(min_value=0, max_value=len(text)))

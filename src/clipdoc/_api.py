@@ -35,6 +35,8 @@ def parse(text: str, *, recover: bool = False) -> Clipping:
             " and files"
         )
     clipping, diagnostics = read_document(text)
+    if not diagnostics:
+        return clipping
     if not recover:
         for diagnostic in diagnostics:
             if diagnostic.severity is Severity.ERROR:

@@ -12,19 +12,20 @@ import re
 from datetime import date, datetime
 
 from . import _syntax as syntax
-from ._escape import BodyMemo, has_entity_in, next_family_line, read_body
+from ._escape import LATER_FAMILY_LINE, BodyMemo, has_entity_in, read_body
 from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
 from ._timestamps import (
     CANONICAL_TIMESTAMP,
     DATE_SHAPE,
     TimestampProblem,
-    checked_canonical_timestamp,
+    from_canonical_timestamp,
     parse_date,
     read_canonical_timestamp,
 )
 
 # Where a section heading line starts: after a line feed [SEC-1].
 _HEADING_START = re.compile("\n" + syntax.SECTION_HEADING.pattern, re.MULTILINE)
+_family_line_after = LATER_FAMILY_LINE.search
 _URL_START = f"\n\n{syntax.URL_PREFIX} "
 # The blank line, heading line and blank line before each body, in the
 # producer's layout.
@@ -64,42 +65,47 @@ def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
     `_read_sections` returns the same clipping for such a document: a body
     without a line that could need an escape has no line starting with
     ``##`` either, so the only section headings are the three found here.
+    Each body's end is found by the scan that proves it plain: the first line
+    from its start on that may belong to an escape family must be the next
+    known heading's. (Written out in one function: this is the path nearly
+    every real document takes, and a call costs as much as a check.)
     """
-    body_start = title_end + len(_URL_START)
+    url_start = title_end + len(_URL_START)
     if not text.startswith(_URL_START, title_end):
         return None
-    url_end = text.find("\n", body_start)
+    url_end = text.find("\n", url_start)
     if not text.startswith(_ORIGINAL_HEADING, url_end):
         return None
     original_start = url_end + len(_ORIGINAL_HEADING)
-    original_end = _plain_body_end(text, original_start, _AI_HEADING)
-    if original_end < 0:
+    line = _family_line_after(text, original_start - 1)
+    if line is None:
+        return None
+    original_end = line.start() - 1
+    if original_end < original_start or not text.startswith(_AI_HEADING, original_end):
         return None
     ai_start = original_end + len(_AI_HEADING)
-    ai_end = _plain_body_end(text, ai_start, _METADATA_HEADING)
-    if ai_end < 0:
+    line = _family_line_after(text, ai_start - 1)
+    if line is None:
         return None
-    original = text[original_start:original_end]
-    ai_summary = text[ai_start:ai_end]
+    ai_end = line.start() - 1
+    if ai_end < ai_start or not text.startswith(_METADATA_HEADING, ai_end):
+        return None
+    if has_entity_in(text, original_start, ai_end):
+        return None  # (the AI heading between the bodies holds none)
     four = _FOUR_ITEMS.fullmatch(text, ai_end + len(_METADATA_HEADING), len(text) - 1)
-    metadata = _four_items(four) if four is not None else None
+    if four is None:
+        return None
+    metadata = _four_items(four)
     if metadata is None:
         return None
     return checked_clipping(
-        text[2:title_end], text[body_start:url_end], original, ai_summary, (), metadata
+        text[2:title_end],
+        text[url_start:url_end],
+        text[original_start:original_end],
+        text[ai_start:ai_end],
+        (),
+        metadata,
     )
-
-
-def _plain_body_end(text: str, start: int, next_heading: str) -> int:
-    """Where the body starting at ``start`` ends, when ``next_heading``
-    follows it and `read_body` would return it as it is; else -1. One scan
-    finds both: the first line that may belong to an escape family must be
-    the next heading's."""
-    line = next_family_line(text, start)
-    end = line - 1
-    if line < 0 or end < start or not text.startswith(next_heading, end):
-        return -1
-    return -1 if has_entity_in(text, start, end) else end
 
 
 def _read_sections(text: str, title_end: int, memo: BodyMemo | None = None) -> Clipping | None:
@@ -180,13 +186,11 @@ def _heading(line: str) -> str | None:
 def _four_items(four: re.Match[str]) -> Metadata | None:
     """The metadata of the producer's four items, `_FOUR_ITEMS` matched."""
     source, kind, saved_text, date_text = four.group("source", "kind", "saved", "date")
-    saved = checked_canonical_timestamp(saved_text)
     try:
+        saved = from_canonical_timestamp(saved_text)
         catalog = date.fromisoformat(date_text)
     except ValueError:
-        return None  # not a real date: the full reader says why
-    if saved is None:
-        return None
+        return None  # not a real date or time: the full reader says why
     return checked_metadata(source, kind, saved, catalog, ())
 
 

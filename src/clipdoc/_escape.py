@@ -63,7 +63,8 @@ _MAYBE_PREFIX = (
     + ")"
 )
 _FIRST_LINE_MAYBE = re.compile(_MAYBE_PREFIX)
-_LATER_LINE_MAYBE = re.compile("\n" + _MAYBE_PREFIX)
+#: A later line that may belong to a family, from its line feed on.
+LATER_FAMILY_LINE = re.compile("\n" + _MAYBE_PREFIX)
 # An escaped family line: its indentation and its run of backslashes.
 _UNESCAPE_LINE = re.compile(r"^( {0,3})(\\+)(?=" + _ANY_STRUCTURE + ")", re.MULTILINE)
 # Each match starts at the first backslash of its run (the lookbehind), so a
@@ -267,13 +268,6 @@ def plain_body(written: str) -> bool:
     return not _has_entity(written) and not _maybe_family(written)
 
 
-def next_family_line(text: str, start: int) -> int:
-    """Where (at its line feed) the first line from ``start`` on that may
-    belong to a family begins, or -1; ``text[start - 1]`` is a line feed."""
-    match = _LATER_LINE_MAYBE.search(text, start - 1)
-    return match.start() if match is not None else -1
-
-
 def has_entity_in(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` holds ``&#13;``, without copying it."""
     return text.find("&", start, end) >= 0 and _FIND_ENTITY(text, start, end) is not None
@@ -313,7 +307,7 @@ def _read_escaped_body(written: str) -> tuple[str, tuple[int, str] | None]:
 
 
 def _maybe_family(text: str) -> bool:
-    return _FIRST_LINE_MAYBE.match(text) is not None or _LATER_LINE_MAYBE.search(text) is not None
+    return _FIRST_LINE_MAYBE.match(text) is not None or LATER_FAMILY_LINE.search(text) is not None
 
 
 def unescape_body(text: str) -> str:

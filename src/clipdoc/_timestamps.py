@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime, timedelta, timezone
 
 from ._errors import quoted
@@ -16,9 +17,11 @@ _ONE_MINUTE = timedelta(minutes=1)
 
 
 # The canonical form only: no +00:00, no all-zero fraction, upper-case T and Z.
+# Hours and offsets in range: fromisoformat reads an offset's minute 60 as
+# the next hour, and a newer one may read hour 24 as the next midnight.
 _CANONICAL_TIMESTAMP = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.(?!000000)([0-9]{6}))?(?:Z|([+-])(?!00:00)([0-9]{2}):([0-9]{2}))"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([01][0-9]|2[0-3]):([0-9]{2}):([0-9]{2})"
+    r"(?:\.(?!000000)([0-9]{6}))?(?:Z|([+-])(?!00:00)([01][0-9]|2[0-3]):([0-5][0-9]))"
 )
 
 
@@ -86,18 +89,22 @@ def read_canonical_timestamp(text: str) -> datetime | None:
     """The timestamp when ``text`` is a valid one in canonical form, else None."""
     if _CANONICAL_TIMESTAMP.fullmatch(text) is None:
         return None
-    return checked_canonical_timestamp(text)
-
-
-def checked_canonical_timestamp(text: str) -> datetime | None:
-    """`read_canonical_timestamp` of text that `CANONICAL_TIMESTAMP` matched."""
     try:
-        # The canonical form is a subset of what fromisoformat reads on every
-        # supported Python once 'Z' is spelled as an offset; its tzinfo is a
-        # fixed-offset timezone, as parse_timestamp gives.
-        return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] == "Z" else text)
+        return from_canonical_timestamp(text)
     except ValueError:
         return None  # not a real date or time: the full reader says why
+
+
+# The datetime of text that CANONICAL_TIMESTAMP matched; a ValueError when
+# there is no such date or time. The canonical form is a subset of what
+# fromisoformat reads, once Python 3.10 is given 'Z' spelled as an offset;
+# the tzinfo is a fixed-offset timezone, as parse_timestamp gives.
+if sys.version_info >= (3, 11):
+    from_canonical_timestamp = datetime.fromisoformat
+else:  # pragma: no cover - Python 3.10, whose tests .ci/package runs
+
+    def from_canonical_timestamp(text: str) -> datetime:
+        return datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] == "Z" else text)
 
 
 def format_timestamp(value: datetime) -> str:
@@ -106,7 +113,8 @@ def format_timestamp(value: datetime) -> str:
     offset = value.utcoffset()
     if offset is None:
         raise TimestampProblem("the datetime has no UTC offset")
-    text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
+    # isoformat writes the fraction exactly when there are microseconds.
+    text = value.isoformat()
     if not offset:
         return text[:-6] + "Z"  # isoformat writes a zero offset "+00:00"
     if offset % _ONE_MINUTE:
