@@ -61,23 +61,17 @@ def render_any_layout(clipping: Clipping) -> str:
     shortcut."""
     # One list of pieces and one join: a large body is copied once, not once
     # per concatenation.
-    url, original, ai_summary, metadata = (
-        clipping.url,
-        clipping.original_summary,
-        clipping.ai_summary,
-        clipping.metadata,
-    )
     pieces = [TITLE_PREFIX, clipping.title]
-    if url is not None:
-        pieces += (_BEFORE_URL, url)
-    if original is not None:
-        _section(pieces, ORIGINAL_SUMMARY, escape_body(original))
-    if ai_summary is not None:
-        _section(pieces, AI_SUMMARY, escape_body(ai_summary))
+    if clipping.url is not None:
+        pieces += (_BEFORE_URL, clipping.url)
+    if clipping.original_summary is not None:
+        _section(pieces, ORIGINAL_SUMMARY, escape_body(clipping.original_summary))
+    if clipping.ai_summary is not None:
+        _section(pieces, AI_SUMMARY, escape_body(clipping.ai_summary))
     for section in clipping.extra_sections:
         _section(pieces, section.heading, escape_body(section.body))
-    if metadata is not None:
-        _section(pieces, METADATA, _metadata_text(metadata))
+    if clipping.metadata is not None:
+        _section(pieces, METADATA, _metadata_text(clipping.metadata))
     pieces.append("\n")
     return "".join(pieces)
 
