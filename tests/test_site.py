@@ -311,6 +311,51 @@ def test_index_finds_every_document_by_each_of_its_tokens(
         assert decode_postings(in_title) == expected
 
 
+_VOCABULARY = st.sampled_from(["a1", "b2", "大", "模型", "x9", "zz", "ß1", "型"])
+_TOKENIZED = st.tuples(
+    st.lists(_VOCABULARY, unique=True, max_size=3), st.lists(_VOCABULARY, unique=True, max_size=6)
+)
+
+
+@given(st.lists(_TOKENIZED, max_size=12), st.data())
+def test_updating_an_index_gives_what_building_it_gives(
+    old: list[tuple[list[str], list[str]]], data: st.DataObject
+) -> None:
+    """Documents kept (in their order), changed, dropped and added anywhere:
+    the index updated from the old one is the one built from scratch."""
+    new: list[tuple[tuple[list[str], list[str]], int | None]] = []
+    for number, tokens in enumerate(old):
+        fate = data.draw(st.sampled_from(["keep", "change", "drop"]))
+        if fate == "keep":
+            new.append((tokens, number))
+        elif fate == "change":
+            new.append((data.draw(_TOKENIZED), None))
+    for _ in range(data.draw(st.integers(min_value=0, max_value=4))):
+        new.insert(data.draw(st.integers(0, len(new))), (data.draw(_TOKENIZED), None))
+    _, old_tables = search.build_index(old)
+    new_of_old = [-1] * len(old)
+    fresh = []
+    for number, (tokens, old_number) in enumerate(new):
+        if old_number is None:
+            fresh.append((number, tokens))
+        else:
+            new_of_old[old_number] = number
+    old_tables = json.loads(json.dumps(old_tables))  # as the files give it back
+    updated = search.update_index(old_tables, new_of_old, fresh)
+    assert updated == search.build_index([tokens for tokens, _ in new])
+
+
+def test_an_index_is_not_updated_from_what_it_cannot_hold() -> None:
+    _, tables = search.build_index([(["a1"], ["b2"]), ([], ["b2"])])
+    with pytest.raises(ValueError, match="order"):
+        search.update_index(tables, [1, 0], [])
+    tables[0]["b2"][0] = [1, -1]
+    with pytest.raises(ValueError, match="out of range"):
+        search.update_index(tables, [0, 1], [])
+    with pytest.raises(ValueError, match="out of range"):
+        search.update_index(tables, [0], [])
+
+
 def test_index_splits_into_more_shards_as_it_grows() -> None:
     small, _ = search.build_index([(["a1"], ["b1"])])
     words = [[f"word{n}" for n in range(k, k + 300)] for k in range(2000)]
@@ -380,13 +425,40 @@ def test_changing_one_document_rebuilds_only_what_shows_it(tmp_path: Path) -> No
     assert "A new title" in newer.select_one(".neighbours").get_text()
 
 
-def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
+def test_incremental_build_equals_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clippings = [sample(n) for n in range(40)]
     root = make_collection(tmp_path / "c", clippings)
     build_site(root, tmp_path / "site")
     (root / "007.md").write_text(render(sample(7, title="changed 大模型")), encoding="utf-8")
     (root / "011.md").unlink()
     (root / "new.md").write_text(render(sample(99)), encoding="utf-8")
+    with monkeypatch.context() as patched:
+        # The index too is made from the last one, not built again.
+        patched.setattr(search, "build_index", None)
+        build_site(root, tmp_path / "site")
+    build_site(root, tmp_path / "fresh")
+    incremental, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
+    assert {k: v[0] for k, v in incremental.items()} == {k: v[0] for k, v in fresh.items()}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda site: (site / "search" / "s0.js").write_text("clipdocSearch.shard(0,{", "utf-8"),
+        lambda site: (site / "search" / "s0.js").unlink(),
+        lambda site: (site / "search" / "docs.js").write_text("[]", "utf-8"),
+        lambda site: (site / "search" / "docs.js").write_text(
+            'clipdocSearch.docs(1,[["c/x.html","t","",""]]);\n', "utf-8"
+        ),
+    ],
+)
+def test_a_damaged_index_is_built_again(tmp_path: Path, damage: Any) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(6)])
+    build_site(root, tmp_path / "site")
+    damage(tmp_path / "site")
+    (root / "002.md").write_text(render(sample(2, title="changed")), encoding="utf-8")
     build_site(root, tmp_path / "site")
     build_site(root, tmp_path / "fresh")
     incremental, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
@@ -686,6 +758,12 @@ def test_progress_is_reported_by_phase(tmp_path: Path) -> None:
     # Each phase's total, counted down by its advances to zero.
     assert seen == [("reading", 0), ("rendering", 0)]
     (root / "000.md").write_text(render(sample(0, title="new")), encoding="utf-8")
+    seen.clear()
+    build_site(root, tmp_path / "site", progress=Recorder())
+    # The index is updated from the last one: nothing to read again.
+    assert seen == [("reading", 0), ("rendering", 0)]
+    (tmp_path / "site" / "search" / "docs.js").unlink()
+    (root / "001.md").write_text(render(sample(1, title="new")), encoding="utf-8")
     seen.clear()
     build_site(root, tmp_path / "site", progress=Recorder())
     assert seen == [("reading", 0), ("rendering", 0), ("indexing", 0)]

@@ -227,6 +227,7 @@ def build_site(
         root=root,
         old_output=output if old_keys else None,
         old_keys=old_keys,
+        old_digests={pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()},
         theme=Theme.load(theme),
         title=title if title is not None else os.path.basename(os.path.abspath(root)),
         base_url=base_url,
@@ -270,6 +271,8 @@ class _Site:
     root: str
     old_output: str | None
     old_keys: dict[str, str]
+    #: The last build's document digests, by page.
+    old_digests: dict[str, str]
     theme: Theme
     title: str
     base_url: str | None
@@ -425,19 +428,70 @@ class _Site:
         unchanged = all(self.old_keys[name] == self.key(name, index_key) for name in previous)
         if previous and unchanged and all(self.reuse(n, self.key(n, index_key)) for n in previous):
             return
-        missing = [d.path for d in documents if d.tokens is None]
-        self.start("indexing", len(missing))
-        computed = {}
-        read = functools.partial(pages.read_tokens, self.root)
-        for path, found in zip(missing, ordered_map(read, missing, jobs=self.jobs), strict=True):
-            computed[path] = found
-            self.advance()
-        shards, tables = search.build_index([d.tokens or computed[d.path] for d in documents])
+        index = self.updated_index(documents)
+        if index is None:
+            missing = [d.path for d in documents if d.tokens is None]
+            computed = dict(zip(missing, self.read_tokens(missing), strict=True))
+            index = search.build_index([d.tokens or computed[d.path] for d in documents])
+        shards, tables = index
         files = {"search/docs.js": search.script("docs", shards, listing)}
         for number, table in enumerate(tables):
             files[f"search/s{number}.js"] = search.script("shard", number, table)
         for name, text in files.items():
             self.write(name, self.key(name, index_key), text.encode())
+
+    def read_tokens(self, paths: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """The search tokens of the documents at ``paths``, in order."""
+        self.start("indexing", len(paths))
+        found = []
+        read = functools.partial(pages.read_tokens, self.root)
+        for tokens in ordered_map(read, paths, jobs=self.jobs):
+            found.append(tokens)
+            self.advance()
+        return found
+
+    def updated_index(self, documents: list[Document]) -> tuple[int, search.Tables] | None:
+        """The index of ``documents`` made from the last build's, which
+        holds every unchanged document's postings: only new and changed
+        documents are read for their words. None when there is no last
+        index it can be made from."""
+        if self.old_output is None:
+            return None
+        folder = os.path.join(self.old_output, "search")
+        try:
+            with open(os.path.join(folder, "docs.js"), encoding="utf-8") as file:
+                shards, listing = search.read_script(file.read(), "docs")
+            old_pages = [str(entry[0]) for entry in listing]
+            # Only an index the manifest vouches for: built from these pages
+            # with these digests (and this theme and title).
+            old_key = self.key("search", [[p, self.old_digests.get(p)] for p in old_pages])
+            if self.old_keys.get("search/docs.js") != self.key("search/docs.js", old_key):
+                return None
+            old_tables = []
+            for number in range(shards):
+                with open(os.path.join(folder, f"s{number}.js"), encoding="utf-8") as file:
+                    found, table = search.read_script(file.read(), "shard")
+                if found != number or not isinstance(table, dict):
+                    return None
+                old_tables.append(table)
+            old_number = {page: number for number, page in enumerate(old_pages)}
+            new_of_old = [-1] * len(old_pages)
+            fresh: list[tuple[int, Document]] = []
+            for number, document in enumerate(documents):
+                old = old_number.get(document.page)
+                if document.tokens is None and old is not None:
+                    new_of_old[old] = number
+                else:
+                    fresh.append((number, document))
+            untokenized = [d.path for _, d in fresh if d.tokens is None]
+            computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
+            return search.update_index(
+                old_tables,
+                new_of_old,
+                [(number, d.tokens or computed[d.path]) for number, d in fresh],
+            )
+        except (OSError, ValueError, TypeError, IndexError, KeyError, AttributeError):
+            return None  # a last index that cannot be read: build a new one
 
     def write_manifest(self, documents: list[Document]) -> None:
         manifest = {

@@ -12,6 +12,7 @@ least two characters long.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import operator
@@ -20,7 +21,8 @@ import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from html import unescape
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
+from typing import Any
 
 # Han (with extensions and compatibility ideographs), kana, Hangul syllables.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
@@ -76,9 +78,13 @@ def shard_of(token: str, shards: int) -> int:
     return value % shards
 
 
+Postings = tuple[dict[str, list[int]], dict[str, list[int]]]
+Tables = list[dict[str, list[list[int]]]]
+
+
 def build_index(
     documents: Sequence[tuple[Iterable[str], Iterable[str]]],
-) -> tuple[int, list[dict[str, list[list[int]]]]]:
+) -> tuple[int, Tables]:
     """The shards of the index of ``documents``, each given as its distinct
     (title tokens, body tokens), numbered in the order the search page
     lists them.
@@ -87,21 +93,77 @@ def build_index(
     delta-encoded (``[d0, d1-d0, …]``): the documents that hold it anywhere,
     and those that hold it in the title.
     """
-    # Hundreds of thousands of lists that hold no reference cycles: the
-    # cycle collector, set off again and again while they are built, only
-    # doubles the time.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _build_index(documents)
-    finally:
-        if collecting:
-            gc.enable()
+    with _collector_paused():
+        return shard_tables(_postings(documents))
 
 
-def _build_index(
-    documents: Sequence[tuple[Iterable[str], Iterable[str]]],
-) -> tuple[int, list[dict[str, list[list[int]]]]]:
+def update_index(
+    old_tables: Tables,
+    new_of_old: Sequence[int],
+    documents: Sequence[tuple[int, tuple[Iterable[str], Iterable[str]]]],
+) -> tuple[int, Tables]:
+    """`build_index` of a collection from the index of its last version:
+    ``new_of_old`` gives each old document's new number (-1 when it is gone
+    or changed), in the same order as the old numbers; ``documents`` are
+    the new and changed ones, each with its number and tokens. The result
+    is what `build_index` of the whole collection gives.
+    """
+    with _collector_paused():
+        anywhere, in_title = postings = _renumbered(old_tables, new_of_old)
+        touched: set[str] = set()
+        for number, (title, body) in documents:
+            title_tokens = tuple(title)
+            held = dict.fromkeys((*body, *title_tokens))
+            for token in held:
+                anywhere.setdefault(token, []).append(number)
+            for token in title_tokens:
+                in_title.setdefault(token, []).append(number)
+            touched.update(held)
+        for token in touched:
+            # New numbers fall anywhere among the old ones.
+            anywhere[token].sort()
+            if token in in_title:
+                in_title[token].sort()
+        return shard_tables(postings)
+
+
+def _renumbered(old_tables: Tables, new_of_old: Sequence[int]) -> Postings:
+    """The postings of ``old_tables`` with every number mapped, the gone
+    ones (-1) dropped. The mapping must keep the order of the numbers it
+    keeps, so that the lists stay ascending."""
+    kept = [number for number in new_of_old if number >= 0]
+    if any(map(operator.ge, kept, kept[1:])):
+        raise ValueError("the new numbers are not in the old order")
+    lookup = list(new_of_old).__getitem__
+    gone = len(kept) < len(new_of_old)
+    anywhere: dict[str, list[int]] = {}
+    in_title: dict[str, list[int]] = {}
+    for table in old_tables:
+        for token, (all_deltas, title_deltas) in table.items():
+            _check_deltas(all_deltas, len(new_of_old))
+            _check_deltas(title_deltas, len(new_of_old))
+            numbers = list(map(lookup, accumulate(all_deltas)))
+            titles = list(map(lookup, accumulate(title_deltas)))
+            if gone:
+                numbers = list(filter(_NOT_GONE, numbers))
+                titles = list(filter(_NOT_GONE, titles))
+            if numbers:
+                anywhere[token] = numbers
+                in_title[token] = titles
+    return anywhere, in_title
+
+
+_NOT_GONE = (-1).__ne__
+
+
+def _check_deltas(deltas: list[int], count: int) -> None:
+    # A file changed by hand must not renumber silently (a negative number
+    # would index from the end).
+    if deltas and (min(deltas) < 0 or sum(deltas) >= count):
+        raise ValueError("a posting list out of range")
+
+
+def _postings(documents: Sequence[tuple[Iterable[str], Iterable[str]]]) -> Postings:
     anywhere: defaultdict[str, list[int]] = defaultdict(list)
     in_title: defaultdict[str, list[int]] = defaultdict(list)
     for number, (title, body) in enumerate(documents):
@@ -112,16 +174,36 @@ def _build_index(
             held = anywhere[token]
             if held[-1:] != [number]:
                 held.append(number)
+    return anywhere, in_title
+
+
+def shard_tables(postings: Postings) -> tuple[int, Tables]:
+    """The postings split into shards, each list delta-encoded."""
+    anywhere, in_title = postings
     size = sum(len(token) + 3 * len(numbers) + 8 for token, numbers in anywhere.items())
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET:
         shards *= 2
-    tables: list[dict[str, list[list[int]]]] = [{} for _ in range(shards)]
+    tables: Tables = [{} for _ in range(shards)]
     for token in sorted(anywhere):
         numbers = anywhere[token]
         title_numbers = in_title.get(token, [])
         tables[shard_of(token, shards)][token] = [_deltas(numbers), _deltas(title_numbers)]
     return shards, tables
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Hundreds of thousands of lists that hold no reference cycles: the
+    # cycle collector, set off again and again while they are built, only
+    # doubles the time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _deltas(numbers: list[int]) -> list[int]:
@@ -136,3 +218,13 @@ def script(call: str, *arguments: object) -> str:
     """A script file that hands ``arguments`` (as JSON) to the search page."""
     payload = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in arguments)
     return f"clipdocSearch.{call}({payload});\n"
+
+
+def read_script(text: str, call: str) -> list[Any]:
+    """The arguments `script` wrote into a script file; a ValueError when
+    ``text`` is not such a file."""
+    prefix, suffix = f"clipdocSearch.{call}(", ");\n"
+    if not text.startswith(prefix) or not text.endswith(suffix):
+        raise ValueError(f"not a clipdocSearch.{call} script")
+    arguments: list[Any] = json.loads(f"[{text[len(prefix) : -len(suffix)]}]")
+    return arguments
