@@ -443,6 +443,24 @@ def test_incremental_build_equals_a_full_build(
     assert {k: v[0] for k, v in incremental.items()} == {k: v[0] for k, v in fresh.items()}
 
 
+def test_shards_that_hold_what_they_held_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "SHARD_TARGET", 300)  # many small shards
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(30)])
+    build_site(root, tmp_path / "site")
+    before = snapshot(tmp_path / "site")
+    (root / "004.md").write_text(render(sample(4, title="Clipping number 4 about qq")), "utf-8")
+    build_site(root, tmp_path / "site")
+    build_site(root, tmp_path / "fresh")
+    after, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in fresh.items()}
+    shards = [name for name in after if name.startswith("search/s")]
+    kept = [name for name in shards if after[name][1] == before[name][1]]
+    assert len(shards) >= 8
+    assert 0 < len(kept) < len(shards)  # only the shards of "topic4" and "qq" change
+
+
 @pytest.mark.parametrize(
     "damage",
     [

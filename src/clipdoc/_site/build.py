@@ -306,6 +306,13 @@ class _Site:
         """Link ``name`` from the last build when its key is unchanged."""
         if self.old_output is None or self.old_keys.get(name) != key:
             return False
+        return self.link_old(name, key)
+
+    def link_old(self, name: str, key: str) -> bool:
+        """Link ``name`` from the last build, known to hold what ``key``
+        stands for now."""
+        if self.old_output is None:
+            return False
         try:
             target = self._target(name)
             os.link(os.path.join(self.old_output, *name.split("/")), target)
@@ -428,15 +435,21 @@ class _Site:
         unchanged = all(self.old_keys[name] == self.key(name, index_key) for name in previous)
         if previous and unchanged and all(self.reuse(n, self.key(n, index_key)) for n in previous):
             return
-        index = self.updated_index(documents)
-        if index is None:
+        old_tables: search.Tables = []
+        updated = self.updated_index(documents)
+        if updated is not None:
+            (shards, tables), old_tables = updated
+        else:
             missing = [d.path for d in documents if d.tokens is None]
             computed = dict(zip(missing, self.read_tokens(missing), strict=True))
-            index = search.build_index([d.tokens or computed[d.path] for d in documents])
-        shards, tables = index
+            shards, tables = search.build_index([d.tokens or computed[d.path] for d in documents])
         files = {"search/docs.js": search.script("docs", shards, listing)}
         for number, table in enumerate(tables):
-            files[f"search/s{number}.js"] = search.script("shard", number, table)
+            name = f"search/s{number}.js"
+            # A shard that holds what it held is the same file.
+            same = len(old_tables) == shards and table == old_tables[number]
+            if not (same and self.link_old(name, self.key(name, index_key))):
+                files[name] = search.script("shard", number, table)
         for name, text in files.items():
             self.write(name, self.key(name, index_key), text.encode())
 
@@ -450,11 +463,13 @@ class _Site:
             self.advance()
         return found
 
-    def updated_index(self, documents: list[Document]) -> tuple[int, search.Tables] | None:
+    def updated_index(
+        self, documents: list[Document]
+    ) -> tuple[tuple[int, search.Tables], search.Tables] | None:
         """The index of ``documents`` made from the last build's, which
         holds every unchanged document's postings: only new and changed
-        documents are read for their words. None when there is no last
-        index it can be made from."""
+        documents are read for their words; and the last build's shards.
+        None when there is no last index it can be made from."""
         if self.old_output is None:
             return None
         folder = os.path.join(self.old_output, "search")
@@ -485,13 +500,14 @@ class _Site:
                     fresh.append((number, document))
             untokenized = [d.path for _, d in fresh if d.tokens is None]
             computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
-            return search.update_index(
+            index = search.update_index(
                 old_tables,
                 new_of_old,
                 [(number, d.tokens or computed[d.path]) for number, d in fresh],
             )
         except (OSError, ValueError, TypeError, IndexError, KeyError, AttributeError):
             return None  # a last index that cannot be read: build a new one
+        return index, old_tables
 
     def write_manifest(self, documents: list[Document]) -> None:
         manifest = {

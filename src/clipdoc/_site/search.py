@@ -109,7 +109,8 @@ def update_index(
     is what `build_index` of the whole collection gives.
     """
     with _collector_paused():
-        anywhere, in_title = postings = _renumbered(old_tables, new_of_old)
+        postings, same = _renumbered(old_tables, new_of_old)
+        anywhere, in_title = postings
         touched: set[str] = set()
         for number, (title, body) in documents:
             title_tokens = tuple(title)
@@ -124,13 +125,17 @@ def update_index(
             anywhere[token].sort()
             if token in in_title:
                 in_title[token].sort()
-        return shard_tables(postings)
+            same.pop(token, None)
+        return shard_tables(postings, same)
 
 
-def _renumbered(old_tables: Tables, new_of_old: Sequence[int]) -> Postings:
+def _renumbered(
+    old_tables: Tables, new_of_old: Sequence[int]
+) -> tuple[Postings, dict[str, list[list[int]]]]:
     """The postings of ``old_tables`` with every number mapped, the gone
-    ones (-1) dropped. The mapping must keep the order of the numbers it
-    keeps, so that the lists stay ascending."""
+    ones (-1) dropped, and the old entries whose numbers stayed the same
+    (their encoding is reused). The mapping must keep the order of the
+    numbers it keeps, so that the lists stay ascending."""
     kept = [number for number in new_of_old if number >= 0]
     if any(map(operator.ge, kept, kept[1:])):
         raise ValueError("the new numbers are not in the old order")
@@ -138,19 +143,25 @@ def _renumbered(old_tables: Tables, new_of_old: Sequence[int]) -> Postings:
     gone = len(kept) < len(new_of_old)
     anywhere: dict[str, list[int]] = {}
     in_title: dict[str, list[int]] = {}
+    same: dict[str, list[list[int]]] = {}
     for table in old_tables:
-        for token, (all_deltas, title_deltas) in table.items():
+        for token, entry in table.items():
+            all_deltas, title_deltas = entry
             _check_deltas(all_deltas, len(new_of_old))
             _check_deltas(title_deltas, len(new_of_old))
-            numbers = list(map(lookup, accumulate(all_deltas)))
-            titles = list(map(lookup, accumulate(title_deltas)))
+            old_numbers = list(accumulate(all_deltas))
+            old_titles = list(accumulate(title_deltas))
+            numbers = list(map(lookup, old_numbers))
+            titles = list(map(lookup, old_titles))
             if gone:
                 numbers = list(filter(_NOT_GONE, numbers))
                 titles = list(filter(_NOT_GONE, titles))
             if numbers:
                 anywhere[token] = numbers
                 in_title[token] = titles
-    return anywhere, in_title
+                if numbers == old_numbers and titles == old_titles:
+                    same[token] = entry
+    return (anywhere, in_title), same
 
 
 _NOT_GONE = (-1).__ne__
@@ -177,8 +188,12 @@ def _postings(documents: Sequence[tuple[Iterable[str], Iterable[str]]]) -> Posti
     return anywhere, in_title
 
 
-def shard_tables(postings: Postings) -> tuple[int, Tables]:
-    """The postings split into shards, each list delta-encoded."""
+def shard_tables(
+    postings: Postings, encoded: dict[str, list[list[int]]] | None = None
+) -> tuple[int, Tables]:
+    """The postings split into shards, each list delta-encoded (or taken
+    from ``encoded``, entries known to encode the same lists)."""
+    encoded = encoded or {}
     anywhere, in_title = postings
     size = sum(len(token) + 3 * len(numbers) + 8 for token, numbers in anywhere.items())
     shards = 1
@@ -186,9 +201,10 @@ def shard_tables(postings: Postings) -> tuple[int, Tables]:
         shards *= 2
     tables: Tables = [{} for _ in range(shards)]
     for token in sorted(anywhere):
-        numbers = anywhere[token]
-        title_numbers = in_title.get(token, [])
-        tables[shard_of(token, shards)][token] = [_deltas(numbers), _deltas(title_numbers)]
+        entry = encoded.get(token)
+        if entry is None:
+            entry = [_deltas(anywhere[token]), _deltas(in_title.get(token, []))]
+        tables[shard_of(token, shards)][token] = entry
     return shards, tables
 
 
