@@ -466,6 +466,15 @@ def test_shards_that_hold_what_they_held_are_kept(
     [
         lambda site: (site / "search" / "s0.js").write_text("clipdocSearch.shard(0,{", "utf-8"),
         lambda site: (site / "search" / "s0.js").unlink(),
+        lambda site: (site / "search" / "s0.js").write_text(
+            "clipdocSearch.shard(5,{});\n", "utf-8"
+        ),
+        lambda site: (site / "search" / "s0.js").write_text(
+            "clipdocSearch.shard(0,[]);\n", "utf-8"
+        ),
+        lambda site: (site / "search" / "s0.js").write_text(
+            'clipdocSearch.shard(0,{"summary":[[0,-1],[]]});\n', "utf-8"
+        ),
         lambda site: (site / "search" / "docs.js").write_text("[]", "utf-8"),
         lambda site: (site / "search" / "docs.js").write_text(
             'clipdocSearch.docs(1,[["c/x.html","t","",""]]);\n', "utf-8"
