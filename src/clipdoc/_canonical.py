@@ -65,10 +65,6 @@ def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
     `_read_sections` returns the same clipping for such a document: a body
     without a line that could need an escape has no line starting with
     ``##`` either, so the only section headings are the three found here.
-    Each body's end is found by the scan that proves it plain: the first line
-    from its start on that may belong to an escape family must be the next
-    known heading's. (Written out in one function: this is the path nearly
-    every real document takes, and a call costs as much as a check.)
     """
     url_start = title_end + len(_URL_START)
     if not text.startswith(_URL_START, title_end):
@@ -77,18 +73,12 @@ def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
     if not text.startswith(_ORIGINAL_HEADING, url_end):
         return None
     original_start = url_end + len(_ORIGINAL_HEADING)
-    line = _family_line_after(text, original_start - 1)
-    if line is None:
-        return None
-    original_end = line.start() - 1
-    if original_end < original_start or not text.startswith(_AI_HEADING, original_end):
+    original_end = _plain_body_end(text, original_start, _AI_HEADING)
+    if original_end < 0:
         return None
     ai_start = original_end + len(_AI_HEADING)
-    line = _family_line_after(text, ai_start - 1)
-    if line is None:
-        return None
-    ai_end = line.start() - 1
-    if ai_end < ai_start or not text.startswith(_METADATA_HEADING, ai_end):
+    ai_end = _plain_body_end(text, ai_start, _METADATA_HEADING)
+    if ai_end < 0:
         return None
     if has_entity_in(text, original_start, ai_end):
         return None  # (the AI heading between the bodies holds none)
@@ -106,6 +96,18 @@ def _read_producer_layout(text: str, title_end: int) -> Clipping | None:
         (),
         metadata,
     )
+
+
+def _plain_body_end(text: str, start: int, next_heading: str) -> int:
+    """Where the body starting at ``start`` ends when ``next_heading``
+    follows it and no line of it may belong to an escape family; else -1.
+    One scan finds both: the first line from ``start`` on that may belong
+    to a family must be the next heading's."""
+    line = _family_line_after(text, start - 1)
+    if line is None:
+        return -1
+    end = line.start() - 1
+    return end if end >= start and text.startswith(next_heading, end) else -1
 
 
 def _read_sections(text: str, title_end: int, memo: BodyMemo | None = None) -> Clipping | None:
