@@ -57,7 +57,7 @@ import synthetic  # noqa: E402
 from timing import best_of, chunked_best  # noqa: E402
 
 import clipdoc  # noqa: E402
-from clipdoc._read import read_data  # noqa: E402
+from clipdoc._core.read import read_data  # noqa: E402
 
 Work = Callable[[int, int], object]
 

@@ -509,7 +509,7 @@ def test_killed_folder_conversion_never_leaves_a_partial_jsonl(tmp_path: Path) -
     assert clipdoc_command("convert", source, folder).returncode == 0
     target = write(tmp_path / "all.jsonl", "the previous version\n")
     process = _started("convert", "--force", folder, target)
-    _wait_for(lambda: any(tmp_path.glob(".all.jsonl.*.tmp")), process)
+    _wait_for(lambda: any(tmp_path.glob(".clipdoc-*.tmp")), process)
     time.sleep(0.05)
     process.kill()
     process.wait(timeout=60)

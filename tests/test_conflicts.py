@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import clipdoc
 from clipdoc import Clipping, Metadata
-from clipdoc._conflicts import find_conflicts, side_lines
+from clipdoc._core.conflicts import find_conflicts, side_lines
 from conftest import ROOT
 from strategies import clippings
 

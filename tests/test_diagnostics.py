@@ -74,7 +74,7 @@ def test_every_code_is_exercised_here() -> None:
     covered = set(PARSE_ERRORS) | set(WARNINGS) | set(_model_errors()) | set(JSON_ERRORS)
     covered.add("CD110")
     # Placing and reading clippings in a collection: tests/test_collection.py.
-    covered |= {"CD501", "CD502", "CD503", "CD504"}
+    covered |= {"CD501", "CD502", "CD503", "CD504", "CD505", "CD506", "CD507", "CD508", "CD509"}
     # Feeds and notes: tests/test_feeds.py, tests/test_notes.py.
     covered.add("CD601")
     # The static site: tests/test_site.py.

@@ -245,3 +245,136 @@ def test_import_twice_adds_each_entry_once(tmp_path: Path) -> None:
     )
     assert failed.returncode == 1
     assert "CD601" in failed.stderr
+
+
+# Every JSON value, nested: the members of a hand-made feed item can hold any.
+JSON_MEMBER_NAMES = (
+    "id", "url", "external_url", "title", "content_html", "content_text", "summary",
+    "date_published", "authors", "author", "name", "tags", "attachments", "_clipdoc",
+    "clipping", "version", "items",
+)  # fmt: skip
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),  # NaN and infinities too: Python's json reads and writes them
+    strategies.hostile_text,
+    st.text(max_size=10),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(JSON_MEMBER_NAMES), st.text(max_size=5)),
+            children,
+            max_size=4,
+        ),
+    ),
+    max_leaves=15,
+)
+json_feed_items = st.dictionaries(
+    st.one_of(st.sampled_from(JSON_MEMBER_NAMES), st.text(max_size=5)), json_values, max_size=9
+)
+
+
+@st.composite
+def damaged_extensions(draw: st.DrawFn) -> dict[str, object]:
+    # A valid clipping mapping with one member replaced by any JSON value.
+    mapping: dict[str, object] = clipdoc.to_dict(draw(strategies.clippings))
+    mapping[draw(st.sampled_from(sorted(mapping)))] = draw(json_values)
+    return {"_clipdoc": {"version": 1, "clipping": mapping}, **draw(json_feed_items)}
+
+
+@given(
+    items=st.one_of(
+        st.lists(st.one_of(json_feed_items, damaged_extensions(), json_values), max_size=5),
+        json_values,
+    )
+)
+def test_json_feed_members_of_any_json_type_never_raise(items: object) -> None:
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items})
+    objects = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    if not objects:
+        with pytest.raises(ClipdocError) as caught:
+            feeds.clippings_from_feed(feed, saved_at=SAVED)
+        assert caught.value.code == "CD601"
+        return
+    clips = feeds.clippings_from_feed(feed, saved_at=SAVED)
+    # Every object among the items is imported, whatever its members hold.
+    assert len(clips) == len(objects)
+    for clip in clips:
+        assert clipdoc.parse(clipdoc.render(clip)) == clip
+
+
+_ITEM = {
+    "id": "1",
+    "url": "https://b.example/1",
+    "title": "T",
+    "content_html": "<p>x</p>",
+    "date_published": "2025-05-06T08:00:00Z",
+    "authors": [{"name": "N"}],
+    "tags": ["a", "b"],
+    "attachments": [{"url": "https://b.example/a.mp3"}],
+}
+WRONG_TYPES = [
+    ("title", 7),
+    ("title", ["T"]),
+    ("url", 5),
+    ("url", {"href": "https://b.example/1"}),
+    ("content_html", 5),
+    ("date_published", 20250506),
+    ("authors", 5),
+    ("authors", "N"),
+    ("authors", {"name": "N"}),
+    ("authors", [5, "N", None, {"name": 5}, {"name": ["N"]}]),
+    ("author", "N"),
+    ("tags", 5),
+    ("tags", "ab"),
+    ("tags", {"a": "b"}),
+    ("tags", [1, None, ["a"]]),
+    ("attachments", {}),
+    ("attachments", {"url": "https://b.example/a.mp3"}),
+    ("attachments", [5, {"url": 5}]),
+    ("_clipdoc", 5),
+    ("_clipdoc", {"clipping": 5}),
+    ("_clipdoc", {"clipping": {"title": 7}}),
+]
+
+
+@pytest.mark.parametrize(("member", "value"), WRONG_TYPES)
+def test_a_json_feed_member_of_the_wrong_type_is_absent(member: str, value: object) -> None:
+    def imported(item: dict[str, object]) -> list[Clipping]:
+        feed = {"version": "https://jsonfeed.org/version/1.1", "items": [item]}
+        return feeds.clippings_from_feed(json.dumps(feed), saved_at=SAVED)
+
+    without = {name: member_value for name, member_value in _ITEM.items() if name != member}
+    assert imported({**without, member: value}) == imported(without)
+
+
+def test_json_feed_falls_back_to_author_when_authors_is_not_a_list() -> None:
+    item = {"title": "T", "authors": 5, "author": {"name": "A"}, "tags": 5}
+    feed = {"version": "https://jsonfeed.org/version/1", "items": [item, {"title": 7}]}
+    first, second = feeds.clippings_from_feed(json.dumps(feed), saved_at=SAVED)
+    assert first.metadata is not None
+    assert first.metadata.extra == (("作者", "A"),)
+    assert second.title == ""
+
+
+@pytest.mark.parametrize(("opener", "closer"), [("[", "]"), ('{"a": ', "}"), ('[{"items": ', "}]")])
+def test_a_json_feed_nested_too_deeply_is_cd601(opener: str, closer: str) -> None:
+    depth = 100_000
+    nested = opener * depth + "1" + closer * depth
+    feed = '{"version": "https://jsonfeed.org/version/1.1", "items": ' + nested + "}"
+    with pytest.raises(ClipdocError) as caught:
+        feeds.clippings_from_feed(feed)
+    assert caught.value.code == "CD601"
+    assert "nested too deeply" in caught.value.message
+
+
+def test_a_deeply_nested_extension_in_atom_is_read_as_damaged() -> None:
+    [clip] = feeds.clippings_from_feed(feeds.to_atom([Clipping(title="T")], title="t"))
+    nested = b"[" * 100_000 + b"]" * 100_000
+    atom = feeds.to_atom([clip], title="t").replace(feeds._payload(clip).encode(), nested)
+    assert nested in atom
+    assert feeds.clippings_from_feed(atom, saved_at=SAVED)[0].title == "T"

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 import ai_info_edge
 import clipdoc
 from clipdoc import Clipping, Collection, Metadata
-from clipdoc._gosort import go_sort_slice
+from clipdoc._storage.gosort import go_sort_slice
 from conftest import ROOT, SHARED, shared_corpus_files
 
 DATA = ROOT / "tests" / "data"
@@ -195,7 +195,7 @@ def test_index_command(hostile: Path, tmp_path: Path) -> None:
 
 
 def test_summaries_fall_back_to_the_original() -> None:
-    from clipdoc._index import summary_of
+    from clipdoc._storage.index import summary_of
 
     when = datetime(2025, 1, 1, tzinfo=timezone.utc)
     template = "这是一篇论文，主要探讨了最新进展和研究方向。"
@@ -212,7 +212,7 @@ def test_summaries_fall_back_to_the_original() -> None:
 def test_every_path_of_the_port_sorts(length: int) -> None:
     """Heap sort (pdqsort's fallback after too many bad pivots) and the
     pattern breaker are reached rarely; each must still sort."""
-    from clipdoc._gosort import _Sorter
+    from clipdoc._storage.gosort import _Sorter
 
     values = [(index * 7919) % (length + 3) for index in range(length)]
     for method in ("heap_sort", "break_patterns", "reverse_range"):

@@ -22,7 +22,13 @@ from collections.abc import Callable
 import pytest
 
 import clipdoc
-from clipdoc import _canonical, _escape, _json, _parser, _syntax, _timestamps, html
+from clipdoc import html
+from clipdoc._core import canonical as _canonical
+from clipdoc._core import escape as _escape
+from clipdoc._core import json_mapping as _json
+from clipdoc._core import parser as _parser
+from clipdoc._core import syntax as _syntax
+from clipdoc._core import timestamps as _timestamps
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import clipdoc
 import strategies
 from clipdoc import ClipdocError, Clipping, Metadata, Section
-from clipdoc._timestamps import CANONICAL_TIMESTAMP
+from clipdoc._core.timestamps import CANONICAL_TIMESTAMP
 
 
 def test_models_are_frozen_and_keyword_only() -> None:
@@ -368,14 +368,14 @@ _OFFSETS = st.one_of(
 
 @given(st.datetimes(), _OFFSETS)
 def test_timestamp_writer_matches_its_definition(moment: datetime, offset: timedelta) -> None:
-    from clipdoc._timestamps import format_timestamp
+    from clipdoc._core.timestamps import format_timestamp
 
     aware = moment.replace(tzinfo=timezone(offset))
     assert format_timestamp(aware) == _reference_timestamp(aware)
 
 
 def _canonical_text(moment: datetime, minutes: int) -> str:
-    from clipdoc._timestamps import format_timestamp
+    from clipdoc._core.timestamps import format_timestamp
 
     return format_timestamp(moment.replace(tzinfo=timezone(timedelta(minutes=minutes))))
 
@@ -394,7 +394,7 @@ _CANONICAL_TEXTS = st.one_of(
 def test_canonical_timestamp_reader_agrees_with_the_full_one(text: str) -> None:
     """The fast readers' timestamps (fromisoformat) are the full reader's
     (field by field), for any text of the canonical shape: real or not."""
-    from clipdoc._timestamps import TimestampProblem, parse_timestamp, read_canonical_timestamp
+    from clipdoc._core.timestamps import TimestampProblem, parse_timestamp, read_canonical_timestamp
 
     fast = read_canonical_timestamp(text)
     try:

@@ -10,10 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clipdoc
-from clipdoc import Clipping, Metadata, _canonical
-from clipdoc._canonical import read_canonical
-from clipdoc._parser import parse_document
-from clipdoc._writer import render_any_layout
+from clipdoc import Clipping, Metadata
+from clipdoc._core import canonical as _canonical
+from clipdoc._core.canonical import read_canonical
+from clipdoc._core.parser import parse_document
+from clipdoc._core.writer import render_any_layout
 from strategies import clippings, documents, producer_clippings, tiny_clippings
 
 
@@ -191,7 +192,7 @@ def test_fast_path_agrees_on_near_canonical_documents(clip: Clipping, data: st.D
 def test_a_body_that_needs_escapes_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast reader hands the bodies it read to the full reader, which
     would otherwise repeat the work on a document that is not canonical."""
-    from clipdoc import _escape
+    from clipdoc._core import escape as _escape
 
     calls: list[str] = []
     real = _escape._read_escaped_body

@@ -9,16 +9,18 @@ True
 """
 
 from ._api import check, dump, load, parse, render
-from ._collection import Collection, Entry, from_record, record
-from ._errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
-from ._json import from_dict, from_json, to_dict, to_json
-from ._merge import Merge, merge, resolve
-from ._model import Clipping, Metadata, Section
-from ._names import clipping_path, file_name
+from ._core.errors import CODES, ClipdocError, ClipdocWarning, CodeInfo, Diagnostic, Severity
+from ._core.json_mapping import from_dict, from_json, to_dict, to_json
+from ._core.merge import Merge, merge, resolve
+from ._core.model import Clipping, Metadata, Section
+from ._core.records import from_record, record
+from ._storage.collection import Added, Collection, Entry
+from ._storage.names import clipping_path, file_name
 from ._version import __version__
 
 # Public classes show (and pickle) under the package name, not the private module.
 for _public in (
+    Added,
     ClipdocError,
     ClipdocWarning,
     Clipping,
@@ -36,6 +38,7 @@ del _public
 
 __all__ = [
     "CODES",
+    "Added",
     "ClipdocError",
     "ClipdocWarning",
     "Clipping",

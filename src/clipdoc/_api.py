@@ -6,11 +6,11 @@ import os
 import warnings
 from typing import BinaryIO
 
-from ._errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
-from ._files import read_bytes, write_atomically
-from ._model import Clipping
-from ._read import decode, read_document
-from ._writer import render_document
+from ._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
+from ._core.model import Clipping
+from ._core.read import decode, read_document
+from ._core.writer import render_document
+from ._storage.files import read_bytes, write_atomically
 
 Source = str | os.PathLike[str] | BinaryIO
 """A path, or a binary file open for reading."""

@@ -17,9 +17,10 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from ._collection import Entry, from_record, record
-from ._model import Clipping
-from ._names import clipping_path
+from ._core.model import Clipping
+from ._core.records import from_record, record
+from ._storage.collection import Entry
+from ._storage.names import clipping_path
 
 if TYPE_CHECKING:
     import pyarrow

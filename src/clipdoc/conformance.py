@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._api import load, render
-from ._errors import ClipdocError, ClipdocWarning
-from ._json import from_json, to_dict
+from ._core.errors import ClipdocError, ClipdocWarning
+from ._core.json_mapping import from_json, to_dict
 
 #: A step of an implementation: input bytes to (exit status, output bytes).
 Step = Callable[[bytes], tuple[int, bytes]]

@@ -22,12 +22,11 @@ import posixpath
 from collections.abc import Sequence
 from typing import Any
 
-from ._batch import keeps_document, skips_folder
-from ._errors import ClipdocError
-from ._files import UnsafePath, safe_relative_path, write_atomically
-from ._names import clipping_path
-from ._read import has_error, read_data
-from ._writer import render_document
+from ._core.read import has_error, read_data
+from ._core.writer import render_document
+from ._storage.files import check_relative, write_atomically
+from ._storage.names import clipping_path
+from ._storage.walk import keeps_document, skips_folder
 
 __all__ = ["read_collection", "write_collection"]
 
@@ -139,10 +138,7 @@ def _write_partition(frame: Any, urlpath: str, storage_options: dict[str, Any] |
     count = 0
     for path, clipping in rows(table):
         relative = path or clipping_path(clipping)
-        try:
-            safe_relative_path(relative)
-        except UnsafePath as problem:
-            raise ClipdocError("CD503", str(problem), path=relative) from None
+        check_relative(relative)
         target = f"{root}/{relative}"
         fs.makedirs(posixpath.dirname(target), exist_ok=True)
         data = render_document(clipping).encode("utf-8")

@@ -31,10 +31,10 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from ._errors import ClipdocError
-from ._json import from_dict, to_dict
-from ._model import Clipping, Metadata
-from ._timestamps import TimestampProblem, format_timestamp, parse_timestamp
+from ._core.errors import ClipdocError
+from ._core.json_mapping import from_dict, to_dict
+from ._core.model import Clipping, Metadata
+from ._core.timestamps import TimestampProblem, format_timestamp, parse_timestamp
 
 __all__ = [
     "NAMESPACE",
@@ -141,6 +141,11 @@ def _json_feed(raw: bytes) -> dict[str, Any] | None:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
+    except RecursionError:
+        # The decoder recurses once a level; feedparser would not read it either.
+        raise ClipdocError(
+            "CD601", "nothing to import: the JSON is nested too deeply to read"
+        ) from None
     if not isinstance(document, dict):
         return None
     version = document.get("version")
@@ -151,35 +156,64 @@ def _json_feed(raw: bytes) -> dict[str, Any] | None:
 def _from_json_feed(
     document: dict[str, Any], source: str | None, kind: str | None, when: datetime
 ) -> list[Clipping]:
-    items = document.get("items")
-    clippings = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        extension = item.get("_clipdoc")
-        if isinstance(extension, dict) and "clipping" in extension:
-            clippings.append(_from_extension(extension["clipping"]))
-            continue
-        authors = item.get("authors") or ([item["author"]] if "author" in item else [])
-        names = [a.get("name") for a in authors if isinstance(a, dict) and a.get("name")]
-        attachments = item.get("attachments")
-        if not isinstance(attachments, list):
-            attachments = []
-        found = {
-            "title": item.get("title"),
-            "url": item.get("url") or item.get("external_url"),
-            "summary": item.get("content_html") or item.get("content_text") or item.get("summary"),
-            PUBLISHED: item.get("date_published"),
-            AUTHOR: ", ".join(str(name) for name in names),
-            TAGS: ", ".join(str(tag) for tag in item.get("tags") or [] if isinstance(tag, str)),
-            ENCLOSURES: " ".join(
-                str(a["url"])
-                for a in attachments
-                if isinstance(a, dict) and isinstance(a.get("url"), str)
-            ),
-        }
-        clippings.append(_clipping(found, source, kind, when))
-    return clippings
+    items = _json_list(document, "items")
+    return [_from_json_item(item, source, kind, when) for item in items if isinstance(item, dict)]
+
+
+def _from_json_item(
+    item: dict[str, Any], source: str | None, kind: str | None, when: datetime
+) -> Clipping:
+    # A member of the wrong JSON type is taken as absent, so that one odd
+    # member loses neither the item nor the feed.
+    extension = item.get("_clipdoc")
+    if isinstance(extension, dict) and "clipping" in extension:
+        clipping = _from_extension(extension["clipping"])
+        if clipping is not None:
+            return clipping
+    found = {
+        "title": _json_string(item, "title"),
+        "url": _json_string(item, "url", "external_url"),
+        "summary": _json_string(item, "content_html", "content_text", "summary"),
+        PUBLISHED: _json_string(item, "date_published"),
+        AUTHOR: ", ".join(_json_author_names(item)),
+        TAGS: ", ".join(tag for tag in _json_list(item, "tags") if isinstance(tag, str)),
+        ENCLOSURES: " ".join(
+            attachment["url"]
+            for attachment in _json_list(item, "attachments")
+            if isinstance(attachment, dict) and isinstance(attachment.get("url"), str)
+        ),
+    }
+    return _clipping(found, source, kind, when)
+
+
+def _json_string(item: dict[str, Any], *names: str) -> str | None:
+    """The first of the members ``names`` that is a non-empty string, else
+    the last one if it is a string: what ``or`` between them gives, with a
+    member that is not a string taken as absent."""
+    value: str | None = None
+    for name in names:
+        member = item.get(name)
+        value = member if isinstance(member, str) else None
+        if value:
+            break
+    return value
+
+
+def _json_list(item: dict[str, Any], name: str) -> list[Any]:
+    member = item.get(name)
+    return member if isinstance(member, list) else []
+
+
+def _json_author_names(item: dict[str, Any]) -> list[str]:
+    # JSON Feed 1.1 has a list of authors; 1.0 had one author.
+    authors = _json_list(item, "authors")
+    if not authors and "author" in item:
+        authors = [item["author"]]
+    return [
+        author["name"]
+        for author in authors
+        if isinstance(author, dict) and isinstance(author.get("name"), str) and author["name"]
+    ]
 
 
 def _from_xml_feed(
@@ -190,39 +224,52 @@ def _from_xml_feed(
         parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser's own bugs on hostile input
         raise ClipdocError("CD601", f"the feed cannot be read: {exc}") from None
-    clippings = []
-    for entry in parsed.get("entries", []):
-        extension = entry.get("clipdoc_clipping")
-        if isinstance(extension, str):
-            try:
-                clippings.append(_from_extension(json.loads(extension)))
-                continue
-            except (ValueError, ClipdocError):
-                pass  # a damaged extension: read the entry as any other
-        content = entry.get("content") or []
-        summary = entry.get("summary")
-        if summary is None and content and isinstance(content[0], Mapping):
-            summary = content[0].get("value")
-        published = entry.get("published_parsed") or entry.get("updated_parsed")
-        found = {
-            "title": entry.get("title"),
-            "url": entry.get("link"),
-            "summary": summary,
-            PUBLISHED: _struct_time_text(published) or entry.get("published"),
-            AUTHOR: entry.get("author"),
-            TAGS: ", ".join(
-                str(tag.get("term")) for tag in entry.get("tags") or [] if tag.get("term")
-            ),
-            ENCLOSURES: " ".join(
-                str(link.get("href"))
-                for link in entry.get("links") or []
-                if link.get("rel") == "enclosure" and link.get("href")
-            ),
-        }
-        clippings.append(_clipping(found, source, kind, when))
+    clippings = [_from_xml_entry(entry, source, kind, when) for entry in parsed.get("entries", [])]
     problem = parsed.get("bozo_exception")
     reason = f"the feed is not well-formed ({problem})" if problem else "the feed has no entry"
     return clippings, reason
+
+
+def _from_xml_entry(
+    entry: Mapping[str, Any], source: str | None, kind: str | None, when: datetime
+) -> Clipping:
+    extension = entry.get("clipdoc_clipping")
+    if isinstance(extension, str):
+        try:
+            mapping = json.loads(extension)
+        except (ValueError, RecursionError):
+            pass  # a damaged extension: read the entry as any other
+        else:
+            clipping = _from_extension(mapping)
+            if clipping is not None:
+                return clipping
+    return _clipping(_xml_entry_fields(entry), source, kind, when)
+
+
+def _xml_entry_fields(entry: Mapping[str, Any]) -> dict[str, object]:
+    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    return {
+        "title": entry.get("title"),
+        "url": entry.get("link"),
+        "summary": _xml_summary(entry),
+        PUBLISHED: _struct_time_text(published) or entry.get("published"),
+        AUTHOR: entry.get("author"),
+        TAGS: ", ".join(str(tag.get("term")) for tag in entry.get("tags") or [] if tag.get("term")),
+        ENCLOSURES: " ".join(
+            str(link.get("href"))
+            for link in entry.get("links") or []
+            if link.get("rel") == "enclosure" and link.get("href")
+        ),
+    }
+
+
+def _xml_summary(entry: Mapping[str, Any]) -> object:
+    # RSS has a description; Atom may have only content.
+    summary = entry.get("summary")
+    content = entry.get("content") or []
+    if summary is None and content and isinstance(content[0], Mapping):
+        summary = content[0].get("value")
+    return summary
 
 
 def _struct_time_text(value: object) -> str | None:
@@ -242,7 +289,7 @@ def _one_line(value: object) -> str | None:
 
 
 def _clipping(
-    found: dict[str, object], source: str | None, kind: str | None, when: datetime
+    found: Mapping[str, object], source: str | None, kind: str | None, when: datetime
 ) -> Clipping:
     extra = []
     for label in (PUBLISHED, AUTHOR, TAGS, ENCLOSURES):
@@ -264,8 +311,13 @@ def _clipping(
     )
 
 
-def _from_extension(mapping: object) -> Clipping:
-    return from_dict(mapping)
+def _from_extension(mapping: object) -> Clipping | None:
+    """The clipping an entry carries whole, or None when the extension is
+    damaged: the entry is then read as any other."""
+    try:
+        return from_dict(mapping)
+    except ValueError:  # CD401, a ClipdocError, above all
+        return None
 
 
 # ---------------------------------------------------------------------- writing

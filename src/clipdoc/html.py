@@ -27,7 +27,7 @@ from functools import cached_property
 from html import escape, unescape
 from typing import TYPE_CHECKING, Any
 
-from ._model import Clipping
+from ._core.model import Clipping
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag

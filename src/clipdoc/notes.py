@@ -33,10 +33,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from ._errors import ClipdocError
-from ._model import Clipping, Metadata
-from ._read import has_error, read_document
-from ._writer import render_document
+from ._core.errors import ClipdocError
+from ._core.model import Clipping, Metadata
+from ._core.read import has_error, read_document
+from ._core.writer import render_document
 from .feeds import AUTHOR, PUBLISHED, TAGS
 
 __all__ = ["from_note", "to_note"]

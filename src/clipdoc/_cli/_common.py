@@ -10,12 +10,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .._batch import count_documents, walk_documents
-from .._errors import Diagnostic, Severity
-from .._model import Clipping
-from .._read import has_error, read_data
+from .._core.errors import Diagnostic, PathError, Severity
+from .._core.model import Clipping
+from .._core.read import has_error
+from .._storage.documents import read_document_file
+from .._storage.files import Folder, Stamp
+from .._storage.walk import Found, is_excluded, walk
 
 OK, FAILED, USAGE = 0, 1, 2
+
+#: Codes of files that could not be read at all (I/O problems, exit 2).
+FILE_CODES = frozenset({"CD503", "CD504", "CD505", "CD506"})
 
 
 @dataclass(frozen=True)
@@ -31,26 +36,74 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One document a command works on: a file the walk found below a
+    folder the user named (or a file named directly, in its folder)."""
+
+    folder: Folder
+    found: Found
+
+    @property
+    def path(self) -> str:
+        """The file's path as the user gives it."""
+        if not self.found.relative:
+            return self.folder.path
+        return self.folder.full(self.found.relative)
+
+
+@dataclass(frozen=True)
 class Read:
-    """A document read from a file: its text, clipping and diagnostics, or
-    the outcome that says why it could not be read."""
+    """A document read from a file: its text, clipping, diagnostics and
+    stamp, or the outcome that says why it could not be read."""
 
     text: str = ""
     clipping: Clipping | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     failed: Outcome | None = None
+    stamp: Stamp | None = None
 
 
-def read_file(path: str) -> Read:
+def read_unit(unit: Unit) -> Read:
+    """Read one document through the storage layer (regular files only,
+    never out of the folder)."""
+    document = read_document_file(unit.folder, unit.found)
+    path = unit.path
+    if document.text is None:
+        file_problems = [d for d in document.diagnostics if d.code in FILE_CODES]
+        if file_problems:
+            problem = file_problems[-1]
+            return Read(failed=Outcome(path, io_problem=f"{problem.message} ({problem.code})"))
+        return Read(failed=Outcome(path, diagnostics=document.diagnostics))
+    return Read(document.text, document.clipping, document.diagnostics, stamp=document.stamp)
+
+
+def replace_unit(unit: Unit, data: bytes, stamp: Stamp | None) -> str | None:
+    """Replace a document that was read with ``stamp``; why not, if so
+    (it changed meanwhile, it is a link, the disk is full...)."""
+    if stamp is None:
+        return "cannot write: it was not read"
     try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError as exc:
-        return Read(failed=Outcome(path, io_problem=f"cannot read: {exc.strerror or exc}"))
-    text, clipping, diagnostics = read_data(data)
-    if text is None:
-        return Read(failed=Outcome(path, diagnostics=diagnostics))
-    return Read(text, clipping, diagnostics)
+        unit.folder.replace(unit.found.relative, data, expected=stamp)
+    except PathError as error:
+        return f"{error.message} ({error.code})"
+    return None
+
+
+def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
+    """The documents at ``paths`` under the walk options of the command
+    line: every file a folder holds, or the file itself."""
+    for path in paths:
+        if os.path.isdir(path):
+            folder = Folder(path, follow_links=getattr(options, "follow_links", False))
+            found = walk(path, exclude=options.exclude, include_index=options.include_readme)
+            try:
+                for item in found:
+                    yield Unit(folder, item)
+            except PathError as problem:  # the folder itself cannot be listed
+                yield Unit(folder, Found("", problem=problem))
+        elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
+            head, name = os.path.split(path)
+            yield Unit(Folder(head or os.curdir), Found(name))
 
 
 @dataclass
@@ -152,16 +205,6 @@ def report(console: Console, outcome: Outcome, *, errors_only: bool = False) -> 
         console.problem(f"{outcome.path}: {outcome.io_problem}")
 
 
-def walk(options: argparse.Namespace, path: str) -> Iterator[str]:
-    """The documents at ``path`` under the walk options of the command line."""
-    return walk_documents(path, exclude=options.exclude, include_index=options.include_readme)
-
-
-def documents(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[str]:
-    for path in paths:
-        yield from walk(options, path)
-
-
 def existing(paths: Sequence[str]) -> tuple[list[str], bool]:
     """The paths that exist, and whether any did not (each is reported)."""
     found = []
@@ -177,11 +220,7 @@ def console_for(
     options: argparse.Namespace, paths: Sequence[str], *, results: TextIO | None = None
 ) -> Console:
     show_bar = not options.quiet and sys.stderr.isatty()
-    total = (
-        count_documents(paths, exclude=options.exclude, include_index=options.include_readme)
-        if show_bar
-        else None
-    )
+    total = sum(1 for _ in units(options, paths)) if show_bar else None
     return Console(quiet=options.quiet, total=total, stream_out=results)
 
 

@@ -5,14 +5,24 @@ from __future__ import annotations
 import argparse
 import json
 
-from .._batch import ordered_map
-from .._errors import Diagnostic
-from ._common import USAGE, Outcome, Tally, console_for, documents, existing, read_file, report
+from .._core.errors import Diagnostic
+from .._storage.parallel import ordered_map
+from ._common import (
+    USAGE,
+    Outcome,
+    Tally,
+    Unit,
+    console_for,
+    existing,
+    read_unit,
+    report,
+    units,
+)
 
 
-def check_one(path: str) -> Outcome:
-    read = read_file(path)
-    return read.failed or Outcome(path, diagnostics=read.diagnostics)
+def check_one(unit: Unit) -> Outcome:
+    read = read_unit(unit)
+    return read.failed or Outcome(unit.path, diagnostics=read.diagnostics)
 
 
 def diagnostic_json(path: str, diagnostic: Diagnostic) -> dict[str, object]:
@@ -34,7 +44,7 @@ def run(options: argparse.Namespace) -> int:
     first = True
     if as_json:
         console.line("[")
-    for outcome in ordered_map(check_one, documents(options, paths), jobs=options.jobs):
+    for outcome in ordered_map(check_one, units(options, paths), jobs=options.jobs):
         tally.add(outcome)
         if as_json:
             for diagnostic in outcome.diagnostics:

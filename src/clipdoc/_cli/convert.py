@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import functools
 import io
+import itertools
 import json
 import os
 import sys
@@ -19,24 +20,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from .._batch import ordered_map
-from .._errors import ClipdocError, Diagnostic
-from .._files import UnsafePath, replacing, target_inside, write_atomically
-from .._formats import FORMATS, Format, check_extra, decode_document, format_of
-from .._json import from_dict, to_dict
-from .._model import Clipping
-from .._names import clipping_path
-from .._read import has_error
+from .._core.errors import ClipdocError, Diagnostic
+from .._core.json_mapping import from_dict, to_dict
+from .._core.model import Clipping
+from .._core.read import has_error
+from .._interop.registry import FORMATS, Format, check_extra, decode_document, format_of
+from .._storage.collection import Collection
+from .._storage.files import replacing, write_atomically
+from .._storage.names import clipping_path
+from .._storage.parallel import ordered_map
 from ._common import (
     USAGE,
     Console,
     Outcome,
     Tally,
+    Unit,
     console_for,
     format_diagnostic,
-    read_file,
+    read_unit,
     report,
-    walk,
+    units,
 )
 
 #: What a source converts to when the destination does not say.
@@ -73,37 +76,34 @@ class Item:
 # --------------------------------------------------------------------- sources
 
 
-def read_tree_file(fmt_name: str, root: str, recover: bool, path: str) -> Item:
+def read_tree_file(fmt_name: str, recover: bool, unit: Unit) -> Item:
     """One file of a folder (run in worker processes)."""
-    relative = os.path.relpath(path, root).replace(os.sep, "/")
-    try:
-        relative.encode("utf-8")
-    except UnicodeEncodeError:
-        return Item(path, io_problem="the file name is not valid UTF-8; rename it")
+    path, relative = unit.path, unit.found.relative
+    read = read_unit(unit)
+    if read.failed is not None:
+        failed = read.failed
+        return Item(path, relative, None, failed.diagnostics, io_problem=failed.io_problem)
     if fmt_name == "folder":
-        read = read_file(path)
-        if read.failed is not None or read.clipping is None:
-            failed = read.failed or Outcome(path)
-            return Item(path, relative, None, failed.diagnostics, io_problem=failed.io_problem)
-        if has_error(read.diagnostics) and not recover:
+        if read.clipping is None or (has_error(read.diagnostics) and not recover):
             return Item(path, relative, None, read.diagnostics)
         return Item(path, relative, read.clipping, read.diagnostics)
     try:
-        with open(path, "rb") as file:
-            clipping, _ = decode_document(FORMATS[fmt_name], file.read())
-    except OSError as exc:
-        return Item(path, io_problem=f"cannot read: {exc.strerror or exc}")
+        clipping, _ = decode_document(FORMATS[fmt_name], read.text.encode("utf-8"))
     except ClipdocError as error:
         return Item(path, relative, problem=f"{error.code} {error.message}")
     return Item(path, relative, clipping)
 
 
-def parse_record(numbered_line: tuple[int, str], name: str) -> Item:
+def parse_record(numbered_line: tuple[int, bytes], name: str) -> Item:
     """One JSON Lines record (run in worker processes)."""
     number, line = numbered_line
     where = f"{name}:{number}"
     try:
-        record = json.loads(line)
+        record = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return Item(where, problem=f"not UTF-8 ({exc.reason} at byte {exc.start + 1})")
+    except RecursionError:
+        return Item(where, problem="not JSON: nested too deeply")
     except ValueError as exc:
         return Item(where, problem=f"not JSON: {exc}")
     if not isinstance(record, dict) or not isinstance(record.get("path"), str):
@@ -122,15 +122,12 @@ def _read_source(source: str) -> bytes:
         return file.read()
 
 
-def _numbered_lines(source: str) -> Iterator[tuple[int, str]]:
-    stream = (
-        io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="\n")
-        if source == "-"
-        else open(source, encoding="utf-8", newline="\n")  # noqa: SIM115 - closed below
-    )
+def _numbered_lines(source: str) -> Iterator[tuple[int, bytes]]:
+    # Bytes, decoded record by record: one bad record is reported alone.
+    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     try:
         for number, line in enumerate(stream, start=1):
-            text = line.rstrip("\n")
+            text = line.rstrip(b"\n")
             if text.strip():
                 yield number, text
     finally:
@@ -142,15 +139,12 @@ def items_from(fmt: Format, options: argparse.Namespace) -> Iterator[Item]:
     source = options.source
     name = "<stdin>" if source == "-" else source
     if fmt.layout == "tree":
-        work = functools.partial(read_tree_file, fmt.name, source, options.recover)
-        yield from ordered_map(work, walk(options, source), jobs=options.jobs)
+        work = functools.partial(read_tree_file, fmt.name, options.recover)
+        yield from ordered_map(work, units(options, [source]), jobs=options.jobs)
         return
     if fmt.name == "jsonl":
         work_line = functools.partial(parse_record, name=name)
-        try:
-            yield from ordered_map(work_line, _numbered_lines(source), jobs=options.jobs)
-        except UnicodeDecodeError as exc:
-            yield Item(name, io_problem=f"not UTF-8 ({exc.reason}); nothing more was read")
+        yield from ordered_map(work_line, _numbered_lines(source), jobs=options.jobs)
         return
     if fmt.name == "parquet":
         # A file is read a record batch at a time; standard input, whole.
@@ -283,58 +277,41 @@ def _write_stream(run: _Run, items: Iterator[Item]) -> None:
 
 def _write_tree(run: _Run, items: Iterator[Item]) -> None:
     root = run.options.destination
-    os.makedirs(root, exist_ok=True)
-    for item in items:
-        clipping = run.take(item)
-        if clipping is not None:
-            try:
-                relative = item.relative or clipping_path(clipping)
-            except ClipdocError as error:
+    try:
+        os.makedirs(root, exist_ok=True)
+        collection = Collection(root)
+    except (OSError, ClipdocError) as error:
+        raise _Usage(f"{root}: cannot write there: {error}") from None
+    # Where each clipping on its way came from, by its number, until reported.
+    origins: dict[int, str] = {}
+    numbers = itertools.count()
+
+    def pairs() -> Iterator[tuple[str | None, Clipping]]:
+        for item in items:
+            clipping = run.take(item)
+            if clipping is not None and item.relative and not item.relative.endswith(".md"):
                 run.tally.errors += 1
-                run.console.line(f"{item.where}: {error.code} {error.message}")
+                run.console.line(
+                    f"{item.where}: {item.relative!r} does not end in .md; it would not be read"
+                    " back"
+                )
+            elif clipping is not None:
+                origins[next(numbers)] = item.where
+                yield item.relative, clipping
                 continue
-            assert run.target.encode is not None
-            origin = f"line {item.line}" if item.line is not None else item.where
-            problem, done = _write_file(root, relative, run.target.encode(clipping), origin, run)
-            if problem is not None:
-                run.tally.errors += 1
-                run.console.line(f"{item.where}: {problem}")
-            else:
-                run.tally.count(done)
+            run.console.advance()
+
+    assert run.target.encode is not None
+    written = collection.write_all(pairs(), replace=run.options.force, encode=run.target.encode)
+    for added in written:
+        where = origins.pop(added.index)
+        if added.error is not None:
+            run.tally.errors += 1
+            run.console.line(f"{where}: {added.error.code} {added.error.message}")
+        else:
+            assert added.status is not None
+            run.tally.count(added.status)
         run.console.advance()
-
-
-def _write_file(
-    root: str, relative: str, data: bytes, origin: str, run: _Run
-) -> tuple[str | None, str]:
-    """Write one file inside the destination: a problem, or what was done
-    ("written", "unchanged" for a file that already held these bytes, or
-    "replaced" with --force)."""
-    if not relative.endswith(".md"):
-        return f"{relative!r} does not end in .md; it would not be read back", ""
-    if relative in run.written:
-        return f"{relative!r} was already written from {run.written[relative]}", ""
-    try:
-        target = target_inside(root, relative)
-    except UnsafePath as problem:
-        return f"refused: {problem}", ""
-    done = "written"
-    try:
-        if os.path.lexists(target):
-            if os.path.isdir(target):
-                return f"{relative!r} is a folder in the destination", ""
-            with open(target, "rb") as file:
-                same = file.read() == data
-            if not same and not run.options.force:
-                return f"{relative!r} exists with other content; pass --force to replace it", ""
-            done = "unchanged" if same else "replaced"
-        if done != "unchanged":
-            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-            write_atomically(target, data)
-    except OSError as exc:
-        return f"cannot write {relative!r}: {exc.strerror or exc}", ""
-    run.written[relative] = origin
-    return None, done
 
 
 @contextlib.contextmanager

@@ -7,22 +7,23 @@ import difflib
 import functools
 from dataclasses import dataclass
 
-from .._batch import ordered_map
-from .._files import write_atomically
-from .._read import has_error
-from .._writer import render_document
+from .._core.read import has_error
+from .._core.writer import render_document
+from .._storage.parallel import ordered_map
 from ._common import (
     FAILED,
     OK,
     USAGE,
     Outcome,
     Tally,
+    Unit,
     console_for,
-    documents,
     errors_in,
     existing,
-    read_file,
+    read_unit,
+    replace_unit,
     report,
+    units,
 )
 
 
@@ -33,8 +34,9 @@ class FormatMode:
     diff: bool
 
 
-def format_one(mode: FormatMode, path: str) -> Outcome:
-    read = read_file(path)
+def format_one(mode: FormatMode, unit: Unit) -> Outcome:
+    path = unit.path
+    read = read_unit(unit)
     if read.failed is not None or read.clipping is None:
         return read.failed or Outcome(path)
     diagnostics = read.diagnostics
@@ -54,10 +56,9 @@ def format_one(mode: FormatMode, path: str) -> Outcome:
             )
         )
     if mode.write:
-        try:
-            write_atomically(path, canonical.encode("utf-8"))
-        except OSError as exc:
-            return Outcome(path, diagnostics, io_problem=f"cannot write: {exc.strerror or exc}")
+        problem = replace_unit(unit, canonical.encode("utf-8"), read.stamp)
+        if problem is not None:
+            return Outcome(path, diagnostics, io_problem=problem)
     return Outcome(path, diagnostics=diagnostics, changed=True, diff=shown)
 
 
@@ -75,7 +76,7 @@ def run(options: argparse.Namespace) -> int:
     console = console_for(options, paths)
     tally = Tally()
     work = functools.partial(format_one, mode)
-    for outcome in ordered_map(work, documents(options, paths), jobs=options.jobs):
+    for outcome in ordered_map(work, units(options, paths), jobs=options.jobs):
         tally.add(outcome)
         left_alone = errors_in(outcome) and not options.recover
         report(console, outcome, errors_only=True)

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
-from .._collection import Collection
-from .._errors import ClipdocError
+from .._core.errors import ClipdocError
+from .._storage.collection import Collection
+from .._storage.files import read_bytes
 from ._common import FAILED, OK, USAGE, Console, Tally
 
 
 def run(options: argparse.Namespace) -> int:
-    from ..feeds import clippings_from_feed
-
-    os.makedirs(options.into, exist_ok=True)
-    collection = Collection(options.into)
+    try:
+        from ..feeds import clippings_from_feed
+    except ImportError as error:
+        print(f"clipdoc import: error: {error}", file=sys.stderr)
+        return USAGE
+    try:
+        os.makedirs(options.into, exist_ok=True)
+        collection = Collection(options.into)
+    except (OSError, ClipdocError) as error:
+        print(f"clipdoc import: error: {error}", file=sys.stderr)
+        return USAGE
     console = Console(quiet=options.quiet, total=None)
     # Every URL already in the collection: a second run adds nothing.
     known = {
@@ -26,33 +35,33 @@ def run(options: argparse.Namespace) -> int:
     failed = False
     for feed in options.feeds:
         try:
-            with open(feed, "rb") as file:
-                data = file.read()
+            data = read_bytes(feed)
             clippings = clippings_from_feed(data, source=options.source, kind=options.kind)
-        except OSError as exc:
-            console.problem(f"{feed}: cannot read: {exc.strerror or exc}")
-            tally.io_problems += 1
-            continue
         except ClipdocError as error:
             console.problem(f"{feed}: {error.code} {error.message}")
             failed = True
             continue
+        except OSError as exc:
+            console.problem(f"{feed}: cannot read: {exc.strerror or exc}")
+            tally.io_problems += 1
+            continue
+        new = []
         for clipping in clippings:
             tally.documents += 1
             if clipping.url and clipping.url in known:
                 console.line(f"{feed}: already in the collection: {clipping.url}")
                 tally.count("already there")
                 continue
-            try:
-                relative = collection.add(clipping)
-            except ClipdocError as error:
-                console.problem(f"{feed}: {error.code} {error.message}")
-                tally.errors += 1
-                continue
             if clipping.url:
                 known.add(clipping.url)
-            console.line(f"added {relative}")
-            tally.count("added")
+            new.append(clipping)
+        for added in collection.add_all(new):
+            if added.error is not None:
+                console.problem(f"{feed}: {added.error.code} {added.error.message}")
+                tally.errors += 1
+            else:
+                console.line(f"added {added.path}")
+                tally.count("added")
     console.finish(f"imported {tally.summary()}")
     if tally.io_problems:
         return USAGE

@@ -5,34 +5,75 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable, Iterator
 
-from .._collection import Collection
-from .._files import write_atomically
-from ._common import OK, USAGE
+from .._core.errors import ClipdocError, NotFoundError
+from .._storage.collection import Collection, Entry
+from .._storage.files import Folder, write_atomically
+from .._storage.index import clipdoc_index
+from .._storage.walk import INDEX_NAME
+from ._common import FAILED, OK, USAGE
 
 
 def run(options: argparse.Namespace) -> int:
     root = options.root
-    if not os.path.isdir(root):
-        print(f"clipdoc index: error: {root}: not a folder", file=sys.stderr)
+    try:
+        collection = Collection(root, exclude=options.exclude, jobs=options.jobs)
+    except ClipdocError as error:
+        print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
-    collection = Collection(root, exclude=options.exclude, jobs=options.jobs)
-    data = collection.index(style=options.style).encode("utf-8", errors="surrogateescape")
-    output = options.output or os.path.join(root, "README.md")
-    if output == "-":
+    left_out: list[Entry] = []
+    if options.style == "clipdoc":
+        text = clipdoc_index(_valid(collection, left_out))
+    else:
+        text = collection.index(style=options.style)
+    data = text.encode("utf-8", errors="surrogateescape")
+    for entry in left_out:
+        first = entry.errors[0]
+        print(
+            f"{entry.path}: left out of the index: {first.message} ({first.code})", file=sys.stderr
+        )
+    problem = _write(options, root, data)
+    if problem is not None:
+        print(f"clipdoc index: error: {problem}", file=sys.stderr)
+        return USAGE
+    if not options.quiet and options.output != "-":
+        print(f"wrote {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
+    return FAILED if left_out else OK
+
+
+def _valid(entries: Iterable[Entry], left_out: list[Entry]) -> Iterator[Entry]:
+    """The valid entries; the others go to ``left_out``."""
+    for entry in entries:
+        if entry.clipping is None:
+            left_out.append(entry)
+        else:
+            yield entry
+
+
+def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
+    """Write the index where asked; why not, if so."""
+    if options.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
-        return OK
+        return None
+    if options.output:  # a file the user named, anywhere
+        try:
+            write_atomically(options.output, data)
+        except OSError as exc:
+            return f"cannot write {options.output}: {exc.strerror or exc}"
+        return None
+    folder = Folder(root)
     try:
-        write_atomically(output, data)
-    except OSError as exc:
-        print(
-            f"clipdoc index: error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr
-        )
-        return USAGE
-    if not options.quiet:
-        print(f"wrote {output}", file=sys.stderr)
-    return OK
+        try:
+            _, stamp = folder.read(INDEX_NAME)
+        except NotFoundError:
+            folder.create(INDEX_NAME, data)
+        else:
+            folder.replace(INDEX_NAME, data, expected=stamp)
+    except ClipdocError as error:
+        return str(error)
+    return None
 
 
 def add_parser(

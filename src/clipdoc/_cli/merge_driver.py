@@ -15,11 +15,11 @@ import shutil
 import subprocess
 import sys
 
-from .._errors import ClipdocError
-from .._files import write_atomically
-from .._merge import merge
-from .._model import Clipping
-from .._read import decode, has_error, read_document
+from .._core.errors import ClipdocError
+from .._core.merge import merge
+from .._core.model import Clipping
+from .._core.read import decode, has_error, read_document
+from .._storage.files import read_bytes, write_atomically
 from ._common import FAILED, OK, USAGE
 
 
@@ -63,10 +63,7 @@ def _line_merge(options: argparse.Namespace) -> int:
 
 def run(options: argparse.Namespace) -> int:
     try:
-        versions = []
-        for path in (options.base, options.ours, options.theirs):
-            with open(path, "rb") as file:
-                versions.append(file.read())
+        versions = [read_bytes(path) for path in (options.base, options.ours, options.theirs)]
     except OSError as exc:
         print(f"clipdoc merge-driver: cannot read: {exc}", file=sys.stderr)
         return USAGE

@@ -4,34 +4,33 @@ from __future__ import annotations
 
 import argparse
 
-from .._errors import ClipdocError
-from .._files import write_atomically
-from .._merge import has_conflict_markers, resolve
-from .._read import decode, has_error, read_document
-from .._writer import render_document
+from .._core.errors import ClipdocError
+from .._core.merge import has_conflict_markers, resolve
+from .._core.read import has_error, read_document
+from .._core.writer import render_document
 from ._common import (
     FAILED,
     OK,
     USAGE,
     Outcome,
     Tally,
+    Unit,
     console_for,
-    documents,
     existing,
+    read_unit,
+    replace_unit,
     report,
+    units,
 )
 
 
-def resolve_one(side: str, path: str) -> tuple[Outcome, str]:
+def resolve_one(side: str, unit: Unit) -> tuple[Outcome, str]:
     """What happened to one file: the outcome, and what was done to it."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-        text = decode(data)
-    except OSError as exc:
-        return Outcome(path, io_problem=f"cannot read: {exc.strerror or exc}"), ""
-    except ClipdocError as error:
-        return Outcome(path, diagnostics=(error.diagnostic,)), "left unchanged"
+    path = unit.path
+    read = read_unit(unit)
+    if read.failed is not None:
+        return read.failed, "" if read.failed.io_problem else "left unchanged"
+    text = read.text
     if not has_conflict_markers(text):
         return Outcome(path), "no conflict"
     try:
@@ -41,10 +40,9 @@ def resolve_one(side: str, path: str) -> tuple[Outcome, str]:
     clipping, diagnostics = read_document(chosen)
     if has_error(diagnostics):
         return Outcome(path, diagnostics=diagnostics), "left unchanged"
-    try:
-        write_atomically(path, render_document(clipping).encode("utf-8"))
-    except OSError as exc:
-        return Outcome(path, io_problem=f"cannot write: {exc.strerror or exc}"), ""
+    problem = replace_unit(unit, render_document(clipping).encode("utf-8"), read.stamp)
+    if problem is not None:
+        return Outcome(path, io_problem=problem), ""
     return Outcome(path, changed=True), "resolved"
 
 
@@ -53,8 +51,9 @@ def run(options: argparse.Namespace) -> int:
     side = "ours" if options.ours else "theirs"
     console = console_for(options, paths)
     tally = Tally()
-    for path in documents(options, paths):
-        outcome, done = resolve_one(side, path)
+    for unit in units(options, paths):
+        path = unit.path
+        outcome, done = resolve_one(side, unit)
         tally.add(outcome)
         report(console, outcome)
         if done == "resolved":

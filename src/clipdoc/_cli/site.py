@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .._errors import ClipdocError, Severity
+from .._core.errors import ClipdocError, Severity
 from ._common import FAILED, OK, USAGE, format_diagnostic, progress_bar
 
 

@@ -30,16 +30,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from .._batch import (
-    checked_folder,
-    checked_jobs,
-    checked_patterns,
-    ordered_map,
-    walk_relative,
-)
-from .._errors import ClipdocError, Diagnostic
-from .._model import Clipping
-from .._read import read_data
+from .._core.errors import ClipdocError, Diagnostic
+from .._core.model import Clipping
+from .._storage.documents import read_document_file
+from .._storage.files import Folder
+from .._storage.parallel import checked_jobs, ordered_map
+from .._storage.walk import checked_folder, checked_patterns, walk
 from .._version import __version__
 from . import pages, search
 from .pages import Document, Neighbourhood, Unreadable
@@ -224,7 +220,7 @@ def build_site(
         base_url += "/"
     old_keys, old_documents = _read_manifest(output)
     site = _Site(
-        root=root,
+        root=Folder(root, relative_names=True),
         old_output=output if old_keys else None,
         old_keys=old_keys,
         old_digests={pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()},
@@ -235,12 +231,13 @@ def build_site(
         progress=progress,
     )
     items = [
-        (path, *old_documents.get(path, (None, ())))
-        for path in walk_relative(root, exclude=exclude)
+        (found, *old_documents.get(found.relative, (None, ())))
+        for found in walk(root, exclude=exclude)
     ]
     site.start("reading", len(items))
     facts = []
-    for fact in ordered_map(functools.partial(pages.read_facts, root), items, jobs=jobs):
+    read = functools.partial(pages.read_facts, site.root)
+    for fact in ordered_map(read, items, jobs=jobs):
         facts.append(fact)
         site.advance()
     documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
@@ -268,7 +265,7 @@ def build_site(
 class _Site:
     """One build: the output files written so far and their keys."""
 
-    root: str
+    root: Folder
     old_output: str | None
     old_keys: dict[str, str]
     #: The last build's document digests, by page.
@@ -535,12 +532,11 @@ def common_context(name: str, *, title: str, base_url: str | None) -> dict[str, 
 
 
 def _render_clipping(
-    root: str, theme: Theme, title: str, base_url: str | None, links: Neighbourhood
+    root: Folder, theme: Theme, title: str, base_url: str | None, links: Neighbourhood
 ) -> bytes:
     """One clipping's page (in a worker process): the document is read again
     here rather than sent over, which costs less than pickling it."""
-    with open(os.path.join(root, *links.path.split("/")), "rb") as file:
-        _, clipping, _ = read_data(file.read())
+    clipping = read_document_file(root, links.path).clipping
     if clipping is None:  # the file changed into a non-clipping since it was read
         clipping = Clipping(title=links.path)
     context = common_context(links.page, title=title, base_url=base_url)

@@ -9,7 +9,6 @@ Markdown is rendered with raw HTML off and sanitized again, and only
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -19,9 +18,12 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from .._errors import Diagnostic
-from .._model import Clipping
-from .._read import has_error, read_data, unreadable
+from .._core.errors import Diagnostic, PathError
+from .._core.model import Clipping
+from .._core.read import has_error, read_data
+from .._storage.documents import read_document_file
+from .._storage.files import Folder
+from .._storage.walk import Found
 from . import search
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SPACES = re.compile(r"\s+")
 # Codes after which a file is no clipping at all: not UTF-8, not a clipping.
-_UNREADABLE = frozenset({"CD110", "CD111", "CD504"})
+_UNREADABLE = frozenset({"CD110", "CD111", "CD503", "CD504", "CD505", "CD506"})
 
 
 @attrs.frozen(kw_only=True)
@@ -72,18 +74,23 @@ class Unreadable:
     problems: tuple[Diagnostic, ...]
 
 
-def read_facts(root: str, item: tuple[str, str | None, tuple[str, ...]]) -> Document | Unreadable:
-    """Read one document (in a worker process). ``item`` is its path and,
-    from the last build, its digest and hashtags, reused when the digest is
-    unchanged (hashtags need an HTML parse)."""
-    path, known_digest, known_hashtags = item
+def read_facts(
+    root: Folder, item: tuple[Found, str | None, tuple[str, ...]]
+) -> Document | Unreadable:
+    """Read one document (in a worker process). ``item`` is what the walk
+    found and, from the last build, its digest and hashtags, reused when
+    the digest is unchanged (hashtags need an HTML parse)."""
+    found, known_digest, known_hashtags = item
+    path = found.relative
+    if found.problem is not None:
+        return Unreadable(path=path, problems=(found.problem.diagnostic,))
     try:
-        with open(os.path.join(root, *path.split("/")), "rb") as file:
-            data = file.read()
-    except OSError as exc:
-        return Unreadable(path=path, problems=(unreadable(exc),))
+        data, _ = root.read(path)
+    except PathError as error:
+        return Unreadable(path=path, problems=(*found.warnings, error.diagnostic))
     digest = hashlib.sha256(data).hexdigest()
     _, clipping, problems = read_data(data)
+    problems = (*found.warnings, *problems)
     if clipping is None or any(p.code in _UNREADABLE for p in problems):
         return Unreadable(path=path, problems=problems)
     if digest == known_digest:
@@ -122,10 +129,9 @@ def search_tokens(clipping: Clipping) -> tuple[tuple[str, ...], tuple[str, ...]]
     )
 
 
-def read_tokens(root: str, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def read_tokens(root: Folder, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The search tokens of the document at ``path`` (in a worker process)."""
-    with open(os.path.join(root, *path.split("/")), "rb") as file:
-        _, clipping, _ = read_data(file.read())
+    clipping = read_document_file(root, path).clipping
     return search_tokens(clipping) if clipping is not None else ((), ())
 
 

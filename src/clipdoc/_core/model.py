@@ -8,8 +8,8 @@ from typing import Any
 
 import attrs
 
-from ._errors import model_error
-from ._syntax import (
+from .errors import model_error
+from .syntax import (
     CATALOG_DATE,
     KEY_END,
     KIND,
@@ -19,7 +19,7 @@ from ._syntax import (
     SOURCE,
     has_line_break,
 )
-from ._timestamps import (
+from .timestamps import (
     TimestampProblem,
     format_date,
     format_timestamp,

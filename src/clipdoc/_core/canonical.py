@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from . import _syntax as syntax
-from ._escape import LATER_FAMILY_LINE, BodyMemo, has_entity_in, read_body
-from ._model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
-from ._timestamps import (
+from . import syntax
+from .escape import LATER_FAMILY_LINE, BodyMemo, has_entity_in, read_body
+from .model import Clipping, Metadata, Section, checked_clipping, checked_metadata, checked_section
+from .timestamps import (
     CANONICAL_TIMESTAMP,
     DATE_SHAPE,
     TimestampProblem,
@@ -118,6 +118,14 @@ def _read_sections(text: str, title_end: int, memo: BodyMemo | None = None) -> C
     canonical_url, url = _read_url(preamble, ends_before_section=bool(starts))
     if not canonical_url:
         return None
+    return _read_section_list(text, title_end, url, starts, memo)
+
+
+def _read_section_list(
+    text: str, title_end: int, url: str | None, starts: list[int], memo: BodyMemo | None
+) -> Clipping | None:
+    """The clipping of the sections whose headings follow ``starts``, when
+    each is laid out canonically and they come in canonical order."""
     bodies: dict[str, str] = {}
     metadata: Metadata | None = None
     extra_sections: list[Section] = []

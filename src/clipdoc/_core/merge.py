@@ -18,12 +18,12 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 
-from ._conflicts import find_conflicts, side_lines
-from ._errors import ClipdocError
-from ._model import Clipping, Metadata, Section
-from ._parser import conflict_marker_lines
-from ._syntax import CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR
-from ._writer import render_document
+from .conflicts import find_conflicts, side_lines
+from .errors import ClipdocError
+from .model import Clipping, Metadata, Section
+from .parser import conflict_marker_lines
+from .syntax import CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR
+from .writer import render_document
 
 Side = Literal["ours", "theirs"]
 _Value = TypeVar("_Value")
@@ -100,14 +100,36 @@ def merge(
     >>> merge(base, attrs.evolve(base, ai_summary="c"), theirs).conflicts
     ('ai_summary',)
     """
+    _check_sides(base, ours, theirs)
+    fields = _Fields()
+    merged_ours, merged_theirs = _merge_clippings(fields, base, ours, theirs)
+    text_ours = render_document(merged_ours)
+    if not fields.conflicts:
+        return Merge(text=text_ours)
+    if prefer is not None:
+        if prefer != "newer":
+            raise ValueError(f"prefer is 'newer' or None, not {prefer!r}")
+        newer = _newer_side(ours, theirs)
+        if newer is not None:
+            return Merge(text=render_document(merged_ours if newer == "ours" else merged_theirs))
+    text = _with_markers(text_ours, render_document(merged_theirs), labels)
+    return Merge(text=text, conflicts=tuple(fields.conflicts))
+
+
+def _check_sides(base: object, ours: object, theirs: object) -> None:
     for name, value in (("ours", ours), ("theirs", theirs)):
         if not isinstance(value, Clipping):
             raise TypeError(f"{name} must be a Clipping, not {type(value).__name__}")
     if base is not None and not isinstance(base, Clipping):
         raise TypeError(f"base must be a Clipping or None, not {type(base).__name__}")
-    fields = _Fields()
-    empty = Clipping(title="")
-    origin = base if base is not None else empty
+
+
+def _merge_clippings(
+    fields: _Fields, base: Clipping | None, ours: Clipping, theirs: Clipping
+) -> tuple[Clipping, Clipping]:
+    """The ours-side and theirs-side results, field by field: the same
+    clipping twice unless some field conflicts."""
+    origin = base if base is not None else Clipping(title="")
     result_ours: dict[str, object] = {}
     result_theirs: dict[str, object] = {}
     for name in ("title", "url", "original_summary", "ai_summary"):
@@ -128,19 +150,7 @@ def merge(
     result_ours["metadata"], result_theirs["metadata"] = _merge_metadata(
         fields, origin.metadata if base is not None else None, ours.metadata, theirs.metadata
     )
-    merged_ours = Clipping(**result_ours)  # type: ignore[arg-type]
-    merged_theirs = Clipping(**result_theirs)  # type: ignore[arg-type]
-    text_ours = render_document(merged_ours)
-    if not fields.conflicts:
-        return Merge(text=text_ours)
-    if prefer is not None:
-        if prefer != "newer":
-            raise ValueError(f"prefer is 'newer' or None, not {prefer!r}")
-        newer = _newer_side(ours, theirs)
-        if newer is not None:
-            return Merge(text=render_document(merged_ours if newer == "ours" else merged_theirs))
-    text = _with_markers(text_ours, render_document(merged_theirs), labels)
-    return Merge(text=text, conflicts=tuple(fields.conflicts))
+    return Clipping(**result_ours), Clipping(**result_theirs)  # type: ignore[arg-type]
 
 
 def _newer_side(ours: Clipping, theirs: Clipping) -> Side | None:

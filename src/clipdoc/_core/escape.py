@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ._syntax import CONFLICT_MARKER, CONFLICT_MARKERS, CONFLICT_SEPARATOR, HEADING_MARK
+from .syntax import CONFLICT_MARKER, CONFLICT_MARKERS, CONFLICT_SEPARATOR, HEADING_MARK
 
 # The structures a body line can start with (after indentation and a run of
 # backslashes) that the line escape applies to, one fragment each. A heading,
@@ -182,72 +182,135 @@ def _escape_lines(lines: list[str]) -> None:
     is in doubt and escapes every fence and HTML opener, until a blank line
     followed by a line indented at most one space, which closes every container.
     """
-    lookahead = _Lookahead(lines)
-    fence_char, fence_length = "", 0  # the open fence, if fence_char
-    html_end: re.Pattern[str] | None = None
-    in_doubt = False
-    previous_blank = True
+    scan = _Scan(lines)
     for index, line in enumerate(lines):
         if line and line[0] not in _MAY_MATTER:
-            # Paragraph text: it can only end an HTML block or a doubt.
-            if html_end is not None:
-                if html_end.search(line) is not None:
-                    html_end = None
-            elif not fence_char and in_doubt and previous_blank:
-                in_doubt = False
-            previous_blank = False
-            continue
-        blank = not line.strip(" \t")
-        match = _FAMILY.match(line)
-        kind = match.lastgroup if match is not None else None
-        if match is not None:
-            indent, slashes = match.end("indent"), match.end("slashes") - match.end("indent")
-            if kind == "setext" and not indent and line == CONFLICT_SEPARATOR:
-                kind = "conflict"  # a separator in column 1: escaped wherever it stands
-            if slashes or kind == "heading" or (kind == "conflict" and not indent):
-                # Headings and column-1 conflict markers are escaped wherever
-                # they stand; so is every line that already carries an escape.
-                # k backslashes become 2k + 1.
-                lines[index] = line[:indent] + "\\" * (slashes + 1) + line[indent:]
-                kind = "escaped"
-        if fence_char or html_end is not None:
-            if fence_char and kind == "fence":
-                closer = _FENCE_CLOSER.fullmatch(line)
-                if closer is not None:
-                    run = closer.group(1)
-                    if run[0] == fence_char and len(run) >= fence_length:
-                        fence_char = ""
-            if html_end is not None and html_end.search(line) is not None:
-                html_end = None
+            scan.paragraph_text(line)
         else:
-            if in_doubt and previous_blank and not blank and _indented_at_most_one(line):
-                in_doubt = False
-            if kind == "fence" and match is not None:
-                run = match.group("fence")
-                if run[0] == "`" and "`" in line[match.end("fence") :]:
-                    pass  # an inline code span, not a fence
-                elif in_doubt or not lookahead.fence_closes(index, run[0], len(run)):
-                    lines[index] = line[: match.end("indent")] + "\\" + line[match.end("indent") :]
-                else:
-                    fence_char, fence_length = run[0], len(run)
-            elif kind == "html" and match is not None:
-                start = match.end("indent")
-                if _HTML_OPENER.match(line, start):
-                    end = _HTML_ENDS[_html_kind(match.group("html"))]
-                    if in_doubt or not lookahead.html_ends(index, end):
-                        lines[index] = line[:start] + "\\" + line[start:]
-                    elif end.search(line) is None:
-                        html_end = end
-                else:
-                    lines[index] = line[:start] + "\\" + line[start:]
-            elif kind == "setext" and match is not None:
-                # An underline turns the paragraph line above into a heading.
-                if not previous_blank:
-                    start = match.end("indent")
-                    lines[index] = line[:start] + "\\" + line[start:]
-            elif kind != "escaped" and not in_doubt:
-                in_doubt = _CONTAINER_OR_HTML.match(line) is not None
-        previous_blank = blank
+            scan.structure_line(index, line)
+
+
+def _classify(line: str) -> tuple[str | None, re.Match[str] | None]:
+    """The structure a line would start (a name of `_STRUCTURES`) and its
+    `_FAMILY` match, or ``"escaped"`` for a line that is escaped wherever it
+    stands: one that already carries an escape, a heading, or a conflict
+    marker in column 1."""
+    match = _FAMILY.match(line)
+    if match is None:
+        return None, None
+    kind = match.lastgroup
+    indent = match.end("indent")
+    if kind == "setext" and not indent and line == CONFLICT_SEPARATOR:
+        kind = "conflict"  # a separator in column 1: escaped wherever it stands
+    if match.end("slashes") > indent or kind == "heading" or (kind == "conflict" and not indent):
+        return "escaped", match
+    return kind, match
+
+
+def _with_escape(line: str, match: re.Match[str]) -> str:
+    # k backslashes after the indentation become 2k + 1.
+    indent = match.end("indent")
+    return line[:indent] + "\\" * (match.end("slashes") - indent + 1) + line[indent:]
+
+
+class _Scan:
+    """The state `_escape_lines` carries from one line to the next."""
+
+    __slots__ = (
+        "_lines",
+        "_lookahead",
+        "fence_char",
+        "fence_length",
+        "html_end",
+        "in_doubt",
+        "previous_blank",
+    )
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._lookahead = _Lookahead(lines)
+        self.fence_char = ""  # the open fence's character, if any
+        self.fence_length = 0
+        self.html_end: re.Pattern[str] | None = None  # the open HTML block's end
+        self.in_doubt = False
+        self.previous_blank = True
+
+    def paragraph_text(self, line: str) -> None:
+        """A line no structure can start with: it can only end an HTML
+        block or a doubt."""
+        if self.html_end is not None:
+            self._end_html_block(line)
+        elif not self.fence_char and self.in_doubt and self.previous_blank:
+            self.in_doubt = False
+        self.previous_blank = False
+
+    def structure_line(self, index: int, line: str) -> None:
+        """A line that may start a structure, is blank or is indented."""
+        blank = not line.strip(" \t")
+        kind, match = _classify(line)
+        if kind == "escaped" and match is not None:
+            self._lines[index] = _with_escape(line, match)
+        if self.fence_char or self.html_end is not None:
+            self._inside_block(line, kind)
+        else:
+            self._at_top_level(index, line, blank, kind, match)
+        self.previous_blank = blank
+
+    def _inside_block(self, line: str, kind: str | None) -> None:
+        if self.fence_char and kind == "fence" and self._closes_fence(line):
+            self.fence_char = ""
+        self._end_html_block(line)
+
+    def _closes_fence(self, line: str) -> bool:
+        closer = _FENCE_CLOSER.fullmatch(line)
+        if closer is None:
+            return False
+        run = closer.group(1)
+        return run[0] == self.fence_char and len(run) >= self.fence_length
+
+    def _end_html_block(self, line: str) -> None:
+        if self.html_end is not None and self.html_end.search(line) is not None:
+            self.html_end = None
+
+    def _at_top_level(
+        self, index: int, line: str, blank: bool, kind: str | None, match: re.Match[str] | None
+    ) -> None:
+        if self.in_doubt and self._closes_containers(line, blank):
+            self.in_doubt = False
+        if kind == "fence" and match is not None:
+            self._fence_opener(index, line, match)
+        elif kind == "html" and match is not None:
+            self._html_opener(index, line, match)
+        elif kind == "setext" and match is not None:
+            # An underline turns the paragraph line above into a heading.
+            if not self.previous_blank:
+                self._lines[index] = _with_escape(line, match)
+        elif kind != "escaped" and not self.in_doubt:
+            self.in_doubt = _CONTAINER_OR_HTML.match(line) is not None
+
+    def _closes_containers(self, line: str, blank: bool) -> bool:
+        # A blank line, then a line a container cannot continue.
+        return self.previous_blank and not blank and _indented_at_most_one(line)
+
+    def _fence_opener(self, index: int, line: str, match: re.Match[str]) -> None:
+        run = match.group("fence")
+        if run[0] == "`" and "`" in line[match.end("fence") :]:
+            return  # an inline code span, not a fence
+        if self.in_doubt or not self._lookahead.fence_closes(index, run[0], len(run)):
+            self._lines[index] = _with_escape(line, match)
+        else:
+            self.fence_char, self.fence_length = run[0], len(run)
+
+    def _html_opener(self, index: int, line: str, match: re.Match[str]) -> None:
+        if not _HTML_OPENER.match(line, match.end("indent")):
+            # Some readings open a block here and some do not.
+            self._lines[index] = _with_escape(line, match)
+            return
+        end = _HTML_ENDS[_html_kind(match.group("html"))]
+        if self.in_doubt or not self._lookahead.html_ends(index, end):
+            self._lines[index] = _with_escape(line, match)
+        elif end.search(line) is None:
+            self.html_end = end
 
 
 def _indented_at_most_one(line: str) -> bool:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ._escape import escape_body
-from ._model import Clipping, Metadata, metadata_items
-from ._syntax import (
+from .escape import escape_body
+from .model import Clipping, Metadata, metadata_items
+from .syntax import (
     AI_SUMMARY,
     CATALOG_DATE,
     ITEM_PREFIX,
@@ -17,7 +17,7 @@ from ._syntax import (
     TITLE_PREFIX,
     URL_PREFIX,
 )
-from ._timestamps import format_date, format_timestamp
+from .timestamps import format_date, format_timestamp
 
 
 def render_document(clipping: Clipping) -> str:

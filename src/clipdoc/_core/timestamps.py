@@ -6,7 +6,7 @@ import re
 import sys
 from datetime import date, datetime, timedelta, timezone
 
-from ._errors import quoted
+from .errors import quoted
 
 _TIMESTAMP = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})([Tt ])([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import errno as errno_
 
 import attrs
 
@@ -76,8 +77,13 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD402", _E, "text that is not JSON"),
     ("CD501", _E, "collection: a clipping without a catalog date cannot be placed"),
     ("CD502", _E, "collection: another document is already at the clipping's path"),
-    ("CD503", _E, "collection: the clipping's path leads out of the collection"),
-    ("CD504", _E, "collection: a document's file cannot be read"),
+    ("CD503", _E, "collection: a path leads out of the collection (a link, '..')"),
+    ("CD504", _E, "collection: a file or folder cannot be read"),
+    ("CD505", _E, "collection: a FIFO, socket or device where a document should be"),
+    ("CD506", _E, "collection: a file larger than the size limit"),
+    ("CD507", _E, "collection: a file changed since it was read; not overwritten"),
+    ("CD508", _E, "collection: a file or folder cannot be written"),
+    ("CD509", _W, "collection: file names that clash on other systems (case, Unicode, CON)"),
     ("CD601", _E, "interop: a feed or note with nothing that can be imported"),
     ("CD701", _E, "site: the output folder holds something that is not a clipdoc site"),
     ("CD702", _E, "site: the collection is not a folder, or the output would replace it"),
@@ -173,23 +179,106 @@ class ClipdocError(ValueError):
             message=self.message,
         )
 
+    def __str__(self) -> str:
+        # OSError, a base of some subclasses, would show its errno instead.
+        return str(self.args[0]) if self.args else self.message
+
     def __reduce__(self) -> tuple[object, ...]:
         # Exceptions pickle through their args; ours has keyword-only fields.
-        return (
-            _rebuild_error,
-            (self.code, self.message, self.line, self.column, self.field, self.path),
-        )
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
 
 
 def _rebuild_error(
-    code: str,
-    message: str,
-    line: int | None,
-    column: int | None,
-    field: str | None,
-    path: str | None = None,
+    kind: type[ClipdocError], args: tuple[object, ...], state: dict[str, object]
 ) -> ClipdocError:
-    return ClipdocError(code, message, line=line, column=column, field=field, path=path)
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class PathError(ClipdocError, OSError):
+    """A file or folder that cannot be read or written: CD504 (cannot be
+    read), CD508 (cannot be written), or the code of a subclass. ``path``
+    names it as the user knows it; ``errno`` is the system's reason, when
+    there is one. It is an `OSError` too, so ``except OSError`` catches it.
+    """
+
+    def __init__(self, code: str, message: str, *, path: str, errno: int | None = None) -> None:
+        super().__init__(code, message, path=path)
+        self.errno = errno
+        self.strerror = message
+        self.filename = path
+
+
+def path_error(code: str, message: str, *, path: str, errno: int | None) -> PathError:
+    """The `PathError` of the subclass that fits the system's ``errno``."""
+    kind = _BY_ERRNO.get(errno, PathError) if errno is not None else PathError
+    return kind(code, message, path=path, errno=errno)
+
+
+class NotFoundError(PathError, FileNotFoundError):
+    """A file or folder that does not exist."""
+
+
+class NotAFolderError(PathError, NotADirectoryError):
+    """A path that should be a folder and is not."""
+
+
+class AccessError(PathError, PermissionError):
+    """A file or folder the system does not let clipdoc read or write."""
+
+
+class _FixedCode(PathError):
+    """A fault with a code of its own."""
+
+    CODE = "CD504"
+
+    def __init__(
+        self, message: str, *, path: str, errno: int | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(code or self.CODE, message, path=path, errno=errno)
+
+
+class UnsafePathError(_FixedCode, PermissionError):
+    """A path that leads out of the folder a user named: through ``..``, an
+    absolute path or a symbolic link (CD503). Nothing is read or written."""
+
+    CODE = "CD503"
+
+
+class ExistsError(_FixedCode, FileExistsError):
+    """Another document is already at the path (CD502)."""
+
+    CODE = "CD502"
+
+
+class NotAFileError(_FixedCode):
+    """A FIFO, socket, device or folder where a document file should be
+    (CD505); it is never opened for reading."""
+
+    CODE = "CD505"
+
+
+class TooLargeError(_FixedCode):
+    """A file larger than the size limit (CD506)."""
+
+    CODE = "CD506"
+
+
+class ChangedError(_FixedCode):
+    """A file that changed since it was read, which clipdoc would otherwise
+    overwrite (CD507): it is left as it is."""
+
+    CODE = "CD507"
+
+
+_BY_ERRNO: dict[int, type[PathError]] = {
+    errno_.ENOENT: NotFoundError,
+    errno_.ENOTDIR: NotAFolderError,
+    errno_.EACCES: AccessError,
+    errno_.EPERM: AccessError,
+}
 
 
 class ClipdocWarning(UserWarning):

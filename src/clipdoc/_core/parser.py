@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
 
-from ._conflicts import Conflict, find_conflicts, side_lines
-from ._errors import CODES, Diagnostic, Severity, quoted
-from ._escape import BodyMemo, read_body
-from ._model import Clipping, Metadata, Section
-from ._syntax import (
+from .conflicts import Conflict, find_conflicts, side_lines
+from .errors import CODES, Diagnostic, Severity, quoted
+from .escape import BodyMemo, read_body
+from .model import Clipping, Metadata, Section
+from .syntax import (
     AI_SUMMARY,
     CATALOG_DATE,
     CONFLICT_MARKER,
@@ -32,7 +32,7 @@ from ._syntax import (
     URL_PREFIX,
     is_blank,
 )
-from ._timestamps import TimestampProblem, parse_date, parse_timestamp
+from .timestamps import TimestampProblem, parse_date, parse_timestamp
 
 _TITLE = re.compile(r"( {0,3})#(?:([ \t])(.*))?")
 _Value = TypeVar("_Value", datetime, date)
@@ -502,12 +502,32 @@ def _item_value(reader: _Reader, index: int, value_start: int, what: str) -> str
 def _read_metadata(reader: _Reader, content: range) -> Metadata:
     """The items of the metadata list [MET-1] [MET-3] [MET-4] [MET-5]."""
     lines = reader.lines
+    if len(content) == 1 and lines[content.start] == "":
+        return Metadata()  # the canonical empty list
+    values, extra, unparsed = _metadata_items(reader, content)
+    saved_at = _known_value(reader, values, SAVED_AT, unparsed, _timestamp)
+    catalog_date = _known_value(reader, values, CATALOG_DATE, unparsed, _date)
+    if unparsed:
+        reader.keep_unparsed(unparsed[0], "metadata", [lines[index] for index in unparsed])
+    return Metadata(
+        source=values[SOURCE][1] if SOURCE in values else None,
+        kind=values[KIND][1] if KIND in values else None,
+        saved_at=saved_at,
+        catalog_date=catalog_date,
+        extra=extra,
+    )
+
+
+def _metadata_items(
+    reader: _Reader, content: range
+) -> tuple[dict[str, tuple[int, str]], list[tuple[str, str]], list[int]]:
+    """The known items (label to line index and value text), the extra items
+    and the indices of the lines that are not kept as items."""
+    lines = reader.lines
     values: dict[str, tuple[int, str]] = {}
     extra: list[tuple[str, str]] = []
     unparsed: list[int] = []
     highest_rank = -1
-    if len(content) == 1 and lines[content.start] == "":
-        return Metadata()  # the canonical empty list
     for index in content:
         line = lines[index]
         if is_blank(line):
@@ -543,17 +563,7 @@ def _read_metadata(reader: _Reader, content: range) -> Metadata:
             unparsed.append(index)
         else:
             values[key] = (index, value)
-    saved_at = _known_value(reader, values, SAVED_AT, unparsed, _timestamp)
-    catalog_date = _known_value(reader, values, CATALOG_DATE, unparsed, _date)
-    if unparsed:
-        reader.keep_unparsed(unparsed[0], "metadata", [lines[index] for index in unparsed])
-    return Metadata(
-        source=values[SOURCE][1] if SOURCE in values else None,
-        kind=values[KIND][1] if KIND in values else None,
-        saved_at=saved_at,
-        catalog_date=catalog_date,
-        extra=extra,
-    )
+    return values, extra, unparsed
 
 
 def _report_bad_item(reader: _Reader, index: int, line: str) -> None:

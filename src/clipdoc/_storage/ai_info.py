@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ._gosort import go_sort_slice
+from .gosort import go_sort_slice
 
 _DATE_NAME = re.compile(rb"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # time.Parse("2006-01-02 15:04", ...): the hour may have one digit.
@@ -48,6 +48,21 @@ _GO_UNICODE_SPACE = (
 #: A phrase of the placeholder AI summary a test run of the producer wrote;
 #: its index shows the original summary instead.
 PLACEHOLDER_SUMMARY = "主要探讨了最新进展和研究方向"
+_PLACEHOLDER = PLACEHOLDER_SUMMARY.encode()
+_URL_PREFIX = b"**URL**: "
+_SAVED_AT_PREFIX = "- **保存时间**: ".encode()
+_ORIGINAL_HEADING = "## 原始摘要".encode()
+_AI_HEADING = "## AI 摘要".encode()
+# The entities decoded in a summary that held HTML, in this order.
+_ENTITIES = (
+    (b"&nbsp;", b" "),
+    (b"&lt;", b"<"),
+    (b"&gt;", b">"),
+    (b"&amp;", b"&"),
+    (b"&quot;", b'"'),
+)
+_CUT_AT = 150
+_CUT_BACK_TO = 120
 _CUT_MARKS = frozenset(b".!?;,")
 _LATEST = 20
 
@@ -84,34 +99,43 @@ def ai_info_index(root: str | os.PathLike[str]) -> bytes:
     go_sort_slice(papers, _newer)
     out.append("## 最新内容\n\n".encode())
     for paper in papers[:_LATEST]:
-        out.append(b"### [%s](%s/%s)\n\n" % (_sanitize(paper.title), paper.folder, paper.filename))
-        if paper.summary:
-            out.append("**摘要**: ".encode() + _sanitize(paper.summary) + b"\n\n")
-        if paper.url:
-            out.append("**原始链接**: [查看原文](".encode() + paper.url + b")\n")
-        if paper.saved_at:
-            out.append("**收录时间**: ".encode() + paper.saved_at + b"\n")
-        out.append(b"\n---\n\n")
+        out += _latest_entry(paper)
     out.append("## 历史内容\n\n".encode())
     by_folder: dict[bytes, list[_Paper]] = {}
     for paper in papers:
         by_folder.setdefault(paper.folder, []).append(paper)
     for folder in folders:
         listed = by_folder.get(folder, [])
-        if not listed:
-            continue
-        out.append(b"### %s (%d" % (folder, len(listed)) + "篇)\n\n".encode())
-        for paper in listed:
-            out.append(b"- **[%s](%s/%s)** " % (_sanitize(paper.title), folder, paper.filename))
-            if paper.url:
-                out.append("| [原文](".encode() + paper.url + b") ")
-            if paper.saved_at:
-                out.append("| 时间: ".encode() + paper.saved_at + b" ")
-            out.append(b"\n")
-            if paper.summary:
-                out.append(b"  " + _sanitize(paper.summary) + b"\n")
-            out.append(b"\n")
+        if listed:
+            out.append(b"### %s (%d" % (folder, len(listed)) + "篇)\n\n".encode())
+            for paper in listed:
+                out += _history_entry(paper)
     return b"".join(out)
+
+
+def _latest_entry(paper: _Paper) -> list[bytes]:
+    out = [b"### [%s](%s/%s)\n\n" % (_sanitize(paper.title), paper.folder, paper.filename)]
+    if paper.summary:
+        out.append("**摘要**: ".encode() + _sanitize(paper.summary) + b"\n\n")
+    if paper.url:
+        out.append("**原始链接**: [查看原文](".encode() + paper.url + b")\n")
+    if paper.saved_at:
+        out.append("**收录时间**: ".encode() + paper.saved_at + b"\n")
+    out.append(b"\n---\n\n")
+    return out
+
+
+def _history_entry(paper: _Paper) -> list[bytes]:
+    out = [b"- **[%s](%s/%s)** " % (_sanitize(paper.title), paper.folder, paper.filename)]
+    if paper.url:
+        out.append("| [原文](".encode() + paper.url + b") ")
+    if paper.saved_at:
+        out.append("| 时间: ".encode() + paper.saved_at + b" ")
+    out.append(b"\n")
+    if paper.summary:
+        out.append(b"  " + _sanitize(paper.summary) + b"\n")
+    out.append(b"\n")
+    return out
 
 
 def _read_dir(path: bytes) -> list[os.DirEntry[bytes]]:
@@ -158,45 +182,68 @@ def _paper(path: bytes, folder: bytes, filename: bytes) -> _Paper:
     lines = content.split(b"\n")
     if lines[0].startswith(b"# "):
         title = lines[0][2:]
-    original = ai = b""
-    for index, line in enumerate(lines):
-        if line.startswith(b"**URL**: "):
-            url = line[len(b"**URL**: ") :]
-        if line == "## 原始摘要".encode() and index + 1 < len(lines):
-            original = _first_lines(lines, index + 1)
-        if line == "## AI 摘要".encode() and index + 1 < len(lines):
-            ai = _first_lines(lines, index + 1)
-        if line.startswith("- **保存时间**: ".encode()):
-            saved_at = line[len("- **保存时间**: ".encode()) :]
-            parsed = _RFC3339.fullmatch(saved_at)
-            if parsed is not None and _rfc3339_fields(parsed) is not None:
-                year, month, day, hour, minute = (int(part) for part in parsed.groups()[:5])
-                saved_at = b"%04d-%02d-%02d %02d:%02d" % (year, month, day, hour, minute)
-    chosen = ai
-    if (not ai or PLACEHOLDER_SUMMARY.encode() in ai) and original:
-        chosen = original
-    if b"<" in chosen and b">" in chosen:
-        chosen = _HTML_TAG.sub(b"", chosen)
-        for entity, char in (
-            (b"&nbsp;", b" "),
-            (b"&lt;", b"<"),
-            (b"&gt;", b">"),
-            (b"&amp;", b"&"),
-            (b"&quot;", b'"'),
-        ):
-            chosen = chosen.replace(entity, char)
-        chosen = _GO_SPACE_RUN.sub(b" ", chosen)
-        chosen = chosen.decode("utf-8").strip(_GO_UNICODE_SPACE).encode()
-    if len(chosen) > 150:
-        cut = 150
-        for index in range(150, 119, -1):
-            if index < len(chosen) and chosen[index] in _CUT_MARKS:
-                cut = index + 1
-                break
-        summary = chosen[: min(cut, len(chosen))] + b"..."
-    else:
-        summary = chosen
+    url, saved_at, original, ai = _fields(lines)
+    summary = _cut(_plain_text(_chosen_summary(original, ai)))
     return _Paper(title, filename, summary, url, saved_at, folder, _instant(saved_at))
+
+
+def _fields(lines: list[bytes]) -> tuple[bytes, bytes, bytes, bytes]:
+    """The URL and the save time (the last of each), and the first lines of
+    the original and AI summaries (of the last of each heading)."""
+    url = saved_at = original = ai = b""
+    for index, line in enumerate(lines):
+        if line.startswith(_URL_PREFIX):
+            url = line[len(_URL_PREFIX) :]
+        if line == _ORIGINAL_HEADING and index + 1 < len(lines):
+            original = _first_lines(lines, index + 1)
+        if line == _AI_HEADING and index + 1 < len(lines):
+            ai = _first_lines(lines, index + 1)
+        if line.startswith(_SAVED_AT_PREFIX):
+            saved_at = _shown_time(line[len(_SAVED_AT_PREFIX) :])
+    return url, saved_at, original, ai
+
+
+def _shown_time(saved_at: bytes) -> bytes:
+    """An RFC 3339 time as ``YYYY-MM-DD HH:MM`` (its wall-clock time); any
+    other text as it is."""
+    parsed = _RFC3339.fullmatch(saved_at)
+    if parsed is None or _rfc3339_fields(parsed) is None:
+        return saved_at
+    year, month, day, hour, minute = (int(part) for part in parsed.groups()[:5])
+    return b"%04d-%02d-%02d %02d:%02d" % (year, month, day, hour, minute)
+
+
+def _chosen_summary(original: bytes, ai: bytes) -> bytes:
+    """The AI summary, unless it is missing or the placeholder and there is
+    an original summary."""
+    if (not ai or _PLACEHOLDER in ai) and original:
+        return original
+    return ai
+
+
+def _plain_text(summary: bytes) -> bytes:
+    """The summary without HTML tags, the five entities decoded, and spaces
+    collapsed, when it holds both ``<`` and ``>``."""
+    if b"<" not in summary or b">" not in summary:
+        return summary
+    summary = _HTML_TAG.sub(b"", summary)
+    for entity, char in _ENTITIES:
+        summary = summary.replace(entity, char)
+    summary = _GO_SPACE_RUN.sub(b" ", summary)
+    return summary.decode("utf-8").strip(_GO_UNICODE_SPACE).encode()
+
+
+def _cut(summary: bytes) -> bytes:
+    """A summary longer than 150 bytes cut just after the last ASCII mark
+    at bytes 120 to 150, else at byte 150, and ``...`` added."""
+    if len(summary) <= _CUT_AT:
+        return summary
+    cut = _CUT_AT
+    for index in range(_CUT_AT, _CUT_BACK_TO - 1, -1):
+        if index < len(summary) and summary[index] in _CUT_MARKS:
+            cut = index + 1
+            break
+    return summary[: min(cut, len(summary))] + b"..."
 
 
 def _first_lines(lines: list[bytes], start: int) -> bytes:

@@ -21,11 +21,11 @@ from typing import Literal
 
 import attrs
 
-from ._errors import Diagnostic
-from ._json import from_json, to_json
-from ._model import Clipping
-from ._read import decode, read_document
-from ._writer import render_document
+from .._core.errors import Diagnostic
+from .._core.json_mapping import from_json, to_json
+from .._core.model import Clipping
+from .._core.read import decode, read_document
+from .._core.writer import render_document
 
 Layout = Literal["document", "tree", "stream"]
 
@@ -58,7 +58,7 @@ def _json(clipping: Clipping) -> bytes:
 
 def _feed_writer(name: str) -> Callable[[list[Clipping]], bytes]:
     def write(clippings: list[Clipping]) -> bytes:
-        from . import feeds
+        from .. import feeds
 
         writer: Callable[..., bytes] = getattr(feeds, name)
         return writer(clippings, title="Clippings")
@@ -67,13 +67,13 @@ def _feed_writer(name: str) -> Callable[[list[Clipping]], bytes]:
 
 
 def _feed_reader(data: bytes) -> list[Clipping]:
-    from .feeds import clippings_from_feed
+    from ..feeds import clippings_from_feed
 
     return clippings_from_feed(data)
 
 
 def _note(clipping: Clipping) -> bytes:
-    from .notes import to_note
+    from ..notes import to_note
 
     return to_note(clipping).encode("utf-8")
 
@@ -158,7 +158,7 @@ def decode_document(fmt: Format, data: bytes) -> tuple[Clipping, tuple[Diagnosti
         return from_json(data), ()
     text = decode(data)
     if fmt.name == "notes":
-        from .notes import from_note
+        from ..notes import from_note
 
         return from_note(text), ()
     return read_document(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from ._syntax import CONFLICT_BASE, CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR
+from .syntax import CONFLICT_BASE, CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR
 
 
 @attrs.frozen(kw_only=True)

@@ -11,16 +11,17 @@ angle brackets).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
-from ._ai_info import PLACEHOLDER_SUMMARY
-from ._model import Clipping
-from ._timestamps import format_date, format_timestamp
+from .._core.model import Clipping
+from .._core.timestamps import format_date, format_timestamp
+from .ai_info import PLACEHOLDER_SUMMARY
 
 if TYPE_CHECKING:
-    from ._collection import Collection
+    from .collection import Entry
 
 LATEST = 20
 SUMMARY_LIMIT = 150
@@ -50,9 +51,9 @@ class _Item(NamedTuple):
     summary: str
 
 
-def clipdoc_index(collection: Collection) -> str:
-    """The index of every valid document of ``collection``."""
-    items = [_item(entry.path, entry.clipping) for entry in collection if entry.clipping]
+def clipdoc_index(entries: Iterable[Entry]) -> str:
+    """The index of every valid document among ``entries``."""
+    items = [_item(entry.path, entry.clipping) for entry in entries if entry.clipping]
     items.sort(key=_order)
     out = [
         "# 最新信息\n\n",
@@ -131,7 +132,7 @@ def summary_of(clipping: Clipping) -> str:
     chosen = clipping.ai_summary or ""
     if not chosen.strip() or PLACEHOLDER_SUMMARY in chosen:
         chosen = clipping.original_summary or chosen
-    from . import html
+    from .. import html
 
     text = _WHITESPACE.sub(" ", html.text(chosen)).strip()
     if len(text) <= SUMMARY_LIMIT:

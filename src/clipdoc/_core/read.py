@@ -3,11 +3,11 @@ conformance runner) gets the clipping and its diagnostics from here."""
 
 from __future__ import annotations
 
-from ._canonical import read_canonical
-from ._errors import ClipdocError, Diagnostic, Severity
-from ._escape import BodyMemo
-from ._model import Clipping
-from ._parser import parse_document
+from .canonical import read_canonical
+from .errors import ClipdocError, Diagnostic, Severity
+from .escape import BodyMemo
+from .model import Clipping
+from .parser import parse_document
 
 
 def read_document(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:

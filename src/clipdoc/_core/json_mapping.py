@@ -18,9 +18,9 @@ import cattrs
 from cattrs.errors import IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._errors import ClipdocError
-from ._model import Clipping, Metadata, Section
-from ._timestamps import (
+from .errors import ClipdocError
+from .model import Clipping, Metadata, Section
+from .timestamps import (
     TimestampProblem,
     format_date,
     format_timestamp,
@@ -237,9 +237,16 @@ def to_json(clipping: Clipping, *, indent: int | None = None) -> str:
     return json.dumps(to_dict(clipping), ensure_ascii=False, indent=indent)
 
 
+_TOO_DEEP = (
+    "cannot read the JSON: its arrays and objects are nested too deeply"
+    " (a clipping nests them 4 deep at most)"
+)
+
+
 def from_json(text: str | bytes) -> Clipping:
     """A clipping from JSON text; invalid JSON is a `ClipdocError` (CD402)
-    with its line and column.
+    with its line and column, and so, without them, is JSON nested too deeply
+    to read.
 
     >>> from_json('{"title": "t", "url": null, "original_summary": null,'
     ...           ' "ai_summary": "x", "extra_sections": [], "metadata": null}').ai_summary
@@ -253,4 +260,7 @@ def from_json(text: str | bytes) -> Clipping:
         ) from None
     except UnicodeDecodeError as exc:
         raise ClipdocError("CD402", f"not UTF-8 JSON: {exc.reason}") from None
+    except RecursionError:
+        # The decoder recurses once per level; no clipping comes near the limit.
+        raise ClipdocError("CD402", _TOO_DEEP) from None
     return from_dict(data)

@@ -1,0 +1,555 @@
+"""A folder of clipping documents: read, query, write and index it."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import attrs
+
+from .._core.errors import (
+    ClipdocError,
+    Diagnostic,
+    ExistsError,
+    NotAFolderError,
+    PathError,
+    Severity,
+)
+from .._core.model import Clipping, Metadata
+from .._core.records import record
+from .._core.writer import render_document
+from .documents import DocumentFile, read_document_file
+from .files import SIZE_LIMIT, Folder, Staged, check_relative
+from .names import clipping_path, folded, variant
+from .parallel import checked_jobs, ordered_map
+from .walk import Found, checked_folder, checked_patterns, walk
+
+#: How many name variants a clipping may take when other clippings hold
+#: its name (hexadecimal digits of its key's hash).
+_VARIANT_LENGTHS = (8, 16, 64)
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """One document of a `Collection`.
+
+    ``path`` is relative to the collection's root, ``/``-separated;
+    ``clipping`` is None when the document has errors, which
+    ``diagnostics`` (errors and warnings, in document order) then say. A
+    file that could not be read, or a folder that could not be listed, is
+    an entry too, with the error that says why.
+
+    >>> entry = next(iter(Collection("examples")))
+    >>> entry.path, entry.clipping.url, entry.diagnostics
+    ('seed.md', 'https://weibo.com/6105753431/Pqzc66P5o', ())
+    """
+
+    path: str
+    clipping: Clipping | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics that are errors."""
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @classmethod
+    def of(cls, document: DocumentFile) -> Entry:
+        return cls(
+            path=document.relative,
+            clipping=document.valid_clipping,
+            diagnostics=document.diagnostics,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Added:
+    """What `Collection.add_all` did with one clipping: where it is and
+    ``status`` ("written", "unchanged" or "replaced"), or the ``error``
+    that kept it out. ``index`` is its position in the input.
+
+    >>> import attrs, tempfile
+    >>> from datetime import date
+    >>> from clipdoc import Clipping, Metadata
+    >>> day = Metadata(catalog_date=date(2025, 5, 6))
+    >>> post = Clipping(title="转发微博", url="https://weibo.com/1/a", metadata=day)
+    >>> repost = attrs.evolve(post, url="https://weibo.com/1/b")
+    >>> collection = Collection(tempfile.mkdtemp())
+    >>> for added in collection.add_all([post, repost, post]):
+    ...     print(added.index, added.path, added.status)
+    0 2025-05-06/转发微博.md written
+    1 2025-05-06/转发微博~88c8a01f.md written
+    2 2025-05-06/转发微博.md unchanged
+    """
+
+    index: int
+    path: str | None
+    status: Literal["written", "unchanged", "replaced"] | None = None
+    error: ClipdocError | None = None
+
+
+def _read_entry(folder: Folder, found: Found) -> Entry:
+    return Entry.of(read_document_file(folder, found))
+
+
+class Collection:
+    """A folder of clipping documents, such as the producer's date folders.
+
+    Iterating yields an `Entry` per ``*.md`` document, sorted by path, one at
+    a time (a collection of any size never sits in memory), and never stops
+    at a bad file: a file that cannot be read (a FIFO, a link that leads
+    out of the folder, a file over ``size_limit`` bytes) and a folder that
+    cannot be listed are entries whose error says why. The ``README.md``
+    index at the root, hidden folders and paths matching ``exclude`` are
+    left out, by the same rules as the ``clipdoc`` command's folder walk.
+    ``jobs`` reads with that many worker processes (0: one per CPU), the
+    entries still in path order. ``follow_links`` reads files through links
+    that lead out of the folder (nothing is ever written through a link).
+
+    >>> collection = Collection("examples")
+    >>> [entry.path for entry in collection]
+    ['seed.md']
+    >>> collection.load("seed.md").metadata.catalog_date
+    datetime.date(2025, 5, 6)
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        exclude: Sequence[str] = (),
+        jobs: int = 1,
+        follow_links: bool = False,
+        size_limit: int = SIZE_LIMIT,
+    ) -> None:
+        self.root = os.fspath(checked_folder(root, "root"))
+        if not os.path.isdir(self.root):
+            raise NotAFolderError(
+                "CD504",
+                "not a folder; a collection is a folder"
+                if os.path.lexists(self.root)
+                else "no such folder",
+                path=self.root,
+            )
+        self.exclude = checked_patterns(exclude)
+        self.jobs = checked_jobs(jobs)
+        if not isinstance(size_limit, int) or isinstance(size_limit, bool) or size_limit < 0:
+            raise TypeError(f"size_limit must be an int of bytes, not {size_limit!r:.40}")
+        self.folder = Folder(
+            self.root, follow_links=bool(follow_links), size_limit=size_limit, relative_names=True
+        )
+
+    def __repr__(self) -> str:
+        return f"Collection({self.root!r}, exclude={self.exclude!r}, jobs={self.jobs})"
+
+    def found(self) -> Iterator[Found]:
+        """Every document file and unlistable folder, in path order."""
+        return walk(self.root, exclude=self.exclude)
+
+    def paths(self) -> Iterator[str]:
+        """The relative, ``/``-separated path of every document, sorted."""
+        return (found.relative for found in self.found() if found.problem is None)
+
+    def __iter__(self) -> Iterator[Entry]:
+        # ordered_map sends documents to the workers in small batches and
+        # keeps only a few batches in flight: memory stays flat.
+        read = functools.partial(_read_entry, self.folder)
+        return ordered_map(read, self.found(), jobs=self.jobs)
+
+    def get(self, path: str) -> Entry:
+        """The entry of one document, by its relative path."""
+        _relative(path)
+        return _read_entry(self.folder, Found(path))
+
+    def load(self, path: str) -> Clipping:
+        """The clipping of one document; its first error is raised as a
+        `ClipdocError` whose ``path`` is the document's."""
+        entry = self.get(path)
+        if entry.clipping is None:
+            first = entry.errors[0]
+            raise ClipdocError(
+                first.code, first.message, line=first.line, column=first.column, path=entry.path
+            )
+        return entry.clipping
+
+    # ----------------------------------------------------------------- queries
+
+    def select(
+        self,
+        *,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        source: str | None = None,
+        kind: str | None = None,
+        host: str | None = None,
+    ) -> Iterator[Entry]:
+        """The valid entries that match every condition given.
+
+        ``since`` and ``until`` (dates or ``YYYY-MM-DD``, both included)
+        compare with the catalog date; ``source`` and ``kind`` with the
+        metadata items; ``host`` with the URL's host name, a subdomain
+        included (``weibo.com`` matches ``m.weibo.com``), so that posts and
+        papers can be told apart whatever the items say.
+
+        >>> [entry.path for entry in Collection("examples").select(host="weibo.com")]
+        ['seed.md']
+        >>> list(Collection("examples").select(since="2025-05-07"))
+        []
+        """
+        tests = _conditions(_as_date(since, "since"), _as_date(until, "until"), source, kind, host)
+        for entry in self:
+            clip = entry.clipping
+            if clip is not None and all(test(clip, clip.metadata or Metadata()) for test in tests):
+                yield entry
+
+    def find(self, url: str) -> list[Entry]:
+        """Every valid entry whose URL is exactly ``url``."""
+        if not isinstance(url, str):
+            raise TypeError(f"url must be a str, not {type(url).__name__}")
+        return [e for e in self if e.clipping is not None and e.clipping.url == url]
+
+    def duplicates(self) -> dict[str, list[Entry]]:
+        """Every URL that more than one valid document holds, with all their
+        entries, in path order. Two passes: the first keeps only the URLs."""
+        counts: dict[str, int] = {}
+        for entry in self:
+            if entry.clipping is not None and entry.clipping.url:
+                counts[entry.clipping.url] = counts.get(entry.clipping.url, 0) + 1
+        repeated = {url for url, count in counts.items() if count > 1}
+        found: dict[str, list[Entry]] = {}
+        if not repeated:
+            return found
+        for entry in self:
+            if entry.clipping is not None and entry.clipping.url in repeated:
+                found.setdefault(entry.clipping.url, []).append(entry)
+        return found
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """One flat `dict` per valid document (see `record`), in path order."""
+        for entry in self:
+            if entry.clipping is not None:
+                yield record(entry.path, entry.clipping)
+
+    # ----------------------------------------------------------------- writing
+
+    def add(self, clipping: Clipping, *, replace: bool = False) -> str:
+        """Write ``clipping`` where the producer would, and return that path.
+
+        The path is ``<catalog date>/<file name>.md`` (see `clipping_path`).
+        When another clipping (another URL) holds that name, or a name that
+        another system would take for it (the same but for case or Unicode
+        normalisation), the clipping gets a name of its own: the file name
+        with ``~`` and eight hexadecimal digits of its URL's hash before
+        ``.md``, the same every time [COL-6]. An identical existing file is
+        left alone; another version of the same clipping (same URL) is
+        replaced only with ``replace=True``, else `ClipdocError` CD502
+        names it. The file is written atomically and exclusively: of two
+        processes adding at once, each either writes its clipping or learns
+        why not. It is durable when ``add`` returns.
+        """
+        plan = _Plan.of(clipping, None, _rendered)
+        staged = self.folder.stage(plan.candidates[0], plan.data)
+        try:
+            staged.sync()
+            run = _Run(names={plan.folder: self._names(plan.folder)})
+            relative, _ = self._place(staged, plan, replace, run)
+        finally:
+            staged.discard()
+        self.folder.sync_folder(relative)
+        return relative
+
+    def add_all(
+        self,
+        clippings: Iterable[Clipping | tuple[str | None, Clipping]],
+        *,
+        replace: bool = False,
+    ) -> Iterator[Added]:
+        """Add many clippings, as `add` would each, and say what became of
+        each (an `Added`, in input order, errors included: nothing is left
+        out silently). A ``(path, clipping)`` pair puts the clipping at that
+        relative path instead (no name variant; ``replace`` replaces what
+        is there). Writes are made durable together, a few hundred files a
+        time, which is many times faster than one by one; every clipping is
+        durable once the iterator is exhausted."""
+        return self.write_all(clippings, replace=replace, encode=_rendered)
+
+    def write_all(
+        self,
+        clippings: Iterable[Clipping | tuple[str | None, Clipping]],
+        *,
+        replace: bool,
+        encode: Callable[[Clipping], bytes],
+    ) -> Iterator[Added]:
+        """`add_all`, each clipping written as ``encode`` gives it (a note,
+        for a folder of notes)."""
+        if isinstance(clippings, (Clipping, str, bytes, dict)):
+            raise TypeError(
+                "add_all() takes an iterable of clippings or (path, clipping) pairs, not one"
+                f" {type(clippings).__name__}"
+            )
+        batch = self.folder.batch()
+        run = _Run()
+        waiting: list[tuple[int, _Plan, Staged | ClipdocError]] = []
+        try:
+            for index, item in enumerate(clippings):
+                waiting.append(self._stage(batch, index, item, encode))
+                if batch.full:
+                    yield from self._publish(batch, waiting, replace, run)
+                    waiting = []
+            yield from self._publish(batch, waiting, replace, run)
+        finally:
+            for _, _, staged in waiting:
+                if isinstance(staged, Staged):
+                    staged.discard()
+            batch.close()
+
+    def _stage(
+        self, batch: Any, index: int, item: object, encode: Callable[[Clipping], bytes]
+    ) -> tuple[int, _Plan, Staged | ClipdocError]:
+        try:
+            path, clipping = _item(index, item)
+            plan = _Plan.of(clipping, path, encode)
+            return index, plan, batch.stage(plan.candidates[0], plan.data)
+        except ClipdocError as error:
+            return index, _Plan.failed(), error
+
+    def _publish(
+        self,
+        batch: Any,
+        waiting: list[tuple[int, _Plan, Staged | ClipdocError]],
+        replace: bool,
+        run: _Run,
+    ) -> Iterator[Added]:
+        batch.sync_staged()
+        for index, plan, staged in waiting:
+            if isinstance(staged, ClipdocError):
+                yield Added(index=index, path=None, error=staged)
+                continue
+            try:
+                if plan.folder not in run.names:
+                    run.names[plan.folder] = self._names(plan.folder)
+                relative, status = self._place(staged, plan, replace, run)
+            except ClipdocError as error:
+                yield Added(index=index, path=None, error=error)
+            else:
+                yield Added(index=index, path=relative, status=status)
+            finally:
+                staged.discard()
+
+    def _names(self, folder: str) -> dict[str, set[str]]:
+        """The names in a folder of the collection, by folded form (empty
+        when the folder does not exist yet)."""
+        found: dict[str, set[str]] = {}
+        try:
+            names = self.folder.names(folder)
+        except PathError:
+            return found
+        for name in names:
+            found.setdefault(folded(name), set()).add(name)
+        return found
+
+    def _place(
+        self, staged: Staged, plan: _Plan, replace: bool, run: _Run
+    ) -> tuple[str, Literal["written", "unchanged", "replaced"]]:
+        """Publish a staged clipping under the first of its names that is
+        free or already holds it; the run's names are kept up to date."""
+        names = run.names.setdefault(plan.folder, {})
+        for relative in plan.candidates:
+            name = relative.rsplit("/", 1)[-1]
+            same_folded = names.get(folded(name), set())
+            earlier = run.written.get(folded(relative))
+            if earlier is not None and earlier != relative:
+                if plan.fixed:
+                    raise ExistsError(
+                        f"{relative} is the same name as {earlier}, written before it, on systems"
+                        " that ignore case or Unicode normalisation; rename one",
+                        path=relative,
+                    )
+                continue
+            if same_folded and name not in same_folded and not plan.fixed:
+                continue  # a twin under another case or normalisation
+            try:
+                staged.publish_new(relative)
+            except ExistsError:
+                outcome = self._settle(staged, plan, relative, replace and earlier is None)
+                if outcome is None:
+                    continue
+                run.written[folded(relative)] = relative
+                return relative, outcome
+            names.setdefault(folded(name), set()).add(name)
+            run.written[folded(relative)] = relative
+            return relative, "written"
+        raise ExistsError(
+            f"{plan.candidates[0]} and its variants hold other documents; move one away",
+            path=plan.candidates[0],
+        )
+
+    def _settle(
+        self, staged: Staged, plan: _Plan, relative: str, replace: bool
+    ) -> Literal["unchanged", "replaced"] | None:
+        """What to do where ``relative`` is taken: "unchanged" when it holds
+        these bytes, "replaced" when allowed, None to try the next name;
+        `ExistsError` (CD502) for another version of the same clipping."""
+        existing = read_document_file(self.folder, relative)
+        if existing.stamp is None:
+            problem = existing.diagnostics[-1].message
+            if plan.fixed or "folder" in problem:
+                raise ExistsError(
+                    f"{relative} exists: {problem}; move it away first", path=relative
+                )
+            return None
+        if existing.text is not None and existing.text.encode("utf-8") == plan.data:
+            return "unchanged"
+        held = existing.valid_clipping
+        if not plan.fixed and (held is None or held.url != plan.url):
+            return None  # another clipping: the next name
+        if replace:
+            staged.publish_replacing(relative, existing.stamp)
+            return "replaced"
+        raise ExistsError(
+            f"{relative} holds another version of this document; to replace it, pass --force"
+            " to the command or replace=True to add(); or change the title or catalog date"
+            " so that the paths differ",
+            path=relative,
+        )
+
+    # ------------------------------------------------------------------- index
+
+    def index(self, *, style: Literal["clipdoc", "ai_info"] = "clipdoc") -> str:
+        """The collection's index ``README.md`` as text.
+
+        ``style="ai_info"`` is the producer's own index, byte for byte;
+        ``"clipdoc"`` the same information in a stable order, with
+        CommonMark escaping and links that work everywhere.
+        """
+        if style == "ai_info":
+            from .ai_info import ai_info_index
+
+            return ai_info_index(self.root).decode("utf-8", errors="surrogateescape")
+        if style == "clipdoc":
+            from .index import clipdoc_index
+
+            return clipdoc_index(self)
+        raise ValueError(f"style is 'clipdoc' or 'ai_info', not {style!r}")
+
+
+def _relative(path: str) -> str:
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a str relative to the root, not {type(path).__name__}")
+    check_relative(path)
+    return path
+
+
+def _as_date(value: date | str | None, name: str) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{name}: {value!r:.40} is not a YYYY-MM-DD date") from None
+    raise TypeError(f"{name} must be a date, a YYYY-MM-DD str or None, not {type(value).__name__}")
+
+
+def _host_matches(url: str | None, wanted: str) -> bool:
+    if not url:
+        return False
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    host = host.rstrip(".")
+    return host == wanted or host.endswith("." + wanted)
+
+
+@attrs.frozen
+class _Plan:
+    """Where a clipping may go, and its bytes."""
+
+    folder: str
+    candidates: tuple[str, ...]
+    data: bytes
+    url: str | None
+    #: Whether the caller named the path (no name variants then).
+    fixed: bool
+
+    @classmethod
+    def of(cls, clipping: Clipping, path: str | None, encode: Callable[[Clipping], bytes]) -> _Plan:
+        if not isinstance(clipping, Clipping):
+            raise TypeError(f"add() takes a Clipping, not {type(clipping).__name__}")
+        data = encode(clipping)
+        if path is not None:
+            check_relative(path)
+            folder = path.rsplit("/", 1)[0] if "/" in path else ""
+            return cls(folder, (path,), data, clipping.url, True)
+        relative = clipping_path(clipping)
+        folder, name = relative.rsplit("/", 1)
+        # A clipping's own key: its URL, or its whole text without one.
+        key = clipping.url or data.decode("utf-8", "surrogateescape")
+        variants = (f"{folder}/{variant(name, key, length=n)}" for n in _VARIANT_LENGTHS)
+        return cls(folder, (relative, *variants), data, clipping.url, False)
+
+    @classmethod
+    def failed(cls) -> _Plan:
+        return cls("", (), b"", None, True)
+
+
+def _item(index: int, item: object) -> tuple[str | None, Clipping]:
+    if isinstance(item, Clipping):
+        return None, item
+    if (
+        isinstance(item, tuple)
+        and len(item) == 2
+        and isinstance(item[1], Clipping)
+        and (item[0] is None or isinstance(item[0], str))
+    ):
+        return item[0], item[1]
+    raise TypeError(
+        f"clippings[{index}] must be a Clipping or a (path, Clipping) pair, not"
+        f" {type(item).__name__}"
+    )
+
+
+_Test = Callable[[Clipping, Metadata], bool]
+
+
+def _conditions(
+    first: date | None, last: date | None, source: object, kind: object, host: object
+) -> list[_Test]:
+    """The tests `Collection.select` applies to each valid clipping."""
+    for name, value in (("source", source), ("kind", kind), ("host", host)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    tests: list[_Test] = []
+    if first is not None:
+        tests.append(lambda _, m: m.catalog_date is not None and m.catalog_date >= first)
+    if last is not None:
+        tests.append(lambda _, m: m.catalog_date is not None and m.catalog_date <= last)
+    if source is not None:
+        tests.append(lambda _, m: m.source == source)
+    if kind is not None:
+        tests.append(lambda _, m: m.kind == kind)
+    if isinstance(host, str):
+        wanted = host.lower().rstrip(".")
+        tests.append(lambda clip, _: _host_matches(clip.url, wanted))
+    return tests
+
+
+@attrs.define
+class _Run:
+    """What one run of writes has done: each folder's names (by folded
+    form) and the paths it wrote (by folded path), which it never
+    replaces."""
+
+    names: dict[str, dict[str, set[str]]] = attrs.Factory(dict)
+    written: dict[str, str] = attrs.Factory(dict)
+
+
+def _rendered(clipping: Clipping) -> bytes:
+    return render_document(clipping).encode("utf-8")

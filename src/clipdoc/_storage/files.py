@@ -1,0 +1,676 @@
+"""Every file clipdoc reads or writes.
+
+A `Folder` is a folder a user named (a collection's root, a conversion's
+destination); every read and write below it goes through it, and none
+leaves it:
+
+* **Reading** takes regular files only: a FIFO, socket or device is
+  reported (CD505) and never read, so nothing hangs; a file larger than
+  the size limit is reported (CD506) and not read whole. A symbolic link is
+  followed only when its target lies inside the folder, unless the folder
+  was opened with ``follow_links=True``; one that leads out is reported
+  (CD503). Folders on the way are opened one at a time, without following
+  links, so that a folder swapped for a link while clipdoc works cannot
+  lead it out either.
+* **Writing** never follows a link (CD503), at the file or on the way to
+  it. A new file is written to a temporary file beside it and published
+  under its name with a hard link, which fails if the name exists: of two
+  writers of one name, exactly one succeeds, and the other learns it
+  (`ExistsError`). A replacement is published with a rename, after
+  checking that the file is still the one that was read (its `Stamp`);
+  otherwise it is refused (CD507) and the other writer's change is kept.
+  Readers see the old file or the new one, never a mix.
+* **Durability**: a single write is made durable before it returns (the
+  temporary file is synced before it is published, the folder after). A
+  `Batch` makes many writes durable together: it writes the temporary
+  files of up to a few hundred files, syncs the file system once, then
+  publishes them, and syncs once more when it closes. A crash at any
+  moment leaves every file of a batch either as it was or as written,
+  never torn; what the batch had published before the crash may be lost
+  (the file is then as it was), what it returned from `Batch.close` is
+  durable.
+
+Failures are `ClipdocError` subclasses that also derive from the fitting
+`OSError` and carry the user's path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import functools
+import os
+import secrets
+import stat
+import sys
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
+import attrs
+
+from .._core.errors import (
+    ChangedError,
+    ExistsError,
+    NotAFileError,
+    PathError,
+    TooLargeError,
+    UnsafePathError,
+    path_error,
+)
+
+#: The largest file a folder reads, by default: far beyond any clipping
+#: written by hand or by a feed, small enough that a runaway file (a log, a
+#: disk image named ``.md``) cannot exhaust memory.
+SIZE_LIMIT = 256 * 2**20
+#: The most bytes of a file name on common file systems (ext4, APFS, NTFS).
+NAME_LIMIT = 255
+#: How many files, and how many bytes, a batch writes before it syncs.
+BATCH_FILES = 512
+BATCH_BYTES = 64 * 2**20
+
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FOLDER = _READ | getattr(os, "O_DIRECTORY", 0) | _NO_FOLLOW
+# A FIFO opened without O_NONBLOCK waits for a writer.
+_FILE = _READ | getattr(os, "O_NONBLOCK", 0) | _NO_FOLLOW
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | _NO_FOLLOW
+# What opening a link with O_NOFOLLOW answers (ELOOP; EMLINK on FreeBSD,
+# ENOTDIR for a link to a folder on some systems).
+_IS_LINK = frozenset({errno.ELOOP, errno.EMLINK, errno.ENOTDIR})
+# What os.link answers where a file system has no hard links.
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
+)
+
+
+@attrs.frozen
+class Stamp:
+    """What identifies the contents of a file that was read: a replacement
+    is published only while the file still has the same stamp."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> Stamp:
+        return cls(
+            status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
+        )
+
+
+def check_relative(relative: str) -> list[str]:
+    """The parts of a ``/``-separated relative path from a user or a record,
+    or an `UnsafePathError` when it could leave its folder."""
+    if not isinstance(relative, str):
+        raise TypeError(f"a path is a str, not {type(relative).__name__}")
+    problem = None
+    if not relative:
+        problem = "the path is empty"
+    elif "\x00" in relative or "\\" in relative:
+        problem = "it contains a NUL or a backslash"
+    elif relative.startswith("/") or (len(relative) > 1 and relative[1] == ":"):
+        problem = "it is absolute; paths must be relative to the folder"
+    parts = relative.split("/")
+    if problem is None and any(part in ("", ".", "..") for part in parts):
+        problem = "it has an empty, '.' or '..' part; it could leave the folder"
+    if problem is not None:
+        raise UnsafePathError(f"{relative!r}: {problem}", path=relative)
+    return parts
+
+
+def name_fits(name: str) -> bool:
+    """Whether a file name fits the file system's limit."""
+    return len(os.fsencode(name)) <= NAME_LIMIT
+
+
+class Folder:
+    """A folder a user named, and the one door to every file below it.
+
+    ``follow_links`` lets reading follow links that lead out of the folder
+    (never writing); ``size_limit`` is the largest file read, in bytes.
+    Errors name files by their path below the folder's (``relative_names``)
+    or joined to it, as the user named it. Instances can be sent to worker
+    processes.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        follow_links: bool = False,
+        size_limit: int = SIZE_LIMIT,
+        relative_names: bool = False,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.real = os.path.realpath(self.path)
+        self.follow_links = follow_links
+        self.size_limit = size_limit
+        self.relative_names = relative_names
+
+    def __repr__(self) -> str:
+        return f"Folder({self.path!r})"
+
+    def full(self, relative: str) -> str:
+        """The path errors name a file by: ``relative`` itself, or the
+        folder's path joined with it."""
+        if self.relative_names:
+            return relative
+        return os.path.join(self.path, *relative.split("/"))
+
+    # ------------------------------------------------------------- reading
+
+    def read(self, relative: str) -> tuple[bytes, Stamp]:
+        """The bytes of the regular file at ``relative``, and its stamp.
+
+        Raises `UnsafePathError` (CD503) for a link that leads out,
+        `NotAFileError` (CD505) for anything but a regular file,
+        `TooLargeError` (CD506) above the size limit and `PathError` (CD504)
+        for any other failure, each naming the file.
+        """
+        parts = check_relative(relative)
+        with self._parent(parts, relative, writing=False) as parent:
+            descriptor = self._open_file(parent, parts, relative)
+        try:
+            return self._read_open(descriptor, relative)
+        finally:
+            os.close(descriptor)
+
+    def _open_file(self, parent: int, parts: list[str], relative: str) -> int:
+        try:
+            return os.open(parts[-1], _FILE, dir_fd=parent)
+        except OSError as exc:
+            if exc.errno not in _IS_LINK:
+                raise self._failure(exc, relative, "read") from None
+        target = self._link_target(parts, relative)
+        try:
+            return os.open(target, _READ | getattr(os, "O_NONBLOCK", 0))
+        except OSError as exc:
+            raise self._failure(exc, relative, "read") from None
+
+    def _read_open(self, descriptor: int, relative: str) -> tuple[bytes, Stamp]:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotAFileError(
+                f"{_kind(status.st_mode)}, not a regular file; not read",
+                path=self.full(relative),
+            )
+        if status.st_size > self.size_limit:
+            raise self._too_large(relative)
+        chunks = []
+        left = self.size_limit + 1
+        try:
+            # Read until the end, however the size changes meanwhile.
+            while chunk := os.read(descriptor, min(left, 1 << 20)):
+                chunks.append(chunk)
+                left -= len(chunk)
+                if left <= 0:
+                    raise self._too_large(relative)
+        except OSError as exc:
+            raise self._failure(exc, relative, "read") from None
+        return b"".join(chunks), Stamp.of(status)
+
+    def _too_large(self, relative: str) -> TooLargeError:
+        return TooLargeError(
+            f"larger than {self.size_limit:,} bytes; not read (raise the size limit to read it)",
+            path=self.full(relative),
+        )
+
+    def _link_target(self, parts: list[str], relative: str) -> str:
+        """Where the link at ``parts`` leads, if reading may follow it."""
+        lexical = os.path.join(self.real, *parts)
+        target = os.path.realpath(lexical)
+        if not os.path.exists(target):
+            raise path_error(
+                "CD504",
+                "cannot read: a symbolic link to nothing (No such file or directory)",
+                path=self.full(relative),
+                errno=errno.ENOENT,
+            )
+        if self.follow_links or _inside(self.real, target):
+            return target
+        raise UnsafePathError(
+            f"a symbolic link that leads out of {self.path}; not read",
+            path=self.full(relative),
+        )
+
+    def names(self, relative: str) -> list[str]:
+        """The names in the folder at ``relative`` ("" for the folder
+        itself), sorted."""
+        parts = check_relative(relative + "/x") if relative else ["x"]
+        with self._parent(parts, relative, writing=False) as parent:
+            try:
+                return sorted(os.listdir(parent))
+            except OSError as exc:
+                raise self._failure(exc, relative, "read") from None
+
+    # ------------------------------------------------------------- writing
+
+    def create(self, relative: str, data: bytes) -> None:
+        """Write a new file at ``relative``, durably; `ExistsError` (CD502)
+        when the name is taken, even by a writer that got there first."""
+        staged = self.stage(relative, data)
+        try:
+            staged.sync()
+            staged.publish_new(relative)
+        finally:
+            staged.discard()
+        self.sync_folder(relative)
+
+    def replace(self, relative: str, data: bytes, *, expected: Stamp) -> None:
+        """Replace the file at ``relative``, durably, if it is still the one
+        read with ``expected``; else `ChangedError` (CD507)."""
+        staged = self.stage(relative, data)
+        try:
+            staged.sync()
+            staged.publish_replacing(relative, expected)
+        finally:
+            staged.discard()
+        self.sync_folder(relative)
+
+    def stage(self, relative: str, data: bytes) -> Staged:
+        """``data`` in a new temporary file in the folder of ``relative``
+        (created, with the folders on the way, as needed): not yet synced,
+        not yet published."""
+        parts = check_relative(relative)
+        if not name_fits(parts[-1]):
+            raise PathError(
+                "CD508",
+                f"the file name is longer than {NAME_LIMIT} bytes; shorten it",
+                path=self.full(relative),
+            )
+        with self._parent(parts, relative, writing=True) as parent:
+            folder = os.dup(parent)
+        staged = Staged(self, folder, relative)
+        try:
+            staged.write(data)
+        except BaseException:
+            staged.discard()
+            raise
+        return staged
+
+    def sync_folder(self, relative: str) -> None:
+        """Make the entries of the folder that holds ``relative`` durable."""
+        parts = check_relative(relative)
+        with contextlib.suppress(OSError), self._parent(parts, relative, writing=True) as parent:
+            os.fsync(parent)
+
+    def batch(self) -> Batch:
+        """Writes made durable together; see `Batch`."""
+        return Batch(self)
+
+    # ------------------------------------------------------------- folders
+
+    @contextlib.contextmanager
+    def _parent(self, parts: list[str], relative: str, *, writing: bool) -> Iterator[int]:
+        """The folder that holds ``parts[-1]``, opened without following
+        links (links inside the folder are followed for reading)."""
+        try:
+            descriptor = os.open(self.path, _READ | getattr(os, "O_DIRECTORY", 0))
+        except OSError as exc:
+            raise self._failure(exc, "", "open") from None
+        try:
+            for depth, part in enumerate(parts[:-1]):
+                # _step closes the folder it is given, whatever happens.
+                parent, descriptor = descriptor, -1
+                descriptor = self._step(parent, part, parts[: depth + 1], relative, writing)
+            yield descriptor
+        finally:
+            if descriptor >= 0:
+                os.close(descriptor)
+
+    def _step(self, parent: int, part: str, so_far: list[str], relative: str, writing: bool) -> int:
+        """Open the folder ``part`` of ``parent`` (closing ``parent``)."""
+        try:
+            try:
+                return os.open(part, _FOLDER, dir_fd=parent)
+            except FileNotFoundError:
+                if not writing:
+                    raise
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(part, 0o777, dir_fd=parent)
+                return os.open(part, _FOLDER, dir_fd=parent)
+            except OSError as exc:
+                if exc.errno not in _IS_LINK:
+                    raise
+                if writing:
+                    raise UnsafePathError(
+                        f"{'/'.join(so_far)} is a symbolic link;"
+                        " clipdoc does not write through links",
+                        path=self.full(relative),
+                    ) from None
+                return os.open(self._link_target(so_far, relative), _READ | os.O_DIRECTORY)
+        except OSError as exc:
+            raise self._failure(exc, relative, "write" if writing else "read") from None
+        finally:
+            os.close(parent)
+
+    def _failure(self, exc: OSError, relative: str, action: str) -> PathError:
+        if isinstance(exc, PathError):
+            return exc
+        where = self.full(relative) if relative else self.path
+        code = "CD508" if action == "write" else "CD504"
+        return path_error(
+            code, f"cannot {action}: {exc.strerror or exc}", path=where, errno=exc.errno
+        )
+
+
+class Staged:
+    """A file written to a temporary name in its folder, to be published
+    under its own name (or discarded)."""
+
+    def __init__(self, folder: Folder, descriptor: int, relative: str) -> None:
+        self.folder = folder
+        #: The open folder the file goes into.
+        self.parent = descriptor
+        self.relative = relative
+        self.size = 0
+        self._file: int | None = None
+        self._temporary: str | None = None
+
+    def write(self, data: bytes) -> None:
+        while True:
+            # A short name of its own, so that it fits beside any file name.
+            name = f".clipdoc-{secrets.token_hex(6)}.tmp"
+            try:
+                self._file = os.open(name, _CREATE, 0o666, dir_fd=self.parent)
+            except FileExistsError:
+                continue  # another writer's temporary file: never touch it
+            except OSError as exc:
+                raise self.folder._failure(exc, self.relative, "write") from None
+            self._temporary = name
+            break
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._file, view) :]
+        except OSError as exc:
+            raise self.folder._failure(exc, self.relative, "write") from None
+        self.size = len(data)
+
+    def sync(self) -> None:
+        """Make the written bytes durable (before they are published)."""
+        if self._file is not None:
+            try:
+                os.fsync(self._file)
+            except OSError as exc:
+                raise self.folder._failure(exc, self.relative, "write") from None
+
+    def close_file(self) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
+
+    def publish_new(self, relative: str) -> None:
+        """Give the file the name of ``relative`` (in the same folder), which
+        must be free: `ExistsError` otherwise."""
+        name = relative.rsplit("/", 1)[-1]
+        assert self._temporary is not None
+        try:
+            os.link(
+                self._temporary,
+                name,
+                src_dir_fd=self.parent,
+                dst_dir_fd=self.parent,
+                follow_symlinks=False,
+            )
+        except FileExistsError:
+            raise ExistsError("exists", path=self.folder.full(relative)) from None
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise self.folder._failure(exc, relative, "write") from None
+            self._publish_without_links(name, relative)
+
+    def _publish_without_links(self, name: str, relative: str) -> None:
+        # A file system without hard links (some network and FAT file
+        # systems): an exclusive create of the name keeps two writers apart;
+        # the name is renamed over only when it is the one just created.
+        try:
+            placeholder = os.open(name, _CREATE, 0o600, dir_fd=self.parent)
+        except FileExistsError:
+            raise ExistsError("exists", path=self.folder.full(relative)) from None
+        except OSError as exc:
+            raise self.folder._failure(exc, relative, "write") from None
+        try:
+            expected = Stamp.of(os.fstat(placeholder))
+        finally:
+            os.close(placeholder)
+        self.publish_replacing(relative, expected, mode_from_target=False)
+
+    def publish_replacing(
+        self, relative: str, expected: Stamp, *, mode_from_target: bool = True
+    ) -> None:
+        """Put the file in place of the one at ``relative``, if that one
+        still has the stamp ``expected``; `ChangedError` otherwise. The file
+        keeps the permissions of the one it replaces."""
+        name = relative.rsplit("/", 1)[-1]
+        assert self._temporary is not None
+        full = self.folder.full(relative)
+        try:
+            current = os.stat(name, dir_fd=self.parent, follow_symlinks=False)
+        except FileNotFoundError:
+            raise ChangedError(
+                "was removed since it was read; not written again", path=full
+            ) from None
+        except OSError as exc:
+            raise self.folder._failure(exc, relative, "write") from None
+        if stat.S_ISLNK(current.st_mode):
+            raise UnsafePathError(
+                "is a symbolic link; clipdoc does not write through links", path=full
+            )
+        if Stamp.of(current) != expected:
+            raise ChangedError(
+                "changed since it was read; left as it is now (run again to include the change)",
+                path=full,
+            )
+        try:
+            if mode_from_target:
+                os.chmod(
+                    self._temporary,
+                    stat.S_IMODE(current.st_mode),
+                    dir_fd=self.parent,
+                    follow_symlinks=False,
+                )
+            os.rename(self._temporary, name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+        except NotImplementedError:  # no chmod without following links here
+            os.rename(self._temporary, name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+        except OSError as exc:
+            raise self.folder._failure(exc, relative, "write") from None
+        self._temporary = None
+
+    def discard(self) -> None:
+        """Close the file and remove the temporary name, if still there."""
+        self.close_file()
+        if self._temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temporary, dir_fd=self.parent)
+            self._temporary = None
+        if self.parent >= 0:
+            os.close(self.parent)
+            self.parent = -1
+
+
+class Batch:
+    """Many writes below one folder, made durable together.
+
+    `stage` writes a file's bytes to a temporary file; when enough are
+    staged (or on `flush`), one sync of the file system makes them durable,
+    and the caller publishes each (`Staged.publish_new` or
+    `Staged.publish_replacing`). `close` makes what was published durable.
+    """
+
+    def __init__(self, folder: Folder) -> None:
+        self.folder = folder
+        self.staged: list[Staged] = []
+        self._bytes = 0
+        self._published = False
+
+    def stage(self, relative: str, data: bytes) -> Staged:
+        staged = self.folder.stage(relative, data)
+        self.staged.append(staged)
+        self._bytes += staged.size
+        return staged
+
+    @property
+    def full(self) -> bool:
+        """Whether it is time to sync and publish what is staged."""
+        return len(self.staged) >= BATCH_FILES or self._bytes >= BATCH_BYTES
+
+    def sync_staged(self) -> list[Staged]:
+        """Make every staged file durable, once for all; the staged files,
+        ready to publish (the batch forgets them)."""
+        staged, self.staged, self._bytes = self.staged, [], 0
+        if staged:
+            _sync_all(staged)
+            self._published = True
+        return staged
+
+    def close(self) -> None:
+        """Make every publication durable."""
+        for staged in self.staged:
+            staged.discard()
+        self.staged = []
+        if self._published:
+            _sync_file_system(self.folder.path)
+            self._published = False
+
+
+def _sync_all(staged: list[Staged]) -> None:
+    """Make staged files durable: one sync of their file system where the
+    system has one (Linux's ``syncfs``), else each file's own."""
+    if not _sync_file_system(staged[0].folder.path):
+        for item in staged:
+            item.sync()
+    for item in staged:
+        item.close_file()
+
+
+def _sync_file_system(path: str) -> bool:
+    """``syncfs`` of the file system that holds ``path``: True when done."""
+    syncfs = _syncfs()
+    if syncfs is None:
+        return False
+    try:
+        descriptor = os.open(path, _READ)
+    except OSError:
+        return False
+    try:
+        return bool(syncfs(descriptor) == 0)
+    finally:
+        os.close(descriptor)
+
+
+@functools.lru_cache(maxsize=1)
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's ``syncfs``, where the C library has it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    syncfs: Callable[[int], int] = function
+    return syncfs
+
+
+def _inside(root: str, target: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+# ---------------------------------------------------------------- one file
+
+
+def read_bytes(source: str | os.PathLike[str] | BinaryIO) -> bytes:
+    """The bytes of a file a user named by its path (regular files only, up
+    to the size limit), or of a binary file object."""
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        folder, name = os.path.split(os.path.abspath(path))
+        reader = Folder(folder, follow_links=True)
+        reader.path = os.path.dirname(path) or os.curdir
+        return reader.read(name)[0]
+    data = source.read()
+    if not isinstance(data, bytes):
+        raise TypeError("the file must be opened in binary mode ('rb')")
+    return data
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` (a file a user named, outside
+    any collection) when the block ends without an exception: readers see
+    the old file or the new one, never a mix, even if the process dies
+    midway. An existing file keeps its permissions; a link is written
+    through, not replaced. Failures name ``path``."""
+    real_path = os.path.realpath(path)
+    directory = os.path.dirname(real_path)
+    try:
+        mode = stat.S_IMODE(os.stat(real_path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise _named(exc, path) from None
+    try:
+        handle, temporary = _create_temporary(directory)
+    except OSError as exc:
+        raise _named(exc, path) from None
+    try:
+        with os.fdopen(handle, "wb") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        os.replace(temporary, real_path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise _named(exc, path) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _named(exc: OSError, path: str | os.PathLike[str]) -> OSError:
+    """The same error, naming the user's path rather than a temporary one."""
+    if exc.errno is None or exc.filename is None:
+        return exc
+    return type(exc)(exc.errno, exc.strerror, os.fspath(path))
+
+
+def _create_temporary(directory: str) -> tuple[int, str]:
+    """A new hidden file in ``directory``, open for writing, created with
+    the permissions a new file gets (umask applied)."""
+    while True:
+        temporary = os.path.join(directory, f".clipdoc-{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, _CREATE, 0o666), temporary
+        except FileExistsError:
+            continue  # another writer's temporary file: never touch it
+
+
+def write_atomically(target: str | os.PathLike[str] | BinaryIO, data: bytes) -> None:
+    """Write ``data`` to a path through `replacing`, or to an open binary file."""
+    if not isinstance(target, (str, os.PathLike)):
+        target.write(data)
+        return
+    with replacing(target) as file:
+        file.write(data)

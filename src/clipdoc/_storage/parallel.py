@@ -1,0 +1,58 @@
+"""Work on several processes, in order, with bounded memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+from typing import TypeVar
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+#: How many items a worker process gets at a time, and how many batches may
+#: be in flight per process: enough to keep processes busy, few enough to
+#: keep memory flat however many documents there are.
+BATCH_SIZE = 64
+BATCHES_IN_FLIGHT_PER_JOB = 4
+
+
+def checked_jobs(jobs: object) -> int:
+    """``jobs`` as a number of processes (0: one per CPU), or a `TypeError`."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
+        raise TypeError(f"jobs must be an int, 0 (one per CPU) or more, not {jobs!r:.40}")
+    return jobs or os.cpu_count() or 1
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches the whole process group: the main process stops the
+    # work and says so once; workers would each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _apply(function: Callable[[_Item], _Result], batch: list[_Item]) -> list[_Result]:
+    return [function(item) for item in batch]
+
+
+def ordered_map(
+    function: Callable[[_Item], _Result], items: Iterable[_Item], *, jobs: int
+) -> Iterator[_Result]:
+    """``map`` on ``jobs`` processes, results in input order, memory bounded."""
+    if jobs <= 1:
+        yield from map(function, items)
+        return
+    iterator = iter(items)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+    pending: deque[Future[list[_Result]]] = deque()
+    try:
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            pending.append(pool.submit(_apply, function, batch))
+            if len(pending) >= jobs * BATCHES_IN_FLIGHT_PER_JOB:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,169 @@
+"""Finding the documents of a collection: the folder walk every command,
+`Collection`, the site and Dask share [COL-4].
+
+The walk gives a `Found` for every ``*.md`` file it sees, in path order,
+and one for every folder it could not list (unreadable, or a path too long
+for the system), so that a caller can name everything it did not read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator, Sequence
+
+import attrs
+
+from .._core.errors import CODES, Diagnostic, PathError, path_error
+from .names import clashing_names
+
+#: The index file a collection keeps at its root (the producer writes one);
+#: folder walks leave it out unless asked.
+INDEX_NAME = "README.md"
+
+
+@attrs.frozen
+class Found:
+    """A document file the walk found, or a folder it could not list.
+
+    ``relative`` is ``/``-separated, relative to the folder walked;
+    ``problem`` says why a folder (or a file name) cannot be read, and
+    ``warnings`` what is wrong with a file's name (CD509).
+    """
+
+    relative: str
+    problem: PathError | None = None
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def checked_patterns(exclude: object) -> tuple[str, ...]:
+    """``exclude`` as a tuple of glob patterns, or a `TypeError` that says
+    what was wrong (a lone str is the usual mistake)."""
+    if isinstance(exclude, (str, bytes)) or not isinstance(exclude, Iterable):
+        raise TypeError(
+            f"exclude must be a sequence of glob patterns (str), not {exclude!r:.60};"
+            " for one pattern write exclude=[pattern]"
+        )
+    patterns = tuple(exclude)
+    if not all(isinstance(p, str) for p in patterns):
+        raise TypeError(f"exclude must hold glob patterns (str), not {patterns!r:.60}")
+    return patterns
+
+
+def checked_folder(path: object, name: str) -> str:
+    """A folder argument as a str path, or a `TypeError`."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), not {type(path).__name__}")
+    return os.fspath(path)
+
+
+def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
+    """Whether a ``/``-separated path matches one of the glob ``patterns``.
+
+    A pattern with a ``/`` matches the whole path (``*`` crosses ``/``); one
+    without matches any single part of it, so ``drafts`` leaves out every
+    folder or file named so, at any depth.
+    """
+    parts = relative.split("/")
+    for pattern in patterns:
+        if "/" in pattern.strip("/"):
+            if fnmatch.fnmatchcase(relative, pattern.strip("/")):
+                return True
+        elif any(fnmatch.fnmatchcase(part, pattern.strip("/")) for part in parts):
+            return True
+    return False
+
+
+def skips_folder(relative: str, exclude: Sequence[str]) -> bool:
+    """Whether a walk leaves out the folder at ``relative`` (``/``-separated):
+    a hidden one, or one that ``exclude`` matches."""
+    return relative.rsplit("/", 1)[-1].startswith(".") or is_excluded(relative, exclude)
+
+
+def keeps_document(relative: str, exclude: Sequence[str], include_index: bool) -> bool:
+    """Whether a walk reads the file at ``relative``: a ``*.md`` file that
+    ``exclude`` does not match, and not the root's index unless asked."""
+    if not relative.endswith(".md") or is_excluded(relative, exclude):
+        return False
+    return include_index or relative != INDEX_NAME
+
+
+def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False) -> Iterator[Found]:
+    """Every document below the folder ``root``, sorted by path part by part
+    (``2025-05-05/x.md`` before ``a.md``), and every folder that could not
+    be listed. Hidden folders, paths matching ``exclude`` and (unless
+    ``include_index``) the root's ``README.md`` index are left out; links
+    to folders are not followed. The walk keeps its own stack, so a folder
+    tree of any depth is walked."""
+    # The folders being walked, innermost last: each one's path relative to
+    # the root, its entries sorted by name, and which of them comes next.
+    stack = [_Listing("", _list(root), {})]
+    while stack:
+        listing = stack[-1]
+        entry = next(listing.entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        relative = listing.prefix + entry.name
+        if not _is_folder(entry):
+            if keeps_document(relative, exclude, include_index):
+                yield _found(relative, listing.clashes.get(entry.name))
+        elif not skips_folder(relative, exclude):
+            try:
+                entries = _list(entry.path)
+            except PathError as problem:
+                yield Found(relative, problem=problem)
+                continue
+            stack.append(_Listing(relative + "/", entries, {}))
+
+
+@attrs.define
+class _Listing:
+    prefix: str
+    entries: Iterator[os.DirEntry[str]]
+    clashes: dict[str, str]
+
+    def __attrs_post_init__(self) -> None:
+        listed = list(self.entries)
+        self.clashes = clashing_names([entry.name for entry in listed])
+        self.entries = iter(listed)
+
+
+def _list(folder: str) -> Iterator[os.DirEntry[str]]:
+    """The entries of ``folder``, sorted by name."""
+    try:
+        with os.scandir(folder) as scan:
+            return iter(sorted(scan, key=lambda entry: entry.name))
+    except OSError as exc:
+        raise path_error(
+            "CD504",
+            f"cannot read the folder: {exc.strerror or exc}; its documents were not read",
+            path=folder,
+            errno=exc.errno,
+        ) from None
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _found(relative: str, clash: str | None) -> Found:
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        problem = PathError("CD504", "the file name is not valid UTF-8; rename it", path=shown)
+        return Found(shown, problem=problem)
+    if clash is None:
+        return Found(relative)
+    warning = Diagnostic(
+        code="CD509",
+        severity=CODES["CD509"].severity,
+        line=None,
+        column=None,
+        message=clash,
+    )
+    return Found(relative, warnings=(warning,))

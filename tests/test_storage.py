@@ -1,0 +1,269 @@
+"""The storage layer: every read and write below a folder a user named, as
+an attacker would try it (links out, FIFOs, devices, races, long names,
+deep trees) and as a user loses work (edits during a run, same titles)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import clipdoc
+from clipdoc import Clipping, Collection, Metadata
+from clipdoc._core.errors import ChangedError, NotAFileError, UnsafePathError
+from clipdoc._storage.files import Folder
+
+SCRIPT = Path(sys.executable).parent / "clipdoc"
+DAY = Metadata(catalog_date=date(2025, 5, 6))
+
+
+def _clip(title: str, url: str | None = "https://weibo.com/1/a", day: int = 6) -> Clipping:
+    return Clipping(
+        title=title,
+        url=url,
+        ai_summary="摘要",
+        metadata=Metadata(catalog_date=date(2025, 5, day)),
+    )
+
+
+def run(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Path, Path]:
+    """A collection with a link out of it to a precious file, a FIFO, a link
+    to /dev/zero, and a good document; and the folder outside it."""
+    outside = tmp_path / "o"
+    outside.mkdir()
+    (outside / "passwd").write_text("root:x:0:0::/root:/bin/sh\n")
+    root = tmp_path / "r"
+    (root / "2025-05-06").mkdir(parents=True)
+    (root / "pw.md").symlink_to("../o/passwd")
+    (root / "README.md").symlink_to("../o/passwd")
+    os.mkfifo(root / "x.md")
+    (root / "zero.md").symlink_to("/dev/zero")
+    clipdoc.dump(_clip("good"), root / "2025-05-06" / "good.md")
+    return root, outside
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_commands_never_touch_what_lies_outside_the_collection(
+    hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, outside = hostile
+    before = _snapshot(outside)
+    commands = [
+        ("check", root),
+        ("fmt", "--recover", root),
+        ("index", root),
+        ("index", "--style", "ai_info", root),
+        ("resolve", "--ours", root),
+        ("convert", "--recover", root, tmp_path / "all.jsonl"),
+        ("site", root, tmp_path / "site"),
+    ]
+    for command in commands:
+        done = run(*command)
+        assert "Traceback" not in done.stderr, command
+        shown = done.stdout + done.stderr
+        if command[0] not in ("index", "resolve"):
+            assert "pw.md" in shown, command  # named, not read
+            assert "x.md" in shown, command
+    assert _snapshot(outside) == before
+    assert not (root / "README.md").resolve().read_text().startswith("#")
+    site_text = "".join(p.read_text(errors="replace") for p in (tmp_path / "site").rglob("*.html"))
+    assert "root:x:0:0" not in site_text
+    assert "root:x:0:0" not in (tmp_path / "all.jsonl").read_text()
+
+
+def test_collection_names_what_it_did_not_read(hostile: tuple[Path, Path]) -> None:
+    root, _ = hostile
+    entries = {entry.path: entry for entry in Collection(root)}
+    assert [d.code for d in entries["pw.md"].errors] == ["CD503"]
+    assert [d.code for d in entries["x.md"].errors] == ["CD505"]
+    assert [d.code for d in entries["zero.md"].errors] == ["CD503"]
+    assert entries["2025-05-06/good.md"].clipping is not None
+    followed = {e.path: e for e in Collection(root, follow_links=True, size_limit=1000)}
+    assert followed["pw.md"].errors[0].code != "CD503"  # read, and it is no clipping
+    assert [d.code for d in followed["zero.md"].errors] == ["CD505"]  # a device
+
+
+def test_reading_through_the_layer_refuses_and_explains(hostile: tuple[Path, Path]) -> None:
+    root, _ = hostile
+    folder = Folder(root)
+    with pytest.raises(UnsafePathError) as out:
+        folder.read("pw.md")
+    assert out.value.code == "CD503"
+    assert isinstance(out.value, PermissionError)
+    with pytest.raises(NotAFileError, match="FIFO"):
+        folder.read("x.md")
+    (root / "big.md").write_bytes(b"# t\n" + b"x" * 2000)
+    with pytest.raises(clipdoc.ClipdocError) as large:
+        Folder(root, size_limit=1000).read("big.md")
+    assert large.value.code == "CD506"
+    with pytest.raises(FileNotFoundError):
+        folder.read("missing.md")
+    with pytest.raises(UnsafePathError):
+        folder.read("../o/passwd")
+
+
+def test_writes_never_follow_links(tmp_path: Path) -> None:
+    outside = tmp_path / "o"
+    outside.mkdir()
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "2025-05-06").symlink_to(outside)
+    with pytest.raises(UnsafePathError):
+        Collection(root).add(_clip("t"))
+    (root / "2025-05-06").unlink()
+    (root / "2025-05-06").mkdir()
+    (root / "2025-05-06" / "t.md").symlink_to(outside / "t.md")
+    (outside / "t.md").write_text("precious")
+    placed = Collection(root).add(_clip("t"), replace=True)
+    assert placed != "2025-05-06/t.md"  # the link is left alone, the clipping kept
+    assert (outside / "t.md").read_text() == "precious"
+    assert (root / "2025-05-06" / "t.md").is_symlink()
+
+
+def test_a_replacement_keeps_an_edit_made_while_it_worked(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("# t\n\n\n## AI 摘要\n\nx\n")
+    folder = Folder(tmp_path)
+    _, stamp = folder.read("a.md")
+    path.write_text("# t\n\n## AI 摘要\n\nthe user's edit\n")
+    with pytest.raises(ChangedError) as caught:
+        folder.replace("a.md", b"# t\n", expected=stamp)
+    assert caught.value.code == "CD507"
+    assert "the user's edit" in path.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
+
+
+def _adder(root: str, url: str, barrier: object, trials: int, out: object) -> None:
+    collection = Collection(root)
+    results = []
+    for trial in range(trials):
+        clip = Clipping(
+            title="转发微博",
+            url=url,
+            metadata=Metadata(catalog_date=date(2025, 1, 1).fromordinal(739000 + trial)),
+        )
+        barrier.wait()  # type: ignore[attr-defined]
+        try:
+            results.append(collection.add(clip))
+        except clipdoc.ClipdocError as error:
+            results.append(f"error {error.code}")
+    out.put((url, results))  # type: ignore[attr-defined]
+
+
+def test_two_processes_adding_at_once_both_keep_their_clipping(tmp_path: Path) -> None:
+    context: Any = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    barrier = context.Barrier(2)
+    out = context.Queue()
+    trials = 200
+    workers = [
+        context.Process(target=_adder, args=(str(tmp_path), url, barrier, trials, out))
+        for url in ("https://weibo.com/1/a", "https://weibo.com/1/b")
+    ]
+    for worker in workers:
+        worker.start()
+    results = dict(out.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+    for url, paths in results.items():
+        assert len(paths) == trials
+        for path in paths:
+            assert not path.startswith("error"), path
+            assert clipdoc.load(tmp_path / path).url == url  # returned, and there
+
+
+def test_same_titles_long_titles_and_twins_each_get_a_name(tmp_path: Path) -> None:
+    collection = Collection(tmp_path)
+    first = collection.add(_clip("转发微博", url="https://weibo.com/1/a"))
+    second = collection.add(_clip("转发微博", url="https://weibo.com/1/b"))
+    assert first != second
+    assert collection.add(_clip("转发微博", url="https://weibo.com/1/b")) == second
+    long = collection.add(_clip("x" * 300))
+    assert len(long.rsplit("/", 1)[1].encode()) <= 255
+    names = [
+        collection.add(_clip(title, url=f"https://example.com/{n}"))
+        for n, title in enumerate(["Paper", "paper", "café", unicodedata.normalize("NFD", "café")])
+    ]
+    folded = {unicodedata.normalize("NFC", n.casefold()) for n in names}
+    assert len(folded) == 4  # four files on any file system
+    assert collection.add(_clip("CON")) == "2025-05-06/_CON.md"
+    assert all(entry.clipping is not None for entry in collection)
+
+
+def test_check_warns_about_names_that_clash_elsewhere(tmp_path: Path) -> None:
+    for name in ("Paper.md", "paper.md", "NUL.md"):
+        clipdoc.dump(_clip(name), tmp_path / name)
+    done = run("check", tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.count("CD509") == 3
+    assert run("check", "--strict", tmp_path).returncode == 1
+
+
+def test_deep_trees_and_long_paths_are_reported_not_crashed(tmp_path: Path) -> None:
+    deep = tmp_path / "deep"
+    current = os.open(tmp_path, os.O_RDONLY)
+    os.mkdir("deep", dir_fd=current)
+    folder = os.open("deep", os.O_RDONLY, dir_fd=current)
+    os.close(current)
+    # 1,500 nested folders, then a path far beyond the system's limit, each
+    # made relative to a descriptor; a document at the bottom.
+    for name in ["d"] * 1500 + ["n" * 200] * 30:
+        os.mkdir(name, dir_fd=folder)
+        inner = os.open(name, os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    document = os.open("a.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+    os.write(document, b"# t\n")
+    os.close(document)
+    os.close(folder)
+    entries = list(Collection(deep))
+    assert entries, "a folder deeper than the system's path limit is reported"
+    assert all(entry.errors[0].code == "CD504" for entry in entries)
+    done = run("check", deep)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+
+
+def test_dump_into_a_missing_folder_names_the_users_path(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "a.md"
+    with pytest.raises(FileNotFoundError) as caught:
+        clipdoc.dump(Clipping(title="t"), target)
+    assert caught.value.filename == str(target)
+
+
+def test_one_bad_json_lines_record_keeps_the_others(tmp_path: Path) -> None:
+    good = [
+        json.dumps({"path": f"{n}.md", **clipdoc.to_dict(Clipping(title=str(n)))}).encode()
+        for n in range(3)
+    ]
+    (tmp_path / "in.jsonl").write_bytes(
+        good[0] + b"\n\xff\xfe not utf-8\n" + good[1] + b"\n" + b"[" * 100000 + b"\n" + good[2]
+    )
+    done = run("convert", tmp_path / "in.jsonl", tmp_path / "out")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.md", "1.md", "2.md"]
+    assert ":2: " in done.stderr
+    assert ":4: " in done.stderr
