@@ -613,3 +613,216 @@ def test_what_cannot_be_told_or_done(tmp_path: Path) -> None:
     done = clipdoc_command("convert", "--to", "notes", EXAMPLE, "-")
     assert done.returncode == 2
     assert "name the folder" in done.stderr
+
+
+# --------------------------------------------------------------------------
+# One bad record never drops the others.
+
+
+def _rows_file(path: Path, change: Callable[[list[dict[str, object]]], None]) -> Path:
+    """A Parquet file of five clippings, a.md to e.md, after ``change``
+    (its columns nullable, as another tool may write them)."""
+    pyarrow = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    from clipdoc import arrow
+
+    clip = clipdoc.load(EXAMPLE)
+    rows = arrow.to_table([(f"{name}.md", clip) for name in "abcde"]).to_pylist()
+    change(rows)
+    schema = pyarrow.schema([column.with_nullable(True) for column in arrow.SCHEMA])
+    # Two rows per row group: a bad row is found whatever group it is in.
+    parquet.write_table(pyarrow.Table.from_pylist(rows, schema=schema), path, row_group_size=2)
+    return path
+
+
+def _spoil(rows: list[dict[str, object]]) -> None:
+    rows[1]["title"] = None
+    rows[2]["saved_at_offset"] = 24 * 60
+    rows[3]["extra"] = [{"key": "来源", "value": "a known label"}]
+
+
+def test_parquet_rows_that_cannot_be_clippings_are_reported_alone(tmp_path: Path) -> None:
+    source = _rows_file(tmp_path / "in.parquet", _spoil)
+    done = clipdoc_command("convert", source, tmp_path / "out")
+    assert done.returncode == 1
+    problems = done.stderr.splitlines()
+    assert f"{source}:2: title is null, not a string" in problems
+    assert any(line.startswith(f"{source}:3: saved_at_offset is 1440 minutes") for line in problems)
+    assert any(line.startswith(f"{source}:4: ") and "(CD302)" in line for line in problems)
+    assert "5 documents, 3 errors, 0 warnings, 2 written" in done.stderr
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.md", "e.md"]
+    assert (tmp_path / "out" / "e.md").read_bytes() == EXAMPLE.read_bytes()
+    lines = tmp_path / "out.jsonl"
+    assert clipdoc_command("convert", source, lines).returncode == 1
+    assert [json.loads(line)["path"] for line in lines.read_text().splitlines()] == ["a.md", "e.md"]
+
+
+def test_a_parquet_date_python_cannot_hold_loses_only_its_row(tmp_path: Path) -> None:
+    pyarrow = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    from clipdoc import arrow
+
+    source = _rows_file(tmp_path / "in.parquet", lambda rows: None)
+    table = parquet.read_table(source)
+    where = table.schema.get_field_index("catalog_date")
+    days = pyarrow.array([20214, 20214, 2**31 - 1, 20214, 20214], pyarrow.date32())
+    parquet.write_table(table.set_column(where, "catalog_date", days), source)
+    done = clipdoc_command("convert", source, tmp_path / "out")
+    assert done.returncode == 1
+    assert f"{source}:3: a date or time is out of range" in done.stderr
+    assert "4 written" in done.stderr
+    # The library names the row too, rather than failing somewhere inside it.
+    with pytest.raises(ValueError, match=r"^row 3: a date or time is out of range"):
+        list(arrow.read_parquet(source))
+
+
+def test_a_parquet_file_without_clippings_is_one_error(tmp_path: Path) -> None:
+    parquet = pytest.importorskip("pyarrow.parquet")
+    source = _rows_file(tmp_path / "in.parquet", lambda rows: None)
+    parquet.write_table(parquet.read_table(source).drop_columns(["title"]), source)
+    done = clipdoc_command("convert", source, tmp_path / "out")
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"{source}: cannot read the Parquet file: it holds no clippings: it has no column title"
+    )
+    assert "1 document, 1 error" in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("target", ["out", "out.parquet", "out.atom", "out.jsonl"])
+def test_a_bad_json_lines_record_loses_only_itself(tmp_path: Path, target: str) -> None:
+    if target.endswith(".parquet"):
+        pytest.importorskip("pyarrow")
+    lines = write(
+        tmp_path / "in.jsonl",
+        "\n".join(
+            [
+                json.dumps({"path": "2025-05-06/a.md", **clipdoc.to_dict(clipdoc.load(EXAMPLE))}),
+                "{not json",
+                _record("2025-05-06/c.md", title="c"),
+            ]
+        )
+        + "\n",
+    )
+    done = clipdoc_command("convert", lines, tmp_path / target)
+    assert done.returncode == 1
+    assert f"{lines}:2: not JSON" in done.stderr
+    assert "3 documents, 1 error, 0 warnings, 2 written" in done.stderr
+
+
+def _feed_items(clips: list[clipdoc.Clipping]) -> list[object]:
+    from clipdoc import feeds
+
+    document = json.loads(feeds.to_json_feed(clips, title="t"))
+    items: list[object] = document["items"]
+    return items
+
+
+def test_a_feed_with_bad_entries_keeps_the_others(tmp_path: Path) -> None:
+    clip = clipdoc.load(EXAMPLE)
+    items = _feed_items([clip, clip, clipdoc.Clipping(title="other", metadata=clip.metadata)])
+    items[1] = {"title": "plain", "_clipdoc": {"clipping": {"title": 5}}}  # a damaged extension
+    items.insert(1, "not an entry")
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items}
+    source = write(tmp_path / "in.feed.json", json.dumps(feed))
+    done = clipdoc_command("convert", source, tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    written = sorted(path.name for path in (tmp_path / "out").rglob("*.md"))
+    assert len(written) == 3
+    assert "other.md" in written
+    assert "plain.md" in written
+
+
+def test_a_clipping_without_a_path_is_left_out_of_json_lines_alone(tmp_path: Path) -> None:
+    from clipdoc import feeds
+
+    dated = clipdoc.load(EXAMPLE)
+    feed = write(tmp_path / "in.feed.json", "")
+    feed.write_bytes(feeds.to_json_feed([clipdoc.Clipping(title="no date"), dated], title="t"))
+    lines = tmp_path / "out.jsonl"
+    done = clipdoc_command("convert", feed, lines)
+    assert done.returncode == 1
+    assert f"{feed}: CD501 the clipping has no catalog date" in done.stderr
+    assert [json.loads(line)["path"] for line in lines.read_text().splitlines()] == [
+        clipdoc.clipping_path(dated)
+    ]
+
+
+# --------------------------------------------------------------------------
+# Targets behave the same for 0, 1 and 2 documents.
+
+
+def _folder_of(root: Path, count: int) -> Path:
+    root.mkdir()
+    for index in range(count):
+        write(root / f"{index}.md", CANONICAL.replace("# t", f"# t{index}"))
+    return root
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+@pytest.mark.parametrize("target", ["x.json", "x.md", "-"])
+def test_a_folder_never_goes_to_a_one_clipping_format(
+    tmp_path: Path, count: int, target: str
+) -> None:
+    source = _folder_of(tmp_path / "docs", count)
+    kind = ["--to", "json"] if target == "-" else []
+    done = clipdoc_command("convert", *kind, source, tmp_path / target if target != "-" else "-")
+    assert done.returncode == 2
+    assert "a folder holds any number of clippings" in done.stderr
+    assert "convert to jsonl" in done.stderr
+    assert done.stdout == ""
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["docs"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_a_stream_goes_to_a_one_clipping_format_only_with_one(tmp_path: Path, count: int) -> None:
+    lines = write(
+        tmp_path / "in.jsonl",
+        "".join(_record(f"{i}.md", title=f"t{i}") + "\n" for i in range(count)),
+    )
+    target = tmp_path / "x.json"
+    done = clipdoc_command("convert", lines, target)
+    if count == 1:
+        assert done.returncode == 0, done.stderr
+        assert json.loads(target.read_text(encoding="utf-8"))["title"] == "t0"
+        return
+    assert done.returncode == 2
+    expected = "x.json was not written" if count == 0 else "2 clippings do not fit"
+    assert expected in done.stderr
+    assert not target.exists()
+
+
+def test_an_empty_document_source_says_why_nothing_was_written(tmp_path: Path) -> None:
+    lines = write(tmp_path / "in.jsonl", "{not json\n")
+    done = clipdoc_command("convert", lines, tmp_path / "x.json")
+    assert done.returncode == 1  # the record's error says why
+    assert f"{lines}:1: not JSON" in done.stderr
+    assert "x.json was not written" in done.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("name", ["x.json", "x.md", "x.jsonl", "x.feed.json", "x.rss"])
+def test_a_folder_named_like_a_file_is_not_taken_for_a_folder(tmp_path: Path, name: str) -> None:
+    source = write(tmp_path / "in.jsonl", _record("a.md") + "\n")
+    folder = tmp_path / name
+    folder.mkdir()
+    done = clipdoc_command("convert", source, folder)
+    assert done.returncode == 2
+    assert f"{folder} is a folder, but its name says" in done.stderr
+    assert "--to folder" in done.stderr
+    assert list(folder.iterdir()) == []
+    done = clipdoc_command("convert", "--to", "folder", source, folder)
+    assert done.returncode == 0, done.stderr
+    assert (folder / "a.md").read_text(encoding="utf-8") == "# t\n"
+
+
+def test_a_file_format_is_never_written_over_a_folder(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.jsonl", _record("a.md") + "\n")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    done = clipdoc_command("convert", "--force", "--to", "jsonl", source, folder)
+    assert done.returncode == 2
+    assert f"{folder} is a folder; jsonl is written to a file" in done.stderr
+    done = clipdoc_command("convert", "--from", "jsonl", folder, tmp_path / "x.jsonl")
+    assert done.returncode == 2
+    assert f"{folder} is a folder; jsonl is read from a file" in done.stderr

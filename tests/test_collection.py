@@ -231,7 +231,7 @@ def test_records_make_a_utc_aware_pandas_frame(collection: Path) -> None:
 
 @given(clipping=strategies.clippings)
 def test_record_round_trip(clipping: Clipping) -> None:
-    row = clipdoc.record("x/y.md", clipping)
+    row = clipdoc.to_record("x/y.md", clipping)
     assert clipdoc.from_record(row) == clipping
     saved_at = clipping.metadata.saved_at if clipping.metadata else None
     if saved_at is not None:
@@ -352,3 +352,12 @@ def test_add_next_to_a_folder_of_the_same_name(tmp_path: Path) -> None:
         Collection(tmp_path).add(_clip("t"))
     assert caught.value.code == "CD502"
     assert "folder" in caught.value.message
+
+
+def test_the_old_name_of_to_record_still_works_with_a_warning() -> None:
+    clip = Clipping(title="t")
+    with pytest.warns(DeprecationWarning, match="to_record"):
+        old = clipdoc.record
+    assert old("a.md", clip) == clipdoc.to_record("a.md", clip)
+    with pytest.raises(AttributeError):
+        clipdoc.no_such_name  # noqa: B018

@@ -204,3 +204,42 @@ def test_error_code_page_lists_every_code() -> None:
     page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\| (CD\d{3}) \| (error|warning) \|", page, re.MULTILINE)
     assert dict(listed) == {code: info.severity.value for code, info in CODES.items()}
+
+
+PUBLIC_MODULES = (
+    "clipdoc",
+    "clipdoc.html",
+    "clipdoc.feeds",
+    "clipdoc.notes",
+    "clipdoc.arrow",
+    "clipdoc.dask",
+    "clipdoc.site",
+    "clipdoc.conformance",
+)
+
+
+def test_the_api_table_lists_exactly_the_public_names() -> None:
+    import importlib
+
+    page = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(clipdoc[\w.]*)` \| `(\w+)` \| (\w+) \|", page, re.MULTILINE)
+    listed = {(module, name) for module, name, _ in rows}
+    assert len(listed) == len(rows), "a name is listed twice"
+    public = {
+        (module, name)
+        for module in PUBLIC_MODULES
+        for name in importlib.import_module(module).__all__
+    }
+    assert listed == public
+    for module, name, kind in rows:
+        value = getattr(importlib.import_module(module), name)
+        is_class = isinstance(value, type)
+        if kind == "exception":
+            assert is_class, name
+            assert issubclass(value, BaseException), name
+        elif kind == "function":
+            assert callable(value), name
+            assert not is_class, name
+        elif kind == "class":
+            assert is_class, name
+            assert not issubclass(value, BaseException), name

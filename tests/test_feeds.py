@@ -307,7 +307,7 @@ def test_json_feed_members_of_any_json_type_never_raise(items: object) -> None:
         assert clipdoc.parse(clipdoc.render(clip)) == clip
 
 
-_ITEM = {
+_ITEM: dict[str, object] = {
     "id": "1",
     "url": "https://b.example/1",
     "title": "T",

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 import ai_info_edge
 import clipdoc
+import strategies
 from clipdoc import Clipping, Collection, Metadata
+from clipdoc._storage import ai_info
 from clipdoc._storage.gosort import go_sort_slice
 from conftest import ROOT, SHARED, shared_corpus_files
 
@@ -226,3 +232,96 @@ def test_every_path_of_the_port_sorts(length: int) -> None:
     items = list(values)
     _Sorter(items, lambda first, second: first < second).pdqsort(0, length, 0)
     assert items == sorted(values)
+
+
+# ------------------------------------------------------ ai_info style, by rule
+
+_LONG_CJK = "一" * 60  # 180 bytes
+
+
+@pytest.mark.parametrize(
+    ("ai_summary", "shown"),
+    [
+        ("a" * 150, "a" * 150),
+        ("a" * 151, "a" * 150 + "..."),
+        # Cut just after the last ASCII mark at bytes 120 to 150.
+        ("a" * 120 + "." + "a" * 100, "a" * 120 + "." + "..."),
+        ("a" * 119 + "." + "a" * 100, "a" * 119 + "." + "a" * 30 + "..."),
+        ("a" * 150 + "!" + "a" * 10, "a" * 150 + "!..."),
+        ("a" * 130 + "," + "a" * 10 + "?" + "a" * 50, "a" * 130 + "," + "a" * 10 + "?..."),
+        ("a" * 130 + "。" + "a" * 50, "a" * 130 + "。" + "a" * 17 + "..."),
+        # Byte 150 inside a character: its remains are dropped.
+        (_LONG_CJK, "一" * 50 + "..."),
+        ("a" + _LONG_CJK, "a" + "一" * 49 + "..."),
+        # HTML: tags dropped, five entities decoded, spaces collapsed.
+        ("<b>x</b> \t y&nbsp;&lt;&gt;&amp;&quot;&apos; <br/>", 'x y <>&"&apos;'),
+        ("a < b", "a < b"),
+    ],
+)
+def test_ai_info_summaries_are_cut_as_the_producer_cuts(
+    tmp_path: Path, ai_summary: str, shown: str
+) -> None:
+    (tmp_path / "2025-05-06").mkdir()
+    document = ai_info_edge.document("t", ai=ai_summary)
+    (tmp_path / "2025-05-06" / "t.md").write_text(document, encoding="utf-8")
+    index = Collection(tmp_path).index(style="ai_info")
+    assert f"\n**摘要**: {shown}\n\n" in index
+    assert f"\n  {shown}\n\n" in index
+
+
+_FOLDERS = ("2025-05-06", "2025-05-05", "2024-02-29", "0000-01-01", "2025-02-30", "notes")
+_PIECES = (
+    "# ", "\n", "\r\n", "**URL**: ", "## 原始摘要", "## AI 摘要", "## 元数据", "- **保存时间**: ",
+    "2025-05-06T08:03:26Z", "2025-05-06T16:03:26+08:00", "2025-02-30T00:00:00Z",
+    "2025-05-05 07:05", "7:05", "<b>", "</b>", "&nbsp;", "&amp;", ".", ",", "|*_`",
+    ai_info.PLACEHOLDER_SUMMARY, "句子。" * 20, "word " * 40, "\ufeff", "\ufffd", "\x01", "\x85",
+)  # fmt: skip
+_hostile_documents = st.one_of(
+    st.lists(st.one_of(st.sampled_from(_PIECES), strategies.hostile_text), max_size=30).map(
+        lambda pieces: "".join(pieces).encode("utf-8")
+    ),
+    strategies.documents.map(lambda text: text.encode("utf-8", errors="surrogatepass")),
+    st.binary(max_size=200),
+    st.builds(
+        lambda document, junk: b"\xef\xbb\xbf" + document.encode() + junk,
+        st.builds(ai_info_edge.document, strategies.single_line),
+        st.binary(max_size=8),
+    ),
+)
+# File names: anything a POSIX file system holds but a line feed, which
+# would split an index line.
+_file_names = st.binary(min_size=1, max_size=12).filter(
+    lambda name: b"/" not in name and b"\x00" not in name and b"\n" not in name
+    and name not in (b".", b"..")
+).map(lambda name: name + b".md")  # fmt: skip
+
+
+@given(
+    files=st.lists(
+        st.tuples(st.sampled_from(_FOLDERS), _file_names, _hostile_documents), max_size=8
+    )
+)
+def test_ai_info_index_of_any_files_lists_each_once(
+    files: list[tuple[str, bytes, bytes]],
+) -> None:
+    with tempfile.TemporaryDirectory() as root:
+        written: dict[tuple[str, bytes], bytes] = {}
+        for folder, name, data in files:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            with open(os.path.join(os.fsencode(root), folder.encode(), name), "wb") as file:
+                file.write(data)
+            written[(folder, name)] = data
+        index = ai_info.ai_info_index(root)
+        assert index == ai_info.ai_info_index(root)
+    listed = [key for key in written if key[0] in _FOLDERS[:4]]
+    lines = index.split(b"\n")
+    if not {folder for folder, _ in written} & set(_FOLDERS[:4]):
+        assert lines[-2:] == ["*暂无内容*".encode(), b""]
+        return
+    history = lines[lines.index("## 历史内容".encode()) :]
+    latest = lines[: lines.index("## 历史内容".encode())]
+    assert sum(line.startswith(b"### [") for line in latest) == min(len(listed), 20)
+    assert sum(line.startswith(b"- **[") for line in history) == len(listed)
+    for folder in {folder for folder, _ in listed}:
+        count = sum(key[0] == folder for key in listed)
+        assert f"### {folder} ({count}篇)".encode() in history

@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import clipdoc
 from clipdoc import ClipdocError, Clipping
@@ -135,3 +136,37 @@ def test_lone_surrogates_are_rejected() -> None:
             '{"title": "\\ud800", "url": null, "original_summary": null,'
             ' "ai_summary": null, "extra_sections": [], "metadata": null}'
         )
+
+
+_NESTINGS = {"[": "]", '{"title": ': "}", '{"extra_sections": [': "]}", " [ ": " ] "}
+
+
+@pytest.mark.parametrize("opener", sorted(_NESTINGS))
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_json_nested_too_deeply_is_cd402(opener: str, as_bytes: bool) -> None:
+    depth = 100_000
+    text = opener * depth + "null" + _NESTINGS[opener] * depth
+    with pytest.raises(ClipdocError) as caught:
+        clipdoc.from_json(text.encode() if as_bytes else text)
+    assert caught.value.code == "CD402"
+    assert "nested too deeply" in caught.value.message
+
+
+@given(
+    openers=st.lists(st.sampled_from(sorted(_NESTINGS)), min_size=1, max_size=4),
+    depth=st.one_of(st.integers(0, 3_000), st.integers(0, 150_000)),
+    closed=st.booleans(),
+    tail=st.sampled_from(["", "]", "}", ",", " x", "\x00"]),
+)
+def test_json_of_any_nesting_is_a_clipdoc_error(
+    openers: list[str], depth: int, closed: bool, tail: str
+) -> None:
+    levels = [openers[level % len(openers)] for level in range(depth)]
+    closers = [_NESTINGS[opener] for opener in reversed(levels)] if closed else []
+    text = "".join(levels) + "null" + "".join(closers) + tail
+    with pytest.raises(ClipdocError) as caught:
+        clipdoc.from_json(text)
+    assert caught.value.code in ("CD401", "CD402")
+    if depth > 10_000:
+        assert caught.value.code == "CD402"
+        assert "nested too deeply" in caught.value.message

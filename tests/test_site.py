@@ -766,7 +766,10 @@ def test_command_exit_status_for_errors_and_refusals(tmp_path: Path) -> None:
 def test_root_must_be_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ClipdocError) as caught:
         build_site(tmp_path / "missing", tmp_path / "site")
-    assert caught.value.code == "CD702"
+    # The same error as Collection's for the same fault (CD702 until 0.x
+    # made them one).
+    assert caught.value.code == "CD504"
+    assert isinstance(caught.value, NotADirectoryError)
 
 
 def test_progress_is_reported_by_phase(tmp_path: Path) -> None:

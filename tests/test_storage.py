@@ -7,13 +7,17 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
+import stat
 import subprocess
 import sys
+import time
 import unicodedata
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import clipdoc
@@ -59,7 +63,27 @@ def hostile(tmp_path: Path) -> tuple[Path, Path]:
     os.mkfifo(root / "x.md")
     (root / "zero.md").symlink_to("/dev/zero")
     clipdoc.dump(_clip("good"), root / "2025-05-06" / "good.md")
+    os.mkfifo(root / "2025-05-06" / "fifo.md")  # where the producer's index reads
+    (root / "2025-05-06" / "out.md").symlink_to("../../o/passwd")
+    # A path of about 6,000 bytes, beyond what the system takes in one call.
+    _make_path(root / "long", ["n" * 200] * 30, "deep.md")
     return root, outside
+
+
+def _make_path(top: Path, names: list[str], document: str) -> None:
+    """Folders ``names`` nested below ``top``, made one at a time relative
+    to a descriptor (the whole path is too long to name), and a document."""
+    top.mkdir()
+    folder = os.open(top, os.O_RDONLY)
+    for name in names:
+        os.mkdir(name, dir_fd=folder)
+        inner = os.open(name, os.O_RDONLY, dir_fd=folder)
+        os.close(folder)
+        folder = inner
+    file = os.open(document, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+    os.write(file, b"# t\n")
+    os.close(file)
+    os.close(folder)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -71,6 +95,11 @@ def test_commands_never_touch_what_lies_outside_the_collection(
 ) -> None:
     root, outside = hostile
     before = _snapshot(outside)
+    feed = tmp_path / "feed.rss"
+    feed.write_text(
+        "<rss version='2.0'><channel><title>t</title><item><title>good</title>"
+        "<link>https://weibo.com/1/new</link></item></channel></rss>"
+    )
     commands = [
         ("check", root),
         ("fmt", "--recover", root),
@@ -78,25 +107,34 @@ def test_commands_never_touch_what_lies_outside_the_collection(
         ("index", "--style", "ai_info", root),
         ("resolve", "--ours", root),
         ("convert", "--recover", root, tmp_path / "all.jsonl"),
+        ("convert", "--recover", root, tmp_path / "copy"),
         ("site", root, tmp_path / "site"),
+        ("import", feed, "--into", root),
+        ("merge-driver", root / "pw.md", root / "pw.md", root / "pw.md", "pw.md"),
     ]
     for command in commands:
-        done = run(*command)
+        done = run(*command, timeout=30)
         assert "Traceback" not in done.stderr, command
         shown = done.stdout + done.stderr
-        if command[0] not in ("index", "resolve"):
-            assert "pw.md" in shown, command  # named, not read
-            assert "x.md" in shown, command
+        if command[0] in ("check", "fmt", "convert", "site"):
+            for name in ("pw.md", "x.md", "zero.md", "fifo.md", "out.md", "nnnnn"):
+                assert name in shown, (command, name)  # named: not read
+        if command[1:3] == ("--style", "ai_info"):
+            assert "fifo.md" in shown
+            assert "out.md" in shown
     assert _snapshot(outside) == before
     assert not (root / "README.md").resolve().read_text().startswith("#")
     site_text = "".join(p.read_text(errors="replace") for p in (tmp_path / "site").rglob("*.html"))
     assert "root:x:0:0" not in site_text
     assert "root:x:0:0" not in (tmp_path / "all.jsonl").read_text()
+    assert "root:x:0:0" not in "".join(p.read_text() for p in (tmp_path / "copy").rglob("*.md"))
 
 
 def test_collection_names_what_it_did_not_read(hostile: tuple[Path, Path]) -> None:
     root, _ = hostile
     entries = {entry.path: entry for entry in Collection(root)}
+    [deep] = [path for path in entries if path.startswith("long/")]
+    assert [d.code for d in entries[deep].errors] == ["CD504"]
     assert [d.code for d in entries["pw.md"].errors] == ["CD503"]
     assert [d.code for d in entries["x.md"].errors] == ["CD505"]
     assert [d.code for d in entries["zero.md"].errors] == ["CD503"]
@@ -238,12 +276,44 @@ def test_deep_trees_and_long_paths_are_reported_not_crashed(tmp_path: Path) -> N
     os.write(document, b"# t\n")
     os.close(document)
     os.close(folder)
-    entries = list(Collection(deep))
-    assert entries, "a folder deeper than the system's path limit is reported"
-    assert all(entry.errors[0].code == "CD504" for entry in entries)
-    done = run("check", deep)
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr
+    try:
+        entries = list(Collection(deep))
+        assert entries, "a folder deeper than the system's path limit is reported"
+        assert all(entry.errors[0].code == "CD504" for entry in entries)
+        done = run("check", deep)
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+    finally:
+        remove_deep_tree(deep)
+
+
+def remove_deep_tree(top: Path) -> None:
+    """Remove a folder tree too deep for shutil.rmtree (which recurses, and
+    would fail pytest's own clean-up of old temporary folders)."""
+    parent = os.open(top.parent, os.O_RDONLY)
+    stack = [(parent, top.name)]
+    while stack:
+        folder, name = stack[-1]
+        inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+        subfolders = []
+        for entry in os.listdir(inner):
+            if _is_folder(entry, inner):
+                subfolders.append(entry)
+            else:
+                os.unlink(entry, dir_fd=inner)
+        if subfolders:
+            stack.append((inner, subfolders[0]))
+            continue
+        os.close(inner)
+        os.rmdir(name, dir_fd=folder)
+        stack.pop()
+        if stack:
+            os.close(folder)
+    os.close(parent)
+
+
+def _is_folder(name: str, folder: int) -> bool:
+    return stat.S_ISDIR(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
 
 
 def test_dump_into_a_missing_folder_names_the_users_path(tmp_path: Path) -> None:
@@ -267,3 +337,99 @@ def test_one_bad_json_lines_record_keeps_the_others(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["0.md", "1.md", "2.md"]
     assert ":2: " in done.stderr
     assert ":4: " in done.stderr
+
+
+def test_ctrl_c_with_jobs_prints_one_line(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    root.mkdir()
+    for number in range(400):
+        clip = _clip(f"t{number}", url=f"https://example.com/{number}")
+        clipdoc.dump(attrs.evolve(clip, ai_summary="长" * 4000), root / f"{number:04}.md")
+    process = subprocess.Popen(
+        [str(SCRIPT), "site", "--jobs", "2", "-q", str(root), str(tmp_path / "site")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's job
+    )
+    deadline = time.monotonic() + 60
+    while not any(tmp_path.glob(".site.*.building/c")) and time.monotonic() < deadline:
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+    _, errors = process.communicate(timeout=60)
+    lines = errors.decode().splitlines()
+    assert process.returncode == 130
+    assert lines == ["clipdoc: stopped; no file was left half-written"]
+    assert not (tmp_path / "site").exists()
+    assert not list(tmp_path.glob(".site.*"))
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    clipdoc.dump(_clip("t"), tmp_path / "a.md")
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [str(SCRIPT), "convert", str(tmp_path), "-", "--to", "jsonl"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "No space left on device" in done.stderr
+
+
+def test_importing_reposts_and_long_titles_keeps_every_entry(tmp_path: Path) -> None:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://weibo.com/1/{n}</link>"
+        f"<description>post {n}</description></item>"
+        for n, title in enumerate(["转发微博", "转发微博", "转发微博", "长" * 300])
+    )
+    feed = tmp_path / "feed.rss"
+    feed.write_text(f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>")
+    root = tmp_path / "c"
+    done = run("import", feed, "--into", root)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    clippings = [entry.clipping for entry in Collection(root)]
+    assert sorted(c.url or "" for c in clippings if c) == [
+        f"https://weibo.com/1/{n}" for n in range(4)
+    ]
+    again = run("import", feed, "--into", root)
+    assert again.returncode == 0
+    assert len(list(Collection(root))) == 4
+
+
+def test_index_names_every_document_it_leaves_out(tmp_path: Path) -> None:
+    clipdoc.dump(_clip("good"), tmp_path / "good.md")
+    (tmp_path / "broken.md").write_text("# t\n\nstray\n\n## AI 摘要\n\nx\n")
+    done = run("index", tmp_path)
+    assert done.returncode == 1
+    assert "broken.md: left out of the index:" in done.stderr
+    assert "CD107" in done.stderr
+    assert (tmp_path / "README.md").is_file()
+
+
+def test_convert_names_what_it_could_not_back_up(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    root.mkdir()
+    clipdoc.dump(_clip("near"), root / "near.md")
+    _make_path(root / "far", ["n" * 200] * 30, "far.md")
+    done = run("convert", root, tmp_path / "backup.jsonl")
+    assert done.returncode == 2
+    assert "nnnn" in done.stderr
+    assert "1 unreadable" in done.stderr
+    assert len((tmp_path / "backup.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_conversion_never_replaces_what_it_wrote(tmp_path: Path) -> None:
+    records = [
+        json.dumps({"path": "a.md", **clipdoc.to_dict(Clipping(title=title))})
+        for title in ("first", "second")
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(records) + "\n")
+    done = run("convert", "--force", tmp_path / "in.jsonl", tmp_path / "out")
+    assert done.returncode == 1
+    assert "written before in this run" in done.stderr
+    assert clipdoc.load(tmp_path / "out" / "a.md").title == "first"

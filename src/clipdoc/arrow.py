@@ -1,6 +1,6 @@
 """Clippings as Apache Arrow tables and Parquet files, without loss.
 
-One schema, `SCHEMA`, holds the fields of `clipdoc.record` plus ``path``:
+One schema, `SCHEMA`, holds the fields of `clipdoc.to_record` plus ``path``:
 ``saved_at`` is a UTC timestamp (microseconds) with the original offset in
 ``saved_at_offset`` (minutes), ``catalog_date`` a ``date32``, extra sections
 and metadata items lists of structs; strings stay strings. Every valid
@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
 from ._core.model import Clipping
-from ._core.records import from_record, record
+from ._core.records import to_record
+from ._interop.tables import RowError, file_rows, table_rows
 from ._storage.collection import Entry
 from ._storage.names import clipping_path
 
@@ -88,11 +89,11 @@ def _rows(items: Iterable[Clipping | Entry | tuple[str, Clipping]]) -> Iterator[
     for index, item in enumerate(items):
         if isinstance(item, Entry):
             if item.clipping is not None:
-                yield record(item.path, item.clipping)
+                yield to_record(item.path, item.clipping)
         elif isinstance(item, Clipping):
-            yield record(_path_of(item), item)
+            yield to_record(_path_of(item), item)
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Clipping):
-            yield record(item[0], item[1])
+            yield to_record(item[0], item[1])
         else:
             raise TypeError(
                 f"items[{index}] must be a Clipping, an Entry or a (path, Clipping) pair,"
@@ -125,9 +126,17 @@ def to_table(items: Iterable[Clipping | Entry | tuple[str, Clipping]]) -> pyarro
 
 
 def rows(table: pyarrow.Table | pyarrow.RecordBatch) -> Iterator[tuple[str | None, Clipping]]:
-    """``(path, clipping)`` for every row, in order."""
-    for row in table.to_pylist():
-        yield row["path"], from_record(row)
+    """``(path, clipping)`` for every row, in order.
+
+    A row that cannot become a clipping (a null title, a UTC offset of a day
+    or more, a date Python cannot hold) is a `ValueError` that names it,
+    ``row N`` counting from 1; so is a table without the columns of
+    clippings.
+    """
+    for _, row in table_rows(table):
+        if isinstance(row, RowError):
+            raise row
+        yield row
 
 
 def from_table(table: pyarrow.Table | pyarrow.RecordBatch) -> Iterator[Clipping]:
@@ -167,15 +176,15 @@ def read_parquet(
     source: str | os.PathLike[str] | IO[bytes], *, batch_size: int = BATCH_SIZE
 ) -> Iterator[tuple[str | None, Clipping]]:
     """``(path, clipping)`` for every row of a Parquet file, one record
-    batch in memory at a time."""
-    _pyarrow()
-    import pyarrow.parquet as parquet
+    batch in memory at a time.
 
-    # One row group at a time, without read-ahead threads or pre-buffering:
-    # memory stays flat however large the file (iter_batches' defaults read
-    # ahead and grow with it).
-    file = parquet.ParquetFile(source, pre_buffer=False)
-    for group in range(file.num_row_groups):
-        table = file.read_row_group(group, use_threads=False)
-        for batch in table.to_batches(max_chunksize=batch_size):
-            yield from rows(batch)
+    A file that is not Parquet, is damaged or has not the columns of
+    clippings is a `ValueError`; a row that cannot become a clipping too,
+    naming it (``row N``, counting from 1 over the whole file). The rows
+    before it have been given.
+    """
+    _pyarrow()
+    for _, row in file_rows(source, batch_size=batch_size):
+        if isinstance(row, RowError):
+            raise row
+        yield row

@@ -33,6 +33,22 @@ from ._core.errors import ClipdocError, ClipdocWarning
 from ._core.json_mapping import from_json, to_dict
 
 #: A step of an implementation: input bytes to (exit status, output bytes).
+__all__ = [
+    "Fixture",
+    "Report",
+    "Step",
+    "command_step",
+    "decode_bytes",
+    "default_suite",
+    "encode_bytes",
+    "fixtures",
+    "main",
+    "run_suite",
+    "schema_path",
+    "spec_folder",
+    "spec_path",
+]
+
 Step = Callable[[bytes], tuple[int, bytes]]
 
 

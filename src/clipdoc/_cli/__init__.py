@@ -14,9 +14,10 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from .._core.errors import ClipdocError
 from .._version import __version__
 from . import check, convert, fmt, import_, index, merge_driver, resolve, site
-from ._common import FAILED
+from ._common import FAILED, USAGE
 
 
 def _jobs(text: str) -> int:
@@ -116,4 +117,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. `| head`); stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return FAILED
+    except (ClipdocError, OSError, RecursionError, MemoryError) as error:
+        # What no command could handle (a full disk, input nested too deep
+        # for the interpreter, memory exhausted): one line, never a traceback.
+        print(f"clipdoc {options.command}: error: {_what(error)}", file=sys.stderr)
+        return USAGE
     return status
+
+
+def _what(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "the input is nested too deeply to be read"
+    if isinstance(error, MemoryError):
+        return "out of memory; the input is too large for this machine"
+    if isinstance(error, OSError) and not isinstance(error, ClipdocError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    return str(error)

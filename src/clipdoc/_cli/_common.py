@@ -13,14 +13,11 @@ from typing import Any, TextIO
 from .._core.errors import Diagnostic, PathError, Severity
 from .._core.model import Clipping
 from .._core.read import has_error
-from .._storage.documents import read_document_file
+from .._storage.documents import file_problem, found_below, read_document_file
 from .._storage.files import Folder, Stamp
-from .._storage.walk import Found, is_excluded, walk
+from .._storage.walk import Found, is_excluded
 
 OK, FAILED, USAGE = 0, 1, 2
-
-#: Codes of files that could not be read at all (I/O problems, exit 2).
-FILE_CODES = frozenset({"CD503", "CD504", "CD505", "CD506"})
 
 
 @dataclass(frozen=True)
@@ -69,9 +66,8 @@ def read_unit(unit: Unit) -> Read:
     document = read_document_file(unit.folder, unit.found)
     path = unit.path
     if document.text is None:
-        file_problems = [d for d in document.diagnostics if d.code in FILE_CODES]
-        if file_problems:
-            problem = file_problems[-1]
+        problem = file_problem(document.diagnostics)
+        if problem is not None:
             return Read(failed=Outcome(path, io_problem=f"{problem.message} ({problem.code})"))
         return Read(failed=Outcome(path, diagnostics=document.diagnostics))
     return Read(document.text, document.clipping, document.diagnostics, stamp=document.stamp)
@@ -95,12 +91,9 @@ def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
     for path in paths:
         if os.path.isdir(path):
             folder = Folder(path, follow_links=getattr(options, "follow_links", False))
-            found = walk(path, exclude=options.exclude, include_index=options.include_readme)
-            try:
-                for item in found:
-                    yield Unit(folder, item)
-            except PathError as problem:  # the folder itself cannot be listed
-                yield Unit(folder, Found("", problem=problem))
+            found = found_below(path, exclude=options.exclude, include_index=options.include_readme)
+            for item in found:
+                yield Unit(folder, item)
         elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
             head, name = os.path.split(path)
             yield Unit(Folder(head or os.curdir), Found(name))

@@ -1,205 +1,147 @@
 """``clipdoc convert``: any format of the registry to any other.
 
-A source gives items (a clipping with its path, or why it has none); a sink
-writes them. Documents and JSON hold one clipping; folders of documents or
-notes one per file, at a path; JSON Lines and feeds many in one file. The way
-back gives the same bytes and file names for every canonical document.
+The command picks two formats of the registry (by the names of the source
+and the destination, or ``--from`` and ``--to``), checks that they fit the
+paths given, connects the source's reader to the destination's writer and
+reports every item on the way. The way back gives the same bytes and file
+names for every canonical document.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import io
-import itertools
-import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
 
-from .._core.errors import ClipdocError, Diagnostic
-from .._core.json_mapping import from_dict, to_dict
 from .._core.model import Clipping
 from .._core.read import has_error
-from .._interop.registry import FORMATS, Format, check_extra, decode_document, format_of
-from .._storage.collection import Collection
-from .._storage.files import replacing, write_atomically
-from .._storage.names import clipping_path
-from .._storage.parallel import ordered_map
-from ._common import (
-    USAGE,
-    Console,
-    Outcome,
-    Tally,
-    Unit,
-    console_for,
-    format_diagnostic,
-    read_unit,
-    report,
-    units,
-)
+from .._interop.codec import CannotConvert, Format, Item, NothingToWrite, Source, Target, Written
+from .._interop.registry import FORMATS, default_source, default_target, format_of
+from ._common import USAGE, Console, Outcome, Tally, console_for, format_diagnostic, report
 
-#: What a source converts to when the destination does not say.
-_DEFAULT_TARGET = {
-    "md": "json",
-    "json": "md",
-    "folder": "jsonl",
-    "jsonl": "folder",
-    "notes": "folder",
-    "jsonfeed": "folder",
-    "atom": "folder",
-    "rss": "folder",
-}
+# ------------------------------------------------------------------- formats
 
 
-class _Usage(Exception):
-    """A usage or I/O problem that stops the conversion (exit 2)."""
-
-
-@dataclass(frozen=True)
-class Item:
-    """One clipping on its way, or why it cannot go on."""
-
-    where: str
-    relative: str | None = None
-    clipping: Clipping | None = None
-    diagnostics: tuple[Diagnostic, ...] = ()
-    problem: str | None = None
-    io_problem: str | None = None
-    #: The line of a JSON Lines record.
-    line: int | None = None
-
-
-# --------------------------------------------------------------------- sources
-
-
-def read_tree_file(fmt_name: str, recover: bool, unit: Unit) -> Item:
-    """One file of a folder (run in worker processes)."""
-    path, relative = unit.path, unit.found.relative
-    read = read_unit(unit)
-    if read.failed is not None:
-        failed = read.failed
-        return Item(path, relative, None, failed.diagnostics, io_problem=failed.io_problem)
-    if fmt_name == "folder":
-        if read.clipping is None or (has_error(read.diagnostics) and not recover):
-            return Item(path, relative, None, read.diagnostics)
-        return Item(path, relative, read.clipping, read.diagnostics)
-    try:
-        clipping, _ = decode_document(FORMATS[fmt_name], read.text.encode("utf-8"))
-    except ClipdocError as error:
-        return Item(path, relative, problem=f"{error.code} {error.message}")
-    return Item(path, relative, clipping)
-
-
-def parse_record(numbered_line: tuple[int, bytes], name: str) -> Item:
-    """One JSON Lines record (run in worker processes)."""
-    number, line = numbered_line
-    where = f"{name}:{number}"
-    try:
-        record = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return Item(where, problem=f"not UTF-8 ({exc.reason} at byte {exc.start + 1})")
-    except RecursionError:
-        return Item(where, problem="not JSON: nested too deeply")
-    except ValueError as exc:
-        return Item(where, problem=f"not JSON: {exc}")
-    if not isinstance(record, dict) or not isinstance(record.get("path"), str):
-        return Item(where, problem="a record is an object with a string member 'path'")
-    relative = record.pop("path")
-    try:
-        return Item(where, relative, from_dict(record), line=number)
-    except ClipdocError as error:
-        return Item(where, relative, problem=error.message, line=number)
-
-
-def _read_source(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    with open(source, "rb") as file:
-        return file.read()
-
-
-def _numbered_lines(source: str) -> Iterator[tuple[int, bytes]]:
-    # Bytes, decoded record by record: one bad record is reported alone.
-    stream = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
-    try:
-        for number, line in enumerate(stream, start=1):
-            text = line.rstrip(b"\n")
-            if text.strip():
-                yield number, text
-    finally:
-        if source != "-":
-            stream.close()
-
-
-def items_from(fmt: Format, options: argparse.Namespace) -> Iterator[Item]:
+def _source_format(options: argparse.Namespace) -> Format | None:
+    """The format ``--from`` or the source's name says (None for standard
+    input without ``--from``)."""
     source = options.source
-    name = "<stdin>" if source == "-" else source
-    if fmt.layout == "tree":
-        work = functools.partial(read_tree_file, fmt.name, options.recover)
-        yield from ordered_map(work, units(options, [source]), jobs=options.jobs)
-        return
-    if fmt.name == "jsonl":
-        work_line = functools.partial(parse_record, name=name)
-        yield from ordered_map(work_line, _numbered_lines(source), jobs=options.jobs)
-        return
-    if fmt.name == "parquet":
-        # A file is read a record batch at a time; standard input, whole.
-        yield from _parquet_items(name, source if source != "-" else io.BytesIO(_read_source("-")))
-        return
-    try:
-        data = _read_source(source)
-    except OSError as exc:
-        raise _Usage(f"{name}: cannot read: {exc.strerror or exc}") from None
-    if fmt.layout == "stream":
-        assert fmt.decode_many is not None
-        try:
-            clippings = fmt.decode_many(data)
-        except ClipdocError as error:
-            yield Item(name, problem=f"{error.code} {error.message}")
-            return
-        for clipping in clippings:
-            yield Item(name, None, clipping)
-        return
-    try:
-        clipping, diagnostics = decode_document(fmt, data)
-    except ClipdocError as error:
-        where = f"{error.line}:{error.column}:" if error.line else ""
-        yield Item(name, problem=f"{where} {error.code} {error.message}".strip())
-        return
-    if has_error(diagnostics) and not options.recover:
-        yield Item(name, None, None, diagnostics)
-        return
-    yield Item(name, None, clipping, diagnostics)
+    if source != "-" and not os.path.exists(source):
+        raise CannotConvert(f"{source}: no such file or folder")
+    if options.source_kind:
+        return FORMATS[options.source_kind]
+    if source == "-":
+        return None
+    if os.path.isdir(source):
+        return FORMATS["folder"]
+    found = format_of(source)
+    if found is None:
+        names = ", ".join(FORMATS)
+        raise CannotConvert(f"{source}: cannot tell what it holds; name it with --from ({names})")
+    return found
 
 
-def _parquet_items(name: str, source: str | IO[bytes]) -> Iterator[Item]:
-    from ..arrow import read_parquet
+def _target_format(options: argparse.Namespace) -> Format | None:
+    """The format ``--to`` or the destination's name says (None for standard
+    output without ``--to``: the source's format decides)."""
+    destination = options.destination
+    if options.target_kind:
+        return FORMATS[options.target_kind]
+    if destination == "-":
+        return None
+    named = format_of(destination)
+    if os.path.isdir(destination):
+        # A folder named like a file is more likely a mistake than a target.
+        if named is not None:
+            raise CannotConvert(
+                f"{destination} is a folder, but its name says {named.name}: pass --to folder"
+                " to write the documents into it, or name a file"
+            )
+        return FORMATS["folder"]
+    if named is None and os.path.splitext(destination)[1]:
+        raise CannotConvert(f"{destination}: cannot tell what to write; name it with --to")
+    return named if named is not None else FORMATS["folder"]
 
-    try:
-        for index, (relative, clipping) in enumerate(read_parquet(source), start=1):
-            yield Item(f"{name}:{index}", relative, clipping, line=index)
-    except (ValueError, OSError, TypeError, KeyError) as exc:  # not Parquet, or not ours
-        yield Item(name, problem=f"cannot read the Parquet file: {exc}")
+
+def _formats(options: argparse.Namespace) -> tuple[Format, Format]:
+    source_fmt = _source_format(options)
+    target_fmt = _target_format(options)
+    if source_fmt is None:
+        if target_fmt is None:
+            raise CannotConvert(
+                "reading stdin and writing stdout: say what stdin holds with --from"
+            )
+        source_fmt = default_source(target_fmt)
+    return source_fmt, target_fmt if target_fmt is not None else default_target(source_fmt)
 
 
-# ----------------------------------------------------------------------- sinks
+# -------------------------------------------------------------------- checks
+
+
+def _check_source(source: str, fmt: Format) -> None:
+    if fmt.layout == "tree" and source == "-":
+        raise CannotConvert(f"a {fmt.name} is a folder; name it")
+    if fmt.layout == "tree" and not os.path.isdir(source):
+        raise CannotConvert(f"{source}: a {fmt.name} is a folder")
+    if fmt.layout != "tree" and source != "-" and os.path.isdir(source):
+        raise CannotConvert(f"{source} is a folder; {fmt.name} is read from a file")
+
+
+def _check_target(options: argparse.Namespace, source_fmt: Format, target_fmt: Format) -> None:
+    destination = options.destination
+    if target_fmt.layout == "tree":
+        if destination == "-":
+            raise CannotConvert(f"a {target_fmt.name} is a folder; name the folder")
+        return
+    # However many documents a folder holds today: the same command must not
+    # work with one and fail with two.
+    if source_fmt.layout == "tree" and target_fmt.layout == "document":
+        raise CannotConvert(
+            f"a {source_fmt.name} holds any number of clippings and {target_fmt.name} holds one:"
+            " convert to jsonl, parquet or a feed (jsonfeed, atom, rss), or convert one"
+            " document of the folder"
+        )
+    if destination == "-":
+        return
+    if os.path.isdir(destination):
+        raise CannotConvert(f"{destination} is a folder; {target_fmt.name} is written to a file")
+    if os.path.exists(destination) and not options.force:
+        raise CannotConvert(f"{destination} exists; pass --force to replace it")
+
+
+def _check(options: argparse.Namespace, source_fmt: Format, target_fmt: Format) -> None:
+    for fmt in (source_fmt, target_fmt):
+        missing = fmt.unavailable()
+        if missing is not None:
+            raise CannotConvert(missing)
+    _check_source(options.source, source_fmt)
+    _check_target(options, source_fmt, target_fmt)
+
+
+# ----------------------------------------------------------------- reporting
 
 
 @dataclass
-class _Run:
-    options: argparse.Namespace
-    target: Format
-    console: Console
-    tally: Tally = field(default_factory=Tally)
-    shows_summary: bool = True
-    written: dict[str, str] = field(default_factory=dict)
+class _Progress:
+    """What the command says about each item, and the tally of them."""
 
-    def take(self, item: Item) -> Clipping | None:
-        """Report what an item says, count it; its clipping when it goes on."""
+    console: Console
+    shows_summary: bool
+    tally: Tally = field(default_factory=Tally)
+
+    def passing(self, items: Iterable[Item]) -> Iterator[tuple[Item, Clipping]]:
+        """The clippings that go on to the destination; every item is
+        reported and counted."""
+        for item in items:
+            self._take(item)
+            if item.clipping is not None:
+                yield item, item.clipping
+            else:
+                self.console.advance()
+
+    def _take(self, item: Item) -> None:
         outcome = Outcome(item.where, item.diagnostics, item.io_problem)
         self.tally.add(outcome)
         if not self.shows_summary:
@@ -210,194 +152,65 @@ class _Run:
         if item.problem is not None:
             self.tally.errors += 1
             self.console.line(f"{item.where}: {item.problem}")
-            return None
-        if item.clipping is None and has_error(item.diagnostics) and self.shows_summary:
+        elif item.clipping is None and has_error(item.diagnostics) and self.shows_summary:
             self.console.problem(f"{item.where}: skipped because of the errors above")
-        return item.clipping
+
+    def record(self, written: Written) -> None:
+        """What the destination did with one clipping."""
+        if written.problem is not None:
+            self.tally.errors += 1
+            self.console.line(f"{written.item.where}: {written.problem}")
+        elif written.status is not None:
+            self.tally.count(written.status)
+            if written.item.diagnostics:
+                self.tally.count("not canonical")
+        self.console.advance()
 
 
-def _write_document(run: _Run, items: Iterator[Item]) -> None:
-    found: list[Clipping] = []
-    for item in items:
-        clipping = run.take(item)
-        if clipping is not None:
-            found.append(clipping)
-    if not found:
-        return
-    if len(found) > 1:
-        raise _Usage(
-            f"{len(found)} clippings do not fit in one {run.target.name} document; convert"
-            " to a folder, JSON Lines or a feed"
-        )
-    assert run.target.encode is not None
-    _write_destination(run.options.destination, run.target.encode(found[0]))
-    run.tally.count("written")
+# ------------------------------------------------------------------- command
 
 
-def _write_stream(run: _Run, items: Iterator[Item]) -> None:
-    if run.target.name == "jsonl":
-        with _output(run.options.destination) as sink:
-            for item in items:
-                clipping = run.take(item)
-                if clipping is not None:
-                    relative = item.relative or clipping_path(clipping)
-                    line = json.dumps({"path": relative, **to_dict(clipping)}, ensure_ascii=False)
-                    sink.write(line.encode("utf-8") + b"\n")
-                    run.tally.count("written")
-                    if item.diagnostics:
-                        run.tally.count("not canonical")
-                run.console.advance()
-        return
-    if run.target.name == "parquet":
-        from ..arrow import write_parquet
-
-        def pairs() -> Iterator[tuple[str, Clipping]]:
-            for item in items:
-                clipping = run.take(item)
-                if clipping is not None:
-                    run.tally.count("written")
-                    yield item.relative or clipping_path(clipping), clipping
-                run.console.advance()
-
-        if run.options.destination == "-":  # Parquet is not written to a pipe in pieces
-            buffer = io.BytesIO()
-            write_parquet(pairs(), buffer)
-            _write_destination("-", buffer.getvalue())
-        else:
-            with replacing(run.options.destination) as file:
-                write_parquet(pairs(), file)
-        return
-    found = [clipping for clipping in map(run.take, items) if clipping is not None]
-    assert run.target.encode_many is not None
-    with _output(run.options.destination) as sink:
-        sink.write(run.target.encode_many(found))
-    for _ in found:
-        run.tally.count("written")
+def _stop(problem: CannotConvert) -> int:
+    print(f"clipdoc convert: error: {problem}", file=sys.stderr)
+    return USAGE
 
 
-def _write_tree(run: _Run, items: Iterator[Item]) -> None:
-    root = run.options.destination
-    try:
-        os.makedirs(root, exist_ok=True)
-        collection = Collection(root)
-    except (OSError, ClipdocError) as error:
-        raise _Usage(f"{root}: cannot write there: {error}") from None
-    # Where each clipping on its way came from, by its number, until reported.
-    origins: dict[int, str] = {}
-    numbers = itertools.count()
-
-    def pairs() -> Iterator[tuple[str | None, Clipping]]:
-        for item in items:
-            clipping = run.take(item)
-            if clipping is not None and item.relative and not item.relative.endswith(".md"):
-                run.tally.errors += 1
-                run.console.line(
-                    f"{item.where}: {item.relative!r} does not end in .md; it would not be read"
-                    " back"
-                )
-            elif clipping is not None:
-                origins[next(numbers)] = item.where
-                yield item.relative, clipping
-                continue
-            run.console.advance()
-
-    assert run.target.encode is not None
-    written = collection.write_all(pairs(), replace=run.options.force, encode=run.target.encode)
-    for added in written:
-        where = origins.pop(added.index)
-        if added.error is not None:
-            run.tally.errors += 1
-            run.console.line(f"{where}: {added.error.code} {added.error.message}")
-        else:
-            assert added.status is not None
-            run.tally.count(added.status)
-        run.console.advance()
-
-
-@contextlib.contextmanager
-def _output(destination: str) -> Iterator[IO[bytes]]:
-    """Standard output, or a file replaced atomically when all went well."""
-    if destination == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    with replacing(destination) as file:
-        yield file
-
-
-def _write_destination(destination: str, data: bytes) -> None:
-    if destination == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+def _progress(options: argparse.Namespace, source_fmt: Format, target_fmt: Format) -> _Progress:
+    # Between two one-clipping files there is nothing to sum up.
+    documents_only = source_fmt.layout == "document" and target_fmt.layout == "document"
+    if source_fmt.layout == "tree":
+        console = console_for(options, [options.source], results=sys.stderr)
     else:
-        write_atomically(destination, data)
-
-
-# ------------------------------------------------------------------ the command
-
-
-def _formats(options: argparse.Namespace) -> tuple[Format, Format]:
-    source, destination = options.source, options.destination
-    source_fmt = FORMATS[options.source_kind] if options.source_kind else None
-    if source_fmt is None and source != "-":
-        source_fmt = format_of(source, is_folder=os.path.isdir(source))
-        if source_fmt is None:
-            names = ", ".join(FORMATS)
-            raise _Usage(f"{source}: cannot tell what it holds; name it with --from ({names})")
-    target_fmt = FORMATS[options.target_kind] if options.target_kind else None
-    if target_fmt is None and destination != "-":
-        target_fmt = format_of(destination, is_folder=os.path.isdir(destination))
-        if target_fmt is None and not os.path.splitext(destination)[1]:
-            target_fmt = FORMATS["folder"]
-    if source_fmt is None:
-        if target_fmt is None:
-            raise _Usage("reading stdin and writing stdout: say what stdin holds with --from")
-        inverse = {v: k for k, v in _DEFAULT_TARGET.items() if k in ("md", "json", "jsonl")}
-        source_fmt = FORMATS[inverse.get(target_fmt.name, "jsonl")]
-    if target_fmt is None:
-        if destination != "-" and os.path.splitext(destination)[1]:
-            raise _Usage(f"{destination}: cannot tell what to write; name it with --to")
-        target_fmt = FORMATS[_DEFAULT_TARGET[source_fmt.name]]
-    return source_fmt, target_fmt
+        console = Console(quiet=options.quiet or documents_only, total=None, stream_out=sys.stderr)
+    return _Progress(console, shows_summary=not documents_only)
 
 
 def run(options: argparse.Namespace) -> int:
     try:
         source_fmt, target_fmt = _formats(options)
-        for fmt in (source_fmt, target_fmt):
-            missing = check_extra(fmt)
-            if missing is not None:
-                raise _Usage(missing)
-        if source_fmt.layout == "tree" and options.source == "-":
-            raise _Usage(f"a {source_fmt.name} is a folder; name it")
-        if options.source != "-" and not os.path.exists(options.source):
-            raise _Usage(f"{options.source}: no such file or folder")
-        if target_fmt.layout == "tree" and options.destination == "-":
-            raise _Usage(f"a {target_fmt.name} is a folder; name the folder")
-        if source_fmt.layout == "tree" and os.path.isfile(options.source):
-            raise _Usage(f"{options.source}: a {source_fmt.name} is a folder")
-        replaces = (
-            options.destination != "-"
-            and target_fmt.layout != "tree"
-            and os.path.exists(options.destination)
-        )
-        if replaces and not options.force:
-            raise _Usage(f"{options.destination} exists; pass --force to replace it")
-        documents_only = source_fmt.layout == "document" and target_fmt.layout == "document"
-        console = (
-            console_for(options, [options.source], results=sys.stderr)
-            if source_fmt.layout == "tree"
-            else Console(quiet=options.quiet or documents_only, total=None, stream_out=sys.stderr)
-        )
-        job = _Run(options, target_fmt, console, shows_summary=not documents_only)
-        sink = {"document": _write_document, "stream": _write_stream, "tree": _write_tree}
-        sink[target_fmt.layout](job, items_from(source_fmt, options))
-    except _Usage as problem:
-        print(f"clipdoc convert: error: {problem}", file=sys.stderr)
-        return USAGE
-    if job.shows_summary:
-        console.finish(f"converted {job.tally.summary()}")
-    return job.tally.status()
+        _check(options, source_fmt, target_fmt)
+    except CannotConvert as problem:
+        return _stop(problem)
+    progress = _progress(options, source_fmt, target_fmt)
+    source = Source(
+        path=options.source,
+        jobs=options.jobs,
+        recover=options.recover,
+        exclude=tuple(options.exclude),
+        include_index=options.include_readme,
+    )
+    target = Target(path=options.destination, replace=options.force)
+    try:
+        target_fmt.write(progress.passing(source_fmt.read(source)), target, progress.record)
+    except NothingToWrite as problem:
+        # When the source's problems were reported, they say why: exit 1.
+        usage = _stop(problem)
+        return progress.tally.status() or usage
+    except CannotConvert as problem:
+        return _stop(problem)
+    if progress.shows_summary:
+        progress.console.finish(f"converted {progress.tally.summary()}")
+    return progress.tally.status()
 
 
 def add_parser(

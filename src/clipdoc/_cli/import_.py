@@ -7,6 +7,7 @@ import os
 import sys
 
 from .._core.errors import ClipdocError
+from .._core.model import Clipping
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
 from ._common import FAILED, OK, USAGE, Console, Tally
@@ -45,27 +46,40 @@ def run(options: argparse.Namespace) -> int:
             console.problem(f"{feed}: cannot read: {exc.strerror or exc}")
             tally.io_problems += 1
             continue
-        new = []
-        for clipping in clippings:
-            tally.documents += 1
-            if clipping.url and clipping.url in known:
-                console.line(f"{feed}: already in the collection: {clipping.url}")
-                tally.count("already there")
-                continue
-            if clipping.url:
-                known.add(clipping.url)
-            new.append(clipping)
-        for added in collection.add_all(new):
-            if added.error is not None:
-                console.problem(f"{feed}: {added.error.code} {added.error.message}")
-                tally.errors += 1
-            else:
-                console.line(f"added {added.path}")
-                tally.count("added")
+        _add(collection, feed, _new(clippings, known, feed, console, tally), console, tally)
     console.finish(f"imported {tally.summary()}")
     if tally.io_problems:
         return USAGE
     return FAILED if failed or tally.errors else OK
+
+
+def _new(
+    clippings: list[Clipping], known: set[str], feed: str, console: Console, tally: Tally
+) -> list[Clipping]:
+    """The clippings whose URL the collection does not hold yet."""
+    new = []
+    for clipping in clippings:
+        tally.documents += 1
+        if clipping.url and clipping.url in known:
+            console.line(f"{feed}: already in the collection: {clipping.url}")
+            tally.count("already there")
+            continue
+        if clipping.url:
+            known.add(clipping.url)
+        new.append(clipping)
+    return new
+
+
+def _add(
+    collection: Collection, feed: str, clippings: list[Clipping], console: Console, tally: Tally
+) -> None:
+    for added in collection.add_all(clippings):
+        if added.error is not None:
+            console.problem(f"{feed}: {added.error.code} {added.error.message}")
+            tally.errors += 1
+        else:
+            console.line(f"added {added.path}")
+            tally.count("added")
 
 
 def add_parser(

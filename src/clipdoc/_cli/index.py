@@ -7,7 +7,8 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 
-from .._core.errors import ClipdocError, NotFoundError
+from .._core.errors import ClipdocError, NotFoundError, PathError
+from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection, Entry
 from .._storage.files import Folder, write_atomically
 from .._storage.index import clipdoc_index
@@ -23,23 +24,24 @@ def run(options: argparse.Namespace) -> int:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
     left_out: list[Entry] = []
+    not_read: list[PathError] = []
     if options.style == "clipdoc":
-        text = clipdoc_index(_valid(collection, left_out))
+        data = clipdoc_index(_valid(collection, left_out)).encode("utf-8")
     else:
-        text = collection.index(style=options.style)
-    data = text.encode("utf-8", errors="surrogateescape")
+        data = ai_info_index(root, not_read)
     for entry in left_out:
         first = entry.errors[0]
-        print(
-            f"{entry.path}: left out of the index: {first.message} ({first.code})", file=sys.stderr
-        )
-    problem = _write(options, root, data)
-    if problem is not None:
-        print(f"clipdoc index: error: {problem}", file=sys.stderr)
+        problem = f"{first.message} ({first.code})"
+        print(f"{entry.path}: left out of the index: {problem}", file=sys.stderr)
+    for unread in not_read:
+        print(f"{unread.path}: not read: {unread.message} ({unread.code})", file=sys.stderr)
+    failure = _write(options, root, data)
+    if failure is not None:
+        print(f"clipdoc index: error: {failure}", file=sys.stderr)
         return USAGE
     if not options.quiet and options.output != "-":
         print(f"wrote {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
-    return FAILED if left_out else OK
+    return FAILED if left_out or not_read else OK
 
 
 def _valid(entries: Iterable[Entry], left_out: list[Entry]) -> Iterator[Entry]:

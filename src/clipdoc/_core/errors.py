@@ -86,7 +86,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD509", _W, "collection: file names that clash on other systems (case, Unicode, CON)"),
     ("CD601", _E, "interop: a feed or note with nothing that can be imported"),
     ("CD701", _E, "site: the output folder holds something that is not a clipdoc site"),
-    ("CD702", _E, "site: the collection is not a folder, or the output would replace it"),
+    ("CD702", _E, "site: the output folder would replace the collection"),
     ("CD703", _E, "site: the theme is not a folder, or a template has an error"),
 )
 
@@ -191,7 +191,10 @@ class ClipdocError(ValueError):
 def _rebuild_error(
     kind: type[ClipdocError], args: tuple[object, ...], state: dict[str, object]
 ) -> ClipdocError:
-    error = kind.__new__(kind, *args)
+    # OSError lays out its instances itself: subclasses of both are made by it.
+    base: type[BaseException] = OSError if issubclass(kind, OSError) else kind
+    error = base.__new__(kind, *args)
+    assert isinstance(error, kind)
     error.args = args
     error.__dict__.update(state)
     return error
@@ -202,6 +205,13 @@ class PathError(ClipdocError, OSError):
     read), CD508 (cannot be written), or the code of a subclass. ``path``
     names it as the user knows it; ``errno`` is the system's reason, when
     there is one. It is an `OSError` too, so ``except OSError`` catches it.
+
+    >>> import clipdoc
+    >>> try:
+    ...     clipdoc.load("no/such/file.md")
+    ... except clipdoc.PathError as error:
+    ...     print(error.code, error.path, isinstance(error, FileNotFoundError))
+    CD504 no/such/file.md True
     """
 
     def __init__(self, code: str, message: str, *, path: str, errno: int | None = None) -> None:
@@ -218,15 +228,36 @@ def path_error(code: str, message: str, *, path: str, errno: int | None) -> Path
 
 
 class NotFoundError(PathError, FileNotFoundError):
-    """A file or folder that does not exist."""
+    """A file or folder that does not exist.
+
+    >>> import clipdoc
+    >>> try:
+    ...     clipdoc.load("missing.md")
+    ... except FileNotFoundError as error:
+    ...     print(type(error).__name__, error.code)
+    NotFoundError CD504
+    """
 
 
 class NotAFolderError(PathError, NotADirectoryError):
-    """A path that should be a folder and is not."""
+    """A path that should be a folder and is not (or does not exist).
+
+    >>> import clipdoc
+    >>> try:
+    ...     clipdoc.Collection("examples/seed.md")
+    ... except NotADirectoryError as error:
+    ...     print(type(error).__name__, error.code)
+    NotAFolderError CD504
+    """
 
 
 class AccessError(PathError, PermissionError):
-    """A file or folder the system does not let clipdoc read or write."""
+    """A file or folder the system does not let clipdoc read or write.
+
+    >>> import clipdoc
+    >>> issubclass(clipdoc.AccessError, PermissionError)
+    True
+    """
 
 
 class _FixedCode(PathError):
@@ -242,33 +273,61 @@ class _FixedCode(PathError):
 
 class UnsafePathError(_FixedCode, PermissionError):
     """A path that leads out of the folder a user named: through ``..``, an
-    absolute path or a symbolic link (CD503). Nothing is read or written."""
+    absolute path or a symbolic link (CD503). Nothing is read or written.
+
+    >>> import clipdoc
+    >>> try:
+    ...     clipdoc.Collection("examples").get("../README.md")
+    ... except clipdoc.UnsafePathError as error:
+    ...     print(error.code, isinstance(error, PermissionError))
+    CD503 True
+    """
 
     CODE = "CD503"
 
 
 class ExistsError(_FixedCode, FileExistsError):
-    """Another document is already at the path (CD502)."""
+    """Another version of a document is already at the path (CD502).
+
+    >>> import clipdoc
+    >>> issubclass(clipdoc.ExistsError, FileExistsError)
+    True
+    """
 
     CODE = "CD502"
 
 
 class NotAFileError(_FixedCode):
     """A FIFO, socket, device or folder where a document file should be
-    (CD505); it is never opened for reading."""
+    (CD505); it is never opened for reading.
+
+    >>> import clipdoc
+    >>> clipdoc.CODES["CD505"].summary
+    'collection: a FIFO, socket or device where a document should be'
+    """
 
     CODE = "CD505"
 
 
 class TooLargeError(_FixedCode):
-    """A file larger than the size limit (CD506)."""
+    """A file larger than the size limit (CD506).
+
+    >>> import clipdoc
+    >>> [d.code for d in clipdoc.Collection("examples", size_limit=10).get("seed.md").errors]
+    ['CD506']
+    """
 
     CODE = "CD506"
 
 
 class ChangedError(_FixedCode):
     """A file that changed since it was read, which clipdoc would otherwise
-    overwrite (CD507): it is left as it is."""
+    overwrite (CD507): it is left as it is.
+
+    >>> import clipdoc
+    >>> clipdoc.CODES["CD507"].summary
+    'collection: a file changed since it was read; not overwritten'
+    """
 
     CODE = "CD507"
 

@@ -217,18 +217,18 @@ class _Scan:
     """The state `_escape_lines` carries from one line to the next."""
 
     __slots__ = (
-        "_lines",
-        "_lookahead",
         "fence_char",
         "fence_length",
         "html_end",
         "in_doubt",
+        "lines",
+        "lookahead",
         "previous_blank",
     )
 
     def __init__(self, lines: list[str]) -> None:
-        self._lines = lines
-        self._lookahead = _Lookahead(lines)
+        self.lines = lines
+        self.lookahead = _Lookahead(lines)
         self.fence_char = ""  # the open fence's character, if any
         self.fence_length = 0
         self.html_end: re.Pattern[str] | None = None  # the open HTML block's end
@@ -249,7 +249,7 @@ class _Scan:
         blank = not line.strip(" \t")
         kind, match = _classify(line)
         if kind == "escaped" and match is not None:
-            self._lines[index] = _with_escape(line, match)
+            self.lines[index] = _with_escape(line, match)
         if self.fence_char or self.html_end is not None:
             self._inside_block(line, kind)
         else:
@@ -284,7 +284,7 @@ class _Scan:
         elif kind == "setext" and match is not None:
             # An underline turns the paragraph line above into a heading.
             if not self.previous_blank:
-                self._lines[index] = _with_escape(line, match)
+                self.lines[index] = _with_escape(line, match)
         elif kind != "escaped" and not self.in_doubt:
             self.in_doubt = _CONTAINER_OR_HTML.match(line) is not None
 
@@ -296,19 +296,19 @@ class _Scan:
         run = match.group("fence")
         if run[0] == "`" and "`" in line[match.end("fence") :]:
             return  # an inline code span, not a fence
-        if self.in_doubt or not self._lookahead.fence_closes(index, run[0], len(run)):
-            self._lines[index] = _with_escape(line, match)
+        if self.in_doubt or not self.lookahead.fence_closes(index, run[0], len(run)):
+            self.lines[index] = _with_escape(line, match)
         else:
             self.fence_char, self.fence_length = run[0], len(run)
 
     def _html_opener(self, index: int, line: str, match: re.Match[str]) -> None:
         if not _HTML_OPENER.match(line, match.end("indent")):
             # Some readings open a block here and some do not.
-            self._lines[index] = _with_escape(line, match)
+            self.lines[index] = _with_escape(line, match)
             return
         end = _HTML_ENDS[_html_kind(match.group("html"))]
-        if self.in_doubt or not self._lookahead.html_ends(index, end):
-            self._lines[index] = _with_escape(line, match)
+        if self.in_doubt or not self.lookahead.html_ends(index, end):
+            self.lines[index] = _with_escape(line, match)
         elif end.search(line) is None:
             self.html_end = end
 

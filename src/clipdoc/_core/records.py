@@ -28,7 +28,7 @@ RECORD_KEYS = (
 )
 
 
-def record(path: str | None, clipping: Clipping) -> dict[str, Any]:
+def to_record(path: str | None, clipping: Clipping) -> dict[str, Any]:
     """The flat record of one clipping, the contract of `Collection.records`.
 
     - ``path``: the document's path in the collection, ``/``-separated (None
@@ -48,7 +48,7 @@ def record(path: str | None, clipping: Clipping) -> dict[str, Any]:
     >>> from clipdoc import Clipping, Metadata
     >>> from datetime import datetime, timedelta, timezone
     >>> saved = datetime(2025, 3, 24, 12, 54, 42, tzinfo=timezone(timedelta(hours=8)))
-    >>> row = record("a.md", Clipping(title="t", metadata=Metadata(saved_at=saved)))
+    >>> row = to_record("a.md", Clipping(title="t", metadata=Metadata(saved_at=saved)))
     >>> row["saved_at"], row["saved_at_offset"]
     (datetime.datetime(2025, 3, 24, 4, 54, 42, tzinfo=datetime.timezone.utc), 480)
     """
@@ -78,11 +78,11 @@ def record(path: str | None, clipping: Clipping) -> dict[str, Any]:
 
 
 def from_record(row: Mapping[str, Any]) -> Clipping:
-    """The clipping a `record` holds (its ``path`` aside).
+    """The clipping a `to_record` row holds (its ``path`` aside).
 
     >>> from clipdoc import Clipping
     >>> clip = Clipping(title="t", url="u")
-    >>> from_record(record("a.md", clip)) == clip
+    >>> from_record(to_record("a.md", clip)) == clip
     True
     """
     metadata = None

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from .._core.errors import ClipdocError, Diagnostic
+from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
 from .._storage.documents import read_document_file
 from .._storage.files import Folder
@@ -203,21 +203,16 @@ def build_site(
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
     not a site clipdoc built (nothing there is ever replaced), CD702 when
-    ``output`` would contain the collection, CD703 for a bad theme.
+    ``output`` would contain the collection, CD703 for a bad theme, and
+    `NotAFolderError` (CD504) when ``root`` is not a folder, as
+    `Collection` does.
     """
     _require_extra()
     root = checked_folder(root, "root")
     output = checked_folder(output, "output")
     exclude = checked_patterns(exclude)
     jobs = checked_jobs(jobs)
-    for name, value in (("title", title), ("base_url", base_url)):
-        if value is not None and not isinstance(value, str):
-            raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
-    if not os.path.isdir(root):
-        raise ClipdocError("CD702", f"{root}: not a folder; a collection is a folder", path=root)
-    _check_output(root, output)
-    if base_url is not None and not base_url.endswith("/"):
-        base_url += "/"
+    base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_documents = _read_manifest(output)
     site = _Site(
         root=Folder(root, relative_names=True),
@@ -230,16 +225,7 @@ def build_site(
         jobs=jobs,
         progress=progress,
     )
-    items = [
-        (found, *old_documents.get(found.relative, (None, ())))
-        for found in walk(root, exclude=exclude)
-    ]
-    site.start("reading", len(items))
-    facts = []
-    read = functools.partial(pages.read_facts, site.root)
-    for fact in ordered_map(read, items, jobs=jobs):
-        facts.append(fact)
-        site.advance()
+    facts = site.read_all(old_documents, exclude)
     documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
     staging = _staging_folder(output)
     try:
@@ -261,6 +247,20 @@ def build_site(
     )
 
 
+def _checked_texts(root: str, output: str, title: object, base_url: object) -> str | None:
+    """Check the arguments that are not folders; the base URL, ending in
+    ``/``."""
+    for name, value in (("title", title), ("base_url", base_url)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    if not os.path.isdir(root):
+        raise NotAFolderError("CD504", "not a folder; a collection is a folder", path=root)
+    _check_output(root, output)
+    if isinstance(base_url, str) and not base_url.endswith("/"):
+        return base_url + "/"
+    return base_url if isinstance(base_url, str) else None
+
+
 @attrs.define(kw_only=True)
 class _Site:
     """One build: the output files written so far and their keys."""
@@ -279,6 +279,22 @@ class _Site:
     keys: dict[str, str] = attrs.Factory(dict)
     rendered: int = 0
     reused: int = 0
+
+    def read_all(
+        self, old_documents: dict[str, tuple[str, tuple[str, ...]]], exclude: Sequence[str]
+    ) -> list[Document | Unreadable]:
+        """What every document the walk finds gives the site, in path order."""
+        items = [
+            (found, *old_documents.get(found.relative, (None, ())))
+            for found in walk(self.root.path, exclude=exclude)
+        ]
+        self.start("reading", len(items))
+        facts = []
+        read = functools.partial(pages.read_facts, self.root)
+        for fact in ordered_map(read, items, jobs=self.jobs):
+            facts.append(fact)
+            self.advance()
+        return facts
 
     def start(self, phase: str, total: int) -> None:
         if self.progress is not None and total:
@@ -423,23 +439,14 @@ class _Site:
             self.page(address(number), "list.html", context)
 
     def write_search(self, documents: list[Document]) -> None:
+        # The index depends on the documents, in order, and nothing else.
+        index_key = self.key("search", [[d.page, d.digest] for d in documents])
+        if self.reuse_search(index_key):
+            return
+        (shards, tables), old_tables = self.updated_index(documents) or self.new_index(documents)
         listing = [
             [d.page, d.title, d.day.isoformat() if d.day else "", d.source or ""] for d in documents
         ]
-        # The index depends on the documents, in order, and nothing else.
-        index_key = self.key("search", [[d.page, d.digest] for d in documents])
-        previous = [name for name in self.old_keys if name.startswith("search/")]
-        unchanged = all(self.old_keys[name] == self.key(name, index_key) for name in previous)
-        if previous and unchanged and all(self.reuse(n, self.key(n, index_key)) for n in previous):
-            return
-        old_tables: search.Tables = []
-        updated = self.updated_index(documents)
-        if updated is not None:
-            (shards, tables), old_tables = updated
-        else:
-            missing = [d.path for d in documents if d.tokens is None]
-            computed = dict(zip(missing, self.read_tokens(missing), strict=True))
-            shards, tables = search.build_index([d.tokens or computed[d.path] for d in documents])
         files = {"search/docs.js": search.script("docs", shards, listing)}
         for number, table in enumerate(tables):
             name = f"search/s{number}.js"
@@ -449,6 +456,25 @@ class _Site:
                 files[name] = search.script("shard", number, table)
         for name, text in files.items():
             self.write(name, self.key(name, index_key), text.encode())
+
+    def new_index(
+        self, documents: list[Document]
+    ) -> tuple[tuple[int, search.Tables], search.Tables]:
+        """The index of ``documents`` built anew (no last shards)."""
+        missing = [d.path for d in documents if d.tokens is None]
+        computed = dict(zip(missing, self.read_tokens(missing), strict=True))
+        return search.build_index([d.tokens or computed[d.path] for d in documents]), []
+
+    def reuse_search(self, index_key: str) -> bool:
+        """Link the whole last index when it was made from the same
+        documents; whether it was."""
+        previous = [name for name in self.old_keys if name.startswith("search/")]
+        if not previous:
+            return False
+        keys = {name: self.key(name, index_key) for name in previous}
+        if any(self.old_keys[name] != key for name, key in keys.items()):
+            return False
+        return all(self.reuse(name, key) for name, key in keys.items())
 
     def read_tokens(self, paths: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """The search tokens of the documents at ``paths``, in order."""
@@ -467,44 +493,47 @@ class _Site:
         holds every unchanged document's postings: only new and changed
         documents are read for their words; and the last build's shards.
         None when there is no last index it can be made from."""
+        last = self.last_index()
+        if last is None:
+            return None
+        old_pages, old_tables = last
+        old_number = {page: number for number, page in enumerate(old_pages)}
+        new_of_old = [-1] * len(old_pages)
+        fresh: list[tuple[int, Document]] = []
+        for number, document in enumerate(documents):
+            old = old_number.get(document.page)
+            if document.tokens is None and old is not None:
+                new_of_old[old] = number
+            else:
+                fresh.append((number, document))
+        untokenized = [d.path for _, d in fresh if d.tokens is None]
+        computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
+        tokens = [(number, d.tokens or computed[d.path]) for number, d in fresh]
+        try:
+            return search.update_index(old_tables, new_of_old, tokens), old_tables
+        except ValueError:
+            return None  # postings changed by hand: build the index anew
+
+    def last_index(self) -> tuple[list[str], search.Tables] | None:
+        """The pages and shard tables of the last build's index, when the
+        manifest vouches for them (built from exactly those pages with
+        those digests, this theme and title) and they read back whole."""
         if self.old_output is None:
             return None
         folder = os.path.join(self.old_output, "search")
         try:
             with open(os.path.join(folder, "docs.js"), encoding="utf-8") as file:
-                shards, listing = search.read_script(file.read(), "docs")
-            old_pages = [str(entry[0]) for entry in listing]
-            # Only an index the manifest vouches for: built from these pages
-            # with these digests (and this theme and title).
+                shards, old_pages = search.read_listing(file.read())
             old_key = self.key("search", [[p, self.old_digests.get(p)] for p in old_pages])
             if self.old_keys.get("search/docs.js") != self.key("search/docs.js", old_key):
                 return None
             old_tables = []
             for number in range(shards):
                 with open(os.path.join(folder, f"s{number}.js"), encoding="utf-8") as file:
-                    found, table = search.read_script(file.read(), "shard")
-                if found != number or not isinstance(table, dict):
-                    return None
-                old_tables.append(table)
-            old_number = {page: number for number, page in enumerate(old_pages)}
-            new_of_old = [-1] * len(old_pages)
-            fresh: list[tuple[int, Document]] = []
-            for number, document in enumerate(documents):
-                old = old_number.get(document.page)
-                if document.tokens is None and old is not None:
-                    new_of_old[old] = number
-                else:
-                    fresh.append((number, document))
-            untokenized = [d.path for _, d in fresh if d.tokens is None]
-            computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
-            index = search.update_index(
-                old_tables,
-                new_of_old,
-                [(number, d.tokens or computed[d.path]) for number, d in fresh],
-            )
-        except (OSError, ValueError, TypeError, IndexError, KeyError, AttributeError):
-            return None  # a last index that cannot be read: build a new one
-        return index, old_tables
+                    old_tables.append(search.read_shard(file.read(), number))
+        except (OSError, ValueError):  # missing, truncated or not ours
+            return None
+        return old_pages, old_tables
 
     def write_manifest(self, documents: list[Document]) -> None:
         manifest = {

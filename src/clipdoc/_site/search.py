@@ -244,3 +244,36 @@ def read_script(text: str, call: str) -> list[Any]:
         raise ValueError(f"not a clipdocSearch.{call} script")
     arguments: list[Any] = json.loads(f"[{text[len(prefix) : -len(suffix)]}]")
     return arguments
+
+
+def read_listing(text: str) -> tuple[int, list[str]]:
+    """The shard count and the pages of a ``docs.js`` file; a ValueError
+    when it is not one `script` wrote."""
+    arguments = read_script(text, "docs")
+    if len(arguments) != 2 or not isinstance(arguments[0], int) or arguments[0] < 0:
+        raise ValueError("not a document listing")
+    shards, listing = arguments
+    if not isinstance(listing, list) or not all(
+        isinstance(entry, list) and entry and isinstance(entry[0], str) for entry in listing
+    ):
+        raise ValueError("not a document listing")
+    return shards, [entry[0] for entry in listing]
+
+
+def read_shard(text: str, number: int) -> dict[str, list[list[int]]]:
+    """The table of shard ``number`` from its script file; a ValueError when
+    it is not that shard's file, or a posting list is not two lists of
+    numbers."""
+    arguments = read_script(text, "shard")
+    if len(arguments) != 2 or arguments[0] != number or not isinstance(arguments[1], dict):
+        raise ValueError(f"not shard {number}")
+    table: dict[str, list[list[int]]] = arguments[1]
+    for entry in table.values():
+        if not (
+            isinstance(entry, list)
+            and len(entry) == 2
+            and all(isinstance(deltas, list) for deltas in entry)
+            and all(type(delta) is int for deltas in entry for delta in deltas)
+        ):
+            raise ValueError(f"shard {number} holds a posting list of the wrong shape")
+    return table

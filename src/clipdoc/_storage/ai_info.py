@@ -27,6 +27,10 @@ import unicodedata
 from collections.abc import Iterator
 from typing import NamedTuple
 
+import attrs
+
+from .._core.errors import PathError, path_error
+from .files import Folder
 from .gosort import go_sort_slice
 
 _DATE_NAME = re.compile(rb"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -77,9 +81,16 @@ class _Paper(NamedTuple):
     instant: int | None  # seconds since the epoch, for the sort
 
 
-def ai_info_index(root: str | os.PathLike[str]) -> bytes:
-    """The ``README.md`` the producer's ``GenerateIndex`` writes for ``root``."""
+def ai_info_index(root: str | os.PathLike[str], problems: list[PathError] | None = None) -> bytes:
+    """The ``README.md`` the producer's ``GenerateIndex`` writes for ``root``.
+
+    Files are read through the storage layer: a file it cannot read (a
+    FIFO, a link out of the collection) is listed as the producer lists a
+    file it cannot read, by its name alone, and its error is added to
+    ``problems``.
+    """
     base = os.fsencode(root)
+    reader = _Reader(Folder(root, relative_names=True), problems if problems is not None else [])
     folders = sorted(
         (
             entry.name
@@ -95,7 +106,7 @@ def ai_info_index(root: str | os.PathLike[str]) -> bytes:
     if not folders:
         out.append("*暂无内容*\n".encode())
         return b"".join(out)
-    papers = [paper for folder in folders for paper in _papers(base, folder)]
+    papers = [paper for folder in folders for paper in _papers(base, folder, reader)]
     go_sort_slice(papers, _newer)
     out.append("## 最新内容\n\n".encode())
     for paper in papers[:_LATEST]:
@@ -160,25 +171,42 @@ def _days_in(year: int, month: int) -> int:
     return 30 if month in (4, 6, 9, 11) else 31
 
 
-def _papers(base: bytes, folder: bytes) -> Iterator[_Paper]:
+@attrs.frozen
+class _Reader:
+    """Reads the files of a collection, and keeps what it could not read."""
+
+    folder: Folder
+    problems: list[PathError]
+
+    def read(self, folder: bytes, filename: bytes) -> bytes | None:
+        relative = os.fsdecode(folder + b"/" + filename)
+        try:
+            return self.folder.read(relative)[0]
+        except PathError as problem:
+            self.problems.append(problem)
+            return None
+
+
+def _papers(base: bytes, folder: bytes, reader: _Reader) -> Iterator[_Paper]:
     """listPapersInDir: every ``*.md`` entry that is not a folder."""
     try:
         entries = _read_dir(os.path.join(base, folder))
-    except OSError:
+    except OSError as exc:
+        message = f"cannot read the folder: {exc.strerror}"
+        problem = path_error("CD504", message, path=os.fsdecode(folder), errno=exc.errno)
+        reader.problems.append(problem)
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(b".md"):
             continue
-        yield _paper(os.path.join(base, folder, entry.name), folder, entry.name)
+        yield _paper(reader.read(folder, entry.name), folder, entry.name)
 
 
-def _paper(path: bytes, folder: bytes, filename: bytes) -> _Paper:
+def _paper(data: bytes | None, folder: bytes, filename: bytes) -> _Paper:
     title, url, saved_at, summary = filename[: -len(b".md")], b"", b"", b""
-    try:
-        with open(path, "rb") as file:
-            content = _clean_content(file.read())
-    except OSError:
+    if data is None:  # as the producer lists a file it cannot read
         return _Paper(title, filename, summary, url, saved_at, folder, _instant(saved_at))
+    content = _clean_content(data)
     lines = content.split(b"\n")
     if lines[0].startswith(b"# "):
         title = lines[0][2:]

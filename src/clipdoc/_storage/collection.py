@@ -20,7 +20,7 @@ from .._core.errors import (
     Severity,
 )
 from .._core.model import Clipping, Metadata
-from .._core.records import record
+from .._core.records import to_record
 from .._core.writer import render_document
 from .documents import DocumentFile, read_document_file
 from .files import SIZE_LIMIT, Folder, Staged, check_relative
@@ -229,10 +229,10 @@ class Collection:
         return found
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """One flat `dict` per valid document (see `record`), in path order."""
+        """One flat `dict` per valid document (see `to_record`), in path order."""
         for entry in self:
             if entry.clipping is not None:
-                yield record(entry.path, entry.clipping)
+                yield to_record(entry.path, entry.clipping)
 
     # ----------------------------------------------------------------- writing
 
@@ -360,40 +360,32 @@ class Collection:
         names = run.names.setdefault(plan.folder, {})
         for relative in plan.candidates:
             name = relative.rsplit("/", 1)[-1]
-            same_folded = names.get(folded(name), set())
-            earlier = run.written.get(folded(relative))
-            if earlier is not None and earlier != relative:
-                if plan.fixed:
-                    raise ExistsError(
-                        f"{relative} is the same name as {earlier}, written before it, on systems"
-                        " that ignore case or Unicode normalisation; rename one",
-                        path=relative,
-                    )
+            if not plan.fixed and run.taken_by_twin(names, relative):
                 continue
-            if same_folded and name not in same_folded and not plan.fixed:
-                continue  # a twin under another case or normalisation
             try:
                 staged.publish_new(relative)
             except ExistsError:
-                outcome = self._settle(staged, plan, relative, replace and earlier is None)
-                if outcome is None:
+                settled = self._settle(staged, plan, relative, replace, run)
+                if settled is None:
                     continue
-                run.written[folded(relative)] = relative
-                return relative, outcome
-            names.setdefault(folded(name), set()).add(name)
+                outcome: Literal["written", "unchanged", "replaced"] = settled
+            else:
+                names.setdefault(folded(name), set()).add(name)
+                outcome = "written"
             run.written[folded(relative)] = relative
-            return relative, "written"
+            return relative, outcome
         raise ExistsError(
             f"{plan.candidates[0]} and its variants hold other documents; move one away",
             path=plan.candidates[0],
         )
 
     def _settle(
-        self, staged: Staged, plan: _Plan, relative: str, replace: bool
+        self, staged: Staged, plan: _Plan, relative: str, replace: bool, run: _Run
     ) -> Literal["unchanged", "replaced"] | None:
         """What to do where ``relative`` is taken: "unchanged" when it holds
         these bytes, "replaced" when allowed, None to try the next name;
-        `ExistsError` (CD502) for another version of the same clipping."""
+        `ExistsError` (CD502) for another version of the same clipping, and
+        for a file this run wrote (never replaced by the same run)."""
         existing = read_document_file(self.folder, relative)
         if existing.stamp is None:
             problem = existing.diagnostics[-1].message
@@ -404,16 +396,29 @@ class Collection:
             return None
         if existing.text is not None and existing.text.encode("utf-8") == plan.data:
             return "unchanged"
+        earlier = run.written.get(folded(relative))
+        if plan.fixed and earlier is not None:
+            raise ExistsError(
+                f"{relative} was written before in this run"
+                + (
+                    f" as {earlier}: this file system does not tell the two names apart"
+                    if earlier != relative
+                    else ""
+                )
+                + "; the first is kept",
+                path=relative,
+            )
         held = existing.valid_clipping
         if not plan.fixed and (held is None or held.url != plan.url):
             return None  # another clipping: the next name
-        if replace:
+        if replace and earlier is None:
             staged.publish_replacing(relative, existing.stamp)
             return "replaced"
         raise ExistsError(
             f"{relative} holds another version of this document; to replace it, pass --force"
-            " to the command or replace=True to add(); or change the title or catalog date"
-            " so that the paths differ",
+            " (the command), replace=True (Collection.add) or overwrite=True"
+            " (clipdoc.dask.write_collection); or change the title or catalog date so that"
+            " the paths differ",
             path=relative,
         )
 
@@ -549,6 +554,17 @@ class _Run:
 
     names: dict[str, dict[str, set[str]]] = attrs.Factory(dict)
     written: dict[str, str] = attrs.Factory(dict)
+
+    def taken_by_twin(self, names: dict[str, set[str]], relative: str) -> bool:
+        """Whether another name that differs from ``relative`` only by case
+        or Unicode normalisation is in its folder, or was written in this
+        run (macOS and Windows would see one file)."""
+        name = relative.rsplit("/", 1)[-1]
+        same_folded = names.get(folded(name), set())
+        earlier = self.written.get(folded(relative))
+        if same_folded and name not in same_folded:
+            return True
+        return earlier is not None and earlier != relative
 
 
 def _rendered(clipping: Clipping) -> bytes:

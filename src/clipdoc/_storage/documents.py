@@ -3,13 +3,37 @@ becomes a clipping and its diagnostics."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import attrs
 
 from .._core.errors import Diagnostic, PathError
 from .._core.model import Clipping
 from .._core.read import has_error, read_data
 from .files import Folder, Stamp
-from .walk import Found
+from .walk import Found, walk
+
+#: The codes of files that could not be read at all (rather than read and
+#: found wanting): for a command, I/O problems.
+FILE_CODES = frozenset({"CD503", "CD504", "CD505", "CD506"})
+
+
+def file_problem(diagnostics: tuple[Diagnostic, ...]) -> Diagnostic | None:
+    """Why a file could not be read at all, if that is what the
+    diagnostics of reading it say."""
+    problems = [d for d in diagnostics if d.code in FILE_CODES]
+    return problems[-1] if problems else None
+
+
+def found_below(
+    folder: str, *, exclude: Sequence[str] = (), include_index: bool = False
+) -> Iterator[Found]:
+    """`walk`, where a folder that cannot be listed at all is a `Found`
+    with its problem too."""
+    try:
+        yield from walk(folder, exclude=exclude, include_index=include_index)
+    except PathError as problem:
+        yield Found("", problem=problem)
 
 
 @attrs.frozen(kw_only=True)

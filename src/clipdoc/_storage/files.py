@@ -45,7 +45,7 @@ import secrets
 import stat
 import sys
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import attrs
 
@@ -400,15 +400,17 @@ class Staged:
                 raise self.folder._failure(exc, self.relative, "write") from None
 
     def close_file(self) -> None:
-        if self._file is not None:
-            os.close(self._file)
-            self._file = None
+        file, self._file = self._file, None
+        if file is not None:
+            os.close(file)
 
     def publish_new(self, relative: str) -> None:
         """Give the file the name of ``relative`` (in the same folder), which
         must be free: `ExistsError` otherwise."""
         name = relative.rsplit("/", 1)[-1]
         assert self._temporary is not None
+        if self._rename_exclusively(name, relative):
+            return
         try:
             os.link(
                 self._temporary,
@@ -423,6 +425,23 @@ class Staged:
             if exc.errno not in _NO_HARD_LINKS:
                 raise self.folder._failure(exc, relative, "write") from None
             self._publish_without_links(name, relative)
+
+    def _rename_exclusively(self, name: str, relative: str) -> bool:
+        """Rename the file to ``name`` unless the name exists, in one step
+        where the system can (Linux's ``renameat2``): True when done."""
+        rename = _renameat2()
+        if rename is None or self._temporary is None:
+            return False
+        done = rename(self.parent, os.fsencode(self._temporary), self.parent, os.fsencode(name), 1)
+        if done == 0:
+            self._temporary = None
+            return True
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise ExistsError("exists", path=self.folder.full(relative))
+        if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+            return False  # a file system without it: a hard link does the same
+        raise self.folder._failure(OSError(code, os.strerror(code)), relative, "write")
 
     def _publish_without_links(self, name: str, relative: str) -> None:
         # A file system without hard links (some network and FAT file
@@ -488,9 +507,11 @@ class Staged:
             with contextlib.suppress(OSError):
                 os.unlink(self._temporary, dir_fd=self.parent)
             self._temporary = None
-        if self.parent >= 0:
-            os.close(self.parent)
-            self.parent = -1
+        # Forgotten before it is closed: an interruption between the two
+        # must not leave a number to close twice.
+        parent, self.parent = self.parent, -1
+        if parent >= 0:
+            os.close(parent)
 
 
 class Batch:
@@ -563,19 +584,30 @@ def _sync_file_system(path: str) -> bool:
         os.close(descriptor)
 
 
-@functools.lru_cache(maxsize=1)
-def _syncfs() -> Callable[[int], int] | None:
-    """Linux's ``syncfs``, where the C library has it."""
+@functools.cache
+def _libc(name: str, *arguments: Any) -> Callable[..., int] | None:
+    """A function of Linux's C library (``syncfs``, ``renameat2``) taking
+    ``arguments`` and returning an int; None elsewhere or where the library
+    lacks it."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        function = ctypes.CDLL(None, use_errno=True).syncfs
+        function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = [ctypes.c_int]
+    function.argtypes = list(arguments)
     function.restype = ctypes.c_int
-    syncfs: Callable[[int], int] = function
-    return syncfs
+    found: Callable[..., int] = function
+    return found
+
+
+def _syncfs() -> Callable[[int], int] | None:
+    return _libc("syncfs", ctypes.c_int)
+
+
+def _renameat2() -> Callable[[int, bytes, int, bytes, int], int] | None:
+    text, number = ctypes.c_char_p, ctypes.c_int
+    return _libc("renameat2", number, text, number, text, ctypes.c_uint)
 
 
 def _inside(root: str, target: str) -> bool:
@@ -602,10 +634,14 @@ def read_bytes(source: str | os.PathLike[str] | BinaryIO) -> bytes:
     to the size limit), or of a binary file object."""
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        folder, name = os.path.split(os.path.abspath(path))
-        reader = Folder(folder, follow_links=True)
-        reader.path = os.path.dirname(path) or os.curdir
-        return reader.read(name)[0]
+        reader = Folder(os.path.dirname(path) or os.curdir, follow_links=True)
+        try:
+            return reader.read(os.path.basename(path))[0]
+        except PathError as error:
+            if error.path == path:
+                raise
+            # The folder itself could not be opened: name the file asked for.
+            raise path_error(error.code, error.message, path=path, errno=error.errno) from None
     data = source.read()
     if not isinstance(data, bytes):
         raise TypeError("the file must be opened in binary mode ('rb')")

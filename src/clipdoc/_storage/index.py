@@ -63,18 +63,7 @@ def clipdoc_index(entries: Iterable[Entry]) -> str:
         out.append("*暂无内容*\n")
         return "".join(out)
     out.append("## 最新内容\n\n")
-    for item in items[:LATEST]:
-        out.append(f"### [{escape(item.title)}]({link(item.path)})\n\n")
-        if item.summary:
-            out.append(f"**摘要**: {escape(item.summary)}\n\n")
-        details = []
-        if item.url:
-            details.append(f"**原始链接**: [查看原文]({url_link(item.url)})")
-        if item.saved_at is not None:
-            details.append(f"**收录时间**: {_saved(item.saved_at)}")
-        if details:
-            out.append("\\\n".join(details) + "\n\n")
-        out.append("---\n\n")
+    out += map(_latest, items[:LATEST])
     out.append("## 历史内容\n\n")
     groups: dict[str, list[_Item]] = {}
     for item in items:
@@ -86,17 +75,35 @@ def clipdoc_index(entries: Iterable[Entry]) -> str:
     for group in ordered:
         members = groups[group]
         out.append(f"### {group} ({len(members)}篇)\n\n")
-        for item in members:
-            line = f"- **[{escape(item.title)}]({link(item.path)})**"
-            if item.url:
-                line += f" | [原文]({url_link(item.url)})"
-            if item.saved_at is not None:
-                line += f" | 时间: {_saved(item.saved_at)}"
-            out.append(line + "\n")
-            if item.summary:
-                out.append(f"  {escape(item.summary)}\n")
-            out.append("\n")
+        out += map(_listed, members)
     return "".join(out)
+
+
+def _latest(item: _Item) -> str:
+    """One clipping under 最新内容."""
+    out = [f"### [{escape(item.title)}]({link(item.path)})\n\n"]
+    if item.summary:
+        out.append(f"**摘要**: {escape(item.summary)}\n\n")
+    details = []
+    if item.url:
+        details.append(f"**原始链接**: [查看原文]({url_link(item.url)})")
+    if item.saved_at is not None:
+        details.append(f"**收录时间**: {_saved(item.saved_at)}")
+    if details:
+        out.append("\\\n".join(details) + "\n\n")
+    out.append("---\n\n")
+    return "".join(out)
+
+
+def _listed(item: _Item) -> str:
+    """One clipping under its date in 历史内容."""
+    line = f"- **[{escape(item.title)}]({link(item.path)})**"
+    if item.url:
+        line += f" | [原文]({url_link(item.url)})"
+    if item.saved_at is not None:
+        line += f" | 时间: {_saved(item.saved_at)}"
+    summary = f"  {escape(item.summary)}\n" if item.summary else ""
+    return f"{line}\n{summary}\n"
 
 
 def _item(path: str, clipping: Clipping) -> _Item:

@@ -1,0 +1,123 @@
+"""Writing a collection: JSON Lines to a folder against the opposite
+direction, and against the floors of writing the same bytes.
+
+Usage: python benchmarks/convert_scale.py --folder DIR [--copies K] [--rounds R]
+
+The documents of DIR (every valid one; the producer's collection, say) are
+copied K times into distinct date folders (``2025-05-06`` becomes
+``2025-05-06-c1``...), so that K=10 turns 4,153 documents into 41,530.
+Then, each command in a fresh process and the best of R rounds:
+
+- ``clipdoc convert FOLDER all.jsonl`` (reading: the direction that needs
+  no durability but one file's);
+- ``clipdoc convert all.jsonl OUT`` into a new folder (every file published
+  exclusively, made durable in batches);
+- the floors, in Python, writing the same bytes to the same paths: one
+  ``fsync`` per file; write all then one ``os.sync()``; no sync at all.
+
+It prints each time and the ratios the issue names: JSON Lines -> folder
+over folder -> JSON Lines (at most 2), and over the batched floor (at most
+1.5). Exit status 1 when a ratio misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLIPDOC = str(Path(sys.executable).parent / "clipdoc")
+
+_FLOOR = """
+import json, os, sys
+mode, source, target = sys.argv[1:]
+with open(source, encoding="utf-8") as lines:
+    records = [json.loads(line) for line in lines]
+import clipdoc
+files = [(r.pop("path"), clipdoc.render(clipdoc.from_dict(r)).encode()) for r in records]
+for relative, data in files:
+    path = os.path.join(target, relative)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as file:
+        file.write(data)
+        if mode == "fsync":
+            file.flush()
+            os.fsync(file.fileno())
+if mode == "sync":
+    os.sync()
+"""
+
+
+def copies(source: Path, target: Path, count: int) -> int:
+    """Copy the valid documents of ``source`` ``count`` times into
+    ``target``; how many documents there are."""
+    import clipdoc
+
+    documents = 0
+    for entry in clipdoc.Collection(source):
+        if entry.clipping is None:
+            continue
+        folder, _, name = entry.path.rpartition("/")
+        data = (source / entry.path).read_bytes()
+        for copy in range(count):
+            where = target / (f"{folder}-c{copy}" if folder else f"c{copy}") / name
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.write_bytes(data)
+            documents += 1
+    return documents
+
+
+def timed(command: list[str], clean: Path | None) -> float:
+    if clean is not None:
+        shutil.rmtree(clean, ignore_errors=True)
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--copies", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as scratch:
+        work = Path(scratch)
+        collection = work / "collection"
+        count = copies(options.folder, collection, options.copies)
+        lines = work / "all.jsonl"
+        out = work / "out"
+        floor = work / "floor.py"
+        floor.write_text(_FLOOR, encoding="utf-8")
+        measured: dict[str, list[float]] = {}
+        for _ in range(options.rounds):
+            runs = {
+                "folder -> jsonl": ([CLIPDOC, "convert", "-q", "--force", collection, lines], None),
+                "jsonl -> folder": ([CLIPDOC, "convert", "-q", lines, out], out),
+                "floor: fsync each": ([sys.executable, floor, "fsync", lines, out], out),
+                "floor: one sync": ([sys.executable, floor, "sync", lines, out], out),
+                "floor: no sync": ([sys.executable, floor, "none", lines, out], out),
+            }
+            for name, (command, clean) in runs.items():
+                measured.setdefault(name, []).append(timed([str(c) for c in command], clean))
+        best = {name: min(times) for name, times in measured.items()}
+    print(f"{count} documents, best of {options.rounds}")
+    for name, seconds in best.items():
+        print(f"  {name:20} {seconds:8.2f} s")
+    over_reading = best["jsonl -> folder"] / best["folder -> jsonl"]
+    over_floor = best["jsonl -> folder"] / best["floor: one sync"]
+    print(f"jsonl -> folder / folder -> jsonl: {over_reading:.2f} (target <= 2)")
+    print(f"jsonl -> folder / batched floor:   {over_floor:.2f} (target <= 1.5)")
+    print(json.dumps({"documents": count, **best}))
+    return 0 if over_reading <= 2 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Formats that hold many clippings in one file: JSON Lines (each record
+with its path) and the feeds, JSON Feed, Atom and RSS (without; a clipping
+from a feed goes where the producer would write it)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import ClassVar
+
+import attrs
+
+from .._core.errors import ClipdocError
+from .._core.json_mapping import from_dict, to_dict
+from .._core.model import Clipping
+from .._storage.parallel import ordered_map
+from .codec import (
+    CannotConvert,
+    Clippings,
+    Format,
+    Item,
+    Layout,
+    Report,
+    Source,
+    Target,
+    Written,
+    error_text,
+    output,
+    path_of,
+    read_whole,
+    write_output,
+)
+
+# ------------------------------------------------------------------ JSON Lines
+
+
+def parse_record(numbered_line: tuple[int, bytes], name: str) -> Item:
+    """One JSON Lines record (run in worker processes)."""
+    number, line = numbered_line
+    where = f"{name}:{number}"
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return Item(where=where, problem=f"not UTF-8 ({exc.reason} at byte {exc.start + 1})")
+    except RecursionError:
+        return Item(where=where, problem="not JSON: nested too deeply")
+    except ValueError as exc:
+        return Item(where=where, problem=f"not JSON: {exc}")
+    if not isinstance(record, dict) or not isinstance(record.get("path"), str):
+        return Item(where=where, problem="a record is an object with a string member 'path'")
+    relative = record.pop("path")
+    try:
+        clipping = from_dict(record)
+    except ClipdocError as error:
+        return Item(where=where, relative=relative, problem=error.message, number=number)
+    return Item(where=where, relative=relative, clipping=clipping, number=number)
+
+
+def _numbered_lines(source: Source) -> Iterator[tuple[int, bytes]]:
+    # Bytes, decoded record by record: one bad record is reported alone. The
+    # file is read a line at a time, so that it may be of any size (or a pipe).
+    try:
+        stream = sys.stdin.buffer if source.path == "-" else open(source.path, "rb")  # noqa: SIM115
+    except OSError as error:
+        raise CannotConvert(f"{source.name}: cannot read: {error.strerror or error}") from None
+    try:
+        for number, line in enumerate(stream, start=1):
+            text = line.rstrip(b"\n")
+            if text.strip():
+                yield number, text
+    finally:
+        if source.path != "-":
+            stream.close()
+
+
+def _record_line(item: Item, clipping: Clipping) -> bytes:
+    record = {"path": path_of(item, clipping), **to_dict(clipping)}
+    return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+@attrs.frozen(kw_only=True)
+class JsonLinesFormat(Format):
+    """One JSON mapping and its ``path`` per line."""
+
+    layout: ClassVar[Layout] = "stream"
+
+    def read(self, source: Source) -> Iterator[Item]:
+        parse = functools.partial(parse_record, name=source.name)
+        yield from ordered_map(parse, _numbered_lines(source), jobs=source.jobs)
+
+    def write(self, clippings: Clippings, target: Target, report: Report) -> None:
+        with output(target) as sink:
+            for item, clipping in clippings:
+                try:
+                    line = _record_line(item, clipping)
+                except ClipdocError as error:  # no path, and no catalog date to make one
+                    report(Written(item=item, problem=error_text(error)))
+                    continue
+                sink.write(line)
+                report(Written(item=item, status="written"))
+
+
+# ----------------------------------------------------------------------- feeds
+
+
+def _feed_writer(name: str) -> Callable[[list[Clipping]], bytes]:
+    from .. import feeds
+
+    writer: Callable[..., bytes] = getattr(feeds, name)
+    return functools.partial(writer, title="Clippings")
+
+
+@attrs.frozen(kw_only=True)
+class FeedFormat(Format):
+    """A feed; every entry carries its whole clipping, so that it comes back
+    equal. Entries have no path."""
+
+    layout: ClassVar[Layout] = "stream"
+
+    #: The name of the `clipdoc.feeds` function that writes this feed.
+    writer: str
+
+    def read(self, source: Source) -> Iterator[Item]:
+        from ..feeds import clippings_from_feed
+
+        data = read_whole(source)
+        # The feeds reader gives every entry it can read, or raises for the
+        # whole feed: it reports no entry on its own.
+        try:
+            clippings = clippings_from_feed(data)
+        except ClipdocError as error:
+            yield Item(where=source.name, problem=error_text(error))
+            return
+        for clipping in clippings:
+            yield Item(where=source.name, clipping=clipping)
+
+    def write(self, clippings: Clippings, target: Target, report: Report) -> None:
+        # A feed is written whole: its entries all go into one document.
+        taken = list(clippings)
+        encode = _feed_writer(self.writer)
+        write_output(target, encode([clipping for _, clipping in taken]))
+        for item, _ in taken:
+            report(Written(item=item, status="written"))
