@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -278,3 +279,23 @@ def test_not_a_clipping_is_one_diagnostic() -> None:
     assert [d.code for d in clipdoc.check("stray\n\n**URL**: u\n")] == ["CD101", "CD107"]
     # A file without errors is a clipping, however little it holds.
     assert clipdoc.check("# t\n") == []
+
+
+def test_diagnostics_of_conflicted_documents_keep_one_order_every_run() -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import clipdoc; print([d.code for d in clipdoc.check(' \\\\## x\\n<<<<<<< HEAD\\n')])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(seen) == 1

@@ -50,7 +50,7 @@ def _real() -> list[Clipping]:
 def test_real_documents_round_trip(name: str) -> None:
     clips = _real()
     data = WRITERS[name](clips, title="Clippings")
-    assert feeds.clippings_from_feed(data) == clips
+    assert feeds.from_feed(data) == clips
     if name == "json":
         jsonschema.Draft202012Validator(
             SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -66,7 +66,7 @@ def test_real_documents_round_trip(name: str) -> None:
 def test_every_valid_clipping_round_trips(clips: list[Clipping], name: str) -> None:
     data = WRITERS[name](clips, title="t <&> \x00")
     if clips:
-        assert feeds.clippings_from_feed(data) == clips
+        assert feeds.from_feed(data) == clips
     if name != "json":
         assert feedparser.parse(data).bozo == 0
 
@@ -83,7 +83,7 @@ second line</title><link>https://weibo.com/1/a</link>
 <category>AI</category><category>LLM</category>
 <enclosure url="https://img.example/a.jpg" type="image/jpeg" length="1"/></item>
 </channel></rss>"""
-    [clip] = feeds.clippings_from_feed(rss, source="ArXiv", kind="论文", saved_at=SAVED)
+    [clip] = feeds.from_feed(rss, source="ArXiv", kind="论文", saved_at=SAVED)
     assert clip.title == "First line second line"
     assert clip.url == "https://weibo.com/1/a"
     assert clip.original_summary == '<a href="x">#tag#</a><br>text\n<script>kept()</script>'
@@ -104,7 +104,7 @@ def test_atom_and_json_feed_entries() -> None:
 <entry><title type="html">A &amp;amp; B</title><link href="https://a.example/1"/>
 <content type="html">&lt;p&gt;body&lt;/p&gt;</content><published>2025-05-06T08:00:00Z</published>
 </entry></feed>"""
-    [clip] = feeds.clippings_from_feed(atom, saved_at=SAVED)
+    [clip] = feeds.from_feed(atom, saved_at=SAVED)
     assert (clip.title, clip.url, clip.original_summary) == (
         "A &amp; B",
         "https://a.example/1",
@@ -120,7 +120,7 @@ def test_atom_and_json_feed_entries() -> None:
             "not an item",
         ],
     }  # fmt: skip
-    [clip] = feeds.clippings_from_feed(json.dumps(json_feed), saved_at=SAVED)
+    [clip] = feeds.from_feed(json.dumps(json_feed), saved_at=SAVED)
     assert (clip.title, clip.url, clip.original_summary) == ("T", "https://b.example/1", "x")
     assert clip.metadata is not None
     assert clip.metadata.extra == (
@@ -132,9 +132,7 @@ def test_atom_and_json_feed_entries() -> None:
 
 def test_now_is_the_default_save_time() -> None:
     before = datetime.now(timezone.utc).replace(microsecond=0)
-    [clip] = feeds.clippings_from_feed(
-        b"<rss><channel><item><title>t</title></item></channel></rss>"
-    )
+    [clip] = feeds.from_feed(b"<rss><channel><item><title>t</title></item></channel></rss>")
     assert clip.metadata is not None
     assert clip.metadata.saved_at is not None
     assert clip.metadata.saved_at.utcoffset() is not None
@@ -149,16 +147,16 @@ def test_now_is_the_default_save_time() -> None:
 )  # fmt: skip
 def test_nothing_to_import_is_cd601(data: bytes) -> None:
     with pytest.raises(ClipdocError) as caught:
-        feeds.clippings_from_feed(data)
+        feeds.from_feed(data)
     assert caught.value.code == "CD601"
     assert caught.value.message.startswith("nothing to import")
 
 
 def test_wrong_shapes() -> None:
     with pytest.raises(TypeError, match="never fetches"):
-        feeds.clippings_from_feed(5)  # type: ignore[arg-type]
+        feeds.from_feed(5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="aware"):
-        feeds.clippings_from_feed(b"x", saved_at=datetime(2025, 1, 1))
+        feeds.from_feed(b"x", saved_at=datetime(2025, 1, 1))
     with pytest.raises(TypeError, match="not one Clipping"):
         feeds.to_rss(clipdoc.Clipping(title="t"), title="t")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"clippings\[1\]"):
@@ -168,9 +166,9 @@ def test_wrong_shapes() -> None:
 def test_a_path_is_read_and_a_url_is_never_fetched(tmp_path: Path) -> None:
     path = tmp_path / "feed.xml"
     path.write_bytes(feeds.to_rss([_load(EXAMPLE)], title="t"))
-    assert feeds.clippings_from_feed(path) == [_load(EXAMPLE)]
+    assert feeds.from_feed(path) == [_load(EXAMPLE)]
     with pytest.raises(ClipdocError):
-        feeds.clippings_from_feed("https://example.com/feed.xml")  # text, not a URL
+        feeds.from_feed("https://example.com/feed.xml")  # text, not a URL
 
 
 @pytest.mark.skipif(
@@ -183,7 +181,7 @@ def test_feedparsers_own_corpus_imports_safely() -> None:
     imported = 0
     for path in files:
         try:
-            clips = feeds.clippings_from_feed(path.read_bytes(), saved_at=SAVED)
+            clips = feeds.from_feed(path.read_bytes(), saved_at=SAVED)
         except ClipdocError:
             continue
         for clip in clips:
@@ -297,10 +295,10 @@ def test_json_feed_members_of_any_json_type_never_raise(items: object) -> None:
     objects = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
     if not objects:
         with pytest.raises(ClipdocError) as caught:
-            feeds.clippings_from_feed(feed, saved_at=SAVED)
+            feeds.from_feed(feed, saved_at=SAVED)
         assert caught.value.code == "CD601"
         return
-    clips = feeds.clippings_from_feed(feed, saved_at=SAVED)
+    clips = feeds.from_feed(feed, saved_at=SAVED)
     # Every object among the items is imported, whatever its members hold.
     assert len(clips) == len(objects)
     for clip in clips:
@@ -346,7 +344,7 @@ WRONG_TYPES = [
 def test_a_json_feed_member_of_the_wrong_type_is_absent(member: str, value: object) -> None:
     def imported(item: dict[str, object]) -> list[Clipping]:
         feed = {"version": "https://jsonfeed.org/version/1.1", "items": [item]}
-        return feeds.clippings_from_feed(json.dumps(feed), saved_at=SAVED)
+        return feeds.from_feed(json.dumps(feed), saved_at=SAVED)
 
     without = {name: member_value for name, member_value in _ITEM.items() if name != member}
     assert imported({**without, member: value}) == imported(without)
@@ -355,7 +353,7 @@ def test_a_json_feed_member_of_the_wrong_type_is_absent(member: str, value: obje
 def test_json_feed_falls_back_to_author_when_authors_is_not_a_list() -> None:
     item = {"title": "T", "authors": 5, "author": {"name": "A"}, "tags": 5}
     feed = {"version": "https://jsonfeed.org/version/1", "items": [item, {"title": 7}]}
-    first, second = feeds.clippings_from_feed(json.dumps(feed), saved_at=SAVED)
+    first, second = feeds.from_feed(json.dumps(feed), saved_at=SAVED)
     assert first.metadata is not None
     assert first.metadata.extra == (("作者", "A"),)
     assert second.title == ""
@@ -367,14 +365,22 @@ def test_a_json_feed_nested_too_deeply_is_cd601(opener: str, closer: str) -> Non
     nested = opener * depth + "1" + closer * depth
     feed = '{"version": "https://jsonfeed.org/version/1.1", "items": ' + nested + "}"
     with pytest.raises(ClipdocError) as caught:
-        feeds.clippings_from_feed(feed)
+        feeds.from_feed(feed)
     assert caught.value.code == "CD601"
     assert "nested too deeply" in caught.value.message
 
 
 def test_a_deeply_nested_extension_in_atom_is_read_as_damaged() -> None:
-    [clip] = feeds.clippings_from_feed(feeds.to_atom([Clipping(title="T")], title="t"))
+    [clip] = feeds.from_feed(feeds.to_atom([Clipping(title="T")], title="t"))
     nested = b"[" * 100_000 + b"]" * 100_000
     atom = feeds.to_atom([clip], title="t").replace(feeds._payload(clip).encode(), nested)
     assert nested in atom
-    assert feeds.clippings_from_feed(atom, saved_at=SAVED)[0].title == "T"
+    assert feeds.from_feed(atom, saved_at=SAVED)[0].title == "T"
+
+
+def test_the_old_name_of_from_feed_still_works_with_a_warning() -> None:
+    with pytest.warns(DeprecationWarning, match="from_feed"):
+        old = feeds.clippings_from_feed
+    assert old is feeds.from_feed
+    with pytest.raises(AttributeError):
+        feeds.no_such_name  # noqa: B018

@@ -16,7 +16,7 @@ date is its date. What the producer threw away is kept in metadata items:
 Writing is lossless: every entry carries its whole clipping in an extension
 (``_clipdoc`` in JSON Feed, a ``clipdoc:clipping`` element in the namespace
 `NAMESPACE` in Atom and RSS), which reading prefers, so
-``clippings_from_feed(to_atom(clips, title=...)) == clips``.
+``from_feed(to_atom(clips, title=...)) == clips``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ._core.timestamps import TimestampProblem, format_timestamp, parse_timestam
 
 __all__ = [
     "NAMESPACE",
-    "clippings_from_feed",
+    "from_feed",
     "to_atom",
     "to_json_feed",
     "to_rss",
@@ -73,7 +73,7 @@ def _feedparser() -> Any:
 # ---------------------------------------------------------------------- reading
 
 
-def clippings_from_feed(
+def from_feed(
     data: bytes | str | os.PathLike[str],
     *,
     source: str | None = None,
@@ -93,7 +93,7 @@ def clippings_from_feed(
     ... <item><title>A post</title><link>https://weibo.com/1/a</link>
     ... <description>&lt;b&gt;hi&lt;/b&gt;</description></item></channel></rss>'''
     >>> from datetime import datetime, timezone
-    >>> [clip] = clippings_from_feed(
+    >>> [clip] = from_feed(
     ...     feed, source="ArXiv", saved_at=datetime(2025, 5, 6, 8, 3, 26, tzinfo=timezone.utc)
     ... )
     >>> clip.title, clip.url, clip.original_summary, clip.metadata.catalog_date.isoformat()
@@ -366,7 +366,7 @@ def to_json_feed(
 
     >>> from clipdoc import Clipping
     >>> clip = Clipping(title="t", url="https://example.com/1", original_summary="<b>x</b>")
-    >>> clippings_from_feed(to_json_feed([clip], title="Clippings")) == [clip]
+    >>> from_feed(to_json_feed([clip], title="Clippings")) == [clip]
     True
     """
     items = []
@@ -477,3 +477,17 @@ def _rfc3339_seconds(value: datetime) -> str:
     except TimestampProblem:  # pragma: no cover - format_timestamp writes valid text
         return "1970-01-01T00:00:00Z"
     return text
+
+
+def __getattr__(name: str) -> Any:
+    # Names of 0.1 kept for a release, with a warning.
+    if name == "clippings_from_feed":
+        import warnings
+
+        warnings.warn(
+            "clipdoc.feeds.clippings_from_feed is now clipdoc.feeds.from_feed",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return from_feed
+    raise AttributeError(f"module 'clipdoc.feeds' has no attribute {name!r}")

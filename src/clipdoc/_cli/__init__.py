@@ -43,6 +43,12 @@ def _options() -> dict[str, argparse.ArgumentParser]:
     )
     excluding = argparse.ArgumentParser(add_help=False)
     excluding.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="read files through symbolic links that lead out of the folder (by default they"
+        " are reported, CD503, and not read); nothing is ever written through a link",
+    )
+    excluding.add_argument(
         "--exclude",
         action="append",
         default=[],

@@ -90,13 +90,15 @@ def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
     line: every file a folder holds, or the file itself."""
     for path in paths:
         if os.path.isdir(path):
-            folder = Folder(path, follow_links=getattr(options, "follow_links", False))
+            folder = Folder(path, follow_links=options.follow_links)
             found = found_below(path, exclude=options.exclude, include_index=options.include_readme)
             for item in found:
                 yield Unit(folder, item)
         elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
             head, name = os.path.split(path)
-            yield Unit(Folder(head or os.curdir), Found(name))
+            # A file named on the command line is read wherever its link
+            # leads, as `load` reads it; it is still never written through.
+            yield Unit(Folder(head or os.curdir, follow_links=True), Found(name))
 
 
 @dataclass
@@ -186,6 +188,8 @@ def progress_bar(total: int | None, *, unit: str = "doc", description: str | Non
 
 
 def format_diagnostic(path: str, diagnostic: Diagnostic) -> str:
+    if diagnostic.line is None:  # about the file, not a place in it
+        return f"{path}: {diagnostic.code} {diagnostic.message}"
     return f"{path}:{diagnostic.line}:{diagnostic.column}: {diagnostic.code} {diagnostic.message}"
 
 

@@ -198,6 +198,7 @@ def run(options: argparse.Namespace) -> int:
         recover=options.recover,
         exclude=tuple(options.exclude),
         include_index=options.include_readme,
+        follow_links=options.follow_links,
     )
     target = Target(path=options.destination, replace=options.force)
     try:

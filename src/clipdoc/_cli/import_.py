@@ -15,7 +15,7 @@ from ._common import FAILED, OK, USAGE, Console, Tally
 
 def run(options: argparse.Namespace) -> int:
     try:
-        from ..feeds import clippings_from_feed
+        from ..feeds import from_feed
     except ImportError as error:
         print(f"clipdoc import: error: {error}", file=sys.stderr)
         return USAGE
@@ -37,7 +37,7 @@ def run(options: argparse.Namespace) -> int:
     for feed in options.feeds:
         try:
             data = read_bytes(feed)
-            clippings = clippings_from_feed(data, source=options.source, kind=options.kind)
+            clippings = from_feed(data, source=options.source, kind=options.kind)
         except ClipdocError as error:
             console.problem(f"{feed}: {error.code} {error.message}")
             failed = True

@@ -19,7 +19,9 @@ from ._common import FAILED, OK, USAGE
 def run(options: argparse.Namespace) -> int:
     root = options.root
     try:
-        collection = Collection(root, exclude=options.exclude, jobs=options.jobs)
+        collection = Collection(
+            root, exclude=options.exclude, jobs=options.jobs, follow_links=options.follow_links
+        )
     except ClipdocError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
@@ -28,7 +30,7 @@ def run(options: argparse.Namespace) -> int:
     if options.style == "clipdoc":
         data = clipdoc_index(_valid(collection, left_out)).encode("utf-8")
     else:
-        data = ai_info_index(root, not_read)
+        data = ai_info_index(root, not_read, follow_links=options.follow_links)
     for entry in left_out:
         first = entry.errors[0]
         problem = f"{first.message} ({first.code})"

@@ -43,6 +43,7 @@ def run(options: argparse.Namespace) -> int:
             theme=options.theme,
             exclude=options.exclude,
             jobs=options.jobs,
+            follow_links=options.follow_links,
             progress=bar,
         )
     except ClipdocError as error:

@@ -146,10 +146,9 @@ def _read_conflicted(
     its own where it stood.
     """
     found = [_conflict_diagnostic(lines, conflict) for conflict in conflicts]
-    common: set[Diagnostic] | None = None
-    for side in ("ours", "theirs"):
-        side_found = set(_read_side(lines, conflicts, side)[1])
-        common = side_found if common is None else common & side_found
+    theirs = set(_read_side(lines, conflicts, "theirs")[1])
+    # A list, not a set: diagnostics at one place keep one order every run.
+    common = [d for d in _read_side(lines, conflicts, "ours")[1] if d in theirs]
     kept: list[tuple[int, Section]] = []
     for conflict in conflicts:
         what = "conflict" if conflict.is_whole else "conflict marker"
@@ -157,8 +156,8 @@ def _read_conflicted(
     clipping, outside = _read_side(lines, conflicts, "neither", kept)
     # How a value outside the conflicts is written is its own problem, never
     # one that follows from a conflict: the model read from that text says so.
-    common = (common or set()) | {d for d in outside if d.code in _VALUE_CODES}
-    found += sorted(common, key=_diagnostic_position)
+    common += [d for d in outside if d.code in _VALUE_CODES]
+    found += sorted(dict.fromkeys(common), key=_diagnostic_position)
     return clipping, found
 
 

@@ -53,6 +53,8 @@ class Source:
     #: What a folder walk leaves out, and whether it reads a root README.md.
     exclude: tuple[str, ...] = ()
     include_index: bool = False
+    #: Whether a folder's links that lead out of it are read through.
+    follow_links: bool = False
 
     @property
     def name(self) -> str:

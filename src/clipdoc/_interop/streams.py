@@ -123,13 +123,13 @@ class FeedFormat(Format):
     writer: str
 
     def read(self, source: Source) -> Iterator[Item]:
-        from ..feeds import clippings_from_feed
+        from ..feeds import from_feed
 
         data = read_whole(source)
         # The feeds reader gives every entry it can read, or raises for the
         # whole feed: it reports no entry on its own.
         try:
-            clippings = clippings_from_feed(data)
+            clippings = from_feed(data)
         except ClipdocError as error:
             yield Item(where=source.name, problem=error_text(error))
             return

@@ -133,7 +133,7 @@ class TreeFormat(Format):
     read_file: ReadFile
 
     def read(self, source: Source) -> Iterator[Item]:
-        folder = Folder(source.path)
+        folder = Folder(source.path, follow_links=source.follow_links)
         work = functools.partial(self.read_file, folder, source.recover)
         yield from ordered_map(work, _found(source), jobs=source.jobs)
 

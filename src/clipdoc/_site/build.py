@@ -191,6 +191,7 @@ def build_site(
     exclude: Sequence[str] = (),
     jobs: int = 1,
     progress: Progress | None = None,
+    follow_links: bool = False,
 ) -> SiteReport:
     """Build or update the site of the collection at ``root`` in ``output``.
 
@@ -198,7 +199,8 @@ def build_site(
     address the site will be served from, adds canonical links and a
     ``sitemap.xml`` (links stay relative either way); ``theme`` is a folder
     whose ``templates/*.html`` and ``style.css`` replace the default ones;
-    ``exclude`` leaves paths out as in `Collection`; ``jobs`` reads and
+    ``exclude`` leaves paths out and ``follow_links`` reads through links
+    that lead out of the folder, as in `Collection`; ``jobs`` reads and
     renders with that many processes; ``progress`` is told how it goes.
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
@@ -215,7 +217,7 @@ def build_site(
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_documents = _read_manifest(output)
     site = _Site(
-        root=Folder(root, relative_names=True),
+        root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
         old_output=output if old_keys else None,
         old_keys=old_keys,
         old_digests={pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()},

@@ -81,7 +81,12 @@ class _Paper(NamedTuple):
     instant: int | None  # seconds since the epoch, for the sort
 
 
-def ai_info_index(root: str | os.PathLike[str], problems: list[PathError] | None = None) -> bytes:
+def ai_info_index(
+    root: str | os.PathLike[str],
+    problems: list[PathError] | None = None,
+    *,
+    follow_links: bool = False,
+) -> bytes:
     """The ``README.md`` the producer's ``GenerateIndex`` writes for ``root``.
 
     Files are read through the storage layer: a file it cannot read (a
@@ -90,7 +95,10 @@ def ai_info_index(root: str | os.PathLike[str], problems: list[PathError] | None
     ``problems``.
     """
     base = os.fsencode(root)
-    reader = _Reader(Folder(root, relative_names=True), problems if problems is not None else [])
+    reader = _Reader(
+        Folder(root, relative_names=True, follow_links=follow_links),
+        problems if problems is not None else [],
+    )
     folders = sorted(
         (
             entry.name

@@ -18,9 +18,11 @@ from .._core.errors import (
     NotAFolderError,
     PathError,
     Severity,
+    model_error,
 )
 from .._core.model import Clipping, Metadata
 from .._core.records import to_record
+from .._core.timestamps import TimestampProblem, parse_date
 from .._core.writer import render_document
 from .documents import DocumentFile, read_document_file
 from .files import SIZE_LIMIT, Folder, Staged, check_relative
@@ -434,7 +436,8 @@ class Collection:
         if style == "ai_info":
             from .ai_info import ai_info_index
 
-            return ai_info_index(self.root).decode("utf-8", errors="surrogateescape")
+            data = ai_info_index(self.root, follow_links=self.folder.follow_links)
+            return data.decode("utf-8", errors="surrogateescape")
         if style == "clipdoc":
             from .index import clipdoc_index
 
@@ -453,10 +456,11 @@ def _as_date(value: date | str | None, name: str) -> date | None:
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, str):
+        # The reader's own date rule [TS-3], and its error, as Metadata.set.
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{name}: {value!r:.40} is not a YYYY-MM-DD date") from None
+            return parse_date(value)
+        except TimestampProblem as problem:
+            raise model_error("CD105", name, str(problem)) from None
     raise TypeError(f"{name} must be a date, a YYYY-MM-DD str or None, not {type(value).__name__}")
 
 

@@ -97,7 +97,7 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
     tree of any depth is walked."""
     # The folders being walked, innermost last: each one's path relative to
     # the root, its entries sorted by name, and which of them comes next.
-    stack = [_Listing("", _list(root), {})]
+    stack = [_listing("", root)]
     while stack:
         listing = stack[-1]
         entry = next(listing.entries, None)
@@ -110,30 +110,34 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
                 yield _found(relative, listing.clashes.get(entry.name))
         elif not skips_folder(relative, exclude):
             try:
-                entries = _list(entry.path)
+                inner = _listing(relative + "/", entry.path)
             except PathError as problem:
                 yield Found(relative, problem=problem)
                 continue
-            stack.append(_Listing(relative + "/", entries, {}))
+            stack.append(inner)
 
 
-@attrs.define
+@attrs.frozen
 class _Listing:
+    """A folder being walked: its path below the root (ending in ``/``),
+    its entries in name order, the next one first, and why some of its
+    names would clash on other systems."""
+
     prefix: str
     entries: Iterator[os.DirEntry[str]]
     clashes: dict[str, str]
 
-    def __attrs_post_init__(self) -> None:
-        listed = list(self.entries)
-        self.clashes = clashing_names([entry.name for entry in listed])
-        self.entries = iter(listed)
+
+def _listing(prefix: str, folder: str) -> _Listing:
+    entries = _list(folder)
+    return _Listing(prefix, iter(entries), clashing_names([entry.name for entry in entries]))
 
 
-def _list(folder: str) -> Iterator[os.DirEntry[str]]:
+def _list(folder: str) -> list[os.DirEntry[str]]:
     """The entries of ``folder``, sorted by name."""
     try:
         with os.scandir(folder) as scan:
-            return iter(sorted(scan, key=lambda entry: entry.name))
+            return sorted(scan, key=lambda entry: entry.name)
     except OSError as exc:
         raise path_error(
             "CD504",
