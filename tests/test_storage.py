@@ -65,6 +65,10 @@ def hostile(tmp_path: Path) -> tuple[Path, Path]:
     clipdoc.dump(_clip("good"), root / "2025-05-06" / "good.md")
     os.mkfifo(root / "2025-05-06" / "fifo.md")  # where the producer's index reads
     (root / "2025-05-06" / "out.md").symlink_to("../../o/passwd")
+    # A date folder that is a link to a folder outside, with a document.
+    (outside / "2025-05-07").mkdir()
+    clipdoc.dump(_clip("elsewhere"), outside / "2025-05-07" / "elsewhere.md")
+    (root / "2025-05-07").symlink_to("../o/2025-05-07")
     # A path of about 6,000 bytes, beyond what the system takes in one call.
     _make_path(root / "long", ["n" * 200] * 30, "deep.md")
     return root, outside
@@ -117,7 +121,7 @@ def test_commands_never_touch_what_lies_outside_the_collection(
         assert "Traceback" not in done.stderr, command
         shown = done.stdout + done.stderr
         if command[0] in ("check", "fmt", "convert", "site"):
-            for name in ("pw.md", "x.md", "zero.md", "fifo.md", "out.md", "nnnnn"):
+            for name in ("pw.md", "x.md", "zero.md", "fifo.md", "out.md", "nnnnn", "2025-05-07"):
                 assert name in shown, (command, name)  # named: not read
         if command[1:3] == ("--style", "ai_info"):
             assert "fifo.md" in shown
@@ -136,6 +140,7 @@ def test_collection_names_what_it_did_not_read(hostile: tuple[Path, Path]) -> No
     [deep] = [path for path in entries if path.startswith("long/")]
     assert [d.code for d in entries[deep].errors] == ["CD504"]
     assert [d.code for d in entries["pw.md"].errors] == ["CD503"]
+    assert [d.code for d in entries["2025-05-07"].errors] == ["CD503"]
     assert [d.code for d in entries["x.md"].errors] == ["CD505"]
     assert [d.code for d in entries["zero.md"].errors] == ["CD503"]
     assert entries["2025-05-06/good.md"].clipping is not None
@@ -451,3 +456,76 @@ def test_follow_links_reads_through_links_out_but_never_writes(
     assert "pw.md:1:1: CD111" in checked.stdout  # read: a password file is no clipping
     run("fmt", "--recover", "--follow-links", root)
     assert _snapshot(outside) == before
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the exchange is Linux's renameat2")
+def test_an_editor_saving_at_the_last_moment_keeps_its_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipdoc._storage import files
+
+    path = tmp_path / "a.md"
+    path.write_text("# t\n\n\n## AI 摘要\n\nx\n")
+    folder = Folder(tmp_path)
+    _, stamp = folder.read("a.md")
+    real_exchange = files.Staged._exchange
+    saves: list[str] = []
+
+    def save_first(staged: files.Staged, name: str) -> bool:
+        if not saves:  # an editor saves (new file, renamed over) just before the swap
+            (tmp_path / "editor.tmp").write_text("the editor's save\n")
+            os.replace(tmp_path / "editor.tmp", path)
+            saves.append(name)
+        return real_exchange(staged, name)
+
+    monkeypatch.setattr(files.Staged, "_exchange", save_first)
+    with pytest.raises(ChangedError):
+        folder.replace("a.md", b"# t\n", expected=stamp)
+    assert path.read_text() == "the editor's save\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
+
+
+def test_index_never_replaces_a_readme_someone_wrote(tmp_path: Path) -> None:
+    (tmp_path / "2025-05-06").mkdir()
+    clipdoc.dump(_clip("good"), tmp_path / "2025-05-06" / "good.md")
+    notes = tmp_path / "README.md"
+    notes.write_text("# My notes\n\ntext\n")
+    refused = run("index", tmp_path)
+    assert refused.returncode == 2
+    assert "not an index" in refused.stderr
+    assert notes.read_text() == "# My notes\n\ntext\n"
+    assert run("index", "--force", tmp_path).returncode == 0
+    assert notes.read_text().startswith("# 最新信息\n")
+    assert run("index", tmp_path).returncode == 0  # an index is replaced as before
+
+
+def test_check_json_lists_the_files_it_could_not_read(hostile: tuple[Path, Path]) -> None:
+    root, _ = hostile
+    done = run("check", "--format", "json", root)
+    found = {(Path(d["path"]).name, d["code"]) for d in json.loads(done.stdout)}
+    assert {("pw.md", "CD503"), ("x.md", "CD505"), ("fifo.md", "CD505")} <= found
+    assert done.returncode == 2
+
+
+def test_convert_writes_no_record_it_would_not_read_back(tmp_path: Path) -> None:
+    paths = [".hidden/x.md", "a/.git/x.md", "README.md", "kept.md"]
+    records = [
+        json.dumps({"path": path, **clipdoc.to_dict(Clipping(title=str(n)))})
+        for n, path in enumerate(paths)
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(records) + "\n")
+    done = run("convert", tmp_path / "in.jsonl", tmp_path / "out")
+    assert done.returncode == 1
+    assert done.stderr.count("would not be read back") == 3
+    assert [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()] == ["kept.md"]
+
+
+def test_fmt_leaves_a_link_it_read_alone_and_says_so(hostile: tuple[Path, Path]) -> None:
+    root, outside = hostile
+    (outside / "doc.md").write_text("# t\n\n\n## AI 摘要\n\nx\n")  # not canonical
+    (root / "doc.md").symlink_to("../o/doc.md")
+    done = run("fmt", "--follow-links", root / "doc.md")
+    assert done.returncode == 1
+    assert "left as it is: is a symbolic link" in done.stderr
+    assert "1 left alone" in done.stderr
+    assert (outside / "doc.md").read_text() == "# t\n\n\n## AI 摘要\n\nx\n"

@@ -56,7 +56,7 @@ from ._storage.collection import Collection
 from ._storage.documents import DocumentFile, read_document_file
 from ._storage.files import Folder, check_relative
 from ._storage.names import clipping_path
-from ._storage.walk import Found, checked_patterns, keeps_document, skips_folder, walk
+from ._storage.walk import Found, checked_patterns, is_walked, walk
 
 __all__ = ["read_collection", "write_collection"]
 
@@ -111,11 +111,7 @@ def document_paths(
     found = []
     for full in fs.find(root, withdirs=False):
         relative = posixpath.relpath(str(full), root) if root else str(full)
-        parts = relative.split("/")
-        folders = ("/".join(parts[:depth]) for depth in range(1, len(parts)))
-        if keeps_document(relative, exclude, False) and not any(
-            skips_folder(folder, exclude) for folder in folders
-        ):
+        if is_walked(relative, exclude):
             found.append(relative)
     return sorted(found, key=lambda path: path.split("/"))
 

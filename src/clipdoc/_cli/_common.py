@@ -7,10 +7,10 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
-from .._core.errors import Diagnostic, PathError, Severity
+from .._core.errors import ChangedError, Diagnostic, PathError, Severity, UnsafePathError
 from .._core.model import Clipping
 from .._core.read import has_error
 from .._storage.documents import file_problem, found_below, read_document_file
@@ -27,6 +27,11 @@ class Outcome:
     path: str
     diagnostics: tuple[Diagnostic, ...] = ()
     io_problem: str | None = None
+    #: The diagnostic of a file that could not be read at all (CD503-CD506).
+    file_problem: Diagnostic | None = None
+    #: Why a file that was to be rewritten was left as it is: it changed
+    #: since it was read (CD507), or it is a link (CD503).
+    left_alone: str | None = None
     changed: bool = False
     diff: str | None = None
     output: str | None = None
@@ -68,21 +73,25 @@ def read_unit(unit: Unit) -> Read:
     if document.text is None:
         problem = file_problem(document.diagnostics)
         if problem is not None:
-            return Read(failed=Outcome(path, io_problem=f"{problem.message} ({problem.code})"))
+            said = f"{problem.message} ({problem.code})"
+            return Read(failed=Outcome(path, io_problem=said, file_problem=problem))
         return Read(failed=Outcome(path, diagnostics=document.diagnostics))
     return Read(document.text, document.clipping, document.diagnostics, stamp=document.stamp)
 
 
-def replace_unit(unit: Unit, data: bytes, stamp: Stamp | None) -> str | None:
-    """Replace a document that was read with ``stamp``; why not, if so
-    (it changed meanwhile, it is a link, the disk is full...)."""
+def replace_unit(unit: Unit, data: bytes, stamp: Stamp | None, outcome: Outcome) -> Outcome:
+    """Replace a document that was read with ``stamp``: ``outcome`` when it
+    was, else an outcome that says why not (it changed meanwhile or is a
+    link: left alone; the disk is full: an I/O problem)."""
     if stamp is None:
-        return "cannot write: it was not read"
+        return replace(outcome, changed=False, io_problem="cannot write: it was not read")
     try:
         unit.folder.replace(unit.found.relative, data, expected=stamp)
+    except (ChangedError, UnsafePathError) as error:
+        return replace(outcome, changed=False, left_alone=f"{error.message} ({error.code})")
     except PathError as error:
-        return f"{error.message} ({error.code})"
-    return None
+        return replace(outcome, changed=False, io_problem=f"{error.message} ({error.code})")
+    return outcome
 
 
 def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
@@ -108,6 +117,7 @@ class Tally:
     errors: int = 0
     warnings: int = 0
     io_problems: int = 0
+    left_alone: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
     def add(self, outcome: Outcome) -> None:
@@ -117,6 +127,7 @@ class Tally:
         self.errors += errors
         self.warnings += len(outcome.diagnostics) - errors
         self.io_problems += outcome.io_problem is not None
+        self.left_alone += outcome.left_alone is not None
 
     def count(self, what: str) -> None:
         self.extra[what] = self.extra.get(what, 0) + 1
@@ -124,7 +135,7 @@ class Tally:
     def status(self, *, strict: bool = False) -> int:
         if self.io_problems:
             return USAGE
-        return FAILED if self.errors or (strict and self.warnings) else OK
+        return FAILED if self.errors or self.left_alone or (strict and self.warnings) else OK
 
     def summary(self) -> str:
         documents = f"{self.documents} document{'s' * (self.documents != 1)}"
@@ -138,6 +149,8 @@ class Tally:
         parts += [f"{count} {what}" for what, count in self.extra.items()]
         if self.io_problems:
             parts.append(f"{self.io_problems} unreadable")
+        if self.left_alone:
+            parts.append(f"{self.left_alone} left alone")
         return ", ".join(parts)
 
 
@@ -200,6 +213,8 @@ def report(console: Console, outcome: Outcome, *, errors_only: bool = False) -> 
         console.line(format_diagnostic(outcome.path, diagnostic))
     if outcome.io_problem is not None:
         console.problem(f"{outcome.path}: {outcome.io_problem}")
+    if outcome.left_alone is not None:
+        console.problem(f"{outcome.path}: left as it is: {outcome.left_alone}")
 
 
 def existing(paths: Sequence[str]) -> tuple[list[str], bool]:

@@ -47,7 +47,10 @@ def run(options: argparse.Namespace) -> int:
     for outcome in ordered_map(check_one, units(options, paths), jobs=options.jobs):
         tally.add(outcome)
         if as_json:
-            for diagnostic in outcome.diagnostics:
+            # A file that could not be read is in the array too: tools see
+            # every file that was not checked.
+            shown = (*outcome.diagnostics, *filter(None, [outcome.file_problem]))
+            for diagnostic in shown:
                 text = json.dumps(diagnostic_json(outcome.path, diagnostic), ensure_ascii=False)
                 console.line(("  " if first else ", ") + text)
                 first = False

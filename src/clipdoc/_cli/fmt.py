@@ -55,11 +55,10 @@ def format_one(mode: FormatMode, unit: Unit) -> Outcome:
                 tofile=f"{path}\t(canonical)",
             )
         )
+    done = Outcome(path, diagnostics=diagnostics, changed=True, diff=shown)
     if mode.write:
-        problem = replace_unit(unit, canonical.encode("utf-8"), read.stamp)
-        if problem is not None:
-            return Outcome(path, diagnostics, io_problem=problem)
-    return Outcome(path, diagnostics=diagnostics, changed=True, diff=shown)
+        return replace_unit(unit, canonical.encode("utf-8"), read.stamp, done)
+    return done
 
 
 def _lines_with_endings(text: str) -> list[str]:

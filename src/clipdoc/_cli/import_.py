@@ -75,7 +75,9 @@ def _add(
 ) -> None:
     for added in collection.add_all(clippings):
         if added.error is not None:
-            console.problem(f"{feed}: {added.error.code} {added.error.message}")
+            entry = clippings[added.index]
+            which = f"{entry.title[:60]!r} ({entry.url})" if entry.url else repr(entry.title[:60])
+            console.problem(f"{feed}: {which}: {added.error.code} {added.error.message}")
             tally.errors += 1
         else:
             console.line(f"added {added.path}")

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 
-from .._core.errors import ClipdocError, NotFoundError, PathError
+from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathError
 from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection, Entry
 from .._storage.files import Folder, write_atomically
@@ -70,14 +70,29 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
     folder = Folder(root)
     try:
         try:
-            _, stamp = folder.read(INDEX_NAME)
+            old, stamp = folder.read(INDEX_NAME)
         except NotFoundError:
             folder.create(INDEX_NAME, data)
-        else:
-            folder.replace(INDEX_NAME, data, expected=stamp)
+            return None
+        except UnsafePathError as error:
+            return f"{error.path}: a symbolic link; clipdoc does not write through links"
+        if old == data:
+            return None
+        if not old.startswith(INDEX_HEADING) and not options.force:
+            return (
+                f"{folder.full(INDEX_NAME)} is not an index (it does not start with"
+                " '# 最新信息'); pass --force to replace it, or write the index elsewhere"
+                " with --output"
+            )
+        folder.replace(INDEX_NAME, data, expected=stamp)
     except ClipdocError as error:
         return str(error)
     return None
+
+
+#: How both styles of index begin: a README.md that does not was written
+#: by someone else.
+INDEX_HEADING = "# 最新信息\n".encode()
 
 
 def add_parser(
@@ -98,5 +113,10 @@ def add_parser(
     )
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="where to write it ('-': standard output)"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace ROOT/README.md even when it is not an index (one starting '# 最新信息')",
     )
     parser.set_defaults(run=run)

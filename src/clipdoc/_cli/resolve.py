@@ -40,10 +40,9 @@ def resolve_one(side: str, unit: Unit) -> tuple[Outcome, str]:
     clipping, diagnostics = read_document(chosen)
     if has_error(diagnostics):
         return Outcome(path, diagnostics=diagnostics), "left unchanged"
-    problem = replace_unit(unit, render_document(clipping).encode("utf-8"), read.stamp)
-    if problem is not None:
-        return Outcome(path, io_problem=problem), ""
-    return Outcome(path, changed=True), "resolved"
+    data = render_document(clipping).encode("utf-8")
+    written = replace_unit(unit, data, read.stamp, Outcome(path, changed=True))
+    return written, "resolved" if written.changed else ""
 
 
 def run(options: argparse.Namespace) -> int:
@@ -68,7 +67,7 @@ def run(options: argparse.Namespace) -> int:
     console.finish(f"resolved {tally.summary()}")
     if missing or tally.io_problems:
         return USAGE
-    return FAILED if tally.extra.get("left unchanged") else OK
+    return FAILED if tally.extra.get("left unchanged") or tally.left_alone else OK
 
 
 def add_parser(

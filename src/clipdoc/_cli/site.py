@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from .._core.errors import ClipdocError, Severity
+from .._storage.documents import FILE_CODES
 from ._common import FAILED, OK, USAGE, format_diagnostic, progress_bar
 
 
@@ -59,8 +60,13 @@ def run(options: argparse.Namespace) -> int:
     for path, diagnostic in report.problems:
         errors += diagnostic.severity is Severity.ERROR
         print(format_diagnostic(path, diagnostic))
+    not_read = {path: d for path, d in report.problems if d.code in FILE_CODES}
     for path in report.skipped:
-        print(f"{path}: not a clipping document; it has no page", file=sys.stderr)
+        why = not_read.get(path)
+        if why is not None:
+            print(f"{path}: not read: {why.message} ({why.code}); it has no page", file=sys.stderr)
+        else:
+            print(f"{path}: not a clipping document; it has no page", file=sys.stderr)
     if not options.quiet:
         print(
             f"built {report.output}: {report.documents} clipping pages, {report.files} files"

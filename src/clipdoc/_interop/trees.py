@@ -24,7 +24,7 @@ from .._storage.collection import Collection
 from .._storage.documents import file_problem, found_below, read_document_file
 from .._storage.files import Folder
 from .._storage.parallel import ordered_map
-from .._storage.walk import Found
+from .._storage.walk import Found, is_walked
 from .codec import (
     CannotConvert,
     Clippings,
@@ -117,9 +117,13 @@ def _collection(root: str) -> Collection:
 def _path_problem(item: Item) -> str | None:
     """Why a clipping's path would not be read back as one of the folder's
     documents, if so."""
-    if item.relative is not None and not item.relative.endswith(".md"):
+    if item.relative is None or is_walked(item.relative):
+        return None
+    if not item.relative.endswith(".md"):
         return f"{item.relative!r} does not end in .md; it would not be read back"
-    return None
+    return (
+        f"{item.relative!r} is the index README.md or in a hidden folder; it would not be read back"
+    )
 
 
 @attrs.frozen(kw_only=True)

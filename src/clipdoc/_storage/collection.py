@@ -21,6 +21,7 @@ from .._core.errors import (
     model_error,
 )
 from .._core.model import Clipping, Metadata
+from .._core.read import read_data
 from .._core.records import to_record
 from .._core.timestamps import TimestampProblem, parse_date
 from .._core.writer import render_document
@@ -169,14 +170,22 @@ class Collection:
 
     def load(self, path: str) -> Clipping:
         """The clipping of one document; its first error is raised as a
-        `ClipdocError` whose ``path`` is the document's."""
-        entry = self.get(path)
-        if entry.clipping is None:
-            first = entry.errors[0]
-            raise ClipdocError(
-                first.code, first.message, line=first.line, column=first.column, path=entry.path
-            )
-        return entry.clipping
+        `ClipdocError` whose ``path`` is the document's, and a file that
+        cannot be read as the `PathError` that says why, as `clipdoc.load`
+        raises them."""
+        data, _ = self.folder.read(_relative(path))
+        _, clipping, diagnostics = read_data(data)
+        for diagnostic in diagnostics:
+            if diagnostic.severity is Severity.ERROR:
+                raise ClipdocError(
+                    diagnostic.code,
+                    diagnostic.message,
+                    line=diagnostic.line,
+                    column=diagnostic.column,
+                    path=path,
+                )
+        assert clipping is not None
+        return clipping
 
     # ----------------------------------------------------------------- queries
 

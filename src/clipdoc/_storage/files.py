@@ -215,7 +215,8 @@ class Folder:
 
     def _too_large(self, relative: str) -> TooLargeError:
         return TooLargeError(
-            f"larger than {self.size_limit:,} bytes; not read (raise the size limit to read it)",
+            f"larger than {self.size_limit:,} bytes; not read (Collection(size_limit=...)"
+            " reads larger files)",
             path=self.full(relative),
         )
 
@@ -271,10 +272,11 @@ class Folder:
             staged.discard()
         self.sync_folder(relative)
 
-    def stage(self, relative: str, data: bytes) -> Staged:
+    def stage(self, relative: str, data: bytes, *, into: list[Staged] | None = None) -> Staged:
         """``data`` in a new temporary file in the folder of ``relative``
         (created, with the folders on the way, as needed): not yet synced,
-        not yet published."""
+        not yet published. ``into`` gets it before anything is written, so
+        that whoever keeps that list can discard it whatever happens."""
         parts = check_relative(relative)
         if not name_fits(parts[-1]):
             raise PathError(
@@ -285,6 +287,8 @@ class Folder:
         with self._parent(parts, relative, writing=True) as parent:
             folder = os.dup(parent)
         staged = Staged(self, folder, relative)
+        if into is not None:
+            into.append(staged)
         try:
             staged.write(data)
         except BaseException:
@@ -370,18 +374,24 @@ class Staged:
         self.size = 0
         self._file: int | None = None
         self._temporary: str | None = None
+        self._inode = -1
 
     def write(self, data: bytes) -> None:
         while True:
             # A short name of its own, so that it fits beside any file name.
             name = f".clipdoc-{secrets.token_hex(6)}.tmp"
+            # Known before it exists: an interruption at any moment after
+            # this can remove it.
+            self._temporary = name
             try:
                 self._file = os.open(name, _CREATE, 0o666, dir_fd=self.parent)
             except FileExistsError:
+                self._temporary = None
                 continue  # another writer's temporary file: never touch it
             except OSError as exc:
+                self._temporary = None
                 raise self.folder._failure(exc, self.relative, "write") from None
-            self._temporary = name
+            self._inode = os.fstat(self._file).st_ino
             break
         try:
             view = memoryview(data)
@@ -481,24 +491,60 @@ class Staged:
                 "is a symbolic link; clipdoc does not write through links", path=full
             )
         if Stamp.of(current) != expected:
-            raise ChangedError(
-                "changed since it was read; left as it is now (run again to include the change)",
-                path=full,
-            )
+            raise _changed(full)
         try:
             if mode_from_target:
-                os.chmod(
-                    self._temporary,
-                    stat.S_IMODE(current.st_mode),
-                    dir_fd=self.parent,
-                    follow_symlinks=False,
-                )
-            os.rename(self._temporary, name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
-        except NotImplementedError:  # no chmod without following links here
-            os.rename(self._temporary, name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
+                with contextlib.suppress(NotImplementedError):  # no lchmod here
+                    os.chmod(
+                        self._temporary,
+                        stat.S_IMODE(current.st_mode),
+                        dir_fd=self.parent,
+                        follow_symlinks=False,
+                    )
+            if self._exchange(name):
+                self._check_displaced(name, expected, full)
+            else:
+                # Elsewhere the check above and the rename are two steps.
+                os.rename(self._temporary, name, src_dir_fd=self.parent, dst_dir_fd=self.parent)
         except OSError as exc:
             raise self.folder._failure(exc, relative, "write") from None
         self._temporary = None
+
+    def _exchange(self, name: str) -> bool:
+        """Swap the temporary file and ``name`` in one step (Linux's
+        ``renameat2(RENAME_EXCHANGE)``); False where the system cannot."""
+        rename = _renameat2()
+        if rename is None or self._temporary is None:
+            return False
+        temporary, target = os.fsencode(self._temporary), os.fsencode(name)
+        if rename(self.parent, temporary, self.parent, target, _RENAME_EXCHANGE) == 0:
+            return True
+        code = ctypes.get_errno()
+        if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+            return False
+        raise OSError(code, os.strerror(code))
+
+    def _check_displaced(self, name: str, expected: Stamp, full: str) -> None:
+        """After an exchange, the temporary name holds the file that was
+        displaced: the check that counts, made on that very file. When it
+        is not the one that was read (an editor saved in the meantime), it
+        is put back."""
+        assert self._temporary is not None
+        displaced = os.stat(self._temporary, dir_fd=self.parent, follow_symlinks=False)
+        # Moving a file changes its ctime: the rest of the stamp must hold.
+        if attrs.evolve(Stamp.of(displaced), ctime_ns=expected.ctime_ns) == expected:
+            os.unlink(self._temporary, dir_fd=self.parent)
+            return
+        self._exchange(name)
+        back = os.stat(self._temporary, dir_fd=self.parent, follow_symlinks=False)
+        if back.st_ino != self._inode:
+            # Yet another writer replaced the file meanwhile: keep theirs too.
+            kept, self._temporary = self._temporary, None
+            raise ChangedError(
+                f"changed twice while it was written; the other version is kept as {kept}",
+                path=full,
+            )
+        raise _changed(full)
 
     def discard(self) -> None:
         """Close the file and remove the temporary name, if still there."""
@@ -526,11 +572,14 @@ class Batch:
     def __init__(self, folder: Folder) -> None:
         self.folder = folder
         self.staged: list[Staged] = []
+        #: Every file staged since the last sync, whatever became of it:
+        #: `close` discards what was not published.
+        self._created: list[Staged] = []
         self._bytes = 0
         self._published = False
 
     def stage(self, relative: str, data: bytes) -> Staged:
-        staged = self.folder.stage(relative, data)
+        staged = self.folder.stage(relative, data, into=self._created)
         self.staged.append(staged)
         self._bytes += staged.size
         return staged
@@ -544,16 +593,19 @@ class Batch:
         """Make every staged file durable, once for all; the staged files,
         ready to publish (the batch forgets them)."""
         staged, self.staged, self._bytes = self.staged, [], 0
+        # What earlier syncs handed out and was since published or discarded
+        # is done with.
+        self._created = [item for item in self._created if item.parent >= 0]
         if staged:
             _sync_all(staged)
             self._published = True
         return staged
 
     def close(self) -> None:
-        """Make every publication durable."""
-        for staged in self.staged:
+        """Discard what was not published; make every publication durable."""
+        for staged in self._created:
             staged.discard()
-        self.staged = []
+        self.staged, self._created = [], []
         if self._published:
             _sync_file_system(self.folder.path)
             self._published = False
@@ -608,6 +660,17 @@ def _syncfs() -> Callable[[int], int] | None:
 def _renameat2() -> Callable[[int, bytes, int, bytes, int], int] | None:
     text, number = ctypes.c_char_p, ctypes.c_int
     return _libc("renameat2", number, text, number, text, ctypes.c_uint)
+
+
+def _changed(full: str) -> ChangedError:
+    return ChangedError(
+        "changed since it was read; left as it is now (run again to include the change)",
+        path=full,
+    )
+
+
+#: renameat2's flag for swapping two names.
+_RENAME_EXCHANGE = 2
 
 
 def _inside(root: str, target: str) -> bool:
@@ -686,10 +749,12 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
 
 def _named(exc: OSError, path: str | os.PathLike[str]) -> OSError:
-    """The same error, naming the user's path rather than a temporary one."""
-    if exc.errno is None or exc.filename is None:
+    """The error as a `PathError` (with its code) that names the user's
+    path rather than a temporary one."""
+    if exc.errno is None:
         return exc
-    return type(exc)(exc.errno, exc.strerror, os.fspath(path))
+    message = f"cannot write: {exc.strerror or exc}"
+    return path_error("CD508", message, path=os.fspath(path), errno=exc.errno)
 
 
 def _create_temporary(directory: str) -> tuple[int, str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
-from .._core.errors import CODES, Diagnostic, PathError, path_error
+from .._core.errors import CODES, Diagnostic, PathError, UnsafePathError, path_error
 from .names import clashing_names
 
 #: The index file a collection keeps at its root (the producer writes one);
@@ -88,13 +88,25 @@ def keeps_document(relative: str, exclude: Sequence[str], include_index: bool) -
     return include_index or relative != INDEX_NAME
 
 
+def is_walked(relative: str, exclude: Sequence[str] = (), include_index: bool = False) -> bool:
+    """Whether the walk reads the file at the ``/``-separated ``relative``
+    path: a document it keeps, in no folder it leaves out."""
+    parts = relative.split("/")
+    folders = ("/".join(parts[:depth]) for depth in range(1, len(parts)))
+    return keeps_document(relative, exclude, include_index) and not any(
+        skips_folder(folder, exclude) for folder in folders
+    )
+
+
 def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False) -> Iterator[Found]:
     """Every document below the folder ``root``, sorted by path part by part
     (``2025-05-05/x.md`` before ``a.md``), and every folder that could not
     be listed. Hidden folders, paths matching ``exclude`` and (unless
     ``include_index``) the root's ``README.md`` index are left out; links
-    to folders are not followed. The walk keeps its own stack, so a folder
-    tree of any depth is walked."""
+    to folders are not followed: one that leads out of the root is named
+    (CD503), one inside is left out, its documents read where they are.
+    The walk keeps its own stack, so a folder tree of any depth is walked."""
+    real_root = os.path.realpath(root)
     # The folders being walked, innermost last: each one's path relative to
     # the root, its entries sorted by name, and which of them comes next.
     stack = [_listing("", root)]
@@ -105,7 +117,10 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
             stack.pop()
             continue
         relative = listing.prefix + entry.name
-        if not _is_folder(entry):
+        if _is_folder_link(entry):
+            if not skips_folder(relative, exclude) and not _leads_inside(entry, real_root):
+                yield Found(relative, problem=_folder_link(relative))
+        elif not _is_folder(entry):
             if keeps_document(relative, exclude, include_index):
                 yield _found(relative, listing.clashes.get(entry.name))
         elif not skips_folder(relative, exclude):
@@ -145,6 +160,26 @@ def _list(folder: str) -> list[os.DirEntry[str]]:
             path=folder,
             errno=exc.errno,
         ) from None
+
+
+def _is_folder_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink() and entry.is_dir()
+    except OSError:
+        return False
+
+
+def _leads_inside(entry: os.DirEntry[str], real_root: str) -> bool:
+    target = os.path.realpath(entry.path)
+    return target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _folder_link(relative: str) -> PathError:
+    return UnsafePathError(
+        "a symbolic link to a folder outside the collection; its documents were not read"
+        " (folders are never followed through links)",
+        path=relative,
+    )
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
