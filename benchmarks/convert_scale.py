@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,10 +72,8 @@ def copies(source: Path, target: Path, count: int) -> int:
     return documents
 
 
-def timed(command: list[str], clean: Path | None) -> float:
-    if clean is not None:
-        shutil.rmtree(clean, ignore_errors=True)
-    os.sync()
+def timed(command: list[str]) -> float:
+    os.sync()  # nothing left to write from before
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
@@ -93,20 +90,22 @@ def main() -> int:
         collection = work / "collection"
         count = copies(options.folder, collection, options.copies)
         lines = work / "all.jsonl"
-        out = work / "out"
         floor = work / "floor.py"
         floor.write_text(_FLOOR, encoding="utf-8")
         measured: dict[str, list[float]] = {}
-        for _ in range(options.rounds):
+        for round_number in range(options.rounds):
+            # Each run writes into a folder of its own, never one just
+            # emptied (deleting thousands of files slows the next creates).
+            fresh = iter(work / f"out-{round_number}-{n}" for n in range(4))
             runs = {
-                "folder -> jsonl": ([CLIPDOC, "convert", "-q", "--force", collection, lines], None),
-                "jsonl -> folder": ([CLIPDOC, "convert", "-q", lines, out], out),
-                "floor: fsync each": ([sys.executable, floor, "fsync", lines, out], out),
-                "floor: one sync": ([sys.executable, floor, "sync", lines, out], out),
-                "floor: no sync": ([sys.executable, floor, "none", lines, out], out),
+                "folder -> jsonl": [CLIPDOC, "convert", "-q", "--force", collection, lines],
+                "jsonl -> folder": [CLIPDOC, "convert", "-q", lines, next(fresh)],
+                "floor: fsync each": [sys.executable, floor, "fsync", lines, next(fresh)],
+                "floor: one sync": [sys.executable, floor, "sync", lines, next(fresh)],
+                "floor: no sync": [sys.executable, floor, "none", lines, next(fresh)],
             }
-            for name, (command, clean) in runs.items():
-                measured.setdefault(name, []).append(timed([str(c) for c in command], clean))
+            for name, command in runs.items():
+                measured.setdefault(name, []).append(timed([str(c) for c in command]))
         best = {name: min(times) for name, times in measured.items()}
     print(f"{count} documents, best of {options.rounds}")
     for name, seconds in best.items():

@@ -529,3 +529,22 @@ def test_fmt_leaves_a_link_it_read_alone_and_says_so(hostile: tuple[Path, Path])
     assert "left as it is: is a symbolic link" in done.stderr
     assert "1 left alone" in done.stderr
     assert (outside / "doc.md").read_text() == "# t\n\n\n## AI 摘要\n\nx\n"
+
+
+def test_a_bad_feed_item_is_reported_and_the_others_kept(tmp_path: Path) -> None:
+    good = {"id": "1", "url": "https://example.com/1", "title": "kept"}
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [5, good]}
+    (tmp_path / "feed.json").write_text(json.dumps(feed))
+    with pytest.warns(clipdoc.ClipdocWarning, match="item 1"):
+        [kept] = clipdoc_feeds().from_feed(tmp_path / "feed.json")
+    assert kept.title == "kept"
+    done = run("import", tmp_path / "feed.json", "--into", tmp_path / "c")
+    assert "CD602 item 1 is not an object" in done.stderr
+    assert "1 warning" in done.stderr
+    converted = run("convert", "--from", "jsonfeed", tmp_path / "feed.json", tmp_path / "out")
+    assert "CD602" in converted.stdout + converted.stderr
+    assert len(list((tmp_path / "out").rglob("*.md"))) == 1
+
+
+def clipdoc_feeds() -> Any:
+    return pytest.importorskip("clipdoc.feeds")

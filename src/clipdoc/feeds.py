@@ -25,13 +25,14 @@ import json
 import os
 import re
 import time
+import warnings
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from ._core.errors import ClipdocError
+from ._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
 from ._core.json_mapping import from_dict, to_dict
 from ._core.model import Clipping, Metadata
 from ._core.timestamps import TimestampProblem, format_timestamp, parse_timestamp
@@ -156,8 +157,38 @@ def _json_feed(raw: bytes) -> dict[str, Any] | None:
 def _from_json_feed(
     document: dict[str, Any], source: str | None, kind: str | None, when: datetime
 ) -> list[Clipping]:
-    items = _json_list(document, "items")
-    return [_from_json_item(item, source, kind, when) for item in items if isinstance(item, dict)]
+    clippings = []
+    for number, item in enumerate(_json_list(document, "items"), start=1):
+        if isinstance(item, dict):
+            clippings.append(_from_json_item(item, source, kind, when))
+        else:
+            _skipped(f"item {number} is not an object but {type(item).__name__}; skipped")
+    return clippings
+
+
+def feed_and_skipped(
+    data: bytes, *, source: str | None = None, kind: str | None = None
+) -> tuple[list[Clipping], tuple[Diagnostic, ...]]:
+    """`from_feed`, with the CD602 warnings of the entries it left out
+    returned rather than emitted (for the command, which reports them)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ClipdocWarning)
+        clippings = from_feed(data, source=source, kind=kind)
+    skipped = tuple(
+        warning.message.diagnostic
+        for warning in caught
+        if isinstance(warning.message, ClipdocWarning)
+    )
+    return clippings, skipped
+
+
+def _skipped(message: str) -> None:
+    """Say that an entry of a feed was left out (a `ClipdocWarning`, CD602):
+    the others are imported."""
+    diagnostic = Diagnostic(
+        code="CD602", severity=Severity.WARNING, line=None, column=None, message=message
+    )
+    warnings.warn(ClipdocWarning(diagnostic), stacklevel=4)
 
 
 def _from_json_item(

@@ -15,7 +15,7 @@ from ._common import FAILED, OK, USAGE, Console, Tally
 
 def run(options: argparse.Namespace) -> int:
     try:
-        from ..feeds import from_feed
+        from ..feeds import feed_and_skipped
     except ImportError as error:
         print(f"clipdoc import: error: {error}", file=sys.stderr)
         return USAGE
@@ -37,7 +37,7 @@ def run(options: argparse.Namespace) -> int:
     for feed in options.feeds:
         try:
             data = read_bytes(feed)
-            clippings = from_feed(data, source=options.source, kind=options.kind)
+            clippings, skipped = feed_and_skipped(data, source=options.source, kind=options.kind)
         except ClipdocError as error:
             console.problem(f"{feed}: {error.code} {error.message}")
             failed = True
@@ -46,6 +46,9 @@ def run(options: argparse.Namespace) -> int:
             console.problem(f"{feed}: cannot read: {exc.strerror or exc}")
             tally.io_problems += 1
             continue
+        for diagnostic in skipped:
+            console.problem(f"{feed}: {diagnostic.code} {diagnostic.message}")
+            tally.warnings += 1
         _add(collection, feed, _new(clippings, known, feed, console, tally), console, tally)
     console.finish(f"imported {tally.summary()}")
     if tally.io_problems:

@@ -123,16 +123,18 @@ class FeedFormat(Format):
     writer: str
 
     def read(self, source: Source) -> Iterator[Item]:
-        from ..feeds import from_feed
+        from ..feeds import feed_and_skipped
 
         data = read_whole(source)
-        # The feeds reader gives every entry it can read, or raises for the
-        # whole feed: it reports no entry on its own.
+        # The feeds reader gives every entry it can read and says which it
+        # left out, or raises for the whole feed.
         try:
-            clippings = from_feed(data)
+            clippings, skipped = feed_and_skipped(data)
         except ClipdocError as error:
             yield Item(where=source.name, problem=error_text(error))
             return
+        for diagnostic in skipped:
+            yield Item(where=source.name, diagnostics=(diagnostic,))
         for clipping in clippings:
             yield Item(where=source.name, clipping=clipping)
 

@@ -272,11 +272,20 @@ class Folder:
             staged.discard()
         self.sync_folder(relative)
 
-    def stage(self, relative: str, data: bytes, *, into: list[Staged] | None = None) -> Staged:
+    def stage(
+        self,
+        relative: str,
+        data: bytes,
+        *,
+        into: list[Staged] | None = None,
+        parent: int | None = None,
+    ) -> Staged:
         """``data`` in a new temporary file in the folder of ``relative``
         (created, with the folders on the way, as needed): not yet synced,
         not yet published. ``into`` gets it before anything is written, so
-        that whoever keeps that list can discard it whatever happens."""
+        that whoever keeps that list can discard it whatever happens;
+        ``parent``, that folder already open (`open_folder_of`), saves
+        opening it again."""
         parts = check_relative(relative)
         if not name_fits(parts[-1]):
             raise PathError(
@@ -284,8 +293,7 @@ class Folder:
                 f"the file name is longer than {NAME_LIMIT} bytes; shorten it",
                 path=self.full(relative),
             )
-        with self._parent(parts, relative, writing=True) as parent:
-            folder = os.dup(parent)
+        folder = os.dup(parent) if parent is not None else self.open_folder_of(relative)
         staged = Staged(self, folder, relative)
         if into is not None:
             into.append(staged)
@@ -295,6 +303,13 @@ class Folder:
             staged.discard()
             raise
         return staged
+
+    def open_folder_of(self, relative: str) -> int:
+        """The folder that holds ``relative``, open (created as needed, never
+        through a link); the caller closes it."""
+        parts = check_relative(relative)
+        with self._parent(parts, relative, writing=True) as parent:
+            return os.dup(parent)
 
     def sync_folder(self, relative: str) -> None:
         """Make the entries of the folder that holds ``relative`` durable."""
@@ -577,12 +592,29 @@ class Batch:
         self._created: list[Staged] = []
         self._bytes = 0
         self._published = False
+        self._last_folder: tuple[str, int] | None = None
 
     def stage(self, relative: str, data: bytes) -> Staged:
-        staged = self.folder.stage(relative, data, into=self._created)
+        staged = self.folder.stage(
+            relative, data, into=self._created, parent=self._open_folder(relative)
+        )
         self.staged.append(staged)
         self._bytes += staged.size
         return staged
+
+    def _open_folder(self, relative: str) -> int:
+        """The folder of ``relative``, kept open while files go into it:
+        batches write many files to one folder in a row."""
+        folder = relative.rpartition("/")[0]
+        if self._last_folder is None or self._last_folder[0] != folder:
+            self._close_folder()
+            self._last_folder = (folder, self.folder.open_folder_of(relative))
+        return self._last_folder[1]
+
+    def _close_folder(self) -> None:
+        last, self._last_folder = self._last_folder, None
+        if last is not None:
+            os.close(last[1])
 
     @property
     def full(self) -> bool:
@@ -603,6 +635,7 @@ class Batch:
 
     def close(self) -> None:
         """Discard what was not published; make every publication durable."""
+        self._close_folder()
         for staged in self._created:
             staged.discard()
         self.staged, self._created = [], []
