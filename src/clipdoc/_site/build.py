@@ -723,16 +723,31 @@ def _read_manifest(output: str) -> tuple[dict[str, str], dict[str, tuple[str, tu
     try:
         with open(os.path.join(output, MANIFEST), encoding="utf-8") as file:
             manifest = json.load(file)
-        if manifest.get("format") != MANIFEST_FORMAT:
-            return {}, {}
-        keys = {str(k): str(v) for k, v in manifest["files"].items()}
-        documents = {
-            str(path): (str(digest), tuple(str(t) for t in hashtags))
-            for path, (digest, hashtags) in manifest["documents"].items()
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError):  # none, or not JSON
         return {}, {}
+    if not _is_manifest(manifest):
+        return {}, {}
+    keys = {str(k): str(v) for k, v in manifest["files"].items()}
+    documents = {
+        str(path): (str(digest), tuple(str(t) for t in hashtags))
+        for path, (digest, hashtags) in manifest["documents"].items()
+    }
     return keys, documents
+
+
+def _is_manifest(manifest: object) -> bool:
+    """Whether JSON read back has the shape `write_manifest` gives it."""
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        return False
+    files, documents = manifest.get("files"), manifest.get("documents")
+    return (
+        isinstance(files, dict)
+        and isinstance(documents, dict)
+        and all(
+            isinstance(facts, list) and len(facts) == 2 and isinstance(facts[1], list)
+            for facts in documents.values()
+        )
+    )
 
 
 def _staging_folder(output: str) -> str:
