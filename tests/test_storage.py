@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -548,3 +549,48 @@ def test_a_bad_feed_item_is_reported_and_the_others_kept(tmp_path: Path) -> None
 
 def clipdoc_feeds() -> Any:
     return pytest.importorskip("clipdoc.feeds")
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB file system (tmpfs), where writes soon fail with ENOSPC;
+    skipped where it cannot be mounted (not root, not Linux)."""
+    mount_point = tmp_path / "full"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("a small tmpfs cannot be mounted here (needs root on Linux)")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_full_disk_stops_every_writer_with_one_line(full_disk: Path, tmp_path: Path) -> None:
+    big = "长" * 20_000  # 60 KB a document: a handful fill the disk
+    items = "".join(
+        f"<item><title>t{n}</title><link>https://weibo.com/1/{n}</link>"
+        f"<description>{big}</description></item>"
+        for n in range(12)
+    )
+    feed = tmp_path / "feed.rss"
+    feed.write_text(f"<rss version='2.0'><channel><title>t</title>{items}</channel></rss>")
+    source = tmp_path / "c"
+    source.mkdir()
+    for n in range(12):
+        clipdoc.dump(attrs.evolve(_clip(f"t{n}"), ai_summary=big), source / f"{n}.md")
+    commands = [
+        ("import", feed, "--into", full_disk / "imported"),
+        ("convert", source, full_disk / "converted"),
+        ("site", source, full_disk / "site"),
+    ]
+    for command in commands:
+        done = run(*command)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert done.stderr.count("No space left on device") == 1, (command, done.stderr)
+    assert not list(full_disk.rglob(".clipdoc-*"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -326,6 +327,7 @@ class Collection:
             plan = _Plan.of(clipping, path, encode)
             return index, plan, batch.stage(plan.candidates[0], plan.data)
         except ClipdocError as error:
+            _stop_if_nothing_can_be_written(error)
             return index, _Plan.failed(), error
 
     def _publish(
@@ -345,6 +347,7 @@ class Collection:
                     run.names[plan.folder] = self._names(plan.folder)
                 relative, status = self._place(staged, plan, replace, run)
             except ClipdocError as error:
+                _stop_if_nothing_can_be_written(error)
                 yield Added(index=index, path=None, error=error)
             else:
                 yield Added(index=index, path=relative, status=status)
@@ -582,3 +585,15 @@ class _Run:
 
 def _rendered(clipping: Clipping) -> bytes:
     return render_document(clipping).encode("utf-8")
+
+
+#: What says that no later write can succeed either: a full disk, a full
+#: quota, a file system mounted read-only.
+_FATAL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def _stop_if_nothing_can_be_written(error: ClipdocError) -> None:
+    """Raise ``error`` when it means that every write would fail: the run
+    stops there, with one error, rather than one per clipping."""
+    if isinstance(error, PathError) and error.errno in _FATAL:
+        raise error
