@@ -4,6 +4,7 @@ deep trees) and as a user loses work (edits during a run, same titles)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
@@ -594,3 +595,64 @@ def test_a_full_disk_stops_every_writer_with_one_line(full_disk: Path, tmp_path:
         assert "Traceback" not in done.stderr
         assert done.stderr.count("No space left on device") == 1, (command, done.stderr)
     assert not list(full_disk.rglob(".clipdoc-*"))
+
+
+@pytest.fixture(params=["linux", "links", "no links"])
+def system(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The storage layer as it runs on Linux (renameat2, syncfs), on a
+    system without them (hard links, fsync each), and on a file system
+    without hard links either."""
+    from clipdoc._storage import files
+
+    if request.param != "linux":
+        monkeypatch.setattr(files, "_renameat2", lambda: None)
+        monkeypatch.setattr(files, "_syncfs", lambda: None)
+    if request.param == "no links":
+
+        def no_link(*args: object, **options: object) -> None:
+            raise OSError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_link)
+    return str(request.param)
+
+
+def test_every_way_of_publishing_keeps_its_promises(tmp_path: Path, system: str) -> None:
+    folder = Folder(tmp_path)
+    folder.create("a/b.md", b"first")
+    with pytest.raises(clipdoc.ExistsError):
+        folder.create("a/b.md", b"second")  # exclusive, whatever the system
+    data, stamp = folder.read("a/b.md")
+    assert data == b"first"
+    folder.replace("a/b.md", b"third", expected=stamp)
+    assert (tmp_path / "a" / "b.md").read_bytes() == b"third"
+    with pytest.raises(ChangedError):
+        folder.replace("a/b.md", b"fourth", expected=stamp)  # the stamp is old
+    (tmp_path / "c").mkdir()
+    collection = Collection(tmp_path / "c")
+    added = list(collection.add_all([_clip("t", url=f"https://example.com/{n}") for n in range(3)]))
+    assert [a.status for a in added] == ["written"] * 3
+    assert len({a.path for a in added}) == 3
+    assert not list(tmp_path.rglob(".clipdoc-*"))
+
+
+def test_the_layer_refuses_what_it_cannot_do(tmp_path: Path) -> None:
+    folder = Folder(tmp_path)
+    with pytest.raises(TypeError):
+        folder.read(5)  # type: ignore[arg-type]
+    for bad in ("", "a\\b.md", "/abs.md", "C:x.md", "a/../b.md", "a//b.md"):
+        with pytest.raises(UnsafePathError):
+            folder.read(bad)
+    with pytest.raises(clipdoc.PathError) as long_name:
+        folder.create("x" * 300 + ".md", b"")
+    assert long_name.value.code == "CD508"
+    (tmp_path / "file.md").write_text("x")
+    with pytest.raises(clipdoc.PathError):
+        folder.create("file.md/inner.md", b"")  # a file where a folder should be
+    _, stamp = folder.read("file.md")
+    (tmp_path / "file.md").unlink()
+    with pytest.raises(ChangedError):
+        folder.replace("file.md", b"y", expected=stamp)  # removed meanwhile
+    assert folder.names("") == []
+    assert repr(folder) == f"Folder({str(tmp_path)!r})"
+    with pytest.raises(clipdoc.NotFoundError):
+        Folder(tmp_path / "missing").read("a.md")
