@@ -27,7 +27,7 @@ from .._core.records import to_record
 from .._core.timestamps import TimestampProblem, parse_date
 from .._core.writer import render_document
 from .documents import DocumentFile, read_document_file
-from .files import SIZE_LIMIT, Folder, Staged, check_relative
+from .files import SIZE_LIMIT, Batch, Folder, Staged, check_relative
 from .names import clipping_path, folded, variant
 from .parallel import checked_jobs, ordered_map
 from .walk import Found, checked_folder, checked_patterns, walk
@@ -320,7 +320,7 @@ class Collection:
             batch.close()
 
     def _stage(
-        self, batch: Any, index: int, item: object, encode: Callable[[Clipping], bytes]
+        self, batch: Batch, index: int, item: object, encode: Callable[[Clipping], bytes]
     ) -> tuple[int, _Plan, Staged | ClipdocError]:
         try:
             path, clipping = _item(index, item)
@@ -332,7 +332,7 @@ class Collection:
 
     def _publish(
         self,
-        batch: Any,
+        batch: Batch,
         waiting: list[tuple[int, _Plan, Staged | ClipdocError]],
         replace: bool,
         run: _Run,
