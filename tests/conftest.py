@@ -8,22 +8,24 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-# CI runs every property on at least 1,000 examples; `--hypothesis-profile=deep`
-# is for long runs by hand.
+# A quick profile by default, for local runs; CI (.ci/run) sets
+# HYPOTHESIS_PROFILE=ci: 300 examples for every property and 1,000 for the
+# core ones (`core`: the round trip, conflicts, merges, JSON, CommonMark);
+# `--hypothesis-profile=deep` is for long runs by hand.
+_SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("quick", max_examples=100, deadline=None)
 settings.register_profile(
-    "ci",
-    max_examples=1000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    "ci", max_examples=300, deadline=None, suppress_health_check=_SLOW_IS_FINE
 )
-settings.register_profile("dev", max_examples=200, deadline=None)
 settings.register_profile(
-    "deep",
-    max_examples=50_000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    "deep", max_examples=50_000, deadline=None, suppress_health_check=_SLOW_IS_FINE
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "quick")
+settings.load_profile(PROFILE)
+
+#: How many examples the core properties take: more than the others in CI.
+CORE_EXAMPLES = {"ci": 1000, "deep": 50_000}.get(PROFILE, settings().max_examples)
+core = settings(max_examples=CORE_EXAMPLES)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

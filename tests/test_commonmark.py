@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 
 import clipdoc
 from clipdoc import Clipping, Section
+from conftest import core
 from strategies import bodies, clippings
 
 _MD = MarkdownIt("commonmark")
@@ -87,6 +88,7 @@ def _section_count(clip: Clipping) -> int:
     return sum(part is not None for part in known) + len(clip.extra_sections)
 
 
+@core
 @given(clippings)
 def test_rendered_sections_are_exactly_commonmark_h2_headings(clip: Clipping) -> None:
     text = clipdoc.render(clip)
@@ -94,6 +96,7 @@ def test_rendered_sections_are_exactly_commonmark_h2_headings(clip: Clipping) ->
     assert len(clipdoc_boundaries(text)) == _section_count(clip)
 
 
+@core
 @given(bodies, bodies)
 def test_no_body_swallows_the_next_heading(first: str, second: str) -> None:
     clip = Clipping(

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import clipdoc
 from clipdoc import Clipping, Metadata
 from clipdoc._core.conflicts import find_conflicts, side_lines
-from conftest import ROOT
+from conftest import ROOT, core
 from strategies import clippings
 
 # Documents from the producer's own repository, committed with the markers
@@ -145,6 +145,7 @@ def _conflicted(ours: list[str], theirs: list[str]) -> tuple[str, int]:
     return "\n".join(lines) + "\n", start + 1
 
 
+@core
 @given(ours=clippings, theirs=clippings)
 def test_two_valid_versions_give_only_their_conflict(ours: Clipping, theirs: Clipping) -> None:
     ours_lines = clipdoc.render(ours).split("\n")[:-1]
@@ -165,6 +166,7 @@ def test_two_valid_versions_give_only_their_conflict(ours: Clipping, theirs: Cli
     assert [d.code for d in clipdoc.check(clipdoc.render(recovered))] == ["CD210"] * len(unplaced)
 
 
+@core
 @given(st.lists(st.sampled_from(["<<<<<<< a", "||||||| b", "=======", ">>>>>>> c", "x"])))
 def test_conflicts_never_overlap_and_cover_every_marker(lines: list[str]) -> None:
     markers = [i for i, line in enumerate(lines) if line[:7] in ("<<<<<<<", "|||||||", ">>>>>>>")]

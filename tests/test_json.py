@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import clipdoc
 from clipdoc import ClipdocError, Clipping
-from conftest import EXAMPLE, ROOT
+from conftest import EXAMPLE, ROOT, core
 from strategies import clippings
 
 SCHEMA = json.loads((ROOT / "spec" / "clipdoc.schema.json").read_text(encoding="utf-8"))
@@ -25,6 +25,7 @@ def test_schema_is_valid_2020_12() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
+@core
 @given(clippings)
 def test_dict_round_trip_and_schema(clip: Clipping) -> None:
     data = clipdoc.to_dict(clip)
@@ -152,6 +153,7 @@ def test_json_nested_too_deeply_is_cd402(opener: str, as_bytes: bool) -> None:
     assert "nested too deeply" in caught.value.message
 
 
+@core
 @given(
     openers=st.lists(st.sampled_from(sorted(_NESTINGS)), min_size=1, max_size=4),
     depth=st.one_of(st.integers(0, 3_000), st.integers(0, 150_000)),

@@ -19,6 +19,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 
@@ -34,10 +35,12 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import merge_scale
 import pathological
 from timing import best_of
 
 pytestmark = pytest.mark.timing
+Input = TypeVar("Input")
 
 SMALL, LARGE = 20_000, 80_000
 LIMIT = 8.0
@@ -51,7 +54,7 @@ def _cpu_time(work: Callable[[], object]) -> float:
     return best_of(1, work, collect=False, clock=time.thread_time)
 
 
-def _growth(make: Callable[[int], str], use: Callable[[str], object]) -> float:
+def _growth(make: Callable[[int], Input], use: Callable[[Input], object]) -> float:
     """The smallest, over up to ATTEMPTS, of the ratio of median run times."""
     small, large = make(SMALL), make(LARGE)
     # Below a millisecond, timer noise dominates: compare at least that much.
@@ -136,3 +139,11 @@ def test_no_regular_expression_backtracks_badly(name: str, pattern: re.Pattern[s
         for use in uses:
             growth = _growth(make, use)
             assert growth <= LIMIT, f"{name} on {unit!r}: {growth:.1f}× for 4× the input"
+
+
+@pytest.mark.parametrize("case", sorted(merge_scale.CASES))
+def test_merges_scale_linearly(case: str) -> None:
+    """Many metadata items, many repeated sections, and a conflict over many
+    repeated paragraphs (benchmarks/merge_scale.py measures them)."""
+    growth = _growth(merge_scale.CASES[case], lambda versions: clipdoc.merge(*versions))
+    assert growth <= LIMIT, f"merge of {case}: {growth:.1f}× for 4× the input"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import clipdoc
 import strategies
 from clipdoc import ClipdocError, Clipping, Metadata, Section, merge, resolve
-from conftest import EXAMPLE, ROOT, shared_corpus_files
+from conftest import EXAMPLE, ROOT, core, shared_corpus_files
 
 SCRIPT = Path(sys.executable).with_name("clipdoc")
 CONFLICTED = sorted((ROOT / "tests" / "data" / "conflicted").glob("*.md"))
@@ -154,16 +154,24 @@ def test_resolve_command(tmp_path: Path) -> None:
     for path in CONFLICTED:
         expected = resolve(path.read_text(encoding="utf-8"), "theirs")
         assert (tmp_path / path.name).read_text(encoding="utf-8") == expected
-        assert f"resolved {tmp_path / path.name} (kept theirs)" in done.stderr
-    assert f"{tmp_path / 'clean.md'}: no conflict markers; left alone" in done.stderr
+    # A summary; the files resolved or left alone only with -v.
+    assert done.stderr.splitlines()[-1] == (
+        "resolved 6 documents, 1 without conflicts, 2 left unchanged"
+    )
+    assert "clean.md" not in done.stderr
     assert (tmp_path / "clean.md").stat().st_ino == inode
     assert (tmp_path / "stray.md").read_text(encoding="utf-8").endswith(">>>>>>> x\n")
+    assert f"{tmp_path / 'stray.md'}: left unchanged: there is no side to take" in done.stderr
     assert (tmp_path / "bad.md").read_text(encoding="utf-8") == bad_side
     assert f"{tmp_path / 'bad.md'}:1:1: CD111" in done.stdout
     assert f"{tmp_path / 'bad.md'}: left unchanged: its theirs side is not a valid clipping" in (
         done.stderr
     )
-    assert "6 resolved" in done.stderr
+    verbose = subprocess.run(
+        [str(SCRIPT), "resolve", "-v", "--ours", str(tmp_path)], capture_output=True, text=True
+    )
+    assert f"{tmp_path / 'clean.md'}: no conflict; left alone" in verbose.stderr
+    assert "resolved 1 document, 7 without conflicts, 1 left unchanged" in verbose.stderr
     usage = subprocess.run([str(SCRIPT), "resolve", str(tmp_path)], capture_output=True)
     assert usage.returncode == 2  # --ours or --theirs is required
 
@@ -245,6 +253,96 @@ def test_merge_driver_falls_back_to_a_line_merge(tmp_path: Path) -> None:
         return
     assert done.returncode == 0
     assert (tmp_path / "ours").read_text() == "NOT\na\nclipping\nat\nall!\n"
+    assert b"the base version is not a clipping (CD" in done.stderr
+    assert b"merged line by line" in done.stderr
+
+
+@needs_git
+@pytest.mark.parametrize("path", CONFLICTED[:2], ids=lambda path: path.name[:24])
+def test_the_driver_never_calls_a_result_with_markers_clean(path: Path, tmp_path: Path) -> None:
+    """A version committed with its conflict unresolved (the producer's six):
+    Git's line merge of an unrelated edit is clean, but the result still
+    holds markers, and the driver says so (exit 1)."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    lines[0] += " (edited)"
+    (tmp_path / "base").write_text(text, encoding="utf-8")
+    (tmp_path / "ours").write_text("\n".join(lines), encoding="utf-8")
+    (tmp_path / "theirs").write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [str(SCRIPT), "merge-driver", *(str(tmp_path / n) for n in ("base", "ours", "theirs"))],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "the base version is not a clipping (CD106" in done.stderr
+    assert "conflict markers in the result" in done.stderr
+    assert clipdoc.check((tmp_path / "ours").read_text(encoding="utf-8"))[0].code == "CD106"
+
+
+def test_a_crlf_document_merges_to_crlf(tmp_path: Path) -> None:
+    base = _parse(EXAMPLE.read_text(encoding="utf-8"))
+    versions = [base, attrs.evolve(base, title="新标题"), attrs.evolve(base, ai_summary="改写")]
+    for name, version in zip(("base", "ours", "theirs"), versions, strict=True):
+        (tmp_path / name).write_bytes(clipdoc.render(version).replace("\n", "\r\n").encode())
+    done = subprocess.run(
+        [str(SCRIPT), "merge-driver", *(str(tmp_path / n) for n in ("base", "ours", "theirs"))],
+        capture_output=True,
+    )
+    assert done.returncode == 0, done.stderr
+    merged = (tmp_path / "ours").read_bytes()
+    expected = clipdoc.render(attrs.evolve(base, title="新标题", ai_summary="改写"))
+    assert merged == expected.replace("\n", "\r\n").encode()
+    # Our version's endings decide: LF ours, CRLF theirs gives LF.
+    (tmp_path / "ours").write_bytes(clipdoc.render(versions[1]).encode())
+    subprocess.run(
+        [str(SCRIPT), "merge-driver", *(str(tmp_path / n) for n in ("base", "ours", "theirs"))],
+        check=True,
+    )
+    assert (tmp_path / "ours").read_bytes() == expected.encode()
+
+
+def test_fmt_recover_then_resolve_gives_exactly_each_side(tmp_path: Path) -> None:
+    """The producer's six conflicted documents, kept by `fmt --recover` in
+    'clipdoc: unparsed conflict' sections, resolve to exactly the side that
+    resolving the original gives."""
+    for path in CONFLICTED:
+        shutil.copy(path, tmp_path / path.name)
+    recovered = subprocess.run([str(SCRIPT), "fmt", "-q", "--recover", str(tmp_path)])
+    assert recovered.returncode == 1  # the conflicts are errors until resolved
+    for path in CONFLICTED:
+        text = (tmp_path / path.name).read_text(encoding="utf-8")
+        assert "clipdoc: unparsed conflict from line" in text
+        assert "\n<<<<<<< " not in text
+    done = subprocess.run(
+        [str(SCRIPT), "resolve", "--theirs", str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "resolved 6 documents, 0 without conflicts" in done.stderr
+    for path in CONFLICTED:
+        expected = resolve(path.read_text(encoding="utf-8"), "theirs")
+        assert (tmp_path / path.name).read_text(encoding="utf-8") == expected
+        recovered_text = clipdoc.render(_parse_recovered(path))
+        assert resolve(recovered_text, "ours") == resolve(path.read_text(encoding="utf-8"), "ours")
+
+
+def _parse_recovered(path: Path) -> Clipping:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+        return clipdoc.parse(path.read_text(encoding="utf-8"), recover=True)
+
+
+def test_a_kept_conflict_that_cannot_be_put_back_is_an_error() -> None:
+    kept = "clipdoc: unparsed conflict from line 90"
+    body = "<<<<<<< a\nx\n=======\ny\n>>>>>>> b"
+    text = clipdoc.render(Clipping(title="t", extra_sections=[Section(heading=kept, body=body)]))
+    with pytest.raises(ClipdocError) as caught:
+        resolve(text, "ours")
+    assert caught.value.code == "CD106"
+    assert "cannot be put back" in str(caught.value)
+    # A section that only looks like one (no conflict inside) is not one.
+    plain = clipdoc.render(Clipping(title="t", extra_sections=[Section(heading=kept, body="x")]))
+    assert resolve(plain, "ours") == plain
 
 
 @needs_git
@@ -346,6 +444,7 @@ def _edit(clipping: Clipping, field: str, data: st.DataObject) -> Clipping:
     return attrs.evolve(clipping, extra_sections=(*clipping.extra_sections, added))
 
 
+@core
 @given(base=strategies.clippings, data=st.data())
 def test_edits_of_different_fields_merge_into_both(base: Clipping, data: st.DataObject) -> None:
     first, second = data.draw(
@@ -381,6 +480,7 @@ def _edit_like(target: Clipping, source: Clipping, field: str) -> Clipping:
     )
 
 
+@core
 @given(
     base=st.none() | strategies.clippings, ours=strategies.clippings, theirs=strategies.clippings
 )
@@ -400,6 +500,7 @@ def test_merging_is_symmetric_up_to_the_side_labels(
         assert resolve(forward.text, "theirs") == resolve(backward.text, "ours")
 
 
+@core
 @given(base=st.none() | strategies.clippings, side=strategies.clippings)
 def test_merging_a_side_with_itself_is_that_side(base: Clipping | None, side: Clipping) -> None:
     result = merge(base, side, side)
@@ -407,6 +508,7 @@ def test_merging_a_side_with_itself_is_that_side(base: Clipping | None, side: Cl
     assert result.text == clipdoc.render(side)
 
 
+@core
 @given(ours=strategies.clippings, theirs=strategies.clippings)
 def test_resolve_gives_back_each_side_of_a_merge(ours: Clipping, theirs: Clipping) -> None:
     result = merge(None, ours, theirs)
@@ -468,3 +570,129 @@ def test_the_driver_on_the_producers_two_sides(path: Path, tmp_path: Path) -> No
     for line in shared:
         assert line in merged.splitlines()
         assert line not in inside
+
+
+# ------------------------------------------------------------ git install
+
+
+def _repository(tmp_path: Path) -> Any:
+    """A fresh repository, and a function that runs git in it with a PATH
+    that holds git but not clipdoc."""
+    path = os.pathsep.join(
+        folder
+        for folder in os.environ["PATH"].split(os.pathsep)
+        if folder and shutil.which("clipdoc", path=folder) is None
+    )
+    assert shutil.which("git", path=path) is not None
+    assert shutil.which("clipdoc", path=path) is None
+
+    def git(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        environment = dict(
+            os.environ, PATH=path,
+            GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+            GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com",
+        )  # fmt: skip
+        done = subprocess.run(
+            [GIT or "git", *arguments], cwd=tmp_path, env=environment, capture_output=True,
+            text=True, check=False,
+        )  # fmt: skip
+        assert not check or done.returncode == 0, done.stderr
+        return done
+
+    git("init", "-q", "-b", "main")
+    return git
+
+
+def _clipdoc(*arguments: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *map(str, arguments)], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+@needs_git
+def test_git_install_then_a_merge_of_two_field_edits_without_clipdoc_on_path(
+    tmp_path: Path,
+) -> None:
+    git = _repository(tmp_path)
+    document = tmp_path / "c" / "2025-05-06" / "seed.md"
+    document.parent.mkdir(parents=True)
+    base = _parse(EXAMPLE.read_text(encoding="utf-8"))
+    document.write_text(clipdoc.render(base), encoding="utf-8")
+    assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
+    installed = _clipdoc("git", "install", "c", "--hooks", cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr
+    assert (tmp_path / ".gitattributes").read_text() == (
+        "*.md merge=clipdoc\n/c/README.md merge=clipdoc-index\n"
+    )
+    again = _clipdoc("git", "install", "c", "--hooks", cwd=tmp_path)
+    assert "already set up" in again.stderr
+    assert (tmp_path / ".gitattributes").read_text().count("merge=clipdoc\n") == 1
+    assert _clipdoc("git", "install", "c", "--hooks", "--check", cwd=tmp_path).returncode == 0
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+
+    git("checkout", "-q", "-b", "title")
+    document.write_text(clipdoc.render(attrs.evolve(base, title="新标题")), encoding="utf-8")
+    assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
+    git("commit", "-q", "-am", "title")
+    git("checkout", "-q", "main")
+    assert base.metadata is not None
+    edited = attrs.evolve(base, metadata=base.metadata.set("作者", "量子位"))
+    document.write_text(clipdoc.render(edited), encoding="utf-8")
+    git("commit", "-q", "-am", "an item")
+    merged = git("merge", "--no-edit", "title")
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert clipdoc.load(document) == attrs.evolve(edited, title="新标题")
+    assert git("status", "--porcelain").stdout == ""
+
+    # Both sides add a clipping: the index keeps ours, and the hook stops
+    # the merge commit until it is rebuilt.
+    for branch, title in (("left", "左"), ("right", "右")):
+        git("checkout", "-q", "-b", branch, "main")
+        added = tmp_path / "c" / "2025-05-07" / f"{branch}.md"
+        added.parent.mkdir(exist_ok=True)
+        added.write_text(clipdoc.render(attrs.evolve(base, title=title)), encoding="utf-8")
+        assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
+        git("add", ".")
+        git("commit", "-q", "-m", branch)
+    stopped = git("merge", "--no-edit", "left", check=False)
+    assert stopped.returncode != 0
+    assert "does not match the tree" in stopped.stderr
+    assert "keeps our version" in stopped.stderr
+    assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
+    git("add", "c/README.md")
+    git("commit", "-q", "--no-edit")
+    index = (tmp_path / "c" / "README.md").read_text(encoding="utf-8")
+    assert "左" in index
+    assert "右" in index
+
+    # A document committed with conflict markers is refused by the hook.
+    document.write_text(
+        clipdoc.render(base).replace("**URL**", "<<<<<<< a\n**URL**", 1), encoding="utf-8"
+    )
+    refused = git("commit", "-q", "-am", "broken", check=False)
+    assert refused.returncode != 0
+    assert "CD106" in refused.stdout + refused.stderr
+
+
+@needs_git
+def test_git_install_check_says_what_is_missing(tmp_path: Path) -> None:
+    _repository(tmp_path)
+    missing = _clipdoc("git", "install", "--check", "--hooks", cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "missing: merge driver 'clipdoc'" in missing.stderr
+    assert "missing: the pre-commit hook" in missing.stderr
+    hooks = tmp_path / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    (hooks / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    refused = _clipdoc("git", "install", "--hooks", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "someone else's hook" in refused.stderr
+    assert (hooks / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n"
+    (tmp_path / ".gitattributes").write_text("/README.md merge=clipdoc-index\n*.md merge=union")
+    assert _clipdoc("git", "install", cwd=tmp_path).returncode == 0
+    lines = (tmp_path / ".gitattributes").read_text().splitlines()
+    assert lines[-2:] == ["*.md merge=clipdoc", "/README.md merge=clipdoc-index"]
+    assert _clipdoc("git", "install", "--check", cwd=tmp_path).returncode == 0
+    outside = _clipdoc("git", "install", "--check", cwd=tmp_path.parent)
+    assert outside.returncode == 2

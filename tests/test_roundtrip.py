@@ -15,24 +15,29 @@ from clipdoc._core import canonical as _canonical
 from clipdoc._core.canonical import read_canonical
 from clipdoc._core.parser import parse_document
 from clipdoc._core.writer import render_any_layout
+from conftest import core
 from strategies import clippings, documents, producer_clippings, tiny_clippings
 
 
+@core
 @given(clippings)
 def test_parse_inverts_render(clip: Clipping) -> None:
     assert clipdoc.parse(clipdoc.render(clip)) == clip
 
 
+@core
 @given(clippings)
 def test_rendered_documents_are_clean(clip: Clipping) -> None:
     assert clipdoc.check(clipdoc.render(clip)) == []
 
 
+@core
 @given(tiny_clippings, tiny_clippings)
 def test_equal_exactly_when_rendered_equal(first: Clipping, second: Clipping) -> None:
     assert (first == second) == (clipdoc.render(first) == clipdoc.render(second))
 
 
+@core
 @given(clippings)
 def test_equal_clippings_hash_equal(clip: Clipping) -> None:
     assert hash(clipdoc.parse(clipdoc.render(clip))) == hash(clip)
@@ -69,6 +74,7 @@ def test_any_tzinfo_with_the_same_offset_is_the_same_clipping() -> None:
     )
 
 
+@core
 @given(st.sampled_from(["", "\n", "\n\n", " ", "x\n", "\nx"]))
 def test_blank_lines_at_either_end_of_a_body_survive(body: str) -> None:
     clip = Clipping(title="t", original_summary=body, ai_summary=body)
@@ -85,6 +91,7 @@ def test_none_and_empty_are_different_documents() -> None:
     assert clipdoc.parse(clipdoc.render(empty)) == empty
 
 
+@core
 @given(clippings | producer_clippings)
 def test_canonical_documents_take_the_fast_path(clip: Clipping) -> None:
     text = clipdoc.render(clip)
@@ -103,16 +110,19 @@ def _layout_agrees(text: str) -> None:
             assert _canonical._read_sections(text, title_end) == producer
 
 
+@core
 @given(clippings | producer_clippings)
 def test_producer_layout_agrees_with_the_general_path(clip: Clipping) -> None:
     _layout_agrees(clipdoc.render(clip))
 
 
+@core
 @given(clippings | producer_clippings)
 def test_the_writers_shortcut_writes_what_the_general_writer_writes(clip: Clipping) -> None:
     assert clipdoc.render(clip) == render_any_layout(clip)
 
 
+@core
 @given(producer_clippings)
 def test_producer_layout_round_trips(clip: Clipping) -> None:
     assert clipdoc.parse(clipdoc.render(clip)) == clip
@@ -150,6 +160,7 @@ def test_out_of_range_times_are_left_to_the_full_reader(written: str, wrong: str
         clipdoc.parse(text)
 
 
+@core
 @given(documents)
 def test_fast_path_agrees_with_the_full_reader(text: str) -> None:
     fast = read_canonical(text)
@@ -158,6 +169,7 @@ def test_fast_path_agrees_with_the_full_reader(text: str) -> None:
     _layout_agrees(text)
 
 
+@core
 @given(st.sampled_from(["\n", "\n\n", "\n\n\n"]), st.sampled_from(["", "x", "x\n", "## y"]))
 def test_fast_path_agrees_on_section_framing(gap: str, tail: str) -> None:
     for text in (f"# t\n\n## AI 摘要{gap}{tail}", f"# t\n\n## A{gap}{tail}\n\n## B\n\nz\n"):
@@ -166,6 +178,7 @@ def test_fast_path_agrees_on_section_framing(gap: str, tail: str) -> None:
             assert parse_document(text) == (fast, [])
 
 
+@core
 @given(clippings | producer_clippings, st.data())
 def test_fast_path_agrees_on_near_canonical_documents(clip: Clipping, data: st.DataObject) -> None:
     text = clipdoc.render(clip)

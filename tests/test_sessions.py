@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,14 @@ import pytest
 
 from conftest import EXAMPLE, ROOT
 
-PAGES = [ROOT / "README.md", ROOT / "docs" / "cli.md", ROOT / "docs" / "recipes.md"]
+PAGES = [
+    ROOT / "README.md",
+    ROOT / "docs" / "cli.md",
+    ROOT / "docs" / "recipes.md",
+    ROOT / "docs" / "merging.md",
+]
+#: Pages whose sessions run git, in a folder holding only the example.
+GIT_PAGES = {"merging.md"}
 _BLOCK = re.compile(r"```console\n(.*?)```\n", re.DOTALL)
 
 
@@ -47,7 +55,14 @@ def make_demo(folder: Path) -> None:
 def test_console_sessions_print_what_the_page_shows(page: Path, tmp_path: Path) -> None:
     steps = sessions(page)
     assert steps, f"{page.name} has no console session"
-    make_demo(tmp_path)
+    if page.name in GIT_PAGES:
+        if shutil.which("git") is None:
+            pytest.skip("git is not installed")
+        day = tmp_path / "clippings" / "2025-05-06"
+        day.mkdir(parents=True)
+        (day / "seed.md").write_bytes(EXAMPLE.read_bytes())
+    else:
+        make_demo(tmp_path)
     environment = dict(
         os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from .._core.errors import ClipdocError
 from .._version import __version__
-from . import check, convert, fmt, import_, index, merge_driver, resolve, site
+from . import check, convert, fmt, git, import_, index, merge_driver, resolve, site
 from ._common import FAILED, USAGE
 
 
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     import_.add_parser(commands, parents=[options["shared"]])
     site.add_parser(commands, parents=[options["shared"], options["excluding"]])
     merge_driver.add_parser(commands)
+    git.add_parser(commands)
     return parser
 
 

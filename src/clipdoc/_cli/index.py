@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathError
 from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection, Entry
-from .._storage.files import Folder, write_atomically
+from .._storage.files import Folder, read_bytes, write_atomically
 from .._storage.index import clipdoc_index
 from .._storage.walk import INDEX_NAME
 from ._common import FAILED, OK, USAGE
@@ -37,6 +39,8 @@ def run(options: argparse.Namespace) -> int:
         print(f"{entry.path}: left out of the index: {problem}", file=sys.stderr)
     for unread in not_read:
         print(f"{unread.path}: not read: {unread.message} ({unread.code})", file=sys.stderr)
+    if options.check:
+        return _check(options, root, data)
     failure = _write(options, root, data)
     if failure is not None:
         print(f"clipdoc index: error: {failure}", file=sys.stderr)
@@ -53,6 +57,42 @@ def _valid(entries: Iterable[Entry], left_out: list[Entry]) -> Iterator[Entry]:
             left_out.append(entry)
         else:
             yield entry
+
+
+def _check(options: argparse.Namespace, root: str, data: bytes) -> int:
+    """Compare the index file with the index of the tree; say how they differ."""
+    path = options.output or os.path.join(root, INDEX_NAME)
+    try:
+        if options.output:
+            old = read_bytes(options.output)
+        else:
+            old, _ = Folder(root).read(INDEX_NAME)
+    except NotFoundError:
+        print(f"{path}: no index; write it: clipdoc index {shlex.quote(root)}", file=sys.stderr)
+        return FAILED
+    except OSError as error:
+        print(f"clipdoc index: error: {error}", file=sys.stderr)
+        return USAGE
+    if old == data:
+        if not options.quiet:
+            print(f"{path} matches the tree", file=sys.stderr)
+        return OK
+    old_lines = old.decode("utf-8", errors="replace").splitlines()
+    new_lines = data.decode("utf-8").splitlines()
+    first = next(
+        (n for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), 1) if a != b),
+        min(len(old_lines), len(new_lines)) + 1,
+    )
+    missing = Counter(new_lines) - Counter(old_lines)
+    stale = Counter(old_lines) - Counter(new_lines)
+    print(
+        f"{path} does not match the tree ({missing.total()} lines missing,"
+        f" {stale.total()} stale, first difference at line {first}); rebuild it:"
+        f" clipdoc index{'' if options.style == 'clipdoc' else ' --style ' + options.style}"
+        f" {shlex.quote(root)}",
+        file=sys.stderr,
+    )
+    return FAILED
 
 
 def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
@@ -118,5 +158,11 @@ def add_parser(
         "--force",
         action="store_true",
         help="replace ROOT/README.md even when it is not an index (one starting '# 最新信息')",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a one-line summary when the index file does not match"
+        " the tree (for pre-commit hooks and CI)",
     )
     parser.set_defaults(run=run)

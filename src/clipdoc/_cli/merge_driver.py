@@ -4,8 +4,10 @@ field. Set it up in a repository with::
     echo '*.md merge=clipdoc' >> .gitattributes
     git config merge.clipdoc.driver "clipdoc merge-driver %O %A %B %P"
 
-Git passes the common ancestor, our version (where the result goes), their
-version and the path; exit 0 means merged cleanly, 1 a conflict.
+or, better, `clipdoc git install` (which names this Python by its absolute
+path). Git passes the common ancestor, our version (where the result goes),
+their version and the path; exit 0 means merged cleanly, 1 a conflict (the
+result holds Git's markers).
 """
 
 from __future__ import annotations
@@ -15,69 +17,89 @@ import shutil
 import subprocess
 import sys
 
-from .._core.errors import ClipdocError
-from .._core.merge import merge
+from .._core.errors import ClipdocError, Diagnostic
+from .._core.merge import has_conflict_markers, merge
 from .._core.model import Clipping
-from .._core.read import decode, has_error, read_document
+from .._core.read import decode, read_document
 from .._storage.files import read_bytes, write_atomically
 from ._common import FAILED, OK, USAGE
 
 
-def _clipping(data: bytes) -> Clipping | None:
-    """The clipping of a version, or None when it is not a valid one."""
+def _clipping(data: bytes) -> Clipping | Diagnostic:
+    """The clipping of a version, or the first error that says it is not one."""
     try:
         clipping, diagnostics = read_document(decode(data))
-    except ClipdocError:
-        return None
-    return None if has_error(diagnostics) else clipping
+    except ClipdocError as error:
+        return error.diagnostic
+    errors = [diagnostic for diagnostic in diagnostics if diagnostic.severity == "error"]
+    return errors[0] if errors else clipping
 
 
-def _line_merge(options: argparse.Namespace) -> int:
-    """Git's own line merge, for versions that are not clippings."""
+def _line_merge(options: argparse.Namespace, name: str, why: str) -> int:
+    """Git's own line merge, for versions that are not clippings; a result
+    with conflict markers (from the merge, or already in a version) is a
+    conflict, whatever `git merge-file` says."""
     git = shutil.which("git")
     if git is None:
         print(
-            "clipdoc merge-driver: a version is not a clipping and git is not on PATH;"
-            " the file is left as a conflict",
+            f"clipdoc merge-driver: {name}: {why}, and git is not on PATH to merge it line by"
+            " line; the file is left as a conflict",
             file=sys.stderr,
         )
         return USAGE
-    done = subprocess.run(
-        [
-            git,
-            "merge-file",
-            "-L",
-            "ours",
-            "-L",
-            "base",
-            "-L",
-            "theirs",
-            options.ours,
-            options.base,
-            options.theirs,
-        ],
-        check=False,
+    print(f"{name}: {why}; merged line by line (git merge-file)", file=sys.stderr)
+    labels = ["-L", "ours", "-L", "base", "-L", "theirs"]
+    files = [options.ours, options.base, options.theirs]
+    done = subprocess.run([git, "merge-file", *labels, *files], check=False)
+    if done.returncode < 0 or done.returncode > 127:
+        return USAGE
+    if done.returncode == 0 and not has_conflict_markers(_text(read_bytes(options.ours))):
+        return OK
+    print(
+        f"{name}: conflict markers in the result; resolve them before committing", file=sys.stderr
     )
-    return OK if done.returncode == 0 else FAILED
+    return FAILED
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
 
 
 def run(options: argparse.Namespace) -> int:
+    name = options.path or options.ours
+    if options.index:
+        # OURS already holds our version: keeping it is the whole merge.
+        print(
+            f"{name}: the collection's index keeps our version; rebuild it from the merged"
+            " tree with `clipdoc index` and commit it",
+            file=sys.stderr,
+        )
+        return OK
     try:
         versions = [read_bytes(path) for path in (options.base, options.ours, options.theirs)]
     except OSError as exc:
         print(f"clipdoc merge-driver: cannot read: {exc}", file=sys.stderr)
         return USAGE
-    base_data, ours_data, theirs_data = versions
-    # An empty ancestor: both sides added the file.
-    base = None if not base_data else _clipping(base_data)
-    ours, theirs = _clipping(ours_data), _clipping(theirs_data)
-    if ours is None or theirs is None or (base_data and base is None):
-        return _line_merge(options)
+    ours_data = versions[1]
+    clippings: list[Clipping | None] = []
+    for side, data in zip(("base", "ours", "theirs"), versions, strict=True):
+        # An empty ancestor: both sides added the file.
+        version = _clipping(data) if data or side != "base" else None
+        if isinstance(version, Diagnostic):
+            where = f"{version.code} at line {version.line}"
+            return _line_merge(options, name, f"the {side} version is not a clipping ({where})")
+        clippings.append(version)
+    base, ours, theirs = clippings
+    if ours is None or theirs is None:  # pragma: no cover - only the base may be empty
+        return USAGE
     result = merge(base, ours, theirs, prefer=options.prefer)
-    write_atomically(options.ours, result.text.encode("utf-8"))
+    text = result.text
+    # The result keeps our version's line endings.
+    if ours_data.find(b"\r\n") == ours_data.find(b"\n") - 1 >= 0:
+        text = text.replace("\n", "\r\n")
+    write_atomically(options.ours, text.encode("utf-8"))
     if result.clean:
         return OK
-    name = options.path or options.ours
     print(f"{name}: conflict in {', '.join(result.conflicts)}", file=sys.stderr)
     return FAILED
 
@@ -105,5 +127,11 @@ def add_parser(
         choices=("newer",),
         help="settle conflicts: the side whose 保存时间 is later wins every conflicting field"
         " (a blanket rule for automated writers; see the documentation for its risk)",
+    )
+    parser.add_argument(
+        "--index",
+        action="store_true",
+        help="the file is a collection's index: keep our version, to be rebuilt from the"
+        " merged tree (`clipdoc git install` sets this up for README.md)",
     )
     parser.set_defaults(run=run)

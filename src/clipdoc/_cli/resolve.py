@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .._core.errors import ClipdocError
-from .._core.merge import has_conflict_markers, resolve
+from .._core.merge import conflicted_text, resolve
 from .._core.read import has_error, read_document
 from .._core.writer import render_document
 from ._common import (
@@ -30,13 +30,13 @@ def resolve_one(side: str, unit: Unit) -> tuple[Outcome, str]:
     read = read_unit(unit)
     if read.failed is not None:
         return read.failed, "" if read.failed.io_problem else "left unchanged"
-    text = read.text
-    if not has_conflict_markers(text):
-        return Outcome(path), "no conflict"
     try:
-        chosen = resolve(text, side)  # type: ignore[arg-type]
+        conflicted = conflicted_text(read.text)
+        if conflicted is None:
+            return Outcome(path), "no conflict"
+        chosen = resolve(conflicted, side)  # type: ignore[arg-type]
     except ClipdocError as error:
-        return Outcome(path, diagnostics=(error.diagnostic,)), "left unchanged"
+        return Outcome(path, diagnostics=(error.diagnostic,)), "no side"
     clipping, diagnostics = read_document(chosen)
     if has_error(diagnostics):
         return Outcome(path, diagnostics=diagnostics), "left unchanged"
@@ -55,19 +55,36 @@ def run(options: argparse.Namespace) -> int:
         outcome, done = resolve_one(side, unit)
         tally.add(outcome)
         report(console, outcome)
-        if done == "resolved":
-            console.problem(f"resolved {path} (kept {side})")
-        elif done == "no conflict":
-            console.problem(f"{path}: no conflict markers; left alone")
+        if done == "resolved" and options.verbose:
+            console.problem(f"{path}: resolved (kept {side})")
+        elif done == "no conflict" and options.verbose:
+            console.problem(f"{path}: no conflict; left alone")
         elif done == "left unchanged":
             console.problem(f"{path}: left unchanged: its {side} side is not a valid clipping")
+        elif done == "no side":
+            console.problem(f"{path}: left unchanged: there is no side to take")
         if done:
-            tally.count(done)
+            tally.count("left unchanged" if done == "no side" else done)
         console.advance()
-    console.finish(f"resolved {tally.summary()}")
+    console.finish(_summary(tally))
     if missing or tally.io_problems:
         return USAGE
     return FAILED if tally.extra.get("left unchanged") or tally.left_alone else OK
+
+
+def _summary(tally: Tally) -> str:
+    resolved = tally.extra.get("resolved", 0)
+    parts = [
+        f"resolved {resolved:,} document{'s' * (resolved != 1)}",
+        f"{tally.extra.get('no conflict', 0):,} without conflicts",
+    ]
+    if tally.extra.get("left unchanged"):
+        parts.append(f"{tally.extra['left unchanged']:,} left unchanged")
+    if tally.io_problems:
+        parts.append(f"{tally.io_problems:,} unreadable")
+    if tally.left_alone:
+        parts.append(f"{tally.left_alone:,} left alone")
+    return ", ".join(parts)
 
 
 def add_parser(
@@ -78,11 +95,16 @@ def add_parser(
         help="keep one side of every merge conflict",
         description="Rewrite each document that holds Git conflict markers, keeping the same"
         " side of every conflict in it (so that a summary and its save time stay together),"
-        " in canonical form. Files without markers are left alone; a file whose chosen side"
-        " is not a valid clipping is reported and left unchanged.",
+        " in canonical form. Conflicts that `fmt --recover` kept in 'clipdoc: unparsed"
+        " conflict' sections are put back where they stood and resolved the same way. Files"
+        " without conflicts are left alone; a file whose chosen side is not a valid clipping"
+        " is reported and left unchanged.",
         **shared,  # type: ignore[arg-type]
     )
     side = parser.add_mutually_exclusive_group(required=True)
     side.add_argument("--ours", action="store_true", help="keep the side before =======")
     side.add_argument("--theirs", action="store_true", help="keep the side after =======")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="name each file resolved or left alone"
+    )
     parser.set_defaults(run=run)

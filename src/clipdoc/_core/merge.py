@@ -13,16 +13,20 @@ only their lines, so that `resolve` gives back either side byte for byte.
 
 from __future__ import annotations
 
-import difflib
+import itertools
+import re
+from collections import Counter
 from typing import Any, Literal, TypeVar
 
 import attrs
 
+from .align import align
 from .conflicts import find_conflicts, side_lines
 from .errors import ClipdocError
 from .model import Clipping, Metadata, Section
 from .parser import conflict_marker_lines
-from .syntax import CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR
+from .read import read_document
+from .syntax import CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR, UNPARSED_PREFIX
 from .writer import render_document
 
 Side = Literal["ours", "theirs"]
@@ -138,7 +142,7 @@ def _merge_clippings(
         result_ours[name], result_theirs[name] = fields.merge(
             name, base_value, getattr(ours, name), getattr(theirs, name)
         )
-    sections = _merge_keyed(
+    sections = _merge_list(
         fields,
         "section",
         [(s.heading, s.body) for s in origin.extra_sections],
@@ -171,7 +175,7 @@ def _merge_metadata(
     for name in ("source", "kind", "saved_at", "catalog_date"):
         base_value = getattr(origin, name) if base is not None else object()
         known[name] = fields.merge(name, base_value, getattr(ours, name), getattr(theirs, name))
-    extra = _merge_keyed(fields, "item", list(origin.extra), list(ours.extra), list(theirs.extra))
+    extra = _merge_list(fields, "item", list(origin.extra), list(ours.extra), list(theirs.extra))
     sides = [
         attrs.evolve(
             ours, **{name: values[side] for name, values in known.items()}, extra=extra[side]
@@ -181,54 +185,176 @@ def _merge_metadata(
     return sides[0], sides[1]
 
 
-def _merge_keyed(
-    fields: _Fields,
-    what: str,
-    base: list[tuple[str, str]],
-    ours: list[tuple[str, str]],
-    theirs: list[tuple[str, str]],
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Merge lists of (key, value) pairs where a key (with its occurrence
-    number, as keys may repeat) names one field, in the order `_order` gives."""
+Item = tuple[str, str]
 
-    def keyed(pairs: list[tuple[str, str]]) -> dict[tuple[str, int], str]:
-        seen: dict[str, int] = {}
-        found = {}
-        for key, value in pairs:
-            seen[key] = seen.get(key, 0) + 1
-            found[(key, seen[key])] = value
-        return found
 
-    base_map, ours_map, theirs_map = keyed(base), keyed(ours), keyed(theirs)
-    order = _order(list(base_map), list(ours_map), list(theirs_map))
-    merged: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
-    absent = None
-    for key in order:
-        name = f"{what} {key[0]!r}" + (f" ({key[1]})" if key[1] > 1 else "")
-        values = fields.merge(
-            name, base_map.get(key, absent), ours_map.get(key, absent), theirs_map.get(key, absent)
+@attrs.frozen
+class _Edits:
+    """One side's changes to the base list: for each base item, what the side
+    holds in its place (the item, a changed value under the same key, or
+    None when it deleted it), and for each gap (before base item g; gap n is
+    the end) the items the side inserted there."""
+
+    states: list[Item | None]
+    inserted: dict[int, list[Item]]
+
+
+def _edits(base: list[Item], side: list[Item]) -> _Edits:
+    """How ``side`` changed ``base``: the items both hold are aligned by
+    content; between them, items under the same key are the same field
+    changed, the base's other items were deleted, the side's inserted."""
+    count = len(base)
+    states: list[Item | None] = [None] * count
+    inserted: dict[int, list[Item]] = {}
+    previous, other_previous = -1, -1
+    for index, other_index in [*align(base, side), (count, len(side))]:
+        base_run = range(previous + 1, index)
+        side_run = range(other_previous + 1, other_index)
+        changed = (
+            {
+                side_run[j]: base_run[i]
+                for i, j in align([base[i][0] for i in base_run], [side[j][0] for j in side_run])
+            }
+            if base_run and side_run
+            else {}
         )
-        for side, value in zip(merged, values, strict=True):
-            if value is not None:
-                side.append((key[0], value))
-    return merged
+        gap = previous + 1
+        for j in side_run:
+            if j in changed:
+                states[changed[j]] = side[j]
+                gap = changed[j] + 1
+            else:
+                inserted.setdefault(gap, []).append(side[j])
+        if index < count:
+            states[index] = base[index]
+        previous, other_previous = index, other_index
+    return _Edits(states, inserted)
 
 
-def _order(
-    base: list[tuple[str, int]], ours: list[tuple[str, int]], theirs: list[tuple[str, int]]
-) -> list[tuple[str, int]]:
-    """The order of the merged keys, the same whichever side is "ours": the
-    order of the side that changed it (added, removed or moved keys) when only
-    one did, or both did alike; else the base order, then the keys added,
-    sorted."""
-    if ours == theirs or theirs == base:
-        chosen = ours
-    elif ours == base:
-        chosen = theirs
-    else:
-        added = sorted({*ours, *theirs} - set(base))
-        return base + added
-    return chosen + [key for key in base if key not in chosen]
+def _merge_list(
+    fields: _Fields, what: str, base: list[Item], ours: list[Item], theirs: list[Item]
+) -> tuple[list[Item], list[Item]]:
+    """Merge two versions of a list of (key, value) items (extra sections by
+    heading, metadata items by label), aligned with the base by content:
+    an item both sides hold is kept, one both deleted stays deleted, one
+    side's change is taken, and different changes of one item conflict."""
+    ours_edits, theirs_edits = _edits(base, ours), _edits(base, theirs)
+    merged = _Merged(fields, what)
+    for gap in range(len(base) + 1):
+        merged.insert(ours_edits.inserted.get(gap, []), theirs_edits.inserted.get(gap, []))
+        if gap < len(base):
+            merged.replace(base[gap], ours_edits.states[gap], theirs_edits.states[gap])
+    merged.restore(ours, theirs)
+    return merged.ours, merged.theirs
+
+
+class _Merged:
+    """The two results of a list merge as they grow (the same list twice
+    unless some item conflicts)."""
+
+    def __init__(self, fields: _Fields, what: str) -> None:
+        self.fields = fields
+        self.what = what
+        self.ours: list[Item] = []
+        self.theirs: list[Item] = []
+        # How many of each item each side's insertions have placed so far:
+        # an item both sides inserted, in different places, is kept once,
+        # where it comes first.
+        self.placed: tuple[dict[Item, int], dict[Item, int]] = ({}, {})
+        # Where each result lost a base item that a side kept.
+        self.lost: tuple[list[tuple[int, Item]], list[tuple[int, Item]]] = ([], [])
+
+    @property
+    def results(self) -> tuple[list[Item], list[Item]]:
+        return self.ours, self.theirs
+
+    def replace(self, item: Item, ours: Item | None, theirs: Item | None) -> None:
+        """Merge what each side holds in place of one base item."""
+        values = self.fields.merge(f"{self.what} {item[0]!r}", item, ours, theirs)
+        value = values[0]
+        if values[0] != values[1] or value is None or value == item:
+            self.add(*values)
+        elif ours == theirs:
+            self._insert_both([value])
+        else:
+            # A change one side made counts as that side's insertion of the
+            # new item: the other side may have inserted it too.
+            self._insert_one([value], side=0 if ours == value else 1)
+        for side, result in enumerate(values):
+            if item in (ours, theirs) and result != item:
+                self.lost[side].append((len(self.results[side]), item))
+
+    def restore(self, ours: list[Item], theirs: list[Item]) -> None:
+        """Put back, where they stood, base items that both sides hold but
+        that the merge lost: the sides' copies were aligned with different
+        base items of the same content, one deleted or changed on each side."""
+        concerned = {item for lost in self.lost for _, item in lost}
+        if not concerned:
+            return
+
+        def count(items: list[Item]) -> Counter[Item]:
+            return Counter(item for item in items if item in concerned)
+
+        both = count(ours) & count(theirs)
+        for result, lost in zip(self.results, self.lost, strict=True):
+            missing = both - count(result)
+            restored = []
+            for position, item in lost:
+                if missing[item] > 0:
+                    missing[item] -= 1
+                    restored.append((position, item))
+            for position, item in reversed(restored):
+                result.insert(position, item)
+
+    def add(self, ours: Item | None, theirs: Item | None) -> None:
+        if ours is not None:
+            self.ours.append(ours)
+        if theirs is not None:
+            self.theirs.append(theirs)
+
+    def insert(self, ours: list[Item], theirs: list[Item]) -> None:
+        """Merge what the two sides inserted in one gap: the items both
+        inserted once, in their order; between those, one side's items when
+        only one side inserted; both sides' (in an order that does not depend
+        on which side is ours) when their keys differ; else a conflict."""
+        if ours == theirs:
+            self._insert_both(ours)
+            return
+        swapped = ours > theirs
+        first, second = (theirs, ours) if swapped else (ours, theirs)
+        pairs = [(j, i) if swapped else (i, j) for i, j in align(first, second)]
+        previous, other_previous = 0, 0
+        for index, other_index in [*pairs, (len(ours), len(theirs))]:
+            ours_run, theirs_run = ours[previous:index], theirs[other_previous:other_index]
+            if not ours_run or not theirs_run:
+                self._insert_one(ours_run, side=0)
+                self._insert_one(theirs_run, side=1)
+            elif shared := {key for key, _ in ours_run} & {key for key, _ in theirs_run}:
+                self.fields.conflicts.append(f"{self.what} {min(shared)!r} (added on both sides)")
+                self.ours += ours_run
+                self.theirs += theirs_run
+            else:
+                for run, side in sorted([(ours_run, 0), (theirs_run, 1)]):
+                    self._insert_one(run, side=side)
+            if index < len(ours):
+                self._insert_both([ours[index]])
+            previous, other_previous = index + 1, other_index + 1
+
+    def _insert_both(self, items: list[Item]) -> None:
+        for item in items:
+            for placed in self.placed:
+                placed[item] = placed.get(item, 0) + 1
+            self.add(item, item)
+
+    def _insert_one(self, items: list[Item], *, side: int) -> None:
+        placed, other_placed = self.placed[side], self.placed[1 - side]
+        for item in items:
+            mine = placed.get(item, 0)
+            placed[item] = mine + 1
+            # The other side inserted this item elsewhere, earlier: the same
+            # insertion, already in the result.
+            if other_placed.get(item, 0) <= mine:
+                self.add(item, item)
 
 
 def _with_markers(ours: str, theirs: str, labels: tuple[str, str]) -> str:
@@ -237,16 +363,20 @@ def _with_markers(ours: str, theirs: str, labels: tuple[str, str]) -> str:
     ours_lines = ours.split("\n")[:-1]
     theirs_lines = theirs.split("\n")[:-1]
     out: list[str] = []
-    matcher = difflib.SequenceMatcher(a=ours_lines, b=theirs_lines, autojunk=False)
-    for operation, low, high, other_low, other_high in matcher.get_opcodes():
-        if operation == "equal":
-            out += ours_lines[low:high]
-            continue
-        out.append(f"{CONFLICT_OPEN} {labels[0]}")
-        out += ours_lines[low:high]
-        out.append(CONFLICT_SEPARATOR)
-        out += theirs_lines[other_low:other_high]
-        out.append(f"{CONFLICT_CLOSE} {labels[1]}")
+    previous, other_previous = 0, 0
+    for index, other_index in [
+        *align(ours_lines, theirs_lines),
+        (len(ours_lines), len(theirs_lines)),
+    ]:
+        if index > previous or other_index > other_previous:
+            out.append(f"{CONFLICT_OPEN} {labels[0]}")
+            out += ours_lines[previous:index]
+            out.append(CONFLICT_SEPARATOR)
+            out += theirs_lines[other_previous:other_index]
+            out.append(f"{CONFLICT_CLOSE} {labels[1]}")
+        if index < len(ours_lines):
+            out.append(ours_lines[index])
+        previous, other_previous = index + 1, other_index + 1
     return "\n".join(out) + "\n"
 
 
@@ -258,6 +388,102 @@ def _with_lf(text: str) -> str:
 def has_conflict_markers(text: str) -> bool:
     """Whether a document holds a Git conflict marker in column 1."""
     return bool(conflict_marker_lines(_with_lf(text)))
+
+
+#: The heading of a section in which recovery kept a whole conflict [REC-1].
+_RECOVERED_CONFLICT = re.compile(re.escape(UNPARSED_PREFIX) + r" conflict from line ([1-9][0-9]*)")
+
+
+def conflicted_text(text: str) -> str | None:
+    """The document with its conflicts as Git wrote them: ``text`` itself
+    when it holds conflict markers; when a recovering reader kept them in
+    ``clipdoc: unparsed conflict from line N`` sections (``fmt --recover``),
+    the document as it was before, each conflict put back at line N; None
+    when it has no conflict. A `ClipdocError` (CD106) when a kept conflict
+    cannot be put back where it stood."""
+    text = _with_lf(text)
+    if conflict_marker_lines(text):
+        return text
+    if f"{UNPARSED_PREFIX} conflict from line" not in text:
+        return None
+    clipping, _ = read_document(text)
+    kept: list[tuple[int, str]] = []
+    outside = []
+    for section in clipping.extra_sections:
+        found = _RECOVERED_CONFLICT.fullmatch(section.heading)
+        if found is not None and has_conflict_markers(section.body):
+            kept.append((int(found.group(1)), section.body))
+        else:
+            outside.append(section)
+    if not kept:
+        return None
+    lines = render_document(attrs.evolve(clipping, extra_sections=outside)).split("\n")[:-1]
+    return _put_back(lines, sorted(kept), clipping)
+
+
+#: The ways the text around a kept conflict may have been laid out: the
+#: canonical text outside the conflicts can hold a blank line more or less
+#: there than the document had (an empty body is written with its blank
+#: lines). At most this many arrangements are tried.
+_ARRANGEMENTS_TRIED = 256
+
+
+def _put_back(lines: list[str], kept: list[tuple[int, str]], clipping: Clipping) -> str:
+    """The document with each kept conflict back at its line: of the
+    arrangements of blank lines around them that read back as ``clipping``,
+    the one whose sides are canonical documents, with the fewest changes."""
+    edits: list[tuple[int | None, bool]] = [(None, False)]
+    edits += [(offset, False) for offset in (-2, -1, 0, 1)] + [(None, True)]
+    count = len(edits) ** len(kept)
+    choices = itertools.product(edits, repeat=len(kept)) if count <= _ARRANGEMENTS_TRIED else []
+    best: tuple[tuple[int, int], str] | None = None
+    for choice in [tuple(edits[:1] * len(kept)), *choices]:
+        arranged = _arranged(lines, kept, choice)
+        if arranged is None or read_document(arranged)[0] != clipping:
+            continue
+        score = (_sides_not_canonical(arranged), sum(edit != edits[0] for edit in choice))
+        if best is None or score < best[0]:
+            best = (score, arranged)
+    if best is None:
+        raise _cannot_put_back(kept[0][0])
+    return best[1]
+
+
+def _arranged(
+    lines: list[str], kept: list[tuple[int, str]], choice: tuple[tuple[int | None, bool], ...]
+) -> str | None:
+    """``lines`` with each conflict at its line, after removing the blank
+    line at an offset from it, or with a blank line added after it."""
+    arranged = list(lines)
+    for (line, body), (offset, blank_after) in zip(kept, choice, strict=True):
+        index = line - 1
+        if offset is not None:
+            if not 0 <= index + offset < len(arranged) or arranged[index + offset]:
+                return None
+            del arranged[index + offset]
+        if index > len(arranged):
+            return None
+        arranged[index:index] = body.split("\n") + ([""] if blank_after else [])
+    return "\n".join(arranged) + "\n"
+
+
+def _sides_not_canonical(text: str) -> int:
+    lines = text.split("\n")[:-1]
+    conflicts = find_conflicts(lines, conflict_marker_lines(text))
+    count = 0
+    for side in ("ours", "theirs"):
+        chosen = "\n".join(lines[i] for i in side_lines(len(lines), conflicts, side)) + "\n"
+        count += render_document(read_document(chosen)[0]) != chosen
+    return count
+
+
+def _cannot_put_back(line: int) -> ClipdocError:
+    return ClipdocError(
+        "CD106",
+        f"the conflict kept in the section '{UNPARSED_PREFIX} conflict from line {line}' cannot"
+        " be put back where it stood (the text around it changed since it was kept); copy the"
+        " side you want out of that section by hand, and delete the section",
+    )
 
 
 def resolve(text: str, side: Side) -> str:
@@ -277,7 +503,7 @@ def resolve(text: str, side: Side) -> str:
         raise TypeError(f"resolve() takes a str, not {type(text).__name__}")
     if side not in ("ours", "theirs"):
         raise ValueError(f"side is 'ours' or 'theirs', not {side!r}")
-    text = _with_lf(text)
+    text = conflicted_text(text) or _with_lf(text)
     lines = text.split("\n")
     ends_with_newline = lines[-1] == ""
     if ends_with_newline:

@@ -181,15 +181,15 @@ def _conflict_diagnostic(lines: list[str], conflict: Conflict) -> Diagnostic:
     if conflict.is_whole:
         message = (
             f"unresolved Git merge conflict (lines {conflict.start + 1} to {conflict.end + 1}):"
-            " a merge was never finished; keep the right side, delete the marker lines, and"
-            " check again"
+            " a merge was never finished; keep one side with `clipdoc resolve --ours` or"
+            " `--theirs`, or edit the lines by hand"
         )
     else:
         marker = lines[conflict.start][:7]
         message = (
             f"a Git conflict marker {quoted(marker)} outside a whole conflict: a merge was"
-            " never finished; delete the line (and whichever text it should not keep), and"
-            " check again"
+            " never finished, and `clipdoc resolve` has no side to take; delete the line (and"
+            " whichever text it should not keep) by hand"
         )
     return _diagnostic("CD106", conflict.start + 1, 1, message)
 

@@ -250,22 +250,28 @@ class Folder:
 
     # ------------------------------------------------------------- writing
 
-    def create(self, relative: str, data: bytes) -> None:
+    def create(self, relative: str, data: bytes, *, executable: bool = False) -> None:
         """Write a new file at ``relative``, durably; `ExistsError` (CD502)
         when the name is taken, even by a writer that got there first."""
         staged = self.stage(relative, data)
         try:
+            if executable:
+                staged.make_executable()
             staged.sync()
             staged.publish_new(relative)
         finally:
             staged.discard()
         self.sync_folder(relative)
 
-    def replace(self, relative: str, data: bytes, *, expected: Stamp) -> None:
+    def replace(
+        self, relative: str, data: bytes, *, expected: Stamp, executable: bool = False
+    ) -> None:
         """Replace the file at ``relative``, durably, if it is still the one
         read with ``expected``; else `ChangedError` (CD507)."""
         staged = self.stage(relative, data)
         try:
+            if executable:
+                staged.make_executable()
             staged.sync()
             staged.publish_replacing(relative, expected)
         finally:
@@ -415,6 +421,12 @@ class Staged:
         except OSError as exc:
             raise self.folder._failure(exc, self.relative, "write") from None
         self.size = len(data)
+
+    def make_executable(self) -> None:
+        """Let whoever may read the file run it (a Git hook)."""
+        if self._file is not None:
+            mode = os.fstat(self._file).st_mode & 0o777
+            os.fchmod(self._file, mode | (mode & 0o444) >> 2)
 
     def sync(self) -> None:
         """Make the written bytes durable (before they are published)."""
