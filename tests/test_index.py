@@ -200,6 +200,48 @@ def test_index_command(hostile: Path, tmp_path: Path) -> None:
     assert "cannot write" in unwritable.stderr
 
 
+@pytest.mark.parametrize("style", ["clipdoc", "ai_info"])
+def test_index_check_says_whether_the_index_matches_the_tree(
+    style: str, hostile: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    def check(*more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), "index", "--check", "--style", style, *more, str(hostile)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    missing = check()
+    assert missing.returncode == 1
+    rebuild = f"clipdoc index{'' if style == 'clipdoc' else ' --style ai_info'} {hostile}"
+    assert missing.stderr == f"{hostile / 'README.md'}: no index; write it: {rebuild}\n"
+    subprocess.run([str(SCRIPT), "index", "-q", "--style", style, str(hostile)], check=True)
+    index = (hostile / "README.md").read_bytes()
+    matches = check()
+    assert matches.returncode == 0, matches.stderr
+    assert check("-q").stderr == ""
+    # A clipping added since: one line says how the file differs, and how to rebuild it.
+    added = hostile / "2025-06-01" / "new.md"
+    added.parent.mkdir(exist_ok=True)
+    added.write_text(clipdoc.render(Clipping(title="新的一篇", url="https://example.com/new")))
+    stale = check()
+    assert stale.returncode == 1
+    [line] = stale.stderr.splitlines()
+    assert line.startswith(f"{hostile / 'README.md'} does not match the tree (")
+    assert "lines missing" in line
+    assert line.endswith(rebuild)
+    assert (hostile / "README.md").read_bytes() == index  # --check writes nothing
+    elsewhere = tmp_path_factory.mktemp("outside") / "index.md"
+    elsewhere.write_bytes(index)
+    assert check("-o", str(elsewhere)).returncode == 1
+    (hostile / "README.md").unlink()
+    (hostile / "README.md").symlink_to(elsewhere)
+    linked = check()
+    assert linked.returncode == 2
+    assert "link" in linked.stderr
+
+
 def test_summaries_fall_back_to_the_original() -> None:
     from clipdoc._storage.index import summary_of
 

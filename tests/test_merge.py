@@ -622,7 +622,7 @@ def test_git_install_then_a_merge_of_two_field_edits_without_clipdoc_on_path(
     installed = _clipdoc("git", "install", "c", "--hooks", cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr
     assert (tmp_path / ".gitattributes").read_text() == (
-        "*.md merge=clipdoc\n/c/README.md merge=clipdoc-index\n"
+        "/c/**/*.md merge=clipdoc\n/c/README.md merge=clipdoc-index\n"
     )
     again = _clipdoc("git", "install", "c", "--hooks", cwd=tmp_path)
     assert "already set up" in again.stderr
@@ -657,7 +657,7 @@ def test_git_install_then_a_merge_of_two_field_edits_without_clipdoc_on_path(
         git("commit", "-q", "-m", branch)
     stopped = git("merge", "--no-edit", "left", check=False)
     assert stopped.returncode != 0
-    assert "does not match the tree" in stopped.stderr
+    assert "does not match the staged documents" in stopped.stderr
     assert "keeps our version" in stopped.stderr
     assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
     git("add", "c/README.md")
@@ -666,13 +666,32 @@ def test_git_install_then_a_merge_of_two_field_edits_without_clipdoc_on_path(
     assert "左" in index
     assert "右" in index
 
-    # A document committed with conflict markers is refused by the hook.
-    document.write_text(
-        clipdoc.render(base).replace("**URL**", "<<<<<<< a\n**URL**", 1), encoding="utf-8"
-    )
-    refused = git("commit", "-q", "-am", "broken", check=False)
+    # The hooks check what is being committed, not the working tree: a
+    # document staged with conflict markers is refused, even when the
+    # working copy was cleaned up after `git add`...
+    clean = document.read_text(encoding="utf-8")
+    document.write_text(clean.replace("**URL**", "<<<<<<< a\n**URL**", 1), encoding="utf-8")
+    git("add", str(document))
+    document.write_text(clean, encoding="utf-8")
+    refused = git("commit", "-q", "-m", "broken", check=False)
     assert refused.returncode != 0
-    assert "CD106" in refused.stdout + refused.stderr
+    assert "(staged):" in refused.stderr
+    assert "CD106" in refused.stderr
+    git("reset", "-q")
+    # ... an index rebuilt but not staged is stale in the commit ...
+    document.write_text(clean.replace("新标题", "又一个标题", 1), encoding="utf-8")
+    assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
+    git("add", str(document))
+    stale = git("commit", "-q", "-m", "title", check=False)
+    assert stale.returncode != 0
+    assert "c/README.md (staged) does not match the staged documents" in stale.stderr
+    git("add", "c/README.md")
+    git("commit", "-q", "-m", "title")
+    # ... and an index deleted is missing.
+    git("rm", "-q", "--cached", "c/README.md")
+    missing = git("commit", "-q", "-m", "no index", check=False)
+    assert missing.returncode != 0
+    assert "no index staged" in missing.stderr
 
 
 @needs_git
@@ -685,10 +704,14 @@ def test_git_install_check_says_what_is_missing(tmp_path: Path) -> None:
     hooks = tmp_path / ".git" / "hooks"
     hooks.mkdir(exist_ok=True)
     (hooks / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
-    refused = _clipdoc("git", "install", "--hooks", cwd=tmp_path)
+    refused = _clipdoc("git", "install", "--hooks", "--style", "ai_info", cwd=tmp_path)
     assert refused.returncode == 2
-    assert "someone else's hook" in refused.stderr
+    assert "another program's hook" in refused.stderr
+    assert "-m clipdoc git pre-commit --index --style ai_info . || exit 1" in refused.stderr
     assert (hooks / "pre-commit").read_text() == "#!/bin/sh\nexit 0\n"
+    # The other hook is written all the same.
+    assert "git pre-commit --index --style ai_info ." in (hooks / "pre-merge-commit").read_text()
+    assert os.access(hooks / "pre-merge-commit", os.X_OK)
     (tmp_path / ".gitattributes").write_text("/README.md merge=clipdoc-index\n*.md merge=union")
     assert _clipdoc("git", "install", cwd=tmp_path).returncode == 0
     lines = (tmp_path / ".gitattributes").read_text().splitlines()
@@ -696,3 +719,103 @@ def test_git_install_check_says_what_is_missing(tmp_path: Path) -> None:
     assert _clipdoc("git", "install", "--check", cwd=tmp_path).returncode == 0
     outside = _clipdoc("git", "install", "--check", cwd=tmp_path.parent)
     assert outside.returncode == 2
+
+
+@needs_git
+def test_many_kept_conflicts_are_put_back(tmp_path: Path) -> None:
+    """Conflicts in the title, both summaries and the save time, kept by
+    recovery, resolve to exactly what resolving the original gives."""
+    base = _parse(EXAMPLE.read_text(encoding="utf-8"))
+    assert base.metadata is not None
+    saved = base.metadata.saved_at
+    assert saved is not None
+
+    def side(tag: str, hours: int) -> str:
+        assert base.metadata is not None
+        metadata = base.metadata.set("保存时间", saved + timedelta(hours=hours))
+        return clipdoc.render(
+            attrs.evolve(
+                base,
+                title=f"{tag} 标题",
+                original_summary=f"{tag} 原始摘要",
+                ai_summary=f"{tag} 摘要",
+                metadata=metadata,
+            )
+        )
+
+    original = _git_merge_file(tmp_path, clipdoc.render(base), side("甲", 1), side("乙", 2))
+    conflicts = sum(line.startswith("<<<<<<< ") for line in original.splitlines())
+    assert conflicts >= 3
+    document = tmp_path / "doc.md"
+    document.write_text(original, encoding="utf-8")
+    assert subprocess.run([str(SCRIPT), "fmt", "-q", "--recover", str(document)]).returncode == 1
+    recovered = document.read_text(encoding="utf-8")
+    assert recovered.count("## clipdoc: unparsed conflict from line") == conflicts
+    for chosen in ("ours", "theirs"):
+        assert resolve(recovered, chosen) == resolve(original, chosen)
+
+
+@needs_git
+def test_git_install_leaves_what_is_not_the_collections_alone(tmp_path: Path) -> None:
+    """A README.md that is not an index gets no index rule; hooks shared
+    with other repositories are not written; a second collection's hook
+    line joins the first; a commit without the collection passes."""
+    git = _repository(tmp_path)
+    (tmp_path / "README.md").write_text("# My project\n")
+    installed = _clipdoc("git", "install", "--hooks", cwd=tmp_path)
+    assert installed.returncode == 0, installed.stderr
+    assert (tmp_path / ".gitattributes").read_text() == (
+        "*.md merge=clipdoc\n/README.md merge=text\n"
+    )
+    assert "clipdoc-index" not in git("config", "--list").stdout
+    hook = (tmp_path / ".git" / "hooks" / "pre-commit").read_text()
+    assert "git pre-commit . || exit 1" in hook  # no --index: there is none
+    # The project's own README merges as git merges text.
+    git("add", ".")
+    git("commit", "-q", "-m", "readme")
+    git("checkout", "-q", "-b", "other")
+    (tmp_path / "README.md").write_text("# My project\n\nMore.\n")
+    git("commit", "-q", "-am", "more")
+    git("checkout", "-q", "main")
+    (tmp_path / "README.md").write_text("# My great project\n")
+    git("commit", "-q", "-am", "great")
+    merged = git("merge", "--no-edit", "other", check=False)
+    assert "CONFLICT (content): Merge conflict in README.md" in merged.stdout
+    assert "clipdoc" not in merged.stderr
+    git("merge", "--abort")
+    # A second collection, in a folder: its own line in the same hook, and
+    # a rule for its documents only.
+    (tmp_path / "c").mkdir()
+    assert _clipdoc("index", "-q", "c", cwd=tmp_path).returncode == 0
+    assert _clipdoc("git", "install", "c", "--hooks", cwd=tmp_path).returncode == 0
+    hook = (tmp_path / ".git" / "hooks" / "pre-commit").read_text()
+    assert "git pre-commit . || exit 1" in hook
+    assert "git pre-commit --index c || exit 1" in hook
+    assert "/c/**/*.md merge=clipdoc" in (tmp_path / ".gitattributes").read_text()
+    # Hooks shared with other repositories (core.hooksPath outside) are
+    # not written.
+    shared = tmp_path.parent / f"{tmp_path.name}-shared-hooks"
+    git("config", "core.hooksPath", str(shared))
+    refused = _clipdoc("git", "install", "--hooks", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "outside this repository" in refused.stderr
+    assert not shared.exists()
+
+
+@needs_git
+def test_the_driver_takes_a_file_whose_name_starts_with_a_dash(tmp_path: Path) -> None:
+    git = _repository(tmp_path)
+    assert _clipdoc("git", "install", cwd=tmp_path).returncode == 0
+    document = tmp_path / "-draft.md"
+    base = _parse(EXAMPLE.read_text(encoding="utf-8"))
+    document.write_text(clipdoc.render(base), encoding="utf-8")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    git("checkout", "-q", "-b", "other")
+    document.write_text(clipdoc.render(attrs.evolve(base, title="新")), encoding="utf-8")
+    git("commit", "-q", "-am", "title")
+    git("checkout", "-q", "main")
+    document.write_text(clipdoc.render(attrs.evolve(base, ai_summary="改")), encoding="utf-8")
+    git("commit", "-q", "-am", "summary")
+    git("merge", "-q", "--no-edit", "other")
+    assert clipdoc.load(document) == attrs.evolve(base, title="新", ai_summary="改")

@@ -7,47 +7,95 @@ import os
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathError
 from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection, Entry
 from .._storage.files import Folder, read_bytes, write_atomically
 from .._storage.index import clipdoc_index
-from .._storage.walk import INDEX_NAME
+from .._storage.walk import INDEX_HEADING, INDEX_NAME
 from ._common import FAILED, OK, USAGE
 
 
 def run(options: argparse.Namespace) -> int:
     root = options.root
     try:
-        collection = Collection(
-            root, exclude=options.exclude, jobs=options.jobs, follow_links=options.follow_links
+        data, problems = build(
+            root,
+            style=options.style,
+            exclude=options.exclude,
+            jobs=options.jobs,
+            follow_links=options.follow_links,
         )
     except ClipdocError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
-    left_out: list[Entry] = []
-    not_read: list[PathError] = []
-    if options.style == "clipdoc":
-        data = clipdoc_index(_valid(collection, left_out)).encode("utf-8")
-    else:
-        data = ai_info_index(root, not_read, follow_links=options.follow_links)
-    for entry in left_out:
-        first = entry.errors[0]
-        problem = f"{first.message} ({first.code})"
-        print(f"{entry.path}: left out of the index: {problem}", file=sys.stderr)
-    for unread in not_read:
-        print(f"{unread.path}: not read: {unread.message} ({unread.code})", file=sys.stderr)
+    for problem in problems:
+        print(problem, file=sys.stderr)
     if options.check:
         return _check(options, root, data)
     failure = _write(options, root, data)
-    if failure is not None:
+    if failure is not None and failure != _UNCHANGED:
         print(f"clipdoc index: error: {failure}", file=sys.stderr)
         return USAGE
     if not options.quiet and options.output != "-":
-        print(f"wrote {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
-    return FAILED if left_out or not_read else OK
+        done = "unchanged" if failure == _UNCHANGED else "wrote"
+        print(f"{done} {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
+    return FAILED if problems else OK
+
+
+def build(
+    root: str,
+    *,
+    style: str = "clipdoc",
+    exclude: Sequence[str] = (),
+    jobs: int = 1,
+    follow_links: bool = False,
+) -> tuple[bytes, list[str]]:
+    """The index of the collection at ``root`` in ``style``, and a line for
+    each document left out of it or not read."""
+    collection = Collection(root, exclude=exclude, jobs=jobs, follow_links=follow_links)
+    left_out: list[Entry] = []
+    not_read: list[PathError] = []
+    if style == "clipdoc":
+        data = clipdoc_index(_valid(collection, left_out)).encode("utf-8")
+    else:
+        data = ai_info_index(root, not_read, follow_links=follow_links)
+    problems = []
+    for entry in left_out:
+        first = entry.errors[0]
+        problems.append(f"{entry.path}: left out of the index: {first.message} ({first.code})")
+    for unread in not_read:
+        problems.append(f"{unread.path}: not read: {unread.message} ({unread.code})")
+    return data, problems
+
+
+def rebuild_command(root: str, style: str, output: str | None = None) -> str:
+    """The command that writes this index."""
+    words = ["clipdoc", "index"]
+    words += ["--style", style] if style != "clipdoc" else []
+    words += ["-o", output] if output else []
+    return shlex.join([*words, root])
+
+
+def difference(old: bytes, new: bytes) -> str | None:
+    """How an index file differs from the index of the tree, in a few
+    words; None when they are the same."""
+    if old == new:
+        return None
+    old_lines = old.decode("utf-8", errors="replace").splitlines()
+    new_lines = new.decode("utf-8").splitlines()
+    first = next(
+        (n for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), 1) if a != b),
+        min(len(old_lines), len(new_lines)) + 1,
+    )
+    missing = Counter(new_lines) - Counter(old_lines)
+    stale = Counter(old_lines) - Counter(new_lines)
+    return (
+        f"{missing.total()} lines missing, {stale.total()} stale, the first difference at"
+        f" line {first}"
+    )
 
 
 def _valid(entries: Iterable[Entry], left_out: list[Entry]) -> Iterator[Entry]:
@@ -62,41 +110,34 @@ def _valid(entries: Iterable[Entry], left_out: list[Entry]) -> Iterator[Entry]:
 def _check(options: argparse.Namespace, root: str, data: bytes) -> int:
     """Compare the index file with the index of the tree; say how they differ."""
     path = options.output or os.path.join(root, INDEX_NAME)
+    rebuild = rebuild_command(root, options.style, options.output)
     try:
         if options.output:
             old = read_bytes(options.output)
         else:
             old, _ = Folder(root).read(INDEX_NAME)
     except NotFoundError:
-        print(f"{path}: no index; write it: clipdoc index {shlex.quote(root)}", file=sys.stderr)
+        print(f"{path}: no index; write it: {rebuild}", file=sys.stderr)
         return FAILED
     except OSError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
-    if old == data:
+    differs = difference(old, data)
+    if differs is None:
         if not options.quiet:
             print(f"{path} matches the tree", file=sys.stderr)
         return OK
-    old_lines = old.decode("utf-8", errors="replace").splitlines()
-    new_lines = data.decode("utf-8").splitlines()
-    first = next(
-        (n for n, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), 1) if a != b),
-        min(len(old_lines), len(new_lines)) + 1,
-    )
-    missing = Counter(new_lines) - Counter(old_lines)
-    stale = Counter(old_lines) - Counter(new_lines)
-    print(
-        f"{path} does not match the tree ({missing.total()} lines missing,"
-        f" {stale.total()} stale, first difference at line {first}); rebuild it:"
-        f" clipdoc index{'' if options.style == 'clipdoc' else ' --style ' + options.style}"
-        f" {shlex.quote(root)}",
-        file=sys.stderr,
-    )
+    print(f"{path} does not match the tree ({differs}); rebuild it: {rebuild}", file=sys.stderr)
     return FAILED
 
 
+#: What `_write` says when the index file already holds the index.
+_UNCHANGED = "unchanged"
+
+
 def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
-    """Write the index where asked; why not, if so."""
+    """Write the index where asked; why not, if so (`_UNCHANGED` when it
+    already holds it)."""
     if options.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -117,7 +158,7 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
         except UnsafePathError as error:
             return f"{error.path}: a symbolic link; clipdoc does not write through links"
         if old == data:
-            return None
+            return _UNCHANGED
         if not old.startswith(INDEX_HEADING) and not options.force:
             return (
                 f"{folder.full(INDEX_NAME)} is not an index (it does not start with"
@@ -128,11 +169,6 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
     except ClipdocError as error:
         return str(error)
     return None
-
-
-#: How both styles of index begin: a README.md that does not was written
-#: by someone else.
-INDEX_HEADING = "# 最新信息\n".encode()
 
 
 def add_parser(

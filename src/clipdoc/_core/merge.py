@@ -13,7 +13,6 @@ only their lines, so that `resolve` gives back either side byte for byte.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from typing import Any, Literal, TypeVar
@@ -26,7 +25,13 @@ from .errors import ClipdocError
 from .model import Clipping, Metadata, Section
 from .parser import conflict_marker_lines
 from .read import read_document
-from .syntax import CONFLICT_CLOSE, CONFLICT_OPEN, CONFLICT_SEPARATOR, UNPARSED_PREFIX
+from .syntax import (
+    CONFLICT_CLOSE,
+    CONFLICT_OPEN,
+    CONFLICT_SEPARATOR,
+    UNPARSED_PREFIX,
+    has_line_break,
+)
 from .writer import render_document
 
 Side = Literal["ours", "theirs"]
@@ -83,17 +88,21 @@ def merge(
     """Merge two versions of a clipping field by field; ``base`` is their
     common ancestor, None when both sides added the document.
 
-    Title, URL, each known section, each extra section (by heading), the
-    presence of the metadata list and each metadata item (by label) merge on
-    their own. Extra sections and items that only one side added are kept;
-    added by both, kept from both. Fields that both sides changed differently
-    are conflicts: the text holds both versions of their lines between Git's
-    markers (labelled ``labels``), and `resolve` gives either side back.
+    Title, URL, each known section, the presence of the metadata list and
+    each known metadata item merge on their own. Extra sections (by heading)
+    and extra metadata items (by label), which may repeat, are aligned with
+    the base by content: one that both sides hold is kept, one both deleted
+    stays deleted, one side's change, deletion or insertion is taken, and
+    the same item inserted by both is kept once. Fields that both sides
+    changed differently are conflicts: the text holds both versions of their
+    lines between Git's markers (labelled ``labels``), and `resolve` gives
+    either side back.
 
     ``prefer="newer"`` settles conflicts for automated writers: the side
     whose 保存时间 is later wins every conflicting field. It is a blanket rule
-    (in the producer's own conflicts the newer side held a placeholder
-    summary); without two different save times the conflict stays.
+    (in one of the producer's own six conflicts the newer side held a
+    placeholder summary); without two different save times the conflict
+    stays.
 
     >>> import attrs
     >>> from clipdoc import Clipping
@@ -105,14 +114,13 @@ def merge(
     ('ai_summary',)
     """
     _check_sides(base, ours, theirs)
+    _check_options(labels, prefer)
     fields = _Fields()
     merged_ours, merged_theirs = _merge_clippings(fields, base, ours, theirs)
     text_ours = render_document(merged_ours)
     if not fields.conflicts:
         return Merge(text=text_ours)
     if prefer is not None:
-        if prefer != "newer":
-            raise ValueError(f"prefer is 'newer' or None, not {prefer!r}")
         newer = _newer_side(ours, theirs)
         if newer is not None:
             return Merge(text=render_document(merged_ours if newer == "ours" else merged_theirs))
@@ -126,6 +134,18 @@ def _check_sides(base: object, ours: object, theirs: object) -> None:
             raise TypeError(f"{name} must be a Clipping, not {type(value).__name__}")
     if base is not None and not isinstance(base, Clipping):
         raise TypeError(f"base must be a Clipping or None, not {type(base).__name__}")
+
+
+def _check_options(labels: object, prefer: object) -> None:
+    if prefer not in (None, "newer"):
+        raise ValueError(f"prefer is 'newer' or None, not {prefer!r}")
+    if not isinstance(labels, tuple) or len(labels) != 2:
+        raise TypeError(f"labels is a pair of str, not {labels!r}")
+    for label in labels:
+        if not isinstance(label, str):
+            raise TypeError(f"a label is a str, not {type(label).__name__}")
+        if has_line_break(label):
+            raise ValueError(f"a label is one line; {label!r} holds a line break")
 
 
 def _merge_clippings(
@@ -424,41 +444,65 @@ def conflicted_text(text: str) -> str | None:
 #: The ways the text around a kept conflict may have been laid out: the
 #: canonical text outside the conflicts can hold a blank line more or less
 #: there than the document had (an empty body is written with its blank
-#: lines). At most this many arrangements are tried.
-_ARRANGEMENTS_TRIED = 256
+#: lines, an empty title its line). Each is the offset of such a line to
+#: remove, or whether to add a blank line after the conflict.
+_ARRANGEMENTS: list[tuple[int | None, bool]] = [
+    (None, False),
+    (-2, False),
+    (-1, False),
+    (0, False),
+    (1, False),
+    (None, True),
+]
 
 
 def _put_back(lines: list[str], kept: list[tuple[int, str]], clipping: Clipping) -> str:
-    """The document with each kept conflict back at its line: of the
-    arrangements of blank lines around them that read back as ``clipping``,
-    the one whose sides are canonical documents, with the fewest changes."""
-    edits: list[tuple[int | None, bool]] = [(None, False)]
-    edits += [(offset, False) for offset in (-2, -1, 0, 1)] + [(None, True)]
-    count = len(edits) ** len(kept)
-    choices = itertools.product(edits, repeat=len(kept)) if count <= _ARRANGEMENTS_TRIED else []
-    best: tuple[tuple[int, int], str] | None = None
-    for choice in [tuple(edits[:1] * len(kept)), *choices]:
-        arranged = _arranged(lines, kept, choice)
-        if arranged is None or read_document(arranged)[0] != clipping:
-            continue
-        score = (_sides_not_canonical(arranged), sum(edit != edits[0] for edit in choice))
-        if best is None or score < best[0]:
-            best = (score, arranged)
-    if best is None:
-        raise _cannot_put_back(kept[0][0])
-    return best[1]
+    """The document with each kept conflict back at its line, one after the
+    other: for each, of the arrangements of blank lines around it that read
+    back as ``clipping`` (without the conflicts still to come), the first
+    whose sides are canonical documents with no body that starts or ends
+    with a blank line (as a merge of two canonical documents gives), else
+    the one that comes closest."""
+    chosen: list[tuple[int | None, bool]] = []
+    arranged = ""
+    for count in range(1, len(kept) + 1):
+        later = {
+            Section(heading=f"{UNPARSED_PREFIX} conflict from line {line}", body=body)
+            for line, body in kept[count:]
+        }
+        expected = attrs.evolve(
+            clipping, extra_sections=[s for s in clipping.extra_sections if s not in later]
+        )
+        best: tuple[tuple[int, int], tuple[int | None, bool], str] | None = None
+        for arrangement in _ARRANGEMENTS:
+            text = _arranged(lines, kept[:count], [*chosen, arrangement])
+            if text is None or read_document(text)[0] != expected:
+                continue
+            score = _sides_untidy(text)
+            if best is None or score < best[0]:
+                best = (score, arrangement, text)
+            if score == (0, 0):
+                break
+        if best is None:
+            raise _cannot_put_back(kept[count - 1][0])
+        chosen.append(best[1])
+        arranged = best[2]
+    return arranged
 
 
 def _arranged(
-    lines: list[str], kept: list[tuple[int, str]], choice: tuple[tuple[int | None, bool], ...]
+    lines: list[str], kept: list[tuple[int, str]], choice: list[tuple[int | None, bool]]
 ) -> str | None:
     """``lines`` with each conflict at its line, after removing the blank
-    line at an offset from it, or with a blank line added after it."""
+    line (or the empty title) at an offset from it, or with a blank line
+    added after it."""
     arranged = list(lines)
     for (line, body), (offset, blank_after) in zip(kept, choice, strict=True):
         index = line - 1
         if offset is not None:
-            if not 0 <= index + offset < len(arranged) or arranged[index + offset]:
+            where = index + offset
+            # A blank line, or the title line the writer gives an empty title.
+            if not 0 <= where < len(arranged) or arranged[where] not in ("", "# " * (where == 0)):
                 return None
             del arranged[index + offset]
         if index > len(arranged):
@@ -467,14 +511,21 @@ def _arranged(
     return "\n".join(arranged) + "\n"
 
 
-def _sides_not_canonical(text: str) -> int:
+def _sides_untidy(text: str) -> tuple[int, int]:
+    """How far the two sides of ``text`` are from what a merge of canonical
+    documents gives: how many are not canonical, and how many bodies start
+    or end with a line break."""
     lines = text.split("\n")[:-1]
     conflicts = find_conflicts(lines, conflict_marker_lines(text))
-    count = 0
+    not_canonical = ragged = 0
     for side in ("ours", "theirs"):
         chosen = "\n".join(lines[i] for i in side_lines(len(lines), conflicts, side)) + "\n"
-        count += render_document(read_document(chosen)[0]) != chosen
-    return count
+        clipping = read_document(chosen)[0]
+        not_canonical += render_document(clipping) != chosen
+        bodies = [clipping.original_summary, clipping.ai_summary]
+        bodies += [section.body for section in clipping.extra_sections]
+        ragged += sum(body.startswith("\n") or body.endswith("\n") for body in bodies if body)
+    return not_canonical, ragged
 
 
 def _cannot_put_back(line: int) -> ClipdocError:
@@ -520,4 +571,8 @@ def resolve(text: str, side: Side) -> str:
                 column=1,
             )
     kept = [lines[index] for index in side_lines(len(lines), conflicts, side)]
-    return "\n".join(kept) + ("\n" if ends_with_newline or not kept else "")
+    resolved = "\n".join(kept) + ("\n" if ends_with_newline or not kept else "")
+    # Conflicts that recovery kept, in a document merged again since.
+    if conflicts and conflicted_text(resolved) is not None:
+        return resolve(resolved, side)
+    return resolved

@@ -20,6 +20,9 @@ from .names import clashing_names
 #: The index file a collection keeps at its root (the producer writes one);
 #: folder walks leave it out unless asked.
 INDEX_NAME = "README.md"
+#: How an index begins, in both styles: a README.md that does not was
+#: written by someone else.
+INDEX_HEADING = "# 最新信息\n".encode()
 
 
 @attrs.frozen
