@@ -4,10 +4,13 @@ sections, and a conflict over many repeated paragraphs.
     python benchmarks/merge_scale.py [--rounds R]
 
 For each case it merges three versions (base, ours with an edit near the
-start, theirs with an edit near the end) at sizes 10,000 and 40,000, with
-`clipdoc.merge` and through the merge driver (reading the three files,
-merging, writing the result), and prints the time of each and their ratio;
-linear work gives about 4×, and quadratic work 16×.
+start, theirs with an edit near the end) at sizes 10,000 and 40,000: with
+`clipdoc.merge`, through the merge driver in this process (reading the three
+files, merging, writing the result; CPU time), and as git runs it, the
+`clipdoc merge-driver` command (wall time, start-up included). It prints the
+median time of each over interleaved rounds and their ratio; linear work
+gives about 4× (a little more where the larger size no longer fits the
+processor's caches), quadratic work 16×.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import argparse
 import contextlib
 import functools
 import io
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,22 +81,45 @@ def drive(folder: Path, *versions: Clipping) -> None:
         merge_driver.run(options)
 
 
+def run_command(folder: Path, *versions: Clipping) -> None:
+    """What git runs: the merge driver as a process of its own."""
+    paths = [folder / name for name in ("base", "ours", "theirs")]
+    for path, version in zip(paths, versions, strict=True):
+        path.write_text(render(version), encoding="utf-8")
+    command = [sys.executable, "-m", "clipdoc", "merge-driver", "--", *map(str, paths)]
+    subprocess.run(command, capture_output=True, check=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument(
+        "--sizes", type=int, nargs=2, default=(10_000, 40_000), metavar=("SMALL", "LARGE")
+    )
     options = parser.parse_args()
-    print(f"{'case':44} {'10,000':>9} {'40,000':>9} {'ratio':>6}")
+    small_size, large_size = options.sizes
+    print(f"{'case':44} {small_size:>9,} {large_size:>9,} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as folder:
         for name, make in CASES.items():
-            for how, work in (("merge", merge), ("driver", functools.partial(drive, Path(folder)))):
-                times = []
-                for size in (10_000, 40_000):
-                    versions = make(size)
-                    # CPU time: other processes on a busy machine do not count.
-                    work_once = functools.partial(work, *versions)
-                    times.append(best_of(options.rounds, work_once, clock=time.thread_time))
+            ways: list[tuple[str, Callable[..., object]]] = [
+                ("merge", merge),
+                ("driver", functools.partial(drive, Path(folder))),
+                ("command", functools.partial(run_command, Path(folder))),
+            ]
+            for how, work in ways:
+                runs = [functools.partial(work, *make(size)) for size in options.sizes]
+                # CPU time of this thread (other processes do not count),
+                # but the wall time of the command, a process of its own.
+                clock = time.perf_counter if how == "command" else time.thread_time
+                # Interleaved, and the median of each: a slow moment of a
+                # busy machine hits both sizes, and moves no median far.
+                times: list[list[float]] = [[], []]
+                for _ in range(options.rounds):
+                    for run, measured in zip(runs, times, strict=True):
+                        measured.append(best_of(1, run, clock=clock))
+                small, large = (statistics.median(measured) for measured in times)
                 label = f"{name} ({how})"
-                print(f"{label:44} {times[0]:8.3f}s {times[1]:8.3f}s {times[1] / times[0]:5.1f}×")
+                print(f"{label:44} {small:8.3f}s {large:8.3f}s {large / small:5.1f}×")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ only their lines, so that `resolve` gives back either side byte for byte.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from typing import Any, Literal, TypeVar
@@ -227,28 +228,45 @@ def _edits(base: list[Item], side: list[Item]) -> _Edits:
     states: list[Item | None] = [None] * count
     inserted: dict[int, list[Item]] = {}
     previous, other_previous = -1, -1
-    for index, other_index in [*align(base, side), (count, len(side))]:
-        base_run = range(previous + 1, index)
-        side_run = range(other_previous + 1, other_index)
-        changed = (
-            {
-                side_run[j]: base_run[i]
-                for i, j in align([base[i][0] for i in base_run], [side[j][0] for j in side_run])
-            }
-            if base_run and side_run
-            else {}
-        )
-        gap = previous + 1
-        for j in side_run:
-            if j in changed:
-                states[changed[j]] = side[j]
-                gap = changed[j] + 1
-            else:
-                inserted.setdefault(gap, []).append(side[j])
+    for index, other_index in itertools.chain(align(base, side), [(count, len(side))]):
+        if index > previous + 1 or other_index > other_previous + 1:
+            _edits_between(
+                base, side, (previous, index, other_previous, other_index), states, inserted
+            )
         if index < count:
             states[index] = base[index]
         previous, other_previous = index, other_index
     return _Edits(states, inserted)
+
+
+def _edits_between(
+    base: list[Item],
+    side: list[Item],
+    between: tuple[int, int, int, int],
+    states: list[Item | None],
+    inserted: dict[int, list[Item]],
+) -> None:
+    """The edits between two items both hold (base and side positions):
+    items under the same key are the same field changed, the base's other
+    items were deleted, the side's inserted."""
+    previous, index, other_previous, other_index = between
+    base_run = range(previous + 1, index)
+    side_run = range(other_previous + 1, other_index)
+    changed = (
+        {
+            side_run[j]: base_run[i]
+            for i, j in align([base[i][0] for i in base_run], [side[j][0] for j in side_run])
+        }
+        if base_run and side_run
+        else {}
+    )
+    gap = previous + 1
+    for j in side_run:
+        if j in changed:
+            states[changed[j]] = side[j]
+            gap = changed[j] + 1
+        else:
+            inserted.setdefault(gap, []).append(side[j])
 
 
 def _merge_list(
@@ -260,10 +278,18 @@ def _merge_list(
     side's change is taken, and different changes of one item conflict."""
     ours_edits, theirs_edits = _edits(base, ours), _edits(base, theirs)
     merged = _Merged(fields, what)
-    for gap in range(len(base) + 1):
+    ours_states, theirs_states = ours_edits.states, theirs_edits.states
+    position = 0
+    for gap in sorted({*ours_edits.inserted, *theirs_edits.inserted, len(base)}):
+        for index in range(position, gap):
+            item = base[index]
+            if ours_states[index] is item and theirs_states[index] is item:
+                merged.ours.append(item)  # kept on both sides: most items
+                merged.theirs.append(item)
+            else:
+                merged.replace(item, ours_states[index], theirs_states[index])
         merged.insert(ours_edits.inserted.get(gap, []), theirs_edits.inserted.get(gap, []))
-        if gap < len(base):
-            merged.replace(base[gap], ours_edits.states[gap], theirs_edits.states[gap])
+        position = gap
     merged.restore(ours, theirs)
     return merged.ours, merged.theirs
 
