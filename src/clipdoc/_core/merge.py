@@ -344,13 +344,19 @@ class _Merged:
         both = count(ours) & count(theirs)
         for result, lost in zip(self.results, self.lost, strict=True):
             missing = both - count(result)
-            restored = []
+            restored: dict[int, list[Item]] = {}
             for position, item in lost:
                 if missing[item] > 0:
                     missing[item] -= 1
-                    restored.append((position, item))
-            for position, item in reversed(restored):
-                result.insert(position, item)
+                    restored.setdefault(position, []).append(item)
+            if restored:
+                # One pass, not one list insertion each: linear however many.
+                rebuilt: list[Item] = []
+                for position, item in enumerate(result):
+                    rebuilt += restored.get(position, ())
+                    rebuilt.append(item)
+                rebuilt += restored.get(len(result), ())
+                result[:] = rebuilt
 
     def add(self, ours: Item | None, theirs: Item | None) -> None:
         if ours is not None:
