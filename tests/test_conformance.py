@@ -17,7 +17,7 @@ import clipdoc
 from clipdoc import CODES, Severity, conformance
 from conftest import EXAMPLE, ROOT
 
-SPEC = (ROOT / "spec" / "clipdoc-1.1.md").read_text(encoding="utf-8")
+SPEC = (ROOT / "spec" / "clipdoc-1.2.md").read_text(encoding="utf-8")
 SUITE = ROOT / "spec" / "tests"
 SCHEMA = json.loads((ROOT / "spec" / "clipdoc.schema.json").read_text(encoding="utf-8"))
 FAMILIES = ("enc", "eol", "ttl", "url", "blk", "sec", "bdy", "esc", "met", "ts", "err", "json")
@@ -43,7 +43,7 @@ def test_fixture(fixture: conformance.Fixture) -> None:
 def test_the_wheel_layout_of_the_specification() -> None:
     # Installed from a wheel, these live in clipdoc/_spec; from a checkout, in spec/.
     folder = conformance.spec_folder()
-    assert conformance.spec_path() == folder / "clipdoc-1.1.md"
+    assert conformance.spec_path() == folder / "clipdoc-1.2.md"
     assert conformance.schema_path() == folder / "clipdoc.schema.json"
     assert conformance.default_suite() == folder / "tests"
     assert json.loads(conformance.schema_path().read_text(encoding="utf-8")) == SCHEMA

@@ -94,12 +94,12 @@ def spec_folder() -> Path:
 
 
 def spec_path() -> Path:
-    """The format specification, ``clipdoc-1.1.md``.
+    """The format specification, ``clipdoc-1.2.md``.
 
     >>> spec_path().name, spec_path().is_file()
-    ('clipdoc-1.1.md', True)
+    ('clipdoc-1.2.md', True)
     """
-    return spec_folder() / "clipdoc-1.1.md"
+    return spec_folder() / "clipdoc-1.2.md"
 
 
 def schema_path() -> Path:
