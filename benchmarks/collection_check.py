@@ -43,6 +43,21 @@ def main(argv: list[str]) -> int:
     print(f"{len(entries)} documents read in {elapsed:.2f} s")
     if paths != sorted(paths, key=lambda path: path.split("/")):
         failures.append("entries are not in path order")
+    by_url = _check_entries(root, entries, failures)
+    valid = sum(entry.clipping is not None for entry in entries)
+    _check_duplicates(collection, by_url, valid, failures)
+    _check_rewrite(root, entries, failures)
+    _check_index(root, collection, failures)
+    for failure in failures[:20]:
+        print("FAIL", failure)
+    print("all checks hold" if not failures else f"{len(failures)} failures")
+    return 1 if failures else 0
+
+
+def _check_entries(
+    root: Path, entries: list[clipdoc.Entry], failures: list[str]
+) -> dict[str, list[str]]:
+    """Each entry as load() reads it; the paths of each URL."""
     codes: Counter[str] = Counter()
     by_url: dict[str, list[str]] = {}
     for entry in entries:
@@ -58,8 +73,13 @@ def main(argv: list[str]) -> int:
             codes.update({d.code for d in entry.errors})
         elif entry.clipping.url:
             by_url.setdefault(entry.clipping.url, []).append(entry.path)
-    with_errors = [entry for entry in entries if entry.clipping is None]
-    print(f"{len(with_errors)} with errors, codes {dict(codes)}")
+    print(f"{sum(e.clipping is None for e in entries)} with errors, codes {dict(codes)}")
+    return by_url
+
+
+def _check_duplicates(
+    collection: Collection, by_url: dict[str, list[str]], count: int, failures: list[str]
+) -> None:
     expected = {url: found for url, found in by_url.items() if len(found) > 1}
     duplicates = {url: [e.path for e in found] for url, found in collection.duplicates().items()}
     if duplicates != expected:
@@ -67,17 +87,21 @@ def main(argv: list[str]) -> int:
     most = max(expected.items(), key=lambda item: len(item[1]), default=("", []))
     if most[0] and [e.path for e in collection.find(most[0])] != most[1]:
         failures.append("find() differs from the hand count")
-    valid = len(entries) - len(with_errors)
     print(
-        f"{len(by_url)} distinct URLs in {valid} valid documents; {len(expected)} URLs held by"
+        f"{len(by_url)} distinct URLs in {count} valid documents; {len(expected)} URLs held by"
         f" more than one; the most, {len(most[1])} times: {most[0]}"
     )
+
+
+def _check_rewrite(root: Path, entries: list[clipdoc.Entry], failures: list[str]) -> None:
+    """add() of every valid clipping writes the producer's path and bytes."""
     with tempfile.TemporaryDirectory() as scratch:
         target = Collection(scratch)
-        same = 0
+        same = valid = 0
         for entry in entries:
             if entry.clipping is None:
                 continue
+            valid += 1
             relative = target.add(entry.clipping)
             if relative != entry.path:
                 failures.append(f"add() wrote {relative}, the producer {entry.path}")
@@ -86,6 +110,9 @@ def main(argv: list[str]) -> int:
             else:
                 failures.append(f"add() wrote other bytes to {relative}")
         print(f"add(): {same} of {valid} documents at the producer's path with its bytes")
+
+
+def _check_index(root: Path, collection: Collection, failures: list[str]) -> None:
     index = root / "README.md"
     if index.is_file():
         written = collection.index(style="ai_info").encode("utf-8", errors="surrogateescape")
@@ -93,10 +120,6 @@ def main(argv: list[str]) -> int:
             print(f"index(style='ai_info') equals {index} ({len(written)} bytes)")
         else:
             failures.append(f"index(style='ai_info') differs from {index}")
-    for failure in failures[:20]:
-        print("FAIL", failure)
-    print("all checks hold" if not failures else f"{len(failures)} failures")
-    return 1 if failures else 0
 
 
 if __name__ == "__main__":

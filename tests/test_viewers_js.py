@@ -23,7 +23,7 @@ import clipdoc
 from clipdoc import Clipping, Metadata
 from conftest import ROOT, core
 from strategies import clippings
-from test_commonmark import clipdoc_boundaries
+from test_commonmark import assert_viewers_agree, clipdoc_boundaries
 
 MODULES = ROOT / "build" / "js" / "node_modules"
 NODE = shutil.which("node")
@@ -83,23 +83,36 @@ def test_rendered_clippings(readers: Readers, clip: Clipping) -> None:
     assert_readers_agree(readers, clipdoc.render(clip))
 
 
-#: Bodies clipdoc 1.1 writes unescaped that these readers read otherwise:
-#: the disagreements issue 25 names, pinned until the escaping fixes them.
-KNOWN_DISAGREEMENTS = {
+#: Bodies clipdoc 1.1 wrote unescaped that these readers read otherwise
+#: (issue 25), and their neighbours: 1.2's escaping makes every reading agree.
+DISAGREEMENTS_OF_1_1 = {
     # A list item, then an indented fence opener: every CommonMark reading
-    # sees the next heading inside the item's open fence.
+    # saw the next heading inside the item's open fence.
     "list-item-then-indented-fence": "-\n  ```\n```",
+    "list-item-then-indented-html": "-\n  <pre>\n</pre>",
+    "star-item-then-indented-fence": "*\n  ```\n```",
+    "ordered-item-then-indented-fence": "1.\n   ```\n```",
     # U+FEFF after an HTML block's tag name: whitespace to commonmark.js and
-    # markdown-it, so an HTML block opens and swallows the next section.
+    # markdown-it, so an HTML block opened and swallowed the next section.
     "pre-then-bom": "<pre\ufeffx",
     "script-then-bom": "<script\ufeff>",
-    # Lists nested ten deep: markdown-it's nesting limit changes the reading.
+    "style-then-bom-closed": "<style\ufeffx\n```\n</style>",
+    # Lists nested ten deep: markdown-it stops reading at its nesting limit.
     "ten-nested-lists": "- - - - - - - - - - a\n```",
+    "ten-lists-by-indentation": "\n".join(" " * (2 * depth) + "- x" for depth in range(12)),
+    "ten-ordered-lists": "1. " * 10 + "a",
+    "ten-lists-with-tabs": "- \t" * 5 + "- a",
+    # `</textarea>` ends a <pre> block for CommonMark 0.31, not for cmark-gfm.
+    "pre-ended-by-textarea": "<pre>\n</textarea>\n```\n</pre>",
 }
 
 
-@pytest.mark.xfail(reason="known disagreements of clipdoc 1.1's escaping (issue 25)", strict=True)
-@pytest.mark.parametrize("body", KNOWN_DISAGREEMENTS.values(), ids=KNOWN_DISAGREEMENTS.keys())
-def test_known_disagreements(readers: Readers, body: str) -> None:
-    clip = Clipping(title="t", ai_summary=body, metadata=Metadata(source="x"))
-    assert_readers_agree(readers, clipdoc.render(clip))
+@pytest.mark.parametrize("body", DISAGREEMENTS_OF_1_1.values(), ids=DISAGREEMENTS_OF_1_1.keys())
+def test_disagreements_of_1_1_are_gone(readers: Readers, body: str) -> None:
+    for clip in (
+        Clipping(title="t", ai_summary=body, metadata=Metadata(source="x")),
+        Clipping(title="t", original_summary=body, ai_summary=body),
+    ):
+        text = clipdoc.render(clip)
+        assert_readers_agree(readers, text)
+        assert_viewers_agree(text)

@@ -1,28 +1,44 @@
 """Body escaping: the only transformation between a body and its lines.
 
-Two escapes, both ordinary CommonMark so that a Markdown viewer still shows
-the original text:
+Three escapes, each ordinary CommonMark, so that a Markdown viewer reads the
+document's sections as a reader does and shows the text it escapes:
 
 * a *line escape*: a backslash inserted after the (at most three spaces of)
   indentation of a body line that would otherwise read as structure: a
-  ``##`` heading, a Git conflict marker in column 1, or the opening line of a
-  code fence or raw-HTML block that would stay open past the end of the body
-  and swallow the next heading;
+  ``##`` heading, a Git conflict marker in column 1, a setext underline, or
+  the opening line of a code fence or raw-HTML block that would stay open
+  past the end of the body and swallow the next heading;
+* a *nesting escape*: a backslash before the list marker that would open a
+  tenth nested list, where markdown-it stops reading (its nesting limit) and
+  drops every later section;
 * a *CR escape*: a carriage return in a body is written ``&#13;``.
 
-Both follow CommonMark's own reading of backslashes, which makes them
+All follow CommonMark's own reading of backslashes, which makes them
 unambiguous: where a line of such a family (or ``&#13;``) is preceded by a run
 of k backslashes in the body, the writer writes 2k + 1 of them (a literal) or,
-for a line escape, 2k, k = 0, when the line needs no escape; for a carriage
-return it writes 2k and the entity. The reader keeps half of every run,
-rounded down, and an even run before ``&#13;`` means a carriage return.
+for a line or nesting escape, 2k, k = 0, when the line needs no escape; for a
+carriage return it writes 2k and the entity. The reader keeps half of every
+run, rounded down, and an even run before ``&#13;`` means a carriage return.
+
+Which lines get a line escape is decided by a scan that is a state machine
+(spec section 6.2): `_classify` sorts each line into one class, and `_TABLE`
+says, for the scan's state and the line's class, whether to escape the line
+and which state follows.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from .syntax import CONFLICT_MARKER, CONFLICT_MARKERS, CONFLICT_SEPARATOR, HEADING_MARK
+
+# What the readings in wide use take for whitespace after an HTML block's tag
+# name: Python's str.isspace (markdown-it-py) and JavaScript's \s (markdown-it,
+# commonmark.js; it adds U+FEFF) together [ESC-12].
+_WHITESPACE: Final = (
+    "[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
 
 # The structures a body line can start with (after indentation and a run of
 # backslashes) that the line escape applies to, one fragment each. A heading,
@@ -33,10 +49,14 @@ from .syntax import CONFLICT_MARKER, CONFLICT_MARKERS, CONFLICT_SEPARATOR, HEADI
 _STRUCTURES = {
     "heading": HEADING_MARK,
     "fence": r"`{3,}|~{3,}",
-    # Before "conflict": the separator is an underline too (see _escape_lines).
+    # Before "conflict": the separator is an underline too (see _classify).
     "setext": r"(?:=+|-+)[ \t]*$",
     "conflict": CONFLICT_MARKER.pattern + "|" + re.escape(CONFLICT_SEPARATOR) + "$",
-    "html": r"<(?:(?ia:script|pre|style|textarea)(?=\s|>|$)|!--|\?|![A-Za-z]|(?i:!\[CDATA\[))",
+    "html": (
+        r"<(?:(?ia:script|pre|style|textarea)(?="
+        + _WHITESPACE
+        + r"|>|$)|!--|\?|![A-Za-z]|(?i:!\[CDATA\[))"
+    ),
 }
 _ANY_STRUCTURE = "|".join(f"(?:{fragment})" for fragment in _STRUCTURES.values())
 # A line of one of the families: group ``slashes`` is the escape run and the
@@ -54,12 +74,40 @@ _FAMILY = re.compile(
 # 0.30; cmark-gfm, which GitHub uses, wants upper case) and a CDATA opener in
 # another case (cmark-gfm ignores case there).
 _HTML_OPENER = re.compile(r"<(?:(?ia:script|pre|style)(?:[ \t>]|$)|!--|\?|![A-Z]|!\[CDATA\[)")
-# Whether any body line might belong to a family (a cheap first look: the
-# pattern for later lines starts with a literal newline, which re scans fast).
+# A list item that is empty on its line: after a blank line it opens a list
+# (a container), after text it is a setext underline.
+_EMPTY_ITEM = re.compile(r" {0,3}-[ \t]*")
+# Lines that may open a container or an HTML block whose extent the scan
+# does not track exactly (block quotes, list items, HTML blocks 6 and 7).
+_CONTAINER = re.compile(r" {0,3}(?:>|[-+*](?:[ \t]|$)|[0-9]+[.)](?:[ \t]|$)|<)")
+
+# The nesting family [ESC-13]: a list marker whose column, counted with tab
+# stops of 4, is at least 18 on a line that up to it holds only SPACE, TAB
+# and list markers, each followed by SPACE or TAB. Such a marker may open a
+# tenth nested list: markdown-it stops reading there (nesting limit 20, two
+# levels a list) and drops everything after it, later sections included.
+DEEP_COLUMN: Final = 18
+_MARKER = re.compile(r"[-+*](?=[ \t]|$)|[0-9]{1,9}[.)](?=[ \t]|$)")
+# At the deep marker, a run of backslashes: before a bullet, or between an
+# ordered marker's digits and its delimiter (a backslash before a digit
+# would show).
+_DEEP_MARKER = re.compile(r"(\\*)[-+*](?=[ \t]|$)|[0-9]{1,9}(\\*)[.)](?=[ \t]|$)")
+# Lines that may belong to the nesting family: at least five characters of
+# markers and spaces (a character advances at most four columns), shaped as
+# a chain of markers, then a marker that may be escaped.
+_NESTING_CANDIDATE = (
+    r"(?=[-+*0-9.) \t]{5})(?:[ \t]|[-+*](?=[ \t])|[0-9]{1,9}[.)](?=[ \t]))+"
+    r"(?:\\*[-+*]|[0-9]{1,9}\\*[.)])(?=[ \t]|$)"
+)
+
+# Whether any body line might need an escape (a cheap first look: the pattern
+# for later lines starts with a literal newline, which re scans fast).
 _MAYBE_PREFIX = (
-    r" {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|(?:=+|-+)[ \t]*(?:\n|$)|"
+    r"(?: {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|(?:=+|-+)[ \t]*(?:\n|$)|"
     # The opening marker starts with "<", which is already there.
     + "|".join(re.escape(marker) for marker in CONFLICT_MARKERS[1:])
+    + ")|"
+    + _NESTING_CANDIDATE
     + ")"
 )
 _FIRST_LINE_MAYBE = re.compile(_MAYBE_PREFIX)
@@ -67,28 +115,118 @@ _FIRST_LINE_MAYBE = re.compile(_MAYBE_PREFIX)
 LATER_FAMILY_LINE = re.compile("\n" + _MAYBE_PREFIX)
 # An escaped family line: its indentation and its run of backslashes.
 _UNESCAPE_LINE = re.compile(r"^( {0,3})(\\+)(?=" + _ANY_STRUCTURE + ")", re.MULTILINE)
+# A line that may hold an escaped deep marker.
+_UNESCAPE_NESTING = re.compile(
+    r"^(?=" + _NESTING_CANDIDATE.replace(r"\\*", r"\\+") + r")[^\n]*", re.MULTILINE
+)
 # Each match starts at the first backslash of its run (the lookbehind), so a
 # long run is scanned once, not once per backslash.
 _CR_OR_ENTITY = re.compile(r"(?<!\\)(\\*)(?:(\r)|&#13;)")
 _ENTITY = re.compile(r"(?<!\\)(\\*)&#13;")
 _FIND_ENTITY = re.compile("&#13;").search
-# First characters of lines that the scan must look at closely; a line that
-# starts with anything else is paragraph text.
+# First characters of lines the scan must classify; a line that starts with
+# anything else is text, not indented.
 _MAY_MATTER = frozenset(" \t\\#`~<>|-+*=0123456789")
 
 _FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
-# The end condition of each raw-HTML block kind that a blank line does not end
-# (CommonMark HTML blocks 1 to 5), keyed by how the block starts.
-_HTML_ENDS: dict[str, re.Pattern[str]] = {
-    "tag": re.compile(r"</(?ia:script|pre|style|textarea)>"),
-    "<!--": re.compile(r"-->"),
-    "<?": re.compile(r"\?>"),
-    "<!": re.compile(r">"),
-    "<![CDATA[": re.compile(r"\]\]>"),
+# The end of each raw-HTML block kind that a blank line does not end
+# (CommonMark HTML blocks 1 to 5), keyed by how the block starts: every end
+# a reading takes, and the ends every reading takes. Only CommonMark 0.30 on
+# ends a block 1 at `</textarea>`; where it is the first end, readings
+# disagree on where the block ends, and the opener is escaped.
+_HTML_ENDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "tag": (
+        re.compile(r"</(?ia:script|pre|style|textarea)>"),
+        re.compile(r"</(?ia:script|pre|style)>"),
+    ),
+    "<!--": (re.compile(r"-->"),) * 2,
+    "<?": (re.compile(r"\?>"),) * 2,
+    "<!": (re.compile(r">"),) * 2,
+    "<![CDATA[": (re.compile(r"\]\]>"),) * 2,
 }
-# Lines that may open a container or an HTML block whose extent this module
-# does not track exactly (block quotes, list items, HTML blocks 6 and 7).
-_CONTAINER_OR_HTML = re.compile(r" {0,3}(?:>|[-+*](?:[ \t]|$)|[0-9]+[.)](?:[ \t]|$)|<)")
+
+# The classes of lines [ESC-14].
+BLANK: Final = "blank"
+ESCAPED: Final = "escaped"  # escaped wherever it stands
+FENCE: Final = "fence"
+HTML_OPENER: Final = "html-opener"
+HTML_AMBIGUOUS: Final = "html-ambiguous"
+UNDERLINE: Final = "underline"
+EMPTY_ITEM: Final = "empty-item"
+CONTAINER: Final = "container"
+TEXT: Final = "text"
+
+# The states of the scan outside an open block.
+CLEAR: Final = "clear"  # no container may be open; the previous line is blank
+AFTER_TEXT: Final = "after-text"  # no container may be open; the previous line is not blank
+DOUBT: Final = "doubt"  # a container may be open; the previous line is not blank
+DOUBT_AFTER_BLANK: Final = "doubt-after-blank"
+# The states inside an open block.
+IN_FENCE: Final = "in-fence"
+IN_HTML: Final = "in-html"
+
+# What a line does in each state outside an open block: keep it, escape it,
+# or open a block (a fence or HTML opener: the block opens when something
+# later closes it, and the line is escaped otherwise); and the next state.
+KEEP: Final = "keep"
+ESCAPE: Final = "escape"
+OPEN: Final = "open"
+_Rule = tuple[str, str]
+_TABLE: Final[dict[str, dict[str, _Rule]]] = {
+    CLEAR: {
+        BLANK: (KEEP, CLEAR),
+        ESCAPED: (ESCAPE, AFTER_TEXT),
+        FENCE: (OPEN, AFTER_TEXT),
+        HTML_OPENER: (OPEN, AFTER_TEXT),
+        HTML_AMBIGUOUS: (ESCAPE, AFTER_TEXT),
+        UNDERLINE: (KEEP, AFTER_TEXT),
+        EMPTY_ITEM: (KEEP, DOUBT),
+        CONTAINER: (KEEP, DOUBT),
+        TEXT: (KEEP, AFTER_TEXT),
+    },
+    AFTER_TEXT: {
+        BLANK: (KEEP, CLEAR),
+        ESCAPED: (ESCAPE, AFTER_TEXT),
+        FENCE: (OPEN, AFTER_TEXT),
+        HTML_OPENER: (OPEN, AFTER_TEXT),
+        HTML_AMBIGUOUS: (ESCAPE, AFTER_TEXT),
+        UNDERLINE: (ESCAPE, AFTER_TEXT),
+        EMPTY_ITEM: (ESCAPE, AFTER_TEXT),
+        CONTAINER: (KEEP, DOUBT),
+        TEXT: (KEEP, AFTER_TEXT),
+    },
+    DOUBT: {
+        BLANK: (KEEP, DOUBT_AFTER_BLANK),
+        ESCAPED: (ESCAPE, DOUBT),
+        FENCE: (ESCAPE, DOUBT),
+        HTML_OPENER: (ESCAPE, DOUBT),
+        HTML_AMBIGUOUS: (ESCAPE, DOUBT),
+        UNDERLINE: (ESCAPE, DOUBT),
+        EMPTY_ITEM: (ESCAPE, DOUBT),
+        CONTAINER: (KEEP, DOUBT),
+        TEXT: (KEEP, DOUBT),
+    },
+    # A line that is not blank and is indented at most one column ends every
+    # container: it is read in state CLEAR instead (see _Scan.step).
+    DOUBT_AFTER_BLANK: {
+        BLANK: (KEEP, DOUBT_AFTER_BLANK),
+        ESCAPED: (ESCAPE, DOUBT),
+        FENCE: (ESCAPE, DOUBT),
+        HTML_OPENER: (ESCAPE, DOUBT),
+        HTML_AMBIGUOUS: (ESCAPE, DOUBT),
+        UNDERLINE: (KEEP, DOUBT),
+        EMPTY_ITEM: (KEEP, DOUBT),
+        CONTAINER: (KEEP, DOUBT),
+        TEXT: (KEEP, DOUBT),
+    },
+}
+# The next state after a text line that is not indented (the fast path).
+_AFTER_PLAIN_TEXT: Final = {
+    CLEAR: AFTER_TEXT,
+    AFTER_TEXT: AFTER_TEXT,
+    DOUBT: DOUBT,
+    DOUBT_AFTER_BLANK: AFTER_TEXT,
+}
 
 
 def _html_kind(html: str) -> str:
@@ -120,6 +258,15 @@ def _halve_escape_run(match: re.Match[str]) -> str:
     return indent + slashes[: len(slashes) // 2]
 
 
+def _halve_nesting_run(match: re.Match[str]) -> str:
+    line = match.group()
+    run = deep_marker_run(line)
+    if run is None:
+        return line
+    start, end = run
+    return line[:start] + line[start : start + (end - start) // 2] + line[end:]
+
+
 class _Lookahead:
     """What lies after a line: whether a fence or HTML block opened there closes.
 
@@ -130,9 +277,10 @@ class _Lookahead:
     def __init__(self, lines: list[str]) -> None:
         self._lines = lines
         self._longest_closer: dict[str, list[int]] | None = None
-        self._has_end: dict[str, list[bool]] = {}
+        self._closes: dict[str, list[bool]] = {}
 
     def fence_closes(self, index: int, char: str, length: int) -> bool:
+        """Whether a later line closes a fence of ``length`` ``char``."""
         if self._longest_closer is None:
             count = len(self._lines)
             longest = {"`": [0] * (count + 1), "~": [0] * (count + 1)}
@@ -147,21 +295,26 @@ class _Lookahead:
             self._longest_closer = longest
         return self._longest_closer[char][index + 1] >= length
 
-    def html_ends(self, index: int, end: re.Pattern[str]) -> bool:
-        table = self._has_end.get(end.pattern)
+    def html_closes(self, index: int, kind: str) -> bool:
+        """Whether the first line from ``index`` on that holds an end of an
+        HTML block of ``kind`` holds one every reading takes."""
+        table = self._closes.get(kind)
         if table is None:
+            any_end, sure_end = _HTML_ENDS[kind]
             table = [False] * (len(self._lines) + 1)
             for position in range(len(self._lines) - 1, -1, -1):
-                table[position] = table[position + 1] or (
-                    end.search(self._lines[position]) is not None
-                )
-            self._has_end[end.pattern] = table
+                line = self._lines[position]
+                if any_end.search(line) is None:
+                    table[position] = table[position + 1]
+                else:
+                    table[position] = sure_end.search(line) is not None
+            self._closes[kind] = table
         return table[index]
 
 
 def escape_body(body: str) -> str:
     """The text a body is written as (without the surrounding blank lines):
-    the CR escape [ESC-8], then the line escapes [ESC-1] to [ESC-5]."""
+    the CR escape [ESC-8], then the line and nesting escapes [ESC-1] to [ESC-5]."""
     if "\r" in body or _has_entity(body):
         if "\\" in body:
             body = _CR_OR_ENTITY.sub(_encode_cr, body)
@@ -170,96 +323,123 @@ def escape_body(body: str) -> str:
     if not _maybe_family(body):
         return body
     lines = body.split("\n")
-    _escape_lines(lines)
+    scan = _Scan(lines)
+    for index, line in enumerate(lines):
+        scan.step(index, line)
     return "\n".join(lines)
 
 
-def _escape_lines(lines: list[str]) -> None:
-    """Insert line escapes in place.
-
-    The scan follows CommonMark's top-level leaf blocks exactly while no
-    container or HTML block 6/7 may be open. After a line that may open one it
-    is in doubt and escapes every fence and HTML opener, until a blank line
-    followed by a line indented at most one space, which closes every container.
-    """
-    scan = _Scan(lines)
-    for index, line in enumerate(lines):
-        if line and line[0] not in _MAY_MATTER:
-            scan.paragraph_text(line)
-        else:
-            scan.structure_line(index, line)
-
-
-def _classify(line: str) -> tuple[str | None, re.Match[str] | None]:
-    """The structure a line would start (a name of `_STRUCTURES`) and its
-    `_FAMILY` match, or ``"escaped"`` for a line that is escaped wherever it
-    stands: one that already carries an escape, a heading, or a conflict
-    marker in column 1."""
+def _classify(line: str) -> tuple[str, re.Match[str] | None]:
+    """The class of a line [ESC-14] and, for a line of a family, its
+    `_FAMILY` match."""
+    if not line.strip(" \t"):
+        return BLANK, None
     match = _FAMILY.match(line)
     if match is None:
-        return None, None
+        return (CONTAINER if _CONTAINER.match(line) else TEXT), None
     kind = match.lastgroup
     indent = match.end("indent")
-    if kind == "setext" and not indent and line == CONFLICT_SEPARATOR:
-        kind = "conflict"  # a separator in column 1: escaped wherever it stands
-    if match.end("slashes") > indent or kind == "heading" or (kind == "conflict" and not indent):
-        return "escaped", match
-    return kind, match
+    if match.end("slashes") > indent or kind == "heading":
+        return ESCAPED, match
+    if kind == "fence":
+        if match.group("fence")[0] == "`" and "`" in line[match.end() :]:
+            return TEXT, None  # an inline code span, not a fence
+        return FENCE, match
+    if kind == "html":
+        return (HTML_OPENER if _HTML_OPENER.match(line, indent) else HTML_AMBIGUOUS), match
+    if not indent and (kind == "conflict" or line == CONFLICT_SEPARATOR):
+        return ESCAPED, match
+    if kind == "setext":
+        return (EMPTY_ITEM if _EMPTY_ITEM.fullmatch(line) else UNDERLINE), match
+    # An indented conflict marker: ordinary text, or a block quote or HTML.
+    return (CONTAINER if _CONTAINER.match(line) else TEXT), None
 
 
-def _with_escape(line: str, match: re.Match[str]) -> str:
+def _with_escape(line: str, match: re.Match[str] | None) -> str:
     # k backslashes after the indentation become 2k + 1.
+    assert match is not None
     indent = match.end("indent")
     return line[:indent] + "\\" * (match.end("slashes") - indent + 1) + line[indent:]
 
 
-class _Scan:
-    """The state `_escape_lines` carries from one line to the next."""
+def deep_marker_run(line: str) -> tuple[int, int] | None:
+    """Where the backslash run before a line's deep list marker is (an empty
+    span when there is none), for a line of the nesting family [ESC-13]."""
+    position, column, length = 0, 0, len(line)
+    while position < length:
+        char = line[position]
+        if char == " ":
+            column += 1
+            position += 1
+        elif char == "\t":
+            column += 4 - column % 4
+            position += 1
+        elif column >= DEEP_COLUMN:
+            deep = _DEEP_MARKER.match(line, position)
+            if deep is None:
+                return None
+            return deep.span(1) if deep.group(1) is not None else deep.span(2)
+        else:
+            marker = _MARKER.match(line, position)
+            if marker is None:
+                return None
+            column += marker.end() - position
+            position = marker.end()
+    return None
 
-    __slots__ = (
-        "fence_char",
-        "fence_length",
-        "html_end",
-        "in_doubt",
-        "lines",
-        "lookahead",
-        "previous_blank",
-    )
+
+def _with_nesting_escape(line: str) -> str:
+    run = deep_marker_run(line)
+    if run is None:
+        return line
+    start, end = run
+    return line[:start] + "\\" * (end - start + 1) + line[start:]
+
+
+class _Scan:
+    """The scan of section 6.2: its state from one line to the next."""
+
+    __slots__ = ("fence_char", "fence_length", "html_end", "lines", "lookahead", "state")
 
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.lookahead = _Lookahead(lines)
-        self.fence_char = ""  # the open fence's character, if any
+        self.state = CLEAR
+        self.fence_char = ""  # the open fence's character and length
         self.fence_length = 0
         self.html_end: re.Pattern[str] | None = None  # the open HTML block's end
-        self.in_doubt = False
-        self.previous_blank = True
 
-    def paragraph_text(self, line: str) -> None:
-        """A line no structure can start with: it can only end an HTML
-        block or a doubt."""
-        if self.html_end is not None:
-            self._end_html_block(line)
-        elif not self.fence_char and self.in_doubt and self.previous_blank:
-            self.in_doubt = False
-        self.previous_blank = False
-
-    def structure_line(self, index: int, line: str) -> None:
-        """A line that may start a structure, is blank or is indented."""
-        blank = not line.strip(" \t")
-        kind, match = _classify(line)
-        if kind == "escaped" and match is not None:
-            self.lines[index] = _with_escape(line, match)
-        if self.fence_char or self.html_end is not None:
-            self._inside_block(line, kind)
+    def step(self, index: int, line: str) -> None:
+        """Escape line ``index`` as its class and the state say; move on."""
+        state = self.state
+        if state in (IN_FENCE, IN_HTML):
+            self._inside_block(index, line)
+        elif line and line[0] not in _MAY_MATTER:
+            self.state = _AFTER_PLAIN_TEXT[state]
         else:
-            self._at_top_level(index, line, blank, kind, match)
-        self.previous_blank = blank
+            line_class, match = _classify(line)
+            if state == DOUBT_AFTER_BLANK and line_class != BLANK and _indented_at_most_one(line):
+                state = CLEAR
+            action, self.state = _TABLE[state][line_class]
+            if action == ESCAPE:
+                self.lines[index] = _with_escape(line, match)
+            elif action == OPEN:
+                self._open(index, line, line_class, match)
+            elif line_class != BLANK and _NESTING_LINE.match(line):
+                self.lines[index] = _with_nesting_escape(line)
 
-    def _inside_block(self, line: str, kind: str | None) -> None:
-        if self.fence_char and kind == "fence" and self._closes_fence(line):
-            self.fence_char = ""
-        self._end_html_block(line)
+    def _inside_block(self, index: int, line: str) -> None:
+        if line and line[0] not in _MAY_MATTER:
+            line_class, match = TEXT, None
+        else:
+            line_class, match = _classify(line)
+        if line_class == ESCAPED:
+            self.lines[index] = _with_escape(line, match)
+        if self.state == IN_FENCE:
+            if line_class == FENCE and self._closes_fence(line):
+                self.state = AFTER_TEXT
+        elif self.html_end is not None and self.html_end.search(line) is not None:
+            self.state = AFTER_TEXT
 
     def _closes_fence(self, line: str) -> bool:
         closer = _FENCE_CLOSER.fullmatch(line)
@@ -268,53 +448,33 @@ class _Scan:
         run = closer.group(1)
         return run[0] == self.fence_char and len(run) >= self.fence_length
 
-    def _end_html_block(self, line: str) -> None:
-        if self.html_end is not None and self.html_end.search(line) is not None:
-            self.html_end = None
-
-    def _at_top_level(
-        self, index: int, line: str, blank: bool, kind: str | None, match: re.Match[str] | None
-    ) -> None:
-        if self.in_doubt and self._closes_containers(line, blank):
-            self.in_doubt = False
-        if kind == "fence" and match is not None:
-            self._fence_opener(index, line, match)
-        elif kind == "html" and match is not None:
-            self._html_opener(index, line, match)
-        elif kind == "setext" and match is not None:
-            # An underline turns the paragraph line above into a heading.
-            if not self.previous_blank:
-                self.lines[index] = _with_escape(line, match)
-        elif kind != "escaped" and not self.in_doubt:
-            self.in_doubt = _CONTAINER_OR_HTML.match(line) is not None
-
-    def _closes_containers(self, line: str, blank: bool) -> bool:
-        # A blank line, then a line a container cannot continue.
-        return self.previous_blank and not blank and _indented_at_most_one(line)
-
-    def _fence_opener(self, index: int, line: str, match: re.Match[str]) -> None:
-        run = match.group("fence")
-        if run[0] == "`" and "`" in line[match.end("fence") :]:
-            return  # an inline code span, not a fence
-        if self.in_doubt or not self.lookahead.fence_closes(index, run[0], len(run)):
-            self.lines[index] = _with_escape(line, match)
+    def _open(self, index: int, line: str, line_class: str, match: re.Match[str] | None) -> None:
+        """A fence or HTML opener outside doubt: the block opens when a
+        later line (for HTML, this line too) closes it; else the line is
+        escaped."""
+        assert match is not None
+        if line_class == FENCE:
+            run = match.group("fence")
+            if self.lookahead.fence_closes(index, run[0], len(run)):
+                self.state = IN_FENCE
+                self.fence_char, self.fence_length = run[0], len(run)
+                return
         else:
-            self.fence_char, self.fence_length = run[0], len(run)
+            kind = _html_kind(match.group("html"))
+            if self.lookahead.html_closes(index, kind):
+                end = _HTML_ENDS[kind][0]
+                if end.search(line) is None:
+                    self.state, self.html_end = IN_HTML, end
+                return
+        self.lines[index] = _with_escape(line, match)
 
-    def _html_opener(self, index: int, line: str, match: re.Match[str]) -> None:
-        if not _HTML_OPENER.match(line, match.end("indent")):
-            # Some readings open a block here and some do not.
-            self.lines[index] = _with_escape(line, match)
-            return
-        end = _HTML_ENDS[_html_kind(match.group("html"))]
-        if self.in_doubt or not self.lookahead.html_ends(index, end):
-            self.lines[index] = _with_escape(line, match)
-        elif end.search(line) is None:
-            self.html_end = end
+
+_NESTING_LINE = re.compile(_NESTING_CANDIDATE)
 
 
 def _indented_at_most_one(line: str) -> bool:
-    # A tab reaches column 4, deep enough to continue a list item.
+    # Columns, not characters: SPACE then TAB reaches column 4, deep enough
+    # to continue a list item.
     return line[0] not in " \t" or (line[0] == " " and line[1] not in " \t")
 
 
@@ -377,6 +537,7 @@ def unescape_body(text: str) -> str:
     """Invert `escape_body` [ESC-6] [ESC-9]."""
     if "\\" in text:
         text = _UNESCAPE_LINE.sub(_halve_escape_run, text)
+        text = _UNESCAPE_NESTING.sub(_halve_nesting_run, text)
     if _has_entity(text):
         text = _ENTITY.sub(_decode_cr, text) if "\\" in text else text.replace("&#13;", "\r")
     return text
