@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import sys
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -70,13 +73,22 @@ def test_runner_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"^\d+ passed, 0 failed", capsys.readouterr().out, re.MULTILINE)
 
 
+def _copy_fixture(fixture: conformance.Fixture, suite: Path) -> None:
+    folder = suite / fixture.kind
+    folder.mkdir(exist_ok=True)
+    for path in fixture.folder.glob(f"{fixture.name}.*"):  # fixture names hold no "."
+        shutil.copy(path, folder / path.name)
+
+
 @pytest.fixture
 def small_suite(tmp_path: Path) -> Path:
-    """Two fixtures of every kind: enough to drive real subprocesses quickly."""
-    for kind in ("valid", "invalid", "canonical", "json-invalid"):
-        (tmp_path / kind).mkdir()
-        for path in sorted((SUITE / kind).iterdir())[:4]:
-            shutil.copy(path, tmp_path / kind / path.name)
+    """Two fixtures of every kind, with all their files: enough to drive real
+    subprocesses quickly."""
+    chosen: Counter[str] = Counter()
+    for fixture in conformance.fixtures(SUITE):
+        if chosen[fixture.kind] < 2:
+            _copy_fixture(fixture, tmp_path)
+            chosen[fixture.kind] += 1
     return tmp_path
 
 
@@ -104,6 +116,353 @@ def test_a_broken_implementation_fails(
     output = capsys.readouterr().out
     assert "FAIL valid/" in output
     assert "FAIL invalid/" in output
+
+
+RUN_PY = SUITE / "run.py"
+DECODER = f"{PYTHON} decode"
+ENCODER = f"{PYTHON} encode"
+REGENERATE = "python -m clipdoc.conformance --write-warnings"
+
+
+def _reported(data: bytes) -> object:
+    status, output = conformance.decode_bytes(data)
+    assert status == 0, output
+    return json.loads(output)["warnings"]
+
+
+def test_clipdoc_writes_the_warnings_member() -> None:
+    assert _reported(b"# t\n") == []
+    assert _reported(b"\xef\xbb\xbf# t\r\n") == [
+        {"code": "CD201", "line": 1, "column": 1},
+        {"code": "CD202", "line": 1, "column": 4},
+    ]
+    # An error object has no warnings member.
+    document = "\ufeff# t\r\n\r\nstray\r\n\r\n## AI 摘要\r\n\r\nx\r\n".encode()
+    status, output = conformance.decode_bytes(document)
+    assert (status, json.loads(output)) == (1, {"code": "CD107", "line": 3, "column": 1})
+
+
+def test_stored_warnings_are_what_clipdoc_reports() -> None:
+    """``canonical/NAME.warnings.json`` (and ``NAME.out.warnings.json`` where
+    the canonical form keeps a warning) hold what clipdoc reports now."""
+    folder = SUITE / "canonical"
+    problems = []
+    documents = sorted(path for path in folder.glob("*.md"))
+    for document in documents:
+        stored = document.with_name(document.name[: -len(".md")] + ".warnings.json")
+        found = _reported(document.read_bytes())
+        if not stored.is_file():
+            if document.name.endswith(".out.md") and found == []:
+                continue
+            problems.append(f"canonical/{stored.name} is missing")
+        elif json.loads(stored.read_bytes()) != found:
+            problems.append(f"canonical/{stored.name} is not {found}")
+    names = {path.name[: -len(".md")] for path in documents}
+    for stored in folder.glob("*.warnings.json"):
+        if stored.name[: -len(".warnings.json")] not in names:
+            problems.append(f"canonical/{stored.name} belongs to no document")
+    assert not problems, f"run `{REGENERATE}` and read the result: " + "; ".join(problems)
+
+
+def test_write_warnings_regenerates_the_stored_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(SUITE / "canonical", tmp_path / "canonical")
+    stored = sorted((tmp_path / "canonical").glob("*.warnings.json"))
+    assert len(stored) >= len(_fixtures("canonical", ".md"))
+    for path in stored:
+        path.unlink()
+    assert conformance.main(["--write-warnings", "--suite", str(tmp_path)]) == 0
+    for path in stored:
+        assert path.read_bytes() == (SUITE / "canonical" / path.name).read_bytes(), path.name
+    assert f"{len(stored)} written, 0 unchanged, 0 failed" in capsys.readouterr().out
+    assert conformance.main(["--write-warnings", "--suite", str(tmp_path)]) == 0
+    assert f"0 written, {len(stored)} unchanged" in capsys.readouterr().out
+    (tmp_path / "canonical" / "bad.md").write_bytes(b"Hello\n")
+    (tmp_path / "canonical" / "gone.warnings.json").write_bytes(b"[]\n")
+    assert conformance.main(["--write-warnings", "--suite", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert "canonical/bad.md: " in printed.err
+    assert "gone.warnings.json belongs to no canonical/*.md" in printed.out
+    assert conformance.main(["--write-warnings", "--suite", str(tmp_path / "nothing")]) == 2
+
+
+def _run_py(
+    *arguments: str, suite: Path = SUITE, runner: Path = RUN_PY
+) -> subprocess.CompletedProcess[str]:
+    """run.py as a user runs it: without site-packages (-S), so without clipdoc
+    or anything but the standard library."""
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(runner), "--suite", str(suite), *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+#: Fixtures of every kind, for the runs over subprocesses (about 0.2 s a
+#: command); the whole suite runs in process (test_clipdoc_passes_the_whole_suite)
+#: through the same run.py.
+EVERY_KIND = (
+    *("-k", "valid/esc-nesting-o", "-k", "valid/met-empty"),
+    *("-k", "canonical/eol-crlf", "-k", "canonical/ts-minus"),
+    *("-k", "invalid/ttl-level", "-k", "json-invalid/json-date"),
+)
+
+
+def test_run_py_alone_passes_clipdoc(tmp_path: Path) -> None:
+    """A copy of spec/ runs on its own: ``python spec/tests/run.py``,
+    fixtures of every kind through clipdoc's decoder and encoder commands."""
+    shutil.copytree(ROOT / "spec", tmp_path / "spec")
+    runner = tmp_path / "spec" / "tests" / "run.py"
+    alone = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", "import clipdoc"], capture_output=True, check=False
+    )
+    assert alone.returncode == 1  # the runner below cannot import clipdoc
+    done = subprocess.run(
+        [
+            *(sys.executable, "-I", "-S", str(runner)),
+            *("--decoder", DECODER, "--encoder", ENCODER, *EVERY_KIND),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed, 0 failed (canonical " in done.stdout
+    assert "warnings: checked" in done.stdout
+
+
+#: A decoder that is clipdoc's, spoilt: ``MODE`` says how.
+WRONG_DECODER = """\
+import json, sys
+from clipdoc.conformance import decode_bytes
+
+status, output = decode_bytes(sys.stdin.buffer.read())
+value = json.loads(output)
+mode = sys.argv[1]
+if mode == "drop-warnings":
+    value.pop("warnings", None)
+elif mode == "wrong-warning" and value.get("warnings"):
+    value["warnings"][0]["line"] += 1
+elif mode == "warn-always" and status == 0:
+    value["warnings"].append({"code": "CD203", "line": 1, "column": 1})
+elif mode == "reorder":
+    # Other member order, other spelling of the strings, extra members in
+    # warnings and errors: the same values.
+    value = dict(reversed(list(value.items())))
+    for warning in value.get("warnings", []):
+        warning["message"] = "extra"
+    if status == 1:
+        value["message"] = "extra"
+    output = json.dumps(value, ensure_ascii=True, indent=1).encode()
+elif mode == "change-title" and status == 0:
+    value["title"] += "!"
+if mode != "reorder":
+    output = json.dumps(value, ensure_ascii=False).encode()
+sys.stdout.buffer.write(output)
+sys.exit(status)
+"""
+
+BOM = ("-k", "canonical/enc-bom")
+EMPTY = ("-k", "valid/bdy-empty-last")
+ERRORS = ("-k", "invalid/err-first-of-many", "-k", "json-invalid/json-date-format")
+
+
+@pytest.mark.parametrize(
+    ("mode", "selected", "status", "expected"),
+    [
+        (
+            "drop-warnings",
+            BOM + EMPTY,
+            0,
+            [
+                "PASS canonical/enc-bom (warnings not reported by the decoder (optional))",
+                "\nwarnings: not reported by the decoder (optional)\n",
+            ],
+        ),
+        ("reorder", BOM + EMPTY + ERRORS, 0, ["4 passed, 0 failed", "\nwarnings: checked\n"]),
+        (
+            "wrong-warning",
+            BOM,
+            1,
+            [
+                "FAIL canonical/enc-bom: decoder warnings for canonical/enc-bom.md are not"
+                " canonical/enc-bom.warnings.json ($[0].line: expected 1, got 2)",
+                '  expected: [{"code": "CD201", "line": 1, "column": 1}]',
+            ],
+        ),
+        (
+            "warn-always",
+            EMPTY,
+            1,
+            ["FAIL valid/bdy-empty-last: decoder reported warnings for valid/bdy-empty-last.md"],
+        ),
+        (
+            "change-title",
+            BOM + EMPTY,
+            1,
+            [
+                "FAIL valid/bdy-empty-last: decoder output for valid/bdy-empty-last.md is not"
+                ' valid/bdy-empty-last.json: $.title: expected "t", got "t!"',
+                "FAIL canonical/enc-bom: encoder output is not canonical/enc-bom.out.md: first"
+                " difference at byte 3 (line 1); expected ",
+            ],
+        ),
+    ],
+)
+def test_run_py_judges_a_wrong_decoder(
+    tmp_path: Path, mode: str, selected: tuple[str, ...], status: int, expected: list[str]
+) -> None:
+    script = tmp_path / "decoder.py"
+    script.write_text(WRONG_DECODER, encoding="utf-8")
+    decoder = f"{sys.executable} {script} {mode}"
+    done = _run_py("--decoder", decoder, "--encoder", ENCODER, "-v", *selected)
+    assert done.returncode == status, done.stdout + done.stderr
+    for text in expected:
+        assert text in done.stdout, done.stdout
+
+
+def _fixture(id_: str) -> conformance.Fixture:
+    [found] = [fixture for fixture in conformance.fixtures(SUITE) if fixture.id == id_]
+    return found
+
+
+def _spoilt(change: Callable[[dict[str, Any]], object]) -> conformance.Step:
+    """clipdoc's decoder, its output changed by ``change``."""
+
+    def decode(data: bytes) -> tuple[int, bytes]:
+        status, output = conformance.decode_bytes(data)
+        value = json.loads(output)
+        changed = change(value)
+        return status, changed if isinstance(changed, bytes) else json.dumps(value).encode()
+
+    return decode
+
+
+def _check(id_: str, decode: conformance.Step, encode: conformance.Step | None = None) -> str:
+    return _fixture(id_).check(decode, encode or conformance.encode_bytes) or "passed"
+
+
+def test_json_is_compared_by_value_and_strictly() -> None:
+    def error_with_extras(value: dict[str, Any]) -> bytes:
+        value["message"] = "more"
+        return json.dumps(dict(sorted(value.items())), indent=4).encode("utf-16")
+
+    # Not UTF-8 (UTF-16 is still JSON to json.loads): fails.
+    problem = _check("invalid/err-first-of-many", _spoilt(error_with_extras))
+    assert "decoder output is not JSON in UTF-8" in problem
+    # Extra members of an error object are ignored; true is not 1.
+    assert _check("invalid/err-first-of-many", _spoilt(lambda v: v.update(x=1))) == "passed"
+    problem = _check("invalid/err-first-of-many", _spoilt(lambda v: v.update(line=True)))
+    assert "($.line: expected 3, got true)" in problem
+    # A duplicate member, or NaN, is not JSON.
+    duplicate = _spoilt(lambda v: json.dumps(v).encode()[:-1] + b', "title": "t"}')
+    assert "duplicate member 'title'" in _check("valid/bdy-empty-last", duplicate)
+    not_json = _spoilt(lambda v: json.dumps({**v, "title": float("nan")}).encode())
+    assert "NaN is not JSON" in _check("valid/bdy-empty-last", not_json)
+    # A member too many, or one missing, names its path.
+    problem = _check("valid/bdy-empty-last", _spoilt(lambda v: v.update(extra=1)))
+    assert 'valid/bdy-empty-last.json: $: unexpected member "extra"' in problem
+    problem = _check("valid/bdy-empty-last", _spoilt(lambda v: v.pop("url")))
+    assert '$: member "url" is missing' in problem
+
+
+def test_warnings_must_be_well_formed() -> None:
+    def bad(value: dict[str, Any]) -> None:
+        value["warnings"] = [{"code": "CD201", "line": "1", "column": 1}]
+
+    problem = _check("canonical/enc-bom", _spoilt(bad))
+    assert '"warnings" must be an array of {"code", "line", "column"} objects' in problem
+    # The canonical form has no warnings (unless NAME.out.warnings.json says so).
+    problem = _check("canonical/enc-bom", _spoilt(lambda v: v.update(warnings=[])))
+    assert "decoder warnings for canonical/enc-bom.md are not" in problem
+
+
+def test_canonical_forms_that_keep_a_warning() -> None:
+    """CD210 stays as long as the unparsed section does (REC-1): its
+    canonical form states it in NAME.out.warnings.json."""
+    fixture = _fixture("canonical/err-unparsed-section")
+    assert fixture.check(conformance.decode_bytes, conformance.encode_bytes) is None
+    stored = json.loads(
+        SUITE.joinpath("canonical/err-unparsed-section.out.warnings.json").read_bytes()
+    )
+    assert [warning["code"] for warning in stored] == ["CD210"]
+
+    def extra(value: dict[str, Any]) -> None:
+        if value["title"] == "t" and not value.get("warnings"):
+            value["warnings"] = [{"code": "CD203", "line": 1, "column": 1}]
+
+    problem = _check("canonical/enc-bom", _spoilt(extra))
+    assert "decoder reported warnings for canonical/enc-bom.out.md, a canonical document" in problem
+
+
+def test_encoder_output_is_compared_byte_for_byte() -> None:
+    def crlf(data: bytes) -> tuple[int, bytes]:
+        status, output = conformance.encode_bytes(data)
+        return status, output.replace(b"\n", b"\r\n")
+
+    problem = _check("valid/bdy-empty-last", conformance.decode_bytes, crlf)
+    assert problem.startswith(
+        "encoder output is not valid/bdy-empty-last.md: first difference at byte 3 (line 1)"
+    )
+    assert "  expected: b'# t\\n\\n## AI" in problem
+
+
+def test_a_fixture_file_that_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "canonical").mkdir()
+    (tmp_path / "canonical" / "x.md").write_bytes(b"\xef\xbb\xbf# t\n")
+    [fixture] = conformance.fixtures(tmp_path)
+    problem = fixture.check(conformance.decode_bytes, conformance.encode_bytes)
+    assert problem == "the suite has no canonical/x.out.md"
+    (tmp_path / "canonical" / "x.out.md").write_bytes(b"# t\n")
+    problem = fixture.check(conformance.decode_bytes, conformance.encode_bytes)
+    assert problem is not None
+    assert REGENERATE in problem
+
+
+def test_run_py_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert _run_py().returncode == 2  # no --decoder, no --encoder
+    both = ("--decoder", DECODER, "--encoder", ENCODER)
+    done = _run_py(*both, suite=tmp_path)
+    assert done.returncode == 2
+    assert "no conformance suite at" in done.stderr
+    done = _run_py(*both, "-k", "no-such-fixture")
+    assert done.returncode == 2
+    assert "no fixture id holds 'no-such-fixture'" in done.stderr
+    done = _run_py("--decoder", "no-such-command-anywhere", "--encoder", ENCODER, *BOM)
+    assert done.returncode == 2
+    assert "cannot run 'no-such-command-anywhere'" in done.stderr
+    assert _run_py("--decoder", "", "--encoder", ENCODER).returncode == 2
+    assert _run_py(*both, "--timeout", "0").returncode == 2
+
+
+def test_run_py_timeout(tmp_path: Path) -> None:
+    sleeper = f"{sys.executable} -c 'import time; time.sleep(30)'"
+    done = _run_py("--decoder", sleeper, "--encoder", ENCODER, "--timeout", "0.5", *EMPTY)
+    assert done.returncode == 1
+    assert "did not finish in 0.5 s" in done.stdout
+
+
+def test_runner_selects_and_lists_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert conformance.main(["-v", "-k", "enc-bom", "-k", "bdy-empty-last"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["PASS valid/bdy-empty-last", "PASS canonical/enc-bom"]
+    assert printed[2].startswith("2 passed, 0 failed (canonical 1, valid 1)")
+    assert printed[3:] == ["warnings: checked"]
+
+
+def test_a_failure_shows_the_standard_error(small_suite: Path) -> None:
+    crash = f"{sys.executable} -c 'raise SystemExit(\"decoder broke\")'"
+    step = conformance.command_step(crash)
+    fixture = next(conformance.fixtures(small_suite))
+    problem = fixture.check(step, conformance.encode_bytes)
+    assert problem is not None
+    assert "decoder exited 1" in problem
+    assert "standard error: decoder broke" in problem
 
 
 def test_every_document_code_has_a_fixture() -> None:

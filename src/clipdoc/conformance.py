@@ -3,36 +3,43 @@
 Usage::
 
     python -m clipdoc.conformance [--decoder CMD] [--encoder CMD] [--suite DIR]
+                                  [-k SUBSTRING] [-v] [--timeout SECONDS] [-j N]
     python -m clipdoc.conformance --paths   # where the spec, schema and suite are
+    python -m clipdoc.conformance --write-warnings [--suite DIR]
     python -m clipdoc.conformance decode   < document.md   > mapping.json
     python -m clipdoc.conformance encode   < mapping.json  > document.md
 
 A *decoder* reads a document on standard input and writes its JSON mapping
-(exit 0) or ``{"code": ..., "line": ..., "column": ...}`` (exit 1). An
-*encoder* reads the JSON mapping and writes the canonical document (exit 0),
-or for an invalid mapping ``{"code": ...}`` (exit 1).
-Without ``--decoder``/``--encoder`` the suite runs against clipdoc itself, in
-process. The runner prints a summary and exits 1 if any fixture fails.
+(exit 0), with the warnings it found as an optional ``"warnings"`` member, or
+``{"code": ..., "line": ..., "column": ...}`` (exit 1). An *encoder* reads the
+JSON mapping and writes the canonical document (exit 0), or for an invalid
+mapping ``{"code": ...}`` (exit 1). Without ``--decoder``/``--encoder`` the
+suite runs against clipdoc itself, in process. The runner prints a summary
+and exits 1 if any fixture fails, 2 for a usage error.
+
+The checks themselves are the suite's stand-alone runner, ``run.py`` beside
+the fixtures (``python spec/tests/run.py --decoder CMD --encoder CMD`` needs
+only the standard library): this module runs that file, so that there is one
+implementation of them. ``--write-warnings`` is for the suite's maintainers:
+it writes ``canonical/NAME.warnings.json``, the warnings clipdoc reports for
+``canonical/NAME.md``.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import shlex
-import subprocess
 import sys
+import types
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._api import load, render
 from ._core.errors import ClipdocError, ClipdocWarning
 from ._core.json_mapping import from_json, to_dict
 
-#: A step of an implementation: input bytes to (exit status, output bytes).
 __all__ = [
     "Fixture",
     "Report",
@@ -49,39 +56,8 @@ __all__ = [
     "spec_path",
 ]
 
+#: A step of an implementation: input bytes to (exit status, output bytes).
 Step = Callable[[bytes], tuple[int, bytes]]
-
-
-def decode_bytes(data: bytes) -> tuple[int, bytes]:
-    """clipdoc as a decoder."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ClipdocWarning)
-            mapping: object = to_dict(load(io.BytesIO(data)))
-        status = 0
-    except ClipdocError as error:
-        mapping = {"code": error.code, "line": error.line, "column": error.column}
-        status = 1
-    return status, json.dumps(mapping, ensure_ascii=False).encode("utf-8")
-
-
-def encode_bytes(data: bytes) -> tuple[int, bytes]:
-    """clipdoc as an encoder."""
-    try:
-        return 0, render(from_json(data)).encode("utf-8")
-    except ClipdocError as error:
-        return 1, json.dumps({"code": error.code, "message": error.message}).encode("utf-8")
-
-
-def command_step(command: str) -> Step:
-    """Run ``command`` (split like a shell would) once per input."""
-    argv = shlex.split(command)
-
-    def run(data: bytes) -> tuple[int, bytes]:
-        done = subprocess.run(argv, input=data, capture_output=True, check=False, timeout=60)
-        return done.returncode, done.stdout
-
-    return run
 
 
 def spec_folder() -> Path:
@@ -117,129 +93,172 @@ def default_suite() -> Path:
     return spec_folder() / "tests"
 
 
-@dataclass
-class Report:
-    """What a run found, fixture family by fixture family."""
-
-    passed: dict[str, int] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-
-    def record(self, kind: str, name: str, problem: str | None) -> None:
-        if problem is None:
-            self.passed[kind] = self.passed.get(kind, 0) + 1
-        else:
-            self.failures.append(f"{kind}/{name}: {problem}")
-
-    @property
-    def total(self) -> int:
-        return sum(self.passed.values()) + len(self.failures)
-
-
-def _names(folder: Path, suffix: str) -> Iterator[str]:
-    for path in sorted(folder.glob(f"*{suffix}")):
-        name = path.name[: -len(suffix)]
-        if not name.endswith(".out"):
-            yield name
-
-
-def _parse_json(output: bytes) -> object:
+def _load_runner() -> types.ModuleType:
+    """The suite's ``run.py``, as a module (compiled in memory: nothing is
+    written beside the fixtures)."""
+    path = default_suite() / "run.py"
     try:
-        return json.loads(output)
-    except (ValueError, UnicodeDecodeError):
-        return None
+        source = path.read_bytes()
+    except OSError as error:
+        raise ImportError(f"the conformance runner {path} cannot be read: {error}") from None
+    name = f"{__name__}._run"
+    module = types.ModuleType(name, "The conformance suite's run.py.")
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    exec(compile(source, str(path), "exec"), module.__dict__)
+    for public in (module.Fixture, module.Report):
+        public.__module__ = __name__
+    return module
 
 
-def _shown(data: bytes) -> str:
-    return repr(data[:300].decode("utf-8", errors="replace"))
+_runner = _load_runner()
 
+if TYPE_CHECKING:
 
-def _check_decoding(decode: Step, document: bytes, expected: object) -> str | None:
-    status, output = decode(document)
-    if status != 0:
-        return f"decoder exited {status}: {_shown(output)}"
-    if _parse_json(output) != expected:
-        return f"decoder printed {_shown(output)}"
-    return None
+    class Fixture(Protocol):
+        """One fixture of the suite: its kind (the folder), its name, and the
+        check an implementation must pass for it."""
 
+        kind: str
+        name: str
+        folder: Path
 
-def _check_encoding(encode: Step, mapping: bytes, expected: bytes) -> str | None:
-    status, output = encode(mapping)
-    if status != 0:
-        return f"encoder exited {status}: {_shown(output)}"
-    if output != expected:
-        return f"encoder wrote {_shown(output)}, expected {_shown(expected)}"
-    return None
+        @property
+        def id(self) -> str: ...
 
+        def read(self, suffix: str) -> bytes: ...
 
-def _check_error(who: str, step: Step, data: bytes, expected: dict[str, object]) -> str | None:
-    """The step must exit 1 and print an error object holding ``expected``."""
-    status, output = step(data)
-    if status != 1:
-        return f"{who} exited {status}, expected 1 and the error {expected}"
-    found = _parse_json(output)
-    if not isinstance(found, dict) or {key: found.get(key) for key in expected} != expected:
-        return f"{who} printed {_shown(output)}, expected {expected}"
-    return None
+        def check(self, decode: Step, encode: Step) -> str | None: ...
 
+    class Report(Protocol):
+        """What a run found, fixture family by fixture family."""
 
-@dataclass(frozen=True)
-class Fixture:
-    """One fixture of the suite: its kind (the folder), its name, and the
-    check an implementation must pass for it."""
+        passed: dict[str, int]
+        failures: list[str]
+        warnings_reported: int
+        warnings_absent: int
 
-    kind: str
-    name: str
-    folder: Path
+        @property
+        def total(self) -> int: ...
 
-    @property
-    def id(self) -> str:
-        return f"{self.kind}/{self.name}"
+        def summary(self) -> list[str]: ...
 
-    def read(self, suffix: str) -> bytes:
-        """The bytes of this fixture's file that ends with ``suffix``."""
-        return (self.folder / f"{self.name}{suffix}").read_bytes()
-
-    def check(self, decode: Step, encode: Step) -> str | None:
-        """None when the implementation passes, else what went wrong."""
-        if self.kind == "valid":
-            mapping, document = self.read(".json"), self.read(".md")
-            return _check_decoding(decode, document, json.loads(mapping)) or _check_encoding(
-                encode, mapping, document
-            )
-        if self.kind == "invalid":
-            expected = json.loads(self.read(".json"))
-            return _check_error("decoder", decode, self.read(".md"), expected)
-        if self.kind == "json-invalid":
-            expected = json.loads(self.read(".error.json"))
-            return _check_error("encoder", encode, self.read(".json"), expected)
-        out = self.read(".out.md")
-        status, mapping = decode(self.read(".md"))
-        if status != 0:
-            return f"decoder exited {status}: {_shown(mapping)}"
-        return _check_decoding(decode, out, _parse_json(mapping)) or _check_encoding(
-            encode, mapping, out
-        )
+else:
+    Fixture = _runner.Fixture
+    Report = _runner.Report
 
 
 def fixtures(suite: Path) -> Iterator[Fixture]:
-    """Every fixture of the suite, kind by kind, in name order."""
-    for kind, suffix in (
-        ("valid", ".md"),
-        ("invalid", ".md"),
-        ("json-invalid", ".json"),
-        ("canonical", ".md"),
-    ):
-        folder = suite / kind
-        for name in _names(folder, suffix):
-            if not name.endswith(".error"):
-                yield Fixture(kind=kind, name=name, folder=folder)
+    """Every fixture of the suite, kind by kind, in name order.
+
+    >>> next(fixtures(default_suite())).id.startswith("valid/")
+    True
+    """
+    found: Iterator[Fixture] = _runner.fixtures(suite)
+    return found
 
 
 def run_suite(suite: Path, decode: Step, encode: Step) -> Report:
-    report = Report()
-    for fixture in fixtures(suite):
-        report.record(fixture.kind, fixture.name, fixture.check(decode, encode))
+    """Run the whole suite with a decoder and an encoder; a `Report`."""
+    report: Report = _runner.run_suite(suite, decode, encode)
     return report
+
+
+def command_step(command: str, timeout: float | None = 60.0) -> Step:
+    """Run ``command`` (split like a shell would) once per input."""
+    step: Step = _runner.command_step(command, timeout)
+    return step
+
+
+def _read(data: bytes) -> tuple[dict[str, Any], list[dict[str, object]]]:
+    """The JSON mapping of a document and the warnings clipdoc reports for
+    it, in document order; a `ClipdocError` for its first error."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ClipdocWarning)
+        clipping = load(io.BytesIO(data))
+    found: list[dict[str, object]] = []
+    for caught_warning in caught:
+        message = caught_warning.message
+        if isinstance(message, ClipdocWarning):
+            diagnostic = message.diagnostic
+            found.append(
+                {"code": diagnostic.code, "line": diagnostic.line, "column": diagnostic.column}
+            )
+        else:  # not ours: let it through
+            warnings.warn_explicit(
+                message, caught_warning.category, caught_warning.filename, caught_warning.lineno
+            )
+    return to_dict(clipping), found
+
+
+def decode_bytes(data: bytes) -> tuple[int, bytes]:
+    """clipdoc as a decoder: the mapping and its ``warnings``.
+
+    >>> decode_bytes(b"# t\\r\\n")[1]  # doctest: +ELLIPSIS
+    b'{"title": "t", ..., "warnings": [{"code": "CD202", "line": 1, "column": 4}]}'
+    """
+    try:
+        mapping, found = _read(data)
+    except ClipdocError as error:
+        failed = {"code": error.code, "line": error.line, "column": error.column}
+        return 1, json.dumps(failed, ensure_ascii=False).encode("utf-8")
+    mapping["warnings"] = found
+    return 0, json.dumps(mapping, ensure_ascii=False).encode("utf-8")
+
+
+def encode_bytes(data: bytes) -> tuple[int, bytes]:
+    """clipdoc as an encoder."""
+    try:
+        return 0, render(from_json(data)).encode("utf-8")
+    except ClipdocError as error:
+        return 1, json.dumps({"code": error.code, "message": error.message}).encode("utf-8")
+
+
+def _warnings_json(found: list[dict[str, object]]) -> bytes:
+    """A ``.warnings.json`` file: one warning a line."""
+    if not found:
+        return b"[]\n"
+    lines = ",\n".join(f"  {json.dumps(item, ensure_ascii=False)}" for item in found)
+    return f"[\n{lines}\n]\n".encode()
+
+
+def _write_warnings(suite: Path) -> int:
+    """Write ``canonical/NAME.warnings.json`` for every ``canonical/NAME.md``
+    of the suite: the warnings clipdoc reports for it; and
+    ``NAME.out.warnings.json`` for a ``NAME.out.md`` that has warnings too
+    (CD210 stays in a canonical document). The exit status: 1 when a document
+    cannot be read."""
+    folder = suite / "canonical"
+    if not folder.is_dir():
+        print(f"no canonical/ folder in {suite}; pass --suite DIR", file=sys.stderr)
+        return 2
+    written = unchanged = failed = 0
+    documents = {path.name[: -len(".md")] for path in folder.glob("*.md")}
+    for name in sorted(documents):
+        target = folder / f"{name}.warnings.json"
+        try:
+            found = _read((folder / f"{name}.md").read_bytes())[1]
+        except ClipdocError as error:
+            print(f"canonical/{name}.md: {error}: not a canonical fixture", file=sys.stderr)
+            failed += 1
+            continue
+        if name.endswith(".out"):
+            if not found and not target.exists():
+                continue  # the usual case: a canonical document has no warnings
+        elif not found:
+            print(f"note: canonical/{name}.md has no warnings; its place is valid/")
+        data = _warnings_json(found)
+        if target.is_file() and target.read_bytes() == data:
+            unchanged += 1
+            continue
+        target.write_bytes(data)
+        print(f"wrote {target}")
+        written += 1
+    for path in sorted(folder.glob("*.warnings.json")):
+        if path.name[: -len(".warnings.json")] not in documents:
+            print(f"note: {path} belongs to no canonical/*.md (not removed)")
+    print(f"{written} written, {unchanged} unchanged, {failed} failed")
+    return 1 if failed else 0
 
 
 def _serve(step: Step) -> int:
@@ -250,46 +269,54 @@ def _serve(step: Step) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The conformance runner as a command (``python -m clipdoc.conformance``)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["decode"]:
         return _serve(decode_bytes)
     if arguments[:1] == ["encode"]:
         return _serve(encode_bytes)
-    parser = argparse.ArgumentParser(
-        prog="python -m clipdoc.conformance",
-        description="Run the clipdoc conformance suite against an implementation.",
-        epilog="'decode' and 'encode' as the only argument make this module clipdoc's own"
-        " decoder and encoder.",
+    parser = _runner.build_parser(
+        "python -m clipdoc.conformance",
+        suite=default_suite(),
+        commands_required=False,
+        default_implementation="clipdoc, in process",
     )
-    parser.add_argument("--decoder", metavar="CMD", help="decoder command (default: clipdoc)")
-    parser.add_argument("--encoder", metavar="CMD", help="encoder command (default: clipdoc)")
-    parser.add_argument("--suite", metavar="DIR", type=Path, help="the fixtures folder")
-    parser.add_argument("-v", "--verbose", action="store_true", help="list every failure")
+    parser.epilog = (
+        "'decode' and 'encode' as the only argument make this module clipdoc's own decoder"
+        " and encoder. " + parser.epilog
+    )
     parser.add_argument(
         "--paths",
         action="store_true",
         help="print where the specification, its JSON Schema and the suite are, and stop",
     )
+    parser.add_argument(
+        "--write-warnings",
+        action="store_true",
+        help="(maintainers) write canonical/NAME.warnings.json, the warnings clipdoc reports"
+        " for canonical/NAME.md, and stop",
+    )
     options = parser.parse_args(arguments)
     if options.paths:
         print(f"specification: {spec_path()}")
         print(f"JSON Schema: {schema_path()}")
-        print(f"conformance suite: {options.suite or default_suite()}")
+        print(f"conformance suite: {options.suite}")
         return 0
-    suite = options.suite or default_suite()
-    if not (suite / "valid").is_dir():
-        parser.error(f"no conformance suite at {suite}; pass --suite DIR")
-    decode = command_step(options.decoder) if options.decoder else decode_bytes
-    encode = command_step(options.encoder) if options.encoder else encode_bytes
-    report = run_suite(suite, decode, encode)
-    shown = report.failures if options.verbose else report.failures[:20]
-    for failure in shown:
-        print(f"FAIL {failure}")
-    if len(shown) < len(report.failures):
-        print(f"... and {len(report.failures) - len(shown)} more (use --verbose)")
-    counts = ", ".join(f"{kind} {count}" for kind, count in sorted(report.passed.items()))
-    print(f"{sum(report.passed.values())} passed, {len(report.failures)} failed ({counts})")
-    return 1 if report.failures else 0
+    if options.write_warnings:
+        return _write_warnings(options.suite)
+    steps: list[Step] = []
+    for option, own in (("decoder", decode_bytes), ("encoder", encode_bytes)):
+        command: str | None = getattr(options, option)
+        if command is None:
+            steps.append(own)
+            options.jobs = 1  # in process: one fixture at a time (warnings are global)
+            continue
+        try:
+            steps.append(command_step(command, options.timeout))
+        except ValueError as error:
+            parser.error(f"--{option}: {error}")
+    status: int = _runner.run(parser, options, steps[0], steps[1])
+    return status
 
 
 if __name__ == "__main__":

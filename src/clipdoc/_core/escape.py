@@ -335,24 +335,32 @@ def _classify(line: str) -> tuple[str, re.Match[str] | None]:
     if not line.strip(" \t"):
         return BLANK, None
     match = _FAMILY.match(line)
-    if match is None:
-        return (CONTAINER if _CONTAINER.match(line) else TEXT), None
+    if match is not None:
+        line_class = _family_class(line, match)
+        if line_class is not None:
+            return line_class, match
+    return (CONTAINER if _CONTAINER.match(line) else TEXT), None
+
+
+def _family_class(line: str, match: re.Match[str]) -> str | None:
+    """The class of a line of a family, or None for one that is text or a
+    container (a fence line with a backtick in its info string, an indented
+    conflict marker)."""
     kind = match.lastgroup
     indent = match.end("indent")
     if match.end("slashes") > indent or kind == "heading":
-        return ESCAPED, match
+        return ESCAPED
     if kind == "fence":
         if match.group("fence")[0] == "`" and "`" in line[match.end() :]:
-            return TEXT, None  # an inline code span, not a fence
-        return FENCE, match
+            return None  # an inline code span, not a fence
+        return FENCE
     if kind == "html":
-        return (HTML_OPENER if _HTML_OPENER.match(line, indent) else HTML_AMBIGUOUS), match
+        return HTML_OPENER if _HTML_OPENER.match(line, indent) else HTML_AMBIGUOUS
     if not indent and (kind == "conflict" or line == CONFLICT_SEPARATOR):
-        return ESCAPED, match
+        return ESCAPED
     if kind == "setext":
-        return (EMPTY_ITEM if _EMPTY_ITEM.fullmatch(line) else UNDERLINE), match
-    # An indented conflict marker: ordinary text, or a block quote or HTML.
-    return (CONTAINER if _CONTAINER.match(line) else TEXT), None
+        return EMPTY_ITEM if _EMPTY_ITEM.fullmatch(line) else UNDERLINE
+    return None
 
 
 def _with_escape(line: str, match: re.Match[str] | None) -> str:
