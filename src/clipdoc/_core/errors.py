@@ -61,7 +61,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD201", _W, "a byte order mark before the title"),
     ("CD202", _W, "CRLF or CR line endings"),
     ("CD203", _W, "missing or extra blank lines, or no newline at the end"),
-    ("CD204", _W, "trailing spaces or tabs on a structural line"),
+    ("CD204", _W, "whitespace at the end of a line that differs from the canonical form"),
     ("CD205", _W, "a timestamp in a non-canonical form (e.g. +00:00 for UTC)"),
     ("CD206", _W, "sections out of canonical order"),
     ("CD207", _W, "metadata items out of canonical order"),

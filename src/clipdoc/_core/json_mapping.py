@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +34,29 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 class _MappingProblem(ValueError):
     """A JSON value that cannot be structured; the converter adds its path."""
+
+
+class _Object(dict[str, object]):
+    """A JSON object, as `from_json` reads it: the names of its members that
+    appear more than once are kept, so that it can be refused [JSON-7]."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    value = _Object(pairs)
+    if len(value) < len(pairs):
+        counts = Counter(name for name, _ in pairs)
+        value.duplicates = tuple(name for name, count in counts.items() if count > 1)
+    return value
+
+
+class _NotJson(ValueError):
+    """A value that Python's reader accepts and JSON does not (NaN, Infinity)."""
+
+
+def _constant(name: str) -> object:
+    raise _NotJson(f"not JSON: {name} is not a JSON value")
 
 
 def _structure_str(value: object, _: type) -> str:
@@ -90,6 +114,9 @@ def _members(value: object, names: tuple[str, ...]) -> Mapping[str, object]:
     """The object's members, all present and none unknown."""
     if not isinstance(value, dict):
         raise _MappingProblem(f"expected an object, got {_json_type(value)}")
+    duplicates = getattr(value, "duplicates", ())
+    if duplicates:
+        raise _MappingProblem(f"member(s) given more than once: {', '.join(duplicates)}")
     missing = [name for name in names if name not in value]
     unknown = sorted(set(value) - set(names))
     if missing:
@@ -245,21 +272,34 @@ _TOO_DEEP = (
 
 def from_json(text: str | bytes) -> Clipping:
     """A clipping from JSON text; invalid JSON is a `ClipdocError` (CD402)
-    with its line and column, and so, without them, is JSON nested too deeply
-    to read.
+    with its line and column, and so, without them, are bytes that are not
+    UTF-8, ``NaN`` and ``Infinity``, and JSON nested too deeply to read. One
+    byte order mark before the JSON is ignored; a member given twice is
+    CD401 [JSON-7].
 
     >>> from_json('{"title": "t", "url": null, "original_summary": null,'
     ...           ' "ai_summary": "x", "extra_sections": [], "metadata": null}').ai_summary
     'x'
     """
+    if isinstance(text, bytes):
+        try:
+            # UTF-8 only: no other encoding is guessed, and no surrogate is
+            # let through (Python's own reader of bytes does both).
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ClipdocError(
+                "CD402", f"not UTF-8 JSON: {exc.reason} at byte offset {exc.start}"
+            ) from None
     try:
-        data = json.loads(text)
+        data = json.loads(
+            text.removeprefix("\ufeff"), object_pairs_hook=_object, parse_constant=_constant
+        )
     except json.JSONDecodeError as exc:
         raise ClipdocError(
             "CD402", f"not JSON: {exc.msg}", line=exc.lineno, column=exc.colno
         ) from None
-    except UnicodeDecodeError as exc:
-        raise ClipdocError("CD402", f"not UTF-8 JSON: {exc.reason}") from None
+    except _NotJson as exc:
+        raise ClipdocError("CD402", str(exc)) from None
     except RecursionError:
         # The decoder recurses once per level; no clipping comes near the limit.
         raise ClipdocError("CD402", _TOO_DEEP) from None

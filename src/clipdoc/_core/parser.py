@@ -119,8 +119,10 @@ def _read(
     lines = reader.lines
     headings = _matching_lines(_HEADING_LINES, text)
     end_of_preamble = headings[0] if headings else len(lines)
-    title, start = _read_title(reader, end_of_preamble)
-    url = _read_preamble(reader, start, end_of_preamble, bool(headings))
+    title, start, found = _read_title(reader, end_of_preamble)
+    # A first line that is not a title line is the first line of the URL
+    # region [TTL-3]: no structural line before it, so no blank line to check.
+    url = _read_preamble(reader, start, end_of_preamble, bool(headings), start - 1 if found else -1)
     parts = _read_sections(reader, headings)
     extra = sorted(parts.extra + reader.unparsed + (kept or []), key=_position)
     clipping = Clipping(
@@ -146,9 +148,11 @@ def _read_conflicted(
     its own where it stood.
     """
     found = [_conflict_diagnostic(lines, conflict) for conflict in conflicts]
-    theirs = set(_read_side(lines, conflicts, "theirs")[1])
+    # The same diagnostic: the same code at the same place (a message may
+    # differ, naming a line that differs between the sides).
+    theirs = {_where_what(d) for d in _read_side(lines, conflicts, "theirs")[1]}
     # A list, not a set: diagnostics at one place keep one order every run.
-    common = [d for d in _read_side(lines, conflicts, "ours")[1] if d in theirs]
+    common = [d for d in _read_side(lines, conflicts, "ours")[1] if _where_what(d) in theirs]
     kept: list[tuple[int, Section]] = []
     for conflict in conflicts:
         what = "conflict" if conflict.is_whole else "conflict marker"
@@ -157,8 +161,15 @@ def _read_conflicted(
     # How a value outside the conflicts is written is its own problem, never
     # one that follows from a conflict: the model read from that text says so.
     common += [d for d in outside if d.code in _VALUE_CODES]
-    found += sorted(dict.fromkeys(common), key=_diagnostic_position)
+    unique: dict[tuple[str, int | None, int | None], Diagnostic] = {}
+    for diagnostic in common:
+        unique.setdefault(_where_what(diagnostic), diagnostic)
+    found += sorted(unique.values(), key=_diagnostic_position)
     return clipping, found
+
+
+def _where_what(diagnostic: Diagnostic) -> tuple[str, int | None, int | None]:
+    return diagnostic.code, diagnostic.line, diagnostic.column
 
 
 #: Diagnostics about how one value or line is written (not about structure),
@@ -221,10 +232,17 @@ def _position(item: tuple[int, Section]) -> int:
     return item[0]
 
 
-def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int, bool]:
+def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int, bool, str]:
     # Document order; at one position a conflict marker is named first: it
-    # explains the rest [ERR-2].
-    return (diagnostic.line or 0, diagnostic.column or 0, diagnostic.code != "CD106")
+    # explains the rest; other errors there by code [ERR-2]. Warnings there
+    # keep the order they were found in.
+    is_error = diagnostic.severity is Severity.ERROR
+    return (
+        diagnostic.line or 0,
+        diagnostic.column or 0,
+        diagnostic.code != "CD106",
+        diagnostic.code if is_error else "",
+    )
 
 
 def _split(text: str) -> tuple[str, list[str], list[Diagnostic]]:
@@ -267,8 +285,10 @@ def _matching_lines(pattern: re.Pattern[str], text: str) -> list[int]:
     return indices
 
 
-def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
-    """The title and the index of the first line after it [TTL-1] [TTL-2]."""
+def _read_title(reader: _Reader, end: int) -> tuple[str, int, bool]:
+    """The title, the index of the first line after the title line (of the
+    first line that is not one, when there is none) and whether there is
+    one [TTL-1] [TTL-2] [TTL-3]."""
     lines = reader.lines
     index = 0
     while index < end and is_blank(lines[index]):
@@ -280,34 +300,35 @@ def _read_title(reader: _Reader, end: int) -> tuple[str, int]:
         shown = quoted(lines[index]) if index < len(lines) else "an empty document"
         reader.report(
             "CD101",
-            min(index, len(lines) - 1),
+            index if index < len(lines) else 0,  # line 1 when no line is left [TTL-2]
             1,
             f"the document must start with a title line '# <title>', found {shown}; add the"
             " title as the first line",
         )
-        return "", index
+        return "", index, False
     indent, separator, title = match.groups()
     if indent or separator == "\t":
         reader.report("CD208", index, 1, "write the title line as '# ' followed by the title")
     if separator is None:
         reader.report("CD204", index, 2, "the title line lacks the space after '#' (empty title)")
-    return title or "", index + 1
+    return title or "", index + 1, True
 
 
-def _read_preamble(reader: _Reader, start: int, end: int, has_sections: bool) -> str | None:
+def _read_preamble(
+    reader: _Reader, start: int, end: int, has_sections: bool, previous: int
+) -> str | None:
     """The URL line and the blank lines around it, before the first section
-    [URL-1] [URL-2]."""
+    [URL-1] [URL-2]. ``previous`` is the title line, -1 when there is none."""
     lines = reader.lines
     url: str | None = None
     blank_run: list[int] = []
     stray: list[int] = []
-    previous = start - 1  # the last structural line seen
     for index in range(start, end):
         line = lines[index]
         if is_blank(line):
             blank_run.append(index)
         elif line.startswith(URL_PREFIX) and url is None:
-            if not stray:
+            if not stray and previous >= 0:
                 _check_gap(reader, previous, blank_run, expected=1)
             url = _item_value(reader, index, len(URL_PREFIX), "URL")
             previous, blank_run = index, []
@@ -526,15 +547,19 @@ def _metadata_items(
     values: dict[str, tuple[int, str]] = {}
     extra: list[tuple[str, str]] = []
     unparsed: list[int] = []
+    last_bad = -2  # the last line that is not an item
     highest_rank = -1
     for index in content:
         line = lines[index]
         if is_blank(line):
             reader.report("CD203", index, 1, "blank line inside the metadata list; delete it")
             continue
-        if not line.startswith(ITEM_PREFIX) or (key_end := line.find(KEY_END, 4)) < 0:
-            if not unparsed or unparsed[-1] != index - 1:
+        # The closing '**:' is searched for after the opening '- **' [MET-6].
+        key_end = line.find(KEY_END, len(ITEM_PREFIX)) if line.startswith(ITEM_PREFIX) else -1
+        if key_end < 0:
+            if last_bad != index - 1:
                 _report_bad_item(reader, index, line)  # once for each run of bad lines
+            last_bad = index
             unparsed.append(index)
             continue
         key = line[len(ITEM_PREFIX) : key_end]
@@ -604,7 +629,11 @@ def _known_value(
     if label not in values:
         return None
     index, text = values.pop(label)
-    column = reader.lines[index].find(KEY_END) + len(KEY_END) + 2
+    # The value's first column: after the SPACE that follows the colon, or
+    # right after the colon when no SPACE follows [TS-4].
+    line = reader.lines[index]
+    colon_end = line.find(KEY_END, len(ITEM_PREFIX)) + len(KEY_END)
+    column = colon_end + (2 if line.startswith(" ", colon_end) else 1)
     try:
         return convert(reader, index, column, text)
     except TimestampProblem as problem:

@@ -58,10 +58,13 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        # Every byte before the first invalid one is valid UTF-8: the column
+        # counts the characters they decode to, a leading BOM left out.
         before = data[: exc.start]
         line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
         line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
-        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        text = before[line_start:].decode("utf-8")
+        column = len(text.removeprefix("\ufeff") if line_start == 0 else text) + 1
         raise ClipdocError(
             "CD110",
             f"invalid UTF-8 at byte offset {exc.start} (byte 0x{data[exc.start]:02x});"
