@@ -67,7 +67,7 @@ _FAMILY = re.compile(
     + ")"
 )
 # Of the HTML family (k = 0), the lines every reading takes as opening a
-# block 1 to 5 [ESC-10]; the others some readings do and some do not, and are
+# block 1 to 5 [ESC-14]; the others some readings do and some do not, and are
 # always escaped: `<textarea` (a block since CommonMark 0.30), a tag name then
 # whitespace other than SPACE or TAB (markdown-it takes any Unicode space,
 # 0.29 VT and FF, 0.31 neither), `<!` then a lower-case letter (a block since

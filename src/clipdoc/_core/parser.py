@@ -234,14 +234,12 @@ def _position(item: tuple[int, Section]) -> int:
 
 def _diagnostic_position(diagnostic: Diagnostic) -> tuple[int, int, bool, str]:
     # Document order; at one position a conflict marker is named first: it
-    # explains the rest; other errors there by code [ERR-2]. Warnings there
-    # keep the order they were found in.
-    is_error = diagnostic.severity is Severity.ERROR
+    # explains the rest; every other diagnostic there by code [ERR-2].
     return (
         diagnostic.line or 0,
         diagnostic.column or 0,
         diagnostic.code != "CD106",
-        diagnostic.code if is_error else "",
+        diagnostic.code,
     )
 
 
