@@ -99,6 +99,7 @@ def test_hostile_documents_scale_linearly(case: str, work: str) -> None:
 ADVERSARIAL_UNITS = [
     "a", " ", "\t", "\\", "#", "`", "~", "*", "-", ":", "<", ">", "|", "&#1", "\n",
     "- **", "**:", "<a ", "#a ", "http://.", "## ", "\\#", " \n", "<!--", "\r",
+    "- ", "1. ", "123456789) ", " \t", "\\- ",
 ]  # fmt: skip
 
 
@@ -115,7 +116,8 @@ def _module_patterns() -> list[tuple[str, re.Pattern[str]]]:
 # Patterns the code only ever applies at the start of a string or line (match,
 # fullmatch); every other one also scans (search, finditer, sub, split).
 ANCHORED = {
-    "_FAMILY", "_TITLE", "_FENCE_CLOSER", "_CONTAINER_OR_HTML", "SECTION_HEADING",
+    "_FAMILY", "_TITLE", "_FENCE_CLOSER", "_CONTAINER", "_EMPTY_ITEM", "_MARKER",
+    "_DEEP_MARKER", "_NESTING_LINE", "SECTION_HEADING",
     "CONFLICT_MARKER", "_FIRST_LINE_MAYBE", "_TIMESTAMP", "_DATE", "_CANONICAL_TIMESTAMP",
     "_FOUR_ITEMS",
 }  # fmt: skip
