@@ -10,18 +10,40 @@ without the GFM extensions).
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
 from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 import clipdoc
-from clipdoc import Clipping, Section
-from conftest import core
+from clipdoc import Clipping, Metadata, Section
+from conftest import ROOT, core
 from strategies import bodies, clippings
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from viewer_agreement import Grammar
+
+# Bodies from the differential fuzzer's block-structure grammar (lists nested
+# by markers and indentation, block quotes, fences, the HTML block kinds with
+# odd whitespace, setext lines, tables, headings, conflict markers), drawn
+# through Hypothesis, in every kind of section.
+block_bodies = st.randoms(use_true_random=False).map(lambda rng: Grammar(rng).body())
+block_clippings = st.builds(
+    Clipping,
+    title=st.just("t"),
+    url=st.none(),
+    original_summary=st.none() | block_bodies,
+    ai_summary=block_bodies,
+    extra_sections=st.lists(
+        st.builds(Section, heading=st.sampled_from(["x", "y z"]), body=block_bodies), max_size=2
+    ),
+    metadata=st.none() | st.just(Metadata(source="x")),
+)
 
 _MD = MarkdownIt("commonmark")
 _BOUNDARY = re.compile(r" {0,3}##(?:[ \t]|$)")
@@ -97,6 +119,14 @@ def test_rendered_sections_are_exactly_commonmark_h2_headings(clip: Clipping) ->
 
 
 @core
+@given(block_clippings)
+def test_block_structure_bodies_show_exactly_their_sections(clip: Clipping) -> None:
+    text = clipdoc.render(clip)
+    assert_viewers_agree(text)
+    assert len(clipdoc_boundaries(text)) == _section_count(clip)
+
+
+@core
 @given(bodies, bodies)
 def test_no_body_swallows_the_next_heading(first: str, second: str) -> None:
     clip = Clipping(
@@ -132,7 +162,6 @@ def test_the_four_ways_viewers_disagreed_with_1_0(body: str) -> None:
 
 
 def test_every_valid_fixture_shows_exactly_its_sections() -> None:
-    from conftest import ROOT
 
     for path in sorted((ROOT / "spec" / "tests" / "valid").glob("*.md")):
         text = path.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")

@@ -23,7 +23,7 @@ import clipdoc
 from clipdoc import Clipping, Metadata
 from conftest import ROOT, core
 from strategies import clippings
-from test_commonmark import assert_viewers_agree, clipdoc_boundaries
+from test_commonmark import assert_viewers_agree, block_clippings, clipdoc_boundaries
 
 MODULES = ROOT / "build" / "js" / "node_modules"
 NODE = shutil.which("node")
@@ -80,6 +80,12 @@ def test_every_valid_fixture(readers: Readers, path: Path) -> None:
 @core
 @given(clip=clippings)
 def test_rendered_clippings(readers: Readers, clip: Clipping) -> None:
+    assert_readers_agree(readers, clipdoc.render(clip))
+
+
+@core
+@given(clip=block_clippings)
+def test_block_structure_bodies(readers: Readers, clip: Clipping) -> None:
     assert_readers_agree(readers, clipdoc.render(clip))
 
 
