@@ -151,3 +151,36 @@ def test_instants_outside_the_years_round_trip(saved: str) -> None:
     assert clipdoc.render(clip) == text
     assert clipdoc.to_dict(clip)["metadata"]["saved_at"] == saved
     assert clipdoc.from_dict(clipdoc.to_dict(clip)) == clip
+
+
+# ESC-4, ESC-14: the escaping code is the spec's table, cell for cell.
+def test_the_escaping_table_is_the_spec_table() -> None:
+    from clipdoc._core import escape
+    from conftest import ROOT
+
+    spec = (ROOT / "spec" / "clipdoc-1.2.md").read_text(encoding="utf-8")
+    header = "| class | `clear` | `after-text` | `doubt` | `doubt-after-blank` |"
+    rows = spec[spec.index(header) :].split("\n\n", 1)[0].split("\n")[2:]
+    classes = {
+        "blank": escape.BLANK,
+        "escaped": escape.ESCAPED,
+        "fence": escape.FENCE,
+        "HTML opener": escape.HTML_OPENER,
+        "ambiguous HTML": escape.HTML_AMBIGUOUS,
+        "underline": escape.UNDERLINE,
+        "empty item": escape.EMPTY_ITEM,
+        "container": escape.CONTAINER,
+        "text": escape.TEXT,
+    }
+    states = [escape.CLEAR, escape.AFTER_TEXT, escape.DOUBT, escape.DOUBT_AFTER_BLANK]
+    from_spec: dict[str, dict[str, tuple[str, str]]] = {state: {} for state in states}
+    for row in rows:
+        name, *cells = (cell.strip() for cell in row.strip("|").split("|"))
+        for state, cell in zip(states, cells, strict=True):
+            action, _, next_state = cell.partition(", ")
+            # "open" names no state: the block decides it (after-text when
+            # the line is escaped).
+            rule = (action, next_state.strip("`") or escape.AFTER_TEXT)
+            from_spec[state][classes[name]] = rule
+    assert from_spec == escape._TABLE
+    assert set(classes.values()) == set(escape._TABLE[escape.CLEAR])
