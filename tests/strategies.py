@@ -107,6 +107,18 @@ TRICKY_LINES = (
     "<style\u00a0",
     "\\",
     "\\\\",
+    # The nesting family (ESC-13): deep list markers, escaped or not.
+    "- - - - - - - - - - a",
+    "- - - - - - - - - \\- a",
+    "- - - - - - - - - 7\\\\. a",
+    " " * 18 + "- a",
+    "\t\t\t\t  * x",
+    # Openers some readings take and others do not (ESC-14, class 3).
+    "```\u2028`",
+    "```|",
+    "-|-",
+    "<textarea>",
+    "<ſcript>",
 )
 
 hostile_text = st.text(alphabet=st.sampled_from(HOSTILE_CHARS), max_size=30)

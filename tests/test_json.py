@@ -150,7 +150,7 @@ def test_json_nested_too_deeply_is_cd402(opener: str, as_bytes: bool) -> None:
     with pytest.raises(ClipdocError) as caught:
         clipdoc.from_json(text.encode() if as_bytes else text)
     assert caught.value.code == "CD402"
-    assert "nested too deeply" in caught.value.message
+    assert "nest more than 64 levels" in caught.value.message
 
 
 @core
@@ -171,4 +171,4 @@ def test_json_of_any_nesting_is_a_clipdoc_error(
     assert caught.value.code in ("CD401", "CD402")
     if depth > 10_000:
         assert caught.value.code == "CD402"
-        assert "nested too deeply" in caught.value.message
+        assert "nest more than 64 levels" in caught.value.message

@@ -128,6 +128,12 @@ _FIND_ENTITY = re.compile("&#13;").search
 # anything else is text, not indented.
 _MAY_MATTER = frozenset(" \t\\#`~<>|-+*=0123456789")
 
+_LINE_SEPARATOR = re.compile("[\u2028\u2029]")
+# A GFM table's delimiter row, as markdown-it may read it (a superset): its
+# table rule comes before fences and HTML blocks, so an opener holding `|`
+# above such a line is a table's header there and opens nothing.
+_DELIMITER_ROW = re.compile(r"[ \t]*[-|:][-|: \t]*")
+
 _FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 # The end of each raw-HTML block kind that a blank line does not end
 # (CommonMark HTML blocks 1 to 5), keyed by how the block starts: every end
@@ -150,7 +156,7 @@ BLANK: Final = "blank"
 ESCAPED: Final = "escaped"  # escaped wherever it stands
 FENCE: Final = "fence"
 HTML_OPENER: Final = "html-opener"
-HTML_AMBIGUOUS: Final = "html-ambiguous"
+AMBIGUOUS: Final = "ambiguous"  # an opener some readings take and others do not
 UNDERLINE: Final = "underline"
 EMPTY_ITEM: Final = "empty-item"
 CONTAINER: Final = "container"
@@ -178,7 +184,7 @@ _TABLE: Final[dict[str, dict[str, _Rule]]] = {
         ESCAPED: (ESCAPE, AFTER_TEXT),
         FENCE: (OPEN, AFTER_TEXT),
         HTML_OPENER: (OPEN, AFTER_TEXT),
-        HTML_AMBIGUOUS: (ESCAPE, AFTER_TEXT),
+        AMBIGUOUS: (ESCAPE, AFTER_TEXT),
         UNDERLINE: (KEEP, AFTER_TEXT),
         EMPTY_ITEM: (KEEP, DOUBT),
         CONTAINER: (KEEP, DOUBT),
@@ -189,7 +195,7 @@ _TABLE: Final[dict[str, dict[str, _Rule]]] = {
         ESCAPED: (ESCAPE, AFTER_TEXT),
         FENCE: (OPEN, AFTER_TEXT),
         HTML_OPENER: (OPEN, AFTER_TEXT),
-        HTML_AMBIGUOUS: (ESCAPE, AFTER_TEXT),
+        AMBIGUOUS: (ESCAPE, AFTER_TEXT),
         UNDERLINE: (ESCAPE, AFTER_TEXT),
         EMPTY_ITEM: (ESCAPE, AFTER_TEXT),
         CONTAINER: (KEEP, DOUBT),
@@ -200,7 +206,7 @@ _TABLE: Final[dict[str, dict[str, _Rule]]] = {
         ESCAPED: (ESCAPE, DOUBT),
         FENCE: (ESCAPE, DOUBT),
         HTML_OPENER: (ESCAPE, DOUBT),
-        HTML_AMBIGUOUS: (ESCAPE, DOUBT),
+        AMBIGUOUS: (ESCAPE, DOUBT),
         UNDERLINE: (ESCAPE, DOUBT),
         EMPTY_ITEM: (ESCAPE, DOUBT),
         CONTAINER: (KEEP, DOUBT),
@@ -213,7 +219,7 @@ _TABLE: Final[dict[str, dict[str, _Rule]]] = {
         ESCAPED: (ESCAPE, DOUBT),
         FENCE: (ESCAPE, DOUBT),
         HTML_OPENER: (ESCAPE, DOUBT),
-        HTML_AMBIGUOUS: (ESCAPE, DOUBT),
+        AMBIGUOUS: (ESCAPE, DOUBT),
         UNDERLINE: (KEEP, DOUBT),
         EMPTY_ITEM: (KEEP, DOUBT),
         CONTAINER: (KEEP, DOUBT),
@@ -351,11 +357,16 @@ def _family_class(line: str, match: re.Match[str]) -> str | None:
     if match.end("slashes") > indent or kind == "heading":
         return ESCAPED
     if kind == "fence":
-        if match.group("fence")[0] == "`" and "`" in line[match.end() :]:
-            return None  # an inline code span, not a fence
-        return FENCE
+        info = line[match.end() :]
+        backtick = info.find("`") if match.group("fence")[0] == "`" else -1
+        if backtick < 0:
+            return FENCE
+        # A backtick in a backtick fence's info string makes it no fence;
+        # commonmark.js looks for one with `.`, which stops at U+2028 and
+        # U+2029, and opens a fence when the backtick comes after them.
+        return AMBIGUOUS if _LINE_SEPARATOR.search(info, 0, backtick) else None
     if kind == "html":
-        return HTML_OPENER if _HTML_OPENER.match(line, indent) else HTML_AMBIGUOUS
+        return HTML_OPENER if _HTML_OPENER.match(line, indent) else AMBIGUOUS
     if not indent and (kind == "conflict" or line == CONFLICT_SEPARATOR):
         return ESCAPED
     if kind == "setext":
@@ -426,6 +437,8 @@ class _Scan:
             self.state = _AFTER_PLAIN_TEXT[state]
         else:
             line_class, match = _classify(line)
+            if line_class in (FENCE, HTML_OPENER) and self._table_header(index, line):
+                line_class = AMBIGUOUS
             if state == DOUBT_AFTER_BLANK and line_class != BLANK and _indented_at_most_one(line):
                 state = CLEAR
             action, self.state = _TABLE[state][line_class]
@@ -436,6 +449,13 @@ class _Scan:
             elif line_class != BLANK and _NESTING_LINE.match(line):
                 self.lines[index] = _with_nesting_escape(line)
 
+    def _table_header(self, index: int, line: str) -> bool:
+        """Whether markdown-it may read ``line`` as a table's header row."""
+        if "|" not in line or index + 1 >= len(self.lines):
+            return False
+        following = self.lines[index + 1]
+        return "-" in following and _DELIMITER_ROW.fullmatch(following) is not None
+
     def _inside_block(self, index: int, line: str) -> None:
         if line and line[0] not in _MAY_MATTER:
             line_class, match = TEXT, None
@@ -443,6 +463,12 @@ class _Scan:
             line_class, match = _classify(line)
         if line_class == ESCAPED:
             self.lines[index] = _with_escape(line, match)
+        elif line_class != BLANK and _NESTING_LINE.match(line):
+            # Like a family line with k >= 1, a deep run is escaped wherever
+            # it stands: the reader halves it wherever it stands.
+            run = deep_marker_run(line)
+            if run is not None and run[1] > run[0]:
+                self.lines[index] = _with_nesting_escape(line)
         if self.state == IN_FENCE:
             if line_class == FENCE and self._closes_fence(line):
                 self.state = AFTER_TEXT

@@ -264,10 +264,28 @@ def to_json(clipping: Clipping, *, indent: int | None = None) -> str:
     return json.dumps(to_dict(clipping), ensure_ascii=False, indent=indent)
 
 
+#: How deep JSON input may nest arrays and objects [JSON-7]; a clipping
+#: nests them 4 deep.
+MAX_JSON_DEPTH = 64
 _TOO_DEEP = (
-    "cannot read the JSON: its arrays and objects are nested too deeply"
-    " (a clipping nests them 4 deep at most)"
+    f"cannot read the JSON: its arrays and objects nest more than {MAX_JSON_DEPTH} levels"
+    " deep (a clipping nests them 4 deep)"
 )
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether arrays and objects in ``value`` nest more than ``limit`` deep."""
+    level: list[object] = [value]
+    for _ in range(limit):
+        level = [
+            item
+            for container in level
+            if isinstance(container, (dict, list))
+            for item in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, (dict, list)) for item in level)
 
 
 def from_json(text: str | bytes) -> Clipping:
@@ -303,4 +321,6 @@ def from_json(text: str | bytes) -> Clipping:
     except RecursionError:
         # The decoder recurses once per level; no clipping comes near the limit.
         raise ClipdocError("CD402", _TOO_DEEP) from None
+    if _deeper_than(data, MAX_JSON_DEPTH):
+        raise ClipdocError("CD402", _TOO_DEEP)
     return from_dict(data)

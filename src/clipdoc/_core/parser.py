@@ -308,7 +308,12 @@ def _read_title(reader: _Reader, end: int) -> tuple[str, int, bool]:
     if indent or separator == "\t":
         reader.report("CD208", index, 1, "write the title line as '# ' followed by the title")
     if separator is None:
-        reader.report("CD204", index, 2, "the title line lacks the space after '#' (empty title)")
+        reader.report(
+            "CD204",
+            index,
+            len(indent) + 2,  # the column after '#' [POS-1]
+            "the title line lacks the space after '#' (empty title)",
+        )
     return title or "", index + 1, True
 
 
