@@ -166,7 +166,7 @@ def test_the_escaping_table_is_the_spec_table() -> None:
         "escaped": escape.ESCAPED,
         "fence": escape.FENCE,
         "HTML opener": escape.HTML_OPENER,
-        "ambiguous HTML": escape.HTML_AMBIGUOUS,
+        "ambiguous": escape.AMBIGUOUS,
         "underline": escape.UNDERLINE,
         "empty item": escape.EMPTY_ITEM,
         "container": escape.CONTAINER,
