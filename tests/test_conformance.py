@@ -31,7 +31,7 @@ def _fixtures(kind: str, suffix: str) -> list[Path]:
     return sorted(
         path
         for path in (SUITE / kind).glob(f"*{suffix}")
-        if not path.name.endswith((".out.md", ".error.json"))
+        if not path.name.endswith((".out.md", ".error.json", ".diagnostics.json", ".warnings.json"))
     )
 
 
@@ -136,10 +136,23 @@ def test_clipdoc_writes_the_warnings_member() -> None:
         {"code": "CD201", "line": 1, "column": 1},
         {"code": "CD202", "line": 1, "column": 4},
     ]
-    # An error object has no warnings member.
+    # An error object has no warnings member: every diagnostic, errors too,
+    # is in its diagnostics member [CNF-7].
     document = "\ufeff# t\r\n\r\nstray\r\n\r\n## AI 摘要\r\n\r\nx\r\n".encode()
     status, output = conformance.decode_bytes(document)
-    assert (status, json.loads(output)) == (1, {"code": "CD107", "line": 3, "column": 1})
+    assert (status, json.loads(output)) == (
+        1,
+        {
+            "code": "CD107",
+            "line": 3,
+            "column": 1,
+            "diagnostics": [
+                {"code": "CD201", "line": 1, "column": 1},
+                {"code": "CD202", "line": 1, "column": 4},
+                {"code": "CD107", "line": 3, "column": 1},
+            ],
+        },
+    )
 
 
 def test_stored_warnings_are_what_clipdoc_reports() -> None:
@@ -162,6 +175,56 @@ def test_stored_warnings_are_what_clipdoc_reports() -> None:
         if stored.name[: -len(".warnings.json")] not in names:
             problems.append(f"canonical/{stored.name} belongs to no document")
     assert not problems, f"run `{REGENERATE}` and read the result: " + "; ".join(problems)
+
+
+def test_stored_diagnostics_are_what_clipdoc_reports() -> None:
+    """``invalid/NAME.diagnostics.json`` holds every diagnostic clipdoc
+    reports now, and its first error is the fixture's ``NAME.json``."""
+    problems = []
+    for document in sorted((SUITE / "invalid").glob("*.md")):
+        status, output = conformance.decode_bytes(document.read_bytes())
+        reported = json.loads(output)
+        stored = document.with_suffix(".diagnostics.json")
+        if status != 1:
+            problems.append(f"invalid/{document.name} has no error")
+        elif not stored.is_file():
+            problems.append(f"invalid/{stored.name} is missing")
+        elif json.loads(stored.read_bytes()) != reported["diagnostics"]:
+            problems.append(f"invalid/{stored.name} is not {reported['diagnostics']}")
+        else:
+            errors = [item for item in reported["diagnostics"] if item["code"] < "CD200"]
+            first = json.loads(document.with_suffix(".json").read_bytes())
+            if not errors or errors[0] != first:
+                problems.append(f"invalid/{stored.name}: its first error is not {first}")
+    assert not problems, f"run `{REGENERATE}` and read the result: " + "; ".join(problems)
+
+
+def test_wrong_diagnostics_fail_and_absent_ones_pass_with_a_note(tmp_path: Path) -> None:
+    script = tmp_path / "decoder.py"
+    script.write_text(
+        "import json, sys\n"
+        "from clipdoc.conformance import decode_bytes\n"
+        "status, output = decode_bytes(sys.stdin.buffer.read())\n"
+        "value = json.loads(output)\n"
+        "if sys.argv[1] == 'drop':\n"
+        "    value.pop('diagnostics', None)\n"
+        "elif status == 1:\n"
+        "    value['diagnostics'] = value['diagnostics'][::-1] + [value['diagnostics'][0]]\n"
+        "sys.stdout.write(json.dumps(value))\n"
+        "sys.exit(status)\n",
+        encoding="utf-8",
+    )
+    select = ["invalid/err-conflict-base-after-separator"]
+    for mode, passes in (("drop", True), ("spoil", False)):
+        report = conformance._runner.run_suite(
+            SUITE,
+            conformance.command_step(f"{sys.executable} {script} {mode}"),
+            conformance.encode_bytes,
+            select=select,
+        )
+        assert (not report.failures) is passes, (mode, report.failures)
+        if passes:
+            assert "not reported for 1 (optional)" in "\n".join(report.summary())
 
 
 def test_write_warnings_regenerates_the_stored_files(

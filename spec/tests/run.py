@@ -283,10 +283,11 @@ class _Decoded:
     payload: bytes
 
 
-def _warning_list(value: object, what: str) -> list[dict[str, object]]:
-    """The ``warnings`` member: an array of objects with a string ``code`` and
-    integer ``line`` and ``column`` (other members are ignored)."""
-    shape = f'{what}: "warnings" must be an array of {{"code", "line", "column"}} objects'
+def _warning_list(value: object, what: str, member: str = "warnings") -> list[dict[str, object]]:
+    """The ``warnings`` (or ``diagnostics``) member: an array of objects with
+    a string ``code`` and integer ``line`` and ``column`` (other members are
+    ignored)."""
+    shape = f'{what}: "{member}" must be an array of {{"code", "line", "column"}} objects'
     if not isinstance(value, list):
         raise Failure(f"{shape}, not {_brief(value)}")
     found: list[dict[str, object]] = []
@@ -313,6 +314,8 @@ class Outcome:
 
     problem: str | None = None
     warnings: bool | None = None
+    #: For invalid fixtures: whether the error object carried ``diagnostics``.
+    diagnostics: bool | None = None
     note: str | None = None
 
 
@@ -347,8 +350,8 @@ class Fixture:
                 return self._valid(decode, encode)
             if self.kind == "invalid":
                 expected = _suite_json(self.read(".json"), f"{self.id}.json")
-                self._error("decoder", decode, self.read(".md"), expected)
-                return Outcome()
+                found = self._error("decoder", decode, self.read(".md"), expected)
+                return self._diagnostics(found)
             if self.kind == "json-invalid":
                 expected = _suite_json(self.read(".error.json"), f"{self.id}.error.json")
                 self._error("encoder", encode, self.read(".json"), expected)
@@ -380,7 +383,24 @@ class Fixture:
         if found:
             raise Failure(f"encoder output is not {self.id}{suffix}: {found}")
 
-    def _error(self, who: str, step: Step, data: bytes, expected: object) -> None:
+    def _diagnostics(self, found: dict[str, object]) -> Outcome:
+        """An error object's optional ``diagnostics`` [CNF-7]: every error
+        and warning of the document, as ``NAME.diagnostics.json`` lists them."""
+        if "diagnostics" not in found:
+            return Outcome(diagnostics=False)
+        where = f"decoder output for {self.id}.md"
+        reported = _warning_list(found["diagnostics"], where, member="diagnostics")
+        expected = _suite_json(self.read(".diagnostics.json"), f"{self.id}.diagnostics.json")
+        difference_found = difference(expected, reported)
+        if difference_found:
+            raise Failure(
+                f"{where}: its diagnostics are not {self.id}.diagnostics.json"
+                f" ({difference_found})\n  expected: {_brief(expected)}"
+                f"\n  got:      {_brief(reported)}"
+            )
+        return Outcome(diagnostics=True)
+
+    def _error(self, who: str, step: Step, data: bytes, expected: object) -> dict[str, object]:
         """The step must exit 1 and print an error object holding the members
         of ``expected`` (other members are ignored)."""
         if not isinstance(expected, dict):
@@ -398,6 +418,7 @@ class Fixture:
         where = difference(expected, compared)
         if where:
             raise Failure(f"{who} reported {_brief(found)}, expected {_brief(expected)} ({where})")
+        return found
 
     def _valid(self, decode: Step, encode: Step) -> Outcome:
         mapping = self.read(".json")
@@ -490,6 +511,9 @@ class Report:
     #: Fixtures whose decoder output carried ``warnings`` / did not.
     warnings_reported: int = 0
     warnings_absent: int = 0
+    #: Invalid fixtures whose error object carried ``diagnostics`` / did not.
+    diagnostics_reported: int = 0
+    diagnostics_absent: int = 0
 
     def record(self, fixture: Fixture, outcome: Outcome) -> None:
         if outcome.problem is None:
@@ -500,6 +524,10 @@ class Report:
             self.warnings_reported += 1
         elif outcome.warnings is False:
             self.warnings_absent += 1
+        if outcome.diagnostics is True:
+            self.diagnostics_reported += 1
+        elif outcome.diagnostics is False:
+            self.diagnostics_absent += 1
 
     @property
     def total(self) -> int:
@@ -517,6 +545,13 @@ class Report:
             lines.append(
                 f"warnings: reported for {self.warnings_reported} fixtures, not reported for"
                 f" {self.warnings_absent} (optional)"
+            )
+        if self.diagnostics_reported and not self.diagnostics_absent:
+            lines.append("diagnostics of documents with errors: checked")
+        elif self.diagnostics_reported or self.diagnostics_absent:
+            lines.append(
+                f"diagnostics of documents with errors: reported for {self.diagnostics_reported}"
+                f" fixtures, not reported for {self.diagnostics_absent} (optional)"
             )
         return lines
 

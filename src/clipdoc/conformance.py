@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ._api import load, render
+from ._api import check, load, render
 from ._core.errors import ClipdocError, ClipdocWarning
 from ._core.json_mapping import from_json, to_dict
 
@@ -200,10 +200,26 @@ def decode_bytes(data: bytes) -> tuple[int, bytes]:
     try:
         mapping, found = _read(data)
     except ClipdocError as error:
-        failed = {"code": error.code, "line": error.line, "column": error.column}
+        failed = {
+            "code": error.code,
+            "line": error.line,
+            "column": error.column,
+            "diagnostics": _every_diagnostic(data, error),
+        }
         return 1, json.dumps(failed, ensure_ascii=False).encode("utf-8")
     mapping["warnings"] = found
     return 0, json.dumps(mapping, ensure_ascii=False).encode("utf-8")
+
+
+def _every_diagnostic(data: bytes, error: ClipdocError) -> list[dict[str, object]]:
+    """Every error and warning of a document with errors, in order [CNF-7]:
+    one that is not UTF-8 has CD110 alone [ENC-3]."""
+    if error.code == "CD110":
+        return [{"code": error.code, "line": error.line, "column": error.column}]
+    return [
+        {"code": found.code, "line": found.line, "column": found.column}
+        for found in check(data.decode("utf-8"))
+    ]
 
 
 def encode_bytes(data: bytes) -> tuple[int, bytes]:
@@ -257,8 +273,36 @@ def _write_warnings(suite: Path) -> int:
     for path in sorted(folder.glob("*.warnings.json")):
         if path.name[: -len(".warnings.json")] not in documents:
             print(f"note: {path} belongs to no canonical/*.md (not removed)")
+    more_written, more_unchanged, more_failed = _write_diagnostics(suite)
+    written, unchanged, failed = (
+        written + more_written,
+        unchanged + more_unchanged,
+        failed + more_failed,
+    )
     print(f"{written} written, {unchanged} unchanged, {failed} failed")
     return 1 if failed else 0
+
+
+def _write_diagnostics(suite: Path) -> tuple[int, int, int]:
+    """Write ``invalid/NAME.diagnostics.json`` for every ``invalid/NAME.md``:
+    every diagnostic clipdoc reports for it [CNF-7]. How many files were
+    written, were unchanged, and failed."""
+    written = unchanged = failed = 0
+    for path in sorted((suite / "invalid").glob("*.md")):
+        status, output = decode_bytes(path.read_bytes())
+        target = path.with_suffix(".diagnostics.json")
+        if status != 1:
+            print(f"invalid/{path.name}: clipdoc finds no error in it", file=sys.stderr)
+            failed += 1
+            continue
+        data = _warnings_json(json.loads(output)["diagnostics"])
+        if target.is_file() and target.read_bytes() == data:
+            unchanged += 1
+            continue
+        target.write_bytes(data)
+        print(f"wrote {target}")
+        written += 1
+    return written, unchanged, failed
 
 
 def _serve(step: Step) -> int:
