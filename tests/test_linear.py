@@ -117,7 +117,7 @@ def _module_patterns() -> list[tuple[str, re.Pattern[str]]]:
 # fullmatch); every other one also scans (search, finditer, sub, split).
 ANCHORED = {
     "_FAMILY", "_TITLE", "_FENCE_CLOSER", "_CONTAINER", "_EMPTY_ITEM", "_MARKER",
-    "_DEEP_MARKER", "_NESTING_LINE", "SECTION_HEADING",
+    "_DEEP_MARKER", "_NESTING_LINE", "_DELIMITER_ROW", "SECTION_HEADING",
     "CONFLICT_MARKER", "_FIRST_LINE_MAYBE", "_TIMESTAMP", "_DATE", "_CANONICAL_TIMESTAMP",
     "_FOUR_ITEMS",
 }  # fmt: skip
