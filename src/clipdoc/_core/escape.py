@@ -53,7 +53,9 @@ _STRUCTURES = {
     "setext": r"(?:=+|-+)[ \t]*$",
     "conflict": CONFLICT_MARKER.pattern + "|" + re.escape(CONFLICT_SEPARATOR) + "$",
     "html": (
-        r"<(?:(?ia:script|pre|style|textarea)(?="
+        # Unicode case folding, as markdown-it-py before 4.0 matches tag
+        # names: U+017F is an "s" there, U+0130 and U+0131 an "i".
+        r"<(?:(?i:script|pre|style|textarea)(?="
         + _WHITESPACE
         + r"|>|$)|!--|\?|![A-Za-z]|(?i:!\[CDATA\[))"
     ),
@@ -103,7 +105,7 @@ _NESTING_CANDIDATE = (
 # Whether any body line might need an escape (a cheap first look: the pattern
 # for later lines starts with a literal newline, which re scans fast).
 _MAYBE_PREFIX = (
-    r"(?: {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT]|(?:=+|-+)[ \t]*(?:\n|$)|"
+    r"(?: {0,3}(?:\\|##|```|~~~|<[!?<sSpPtT\u017f]|(?:=+|-+)[ \t]*(?:\n|$)|"
     # The opening marker starts with "<", which is already there.
     + "|".join(re.escape(marker) for marker in CONFLICT_MARKERS[1:])
     + ")|"
@@ -142,7 +144,7 @@ _FENCE_CLOSER = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*")
 # disagree on where the block ends, and the opener is escaped.
 _HTML_ENDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "tag": (
-        re.compile(r"</(?ia:script|pre|style|textarea)>"),
+        re.compile(r"</(?i:script|pre|style|textarea)>"),
         re.compile(r"</(?ia:script|pre|style)>"),
     ),
     "<!--": (re.compile(r"-->"),) * 2,
