@@ -2,10 +2,10 @@
 // benchmarks/viewer_agreement.py: commonmark.js (the reference
 // implementation) and markdown-it with its "commonmark" preset, its default
 // preset (html off, tables on, nesting limit 100) and its default preset
-// with html on (as editors such as VS Code configure it).
+// with html on (as editors such as VS Code configure it). tests/test_viewers_js.py
+// asks it too, one document at a time, with inline parsing on.
 //
-// The protocol of tests/js/headings.mjs, extended for batches. Each line on
-// standard input is JSON:
+// Each line on standard input is JSON:
 //   * a string (a document): the answer is one object, for each reader the
 //     0-based lines of top-level level-2 ATX headings ("h2") and of
 //     top-level setext headings ("setext");

@@ -2,8 +2,9 @@
 
 The same check as tests/test_commonmark.py, with commonmark.js (the
 CommonMark reference implementation) and markdown-it (JavaScript, what most
-editors use), run by Node through tests/js/headings.mjs. `.ci/run` installs
-both, pinned, into build/js; without Node or them these tests are skipped.
+editors use), run by Node through benchmarks/viewer_agreement.mjs with inline
+parsing on (as viewers read). `.ci/run` installs both, pinned, into build/js;
+without Node or them these tests are skipped.
 """
 
 from __future__ import annotations
@@ -26,10 +27,17 @@ from strategies import clippings
 from test_commonmark import assert_viewers_agree, block_clippings, clipdoc_boundaries
 
 MODULES = ROOT / "build" / "js" / "node_modules"
+SCRIPT = ROOT / "benchmarks" / "viewer_agreement.mjs"
+#: The reference implementation, and markdown-it as CommonMark defines it.
+READERS = ["commonmark.js", "markdown-it:commonmark"]
 NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(
-    NODE is None or not (MODULES / "commonmark").is_dir() or not (MODULES / "markdown-it").is_dir(),
-    reason=f"needs Node and commonmark.js and markdown-it in {MODULES} (.ci/run installs them)",
+    NODE is None
+    or not SCRIPT.is_file()
+    or not (MODULES / "commonmark").is_dir()
+    or not (MODULES / "markdown-it").is_dir(),
+    reason=f"needs Node, {SCRIPT.name}, and commonmark.js and markdown-it in {MODULES}"
+    " (.ci/run installs them)",
 )
 FIXTURES = sorted((ROOT / "spec" / "tests" / "valid").glob("*.md")) + sorted(
     (ROOT / "spec" / "tests" / "canonical").glob("*.out.md")
@@ -42,12 +50,12 @@ Readers = Callable[[str], dict[str, Any]]
 def readers() -> Iterator[Readers]:
     """Ask both readers about a document: one Node process for the module."""
     process = subprocess.Popen(
-        [NODE or "node", str(ROOT / "tests" / "js" / "headings.mjs")],
+        [NODE or "node", str(SCRIPT)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
         encoding="utf-8",
-        env=dict(os.environ, CLIPDOC_JS_MODULES=str(MODULES)),
+        env=dict(os.environ, CLIPDOC_JS_MODULES=str(MODULES), CLIPDOC_JS_FULL="1"),
     )
     assert process.stdin is not None
     assert process.stdout is not None
@@ -55,9 +63,9 @@ def readers() -> Iterator[Readers]:
     def ask(text: str) -> dict[str, Any]:
         assert process.stdin is not None
         assert process.stdout is not None
-        process.stdin.write(json.dumps(text) + "\n")
+        process.stdin.write(json.dumps({"documents": [text], "readers": READERS}) + "\n")
         process.stdin.flush()
-        answer: dict[str, Any] = json.loads(process.stdout.readline())
+        answer: dict[str, Any] = json.loads(process.stdout.readline())[0]
         return answer
 
     yield ask

@@ -263,13 +263,10 @@ def _write_warnings(suite: Path) -> int:
                 continue  # the usual case: a canonical document has no warnings
         elif not found:
             print(f"note: canonical/{name}.md has no warnings; its place is valid/")
-        data = _warnings_json(found)
-        if target.is_file() and target.read_bytes() == data:
+        if _store(target, _warnings_json(found)):
+            written += 1
+        else:
             unchanged += 1
-            continue
-        target.write_bytes(data)
-        print(f"wrote {target}")
-        written += 1
     for path in sorted(folder.glob("*.warnings.json")):
         if path.name[: -len(".warnings.json")] not in documents:
             print(f"note: {path} belongs to no canonical/*.md (not removed)")
@@ -295,14 +292,22 @@ def _write_diagnostics(suite: Path) -> tuple[int, int, int]:
             print(f"invalid/{path.name}: clipdoc finds no error in it", file=sys.stderr)
             failed += 1
             continue
-        data = _warnings_json(json.loads(output)["diagnostics"])
-        if target.is_file() and target.read_bytes() == data:
+        if _store(target, _warnings_json(json.loads(output)["diagnostics"])):
+            written += 1
+        else:
             unchanged += 1
-            continue
-        target.write_bytes(data)
-        print(f"wrote {target}")
-        written += 1
     return written, unchanged, failed
+
+
+def _store(target: Path, data: bytes) -> bool:
+    """Write a fixture file unless it already holds ``data``: whether it was
+    written (an unchanged file keeps its time stamp, so ``git status`` stays
+    quiet)."""
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    target.write_bytes(data)
+    print(f"wrote {target}")
+    return True
 
 
 def _serve(step: Step) -> int:
