@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import clipdoc
 import strategies
-from clipdoc import ClipdocError, Clipping, Collection, Entry, Metadata
+from clipdoc import ClipdocError, Clipping, Collection, Entry, Metadata, url_key
 from clipdoc._storage.names import is_reserved
 from conftest import EXAMPLE, ROOT, SHARED, shared_corpus_files
 
@@ -189,18 +189,21 @@ def test_find_and_duplicates_agree_with_a_hand_count(collection: Path) -> None:
 
 
 @needs_corpus
-def test_duplicates_of_the_shared_corpus(tmp_path: Path) -> None:
-    by_url: dict[str, list[str]] = {}
+@pytest.mark.parametrize("normalize", [True, False])
+def test_duplicates_of_the_shared_corpus(normalize: bool) -> None:
+    by_key: dict[str, list[str]] = {}
     for path in shared_corpus_files():
         clip = _load_quietly(path)
         if clip.url:
-            by_url.setdefault(clip.url, []).append(path.relative_to(CORPUS).as_posix())
-    expected = {url: paths for url, paths in by_url.items() if len(paths) > 1}
-    found = Collection(CORPUS).duplicates()
-    assert {url: [e.path for e in entries] for url, entries in found.items()} == expected
+            key = url_key(clip.url, normalize=normalize)
+            by_key.setdefault(key, []).append(path.relative_to(CORPUS).as_posix())
+    expected = {key: paths for key, paths in by_key.items() if len(paths) > 1}
+    found = Collection(CORPUS).duplicates(normalize=normalize)
+    assert {key: [e.path for e in entries] for key, entries in found.items()} == expected
     assert expected  # the producer saved some posts more than once
-    some_url = next(iter(expected))
-    assert [e.path for e in Collection(CORPUS).find(some_url)] == expected[some_url]
+    some_key = next(iter(expected))
+    found_again = Collection(CORPUS).find(some_key, normalize=normalize)
+    assert [e.path for e in found_again] == expected[some_key]
 
 
 # --------------------------------------------------------------------- records

@@ -201,6 +201,8 @@ def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
         sample(2, url="https://m.weibo.cn/2", original_summary="#话题# again"),
         sample(3, url="https://arxiv.org/abs/1", original_summary="plain"),
         sample(4, url="https://arxiv.org/abs/1", original_summary="same URL"),
+        sample(5, url="http://arxiv.org/pdf/2406.19407v2", original_summary="a"),
+        sample(6, url="https://arxiv.org/abs/2406.19407v8", original_summary="the same paper"),
     ]
     root = make_collection(tmp_path / "c", clippings)
     build_site(root, tmp_path / "site")
@@ -208,7 +210,7 @@ def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
     sources = {a.get_text(): a["href"] for a in soup_of(site / "sources.html").select(".groups a")}
     assert set(sources) == {"weibo.com", "weibo.cn", "arxiv.org"}
     arxiv = soup_of(site / sources["arxiv.org"])
-    assert len(arxiv.select(".entry")) == 2
+    assert len(arxiv.select(".entry")) == 4
     tags = {a.get_text(): a["href"] for a in soup_of(site / "tags.html").select(".groups a")}
     assert list(tags) == ["#话题#"]
     assert len(soup_of(site / tags["#话题#"]).select(".entry")) == 2
@@ -216,6 +218,11 @@ def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
     duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
     assert duplicates is not None
     assert [a["href"] for a in duplicates.find_all("a")] == ["../" + pages.clipping_page("002.md")]
+    # Another spelling of one URL (clipdoc.url_key) is the same page too.
+    page = soup_of(site / pages.clipping_page("005.md"))
+    duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
+    assert duplicates is not None
+    assert [a["href"] for a in duplicates.find_all("a")] == ["../" + pages.clipping_page("004.md")]
 
 
 def test_home_is_newest_first_and_paginated(tmp_path: Path) -> None:

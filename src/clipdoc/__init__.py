@@ -34,6 +34,7 @@ from ._core.model import Clipping, Metadata, Section
 from ._core.records import from_record, to_record
 from ._storage.collection import Added, Collection, Entry
 from ._storage.names import clipping_path, file_name
+from ._storage.urls import url_key
 from ._version import __version__
 
 # Public classes show (and pickle) under the package name, not the private module.
@@ -102,6 +103,7 @@ __all__ = [
     "to_dict",
     "to_json",
     "to_record",
+    "url_key",
 ]
 
 

@@ -32,6 +32,8 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
+import attrs
+
 from ._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
 from ._core.json_mapping import from_dict, to_dict
 from ._core.model import Clipping, Metadata
@@ -40,6 +42,7 @@ from ._core.timestamps import TimestampProblem, format_timestamp, parse_timestam
 __all__ = [
     "NAMESPACE",
     "from_feed",
+    "refreshed",
     "to_atom",
     "to_json_feed",
     "to_rss",
@@ -180,6 +183,40 @@ def feed_and_skipped(
         if isinstance(warning.message, ClipdocWarning)
     )
     return clippings, skipped
+
+
+#: What a re-clip takes from the feed, when `refreshed` updates a clipping.
+_KEPT_BY_THE_COLLECTION = frozenset({"保存时间", "目录日期"})
+
+
+def refreshed(held: Clipping, fresh: Clipping) -> Clipping:
+    """``held`` (a clipping in the collection) updated by ``fresh`` (the same
+    page, read from a feed again): what the feed gives (title, URL,
+    original summary, its metadata items) replaces what was there, and
+    everything it does not give is kept: the AI summary, extra sections,
+    other metadata items, and the save time and catalog date, which place
+    the document in its folder. Nothing the feed leaves empty erases text.
+
+    >>> from clipdoc import Clipping, Metadata
+    >>> held = Clipping(title="v1", ai_summary="mine", metadata=Metadata(extra={"笔记": "n"}))
+    >>> fresh = Clipping(
+    ...     title="v2", original_summary="new abstract", metadata=Metadata(extra={"作者": "A"})
+    ... )
+    >>> clip = refreshed(held, fresh)
+    >>> clip.title, clip.original_summary, clip.ai_summary, clip.metadata.items()
+    ('v2', 'new abstract', 'mine', (('笔记', 'n'), ('作者', 'A')))
+    """
+    metadata = held.metadata or Metadata()
+    for label, text in (fresh.metadata or Metadata()).items():
+        if label not in _KEPT_BY_THE_COLLECTION and text:
+            metadata = metadata.set(label, text)
+    return attrs.evolve(
+        held,
+        title=fresh.title or held.title,
+        url=fresh.url or held.url,
+        original_summary=fresh.original_summary or held.original_summary,
+        metadata=metadata if metadata != Metadata() or held.metadata is not None else None,
+    )
 
 
 def _skipped(message: str) -> None:

@@ -10,6 +10,7 @@ from .._core.errors import ClipdocError
 from .._core.model import Clipping
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
+from .._storage.urls import url_key
 from ._common import FAILED, OK, USAGE, Console, Tally
 
 
@@ -26,12 +27,13 @@ def run(options: argparse.Namespace) -> int:
         print(f"clipdoc import: error: {error}", file=sys.stderr)
         return USAGE
     console = Console(quiet=options.quiet, total=None)
-    # Every URL already in the collection: a second run adds nothing.
-    known = {
-        entry.clipping.url
-        for entry in collection
-        if entry.clipping is not None and entry.clipping.url
-    }
+    normalize = not options.exact_urls
+    # Every page already in the collection, by its URL's identity, and where
+    # it is: a second run adds nothing.
+    known: dict[str, str | None] = {}
+    for entry in collection:
+        if entry.clipping is not None and entry.clipping.url:
+            known.setdefault(url_key(entry.clipping.url, normalize=normalize), entry.path)
     tally = Tally()
     failed = False
     for feed in options.feeds:
@@ -49,7 +51,8 @@ def run(options: argparse.Namespace) -> int:
         for diagnostic in skipped:
             console.problem(f"{feed}: {diagnostic.code} {diagnostic.message}")
             tally.warnings += 1
-        _add(collection, feed, _new(clippings, known, feed, console, tally), console, tally)
+        new = _new(clippings, known, feed, options, collection, console, tally)
+        _add(collection, feed, new, console, tally)
     console.finish(f"imported {tally.summary()}")
     if tally.io_problems:
         return USAGE
@@ -57,20 +60,51 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _new(
-    clippings: list[Clipping], known: set[str], feed: str, console: Console, tally: Tally
+    clippings: list[Clipping],
+    known: dict[str, str | None],
+    feed: str,
+    options: argparse.Namespace,
+    collection: Collection,
+    console: Console,
+    tally: Tally,
 ) -> list[Clipping]:
-    """The clippings whose URL the collection does not hold yet."""
+    """The clippings to add: those of pages the collection does not hold
+    yet, and with ``--on-duplicate keep`` the others too. With ``update``,
+    the document that holds a page is updated in place (`refreshed`)."""
     new = []
     for clipping in clippings:
         tally.documents += 1
-        if clipping.url and clipping.url in known:
+        key = url_key(clipping.url, normalize=not options.exact_urls) if clipping.url else None
+        if key is None or key not in known or options.on_duplicate == "keep":
+            if key is not None:
+                known.setdefault(key, None)
+            new.append(clipping)
+        elif options.on_duplicate == "update" and known[key] is not None:
+            _update(collection, feed, known[key] or "", clipping, console, tally)
+        else:
             console.line(f"{feed}: already in the collection: {clipping.url}")
             tally.count("already there")
-            continue
-        if clipping.url:
-            known.add(clipping.url)
-        new.append(clipping)
     return new
+
+
+def _update(
+    collection: Collection,
+    feed: str,
+    path: str,
+    clipping: Clipping,
+    console: Console,
+    tally: Tally,
+) -> None:
+    from ..feeds import refreshed
+
+    try:
+        changed = collection.update(path, lambda held: refreshed(held, clipping))
+    except ClipdocError as error:
+        console.problem(f"{feed}: {path}: {error.code} {error.message}")
+        tally.errors += 1
+        return
+    console.line(f"{'updated' if changed else 'unchanged'} {path}")
+    tally.count("updated" if changed else "already there")
 
 
 def _add(
@@ -94,13 +128,28 @@ def add_parser(
         "import",
         help="add the entries of RSS, Atom or JSON feeds to a collection",
         description="Add every entry of each FEED file to the collection ROOT, where the"
-        " producer would write it (<catalog date>/<title>.md), skipping entries whose URL is"
-        " already there, so that a second run adds nothing. Needs the 'feeds' extra for RSS"
-        " and Atom: pip install 'clipdoc[feeds]'.",
+        " producer would write it (<catalog date>/<title>.md), skipping entries whose page is"
+        " already there (the same URL, however spelt), so that a second run adds nothing."
+        " Needs the 'feeds' extra for RSS and Atom: pip install 'clipdoc[feeds]'.",
         **shared,  # type: ignore[arg-type]
     )
     parser.add_argument("feeds", nargs="+", metavar="FEED", help="feed files (never URLs)")
     parser.add_argument("--into", required=True, metavar="ROOT", help="the collection's folder")
     parser.add_argument("--source", help="the 来源 of every entry (e.g. ArXiv)")
     parser.add_argument("--kind", help="the 类型 of every entry (e.g. 论文)")
+    parser.add_argument(
+        "--on-duplicate",
+        choices=("skip", "update", "keep"),
+        default="skip",
+        help="what an entry whose page the collection holds does: skip it (the default),"
+        " update that document with what the feed gives (its AI summary, extra sections and"
+        " other items kept), or keep both",
+    )
+    parser.add_argument(
+        "--exact-urls",
+        action="store_true",
+        help="a page is the same only if its URL is the same character for character"
+        " (by default http/https, www., a final /, tracking parameters and arXiv versions"
+        " do not count: see clipdoc.url_key)",
+    )
     parser.set_defaults(run=run)

@@ -35,6 +35,7 @@ from .._core.model import Clipping
 from .._storage.documents import read_document_file
 from .._storage.files import Folder
 from .._storage.parallel import checked_jobs, ordered_map
+from .._storage.urls import url_key
 from .._storage.walk import checked_folder, checked_patterns, walk
 from .._version import __version__
 from . import pages, search
@@ -404,7 +405,7 @@ class _Site:
         by_url: dict[str, list[Document]] = {}
         for document in documents:
             if document.url:
-                by_url.setdefault(document.url, []).append(document)
+                by_url.setdefault(url_key(document.url), []).append(document)
         to_render = []
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, by_url)
@@ -581,7 +582,7 @@ def _neighbourhood(
     document = documents[number]
     newer = documents[number - 1] if number > 0 else None
     older = documents[number + 1] if number + 1 < len(documents) else None
-    same_url = by_url.get(document.url, []) if document.url else []
+    same_url = by_url.get(url_key(document.url), []) if document.url else []
     return Neighbourhood(
         page=document.page,
         path=document.path,

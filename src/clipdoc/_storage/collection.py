@@ -30,6 +30,7 @@ from .documents import DocumentFile, read_document_file
 from .files import SIZE_LIMIT, Batch, Folder, Staged, check_relative
 from .names import clipping_path, folded, variant
 from .parallel import checked_jobs, ordered_map
+from .urls import url_key
 from .walk import Found, checked_folder, checked_patterns, walk
 
 #: How many name variants a clipping may take when other clippings hold
@@ -218,26 +219,41 @@ class Collection:
             if clip is not None and all(test(clip, clip.metadata or Metadata()) for test in tests):
                 yield entry
 
-    def find(self, url: str) -> list[Entry]:
-        """Every valid entry whose URL is exactly ``url``."""
-        if not isinstance(url, str):
-            raise TypeError(f"url must be a str, not {type(url).__name__}")
-        return [e for e in self if e.clipping is not None and e.clipping.url == url]
+    def find(self, url: str, *, normalize: bool = True) -> list[Entry]:
+        """Every valid entry whose URL names the same page as ``url`` (the
+        same `url_key`), in path order; with ``normalize=False``, whose URL
+        is exactly ``url``.
 
-    def duplicates(self) -> dict[str, list[Entry]]:
-        """Every URL that more than one valid document holds, with all their
-        entries, in path order. Two passes: the first keeps only the URLs."""
+        >>> [e.path for e in Collection("examples").find("http://www.weibo.com/6105753431/Pqzc66P5o/")]
+        ['seed.md']
+        """
+        wanted = url_key(url, normalize=normalize)
+        return [
+            entry
+            for entry in self
+            if entry.clipping is not None
+            and entry.clipping.url is not None
+            and url_key(entry.clipping.url, normalize=normalize) == wanted
+        ]
+
+    def duplicates(self, *, normalize: bool = True) -> dict[str, list[Entry]]:
+        """Every page that more than one valid document holds, by its
+        `url_key` (the URL itself with ``normalize=False``), with all their
+        entries in path order. Two passes: the first keeps only the keys."""
         counts: dict[str, int] = {}
         for entry in self:
             if entry.clipping is not None and entry.clipping.url:
-                counts[entry.clipping.url] = counts.get(entry.clipping.url, 0) + 1
-        repeated = {url for url, count in counts.items() if count > 1}
+                key = url_key(entry.clipping.url, normalize=normalize)
+                counts[key] = counts.get(key, 0) + 1
+        repeated = {key for key, count in counts.items() if count > 1}
         found: dict[str, list[Entry]] = {}
         if not repeated:
             return found
         for entry in self:
-            if entry.clipping is not None and entry.clipping.url in repeated:
-                found.setdefault(entry.clipping.url, []).append(entry)
+            if entry.clipping is not None and entry.clipping.url:
+                key = url_key(entry.clipping.url, normalize=normalize)
+                if key in repeated:
+                    found.setdefault(key, []).append(entry)
         return found
 
     def records(self) -> Iterator[dict[str, Any]]:
@@ -273,6 +289,41 @@ class Collection:
             staged.discard()
         self.folder.sync_folder(relative)
         return relative
+
+    def update(self, path: str, change: Callable[[Clipping], Clipping]) -> bool:
+        """Rewrite the document at ``path`` as ``change`` makes its clipping:
+        read, changed and written back only if the file is still the one
+        read (else `ClipdocError` CD507, and nothing is written), atomically
+        and durably. Whether anything changed. A document with errors is
+        never rewritten: `ClipdocError` with its first error.
+
+        >>> import attrs, shutil, tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> _ = shutil.copy("examples/seed.md", root)
+        >>> Collection(root).update("seed.md", lambda c: attrs.evolve(c, title="New"))
+        True
+        >>> Collection(root).load("seed.md").title
+        'New'
+        """
+        relative = _relative(path)
+        document = read_document_file(self.folder, relative)
+        if document.stamp is None or document.has_errors or document.clipping is None:
+            first = next(d for d in document.diagnostics if d.severity is Severity.ERROR)
+            raise ClipdocError(
+                first.code,
+                f"{first.message}; fix it (clipdoc check) before updating it",
+                line=first.line,
+                column=first.column,
+                path=relative,
+            )
+        changed = change(document.clipping)
+        if not isinstance(changed, Clipping):
+            raise TypeError(f"change must return a Clipping, not {type(changed).__name__}")
+        data = _rendered(changed)
+        if document.text is not None and data == document.text.encode("utf-8"):
+            return False
+        self.folder.replace(relative, data, expected=document.stamp)
+        return True
 
     def add_all(
         self,

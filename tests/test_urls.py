@@ -1,0 +1,221 @@
+"""One identity per URL: `url_key`, and what uses it (find, duplicates,
+``clipdoc import``'s dedupe and ``--on-duplicate``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import clipdoc
+import strategies
+from clipdoc import Clipping, Collection, Metadata, url_key
+from clipdoc._cli import main
+
+SAME_PAGE = [
+    # scheme, host case, www., default port, final slash, fragment
+    ("http://example.com/a", "https://EXAMPLE.com/a/"),
+    ("https://www.example.com", "https://example.com/"),
+    ("https://example.com:443/a", "http://example.com:80/a#part"),
+    ("https://example.com./a", "https://example.com/a"),
+    # escapes: unreserved characters, hexadecimal case, non-ASCII characters
+    ("https://example.com/%7Ea/%e4%b8%ad", "https://example.com/~a/中"),
+    # tracking parameters; the order of the others
+    ("https://example.com/a?utm_source=x&b=2&fbclid=1&a=1", "https://example.com/a?a=1&b=2"),
+    ("https://example.com/a?UTM_Medium=rss", "https://example.com/a"),
+    # arXiv: abs, pdf, html, versions, the export mirror, old-style identifiers
+    ("http://arxiv.org/abs/2406.19407v8", "https://arxiv.org/abs/2406.19407"),
+    ("https://arxiv.org/pdf/2406.19407v2.pdf", "https://www.arxiv.org/abs/2406.19407"),
+    ("https://arxiv.org/html/2406.19407v1/", "https://export.arxiv.org/abs/2406.19407"),
+    ("http://arxiv.org/abs/hep-th/9901001v2", "https://arxiv.org/pdf/hep-th/9901001"),
+    ("https://arxiv.org/abs/math.GT/0309136", "https://arxiv.org/abs/math.GT/0309136v1"),
+    # X and YouTube
+    ("https://twitter.com/a/status/1?s=20", "https://x.com/a/status/1"),
+    ("https://mobile.twitter.com/a/status/1", "https://x.com/a/status/1/"),
+    ("https://youtu.be/dQw4w9WgXcQ?t=3", "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=3"),
+    ("https://m.youtube.com/watch?feature=share&v=dQw4w9WgXcQ", "https://youtu.be/dQw4w9WgXcQ"),
+]
+
+OTHER_PAGES = [
+    ("https://example.com/a", "https://example.com/b"),
+    ("https://example.com/a", "https://example.org/a"),
+    ("https://example.com:8080/a", "https://example.com/a"),
+    ("https://example.com/a?b=1", "https://example.com/a?b=2"),
+    ("https://example.com/A", "https://example.com/a"),  # paths are case-sensitive
+    ("https://example.com/a%2Fb", "https://example.com/a/b"),  # an escaped / is not a /
+    ("http://arxiv.org/abs/2406.19407", "http://arxiv.org/abs/2406.19408"),
+    ("https://arxiv.org/list/cs.AI/recent", "https://arxiv.org/list/cs.CL/recent"),
+    ("https://youtu.be/aaaaaaaaaaa", "https://youtu.be/bbbbbbbbbbb"),
+    ("ftp://example.com/a", "ftp://example.com/a/"),  # only http and https are normalised
+    ("mailto:a@example.com", "mailto:A@example.com"),
+    ("2025-05-06/a.md", "2025-05-06/a.md/"),
+]
+
+
+@pytest.mark.parametrize(("one", "other"), SAME_PAGE)
+def test_spellings_of_one_page_have_one_key(one: str, other: str) -> None:
+    assert url_key(one) == url_key(other)
+    assert url_key(one, normalize=False) == one  # the option turns it all off
+
+
+@pytest.mark.parametrize(("one", "other"), OTHER_PAGES)
+def test_other_pages_keep_other_keys(one: str, other: str) -> None:
+    assert url_key(one) != url_key(other)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["", " ", "http://", "https://[::1", "http://a:port/", "http://[::1]:8/x", "https://%zz/",
+     "https://\ud800.com/\udfff", "http://xn--/", "https://" + "a" * 70 + ".com/", "\x00", "//a/b"],
+)  # fmt: skip
+def test_odd_urls_have_a_key_and_never_raise(odd: str) -> None:
+    key = url_key(odd)
+    assert isinstance(key, str)
+    assert url_key(key) == key
+
+
+@given(st.one_of(strategies.hostile_text, st.text(), st.from_regex(r"https?://[^\s]*")))
+def test_a_key_is_its_own_key(text: str) -> None:
+    key = url_key(text)
+    assert url_key(key) == key
+
+
+@pytest.mark.parametrize("wrong", [None, b"https://a", 1, ["https://a"]])
+def test_a_url_is_a_str(wrong: object) -> None:
+    with pytest.raises(TypeError, match="url must be a str"):
+        url_key(wrong)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- import
+
+PAPERS = ["2406.19407", "2504.13079", "2502.19525"]
+
+
+def _paper(number: str, version: int, *, title: str) -> Clipping:
+    return Clipping(
+        title=title,
+        url=f"http://arxiv.org/abs/{number}v{version}",
+        original_summary=f"abstract v{version}",
+        ai_summary="my own summary",
+        metadata=Metadata(source="ArXiv", kind="论文", catalog_date=date(2025, 5, 6)),
+    )
+
+
+def _arxiv_feed(path: Path, version: int) -> Path:
+    items = "".join(
+        f"<item><title>Paper {number} v{version}</title>"
+        f"<link>https://arxiv.org/abs/{number}v{version}</link>"
+        f"<description>abstract v{version}</description></item>"
+        for number in PAPERS
+    )
+    path.write_text(f"<rss version='2.0'><channel><title>arXiv</title>{items}</channel></rss>")
+    return path
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Path:
+    root = tmp_path / "collection"
+    root.mkdir()
+    added = Collection(root).add_all(_paper(n, 1, title=f"Paper {n}") for n in PAPERS)
+    assert all(a.status == "written" for a in added)
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.md")}
+
+
+def test_an_arxiv_feed_of_new_versions_adds_none(
+    collection: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _snapshot(collection)
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    assert main(["import", str(feed), "--into", str(collection)]) == 0
+    assert _snapshot(collection) == before
+    assert "3 already there" in capsys.readouterr().err
+
+
+def test_exact_urls_add_the_new_versions(collection: Path, tmp_path: Path) -> None:
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    assert main(["import", str(feed), "--into", str(collection), "--exact-urls", "-q"]) == 0
+    assert len(_snapshot(collection)) == 6
+
+
+def test_on_duplicate_keep_adds_a_second_clipping(collection: Path, tmp_path: Path) -> None:
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    assert main(["import", str(feed), "--into", str(collection), "--on-duplicate", "keep"]) == 0
+    assert len(Collection(collection).duplicates()) == 3
+    assert len(Collection(collection).duplicates(normalize=False)) == 0
+
+
+def test_on_duplicate_update_keeps_what_the_feed_does_not_give(
+    collection: Path, tmp_path: Path
+) -> None:
+    before = _snapshot(collection)
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    assert main(["import", str(feed), "--into", str(collection), "--on-duplicate", "update"]) == 0
+    after = _snapshot(collection)
+    assert after.keys() == before.keys()  # updated in place: no new file, none moved
+    for path in after:
+        clip = clipdoc.parse(after[path].decode())
+        old = clipdoc.parse(before[path].decode())
+        assert clip.original_summary == "abstract v8"
+        assert clip.url is not None
+        assert clip.url.endswith("v8")
+        assert clip.title.endswith("v8")
+        assert clip.ai_summary == "my own summary"  # what the feed does not give is kept
+        assert clip.metadata is not None
+        assert old.metadata is not None
+        assert clip.metadata.catalog_date == old.metadata.catalog_date
+        assert clip.metadata.kind == "论文"
+    # Again: nothing left to update.
+    assert main(["import", str(feed), "--into", str(collection), "--on-duplicate", "update"]) == 0
+    assert _snapshot(collection) == after
+
+
+def test_update_never_rewrites_a_document_with_errors(collection: Path, tmp_path: Path) -> None:
+    [path] = [p for p in collection.rglob("*.md") if PAPERS[0] in p.read_text()]
+    broken = b"no title line (CD101)\n" + path.read_bytes()
+    path.write_bytes(broken)
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    code = main(["import", str(feed), "--into", str(collection), "--on-duplicate", "update"])
+    assert path.read_bytes() == broken
+    # The broken document is no clipping of the collection: its page is new.
+    assert code == 0
+    assert len(_snapshot(collection)) == 4
+
+
+def test_collection_update_is_checked(collection: Path) -> None:
+    target = next(collection.rglob("*.md"))
+    relative = target.relative_to(collection).as_posix()
+
+    def edit_meanwhile(clip: Clipping) -> Clipping:
+        target.write_text(target.read_text() + "\n")  # someone else writes first
+        return attrs.evolve(clip, title="mine")
+
+    edited = target.read_text() + "\n"
+    with pytest.raises(clipdoc.ChangedError):
+        Collection(collection).update(relative, edit_meanwhile)
+    assert target.read_text() == edited  # the other write is kept
+    with pytest.raises(TypeError, match="must return a Clipping"):
+        Collection(collection).update(relative, repr)  # type: ignore[arg-type]
+    with pytest.raises(clipdoc.ClipdocError) as caught:
+        Collection(collection).update("missing.md", lambda clip: clip)
+    assert caught.value.code == "CD504"
+    with pytest.raises(clipdoc.UnsafePathError):
+        Collection(collection / "2025-05-06").update("../2025-05-06/x.md", lambda clip: clip)
+
+
+def test_the_documentation_lists_every_tracking_parameter() -> None:
+    from clipdoc._storage.urls import TRACKING_PARAMETERS
+    from conftest import ROOT
+
+    table = (ROOT / "docs" / "collections.md").read_text(encoding="utf-8")
+    [row] = [line for line in table.splitlines() if line.startswith("| query |")]
+    listed = {name for name in re.findall(r"`([^`]+)`", row) if "?" not in name}
+    assert listed == {*TRACKING_PARAMETERS, "utm_*"}
