@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import clipdoc
 import strategies
 from clipdoc import ClipdocError, Clipping, feeds
+from clipdoc._interop import feed_writing
 from conftest import EXAMPLE, ROOT, shared_corpus_files
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed" / "jsonfeed-1.1.schema.json").read_text())
@@ -377,7 +378,7 @@ def test_a_json_feed_nested_too_deeply_is_cd601(opener: str, closer: str) -> Non
 def test_a_deeply_nested_extension_in_atom_is_read_as_damaged() -> None:
     [clip] = feeds.from_feed(feeds.to_atom([Clipping(title="T")], title="t"))
     nested = b"[" * 100_000 + b"]" * 100_000
-    atom = feeds.to_atom([clip], title="t").replace(feeds._payload(clip).encode(), nested)
+    atom = feeds.to_atom([clip], title="t").replace(feed_writing._payload(clip).encode(), nested)
     assert nested in atom
     assert feeds.from_feed(atom, saved_at=SAVED)[0].title == "T"
 

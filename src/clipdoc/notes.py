@@ -37,7 +37,7 @@ from ._core.errors import ClipdocError
 from ._core.model import Clipping, Metadata
 from ._core.read import has_error, read_document
 from ._core.writer import render_document
-from .feeds import AUTHOR, PUBLISHED, TAGS
+from ._interop.feed_terms import AUTHOR, PUBLISHED, TAGS
 
 __all__ = ["from_note", "to_note"]
 

@@ -16,7 +16,7 @@ from ._common import FAILED, OK, USAGE, Console, Tally
 
 def run(options: argparse.Namespace) -> int:
     try:
-        from ..feeds import feed_and_skipped
+        from .._interop.feed_reading import feed_and_skipped
     except ImportError as error:
         print(f"clipdoc import: error: {error}", file=sys.stderr)
         return USAGE
@@ -95,7 +95,7 @@ def _update(
     console: Console,
     tally: Tally,
 ) -> None:
-    from ..feeds import refreshed
+    from .._interop.feed_reading import refreshed
 
     try:
         changed = collection.update(path, lambda held: refreshed(held, clipping))

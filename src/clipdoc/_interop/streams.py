@@ -123,7 +123,7 @@ class FeedFormat(Format):
     writer: str
 
     def read(self, source: Source) -> Iterator[Item]:
-        from ..feeds import feed_and_skipped
+        from .feed_reading import feed_and_skipped
 
         data = read_whole(source)
         # The feeds reader gives every entry it can read and says which it
