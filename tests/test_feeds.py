@@ -50,7 +50,7 @@ def _real() -> list[Clipping]:
 @pytest.mark.parametrize("name", sorted(WRITERS))
 def test_real_documents_round_trip(name: str) -> None:
     clips = _real()
-    data = WRITERS[name](clips, title="Clippings")
+    data = WRITERS[name](clips, title="Clippings", order="given")
     assert feeds.from_feed(data) == clips
     if name == "json":
         jsonschema.Draft202012Validator(
@@ -65,7 +65,7 @@ def test_real_documents_round_trip(name: str) -> None:
 
 @given(clips=st.lists(strategies.clippings, max_size=4), name=st.sampled_from(sorted(WRITERS)))
 def test_every_valid_clipping_round_trips(clips: list[Clipping], name: str) -> None:
-    data = WRITERS[name](clips, title="t <&> \x00")
+    data = WRITERS[name](clips, title="t <&> \x00", order="given")
     if clips:
         assert feeds.from_feed(data) == clips
     if name != "json":

@@ -15,10 +15,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import attrs
+
 from .._core.model import Clipping
 from .._core.read import has_error
 from .._interop.codec import CannotConvert, Format, Item, NothingToWrite, Source, Target, Written
 from .._interop.registry import FORMATS, default_source, default_target, format_of
+from .._interop.streams import FeedFormat
 from ._common import USAGE, Console, Outcome, Tally, console_for, format_diagnostic, report
 
 # ------------------------------------------------------------------- formats
@@ -111,6 +114,37 @@ def _check_target(options: argparse.Namespace, source_fmt: Format, target_fmt: F
         raise CannotConvert(f"{destination} exists; pass --force to replace it")
 
 
+#: The options that say what a feed is: (option, FeedSettings field).
+_FEED_OPTIONS = (
+    ("--title", "title"),
+    ("--description", "description"),
+    ("--link", "link"),
+    ("--feed-url", "feed_url"),
+    ("--language", "language"),
+    ("--order", "order"),
+    ("--limit", "limit"),
+)
+
+
+def _with_feed_options(options: argparse.Namespace, target_fmt: Format) -> Format:
+    """The destination's format, writing the feed the options say; they are
+    checked here, before anything is read."""
+    given = {name: getattr(options, name) for _, name in _FEED_OPTIONS}
+    given = {name: value for name, value in given.items() if value is not None}
+    if not isinstance(target_fmt, FeedFormat):
+        if given:
+            flags = ", ".join(flag for flag, name in _FEED_OPTIONS if name in given)
+            raise CannotConvert(
+                f"{flags}: feed options, and {target_fmt.name} is not a feed (jsonfeed, atom, rss)"
+            )
+        return target_fmt
+    try:
+        settings = attrs.evolve(target_fmt.settings, **given)
+    except (TypeError, ValueError) as problem:
+        raise CannotConvert(str(problem)) from None
+    return target_fmt.configured(settings)
+
+
 def _check(options: argparse.Namespace, source_fmt: Format, target_fmt: Format) -> None:
     for fmt in (source_fmt, target_fmt):
         missing = fmt.unavailable()
@@ -189,6 +223,7 @@ def run(options: argparse.Namespace) -> int:
     try:
         source_fmt, target_fmt = _formats(options)
         _check(options, source_fmt, target_fmt)
+        target_fmt = _with_feed_options(options, target_fmt)
     except CannotConvert as problem:
         return _stop(problem)
     progress = _progress(options, source_fmt, target_fmt)
@@ -247,4 +282,32 @@ def add_parser(
         action="store_true",
         help="replace existing files that are not the same as the output",
     )
+    feed = parser.add_argument_group(
+        "feed options", "what a feed says about itself (when DST is jsonfeed, atom or rss)"
+    )
+    feed.add_argument("--title", help="the feed's title (default: Clippings)")
+    feed.add_argument("--description", help="what the feed is (default: its title, in RSS)")
+    feed.add_argument("--link", metavar="URL", help="the page the feed is about (absolute URL)")
+    feed.add_argument(
+        "--feed-url", metavar="URL", help='where the feed is published: rel="self", feed_url'
+    )
+    feed.add_argument("--language", metavar="TAG", help="the language of the feed: en, zh-CN...")
+    feed.add_argument(
+        "--order",
+        choices=["newest", "oldest", "given"],
+        help="newest saved first (the default), oldest first, or as read",
+    )
+    feed.add_argument(
+        "--limit", type=_count, metavar="N", help="only the first N entries (the newest N)"
+    )
     parser.set_defaults(run=run)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a number of entries, 0 or more, not {text!r}")
+    return value

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import ClassVar
 
 import attrs
@@ -32,6 +32,7 @@ from .codec import (
     read_whole,
     write_output,
 )
+from .feed_writing import DEFAULT_SETTINGS, ENCODERS, FeedSettings, feed_entries
 
 # ------------------------------------------------------------------ JSON Lines
 
@@ -105,22 +106,22 @@ class JsonLinesFormat(Format):
 # ----------------------------------------------------------------------- feeds
 
 
-def _feed_writer(name: str) -> Callable[[list[Clipping]], bytes]:
-    from .. import feeds
-
-    writer: Callable[..., bytes] = getattr(feeds, name)
-    return functools.partial(writer, title="Clippings")
-
-
 @attrs.frozen(kw_only=True)
 class FeedFormat(Format):
     """A feed; every entry carries its whole clipping, so that it comes back
-    equal. Entries have no path."""
+    equal. Entries have no path; written, each entry's id comes from the
+    path the clipping had."""
 
     layout: ClassVar[Layout] = "stream"
 
     #: The name of the `clipdoc.feeds` function that writes this feed.
     writer: str
+    #: The feed's title, link, order... (``clipdoc convert``'s feed options).
+    settings: FeedSettings = DEFAULT_SETTINGS
+
+    def configured(self, settings: FeedSettings) -> FeedFormat:
+        """This format, writing feeds with ``settings``."""
+        return attrs.evolve(self, settings=settings)
 
     def read(self, source: Source) -> Iterator[Item]:
         from .feed_reading import feed_and_skipped
@@ -141,7 +142,10 @@ class FeedFormat(Format):
     def write(self, clippings: Clippings, target: Target, report: Report) -> None:
         # A feed is written whole: its entries all go into one document.
         taken = list(clippings)
-        encode = _feed_writer(self.writer)
-        write_output(target, encode([clipping for _, clipping in taken]))
-        for item, _ in taken:
-            report(Written(item=item, status="written"))
+        pairs = [(item.relative, clipping) for item, clipping in taken]
+        entries = feed_entries(pairs, self.settings)
+        write_output(target, ENCODERS[self.writer](entries, self.settings))
+        kept = {entry.position for entry in entries}
+        for position, (item, _) in enumerate(taken):
+            # One that --limit leaves out is read, not written.
+            report(Written(item=item, status="written" if position in kept else None))
