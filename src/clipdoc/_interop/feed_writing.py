@@ -68,7 +68,7 @@ _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # A language tag (RFC 5646's shape, as xml:lang and RSS take it).
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
-_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 _LINE_BREAK = re.compile(r"\r\n?")
 
 
@@ -175,9 +175,8 @@ def as_uri(text: str) -> str | None:
 
 def _pairs(items: FeedItems) -> Iterator[tuple[str | None, Clipping]]:
     if isinstance(items, (Clipping, Entry)):
-        raise TypeError(
-            f"pass a list of clippings, not one {type(items).__name__}: [{type(items).__name__.lower()}]"
-        )
+        kind = type(items).__name__
+        raise TypeError(f"pass a list of clippings, not one {kind}: [{kind.lower()}]")
     if isinstance(items, (str, bytes)):
         raise TypeError(f"pass a list of clippings, not a {type(items).__name__}")
     if isinstance(items, Mapping):
