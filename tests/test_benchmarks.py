@@ -27,6 +27,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["dask_scale.py", "--count", "20", "--blocksize", "5"],
         ["site_build.py", "--count", "20"],
         ["merge_scale.py", "--rounds", "1", "--sizes", "10", "40"],
+        ["feeds_out.py", "{examples}", "--json", "{tmp}/feeds.json"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

@@ -173,6 +173,40 @@ def test_the_real_collection_comes_back_byte_for_byte(tmp_path: Path, target: st
         assert (back / path).read_bytes() == (CORPUS / path).read_bytes(), path
 
 
+@pytest.mark.parametrize("target", ["all.feed.json", "all.atom", "all.rss"])
+def test_any_layout_comes_back_to_the_same_files(tmp_path: Path, target: str) -> None:
+    # Not the producer's layout: the paths come back from the entries' ids.
+    source = tmp_path / "source"
+    names = ["seed.md", "a b/#1 ü?.md", "deep/er/x.md"]
+    for name in names:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_bytes(EXAMPLE.read_bytes())
+    script = str(Path(sys.executable).with_name("clipdoc"))
+    feed, back = tmp_path / target, tmp_path / "back"
+    for arguments in ([source, feed], [feed, back]):
+        done = subprocess.run(
+            [script, "convert", *map(str, arguments)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+    written = sorted(path.relative_to(back).as_posix() for path in back.rglob("*.md"))
+    assert written == sorted(names)
+    assert all((back / name).read_bytes() == EXAMPLE.read_bytes() for name in names)
+    # A feed from elsewhere, or with ids clipdoc did not make: the producer's path.
+    foreign = feed.read_bytes().replace(b"tag:clipdoc.readthedocs.io,2025:", b"urn:x:")
+    (tmp_path / ("foreign" + feed.suffix)).write_bytes(foreign)
+    elsewhere = tmp_path / "elsewhere"
+    done = subprocess.run(
+        [script, "convert", "--from", feed.suffix.lstrip(".").replace("json", "jsonfeed"),
+         str(tmp_path / ("foreign" + feed.suffix)), str(elsewhere)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "1 written, 2 unchanged" in done.stderr  # three equal clippings, one path
+    assert [p.relative_to(elsewhere).as_posix() for p in elsewhere.rglob("*.md")] == [
+        clipdoc.clipping_path(clipdoc.load(EXAMPLE))
+    ]
+
+
 # ---------------------------------------------------------------- hostile
 
 

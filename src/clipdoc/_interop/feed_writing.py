@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
 from typing import Any, Literal, TypeAlias
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import attrs
 
@@ -214,6 +214,20 @@ def _base_id(path: str | None, clip: Clipping) -> str:
             text = json.dumps(fields, ensure_ascii=True).encode("ascii")
             return f"{TAG}?sha256={hashlib.sha256(text).hexdigest()[:32]}"
     return TAG + quote(path, safe="/", errors="surrogatepass")
+
+
+def path_of_id(identifier: object) -> str | None:
+    """The path an entry id made from one gives back; None for any other id.
+
+    >>> path_of_id("tag:clipdoc.readthedocs.io,2025:2025-05-06/a%20b.md#2")
+    '2025-05-06/a b.md'
+    """
+    if not isinstance(identifier, str) or not identifier.startswith(TAG):
+        return None
+    specific = identifier[len(TAG) :].partition("#")[0]
+    if not specific or specific.startswith("?"):
+        return None  # a digest: the clipping had no path
+    return unquote(specific, errors="surrogatepass")
 
 
 def _alike(clip: Clipping) -> tuple[bool, datetime, str, str]:

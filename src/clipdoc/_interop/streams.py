@@ -1,12 +1,14 @@
 """Formats that hold many clippings in one file: JSON Lines (each record
-with its path) and the feeds, JSON Feed, Atom and RSS (without; a clipping
-from a feed goes where the producer would write it)."""
+with its path) and the feeds, JSON Feed, Atom and RSS (a feed clipdoc wrote
+gives each path back from its entry's id; a clipping from any other feed
+goes where the producer would write it)."""
 
 from __future__ import annotations
 
 import functools
 import json
 import sys
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -32,7 +34,8 @@ from .codec import (
     read_whole,
     write_output,
 )
-from .feed_writing import DEFAULT_SETTINGS, ENCODERS, FeedSettings, feed_entries
+from .feed_terms import ATOM
+from .feed_writing import DEFAULT_SETTINGS, ENCODERS, FeedSettings, feed_entries, path_of_id
 
 # ------------------------------------------------------------------ JSON Lines
 
@@ -106,11 +109,44 @@ class JsonLinesFormat(Format):
 # ----------------------------------------------------------------------- feeds
 
 
+def _entry_paths(data: bytes, count: int) -> list[str | None]:
+    """The path of each of the ``count`` entries of a feed clipdoc wrote, from
+    its id; None for an entry whose id gives none (the clipping then goes
+    where the producer would write it), and for all when the entries cannot
+    be told apart from the reader's."""
+    ids = _json_feed_ids(data) if data.lstrip()[:1] == b"{" else _xml_feed_ids(data)
+    if ids is None or len(ids) != count:
+        return [None] * count
+    return [path_of_id(identifier) for identifier in ids]
+
+
+def _json_feed_ids(data: bytes) -> list[object] | None:
+    try:
+        items = json.loads(data).get("items")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    if not isinstance(items, list):
+        return None
+    # The reader skips items that are not objects.
+    return [item.get("id") for item in items if isinstance(item, dict)]
+
+
+def _xml_feed_ids(data: bytes) -> list[object] | None:
+    try:
+        root = ElementTree.fromstring(data)
+    except (ElementTree.ParseError, RecursionError):
+        return None  # feedparser reads more than well-formed XML: no paths
+    if root.tag == f"{{{ATOM}}}feed":
+        return [entry.findtext(f"{{{ATOM}}}id") for entry in root.iter(f"{{{ATOM}}}entry")]
+    if root.tag == "rss":
+        return [item.findtext("guid") for item in root.iter("item")]
+    return None
+
+
 @attrs.frozen(kw_only=True)
 class FeedFormat(Format):
     """A feed; every entry carries its whole clipping, so that it comes back
-    equal. Entries have no path; written, each entry's id comes from the
-    path the clipping had."""
+    equal, and its path in its id, so that it comes back to the same file."""
 
     layout: ClassVar[Layout] = "stream"
 
@@ -136,8 +172,9 @@ class FeedFormat(Format):
             return
         for diagnostic in skipped:
             yield Item(where=source.name, diagnostics=(diagnostic,))
-        for clipping in clippings:
-            yield Item(where=source.name, clipping=clipping)
+        paths = _entry_paths(data, len(clippings))
+        for clipping, path in zip(clippings, paths, strict=True):
+            yield Item(where=source.name, clipping=clipping, relative=path)
 
     def write(self, clippings: Clippings, target: Target, report: Report) -> None:
         # A feed is written whole: its entries all go into one document.
