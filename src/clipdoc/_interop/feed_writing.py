@@ -238,6 +238,9 @@ def _alike(clip: Clipping) -> tuple[bool, datetime, str, str]:
 
 
 def feed_entries(items: FeedItems, settings: FeedSettings) -> list[FeedEntry]:
+    """The entries of a feed of ``items``: each with its id, in the order
+    and up to the limit ``settings`` say. Ids are given before the limit,
+    so that it changes none."""
     by_id: dict[str, list[tuple[int, Clipping]]] = {}
     for position, (path, clip) in enumerate(_pairs(items)):
         by_id.setdefault(_base_id(path, clip), []).append((position, clip))
