@@ -29,6 +29,7 @@ import atom_rules
 import clipdoc
 import strategies
 from clipdoc import Clipping, Metadata, feeds
+from clipdoc._interop import feed_writing
 from conftest import EXAMPLE, ROOT, SHARED
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed" / "jsonfeed-1.1.schema.json").read_text())
@@ -260,6 +261,17 @@ def _as_feedparser_reads(text: str, *, whole: bool) -> str:
 
 
 # ---------------------------------------------------------------- ids
+
+
+@given(path=paths.filter(lambda path: path is not None), clip=strategies.clippings)
+def test_an_id_gives_its_path_back(path: str, clip: Clipping) -> None:
+    [entry] = feed_writing.feed_entries([(path, clip)], feed_writing.DEFAULT_SETTINGS)
+    assert atom_rules.is_tag_uri(entry.id)
+    assert feed_writing.path_of_id(entry.id) == path
+    assert feed_writing.path_of_id(entry.id + "#2") == path
+    [bare] = feed_writing.feed_entries([clip], feed_writing.DEFAULT_SETTINGS)
+    dated = clip.metadata is not None and clip.metadata.catalog_date is not None
+    assert feed_writing.path_of_id(bare.id) == (clipdoc.clipping_path(clip) if dated else None)
 
 
 def test_an_id_is_the_clippings_path_and_stays_when_others_come_and_go() -> None:
