@@ -21,6 +21,7 @@ import clipdoc
 import strategies
 from clipdoc import ClipdocError, ClipdocWarning, Clipping, Metadata, Section, notes
 from clipdoc._core.timestamps import format_timestamp
+from clipdoc._interop import note_reading, note_writing
 from clipdoc._interop.note_reading import page_sections
 from conftest import EXAMPLE, ROOT, shared_corpus_files
 
@@ -504,3 +505,11 @@ def test_convert_reports_each_note_property_it_cannot_keep(tmp_path: Path) -> No
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert (tmp_path / "all" / "2025-05-06" / "b.md").exists(), done.stderr
+
+
+@given(clip=strategies.clippings)
+def test_what_to_note_writes_is_known_without_reading_it_back(clip: Clipping) -> None:
+    slow = note_reading._properties(note_writing.front_matter(clip), note_reading._Report())
+    assert note_reading.written_views(clip) == {
+        name: note_reading._view(item.node) for name, item in slow.items()
+    }

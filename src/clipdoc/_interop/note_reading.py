@@ -42,6 +42,7 @@ from .note_writing import (
     WRITTEN,
     description_of,
     front_matter,
+    properties,
     yaml_module,
 )
 
@@ -123,12 +124,15 @@ def read_note(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
         raise ClipdocError("CD601", "not a note: no front matter between '---' lines at the start")
     report = _Report()
     given = _properties(match.group(1), report)
-    # Blank lines between the front matter and the document are the note's
-    # layout (python-frontmatter writes one), not the document's.
+    # Blank lines between the front matter and the document, and a missing
+    # newline at its end, are the note's layout (python-frontmatter writes
+    # both), not variants of the document.
     body_start = match.end()
     while (blank := _BLANK_LINE.match(text, body_start)) is not None:
         body_start = blank.end()
     body = text[body_start:]
+    if body and not body.endswith(("\n", "\r")):
+        body += "\n"
     clipping, diagnostics = read_document(body)
     if any(diagnostic.code == "CD111" for diagnostic in diagnostics):
         clipping = _page(given, body, report)
@@ -152,11 +156,18 @@ def _loader() -> Any:
     return yaml_module().SafeLoader
 
 
+def _composer() -> Any:
+    """libyaml's loader where PyYAML has it: faster, and it refuses to nest
+    deeper than 1,000 levels."""
+    yaml = yaml_module()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _properties(front: str, report: _Report) -> dict[str, _Property]:
     """The properties of the front matter, by name."""
     yaml = yaml_module()
     try:
-        root = yaml.compose(front, Loader=_loader())
+        root = yaml.compose(front, Loader=_composer())
     except RecursionError:
         raise ClipdocError("CD601", "the front matter nests too deeply to be read") from None
     except yaml.YAMLError as exc:
@@ -167,7 +178,7 @@ def _properties(front: str, report: _Report) -> dict[str, _Property]:
         raise ClipdocError("CD601", "the front matter is not a mapping of properties")
     found: dict[str, _Property] = {}
     for key, value in root.value:
-        line, column = key.start_mark.line + _FIRST_PROPERTY_LINE, key.start_mark.column + 1
+        line, column = _position(front, key.start_mark.index)
         if not isinstance(key, yaml.ScalarNode):
             report.warn(line, column, f"a property named by {_kind(key)} is left out")
             continue
@@ -180,6 +191,15 @@ def _properties(front: str, report: _Report) -> dict[str, _Property]:
             )
         found[key.value] = _Property(name=key.value, node=value, line=line, column=column)
     return found
+
+
+def _position(front: str, index: int) -> tuple[int, int]:
+    """The line and column in the note of the front matter's character
+    ``index``. YAML's own marks also count U+0085, U+2028 and U+2029 as line
+    breaks, which clipdoc, like the file's other readers, does not."""
+    lines = _LINE_BREAK.findall(front, 0, index)
+    line_start = max(front.rfind("\n", 0, index), front.rfind("\r", 0, index)) + 1
+    return len(lines) + _FIRST_PROPERTY_LINE, index - line_start + 1
 
 
 # ------------------------------------------------------------ reading values
@@ -436,23 +456,50 @@ def _apply(
 
 def _edited(clipping: Clipping, given: dict[str, _Property], report: _Report) -> Clipping:
     """The document of a note `to_note` wrote, with the edits of its properties."""
-    written = _properties(front_matter(clipping), _Report())
+    written = written_views(clipping)
     if not written.keys() & given.keys():
         written = {}  # front matter of another tool: nothing of to_note's was removed
-    for name, item in written.items():
+    for name, view in written.items():
         # Only a property that showed something is missed: tags that are
         # only the default tag, say, are not.
-        if name not in given and _view(item.node) not in (None, (DEFAULT_TAG,)):
+        if name not in given and view not in (None, (DEFAULT_TAG,)):
             kept = _EDITS[name][1]
             report.warn(1, 1, f"property {quoted(name)} was removed; {kept}")
     edited = clipping
     for name, item in given.items():
-        if name in written and _view(item.node) == _view(written[name].node):
+        if name in written and _view(item.node) == written[name]:
             continue
         if name not in written and name in WRITTEN and _view(item.node) is None:
             continue  # an empty author list where to_note writes none
         edited = _apply(edited, item, _EDITS, report)
     return edited
+
+
+#: Characters that YAML reads as line breaks, which PyYAML may write as such
+#: (and read back folded); any other text reads back as it was written.
+_MAY_FOLD = re.compile("[\n\r\x85\u2028\u2029]")
+
+
+def written_views(clipping: Clipping) -> dict[str, object]:
+    """The `_view` of each property `to_note` writes for ``clipping``, as
+    its note reads back. Written out and read only when a text holds a
+    character YAML may fold; otherwise taken from the values themselves."""
+    shown = properties(clipping)
+    texts = [value for value in shown.values() if isinstance(value, str)]
+    texts += [item for value in shown.values() if isinstance(value, list) for item in value]
+    if any(_MAY_FOLD.search(text) for text in texts):
+        read = _properties(front_matter(clipping), _Report())
+        return {name: _view(item.node) for name, item in read.items()}
+    return {name: _value_view(value) for name, value in shown.items()}
+
+
+def _value_view(value: object) -> object:
+    """`_view` of the node PyYAML writes for a value `properties` gives."""
+    if isinstance(value, list):
+        return tuple(value) or None
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or None
 
 
 def _view(node: Any) -> object:
