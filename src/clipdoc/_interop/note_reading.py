@@ -428,12 +428,16 @@ _EDITS: dict[str, tuple[Edit, str]] = {
     TAG_LIST: (_tag_edit(default_kept=True), "the 标签 item is kept"),
 }
 
-#: What each property of a page note (Web Clipper's own) is read into.
+#: What each property of a page note (Web Clipper's own) is read into;
+#: there is nothing to keep when one cannot be.
 _PAGE_READS: dict[str, tuple[Edit, str]] = {
-    **_EDITS,
-    DESCRIPTION: (_item_of(DESCRIBED), f"it is left out (no {DESCRIBED} item)"),
-    TAG_LIST: (_tag_edit(default_kept=False), "it is left out (no 标签 item)"),
-    "url": (_source, "it is left out"),
+    name: (edit, "it is left out")
+    for name, edit in {
+        **{name: edit for name, (edit, _) in _EDITS.items()},
+        DESCRIPTION: _item_of(DESCRIBED),
+        TAG_LIST: _tag_edit(default_kept=False),
+        "url": _source,
+    }.items()
 }
 
 
