@@ -28,6 +28,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["site_build.py", "--count", "20"],
         ["merge_scale.py", "--rounds", "1", "--sizes", "10", "40"],
         ["feeds_out.py", "{examples}", "--json", "{tmp}/feeds.json"],
+        ["notes_speed.py", "{tmp}/absent", "--rounds", "1", "--count", "20"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def test_every_code_is_exercised_here() -> None:
     # Placing and reading clippings in a collection: tests/test_collection.py.
     covered |= {"CD501", "CD502", "CD503", "CD504", "CD505", "CD506", "CD507", "CD508", "CD509"}
     # Feeds and notes: tests/test_feeds.py, tests/test_notes.py.
-    covered |= {"CD601", "CD602"}
+    covered |= {"CD601", "CD602", "CD603"}
     # The static site: tests/test_site.py.
     covered |= {"CD701", "CD702", "CD703"}
     assert covered == set(CODES)

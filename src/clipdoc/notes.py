@@ -19,40 +19,24 @@ property        from the clipping
 ``tags``        ``clippings``, then the 标签 item's tags
 =============== ==============================================================
 
-`from_note` reads such a note back exactly (the body is the document). A
-note that Web Clipper itself made (front matter, then the page as Markdown)
-becomes a clipping too: title and URL from ``title`` and ``source``, the
-body as the original summary, ``description`` as the AI summary, the
-``created`` date as the catalog date, and ``author``, ``published`` and
-``tags`` as the 作者, 发布时间 and 标签 items.
+`from_note` reads such a note back exactly (the body is the document), and
+reads each property edited since (in Obsidian, say) as an edit of the field
+it shows. A note that Web Clipper itself made (front matter, then the page as
+Markdown) becomes a clipping too. What cannot be read back without loss is a
+`ClipdocWarning` (CD603) that names the property; nothing is dropped
+silently. docs/interop.md has the whole mapping.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Any
+import warnings
 
-from ._core.errors import ClipdocError
-from ._core.model import Clipping, Metadata
-from ._core.read import has_error, read_document
-from ._core.writer import render_document
-from ._interop.feed_terms import AUTHOR, PUBLISHED, TAGS
+from ._core.errors import ClipdocError, ClipdocWarning, Severity
+from ._core.model import Clipping
+from ._interop.note_reading import read_note
+from ._interop.note_writing import note_text
 
 __all__ = ["from_note", "to_note"]
-
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
-_WIKILINK = re.compile(r"\A\[\[(.*)\]\]\Z")
-_DEFAULT_TAG = "clippings"
-_DESCRIPTION_LIMIT = 200
-
-
-def _yaml() -> Any:
-    try:
-        import yaml
-    except ImportError:
-        raise ImportError("notes need PyYAML: pip install 'clipdoc[notes]'") from None
-    return yaml
 
 
 def to_note(clipping: Clipping) -> str:
@@ -88,111 +72,31 @@ def to_note(clipping: Clipping) -> str:
     """
     if not isinstance(clipping, Clipping):
         raise TypeError(f"to_note() takes a Clipping, not {type(clipping).__name__}")
-    yaml = _yaml()
-    metadata = clipping.metadata or Metadata()
-    properties: dict[str, Any] = {"title": clipping.title, "source": clipping.url or ""}
-    author = metadata.get(AUTHOR)
-    if author:
-        properties["author"] = [f"[[{name.strip()}]]" for name in author.split(",") if name.strip()]
-    properties["published"] = _date_of(metadata.get(PUBLISHED))
-    created = metadata.catalog_date or (metadata.saved_at.date() if metadata.saved_at else None)
-    properties["created"] = created
-    description = " ".join((clipping.ai_summary or "").split())
-    if len(description) > _DESCRIPTION_LIMIT:
-        description = description[: _DESCRIPTION_LIMIT - 1] + "…"
-    properties["description"] = description
-    tags = [_DEFAULT_TAG]
-    for tag in (metadata.get(TAGS) or "").split(","):
-        tag = tag.strip()
-        if tag and tag not in tags:
-            tags.append(tag)
-    properties["tags"] = tags
-    front = yaml.safe_dump(properties, allow_unicode=True, sort_keys=False, width=2**31 - 1)
-    front = front.replace(": null\n", ":\n")
-    return f"---\n{front}---\n{render_document(clipping)}"
+    return note_text(clipping)
 
 
-def _date_of(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
-    except ValueError:
-        try:
-            return date.fromisoformat(text[:10])
-        except ValueError:
-            return None
+def from_note(text: str, *, recover: bool = False) -> Clipping:
+    """The clipping of a note: the one `to_note` wrote, with the edits of its
+    properties, or one made from a Web Clipper note's properties and page.
 
+    A property that cannot be read back without loss is a `ClipdocWarning`
+    (CD603) naming it; the body's benign variants are warnings too, with
+    their lines in the note. An error in the body raises `ClipdocError`, as
+    `parse` does, unless ``recover=True``. A text without front matter, or
+    whose front matter is not a YAML mapping, is a `ClipdocError` (CD601).
 
-def from_note(text: str) -> Clipping:
-    """The clipping of a note: exactly the one `to_note` wrote, or one made
-    from a Web Clipper note's properties and body. A text without front
-    matter, or whose front matter is not a YAML mapping, is a `ClipdocError`
-    (CD601)."""
+    >>> note = "---\\ntitle: New title\\ntags: [clippings, AI]\\n---\\n# Old title\\n"
+    >>> clip = from_note(note)
+    >>> clip.title, clip.metadata.items()
+    ('New title', (('标签', 'AI'),))
+    """
     if not isinstance(text, str):
         raise TypeError(f"from_note() takes a str, not {type(text).__name__}")
-    yaml = _yaml()
-    match = _FRONT_MATTER.match(text.removeprefix("\ufeff"))
-    if match is None:
-        raise ClipdocError("CD601", "not a note: no front matter between '---' lines at the start")
-    try:
-        properties = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise ClipdocError("CD601", f"the front matter is not YAML: {exc}") from None
-    if not isinstance(properties, dict):
-        raise ClipdocError("CD601", "the front matter is not a mapping of properties")
-    body = text.removeprefix("\ufeff")[match.end() :]
-    clipping, diagnostics = read_document(body)
-    # A note to_note wrote: its body is the document, and its title property
-    # what to_note writes for that document's title.
-    if not has_error(diagnostics) and properties.get("title") == _as_yaml_reads(clipping.title):
-        return clipping
-    return _from_properties(properties, body)
-
-
-def _as_yaml_reads(text: str) -> object:
-    """``text`` as YAML reads it back after writing it (YAML folds some
-    characters, such as U+0085, that a title may hold)."""
-    yaml = _yaml()
-    return yaml.safe_load(yaml.safe_dump({"title": text}, allow_unicode=True, width=2**31 - 1))[
-        "title"
-    ]
-
-
-def _text(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, list):
-        return ", ".join(_plain(item) for item in value if item is not None)
-    return _plain(value)
-
-
-def _plain(value: object) -> str:
-    text = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-    link = _WIKILINK.match(text)
-    return " ".join((link.group(1) if link else text).split())
-
-
-def _from_properties(properties: dict[str, Any], body: str) -> Clipping:
-    created = properties.get("created")
-    catalog = created.date() if isinstance(created, datetime) else created
-    if not isinstance(catalog, date):
-        catalog = _date_of(str(created)) if created else None
-    extra = []
-    for label, value in (
-        (PUBLISHED, properties.get("published")),
-        (AUTHOR, properties.get("author")),
-        (TAGS, [t for t in properties.get("tags") or [] if t != _DEFAULT_TAG]
-         if isinstance(properties.get("tags"), list) else properties.get("tags")),
-    ):  # fmt: skip
-        shown = _text(value)
-        if shown:
-            extra.append((label, shown))
-    description = _text(properties.get("description"))
-    return Clipping(
-        title=_text(properties.get("title")) or "",
-        url=_text(properties.get("source") or properties.get("url")),
-        original_summary=body.strip("\n") if body.strip() else None,
-        ai_summary=description,
-        metadata=Metadata(catalog_date=catalog, extra=extra),
-    )
+    clipping, diagnostics = read_note(text)
+    if not recover:
+        for diagnostic in diagnostics:
+            if diagnostic.severity is Severity.ERROR:
+                raise ClipdocError.from_diagnostic(diagnostic)
+    for diagnostic in diagnostics:
+        warnings.warn(ClipdocWarning(diagnostic), stacklevel=2)
+    return clipping

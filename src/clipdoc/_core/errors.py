@@ -86,6 +86,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD509", _W, "collection: file names that clash on other systems (case, Unicode, CON)"),
     ("CD601", _E, "interop: a feed or note with nothing that can be imported"),
     ("CD602", _W, "interop: a feed entry that cannot be imported was left out"),
+    ("CD603", _W, "interop: a note property that cannot be read back exactly"),
     ("CD701", _E, "site: the output folder holds something that is not a clipdoc site"),
     ("CD702", _E, "site: the output folder would replace the collection"),
     ("CD703", _E, "site: the theme is not a folder, or a template has an error"),

@@ -19,7 +19,7 @@ import attrs
 
 from .._core.errors import ClipdocError, Diagnostic, PathError
 from .._core.model import Clipping
-from .._core.read import decode
+from .._core.read import decode, has_error
 from .._storage.collection import Collection
 from .._storage.documents import file_problem, found_below, read_document_file
 from .._storage.files import Folder
@@ -74,9 +74,10 @@ def read_document_at(folder: Folder, recover: bool, found: Found) -> Item:
 
 
 def read_note_at(folder: Folder, recover: bool, found: Found) -> Item:
-    """One note of a folder (a note is read whole or not at all: there is
-    nothing to recover)."""
-    from ..notes import from_note
+    """One note of a folder: its clipping, with the body's diagnostics and
+    the warnings of properties that cannot be read back exactly (a note
+    whose body has errors goes on, recovered, only with ``recover``)."""
+    from .note_reading import read_note
 
     if found.problem is not None:
         return _unreadable(folder, found, (found.problem.diagnostic,))
@@ -90,16 +91,22 @@ def read_note_at(folder: Folder, recover: bool, found: Found) -> Item:
     except ClipdocError as error:  # not UTF-8: a diagnostic, as for a document
         return Item(where=where, relative=found.relative, diagnostics=(error.diagnostic,))
     try:
-        clipping = from_note(text)
+        clipping, diagnostics = read_note(text)
     except ClipdocError as error:
         return Item(where=where, relative=found.relative, problem=error_text(error))
-    return Item(where=where, relative=found.relative, clipping=clipping)
+    keeps = recover or not has_error(diagnostics)
+    return Item(
+        where=where,
+        relative=found.relative,
+        clipping=clipping if keeps else None,
+        diagnostics=diagnostics,
+    )
 
 
 def note(clipping: Clipping) -> bytes:
-    from ..notes import to_note
+    from .note_writing import note_text
 
-    return to_note(clipping).encode("utf-8")
+    return note_text(clipping).encode("utf-8")
 
 
 def _found(source: Source) -> Iterator[Found]:

@@ -1,0 +1,579 @@
+"""Notes in: a note's front matter and body to a clipping.
+
+A note whose body is a clipping document (a note `to_note` wrote, perhaps
+edited since) is that document, and each property whose value is not the one
+`to_note` writes for it is an edit of the field it shows. Any other note (one
+Obsidian Web Clipper made) is a page: its properties give the title, the URL,
+the dates, the authors and the tags, and its body stays Markdown, in extra
+sections.
+
+The front matter is read node by node rather than loaded: a scalar keeps the
+text it was written as (a title ``2024`` or ``yes`` is that text, not a number
+or a boolean), and a value of the wrong shape is one property's problem, not
+the note's. A property that cannot be read back without loss is reported (a
+`Diagnostic` CD603 that names it), never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from .._core.errors import ClipdocError, Diagnostic, Severity, quoted
+from .._core.model import Clipping, Metadata, Section
+from .._core.read import read_document
+from .._core.syntax import KNOWN_HEADINGS, SECTION_HEADING, UNPARSED_PREFIX, has_line_break
+from .._core.timestamps import format_timestamp, offset_problem
+from .feed_terms import AUTHOR, PUBLISHED, TAGS
+from .note_writing import (
+    AUTHORS,
+    CREATED,
+    DEFAULT_TAG,
+    DESCRIPTION,
+    PUBLISHED_ON,
+    SOURCE,
+    TAG_LIST,
+    TITLE,
+    WRITTEN,
+    description_of,
+    front_matter,
+    properties,
+    yaml_module,
+)
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BLANK_LINE = re.compile(r"[ \t]*(?:\r\n|\r|\n)")
+_WIKILINK = re.compile(r"\[\[(.*)\]\]", re.DOTALL)
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+#: The line of a note where its front matter's first line is.
+_FIRST_PROPERTY_LINE = 2
+
+#: The extra section that holds a page's Markdown up to its first ``##``
+#: heading; each of its ``##`` headings starts a section of its own.
+PAGE_HEADING = "原文"
+#: The metadata item that keeps a page's ``description`` (its meta description).
+DESCRIBED = "描述"
+
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Unfit(Exception):
+    """A property value that the field it shows cannot take."""
+
+
+def _kind(node: Any) -> str:
+    yaml = yaml_module()
+    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+
+
+@attrs.frozen
+class _Property:
+    """One property of a note: its name, its YAML node and where it is."""
+
+    name: str
+    node: Any
+    line: int
+    column: int
+
+
+@attrs.define
+class _Report:
+    """The diagnostics of one note."""
+
+    found: list[Diagnostic] = attrs.field(factory=list)
+
+    def warn(self, line: int, column: int, message: str) -> None:
+        self.found.append(
+            Diagnostic(
+                code="CD603",
+                severity=Severity.WARNING,
+                line=line,
+                column=column,
+                message=message,
+            )
+        )
+
+    def about(self, item: _Property) -> Callable[[str], None]:
+        """A function that reports a problem of ``item``."""
+
+        def warn(problem: str) -> None:
+            self.warn(item.line, item.column, f"property {quoted(item.name)} {problem}")
+
+        return warn
+
+
+Warn = Callable[[str], None]
+#: An edit: the clipping with one property read into the field it shows.
+Edit = Callable[[Clipping, Any, Warn], Clipping]
+
+
+def read_note(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
+    """The clipping of a note and every diagnostic: the body's (as a clipping
+    document's, at their lines in the note) and the properties' (CD603). A
+    text that is not a note is a `ClipdocError` (CD601)."""
+    text = text.removeprefix("\ufeff")
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        raise ClipdocError("CD601", "not a note: no front matter between '---' lines at the start")
+    report = _Report()
+    given = _properties(match.group(1), report)
+    # Blank lines between the front matter and the document, and a missing
+    # newline at its end, are the note's layout (python-frontmatter writes
+    # both), not variants of the document.
+    body_start = match.end()
+    while (blank := _BLANK_LINE.match(text, body_start)) is not None:
+        body_start = blank.end()
+    body = text[body_start:]
+    if body and not body.endswith(("\n", "\r")):
+        body += "\n"
+    clipping, diagnostics = read_document(body)
+    if any(diagnostic.code == "CD111" for diagnostic in diagnostics):
+        clipping = _page(given, body, report)
+        diagnostics = ()
+    else:
+        clipping = _edited(clipping, given, report)
+        lines_before = len(_LINE_BREAK.findall(text, 0, body_start))
+        diagnostics = tuple(_moved(diagnostic, lines_before) for diagnostic in diagnostics)
+    found = sorted((*diagnostics, *report.found), key=lambda d: (d.line or 0, d.column or 0))
+    return clipping, tuple(found)
+
+
+def _moved(diagnostic: Diagnostic, lines: int) -> Diagnostic:
+    if diagnostic.line is None:
+        return diagnostic
+    return attrs.evolve(diagnostic, line=diagnostic.line + lines)
+
+
+def _loader() -> Any:
+    """The loader of fresh constructors (which keep what they built)."""
+    return yaml_module().SafeLoader
+
+
+def _composer() -> Any:
+    """libyaml's loader where PyYAML has it: faster, and it refuses to nest
+    deeper than 1,000 levels."""
+    yaml = yaml_module()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _properties(front: str, report: _Report) -> dict[str, _Property]:
+    """The properties of the front matter, by name."""
+    yaml = yaml_module()
+    try:
+        root = yaml.compose(front, Loader=_composer())
+    except RecursionError:
+        raise ClipdocError("CD601", "the front matter nests too deeply to be read") from None
+    except yaml.YAMLError as exc:
+        raise ClipdocError("CD601", f"the front matter is not YAML: {exc}") from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise ClipdocError("CD601", "the front matter is not a mapping of properties")
+    found: dict[str, _Property] = {}
+    for key, value in root.value:
+        line, column = _position(front, key.start_mark.index)
+        if not isinstance(key, yaml.ScalarNode):
+            report.warn(line, column, f"a property named by {_kind(key)} is left out")
+            continue
+        if key.value in found:
+            earlier = found[key.value]
+            report.warn(
+                earlier.line,
+                earlier.column,
+                f"property {quoted(key.value)} is set again at line {line}; this value is left out",
+            )
+        found[key.value] = _Property(name=key.value, node=value, line=line, column=column)
+    return found
+
+
+def _position(front: str, index: int) -> tuple[int, int]:
+    """The line and column in the note of the front matter's character
+    ``index``. YAML's own marks also count U+0085, U+2028 and U+2029 as line
+    breaks, which clipdoc, like the file's other readers, does not."""
+    lines = _LINE_BREAK.findall(front, 0, index)
+    line_start = max(front.rfind("\n", 0, index), front.rfind("\r", 0, index)) + 1
+    return len(lines) + _FIRST_PROPERTY_LINE, index - line_start + 1
+
+
+# ------------------------------------------------------------ reading values
+
+
+def _text(node: Any) -> str | None:
+    """A scalar as it is written (None when null); a list or mapping is unfit."""
+    yaml = yaml_module()
+    if not isinstance(node, yaml.ScalarNode):
+        raise _Unfit(f"is {_kind(node)}, not text")
+    return None if node.tag == _NULL else str(node.value)
+
+
+def _one_line(text: str, warn: Warn) -> str:
+    if not has_line_break(text):
+        return text
+    warn("has a line break, which this field cannot hold; it is read as a space")
+    return _LINE_BREAK.sub(" ", text)
+
+
+def _items(node: Any, warn: Warn) -> list[str]:
+    """The texts of a list property; a text is the list of its comma-separated
+    items, as the 作者 and 标签 items write them."""
+    yaml = yaml_module()
+    if isinstance(node, yaml.ScalarNode):
+        return (_text(node) or "").split(",")
+    if not isinstance(node, yaml.SequenceNode):
+        raise _Unfit("is a mapping, not a list")
+    items = []
+    for number, item in enumerate(node.value, start=1):
+        if isinstance(item, yaml.ScalarNode):
+            items.append(_text(item) or "")
+        else:
+            warn(f"has {_kind(item)} as item {number}, not text; that item is left out")
+    return items
+
+
+def _names(node: Any, warn: Warn) -> list[str]:
+    """The names or tags of a list property, without wiki-link brackets or
+    surrounding spaces; an item holding ',' is read as more than one, since
+    the item that keeps them separates them with commas."""
+    yaml = yaml_module()
+    from_list = isinstance(node, yaml.SequenceNode)
+    names = []
+    for item in _items(node, warn):
+        name = _one_line(item, warn).strip()
+        link = _WIKILINK.fullmatch(name)
+        name = link.group(1).strip() if link else name
+        parts = [part.strip() for part in name.split(",")]
+        kept = [part for part in parts if part]
+        if from_list and len(parts) > 1:
+            warn(
+                f"has {quoted(name)}, whose ',' separates items where it is kept; it is read"
+                f" as {len(kept)} items"
+            )
+        names += kept
+    return names
+
+
+def _moment(node: Any) -> date | datetime | str | None:
+    """A date property: a date or datetime when YAML reads one, else its
+    text; None when empty."""
+    text = _text(node)
+    if node.tag == _TIMESTAMP:
+        try:
+            value: date | datetime = _loader()("").construct_yaml_timestamp(node)
+        except ValueError:  # a date that does not exist, such as 2025-02-30
+            return text
+        return value
+    return text or None
+
+
+def _item_text(node: Any) -> str:
+    """Any value as the text of one metadata item: a scalar as written, a
+    list of texts joined with ', ', anything else (or text with a line
+    break) as one line of JSON, which YAML reads as the same structure."""
+    yaml = yaml_module()
+    if isinstance(node, yaml.ScalarNode):
+        text = _text(node) or ""
+        return json.dumps(text, ensure_ascii=False) if has_line_break(text) else text
+    texts = _flat(node)
+    if texts is not None and not any("," in text or has_line_break(text) for text in texts):
+        return ", ".join(texts)
+    try:
+        return json.dumps(_plain(node, [_NODE_BUDGET]), ensure_ascii=False)
+    except RecursionError:
+        raise _Unfit(_TOO_LARGE) from None
+
+
+def _flat(node: Any) -> list[str] | None:
+    """The texts of a list of non-empty scalars; None for any other value."""
+    yaml = yaml_module()
+    if not isinstance(node, yaml.SequenceNode):
+        return None
+    if not all(isinstance(item, yaml.ScalarNode) and item.tag != _NULL for item in node.value):
+        return None
+    return [str(item.value) for item in node.value]
+
+
+#: The most YAML nodes a value kept as JSON may have: aliases can make a
+#: short text stand for a huge (or endless) structure.
+_NODE_BUDGET = 500
+_TOO_LARGE = f"is too large to keep (more than {_NODE_BUDGET} values, or nested too deeply)"
+
+
+def _plain(node: Any, budget: list[int]) -> object:
+    """A value as lists, mappings and texts (scalars as written)."""
+    yaml = yaml_module()
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Unfit(_TOO_LARGE)
+    if isinstance(node, yaml.ScalarNode):
+        return _text(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, budget) for item in node.value]
+    return {str(_plain(key, budget)): _plain(value, budget) for key, value in node.value}
+
+
+# ------------------------------------------------------------------- edits
+
+
+def _metadata(clipping: Clipping) -> Metadata:
+    return clipping.metadata or Metadata()
+
+
+def _with_item(clipping: Clipping, label: str, text: str | None) -> Clipping:
+    if text is None and (clipping.metadata is None or clipping.metadata.get(label) is None):
+        return clipping
+    try:
+        metadata = _metadata(clipping).set(label, text)
+    except ClipdocError as error:
+        raise _Unfit(f"cannot be the metadata item {quoted(label)}: {error.message}") from None
+    return attrs.evolve(clipping, metadata=metadata)
+
+
+def _title(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+    return attrs.evolve(clipping, title=_one_line(_text(node) or "", warn))
+
+
+def _source(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+    return attrs.evolve(clipping, url=_one_line(_text(node) or "", warn) or None)
+
+
+def _authors(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+    return _with_item(clipping, AUTHOR, ", ".join(_names(node, warn)) or None)
+
+
+def _tag_edit(*, default_kept: bool) -> Edit:
+    def tags(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+        names = _names(node, warn)
+        if default_kept and DEFAULT_TAG not in names:
+            warn(f"lacks the tag {quoted(DEFAULT_TAG)}, which every note has; it stays")
+        kept = [name for name in names if name != DEFAULT_TAG]
+        return _with_item(clipping, TAGS, ", ".join(kept) or None)
+
+    return tags
+
+
+def _published(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+    value = _moment(node)
+    text: str | None
+    if isinstance(value, datetime):
+        text = value.isoformat() if offset_problem(value) else format_timestamp(value)
+    elif isinstance(value, date):
+        text = value.isoformat()
+    else:
+        text = None if value is None else _one_line(value, warn)
+    return _with_item(clipping, PUBLISHED, text)
+
+
+def _created(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+    """The catalog date, and for a time with an offset the save time too."""
+    found = _moment(node)
+    try:
+        value = (
+            datetime.fromisoformat(found.replace("Z", "+00:00"))
+            if isinstance(found, str)
+            else found
+        )
+    except ValueError:
+        raise _Unfit(f"is {quoted(str(found))}, not a date") from None
+    if value is None:
+        raise _Unfit("is empty")
+    metadata = _metadata(clipping)
+    if not isinstance(value, datetime):
+        return attrs.evolve(clipping, metadata=attrs.evolve(metadata, catalog_date=value))
+    problem = offset_problem(value)
+    if problem is not None:
+        warn(f"is a time that cannot be a save time ({problem}); only its date is read")
+        return attrs.evolve(clipping, metadata=attrs.evolve(metadata, catalog_date=value.date()))
+    return attrs.evolve(
+        clipping, metadata=attrs.evolve(metadata, saved_at=value, catalog_date=value.date())
+    )
+
+
+def _ai_summary(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+    if description_of(clipping.ai_summary) != (clipping.ai_summary or ""):
+        raise _Unfit(
+            "shows the AI summary shortened to one line, so an edit cannot be applied to it;"
+            " edit the '## AI 摘要' section of the note instead"
+        )
+    return attrs.evolve(clipping, ai_summary=_text(node) or None)
+
+
+def _item_of(label: str) -> Edit:
+    """An edit that keeps a value as the metadata item ``label`` (an empty
+    value, a template's placeholder, keeps nothing)."""
+
+    def item(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
+        if _view(node) is None:
+            return clipping
+        return _with_item(clipping, label, _item_text(node))
+
+    return item
+
+
+#: What each property of a note `to_note` wrote is an edit of, and what is
+#: kept when the edit cannot be read.
+_EDITS: dict[str, tuple[Edit, str]] = {
+    TITLE: (_title, "the title is kept"),
+    SOURCE: (_source, "the URL is kept"),
+    AUTHORS: (_authors, "the 作者 item is kept"),
+    PUBLISHED_ON: (_published, "the 发布时间 item is kept"),
+    CREATED: (_created, "the catalog date and the save time are kept"),
+    DESCRIPTION: (_ai_summary, "the AI summary is kept"),
+    TAG_LIST: (_tag_edit(default_kept=True), "the 标签 item is kept"),
+}
+
+#: What each property of a page note (Web Clipper's own) is read into;
+#: there is nothing to keep when one cannot be.
+_PAGE_READS: dict[str, tuple[Edit, str]] = {
+    name: (edit, "it is left out")
+    for name, edit in {
+        **{name: edit for name, (edit, _) in _EDITS.items()},
+        DESCRIPTION: _item_of(DESCRIBED),
+        TAG_LIST: _tag_edit(default_kept=False),
+        "url": _source,
+    }.items()
+}
+
+
+def _apply(
+    clipping: Clipping, item: _Property, reads: dict[str, tuple[Edit, str]], report: _Report
+) -> Clipping:
+    """``clipping`` with ``item`` read into its field, or into a metadata
+    item of its name; reported and left as it was when it cannot be."""
+    warn = report.about(item)
+    edit, kept = reads.get(item.name, (_item_of(item.name), "it is left out"))
+    try:
+        return edit(clipping, item.node, warn)
+    except _Unfit as problem:
+        warn(f"{problem}; {kept}")
+        return clipping
+
+
+# ------------------------------------------------------------ the two kinds
+
+
+def _edited(clipping: Clipping, given: dict[str, _Property], report: _Report) -> Clipping:
+    """The document of a note `to_note` wrote, with the edits of its properties."""
+    written = written_views(clipping)
+    if not written.keys() & given.keys():
+        written = {}  # front matter of another tool: nothing of to_note's was removed
+    for name, view in written.items():
+        # Only a property that showed something is missed: tags that are
+        # only the default tag, say, are not.
+        if name not in given and view not in (None, (DEFAULT_TAG,)):
+            kept = _EDITS[name][1]
+            report.warn(1, 1, f"property {quoted(name)} was removed; {kept}")
+    edited = clipping
+    for name, item in given.items():
+        if name in written and _view(item.node) == written[name]:
+            continue
+        if name not in written and name in WRITTEN and _view(item.node) is None:
+            continue  # an empty author list where to_note writes none
+        edited = _apply(edited, item, _EDITS, report)
+    return edited
+
+
+#: Characters that YAML reads as line breaks, which PyYAML may write as such
+#: (and read back folded); any other text reads back as it was written.
+_MAY_FOLD = re.compile("[\n\r\x85\u2028\u2029]")
+
+
+def written_views(clipping: Clipping) -> dict[str, object]:
+    """The `_view` of each property `to_note` writes for ``clipping``, as
+    its note reads back. Written out and read only when a text holds a
+    character YAML may fold; otherwise taken from the values themselves."""
+    shown = properties(clipping)
+    texts = [value for value in shown.values() if isinstance(value, str)]
+    texts += [item for value in shown.values() if isinstance(value, list) for item in value]
+    if any(_MAY_FOLD.search(text) for text in texts):
+        read = _properties(front_matter(clipping), _Report())
+        return {name: _view(item.node) for name, item in read.items()}
+    return {name: _value_view(value) for name, value in shown.items()}
+
+
+def _value_view(value: object) -> object:
+    """`_view` of the node PyYAML writes for a value `properties` gives."""
+    if isinstance(value, list):
+        return tuple(value) or None
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or None
+
+
+def _view(node: Any) -> object:
+    """A value as a note shows it, for telling whether it was edited: text as
+    written, empty (null, '' or []) as None. Any other shape is never what
+    `to_note` writes, so it is itself (equal to nothing else)."""
+    yaml = yaml_module()
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == _NULL or node.value == "" else node.value
+    if isinstance(node, yaml.SequenceNode) and not node.value:
+        return None
+    texts = _flat(node)
+    return node if texts is None else tuple(texts)
+
+
+def _page(given: dict[str, _Property], body: str, report: _Report) -> Clipping:
+    """The clipping of a page note: its properties, and its Markdown as extra
+    sections."""
+    clipping = Clipping(title="", extra_sections=page_sections(body))
+    reads = _PAGE_READS
+    if SOURCE in given:  # then ``url`` is a property like any other
+        reads = {name: read for name, read in _PAGE_READS.items() if name != "url"}
+    for item in given.values():
+        clipping = _apply(clipping, item, reads, report)
+    return clipping
+
+
+def page_sections(markdown: str) -> tuple[Section, ...]:
+    """A page's Markdown as extra sections: what comes before its first
+    ``##`` heading in a `PAGE_HEADING` section, then a section for each
+    ``##`` heading, so that the headings stay headings. A ``##`` line in a
+    code fence, or one whose heading is a known section's or already taken,
+    stays in the section before (escaped, as a body line)."""
+    taken = {*KNOWN_HEADINGS, PAGE_HEADING}
+    sections: list[Section] = []
+    heading, lines = PAGE_HEADING, list[str]()
+    fence: str | None = None
+    for line in _LINE_BREAK.split(markdown):
+        fence = _fence_after(fence, line)
+        text = line.lstrip(" ")[2:].strip(" \t")
+        opens = fence is None and SECTION_HEADING.match(line) is not None
+        if opens and text not in taken and not text.startswith(UNPARSED_PREFIX):
+            sections.append(Section(heading=heading, body=_trimmed(lines)))
+            heading, lines = text, []
+            taken.add(text)
+            continue
+        lines.append(line)
+    sections.append(Section(heading=heading, body=_trimmed(lines)))
+    if sections[0].body == "":
+        del sections[0]  # no text before the first heading
+    return tuple(sections)
+
+
+def _fence_after(fence: str | None, line: str) -> str | None:
+    """The code fence open after ``line``, given the one open before it."""
+    match = _FENCE.match(line)
+    if match is None:
+        return fence
+    marks = match.group(1)
+    if fence is None:
+        return None if marks[0] == "`" and "`" in line[match.end() :] else marks
+    closes = marks[0] == fence[0] and len(marks) >= len(fence) and not line[match.end() :].strip()
+    return None if closes else fence
+
+
+def _trimmed(lines: list[str]) -> str:
+    """Lines as a section body, without the blank lines around them."""
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip(" \t"):
+        start += 1
+    while end > start and not lines[end - 1].strip(" \t"):
+        end -= 1
+    return "\n".join(lines[start:end])

@@ -1,0 +1,105 @@
+"""Notes out: the front-matter properties a clipping shows, named and typed
+as Obsidian Web Clipper's default template names and types them, and the
+note itself (those properties, then the clipping document)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from .._core.model import Clipping, Metadata
+from .._core.writer import render_document
+from .feed_terms import AUTHOR, PUBLISHED, TAGS
+
+# The properties of Web Clipper's default template, in its order.
+TITLE = "title"
+SOURCE = "source"
+AUTHORS = "author"
+PUBLISHED_ON = "published"
+CREATED = "created"
+DESCRIPTION = "description"
+TAG_LIST = "tags"
+#: Every property `to_note` writes.
+WRITTEN = (TITLE, SOURCE, AUTHORS, PUBLISHED_ON, CREATED, DESCRIPTION, TAG_LIST)
+
+#: The tag Web Clipper gives every note; `to_note` writes it first.
+DEFAULT_TAG = "clippings"
+#: The most characters of the AI summary that ``description`` shows.
+DESCRIPTION_LIMIT = 200
+# As wide as PyYAML allows: a value is never folded across lines.
+_ONE_LINE_WIDTH = 2**31 - 1
+
+
+def yaml_module() -> Any:
+    """PyYAML, imported when a note is first read or written."""
+    try:
+        import yaml
+    except ImportError:
+        raise ImportError("notes need PyYAML: pip install 'clipdoc[notes]'") from None
+    return yaml
+
+
+def author_names(text: str | None) -> list[str]:
+    """The names of a 作者 item (comma-separated)."""
+    return [name.strip() for name in (text or "").split(",") if name.strip()]
+
+
+def tag_names(text: str | None) -> list[str]:
+    """The ``tags`` of a 标签 item: the default tag, then each other tag once."""
+    tags = [DEFAULT_TAG]
+    for tag in (text or "").split(","):
+        tag = tag.strip()
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def description_of(ai_summary: str | None) -> str:
+    """The AI summary on one line, shortened to `DESCRIPTION_LIMIT` characters."""
+    description = " ".join((ai_summary or "").split())
+    if len(description) > DESCRIPTION_LIMIT:
+        description = description[: DESCRIPTION_LIMIT - 1] + "…"
+    return description
+
+
+def date_of(text: str | None) -> date | None:
+    """The date a 发布时间 text starts with, if it is a date or a timestamp."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
+
+def properties(clipping: Clipping) -> dict[str, Any]:
+    """The front-matter properties of a clipping's note, in order."""
+    metadata = clipping.metadata or Metadata()
+    shown: dict[str, Any] = {TITLE: clipping.title, SOURCE: clipping.url or ""}
+    authors = author_names(metadata.get(AUTHOR))
+    if authors:
+        shown[AUTHORS] = [f"[[{name}]]" for name in authors]
+    shown[PUBLISHED_ON] = date_of(metadata.get(PUBLISHED))
+    saved_on = metadata.saved_at.date() if metadata.saved_at else None
+    shown[CREATED] = metadata.catalog_date or saved_on
+    shown[DESCRIPTION] = description_of(clipping.ai_summary)
+    shown[TAG_LIST] = tag_names(metadata.get(TAGS))
+    return shown
+
+
+def front_matter(clipping: Clipping) -> str:
+    """The YAML of a clipping's properties, empty values written as Obsidian
+    writes them (``published:``, not ``published: null``)."""
+    yaml = yaml_module()
+    text: str = yaml.safe_dump(
+        properties(clipping), allow_unicode=True, sort_keys=False, width=_ONE_LINE_WIDTH
+    )
+    return text.replace(": null\n", ":\n")
+
+
+def note_text(clipping: Clipping) -> str:
+    """The note of a clipping: front matter, then the clipping document."""
+    return f"---\n{front_matter(clipping)}---\n{render_document(clipping)}"
