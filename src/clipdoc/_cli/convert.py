@@ -196,7 +196,10 @@ class _Progress:
             self.console.line(f"{written.item.where}: {written.problem}")
         elif written.status is not None:
             self.tally.count(written.status)
-            if written.item.diagnostics:
+            # A document's own warnings (CD2xx) say its text was not the
+            # canonical one; a feed's or note's (CD6xx) say something else,
+            # counted among the warnings.
+            if any(d.code.startswith("CD2") for d in written.item.diagnostics):
                 self.tally.count("not canonical")
         self.console.advance()
 
