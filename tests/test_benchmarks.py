@@ -27,6 +27,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["dask_scale.py", "--count", "20", "--blocksize", "5"],
         ["site_build.py", "--count", "20"],
         ["merge_scale.py", "--rounds", "1", "--sizes", "10", "40"],
+        ["import_speed.py", "--count", "30", "--rounds", "1"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:
