@@ -521,3 +521,28 @@ def test_hostile_entries_import_as_feedparser_reads_them_and_round_trip(feed: by
             href = one_line(link.get("href"))
             if link.get("rel") == "enclosure" and href:
                 assert re.sub(r"\s", "%20", href) in enclosures
+
+
+def test_the_documented_tables_name_every_place() -> None:
+    from clipdoc._interop import feed_terms
+
+    labels = [
+        value
+        for name, value in vars(feed_terms).items()
+        if name.isupper() and isinstance(value, str) and not value.isascii()
+    ]
+    assert len(labels) == 20
+    docs = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
+    docs = docs[docs.index("## Feeds in") : docs.index("## Feeds out")]
+    spec = (ROOT / "spec" / "clipdoc-1.2.md").read_text(encoding="utf-8")
+    spec = spec[spec.index("### 17.1 Feeds in") :]
+    # The first cell of a row of each table names the place.
+    docs_places, spec_places = (
+        [line.split("|")[1] for line in text.splitlines() if line.startswith("| ")]
+        for text in (docs, spec)
+    )
+    for label in labels:
+        assert any(
+            place.startswith((" item", " section")) and label in place for place in docs_places
+        ), label
+        assert any(f"`{label}`" in place for place in spec_places), label

@@ -230,7 +230,7 @@ _XML_MAPPED = frozenset(
         "title", "link", "links", "summary", "content", "published", "updated",
         "author", "authors", "contributors", "tags", "id", "guidislink", "image",
         "media_thumbnail", "media_content", "itunes_duration", "itunes_season",
-        "itunes_episode", "itunes_episodetype", "rights", "clipdoc_clipping",
+        "itunes_episode", "itunes_episodetype", "rights", "language", "clipdoc_clipping",
     }
 )  # fmt: skip
 
@@ -269,6 +269,7 @@ def xml_entry_fields(entry: dict[str, Any]) -> Fields:
         (EPISODE, "itunes_episode"),
         (EPISODE_TYPE, "itunes_episodetype"),
         (RIGHTS, "rights"),
+        (LANGUAGE, "language"),
     ):
         fields.add(label, get(name))
     fields.add_identifier(get("id"))
