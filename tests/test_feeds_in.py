@@ -264,6 +264,15 @@ def test_json_member_names_that_are_no_labels_are_quoted() -> None:
         assert label_of(label) != label
 
 
+def test_a_feed_that_is_a_path_or_url_is_read_as_text() -> None:
+    # feedparser opens a string that names a file: from_feed reads the text.
+    for text in (str((FEEDS / "podcast.rss").resolve()), "file:///etc/hostname"):
+        for data in (text, text.encode()):
+            with pytest.raises(ClipdocError, match="nothing to import"):
+                feeds.from_feed(data)
+    assert len(feeds.from_feed(FEEDS / "podcast.rss")) == 2  # a path is a Path
+
+
 def test_json_that_is_no_json_feed_says_so() -> None:
     with pytest.raises(ClipdocError, match="no JSON Feed"):
         feeds.from_feed(b'{"items": [{"title": "t"}]}')

@@ -5,6 +5,7 @@ standard library's JSON; what `clipdoc.feeds.from_feed` and
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -217,7 +218,10 @@ def _from_xml_feed(
 ) -> list[Clipping]:
     feedparser = _feedparser()
     try:
-        parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
+        # A stream: feedparser opens a text or bytes that names a file (or
+        # fetches one that is a URL) instead of reading it.
+        stream = io.BytesIO(raw)
+        parsed = feedparser.parse(stream, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser's own bugs on hostile input
         raise _nothing(f"the feed cannot be read: {exc}") from None
     entries = [entry for entry in _list(dict.get(parsed, "entries")) if isinstance(entry, dict)]
