@@ -62,6 +62,12 @@ def one_line(value: object) -> str | None:
     return _LINE_BREAKS.sub(" ", value if isinstance(value, str) else str(value)).strip()
 
 
+def _member(mapping: Mapping[str, Any], name: str) -> Any:
+    """``mapping.get(name)``; with `dict.get` for a dict, as feedparser's
+    are: theirs answers some names with other fields, and slowly."""
+    return dict.get(mapping, name) if isinstance(mapping, dict) else mapping.get(name)
+
+
 def _as_text(value: object) -> str | None:
     """A scalar as a document shows it: a str as it is, a number or
     boolean as JSON writes it; None for what is absent or not a scalar."""
@@ -162,7 +168,7 @@ def described(attributes: Mapping[str, Any], url_names: Iterable[str]) -> str | 
     separated by ``, ``: the media type, ``N bytes``, ``N s``, ``W×H``, any
     other attribute as ``name=value``, and last its title in quotes."""
     names = tuple(url_names)
-    urls = [value for name in names if isinstance(value := attributes.get(name), str)]
+    urls = [value for name in names if isinstance(value := _member(attributes, name), str)]
     url = next((one_line(value) for value in urls if value.strip()), None)
     if url is None:
         return None
@@ -215,8 +221,8 @@ def person(detail: object) -> str | None:
     given."""
     if not isinstance(detail, Mapping):
         return None
-    name, email = _as_text(detail.get("name")), _as_text(detail.get("email"))
-    url = _as_text(detail.get("href")) or _as_text(detail.get("url"))
+    name, email = _as_text(_member(detail, "name")), _as_text(_member(detail, "email"))
+    url = _as_text(_member(detail, "href")) or _as_text(_member(detail, "url"))
     parts = [name or "", f"<{email}>" if email else "", f"({url})" if url else ""]
     return " ".join(part for part in parts if part) or None
 
@@ -239,8 +245,7 @@ def xml_entry_fields(entry: dict[str, Any]) -> Fields:
     """The fields of one feedparser entry."""
 
     def get(name: str) -> Any:
-        # feedparser's dict answers some names with other fields, and slowly.
-        return dict.get(entry, name)
+        return dict.get(entry, name)  # see _member
 
     fields = Fields(
         title=xml_title(get("title"), get("title_detail")) or "",
@@ -248,7 +253,9 @@ def xml_entry_fields(entry: dict[str, Any]) -> Fields:
         summary=_as_text(get("summary")),
     )
     fields.add_contents(
-        content.get("value") for content in _list(get("content")) if isinstance(content, Mapping)
+        _member(content, "value")
+        for content in _list(get("content"))
+        if isinstance(content, Mapping)
     )
     fields.add(PUBLISHED, _xml_date(get("published_parsed"), get("published")))
     fields.add(UPDATED, _xml_date(get("updated_parsed"), get("updated")))
@@ -291,7 +298,7 @@ def _xml_authors(authors: object) -> list[Mapping[str, Any]]:
     for detail in _list(authors):
         if not isinstance(detail, Mapping):
             continue
-        email = detail.get("email")
+        email = _member(detail, "email")
         if before is not None and email == before:
             detail = {name: value for name, value in detail.items() if name != "email"}
         found.append(detail)
@@ -306,7 +313,7 @@ def xml_title(title: object, detail: object) -> str | None:
         return None
     # feedparser gives an HTML title (Atom's type="html", or an RSS title
     # that looks like HTML) as HTML: its text is the title.
-    kind = detail.get("type") if isinstance(detail, Mapping) else None
+    kind = _member(detail, "type") if isinstance(detail, Mapping) else None
     if kind in ("text/html", "application/xhtml+xml") and ("<" in text or "&" in text):
         text = html_text(text)
     return one_line(text)
@@ -344,7 +351,10 @@ def _xml_date(parsed: object, text: object) -> str | None:
 def _tag(tag: object) -> str | None:
     if not isinstance(tag, Mapping):
         return None
-    term, label = one_line(_as_text(tag.get("term"))), one_line(_as_text(tag.get("label")))
+    term, label = (
+        one_line(_as_text(_member(tag, "term"))),
+        one_line(_as_text(_member(tag, "label"))),
+    )
     if term and label and label != term:
         return f'{term} ("{label}")'
     return term or label
@@ -355,10 +365,12 @@ def _xml_links(fields: Fields, links: object) -> None:
     for link in _list(links):
         if not isinstance(link, Mapping):
             continue
-        if link.get("rel") == "enclosure":
+        if _member(link, "rel") == "enclosure":
             attributes = {name: value for name, value in link.items() if name != "rel"}
             fields.add_described(ENCLOSURES, attributes, url_names=("href",))
-        elif not (link.get("rel") == "alternate" and one_line(link.get("href")) == fields.url):
+        elif not (
+            _member(link, "rel") == "alternate" and one_line(_member(link, "href")) == fields.url
+        ):
             fields.add_described(LINK, link, url_names=("href",))
 
 
@@ -367,8 +379,10 @@ def _author_href(entry: Mapping[str, Any], name: str, value: object) -> bool:
     # "href" too.
     if name != "href":
         return False
-    people = [*_list(entry.get("authors")), *_list(entry.get("contributors"))]
-    return not value or any(isinstance(one, Mapping) and one.get("href") == value for one in people)
+    people = [*_list(_member(entry, "authors")), *_list(_member(entry, "contributors"))]
+    return not value or any(
+        isinstance(one, Mapping) and _member(one, "href") == value for one in people
+    )
 
 
 # ------------------------------------------------------------------ JSON Feed
