@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 import attrs
 import feedparser
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import clipdoc
@@ -319,6 +319,27 @@ def test_any_cut_of_a_json_feed_gives_a_prefix_of_its_items(cut: int) -> None:
             return
     assert 1 <= len(clips) <= len(whole)
     assert clips == whole[: len(clips)]
+
+
+_json_pieces = st.sampled_from(
+    ['"version"', '"https://jsonfeed.org/version/1.1"', '"items"', '"title"', ":", ",", "[", "]",
+     "{", "}", '{"title": "t"}', "[1]", "1e999", "NaN", '"\\ud800"', " ", "\n", "null"]
+)  # fmt: skip
+
+
+@given(text=st.lists(st.one_of(_json_pieces, st.text(max_size=3)), max_size=30).map("".join))
+@example(text='{"a": 1}: 2')  # a member name that is an object, after the problem
+def test_any_text_that_starts_as_json_is_read_or_cd601(text: str) -> None:
+    data = ('{"version": "https://jsonfeed.org/version/1.1", ' + text).encode("utf-8", "replace")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+        try:
+            clips = feeds.from_feed(data, saved_at=SAVED)
+        except ClipdocError as error:
+            assert error.code == "CD601"  # noqa: PT017 - any text may fail, never otherwise
+            return
+    for clip in clips:
+        assert clipdoc.parse(clipdoc.render(clip)) == clip
 
 
 # ----------------------------------------------------------- the command

@@ -176,7 +176,7 @@ def _salvaged(raw: bytes) -> tuple[dict[str, Any], int]:
         while True:
             name, position = decoder.raw_decode(text, skip(position))
             position = skip(position)
-            if text[position] != ":":
+            if not isinstance(name, str) or text[position] != ":":
                 break
             position = skip(position + 1)
             if name == "items" and text[position] == "[":
