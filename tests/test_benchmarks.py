@@ -29,6 +29,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["merge_scale.py", "--rounds", "1", "--sizes", "10", "40"],
         ["feeds_out.py", "{examples}", "--json", "{tmp}/feeds.json"],
         ["notes_speed.py", "{tmp}/absent", "--rounds", "1", "--count", "20"],
+        ["import_speed.py", "--count", "30", "--rounds", "1"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

@@ -9,9 +9,12 @@ Reading maps each entry the way the producer does: its title, link and
 description (raw HTML, not sanitized: sanitize when you display it, with
 `clipdoc.html.safe_html`) become the title, URL and original summary; the
 save time is the one given, or now, with its UTC offset, and the catalog
-date is its date. What the producer threw away is kept in metadata items:
-发布时间 (published, RFC 3339), 作者 (author), 标签 (tags, comma-separated) and
-附件 (enclosure URLs, space-separated).
+date is its date; 来源 is the feed's title unless given. Every other field
+is kept too: a full content next to the summary in a section 全文, the rest
+in metadata items, one per value (two authors are two 作者 items): 发布时间,
+更新时间, 作者, 标签, 附件 (with type and length), 缩略图, 图片, 标识符 and
+more, each field the table of docs/interop.md does not name under its own
+name.
 
 Writing is lossless: every entry carries its whole clipping in an extension
 (``_clipdoc`` in JSON Feed, a ``clipdoc:clipping`` element in the namespace

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
-from .._core.errors import ClipdocError
+import attrs
+
+from .._core.errors import ClipdocError, PathError
 from .._core.model import Clipping
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
 from .._storage.urls import url_key
-from ._common import FAILED, OK, USAGE, Console, Tally
+from ._common import USAGE, Console, Tally
 
 
 def run(options: argparse.Namespace) -> int:
-    try:
-        from .._interop.feed_reading import feed_and_skipped
-    except ImportError as error:
-        print(f"clipdoc import: error: {error}", file=sys.stderr)
-        return USAGE
     try:
         os.makedirs(options.into, exist_ok=True)
         collection = Collection(options.into)
@@ -35,28 +33,66 @@ def run(options: argparse.Namespace) -> int:
         if entry.clipping is not None and entry.clipping.url:
             known.setdefault(url_key(entry.clipping.url, normalize=normalize), entry.path)
     tally = Tally()
-    failed = False
     for feed in options.feeds:
-        try:
-            data = read_bytes(feed)
-            clippings, skipped = feed_and_skipped(data, source=options.source, kind=options.kind)
-        except ClipdocError as error:
-            console.problem(f"{feed}: {error.code} {error.message}")
-            failed = True
-            continue
-        except OSError as exc:
-            console.problem(f"{feed}: cannot read: {exc.strerror or exc}")
-            tally.io_problems += 1
-            continue
-        for diagnostic in skipped:
-            console.problem(f"{feed}: {diagnostic.code} {diagnostic.message}")
-            tally.warnings += 1
-        new = _new(clippings, known, feed, options, collection, console, tally)
-        _add(collection, feed, new, console, tally)
+        clippings = _read_feed(feed, options, console, tally)
+        if clippings:
+            new = _new(clippings, known, feed, options, collection, console, tally)
+            _add(collection, feed, new, console, tally)
     console.finish(f"imported {tally.summary()}")
-    if tally.io_problems:
-        return USAGE
-    return FAILED if failed or tally.errors else OK
+    return tally.status()
+
+
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _read_feed(
+    feed: str, options: argparse.Namespace, console: Console, tally: Tally
+) -> list[Clipping]:
+    """The clippings of one feed file; each problem reported and counted:
+    a path that is no file (unreadable), a file that is no feed (an
+    error), what a feed could not give (a warning each)."""
+    from .._interop.feed_reading import feed_and_skipped
+
+    if _URL.match(feed) and not os.path.lexists(feed):
+        console.problem(f"{feed}: a URL: clipdoc never fetches feeds; download it first")
+        tally.io_problems += 1
+        return []
+    if not os.path.lexists(feed):
+        console.problem(f"{feed}: no such file")
+        tally.io_problems += 1
+        return []
+    try:
+        data = read_bytes(feed)
+    except (OSError, PathError) as error:
+        message = error.message if isinstance(error, PathError) else error.strerror or error
+        console.problem(f"{feed}: cannot read: {message}")
+        tally.io_problems += 1
+        return []
+    try:
+        clippings, skipped = feed_and_skipped(data, source=options.source, kind=options.kind)
+    except ClipdocError as error:
+        console.problem(f"{feed}: {error.code} {error.message}")
+        tally.errors += 1
+        return []
+    except ImportError as error:  # RSS and Atom without feedparser installed
+        console.problem(f"{feed}: {error}")
+        tally.errors += 1
+        return []
+    for diagnostic in skipped:
+        _say(console, f"{feed}: {diagnostic.code} {diagnostic.message}", problem=True)
+        tally.warnings += 1
+    return clippings
+
+
+def _say(console: Console, text: str, *, problem: bool = False) -> None:
+    """A line of results (stdout) or a warning (stderr); ``-q`` keeps only
+    errors, which go to `Console.problem` directly."""
+    if console.quiet:
+        return
+    if problem:
+        console.problem(text)
+    else:
+        console.line(text)
 
 
 def _new(
@@ -80,9 +116,9 @@ def _new(
                 known.setdefault(key, None)
             new.append(clipping)
         elif options.on_duplicate == "update" and known[key] is not None:
-            _update(collection, feed, known[key] or "", clipping, console, tally)
+            _update(collection, feed, known[key] or "", clipping, options, console, tally)
         else:
-            console.line(f"{feed}: already in the collection: {clipping.url}")
+            _say(console, f"{feed}: already in the collection: {clipping.url}")
             tally.count("already there")
     return new
 
@@ -92,18 +128,28 @@ def _update(
     feed: str,
     path: str,
     clipping: Clipping,
+    options: argparse.Namespace,
     console: Console,
     tally: Tally,
 ) -> None:
     from .._interop.feed_reading import refreshed
 
+    def change(held: Clipping) -> Clipping:
+        # 来源 given by default (the feed's title) never replaces the
+        # document's own; one typed with --source does.
+        fresh = clipping
+        kept = held.metadata.source if held.metadata is not None else None
+        if options.source is None and kept is not None and fresh.metadata is not None:
+            fresh = attrs.evolve(fresh, metadata=attrs.evolve(fresh.metadata, source=kept))
+        return refreshed(held, fresh)
+
     try:
-        changed = collection.update(path, lambda held: refreshed(held, clipping))
+        changed = collection.update(path, change)
     except ClipdocError as error:
         console.problem(f"{feed}: {path}: {error.code} {error.message}")
         tally.errors += 1
         return
-    console.line(f"{'updated' if changed else 'unchanged'} {path}")
+    _say(console, f"{'updated' if changed else 'unchanged'} {path}")
     tally.count("updated" if changed else "already there")
 
 
@@ -117,7 +163,7 @@ def _add(
             console.problem(f"{feed}: {which}: {added.error.code} {added.error.message}")
             tally.errors += 1
         else:
-            console.line(f"added {added.path}")
+            _say(console, f"added {added.path}")
             tally.count("added")
 
 
@@ -135,7 +181,10 @@ def add_parser(
     )
     parser.add_argument("feeds", nargs="+", metavar="FEED", help="feed files (never URLs)")
     parser.add_argument("--into", required=True, metavar="ROOT", help="the collection's folder")
-    parser.add_argument("--source", help="the 来源 of every entry (e.g. ArXiv)")
+    parser.add_argument(
+        "--source",
+        help="the 来源 of every entry (e.g. ArXiv; by default the feed's title, '' for none)",
+    )
     parser.add_argument("--kind", help="the 类型 of every entry (e.g. 论文)")
     parser.add_argument(
         "--on-duplicate",

@@ -1,27 +1,26 @@
 """Feeds in: RSS and Atom through feedparser, JSON Feed through the
 standard library's JSON; what `clipdoc.feeds.from_feed` and
-``clipdoc import`` read."""
+``clipdoc import`` read. What each field of an entry becomes is in
+`feed_fields`."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
-import time
 import warnings
-from collections.abc import Mapping
-from datetime import datetime, timezone
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
 
 import attrs
 
 from .._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
 from .._core.json_mapping import from_dict
 from .._core.model import Clipping, Metadata
-from .._core.timestamps import format_timestamp
-from .feed_terms import AUTHOR, ENCLOSURES, PUBLISHED, TAGS
-
-_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+from .._core.syntax import KIND, SOURCE
+from .feed_fields import clipping_of, json_item_fields, one_line, xml_entry_fields, xml_title
 
 
 def _feedparser() -> Any:
@@ -48,32 +47,29 @@ def from_feed(
 
     ``data`` is the feed itself (bytes or text) or a path to a file; it is
     never fetched from the network. ``source`` and ``kind`` become 来源 and
-    类型; ``saved_at`` (aware) is the save time of every entry, now when not
-    given. Entries written by clipdoc come back exactly as they were.
-    An ill-formed feed gives the entries that can be read; a feed that gives
-    none is a `ClipdocError` (CD601) that says why.
+    类型; 来源 is the feed's title unless ``source`` is given (``""`` for
+    none). ``saved_at`` (aware) is the save time of every entry, now when
+    not given. Every field of an entry is kept: where each goes is in
+    docs/interop.md. Entries written by clipdoc come back exactly as they
+    were. A feed that is not well-formed gives the entries that can be
+    read, with a `ClipdocWarning` (CD602) that says what went wrong; a feed
+    that gives none is a `ClipdocError` (CD601) that says why.
 
-    >>> feed = b'''<rss version="2.0"><channel><title>t</title>
+    >>> feed = b'''<rss version="2.0"><channel><title>cs.AI updates</title>
     ... <item><title>A post</title><link>https://weibo.com/1/a</link>
     ... <description>&lt;b&gt;hi&lt;/b&gt;</description></item></channel></rss>'''
     >>> from datetime import datetime, timezone
-    >>> [clip] = from_feed(
-    ...     feed, source="ArXiv", saved_at=datetime(2025, 5, 6, 8, 3, 26, tzinfo=timezone.utc)
-    ... )
-    >>> clip.title, clip.url, clip.original_summary, clip.metadata.catalog_date.isoformat()
-    ('A post', 'https://weibo.com/1/a', '<b>hi</b>', '2025-05-06')
+    >>> [clip] = from_feed(feed, saved_at=datetime(2025, 5, 6, 8, 3, 26, tzinfo=timezone.utc))
+    >>> clip.title, clip.url, clip.original_summary, clip.metadata.source
+    ('A post', 'https://weibo.com/1/a', '<b>hi</b>', 'cs.AI updates')
+    >>> clip.metadata.catalog_date.isoformat()
+    '2025-05-06'
     """
     raw = _read(data)
     when = _save_time(saved_at)
-    parsed_json = _json_feed(raw)
-    if parsed_json is not None:
-        clippings = _from_json_feed(parsed_json, source, kind, when)
-        reason = "the JSON Feed has no item that can be read"
-    else:
-        clippings, reason = _from_xml_feed(raw, source, kind, when)
-    if not clippings:
-        raise ClipdocError("CD601", f"nothing to import: {reason}")
-    return clippings
+    if _looks_like_json(raw):
+        return _from_json_feed(raw, source, kind, when)
+    return _from_xml_feed(raw, source, kind, when)
 
 
 def _read(data: bytes | str | os.PathLike[str]) -> bytes:
@@ -98,42 +94,206 @@ def _save_time(saved_at: datetime | None) -> datetime:
     return saved_at
 
 
-def _json_feed(raw: bytes) -> dict[str, Any] | None:
-    if raw.lstrip()[:1] != b"{":
-        return None
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    except RecursionError:
-        # The decoder recurses once a level; feedparser would not read it either.
-        raise ClipdocError(
-            "CD601", "nothing to import: the JSON is nested too deeply to read"
-        ) from None
-    if not isinstance(document, dict):
-        return None
-    version = document.get("version")
-    feed: dict[str, Any] = document
-    return feed if isinstance(version, str) and "jsonfeed.org" in version else None
+def _nothing(reason: str) -> ClipdocError:
+    return ClipdocError("CD601", f"nothing to import: {reason}")
+
+
+def _source(given: str | None, title: object) -> str | None:
+    """来源: the one given (none for ""), else the feed's title."""
+    text = one_line(given) if given is not None else one_line(title)
+    return text or None
+
+
+# -------------------------------------------------------------------- JSON Feed
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _looks_like_json(raw: bytes) -> bool:
+    # No XML feed starts with "{": from there on the feed is JSON, well
+    # formed or not.
+    return raw.lstrip().removeprefix(_BOM).lstrip()[:1] == b"{"
 
 
 def _from_json_feed(
-    document: dict[str, Any], source: str | None, kind: str | None, when: datetime
+    raw: bytes, source: str | None, kind: str | None, when: datetime
 ) -> list[Clipping]:
+    try:
+        document = json.loads(raw)
+    except RecursionError:
+        # The decoder recurses once a level; feedparser would not read it either.
+        raise _nothing("the JSON is nested too deeply to read") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        document, items_read = _salvaged(raw)
+        if not _is_json_feed(document) or not items_read:
+            raise _nothing(f"the JSON Feed is not valid JSON ({error})") from None
+        _warn(
+            f"the JSON Feed is not valid JSON ({error}): {_entries(items_read)} read before"
+            " the problem, imported; any item after it is missing"
+        )
+    if not _is_json_feed(document):
+        raise _nothing("a JSON document, but no JSON Feed: its version does not name jsonfeed.org")
+    feed_source = _source(source, document.get("title"))
     clippings = []
-    for number, item in enumerate(_json_list(document, "items"), start=1):
+    for number, item in enumerate(_list(document.get("items")), start=1):
         if isinstance(item, dict):
-            clippings.append(_from_json_item(item, source, kind, when))
+            clippings.append(_from_json_item(item, feed_source, kind, when))
         else:
-            _skipped(f"item {number} is not an object but {type(item).__name__}; skipped")
+            _warn(f"item {number} is not an object but {type(item).__name__}; skipped")
+    if not clippings:
+        raise _nothing("the JSON Feed has no item that can be read")
     return clippings
+
+
+def _is_json_feed(document: object) -> bool:
+    version = document.get("version") if isinstance(document, dict) else None
+    return isinstance(version, str) and "jsonfeed.org" in version
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _salvaged(raw: bytes) -> tuple[dict[str, Any], int]:
+    """What can be read of JSON that stops short or goes wrong: the members
+    of the top object up to the problem, and of an ``items`` array the items
+    before it; and how many items that is."""
+    text = raw.decode("utf-8-sig", errors="replace").lstrip(" \t\n\r")
+    decoder = json.JSONDecoder()
+    document: dict[str, Any] = {}
+    items: list[Any] = []
+    position = 1  # after the "{"
+
+    def skip(at: int) -> int:
+        match = _WHITESPACE.match(text, at)
+        assert match is not None  # the pattern matches the empty string
+        return match.end()
+
+    try:
+        while True:
+            name, position = decoder.raw_decode(text, skip(position))
+            position = skip(position)
+            if not isinstance(name, str) or text[position] != ":":
+                break
+            position = skip(position + 1)
+            if name == "items" and text[position] == "[":
+                document["items"] = items
+                position = skip(position + 1)
+                while text[position] != "]":
+                    item, position = decoder.raw_decode(text, position)
+                    items.append(item)
+                    position = skip(position)
+                    position = skip(position + 1) if text[position] == "," else position
+                position += 1
+            else:
+                document[name], position = decoder.raw_decode(text, position)
+            position = skip(position)
+            if text[position] != ",":
+                break
+            position += 1
+    except (ValueError, IndexError, RecursionError):
+        pass  # the problem itself: what came before it is read
+    return document, len(items)
+
+
+def _from_json_item(
+    item: dict[str, Any], source: str | None, kind: str | None, when: datetime
+) -> Clipping:
+    extension = item.get("_clipdoc")
+    if isinstance(extension, dict) and "clipping" in extension:
+        clipping = _from_extension(extension["clipping"])
+        if clipping is not None:
+            return clipping
+    return clipping_of(json_item_fields(item), source=source, kind=kind, when=when)
+
+
+# ------------------------------------------------------------------ RSS, Atom
+
+
+def _from_xml_feed(
+    raw: bytes, source: str | None, kind: str | None, when: datetime
+) -> list[Clipping]:
+    feedparser = _feedparser()
+    try:
+        # A stream: feedparser opens a text or bytes that names a file (or
+        # fetches one that is a URL) instead of reading it.
+        stream = io.BytesIO(raw)
+        parsed = feedparser.parse(stream, sanitize_html=False, resolve_relative_uris=False)
+    except Exception as exc:  # feedparser's own bugs on hostile input
+        raise _nothing(f"the feed cannot be read: {exc}") from None
+    entries = [entry for entry in _list(dict.get(parsed, "entries")) if isinstance(entry, dict)]
+    problem = dict.get(parsed, "bozo_exception") if dict.get(parsed, "bozo") else None
+    if not entries:
+        if problem is not None:
+            raise _nothing(f"not a feed, or one that is not well-formed ({_problem(problem)})")
+        raise _nothing("the feed has no entry")
+    if problem is not None:
+        _warn(_bozo_message(feedparser, problem, len(entries)))
+    feed = dict.get(parsed, "feed")
+    title = (
+        xml_title(dict.get(feed, "title"), dict.get(feed, "title_detail"))
+        if isinstance(feed, dict)
+        else None
+    )
+    feed_source = _source(source, title)
+    return [_from_xml_entry(entry, feed_source, kind, when) for entry in entries]
+
+
+def _problem(exception: object) -> str:
+    return one_line(f"{type(exception).__name__}: {exception}") or type(exception).__name__
+
+
+def _entries(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
+
+
+def _bozo_message(feedparser: Any, problem: object, count: int) -> str:
+    # feedparser flags mislabelled encodings too: the whole feed is read.
+    if isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe):
+        return f"feedparser read the whole feed, but says: {_problem(problem)}"
+    return (
+        f"the feed is not well-formed ({_problem(problem)}): {_entries(count)} read from it,"
+        " imported; any entry lost at the problem is missing"
+    )
+
+
+def _from_xml_entry(
+    entry: dict[str, Any], source: str | None, kind: str | None, when: datetime
+) -> Clipping:
+    extension = dict.get(entry, "clipdoc_clipping")
+    if isinstance(extension, str):
+        try:
+            mapping = json.loads(extension)
+        except (ValueError, RecursionError):
+            pass  # a damaged extension: read the entry as any other
+        else:
+            clipping = _from_extension(mapping)
+            if clipping is not None:
+                return clipping
+    return clipping_of(xml_entry_fields(entry), source=source, kind=kind, when=when)
+
+
+def _from_extension(mapping: object) -> Clipping | None:
+    """The clipping an entry carries whole, or None when the extension is
+    damaged: the entry is then read as any other."""
+    try:
+        return from_dict(mapping)
+    except ValueError:  # CD401, a ClipdocError, above all
+        return None
+
+
+# ------------------------------------------------------------------- warnings
 
 
 def feed_and_skipped(
     data: bytes, *, source: str | None = None, kind: str | None = None
 ) -> tuple[list[Clipping], tuple[Diagnostic, ...]]:
-    """`from_feed`, with the CD602 warnings of the entries it left out
-    returned rather than emitted (for the command, which reports them)."""
+    """`from_feed`, with its CD602 warnings (an entry left out, a feed that
+    is not well-formed) returned rather than emitted (for the commands,
+    which report them)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ClipdocWarning)
         clippings = from_feed(data, source=source, kind=kind)
@@ -145,17 +305,28 @@ def feed_and_skipped(
     return clippings, skipped
 
 
-#: What a re-clip takes from the feed, when `refreshed` updates a clipping.
-_KEPT_BY_THE_COLLECTION = frozenset({"保存时间", "目录日期"})
+def _warn(message: str) -> None:
+    """Say what of a feed could not be read (a `ClipdocWarning`, CD602):
+    what could is imported."""
+    diagnostic = Diagnostic(
+        code="CD602", severity=Severity.WARNING, line=None, column=None, message=message
+    )
+    warnings.warn(ClipdocWarning(diagnostic), stacklevel=4)
+
+
+# -------------------------------------------------------------------- updates
 
 
 def refreshed(held: Clipping, fresh: Clipping) -> Clipping:
     """``held`` (a clipping in the collection) updated by ``fresh`` (the same
     page, read from a feed again): what the feed gives (title, URL,
-    original summary, its metadata items) replaces what was there, and
-    everything it does not give is kept: the AI summary, extra sections,
-    other metadata items, and the save time and catalog date, which place
-    the document in its folder. Nothing the feed leaves empty erases text.
+    original summary, its metadata items, its extra sections) replaces what
+    was there, and everything it does not give is kept: the AI summary,
+    other extra sections and metadata items, and the save time and catalog
+    date, which place the document in its folder. An item the feed gives
+    several times (作者, 标签...) replaces all the items of its label; a
+    section replaces the section of its heading. Nothing the feed leaves
+    empty erases text.
 
     >>> from clipdoc import Clipping, Metadata
     >>> held = Clipping(title="v1", ai_summary="mine", metadata=Metadata(extra={"笔记": "n"}))
@@ -166,183 +337,51 @@ def refreshed(held: Clipping, fresh: Clipping) -> Clipping:
     >>> clip.title, clip.original_summary, clip.ai_summary, clip.metadata.items()
     ('v2', 'new abstract', 'mine', (('笔记', 'n'), ('作者', 'A')))
     """
-    metadata = held.metadata or Metadata()
-    for label, text in (fresh.metadata or Metadata()).items():
-        if label not in _KEPT_BY_THE_COLLECTION and text:
-            metadata = metadata.set(label, text)
+    sections = _replaced(
+        [(section.heading, section) for section in held.extra_sections],
+        [(section.heading, section) for section in fresh.extra_sections if section.body],
+    )
+    metadata = _refreshed_metadata(held.metadata, fresh.metadata or Metadata())
     return attrs.evolve(
         held,
         title=fresh.title or held.title,
         url=fresh.url or held.url,
         original_summary=fresh.original_summary or held.original_summary,
-        metadata=metadata if metadata != Metadata() or held.metadata is not None else None,
+        extra_sections=[section for _, section in sections],
+        metadata=metadata,
     )
 
 
-def _skipped(message: str) -> None:
-    """Say that an entry of a feed was left out (a `ClipdocWarning`, CD602):
-    the others are imported."""
-    diagnostic = Diagnostic(
-        code="CD602", severity=Severity.WARNING, line=None, column=None, message=message
-    )
-    warnings.warn(ClipdocWarning(diagnostic), stacklevel=4)
+def _refreshed_metadata(held: Metadata | None, fresh: Metadata) -> Metadata | None:
+    """The held items updated by the fresh ones: 来源 and 类型 when given,
+    the extra items label by label; 保存时间 and 目录日期 as they were."""
+    metadata = held or Metadata()
+    for label, text in ((SOURCE, fresh.source), (KIND, fresh.kind)):
+        if text:
+            metadata = metadata.set(label, text)
+    extra = _replaced(metadata.extra, [(label, text) for label, text in fresh.extra if text])
+    metadata = attrs.evolve(metadata, extra=extra)
+    return metadata if metadata != Metadata() or held is not None else None
 
 
-def _from_json_item(
-    item: dict[str, Any], source: str | None, kind: str | None, when: datetime
-) -> Clipping:
-    # A member of the wrong JSON type is taken as absent, so that one odd
-    # member loses neither the item nor the feed.
-    extension = item.get("_clipdoc")
-    if isinstance(extension, dict) and "clipping" in extension:
-        clipping = _from_extension(extension["clipping"])
-        if clipping is not None:
-            return clipping
-    found = {
-        "title": _json_string(item, "title"),
-        "url": _json_string(item, "url", "external_url"),
-        "summary": _json_string(item, "content_html", "content_text", "summary"),
-        PUBLISHED: _json_string(item, "date_published"),
-        AUTHOR: ", ".join(_json_author_names(item)),
-        TAGS: ", ".join(tag for tag in _json_list(item, "tags") if isinstance(tag, str)),
-        ENCLOSURES: " ".join(
-            attachment["url"]
-            for attachment in _json_list(item, "attachments")
-            if isinstance(attachment, dict) and isinstance(attachment.get("url"), str)
-        ),
-    }
-    return _clipping(found, source, kind, when)
+_T = TypeVar("_T")
 
 
-def _json_string(item: dict[str, Any], *names: str) -> str | None:
-    """The first of the members ``names`` that is a non-empty string, else
-    the last one if it is a string: what ``or`` between them gives, with a
-    member that is not a string taken as absent."""
-    value: str | None = None
-    for name in names:
-        member = item.get(name)
-        value = member if isinstance(member, str) else None
-        if value:
-            break
-    return value
-
-
-def _json_list(item: dict[str, Any], name: str) -> list[Any]:
-    member = item.get(name)
-    return member if isinstance(member, list) else []
-
-
-def _json_author_names(item: dict[str, Any]) -> list[str]:
-    # JSON Feed 1.1 has a list of authors; 1.0 had one author.
-    authors = _json_list(item, "authors")
-    if not authors and "author" in item:
-        authors = [item["author"]]
-    return [
-        author["name"]
-        for author in authors
-        if isinstance(author, dict) and isinstance(author.get("name"), str) and author["name"]
-    ]
-
-
-def _from_xml_feed(
-    raw: bytes, source: str | None, kind: str | None, when: datetime
-) -> tuple[list[Clipping], str]:
-    feedparser = _feedparser()
-    try:
-        parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
-    except Exception as exc:  # feedparser's own bugs on hostile input
-        raise ClipdocError("CD601", f"the feed cannot be read: {exc}") from None
-    clippings = [_from_xml_entry(entry, source, kind, when) for entry in parsed.get("entries", [])]
-    problem = parsed.get("bozo_exception")
-    reason = f"the feed is not well-formed ({problem})" if problem else "the feed has no entry"
-    return clippings, reason
-
-
-def _from_xml_entry(
-    entry: Mapping[str, Any], source: str | None, kind: str | None, when: datetime
-) -> Clipping:
-    extension = entry.get("clipdoc_clipping")
-    if isinstance(extension, str):
-        try:
-            mapping = json.loads(extension)
-        except (ValueError, RecursionError):
-            pass  # a damaged extension: read the entry as any other
-        else:
-            clipping = _from_extension(mapping)
-            if clipping is not None:
-                return clipping
-    return _clipping(_xml_entry_fields(entry), source, kind, when)
-
-
-def _xml_entry_fields(entry: Mapping[str, Any]) -> dict[str, object]:
-    published = entry.get("published_parsed") or entry.get("updated_parsed")
-    return {
-        "title": entry.get("title"),
-        "url": entry.get("link"),
-        "summary": _xml_summary(entry),
-        PUBLISHED: _struct_time_text(published) or entry.get("published"),
-        AUTHOR: entry.get("author"),
-        TAGS: ", ".join(str(tag.get("term")) for tag in entry.get("tags") or [] if tag.get("term")),
-        ENCLOSURES: " ".join(
-            str(link.get("href"))
-            for link in entry.get("links") or []
-            if link.get("rel") == "enclosure" and link.get("href")
-        ),
-    }
-
-
-def _xml_summary(entry: Mapping[str, Any]) -> object:
-    # RSS has a description; Atom may have only content.
-    summary = entry.get("summary")
-    content = entry.get("content") or []
-    if summary is None and content and isinstance(content[0], Mapping):
-        summary = content[0].get("value")
-    return summary
-
-
-def _struct_time_text(value: object) -> str | None:
-    if not isinstance(value, time.struct_time):
-        return None
-    try:
-        moment = datetime(*value[:6], tzinfo=timezone.utc)
-    except ValueError:
-        return None
-    return format_timestamp(moment)
-
-
-def _one_line(value: object) -> str | None:
-    if value is None:
-        return None
-    return _LINE_BREAKS.sub(" ", str(value)).strip()
-
-
-def _clipping(
-    found: Mapping[str, object], source: str | None, kind: str | None, when: datetime
-) -> Clipping:
-    extra = []
-    for label in (PUBLISHED, AUTHOR, TAGS, ENCLOSURES):
-        value = _one_line(found.get(label))
-        if value:
-            extra.append((label, value))
-    summary = found.get("summary")
-    return Clipping(
-        title=_one_line(found.get("title")) or "",
-        url=_one_line(found.get("url")) or None,
-        original_summary=str(summary) if summary is not None else None,
-        metadata=Metadata(
-            source=_one_line(source),
-            kind=_one_line(kind),
-            saved_at=when,
-            catalog_date=when.date(),
-            extra=extra,
-        ),
-    )
-
-
-def _from_extension(mapping: object) -> Clipping | None:
-    """The clipping an entry carries whole, or None when the extension is
-    damaged: the entry is then read as any other."""
-    try:
-        return from_dict(mapping)
-    except ValueError:  # CD401, a ClipdocError, above all
-        return None
+def _replaced(
+    held: Iterable[tuple[str, _T]], fresh: Iterable[tuple[str, _T]]
+) -> list[tuple[str, _T]]:
+    """``held`` with the values of each key ``fresh`` gives replaced by
+    those it gives, where the first held one was (else at the end)."""
+    given: dict[str, list[tuple[str, _T]]] = {}
+    for key, value in fresh:
+        given.setdefault(key, []).append((key, value))
+    result: list[tuple[str, _T]] = []
+    for key, value in held:
+        if key not in given:
+            result.append((key, value))
+        elif given[key]:
+            result += given[key]
+            given[key] = []
+    for remaining in given.values():
+        result += remaining
+    return result

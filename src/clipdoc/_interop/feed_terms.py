@@ -13,3 +13,23 @@ PUBLISHED = "发布时间"
 AUTHOR = "作者"
 TAGS = "标签"
 ENCLOSURES = "附件"
+UPDATED = "更新时间"
+CONTRIBUTOR = "贡献者"
+AUTHOR_AVATAR = "作者头像"
+IDENTIFIER = "标识符"
+EXTERNAL_URL = "外部链接"
+LINK = "链接"
+THUMBNAIL = "缩略图"
+IMAGE = "图片"
+BANNER_IMAGE = "横幅图片"
+DURATION = "时长"
+SEASON = "季数"
+EPISODE = "集数"
+EPISODE_TYPE = "单集类型"
+LANGUAGE = "语言"
+RIGHTS = "版权"
+
+#: The heading of the extra section that holds an entry's full content
+#: (RSS ``content:encoded``, Atom ``content``, JSON Feed ``content_html``)
+#: when the entry has a summary too.
+FULL_TEXT = "全文"
