@@ -521,3 +521,23 @@ def test_what_to_note_writes_is_known_without_reading_it_back(clip: Clipping) ->
     assert note_reading.written_views(clip) == {
         name: note_reading._view(item.node) for name, item in slow.items()
     }
+
+
+def test_a_clipping_with_an_item_per_author_shows_and_edits_them_all() -> None:
+    # clipdoc import writes one 作者 and one 标签 item per value.
+    clip = Clipping(
+        title="t",
+        metadata=Metadata(
+            catalog_date=date(2025, 5, 6),
+            extra=[("作者", "Ada"), ("标签", "x"), ("作者", "Guest, A."), ("标签", "y")],
+        ),
+    )
+    post = frontmatter.loads(notes.to_note(clip))
+    assert post["author"] == ["[[Ada]]", "[[Guest]]", "[[A.]]"]
+    assert post["tags"] == ["clippings", "x", "y"]
+    assert notes.from_note(notes.to_note(clip)) == clip  # unedited: exactly as it was
+    post["author"] = ["[[Bea]]"]
+    post["tags"] = ["clippings", "z"]
+    edited = notes.from_note(frontmatter.dumps(post))
+    assert edited.metadata is not None
+    assert edited.metadata.extra == (("作者", "Bea"), ("标签", "z"))

@@ -326,12 +326,22 @@ def _metadata(clipping: Clipping) -> Metadata:
 
 
 def _with_item(clipping: Clipping, label: str, text: str | None) -> Clipping:
+    """The clipping with one item ``label: text`` where the first such item
+    was, and no other (a feed gives one item a name or tag, the note one
+    list of them all)."""
     if text is None and (clipping.metadata is None or clipping.metadata.get(label) is None):
         return clipping
     try:
         metadata = _metadata(clipping).set(label, text)
     except ClipdocError as error:
         raise _Unfit(f"cannot be the metadata item {quoted(label)}: {error.message}") from None
+    if text is not None:
+        keys = [key for key, _ in metadata.extra]
+        if label in keys:
+            first = keys.index(label)
+            extra = metadata.extra
+            kept = [item for at, item in enumerate(extra) if item[0] != label or at == first]
+            metadata = attrs.evolve(metadata, extra=kept)
     return attrs.evolve(clipping, metadata=metadata)
 
 

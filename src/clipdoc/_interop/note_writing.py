@@ -39,17 +39,28 @@ def yaml_module() -> Any:
     return yaml
 
 
-def author_names(text: str | None) -> list[str]:
-    """The names of a 作者 item (comma-separated)."""
-    return [name.strip() for name in (text or "").split(",") if name.strip()]
+def _listed(metadata: Metadata, label: str) -> list[str]:
+    """The comma-separated values of every item labelled ``label``: a feed
+    gives one item a value, a note writes them joined in one."""
+    return [
+        value.strip()
+        for key, text in metadata.extra
+        if key == label
+        for value in text.split(",")
+        if value.strip()
+    ]
 
 
-def tag_names(text: str | None) -> list[str]:
-    """The ``tags`` of a 标签 item: the default tag, then each other tag once."""
+def author_names(metadata: Metadata) -> list[str]:
+    """The names of the 作者 items."""
+    return _listed(metadata, AUTHOR)
+
+
+def tag_names(metadata: Metadata) -> list[str]:
+    """The ``tags`` of the 标签 items: the default tag, then each other tag once."""
     tags = [DEFAULT_TAG]
-    for tag in (text or "").split(","):
-        tag = tag.strip()
-        if tag and tag not in tags:
+    for tag in _listed(metadata, TAGS):
+        if tag not in tags:
             tags.append(tag)
     return tags
 
@@ -79,14 +90,14 @@ def properties(clipping: Clipping) -> dict[str, Any]:
     """The front-matter properties of a clipping's note, in order."""
     metadata = clipping.metadata or Metadata()
     shown: dict[str, Any] = {TITLE: clipping.title, SOURCE: clipping.url or ""}
-    authors = author_names(metadata.get(AUTHOR))
+    authors = author_names(metadata)
     if authors:
         shown[AUTHORS] = [f"[[{name}]]" for name in authors]
     shown[PUBLISHED_ON] = date_of(metadata.get(PUBLISHED))
     saved_on = metadata.saved_at.date() if metadata.saved_at else None
     shown[CREATED] = metadata.catalog_date or saved_on
     shown[DESCRIPTION] = description_of(clipping.ai_summary)
-    shown[TAG_LIST] = tag_names(metadata.get(TAGS))
+    shown[TAG_LIST] = tag_names(metadata)
     return shown
 
 
