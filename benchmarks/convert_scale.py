@@ -25,11 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed_command
 
 CLIPDOC = str(Path(sys.executable).parent / "clipdoc")
 
@@ -72,13 +72,6 @@ def copies(source: Path, target: Path, count: int) -> int:
     return documents
 
 
-def timed(command: list[str]) -> float:
-    os.sync()  # nothing left to write from before
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
@@ -105,7 +98,7 @@ def main() -> int:
                 "floor: no sync": [sys.executable, floor, "none", lines, next(fresh)],
             }
             for name, command in runs.items():
-                measured.setdefault(name, []).append(timed([str(c) for c in command]))
+                measured.setdefault(name, []).append(timed_command([str(c) for c in command]))
         best = {name: min(times) for name, times in measured.items()}
     print(f"{count} documents, best of {options.rounds}")
     for name, seconds in best.items():

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import warnings
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +37,7 @@ import feedparser
 import jsonschema
 
 import clipdoc
+from clipdoc._interop.feed_fields import html_text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -52,28 +52,12 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def _html_text(html: str) -> str:
-    reader = _Text()
-    reader.feed(html)
-    reader.close()
-    return "".join(reader.parts)
-
-
 def _reader_entries(name: str, data: bytes) -> list[tuple[str, str]]:
     """``(id, the text a reader shows)`` of every entry, clipdoc's
     extension left out."""
     if name == "jsonfeed":
         return [
-            (item["id"], _words(item.get("summary", "") + " " + _html_text(item["content_html"])))
+            (item["id"], _words(item.get("summary", "") + " " + html_text(item["content_html"])))
             for item in json.loads(data)["items"]
         ]
     shown = []
@@ -81,7 +65,7 @@ def _reader_entries(name: str, data: bytes) -> list[tuple[str, str]]:
         summary = entry.get("summary_detail")
         details = ([summary] if summary is not None else []) + list(entry.get("content", []))
         texts = [
-            _html_text(detail["value"]) if detail["type"] == "text/html" else detail["value"]
+            html_text(detail["value"]) if detail["type"] == "text/html" else detail["value"]
             for detail in details
         ]
         shown.append((entry["id"], _words(" ".join(texts))))

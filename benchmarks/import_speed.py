@@ -26,11 +26,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed_command
 
 CLIPDOC = [sys.executable, "-m", "clipdoc"]
 #: Below this many entries, starting the processes takes most of the time:
@@ -91,13 +91,6 @@ def feed(count: int) -> str:
     )
 
 
-def timed(command: list[str]) -> float:
-    os.sync()  # nothing left to write from before
-    start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000)
@@ -120,7 +113,7 @@ def main() -> int:
                 "clipdoc import again": into,
             }
             for name, command in runs.items():
-                measured.setdefault(name, []).append(timed(command))
+                measured.setdefault(name, []).append(timed_command(command))
             files = sum(1 for _ in clipdoc_out.rglob("*.md"))
             if files != options.count:
                 print(f"clipdoc import wrote {files} files, not {options.count}", file=sys.stderr)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
 import time
 from collections.abc import Callable, Mapping
 
@@ -35,6 +37,15 @@ def best_of(
         finally:
             gc.enable()
     return best
+
+
+def timed_command(command: list[str]) -> float:
+    """Seconds a command takes, with nothing left to write from before (so
+    that its own writes are what it waits for)."""
+    os.sync()
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 #: The documents timed together by `chunked_best`.

@@ -299,3 +299,14 @@ def test_diagnostics_of_conflicted_documents_keep_one_order_every_run() -> None:
         for seed in range(8)
     }
     assert len(seen) == 1
+
+
+def test_warnings_point_at_the_line_that_read_the_document() -> None:
+    from clipdoc import notes
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clipdoc.parse("# t\n\n\n## AI 摘要\n\nx\n")
+        notes.from_note("---\ntitle: t\ntags: []\n---\n# t\n")
+    assert [warning.filename for warning in caught] == [__file__] * len(caught)
+    assert len(caught) >= 2

@@ -13,7 +13,6 @@ import sys
 import warnings
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +29,7 @@ import clipdoc
 import strategies
 from clipdoc import Clipping, Metadata, feeds
 from clipdoc._interop import feed_writing
+from clipdoc._interop.feed_fields import html_text
 from conftest import EXAMPLE, ROOT, SHARED
 
 SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed" / "jsonfeed-1.1.schema.json").read_text())
@@ -59,24 +59,8 @@ def _valid(name: str, data: bytes) -> None:
     assert parsed.bozo == 0, parsed.get("bozo_exception")
 
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def _words(text: str) -> str:
     return " ".join(text.split())
-
-
-def _html_text(html: str) -> str:
-    reader = _Text()
-    reader.feed(html)
-    reader.close()
-    return _words("".join(reader.parts))
 
 
 def _reader_view(name: str, data: bytes) -> list[tuple[str, str]]:
@@ -85,7 +69,10 @@ def _reader_view(name: str, data: bytes) -> list[tuple[str, str]]:
     sanitized as readers do, for Atom and RSS."""
     if name == "jsonfeed":
         return [
-            (item["id"], _words(item.get("summary", "")) + " " + _html_text(item["content_html"]))
+            (
+                item["id"],
+                _words(item.get("summary", "")) + " " + _words(html_text(item["content_html"])),
+            )
             for item in json.loads(data)["items"]
         ]
     shown = []
@@ -93,9 +80,7 @@ def _reader_view(name: str, data: bytes) -> list[tuple[str, str]]:
         summary = entry.get("summary_detail")
         details = ([summary] if summary is not None else []) + list(entry.get("content", []))
         texts = [
-            _html_text(detail["value"])
-            if detail["type"] == "text/html"
-            else _words(detail["value"])
+            _words(html_text(detail["value"]) if detail["type"] == "text/html" else detail["value"])
             for detail in details
         ]
         shown.append((entry["id"], " ".join(texts)))
@@ -478,7 +463,7 @@ def test_what_a_reader_shows_of_one_clipping() -> None:
     assert atom.summary_detail.type == "text/plain"
     assert atom.summary == "First <line>\nsecond.\n\nNext & last."
     rss = feedparser.parse(feeds.to_rss([clip], title="t")).entries[0]
-    assert "First <line>" in _html_text(rss.summary)
+    assert "First <line>" in html_text(rss.summary)
     plain = _clip("t", None, original_summary="a < b\nwrapped\n\nand more")
     [item] = json.loads(feeds.to_json_feed([plain], title="t"))["items"]
     assert (

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import warnings
 from typing import BinaryIO
 
-from ._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
+from ._core.errors import ClipdocError, Diagnostic, raise_or_warn
 from ._core.model import Clipping
 from ._core.read import decode, read_document
 from ._core.writer import render_document
@@ -35,14 +34,8 @@ def parse(text: str, *, recover: bool = False) -> Clipping:
             " and files"
         )
     clipping, diagnostics = read_document(text)
-    if not diagnostics:
-        return clipping
-    if not recover:
-        for diagnostic in diagnostics:
-            if diagnostic.severity is Severity.ERROR:
-                raise ClipdocError.from_diagnostic(diagnostic)
-    for diagnostic in diagnostics:
-        warnings.warn(ClipdocWarning(diagnostic), stacklevel=2)
+    if diagnostics:
+        raise_or_warn(diagnostics, recover=recover, stacklevel=2)
     return clipping
 
 

@@ -29,9 +29,7 @@ silently. docs/interop.md has the whole mapping.
 
 from __future__ import annotations
 
-import warnings
-
-from ._core.errors import ClipdocError, ClipdocWarning, Severity
+from ._core.errors import raise_or_warn
 from ._core.model import Clipping
 from ._interop.note_reading import read_note
 from ._interop.note_writing import note_text
@@ -93,10 +91,5 @@ def from_note(text: str, *, recover: bool = False) -> Clipping:
     if not isinstance(text, str):
         raise TypeError(f"from_note() takes a str, not {type(text).__name__}")
     clipping, diagnostics = read_note(text)
-    if not recover:
-        for diagnostic in diagnostics:
-            if diagnostic.severity is Severity.ERROR:
-                raise ClipdocError.from_diagnostic(diagnostic)
-    for diagnostic in diagnostics:
-        warnings.warn(ClipdocWarning(diagnostic), stacklevel=2)
+    raise_or_warn(diagnostics, recover=recover, stacklevel=2)
     return clipping

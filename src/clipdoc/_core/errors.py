@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import errno as errno_
+import warnings
+from collections.abc import Iterable
 
 import attrs
 
@@ -362,6 +364,20 @@ class ClipdocWarning(UserWarning):
 
 #: The most characters of user text a message quotes.
 QUOTE_LIMIT = 60
+
+
+def raise_or_warn(diagnostics: Iterable[Diagnostic], *, recover: bool, stacklevel: int) -> None:
+    """What `parse` and its kin do with a reading's diagnostics: the first
+    error raised as `ClipdocError` (unless ``recover``), and else each one
+    emitted as a `ClipdocWarning` at ``stacklevel`` (counted from the
+    caller of this function)."""
+    found = tuple(diagnostics)
+    if not recover:
+        for diagnostic in found:
+            if diagnostic.severity is Severity.ERROR:
+                raise ClipdocError.from_diagnostic(diagnostic)
+    for diagnostic in found:
+        warnings.warn(ClipdocWarning(diagnostic), stacklevel=stacklevel + 1)
 
 
 def quoted(text: str, *, limit: int = QUOTE_LIMIT) -> str:
