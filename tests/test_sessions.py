@@ -35,6 +35,9 @@ def sessions(page: Path) -> list[tuple[str, str]]:
     for block in _BLOCK.findall(page.read_text(encoding="utf-8")):
         for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
             command, _, output = chunk.partition("\n")
+            while command.endswith("\\"):  # continued on the next line, as in a shell
+                more, _, output = output.partition("\n")
+                command = command[:-1] + more
             steps.append((command, output))
     return steps
 
