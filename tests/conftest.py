@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, settings
 # `--hypothesis-profile=deep` is for long runs by hand.
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile("quick", max_examples=100, deadline=None)
+# The packages' own test runs (.ci/package) check what ships and other
+# Pythons, not the properties again: a few examples each.
+settings.register_profile("package", max_examples=20, deadline=None)
 settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=_SLOW_IS_FINE
 )
