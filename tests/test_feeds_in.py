@@ -285,13 +285,50 @@ def test_json_that_is_no_json_feed_says_so() -> None:
 def test_a_truncated_rss_feed_gives_what_was_read_with_a_warning() -> None:
     data = (FEEDS / "podcast.rss").read_bytes()
     cut = data[: data.index(b"<itunes:duration>1523")]
-    with pytest.warns(clipdoc.ClipdocWarning, match="not well-formed") as caught:
+    with pytest.warns(clipdoc.ClipdocWarning, match="stops before its end") as caught:
         clips = feeds.from_feed(cut, saved_at=SAVED)
-    assert [clip.title for clip in clips] == [clip.title for clip in _read("podcast.rss")]
+    # Every entry feedparser gives; the one the feed stops inside of is
+    # marked, so that importing the whole feed again completes it.
+    whole = _read("podcast.rss")
+    assert [clip.title for clip in clips] == [clip.title for clip in whole]
+    assert clips[0] == whole[0]
+    assert clips[1].metadata is not None
+    assert clips[1].metadata.get("不完整") is not None
+    assert whole[1].metadata is not None
+    assert whole[1].metadata.get("不完整") is None
     [warning] = caught
     assert isinstance(warning.message, clipdoc.ClipdocWarning)
     assert warning.message.diagnostic.code == "CD602"
-    assert "2 entries read" in str(warning.message)
+    assert "2 entries read; the last, '[AINews] Small models, big week', is cut short" in str(
+        warning.message
+    )
+    # A feed that is not well-formed but whole marks nothing.
+    broken = data.replace(b"</channel>", b"<stray></channel>", 1)
+    with pytest.warns(clipdoc.ClipdocWarning, match="not well-formed"):
+        read = feeds.from_feed(broken, saved_at=SAVED)
+    assert [clip.metadata.get("不完整") for clip in read if clip.metadata] == [None, None]
+
+
+def test_a_feed_cut_inside_an_entry_then_imported_whole_adds_that_entry_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (FEEDS / "arxiv-cs-cl.rss").read_bytes()
+    truncated = tmp_path / "truncated.rss"
+    truncated.write_bytes(data[: data.rindex(b"</description>")])
+    whole = tmp_path / "whole.rss"
+    whole.write_bytes(data)
+    root = tmp_path / "c"
+    assert _import(capsys, "-q", truncated, "--into", root)[0] == 0
+    assert _import(capsys, "-q", whole, "--into", root)[0] == 0
+    held = sorted(
+        (clip.title, clip.original_summary, clip.metadata.extra if clip.metadata else ())
+        for clip in map(clipdoc.load, root.rglob("*.md"))
+    )
+    expected = sorted(
+        (clip.title, clip.original_summary, clip.metadata.extra if clip.metadata else ())
+        for clip in _read("arxiv-cs-cl.rss")
+    )
+    assert held == expected  # the stub completed, its mark gone, nothing added twice
 
 
 def test_a_truncated_json_feed_is_a_json_problem() -> None:
@@ -377,7 +414,7 @@ def test_the_command_reports_each_kind_of_problem(
     code, out, err = _import(capsys, truncated, "--into", tmp_path / "c")
     assert code == 0
     assert out.count("added ") == 2
-    assert "CD602 the feed is not well-formed" in err
+    assert "CD602 the feed stops before its end" in err
     assert err.strip().endswith("2 documents, 0 errors, 1 warning, 2 added")
 
     not_a_feed = tmp_path / "notafeed.txt"
@@ -421,7 +458,7 @@ def test_source_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert {entry.clipping.metadata.source for entry in clipdoc.Collection(tmp_path)} == {"X"}  # type: ignore[union-attr]
 
 
-def test_update_replaces_every_item_of_a_label_and_keeps_the_documents_source(
+def test_update_adds_new_items_of_a_label_and_keeps_the_documents_source(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     feed = tmp_path / "feed.rss"
@@ -442,7 +479,7 @@ def test_update_replaces_every_item_of_a_label_and_keeps_the_documents_source(
     assert clip.ai_summary == "mine"
     assert clip.metadata is not None
     assert clip.metadata.source == "ArXiv"  # not the feed's title: it was not typed
-    assert _all(clip, "作者") == ["Alice Zhang", "Eve"]
+    assert _all(clip, "作者") == ["Alice Zhang", "Bob Li", "Eve"]  # none removed
     assert _all(clip, "笔记") == ["n"]
 
 
@@ -450,7 +487,7 @@ def _noted(clip: Clipping) -> Metadata:
     return (clip.metadata or Metadata()).set("笔记", "n")
 
 
-def test_refreshed_replaces_labels_and_sections_as_wholes() -> None:
+def test_refreshed_replaces_sections_and_never_removes_an_item() -> None:
     held = Clipping(
         title="old",
         ai_summary="mine",
@@ -480,7 +517,18 @@ def test_refreshed_replaces_labels_and_sections_as_wholes() -> None:
     )
     assert clip.metadata is not None
     assert clip.metadata.source == "feed"
-    assert clip.metadata.extra == (("作者", "C"), ("作者", "D"), ("笔记", "x"), ("标签", "t"))
+    # Authors held twice: the feed's new ones come after them, none removed
+    # (one of them may be the reader's own); an item held and given once
+    # each takes the feed's value.
+    assert clip.metadata.extra == (
+        ("作者", "A"), ("笔记", "x"), ("作者", "B"), ("作者", "C"), ("作者", "D"), ("标签", "t")
+    )  # fmt: skip
+    single = feeds.refreshed(
+        Clipping(title="t", metadata=Metadata(extra=[("更新时间", "1"), ("不完整", "cut")])),
+        Clipping(title="t", metadata=Metadata(extra=[("更新时间", "2")])),
+    )
+    assert single.metadata is not None
+    assert single.metadata.extra == (("更新时间", "2"),)  # and the mark of a cut entry goes
 
 
 # ------------------------------------------------------------ hostile entries
@@ -584,7 +632,7 @@ def test_the_documented_tables_name_every_place() -> None:
         for name, value in vars(feed_terms).items()
         if name.isupper() and isinstance(value, str) and not value.isascii()
     ]
-    assert len(labels) == 20
+    assert len(labels) == 21
     docs = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
     docs = docs[docs.index("## Feeds in") : docs.index("## Feeds out")]
     spec = (ROOT / "spec" / "clipdoc-1.2.md").read_text(encoding="utf-8")

@@ -253,7 +253,7 @@ def test_an_id_gives_its_path_back(path: str, clip: Clipping) -> None:
     [entry] = feed_writing.feed_entries([(path, clip)], feed_writing.DEFAULT_SETTINGS)
     assert atom_rules.is_tag_uri(entry.id)
     assert feed_writing.path_of_id(entry.id) == path
-    assert feed_writing.path_of_id(entry.id + "#2") == path
+    assert feed_writing.path_of_id(entry.id + "#2") is None  # the later of one id: no path
     [bare] = feed_writing.feed_entries([clip], feed_writing.DEFAULT_SETTINGS)
     dated = clip.metadata is not None and clip.metadata.catalog_date is not None
     assert feed_writing.path_of_id(bare.id) == (clipdoc.clipping_path(clip) if dated else None)
@@ -564,3 +564,23 @@ def test_an_entry_without_save_time_has_the_feeds_updated() -> None:
     assert atom_rules.violations(empty) == []
     assert feedparser.parse(empty).feed.author == "clipdoc"
     assert date(1970, 1, 1).isoformat() in feedparser.parse(empty).feed.updated
+
+
+def test_clippings_of_one_id_without_paths_all_come_back(tmp_path: Path) -> None:
+    # Two reposts of one day and title, given without paths: the second has
+    # id '…#2' and must not be sent to the first one's path.
+    day = Metadata(catalog_date=date(2025, 5, 6))
+    posts = [
+        Clipping(title="转发微博", url=f"https://weibo.com/1/{n}", metadata=day) for n in "ab"
+    ]
+    for writer, suffix in ((feeds.to_atom, "atom"), (feeds.to_rss, "rss")):
+        feed = tmp_path / f"posts.{suffix}"
+        feed.write_bytes(writer(posts, title="t"))
+        out = tmp_path / f"back-{suffix}"
+        done = subprocess.run(
+            [sys.executable, "-m", "clipdoc", "convert", str(feed), str(out), "--to", "folder"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        back = sorted(clip.url or "" for clip in map(clipdoc.load, out.rglob("*.md")))
+        assert back == ["https://weibo.com/1/a", "https://weibo.com/1/b"]

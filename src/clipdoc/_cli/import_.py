@@ -11,6 +11,7 @@ import attrs
 
 from .._core.errors import ClipdocError, PathError
 from .._core.model import Clipping
+from .._interop.feed_reading import is_cut_short
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
 from .._storage.urls import url_key
@@ -29,14 +30,20 @@ def run(options: argparse.Namespace) -> int:
     # Every page already in the collection, by its URL's identity, and where
     # it is: a second run adds nothing.
     known: dict[str, str | None] = {}
+    # Documents of entries a feed stopped inside of: the next import of
+    # their page completes them, whatever --on-duplicate says.
+    cut_short: set[str] = set()
     for entry in collection:
         if entry.clipping is not None and entry.clipping.url:
-            known.setdefault(url_key(entry.clipping.url, normalize=normalize), entry.path)
+            key = url_key(entry.clipping.url, normalize=normalize)
+            known.setdefault(key, entry.path)
+            if is_cut_short(entry.clipping):
+                cut_short.add(entry.path)
     tally = Tally()
     for feed in options.feeds:
         clippings = _read_feed(feed, options, console, tally)
         if clippings:
-            new = _new(clippings, known, feed, options, collection, console, tally)
+            new = _new(clippings, known, cut_short, feed, options, collection, console, tally)
             _add(collection, feed, new, console, tally)
     console.finish(f"imported {tally.summary()}")
     return tally.status()
@@ -98,6 +105,7 @@ def _say(console: Console, text: str, *, problem: bool = False) -> None:
 def _new(
     clippings: list[Clipping],
     known: dict[str, str | None],
+    cut_short: set[str],
     feed: str,
     options: argparse.Namespace,
     collection: Collection,
@@ -115,8 +123,12 @@ def _new(
             if key is not None:
                 known.setdefault(key, None)
             new.append(clipping)
-        elif options.on_duplicate == "update" and known[key] is not None:
-            _update(collection, feed, known[key] or "", clipping, options, console, tally)
+        elif (path := known[key]) is not None and (
+            options.on_duplicate == "update" or path in cut_short
+        ):
+            _update(collection, feed, path, clipping, options, console, tally)
+            if not is_cut_short(clipping):
+                cut_short.discard(path)
         else:
             _say(console, f"{feed}: already in the collection: {clipping.url}")
             tally.count("already there")

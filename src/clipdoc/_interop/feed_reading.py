@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity
+from .._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity, quoted
 from .._core.json_mapping import from_dict
 from .._core.model import Clipping, Metadata
 from .._core.syntax import KIND, SOURCE
 from .feed_fields import clipping_of, json_item_fields, one_line, xml_entry_fields, xml_title
+from .feed_terms import CUT_SHORT, CUT_SHORT_TEXT
 
 
 def _feedparser() -> Any:
@@ -230,7 +231,20 @@ def _from_xml_feed(
         if problem is not None:
             raise _nothing(f"not a feed, or one that is not well-formed ({_problem(problem)})")
         raise _nothing("the feed has no entry")
-    if problem is not None:
+    cut_short = (
+        problem is not None
+        and not isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe)
+        and _cut_short(raw)
+    )
+    if cut_short:
+        last = entries[-1]
+        named = one_line(dict.get(last, "title")) or one_line(dict.get(last, "link")) or "?"
+        _warn(
+            f"the feed stops before its end ({_problem(problem)}): {_entries(len(entries))}"
+            f" read; the last, {quoted(named)}, is cut short and marked {CUT_SHORT}, so that"
+            " importing the whole feed again completes it"
+        )
+    elif problem is not None:
         _warn(_bozo_message(feedparser, problem, len(entries)))
     feed = dict.get(parsed, "feed")
     title = (
@@ -239,7 +253,30 @@ def _from_xml_feed(
         else None
     )
     feed_source = _source(source, title)
-    return [_from_xml_entry(entry, feed_source, kind, when) for entry in entries]
+    clippings = [_from_xml_entry(entry, feed_source, kind, when) for entry in entries]
+    if cut_short:
+        clippings[-1] = _marked_cut_short(clippings[-1])
+    return clippings
+
+
+def _marked_cut_short(clipping: Clipping) -> Clipping:
+    metadata = (clipping.metadata or Metadata()).set(CUT_SHORT, CUT_SHORT_TEXT)
+    return attrs.evolve(clipping, metadata=metadata)
+
+
+def is_cut_short(clipping: Clipping) -> bool:
+    """Whether a clipping holds what was read of an entry a feed stopped
+    inside of (a later import of its page completes it)."""
+    return clipping.metadata is not None and clipping.metadata.get(CUT_SHORT) is not None
+
+
+# The end of a whole XML feed: the root element's end tag (RSS, Atom, RDF).
+_FEED_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf)\s*>[\s\x00]*\Z", re.IGNORECASE)
+
+
+def _cut_short(raw: bytes) -> bool:
+    """Whether an XML feed stops before its root element ends."""
+    return _FEED_END.search(raw[-256:]) is None
 
 
 def _problem(exception: object) -> str:
@@ -323,10 +360,13 @@ def refreshed(held: Clipping, fresh: Clipping) -> Clipping:
     original summary, its metadata items, its extra sections) replaces what
     was there, and everything it does not give is kept: the AI summary,
     other extra sections and metadata items, and the save time and catalog
-    date, which place the document in its folder. An item the feed gives
-    several times (作者, 标签...) replaces all the items of its label; a
-    section replaces the section of its heading. Nothing the feed leaves
-    empty erases text.
+    date, which place the document in its folder. No metadata item is ever
+    removed: an item the document and the feed each hold once (更新时间,
+    发布时间...) takes the feed's value; for a label either holds several
+    times (作者, 标签...), the feed's values the document lacks are added
+    after its own. A section replaces the section of its heading. Nothing
+    the feed leaves empty erases text. A document marked cut short
+    (不完整) loses the mark unless the feed stops inside the entry again.
 
     >>> from clipdoc import Clipping, Metadata
     >>> held = Clipping(title="v1", ai_summary="mine", metadata=Metadata(extra={"笔记": "n"}))
@@ -359,9 +399,33 @@ def _refreshed_metadata(held: Metadata | None, fresh: Metadata) -> Metadata | No
     for label, text in ((SOURCE, fresh.source), (KIND, fresh.kind)):
         if text:
             metadata = metadata.set(label, text)
-    extra = _replaced(metadata.extra, [(label, text) for label, text in fresh.extra if text])
+    extra = _merged_items(metadata.extra, [(label, text) for label, text in fresh.extra if text])
+    if fresh.get(CUT_SHORT) is None:
+        extra = [(label, text) for label, text in extra if label != CUT_SHORT]
     metadata = attrs.evolve(metadata, extra=extra)
     return metadata if metadata != Metadata() or held is not None else None
+
+
+def _merged_items(
+    held: Iterable[tuple[str, str]], fresh: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The held items with the fresh ones: a label held once and given once
+    takes the given value in place; otherwise the given values not held yet
+    come after the last held item of their label (else at the end)."""
+    result = list(held)
+    given: dict[str, list[str]] = {}
+    for label, text in fresh:
+        given.setdefault(label, []).append(text)
+    for label, texts in given.items():
+        at = [index for index, (key, _) in enumerate(result) if key == label]
+        if len(at) == 1 and len(texts) == 1:
+            result[at[0]] = (label, texts[0])
+            continue
+        held_texts = {result[index][1] for index in at}
+        new = [(label, text) for text in dict.fromkeys(texts) if text not in held_texts]
+        place = at[-1] + 1 if at else len(result)
+        result[place:place] = new
+    return result
 
 
 _T = TypeVar("_T")

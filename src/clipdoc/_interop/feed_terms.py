@@ -28,6 +28,10 @@ EPISODE = "集数"
 EPISODE_TYPE = "单集类型"
 LANGUAGE = "语言"
 RIGHTS = "版权"
+#: On an entry a feed stopped inside of (a truncated download): the next
+#: import of its page completes the document instead of skipping it.
+CUT_SHORT = "不完整"
+CUT_SHORT_TEXT = "the feed stopped inside this entry; import the whole feed again to complete it"
 
 #: The heading of the extra section that holds an entry's full content
 #: (RSS ``content:encoded``, Atom ``content``, JSON Feed ``content_html``)

@@ -217,16 +217,21 @@ def _base_id(path: str | None, clip: Clipping) -> str:
 
 
 def path_of_id(identifier: object) -> str | None:
-    """The path an entry id made from one gives back; None for any other id.
+    """The path an entry id made from one gives back; None for any other id,
+    and for the ids of the second, third... clipping that would have had the
+    same one (``#2``, ``#3``): they had no path of their own, and go where
+    the producer would write them, as any clipping without a path.
 
-    >>> path_of_id("tag:clipdoc.readthedocs.io,2025:2025-05-06/a%20b.md#2")
+    >>> path_of_id("tag:clipdoc.readthedocs.io,2025:2025-05-06/a%20b.md")
     '2025-05-06/a b.md'
+    >>> path_of_id("tag:clipdoc.readthedocs.io,2025:2025-05-06/a%20b.md#2") is None
+    True
     """
     if not isinstance(identifier, str) or not identifier.startswith(TAG):
         return None
-    specific = identifier[len(TAG) :].partition("#")[0]
-    if not specific or specific.startswith("?"):
-        return None  # a digest: the clipping had no path
+    specific, hash_mark, _ = identifier[len(TAG) :].partition("#")
+    if hash_mark or not specific or specific.startswith("?"):
+        return None  # a later one of an id, or a digest: no path of its own
     return unquote(specific, errors="surrogatepass")
 
 
