@@ -647,3 +647,31 @@ def test_the_documented_tables_name_every_place() -> None:
             place.startswith((" item", " section")) and label in place for place in docs_places
         ), label
         assert any(f"`{label}`" in place for place in spec_places), label
+
+
+def test_a_title_wrapped_onto_lines_is_one_line_with_single_spaces() -> None:
+    # arXiv's API indents the next lines of a long title.
+    atom = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>arXiv</title><entry>'
+        b"<title>Agents Decision-making\n  in Virtual Escape  Rooms</title>"
+        b'<id>http://arxiv.org/abs/2406.19407v8</id><link href="http://arxiv.org/abs/2406.19407v8"/>'
+        b"</entry></feed>"
+    )
+    [clip] = feeds.from_feed(atom, saved_at=SAVED)
+    assert (
+        clip.title == "Agents Decision-making in Virtual Escape  Rooms"
+    )  # a typed double space stays
+
+
+def test_a_damaged_extension_is_said_and_the_entry_read_from_its_fields() -> None:
+    clip = Clipping(title="t", url="https://example.com/1", ai_summary="mine")
+    data = json.loads(feeds.to_json_feed([clip], title="T"))
+    data["items"][0]["_clipdoc"]["clipping"]["title"] = 5
+    with pytest.warns(
+        clipdoc.ClipdocWarning, match="carries clipdoc's extension, but its clipping"
+    ):
+        [back] = feeds.from_feed(json.dumps(data).encode(), saved_at=SAVED)
+    assert back.title == "t"
+    atom = feeds.to_atom([clip], title="T").replace(b'"title": "t"', b'"title": 5')
+    with pytest.warns(clipdoc.ClipdocWarning, match="carries clipdoc's extension"):
+        feeds.from_feed(atom, saved_at=SAVED)

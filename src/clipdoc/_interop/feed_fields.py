@@ -46,6 +46,7 @@ from .feed_terms import (
 )
 
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_WRAPPED = re.compile(r"[ \t]*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
 _SPACES = re.compile(r"\s")
 _DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
@@ -60,6 +61,12 @@ def one_line(value: object) -> str | None:
     if value is None:
         return None
     return _LINE_BREAKS.sub(" ", value if isinstance(value, str) else str(value)).strip()
+
+
+def _unwrapped(text: str) -> str:
+    """A title a feed wrapped onto lines (arXiv's API indents each next
+    line): one space where each line break and the spaces around it were."""
+    return _WRAPPED.sub(" ", text)
 
 
 def _member(mapping: Mapping[str, Any], name: str) -> Any:
@@ -316,7 +323,7 @@ def xml_title(title: object, detail: object) -> str | None:
     kind = _member(detail, "type") if isinstance(detail, Mapping) else None
     if kind in ("text/html", "application/xhtml+xml") and ("<" in text or "&" in text):
         text = html_text(text)
-    return one_line(text)
+    return one_line(_unwrapped(text))
 
 
 class _TextOf(HTMLParser):

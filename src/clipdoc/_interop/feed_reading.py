@@ -205,7 +205,7 @@ def _from_json_item(
 ) -> Clipping:
     extension = item.get("_clipdoc")
     if isinstance(extension, dict) and "clipping" in extension:
-        clipping = _from_extension(extension["clipping"])
+        clipping = _from_extension(item, extension["clipping"])
         if clipping is not None:
             return clipping
     return clipping_of(json_item_fields(item), source=source, kind=kind, when=when)
@@ -304,22 +304,33 @@ def _from_xml_entry(
     if isinstance(extension, str):
         try:
             mapping = json.loads(extension)
-        except (ValueError, RecursionError):
-            pass  # a damaged extension: read the entry as any other
+        except (ValueError, RecursionError) as error:
+            _damaged(entry, f"its clipdoc:clipping is not JSON ({error})")
         else:
-            clipping = _from_extension(mapping)
+            clipping = _from_extension(entry, mapping)
             if clipping is not None:
                 return clipping
     return clipping_of(xml_entry_fields(entry), source=source, kind=kind, when=when)
 
 
-def _from_extension(mapping: object) -> Clipping | None:
+def _from_extension(entry: dict[str, Any], mapping: object) -> Clipping | None:
     """The clipping an entry carries whole, or None when the extension is
-    damaged: the entry is then read as any other."""
+    damaged (a warning says so): the entry is then read as any other."""
     try:
         return from_dict(mapping)
-    except ValueError:  # CD401, a ClipdocError, above all
-        return None
+    except ClipdocError as error:
+        _damaged(entry, f"its clipping is not a valid JSON mapping ({error.code} {error.message})")
+    except ValueError as error:
+        _damaged(entry, f"its clipping is not a valid JSON mapping ({error})")
+    return None
+
+
+def _damaged(entry: dict[str, Any], problem: str) -> None:
+    named = one_line(dict.get(entry, "title")) or one_line(dict.get(entry, "id")) or "?"
+    _warn(
+        f"the entry {quoted(named)} carries clipdoc's extension, but {problem}: it is read"
+        " from the feed's own fields instead, which may not hold all of the clipping"
+    )
 
 
 # ------------------------------------------------------------------- warnings
