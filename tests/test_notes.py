@@ -88,7 +88,7 @@ def test_properties_from_metadata() -> None:
         ),
     )
     post = frontmatter.loads(notes.to_note(clip))
-    assert post["author"] == ["[[甲]]", "[[乙]]"]
+    assert post["author"] == ["[[甲, 乙]]"]  # one 作者 item: one name, commas and all
     assert post["published"] == date(2025, 5, 1)
     assert post["created"] == date(2025, 5, 6)
     assert post["tags"] == ["clippings", "AI", "LLM"]
@@ -109,7 +109,8 @@ def test_a_note_edited_in_obsidian_keeps_each_edit() -> None:
     assert seed.metadata is not None
     assert clip.metadata.extra == (
         ("发布时间", "2025-05-05"),
-        ("标签", "人事变动, 阿里"),
+        ("标签", "人事变动"),
+        ("标签", "阿里"),
         ("作者", "量子位"),
     )
     unchanged = ("url", "original_summary", "ai_summary", "extra_sections")
@@ -153,19 +154,28 @@ def _one_line(text: str) -> tuple[str, bool]:
     return folded, folded != text
 
 
-def _listed(items: list[str]) -> tuple[list[str], bool]:
+def _listed(items: list[str], *, split: bool) -> tuple[list[str], bool]:
     """Names as the documented rules read them: each item on one line,
-    without surrounding spaces or [[ ]], and split at ',' (reported)."""
+    without surrounding spaces or [[ ]]; a tag holding ',' is split there
+    (reported), a name keeps its commas."""
     names, reported = [], False
     for item in items:
         name, folded = _one_line(item)
         name = name.strip()
         link = re.fullmatch(r"\[\[(.*)\]\]", name, re.DOTALL)
         name = link.group(1).strip() if link else name
-        parts = [part.strip() for part in name.split(",")]
+        parts = [part.strip() for part in name.split(",")] if split else [name]
         reported |= folded or len(parts) > 1
         names += [part for part in parts if part]
     return names, reported
+
+
+def _set_all(metadata: Metadata, label: str, texts: list[str]) -> Metadata:
+    """One item ``label`` per text, where the first was, and no other."""
+    extra = list(metadata.extra)
+    at = next((i for i, (key, _) in enumerate(extra) if key == label), len(extra))
+    rest = [item for item in extra[at:] if item[0] != label]
+    return attrs.evolve(metadata, extra=[*extra[:at], *((label, t) for t in texts), *rest])
 
 
 def _published_text(value: date | datetime | None) -> str | None:
@@ -189,16 +199,21 @@ def _expected(
             reported |= {name} if folded else set()
             continue
         if name == "published":
-            label, text = "发布时间", _published_text(value)
-        else:
-            names, problem = _listed(value or [])
-            if name == "tags":
-                problem |= "clippings" not in names
-                names = [tag for tag in names if tag != "clippings"]
-            label, text = ("标签" if name == "tags" else "作者"), ", ".join(names) or None
-            reported |= {name} if problem else set()
-        if text is not None or (clip.metadata is not None and clip.metadata.get(label)):
-            clip = attrs.evolve(clip, metadata=(clip.metadata or Metadata()).set(label, text))
+            text = _published_text(value)
+            if text is not None or (clip.metadata is not None and clip.metadata.get("发布时间")):
+                metadata = (clip.metadata or Metadata()).set("发布时间", text)
+                clip = attrs.evolve(clip, metadata=metadata)
+            continue
+        names, problem = _listed(value or [], split=name == "tags")
+        if name == "tags":
+            problem |= "clippings" not in names
+            names = list(dict.fromkeys(tag for tag in names if tag != "clippings"))
+        reported |= {name} if problem else set()
+        metadata = _set_all(
+            clip.metadata or Metadata(), "标签" if name == "tags" else "作者", names
+        )
+        if metadata != (clip.metadata or Metadata()):
+            clip = attrs.evolve(clip, metadata=metadata)
     return clip, reported
 
 
@@ -265,7 +280,8 @@ def test_removed_properties_and_lost_parts_of_edits_are_reported() -> None:
     assert after.url == clip.url
     assert after.title == "two lines"
     assert after.metadata == Metadata(
-        catalog_date=date(2025, 5, 6), extra={"作者": "A", "标签": "x, y, z"}
+        catalog_date=date(2025, 5, 6),
+        extra=[("作者", "A"), ("标签", "x"), ("标签", "y"), ("标签", "z")],
     )
 
 
@@ -365,7 +381,9 @@ def test_wrong_shapes_in_front_matter(
     if field in ("title", "url", "ai_summary"):
         assert getattr(clip, field) == (getattr(seed, field) if value == "same" else value)
     else:
-        assert clip.metadata.get(field) == value
+        assert ", ".join(text for label, text in clip.metadata.items() if label == field) == (
+            value or ""
+        )
     others = tuple(item for item in seed.metadata.items() if item[0] != field)
     assert (
         tuple(item for item in clip.metadata.items() if item[0] != field)[: len(others)] == others
@@ -434,7 +452,8 @@ def test_a_web_clipper_note_keeps_its_page_as_markdown() -> None:
     assert clip.metadata == Metadata(
         catalog_date=date(2025, 8, 26),
         extra=(
-            ("作者", "Ada Park, Lin Wei"),
+            ("作者", "Ada Park"),
+            ("作者", "Lin Wei"),
             ("发布时间", "2025-03-18"),
             (
                 "描述",
@@ -457,7 +476,7 @@ def test_a_web_clipper_note_keeps_the_time_of_created() -> None:
     )
     assert clip.metadata.get("保存时间") == "2025-05-06T16:03:26+08:00"
     assert clip.metadata.catalog_date == date(2025, 5, 6)
-    assert clip.metadata.get("标签") == "AI, 多模态"
+    assert [text for label, text in clip.metadata.extra if label == "标签"] == ["AI", "多模态"]
     assert clip.metadata.get("描述") == "新模型在多项视觉问答基准上超过上一代，开源权重同步发布。"
     assert clip.ai_summary is None
     assert [section.heading for section in clip.extra_sections] == [
@@ -533,7 +552,7 @@ def test_a_clipping_with_an_item_per_author_shows_and_edits_them_all() -> None:
         ),
     )
     post = frontmatter.loads(notes.to_note(clip))
-    assert post["author"] == ["[[Ada]]", "[[Guest]]", "[[A.]]"]
+    assert post["author"] == ["[[Ada]]", "[[Guest, A.]]"]
     assert post["tags"] == ["clippings", "x", "y"]
     assert notes.from_note(notes.to_note(clip)) == clip  # unedited: exactly as it was
     post["author"] = ["[[Bea]]"]

@@ -27,7 +27,13 @@ import attrs
 from .._core.errors import ClipdocError, Diagnostic, Severity, quoted
 from .._core.model import Clipping, Metadata, Section
 from .._core.read import read_document
-from .._core.syntax import KNOWN_HEADINGS, SECTION_HEADING, UNPARSED_PREFIX, has_line_break
+from .._core.syntax import (
+    KNOWN_HEADINGS,
+    KNOWN_LABELS,
+    SECTION_HEADING,
+    UNPARSED_PREFIX,
+    has_line_break,
+)
 from .._core.timestamps import format_timestamp, offset_problem
 from .feed_terms import AUTHOR, PUBLISHED, TAGS
 from .note_writing import (
@@ -220,12 +226,13 @@ def _one_line(text: str, warn: Warn) -> str:
     return _LINE_BREAK.sub(" ", text)
 
 
-def _items(node: Any, warn: Warn) -> list[str]:
-    """The texts of a list property; a text is the list of its comma-separated
-    items, as the 作者 and 标签 items write them."""
+def _items(node: Any, warn: Warn, *, split: bool) -> list[str]:
+    """The texts of a list property; a text alone is one item, or with
+    ``split`` the list of its comma-separated items."""
     yaml = yaml_module()
     if isinstance(node, yaml.ScalarNode):
-        return (_text(node) or "").split(",")
+        text = _text(node) or ""
+        return text.split(",") if split else [text]
     if not isinstance(node, yaml.SequenceNode):
         raise _Unfit("is a mapping, not a list")
     items = []
@@ -237,24 +244,21 @@ def _items(node: Any, warn: Warn) -> list[str]:
     return items
 
 
-def _names(node: Any, warn: Warn) -> list[str]:
+def _names(node: Any, warn: Warn, *, commas_separate: bool) -> list[str]:
     """The names or tags of a list property, without wiki-link brackets or
-    surrounding spaces; an item holding ',' is read as more than one, since
-    the item that keeps them separates them with commas."""
+    surrounding spaces. Tags cannot hold ',' (Obsidian's rule): one that
+    does is read as more than one. A name keeps its commas (``Guest, A.``)."""
     yaml = yaml_module()
     from_list = isinstance(node, yaml.SequenceNode)
     names = []
-    for item in _items(node, warn):
+    for item in _items(node, warn, split=commas_separate):
         name = _one_line(item, warn).strip()
         link = _WIKILINK.fullmatch(name)
         name = link.group(1).strip() if link else name
-        parts = [part.strip() for part in name.split(",")]
+        parts = [part.strip() for part in name.split(",")] if commas_separate else [name]
         kept = [part for part in parts if part]
         if from_list and len(parts) > 1:
-            warn(
-                f"has {quoted(name)}, whose ',' separates items where it is kept; it is read"
-                f" as {len(kept)} items"
-            )
+            warn(f"has {quoted(name)}, which holds ',': it is read as {len(kept)} tags")
         names += kept
     return names
 
@@ -326,23 +330,30 @@ def _metadata(clipping: Clipping) -> Metadata:
 
 
 def _with_item(clipping: Clipping, label: str, text: str | None) -> Clipping:
-    """The clipping with one item ``label: text`` where the first such item
-    was, and no other (a feed gives one item a name or tag, the note one
-    list of them all)."""
-    if text is None and (clipping.metadata is None or clipping.metadata.get(label) is None):
-        return clipping
+    """The clipping with the item ``label: text`` (or without it, for None)."""
+    return _with_items(clipping, label, [] if text is None else [text])
+
+
+def _with_items(clipping: Clipping, label: str, texts: list[str]) -> Clipping:
+    """The clipping with one item ``label`` per text where its first such
+    item was (else at the end), and no other: a note shows one list of a
+    label's values (作者, 标签), as a feed gives one item a value."""
+    metadata = _metadata(clipping)
     try:
-        metadata = _metadata(clipping).set(label, text)
+        if label in KNOWN_LABELS:  # a field: one value
+            changed = metadata.set(label, texts[0] if texts else None)
+        else:
+            extra = list(metadata.extra)
+            at = next((i for i, (key, _) in enumerate(extra) if key == label), len(extra))
+            rest = [item for item in extra[at:] if item[0] != label]
+            changed = attrs.evolve(
+                metadata, extra=[*extra[:at], *((label, t) for t in texts), *rest]
+            )
     except ClipdocError as error:
         raise _Unfit(f"cannot be the metadata item {quoted(label)}: {error.message}") from None
-    if text is not None:
-        keys = [key for key, _ in metadata.extra]
-        if label in keys:
-            first = keys.index(label)
-            extra = metadata.extra
-            kept = [item for at, item in enumerate(extra) if item[0] != label or at == first]
-            metadata = attrs.evolve(metadata, extra=kept)
-    return attrs.evolve(clipping, metadata=metadata)
+    if changed == metadata:
+        return clipping
+    return attrs.evolve(clipping, metadata=changed)
 
 
 def _title(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
@@ -354,16 +365,16 @@ def _source(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
 
 
 def _authors(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
-    return _with_item(clipping, AUTHOR, ", ".join(_names(node, warn)) or None)
+    return _with_items(clipping, AUTHOR, _names(node, warn, commas_separate=False))
 
 
 def _tag_edit(*, default_kept: bool) -> Edit:
     def tags(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
-        names = _names(node, warn)
+        names = _names(node, warn, commas_separate=True)
         if default_kept and DEFAULT_TAG not in names:
             warn(f"lacks the tag {quoted(DEFAULT_TAG)}, which every note has; it stays")
-        kept = [name for name in names if name != DEFAULT_TAG]
-        return _with_item(clipping, TAGS, ", ".join(kept) or None)
+        kept = list(dict.fromkeys(name for name in names if name != DEFAULT_TAG))
+        return _with_items(clipping, TAGS, kept)
 
     return tags
 

@@ -39,29 +39,22 @@ def yaml_module() -> Any:
     return yaml
 
 
-def _listed(metadata: Metadata, label: str) -> list[str]:
-    """The comma-separated values of every item labelled ``label``: a feed
-    gives one item a value, a note writes them joined in one."""
-    return [
-        value.strip()
-        for key, text in metadata.extra
-        if key == label
-        for value in text.split(",")
-        if value.strip()
-    ]
-
-
 def author_names(metadata: Metadata) -> list[str]:
-    """The names of the 作者 items."""
-    return _listed(metadata, AUTHOR)
+    """The names of the 作者 items, one each (a name may hold commas)."""
+    return [text.strip() for key, text in metadata.extra if key == AUTHOR and text.strip()]
 
 
 def tag_names(metadata: Metadata) -> list[str]:
-    """The ``tags`` of the 标签 items: the default tag, then each other tag once."""
+    """The ``tags`` of the 标签 items: the default tag, then each other tag
+    once (a tag holds no comma in Obsidian: an item ``a, b`` is two tags)."""
     tags = [DEFAULT_TAG]
-    for tag in _listed(metadata, TAGS):
-        if tag not in tags:
-            tags.append(tag)
+    for key, text in metadata.extra:
+        if key != TAGS:
+            continue
+        for tag in text.split(","):
+            tag = tag.strip()
+            if tag and tag not in tags:
+                tags.append(tag)
     return tags
 
 
