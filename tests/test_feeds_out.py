@@ -570,9 +570,7 @@ def test_clippings_of_one_id_without_paths_all_come_back(tmp_path: Path) -> None
     # Two reposts of one day and title, given without paths: the second has
     # id '…#2' and must not be sent to the first one's path.
     day = Metadata(catalog_date=date(2025, 5, 6))
-    posts = [
-        Clipping(title="转发微博", url=f"https://weibo.com/1/{n}", metadata=day) for n in "ab"
-    ]
+    posts = [Clipping(title="转发微博", url=f"https://weibo.com/1/{n}", metadata=day) for n in "ab"]
     for writer, suffix in ((feeds.to_atom, "atom"), (feeds.to_rss, "rss")):
         feed = tmp_path / f"posts.{suffix}"
         feed.write_bytes(writer(posts, title="t"))
