@@ -560,3 +560,20 @@ def test_a_clipping_with_an_item_per_author_shows_and_edits_them_all() -> None:
     edited = notes.from_note(frontmatter.dumps(post))
     assert edited.metadata is not None
     assert edited.metadata.extra == (("作者", "Bea"), ("标签", "z"))
+
+
+def test_a_web_clipper_page_that_reads_as_a_clipping_document_is_a_page() -> None:
+    # A heading 1 then a section: a clipping document's shape, but nothing
+    # of a clipping's own, under the page's meta description.
+    note = (
+        "---\ntitle: Page title\nsource: https://example.com/p\n"
+        'description: "d"\ntags:\n  - clippings\n---\n# Page H1\n\n## Section\n\nBody.\n'
+    )
+    clip, messages = _read(note)
+    assert messages == []
+    assert clip.title == "Page title"
+    assert clip.ai_summary is None
+    assert clip.metadata is not None
+    assert clip.metadata.get("描述") == "d"
+    assert [section.heading for section in clip.extra_sections] == ["原文", "Section"]
+    assert clip.extra_sections[0].body == "# Page H1"  # the page's own heading kept

@@ -140,7 +140,7 @@ def read_note(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
     if body and not body.endswith(("\n", "\r")):
         body += "\n"
     clipping, diagnostics = read_document(body)
-    if any(diagnostic.code == "CD111" for diagnostic in diagnostics):
+    if any(diagnostic.code == "CD111" for diagnostic in diagnostics) or _a_page(clipping, given):
         clipping = _page(given, body, report)
         diagnostics = ()
     else:
@@ -149,6 +149,24 @@ def read_note(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
         diagnostics = tuple(_moved(diagnostic, lines_before) for diagnostic in diagnostics)
     found = sorted((*diagnostics, *report.found), key=lambda d: (d.line or 0, d.column or 0))
     return clipping, tuple(found)
+
+
+def _a_page(clipping: Clipping, given: dict[str, _Property]) -> bool:
+    """Whether a body that reads as a clipping document is a page all the
+    same: one with no part of a clipping's own (no URL line, no known
+    section), such as ``# H1`` then ``## Section``, under a ``description``
+    that is not empty, which `to_note` writes only from an AI summary."""
+    if clipping.url is not None or clipping.metadata is not None:
+        return False
+    if clipping.original_summary is not None or clipping.ai_summary is not None:
+        return False
+    described = given.get(DESCRIPTION)
+    if described is None:
+        return False
+    try:
+        return bool((_text(described.node) or "").strip())
+    except _Unfit:
+        return True  # a list or mapping: not what to_note writes
 
 
 def _moved(diagnostic: Diagnostic, lines: int) -> Diagnostic:
