@@ -54,6 +54,14 @@ OTHER_PAGES = [
     ("ftp://example.com/a", "ftp://example.com/a/"),  # only http and https are normalised
     ("mailto:a@example.com", "mailto:A@example.com"),
     ("2025-05-06/a.md", "2025-05-06/a.md/"),
+    # Found by an attacker: pages that must stay apart.
+    ("https://straße.de/x", "https://strasse.de/x"),  # another host under IDNA 2008
+    ("https://twitter.com/#!/jack/status/20", "https://twitter.com/#!/bob/status/99"),
+    ("https://example.com/#/inbox", "https://example.com/#/outbox"),
+    ("https://x.com/search?q=a", "https://x.com/search?q=b"),
+    ("https://a.com:80/", "https://a.com/"),  # 80 is not https's port
+    ("https://a.com\\@b.com/", "https://b.com/"),  # a backslash: readers disagree
+    ("http://[v1.fe]/", "http://v1.fe/"),
 ]
 
 

@@ -8,7 +8,6 @@ docs/collections.md ("One identity per URL"); each one is a step below.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from urllib.parse import quote, urlsplit
 
@@ -41,7 +40,9 @@ TRACKING_PARAMETERS = frozenset(
 )
 _TRACKING_PREFIXES = ("utm_",)
 
-_DEFAULT_PORTS = {"80", "443"}
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# user@host:port, host a name or an IPv6 literal, nothing else.
+_PLAIN_AUTHORITY = re.compile(r"(?:[^@/\\\[\]]*@)?(?:[^@/\\\[\]:]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?")
 _ESCAPE = re.compile("%[0-9A-Fa-f]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # What RFC 3986 lets a path or a query hold unescaped (and `%` of escapes).
@@ -57,6 +58,7 @@ _ARXIV_PATH = re.compile(
     r"(?:v\d+)?(?:\.pdf)?/?"
 )
 _X_HOSTS = frozenset({"twitter.com", "mobile.twitter.com", "x.com", "mobile.x.com"})
+_X_STATUS = re.compile(r"/[^/]+/status/\d+(?:/.*)?")
 _YOUTUBE_HOSTS = frozenset({"youtube.com", "m.youtube.com", "music.youtube.com"})
 _YOUTUBE_ID = re.compile(r"/(?P<id>[A-Za-z0-9_-]{6,})/?")
 
@@ -65,14 +67,15 @@ def url_key(url: str, *, normalize: bool = True) -> str:
     """The identity of ``url``: equal keys name the same page.
 
     For ``http`` and ``https`` URLs: the scheme is ``https``; the host is
-    lower case, without ``www.``, a final dot or a default port; escapes are
+    lower case, without ``www.``, a final dot or the scheme's default port; escapes are
     upper case and unreserved characters unescaped, other characters
-    escaped; a final ``/`` goes, and so does the fragment; tracking
+    escaped; a final ``/`` goes, and so does a fragment that does not route
+    the page (``#!``, ``#/``); tracking
     parameters (``utm_*``, ``fbclid`` and the others of
     `TRACKING_PARAMETERS`) go and the rest are sorted. Known hosts have one
     spelling per page: arXiv's ``abs``, ``pdf`` and ``html`` pages of any
-    version are ``https://arxiv.org/abs/ID``; ``twitter.com`` is ``x.com``
-    (without query); ``youtu.be/ID`` is ``https://youtube.com/watch?v=ID``.
+    version are ``https://arxiv.org/abs/ID``; a post on ``twitter.com`` is
+    on ``x.com`` (without query); ``youtu.be/ID`` is ``https://youtube.com/watch?v=ID``.
     Any other URL, and every URL when ``normalize`` is false, is its own key.
 
     >>> url_key("http://arxiv.org/abs/2406.19407v8") == url_key("https://arxiv.org/pdf/2406.19407")
@@ -91,25 +94,33 @@ def url_key(url: str, *, normalize: bool = True) -> str:
         port = parts.port
     except ValueError:  # a bracket without its pair, a port that is no number
         return url
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or not _PLAIN_AUTHORITY.fullmatch(
+        parts.netloc
+    ):
+        # Not a web page's URL, or an authority readers disagree on (a
+        # backslash, an IP literal of the future): only itself.
         return url
     host = _host(parts.hostname)
-    if port is not None and str(port) not in _DEFAULT_PORTS:
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
     path = _escapes(parts.path, _PATH_SAFE).rstrip("/")
-    known = _known_page(host, path, parts.query)
+    # A fragment that routes a page (#!/..., #/...) names the page.
+    fragment = parts.fragment if parts.fragment.startswith(("!", "/")) else ""
+    known = None if fragment else _known_page(host, path, parts.query)
     if known is not None:
         return known
     query = _query(parts.query)
-    return f"https://{host}{path}" + (f"?{query}" if query else "")
+    key = f"https://{host}{path}" + (f"?{query}" if query else "")
+    return f"{key}#{_escapes(fragment, _QUERY_SAFE)}" if fragment else key
 
 
 def _host(name: str) -> str:
     host = name.rstrip(".")  # hostname is lower case already
     if ":" in host:
         return f"[{host}]"  # IPv6
-    with contextlib.suppress(UnicodeError):  # else compared as written
-        host = host.encode("idna").decode("ascii")
+    # Compared as written, lower case: IDNA 2003 (Python's codec) would make
+    # straße.de strasse.de, another host under IDNA 2008.
     while host.startswith("www."):
         host = host[len("www.") :]
     return host
@@ -145,7 +156,7 @@ def _known_page(host: str, path: str, query: str) -> str | None:
         arxiv = _ARXIV_PATH.fullmatch(path + "/")
         if arxiv is not None:
             return f"https://arxiv.org/abs/{arxiv['id']}"
-    elif host in _X_HOSTS:
+    elif host in _X_HOSTS and _X_STATUS.fullmatch(path):
         return f"https://x.com{path}"
     elif host == "youtu.be":
         video = _YOUTUBE_ID.fullmatch(path + "/")
