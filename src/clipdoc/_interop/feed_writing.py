@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 import warnings
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -232,7 +233,14 @@ def path_of_id(identifier: object) -> str | None:
     specific, hash_mark, _ = identifier[len(TAG) :].partition("#")
     if hash_mark or not specific or specific.startswith("?"):
         return None  # a later one of an id, or a digest: no path of its own
-    return unquote(specific, errors="surrogatepass")
+    try:
+        path = unquote(specific, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    # Control and format characters make no file name clipdoc writes.
+    if any(unicodedata.category(character) in ("Cc", "Cf", "Cs") for character in path):
+        return None
+    return path
 
 
 def _alike(clip: Clipping) -> tuple[bool, datetime, str, str]:

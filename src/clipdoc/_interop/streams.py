@@ -34,7 +34,7 @@ from .codec import (
     read_whole,
     write_output,
 )
-from .feed_terms import ATOM
+from .feed_terms import ATOM, NAMESPACE
 from .feed_writing import DEFAULT_SETTINGS, ENCODERS, FeedSettings, feed_entries, path_of_id
 
 # ------------------------------------------------------------------ JSON Lines
@@ -114,6 +114,7 @@ def _entry_paths(data: bytes, count: int) -> list[str | None]:
     its id; None for an entry whose id gives none (the clipping then goes
     where the producer would write it), and for all when the entries cannot
     be told apart from the reader's."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     ids = _json_feed_ids(data) if data.lstrip()[:1] == b"{" else _xml_feed_ids(data)
     if ids is None or len(ids) != count:
         return [None] * count
@@ -127,8 +128,13 @@ def _json_feed_ids(data: bytes) -> list[object] | None:
         return None
     if not isinstance(items, list):
         return None
-    # The reader skips items that are not objects.
-    return [item.get("id") for item in items if isinstance(item, dict)]
+    # The reader skips items that are not objects. Only an item that carries
+    # its clipping was written by clipdoc: another feed's ids choose no path.
+    return [
+        item.get("id") if isinstance(item.get("_clipdoc"), dict) else None
+        for item in items
+        if isinstance(item, dict)
+    ]
 
 
 def _xml_feed_ids(data: bytes) -> list[object] | None:
@@ -136,11 +142,17 @@ def _xml_feed_ids(data: bytes) -> list[object] | None:
         root = ElementTree.fromstring(data)
     except (ElementTree.ParseError, RecursionError):
         return None  # feedparser reads more than well-formed XML: no paths
+    carried = f"{{{NAMESPACE}}}clipping"
     if root.tag == f"{{{ATOM}}}feed":
-        return [entry.findtext(f"{{{ATOM}}}id") for entry in root.iter(f"{{{ATOM}}}entry")]
-    if root.tag == "rss":
-        return [item.findtext("guid") for item in root.iter("item")]
-    return None
+        entries, id_tag = list(root.iter(f"{{{ATOM}}}entry")), f"{{{ATOM}}}id"
+    elif root.tag == "rss":
+        entries, id_tag = list(root.iter("item")), "guid"
+    else:
+        return None
+    # Only an entry that carries its clipping was written by clipdoc.
+    return [
+        entry.findtext(id_tag) if entry.find(carried) is not None else None for entry in entries
+    ]
 
 
 @attrs.frozen(kw_only=True)
