@@ -675,3 +675,31 @@ def test_a_damaged_extension_is_said_and_the_entry_read_from_its_fields() -> Non
     atom = feeds.to_atom([clip], title="T").replace(b'"title": "t"', b'"title": 5')
     with pytest.warns(clipdoc.ClipdocWarning, match="carries clipdoc's extension"):
         feeds.from_feed(atom, saved_at=SAVED)
+
+
+def test_a_lone_surrogate_in_a_json_feed_becomes_a_replacement_character() -> None:
+    text = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "B", "items": ['
+        '{"url": "https://e.com/1", "title": "good"},'
+        '{"url": "https://e.com/2", "title": "bad\\ud800", "tags": ["x\\udc00"],'
+        ' "content_html": "<p>\\ud800</p>", "_ext": {"a": "\\udfff"}}]}'
+    )
+    good, bad = feeds.from_feed(text.encode(), saved_at=SAVED)
+    assert good.title == "good"
+    assert bad.title == "bad\ufffd"
+    assert bad.original_summary == "<p>\ufffd</p>"
+    assert clipdoc.parse(clipdoc.render(bad)) == bad  # a document holds it
+
+
+def test_lists_nested_past_the_stack_are_kept_as_json_not_an_exception() -> None:
+    nested = "[" * 5000 + "]" * 5000
+    text = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "B", "items": ['
+        f'{{"url": "https://e.com/1", "title": "t", "_ext": {nested}}}]}}'
+    )
+    try:
+        clips = feeds.from_feed(text.encode(), saved_at=SAVED)
+    except ClipdocError as error:
+        assert error.code == "CD601"  # noqa: PT017 - too deep for the JSON reader: said so
+    else:
+        assert clips[0].title == "t"

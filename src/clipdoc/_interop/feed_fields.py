@@ -46,6 +46,7 @@ from .feed_terms import (
 )
 
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _WRAPPED = re.compile(r"[ \t]*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
 _SPACES = re.compile(r"\s")
 _DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -76,10 +77,11 @@ def _member(mapping: Mapping[str, Any], name: str) -> Any:
 
 
 def _as_text(value: object) -> str | None:
-    """A scalar as a document shows it: a str as it is, a number or
+    """A scalar as a document shows it: a str as it is (a lone surrogate,
+    which JSON can escape and no document can hold, as U+FFFD), a number or
     boolean as JSON writes it; None for what is absent or not a scalar."""
     if isinstance(value, str):
-        return value
+        return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return None
@@ -96,12 +98,15 @@ class Fields:
     #: Full contents (the extra sections 全文), in the order given.
     contents: list[str] = attrs.Factory(list)
     items: list[tuple[str, str]] = attrs.Factory(list)
+    #: The items as a set: whether one is there already, in constant time.
+    held: set[tuple[str, str]] = attrs.Factory(set)
 
     def add(self, label: str, value: object) -> None:
         """An item ``label: value``, on one line; nothing when the value is
         empty or absent, or when the entry already has this very item."""
         text = one_line(_as_text(value))
-        if text and (label, text) not in self.items:
+        if text and (label, text) not in self.held:
+            self.held.add((label, text))
             self.items.append((label, text))
 
     def add_all(self, label: str, values: Iterable[object]) -> None:
@@ -138,6 +143,9 @@ class Fields:
                 if not _derived(str(member)):
                     self.other(f"{name}.{member}", inner, depth + 1)
         elif isinstance(value, list):
+            if depth >= _DEPTH:
+                self.add(label_of(name), _json_line(value))
+                return
             for element in value:
                 self.other(name, element, depth + 1)
         elif isinstance(value, tuple):  # such as feedparser's coordinates: one value
@@ -451,7 +459,7 @@ def _json_authors(fields: Fields, item: Mapping[str, Any]) -> None:
 
 def _json_string(item: Mapping[str, Any], name: str) -> str | None:
     member = item.get(name)
-    return member if isinstance(member, str) else None
+    return _as_text(member) if isinstance(member, str) else None
 
 
 def _json_date(item: Mapping[str, Any], name: str) -> str | None:
@@ -477,6 +485,11 @@ def _json_list(item: Mapping[str, Any], name: str) -> list[Any]:
 # ------------------------------------------------------------------- clipping
 
 
+def _whole(text: str) -> str:
+    # JSON can escape a lone surrogate, which no document can hold.
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def clipping_of(
     fields: Fields, *, source: str | None, kind: str | None, when: datetime
 ) -> Clipping:
@@ -484,8 +497,8 @@ def clipping_of(
     content) is the original summary, each other content an extra section
     全文; ``source``, ``kind`` and the save time ``when`` are the entry's
     来源, 类型, 保存时间 and 目录日期."""
-    contents = fields.contents
-    summary = fields.summary
+    contents = [_whole(content) for content in fields.contents]
+    summary = None if fields.summary is None else _whole(fields.summary)
     if summary is None and contents:
         summary, contents = contents[0], contents[1:]
     sections = [
@@ -493,8 +506,8 @@ def clipping_of(
         for number, content in enumerate(contents, start=1)
     ]
     return Clipping(
-        title=fields.title,
-        url=fields.url,
+        title=_whole(fields.title),
+        url=None if fields.url is None else _whole(fields.url),
         original_summary=summary,
         extra_sections=sections,
         metadata=Metadata(

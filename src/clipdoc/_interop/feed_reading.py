@@ -20,6 +20,7 @@ from .._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity, q
 from .._core.json_mapping import from_dict
 from .._core.model import Clipping, Metadata
 from .._core.syntax import KIND, SOURCE
+from .._storage.files import read_bytes
 from .feed_fields import clipping_of, json_item_fields, one_line, xml_entry_fields, xml_title
 from .feed_terms import CUT_SHORT, CUT_SHORT_TEXT
 
@@ -79,8 +80,9 @@ def _read(data: bytes | str | os.PathLike[str]) -> bytes:
     if isinstance(data, str):
         return data.encode("utf-8")
     if isinstance(data, os.PathLike):
-        with open(data, "rb") as file:
-            return file.read()
+        # Regular files only, up to the size limit: a FIFO or a device is
+        # a PathError (CD505), as for every file clipdoc reads.
+        return read_bytes(data)
     raise TypeError(
         f"a feed is bytes, a str or a path, not {type(data).__name__};"
         " clipdoc never fetches URLs: download the feed first"
@@ -231,21 +233,7 @@ def _from_xml_feed(
         if problem is not None:
             raise _nothing(f"not a feed, or one that is not well-formed ({_problem(problem)})")
         raise _nothing("the feed has no entry")
-    cut_short = (
-        problem is not None
-        and not isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe)
-        and _cut_short(raw)
-    )
-    if cut_short:
-        last = entries[-1]
-        named = one_line(dict.get(last, "title")) or one_line(dict.get(last, "link")) or "?"
-        _warn(
-            f"the feed stops before its end ({_problem(problem)}): {_entries(len(entries))}"
-            f" read; the last, {quoted(named)}, is cut short and marked {CUT_SHORT}, so that"
-            " importing the whole feed again completes it"
-        )
-    elif problem is not None:
-        _warn(_bozo_message(feedparser, problem, len(entries)))
+    cut_short = problem is not None and _said(feedparser, problem, raw, entries)
     feed = dict.get(parsed, "feed")
     title = (
         xml_title(dict.get(feed, "title"), dict.get(feed, "title_detail"))
@@ -277,6 +265,23 @@ _FEED_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|rdf)\s*>[\s\x00]*\Z", re.IG
 def _cut_short(raw: bytes) -> bool:
     """Whether an XML feed stops before its root element ends."""
     return _FEED_END.search(raw[-256:]) is None
+
+
+def _said(feedparser: Any, problem: object, raw: bytes, entries: list[dict[str, Any]]) -> bool:
+    """Say what feedparser found wrong with a feed (CD602); whether the feed
+    stops inside its last entry, which is then marked cut short."""
+    cut_short = not isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe) and _cut_short(raw)
+    if cut_short:
+        last = entries[-1]
+        named = one_line(dict.get(last, "title")) or one_line(dict.get(last, "link")) or "?"
+        _warn(
+            f"the feed stops before its end ({_problem(problem)}): {_entries(len(entries))}"
+            f" read; the last, {quoted(named)}, is cut short and marked {CUT_SHORT}, so that"
+            " importing the whole feed again completes it"
+        )
+    else:
+        _warn(_bozo_message(feedparser, problem, len(entries)))
+    return cut_short
 
 
 def _problem(exception: object) -> str:

@@ -95,8 +95,10 @@ def url_key(url: str, *, normalize: bool = True) -> str:
     except ValueError:  # a bracket without its pair, a port that is no number
         return url
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname or not _PLAIN_AUTHORITY.fullmatch(
-        parts.netloc
+    if (
+        scheme not in _DEFAULT_PORTS
+        or not parts.hostname
+        or not _PLAIN_AUTHORITY.fullmatch(parts.netloc)
     ):
         # Not a web page's URL, or an authority readers disagree on (a
         # backslash, an IP literal of the future): only itself.
