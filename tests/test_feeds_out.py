@@ -253,9 +253,9 @@ def _as_feedparser_reads(text: str, *, whole: bool) -> str:
 def test_an_id_gives_its_path_back(path: str, clip: Clipping) -> None:
     [entry] = feed_writing.feed_entries([(path, clip)], feed_writing.DEFAULT_SETTINGS)
     assert atom_rules.is_tag_uri(entry.id)
-    # A path with a control or format character (no name clipdoc writes)
+    # A path with a control character (no name clipdoc writes)
     # comes back as none: the clipping goes where the producer would write it.
-    writable = not any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in path)
+    writable = not any(unicodedata.category(c) in ("Cc", "Cs") for c in path)
     assert feed_writing.path_of_id(entry.id) == (path if writable else None)
     assert feed_writing.path_of_id(entry.id + "#2") is None  # the later of one id: no path
     [bare] = feed_writing.feed_entries([clip], feed_writing.DEFAULT_SETTINGS)
@@ -617,3 +617,21 @@ def test_another_feeds_ids_choose_no_path(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert (out / "custom" / "my.md").is_file(), done.stderr
+
+
+def test_only_web_urls_become_links() -> None:
+    clip = Clipping(title="t", url="javascript:alert(document.cookie)//", ai_summary="s")
+    for writer in (feeds.to_atom, feeds.to_rss):
+        data = writer([clip], title="t")
+        [entry] = feedparser.parse(data).entries
+        assert [link["href"] for link in entry.get("links", [])] == []
+        assert (
+            "javascript:alert" in entry["content"][0]["value"] if writer is feeds.to_atom else True
+        )
+        assert feeds.from_feed(data) == [clip]
+    [item] = json.loads(feeds.to_json_feed([clip], title="t"))["items"]
+    assert "url" not in item
+    assert "javascript:alert" in item["content_html"]  # shown as text, in the metadata list
+    for option in ("link", "feed_url"):
+        with pytest.raises(ValueError, match="http or https"):
+            feeds.to_atom([clip], title="t", **{option: "javascript:alert(1)"})

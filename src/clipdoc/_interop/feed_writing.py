@@ -76,6 +76,15 @@ _LINE_BREAK = re.compile(r"\r\n?")
 # ------------------------------------------------------------------ settings
 
 
+def _web_url(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    _absolute_uri(instance, attribute, value)
+    if value is not None and web_link(value) is None:
+        raise ValueError(
+            f"{attribute.name} must be an http or https URL such as https://example.com/feed,"
+            f" not {value!r}"
+        )
+
+
 def _absolute_uri(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is None:
         return
@@ -124,9 +133,9 @@ class FeedSettings:
     description: str | None = attrs.field(default=None, validator=_optional_str)
     #: The page the feed is about (Atom alternate link, RSS channel link,
     #: JSON Feed home_page_url).
-    link: str | None = attrs.field(default=None, validator=_absolute_uri)
+    link: str | None = attrs.field(default=None, validator=_web_url)
     #: Where the feed itself is (Atom and RSS rel="self", JSON Feed feed_url).
-    feed_url: str | None = attrs.field(default=None, validator=_absolute_uri)
+    feed_url: str | None = attrs.field(default=None, validator=_web_url)
     #: Atom's feed id; the link, else the feed URL, else `DEFAULT_FEED_ID`.
     feed_id: str | None = attrs.field(default=None, validator=_absolute_uri)
     language: str | None = attrs.field(default=None, validator=_language)
@@ -158,8 +167,18 @@ class FeedEntry:
 
     @property
     def link(self) -> str | None:
-        """The clipping's URL, when it is an absolute one (as a URI)."""
-        return as_uri(self.clipping.url) if self.clipping.url else None
+        """The clipping's URL, when it is an http or https one (as a URI)."""
+        return web_link(self.clipping.url) if self.clipping.url else None
+
+
+def web_link(text: str) -> str | None:
+    """``text`` as a link a reader may follow: an ``http`` or ``https`` URL
+    (as a URI); None for any other (``javascript:``, ``data:``...), which a
+    feed shows as text."""
+    uri = as_uri(text)
+    if uri is None or not uri.lower().startswith(("http://", "https://")):
+        return None
+    return uri
 
 
 def as_uri(text: str) -> str | None:
@@ -237,8 +256,9 @@ def path_of_id(identifier: object) -> str | None:
         path = unquote(specific, errors="strict")
     except UnicodeDecodeError:
         return None
-    # Control and format characters make no file name clipdoc writes.
-    if any(unicodedata.category(character) in ("Cc", "Cf", "Cs") for character in path):
+    # Control characters make no file name clipdoc writes (they would reach
+    # a terminal that prints the path).
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in path):
         return None
     return path
 
