@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import attrs
 import feedparser
 import jsonschema
 import pytest
@@ -370,7 +371,16 @@ def test_a_json_feed_member_of_the_wrong_type_is_absent(member: str, value: obje
             return feeds.from_feed(json.dumps(feed), saved_at=SAVED)
 
     without = {name: member_value for name, member_value in _ITEM.items() if name != member}
-    assert imported({**without, member: value}) == imported(without)
+    [got], [base] = imported({**without, member: value}), imported(without)
+    # Read as absent where it is mapped, and kept under its own name.
+    assert attrs.evolve(got, metadata=None) == attrs.evolve(base, metadata=None)
+    assert got.metadata is not None
+    assert base.metadata is not None
+    added = [item for item in got.metadata.extra if item not in base.metadata.extra]
+    assert all(label.split(".")[0] == member for label, _ in added), added
+    assert [item for item in got.metadata.extra if item not in added] == list(base.metadata.extra)
+    if member != "_clipdoc" and value not in (None, [], {}) and not isinstance(value, list):
+        assert added, f"{member}: {value!r} lost"
 
 
 def test_json_feed_falls_back_to_author_when_authors_is_not_a_list() -> None:
@@ -378,7 +388,8 @@ def test_json_feed_falls_back_to_author_when_authors_is_not_a_list() -> None:
     feed = {"version": "https://jsonfeed.org/version/1", "items": [item, {"title": 7}]}
     first, second = feeds.from_feed(json.dumps(feed), saved_at=SAVED)
     assert first.metadata is not None
-    assert first.metadata.extra == (("作者", "A"),)
+    # The members of the wrong type kept under their own names.
+    assert first.metadata.extra == (("作者", "A"), ("tags", "5"), ("authors", "5"))
     assert second.title == ""
 
 

@@ -632,6 +632,7 @@ def test_only_web_urls_become_links() -> None:
     [item] = json.loads(feeds.to_json_feed([clip], title="t"))["items"]
     assert "url" not in item
     assert "javascript:alert" in item["content_html"]  # shown as text, in the metadata list
-    for option in ("link", "feed_url"):
-        with pytest.raises(ValueError, match="http or https"):
-            feeds.to_atom([clip], title="t", **{option: "javascript:alert(1)"})
+    with pytest.raises(ValueError, match="http or https"):
+        feeds.to_atom([clip], title="t", link="javascript:alert(1)")
+    with pytest.raises(ValueError, match="http or https"):
+        feeds.to_atom([clip], title="t", feed_url="data:text/html,x")

@@ -415,8 +415,8 @@ _JSON_MAPPED = frozenset(
 
 def json_item_fields(item: Mapping[str, Any]) -> Fields:
     """The fields of one JSON Feed item. A member of the wrong JSON type is
-    taken as absent, so that one odd member loses neither the item nor the
-    feed."""
+    taken as absent where it is mapped, so that one odd member loses
+    neither the item nor the feed, and kept under its own name."""
     url, external = _json_string(item, "url"), _json_string(item, "external_url")
     fields = Fields(
         title=one_line(_json_string(item, "title")) or "",
@@ -439,7 +439,44 @@ def json_item_fields(item: Mapping[str, Any]) -> Fields:
     for name, value in item.items():
         if name not in _JSON_MAPPED:
             fields.other(name, value)
+    _keep_misshapen(fields, item)
     return fields
+
+
+#: The JSON type of each member the table maps (`_clipdoc` aside).
+_JSON_KINDS: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(
+        ("url", "external_url", "title", "content_html", "content_text", "summary", "image",
+         "banner_image", "date_published", "date_modified", "language"),
+        str,
+    ),
+    "id": (str, int, float),
+    "tags": list,
+    "attachments": list,
+    "authors": list,
+    "author": Mapping,
+}  # fmt: skip
+
+
+def _keep_misshapen(fields: Fields, item: Mapping[str, Any]) -> None:
+    """A mapped member of another JSON type than the table's, and a list
+    element of another one, kept under its own name, as any other field:
+    read as absent where it is mapped, it is not lost."""
+    for name, kind in _JSON_KINDS.items():
+        value = item.get(name)
+        if value is not None and not isinstance(value, kind):
+            fields.other(name, value)
+    for tag in _json_list(item, "tags"):
+        if tag is not None and not isinstance(tag, str):
+            fields.other("tags", tag)
+    for author in _json_list(item, "authors"):
+        if author is not None and not isinstance(author, Mapping):
+            fields.other("authors", author)
+        elif isinstance(author, Mapping) and not isinstance(author.get("name"), (str, type(None))):
+            fields.other("authors.name", author.get("name"))
+    for attachment in _json_list(item, "attachments"):
+        if attachment is not None and not isinstance(attachment, Mapping):
+            fields.other("attachments", attachment)
 
 
 def _json_authors(fields: Fields, item: Mapping[str, Any]) -> None:
