@@ -52,7 +52,7 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-def _reader_entries(name: str, data: bytes) -> list[tuple[str, str]]:
+def reader_entries(name: str, data: bytes) -> list[tuple[str, str]]:
     """``(id, the text a reader shows)`` of every entry, clipdoc's
     extension left out."""
     if name == "jsonfeed":
@@ -99,7 +99,7 @@ def _measure(name: str, folder: Path, clippings: dict[str, clipdoc.Clipping]) ->
             (back / path).is_file() and (back / path).read_bytes() == (folder / path).read_bytes()
             for path in clippings
         )
-    entries = _reader_entries(name, data)
+    entries = reader_entries(name, data)
     by_id = {_entry_id(path): clip for path, clip in clippings.items()}
     shown = sum(
         identifier in by_id and _words(by_id[identifier].ai_summary or "") in text

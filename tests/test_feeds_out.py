@@ -33,6 +33,9 @@ from clipdoc._interop import feed_writing
 from clipdoc._interop.feed_fields import html_text
 from conftest import EXAMPLE, ROOT, SHARED
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from feeds_out import reader_entries
+
 SCHEMA = json.loads((ROOT / "tests" / "data" / "jsonfeed" / "jsonfeed-1.1.schema.json").read_text())
 JSON_FEED = jsonschema.Draft202012Validator(
     SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
@@ -64,30 +67,6 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-def _reader_view(name: str, data: bytes) -> list[tuple[str, str]]:
-    """``(id, what a reader shows)`` per entry, without clipdoc's extension:
-    JSON Feed's summary and content; feedparser's summary and content,
-    sanitized as readers do, for Atom and RSS."""
-    if name == "jsonfeed":
-        return [
-            (
-                item["id"],
-                _words(item.get("summary", "")) + " " + _words(html_text(item["content_html"])),
-            )
-            for item in json.loads(data)["items"]
-        ]
-    shown = []
-    for entry in feedparser.parse(data).entries:
-        summary = entry.get("summary_detail")
-        details = ([summary] if summary is not None else []) + list(entry.get("content", []))
-        texts = [
-            _words(html_text(detail["value"]) if detail["type"] == "text/html" else detail["value"])
-            for detail in details
-        ]
-        shown.append((entry["id"], " ".join(texts)))
-    return shown
-
-
 def _shows_the_ai_summary(view: str, clip: Clipping) -> bool:
     return not clip.ai_summary or _words(clip.ai_summary) in view
 
@@ -108,7 +87,7 @@ def _clip(
 
 
 def _ids(name: str, data: bytes) -> list[str]:
-    return [identifier for identifier, _ in _reader_view(name, data)]
+    return [identifier for identifier, _ in reader_entries(name, data)]
 
 
 # ------------------------------------------------------------ real documents
@@ -119,7 +98,7 @@ def test_the_real_collection_for_ordinary_readers(name: str) -> None:
     entries = _corpus()
     data = WRITERS[name](entries, title="ai_info", link="https://example.com/ai_info/")
     _valid(name, data)
-    view = _reader_view(name, data)
+    view = reader_entries(name, data)
     # One entry per document, each its own id, though many share a URL.
     assert len({identifier for identifier, _ in view}) == len(entries)
     assert len({entry.clipping.url for entry in entries if entry.clipping}) < len(entries)
@@ -227,7 +206,7 @@ def test_every_output_validates_and_round_trips(
     else:
         assert sorted(map(clipdoc.render, back)) == sorted(map(clipdoc.render, clips))
     # Every entry shows its AI summary (as XML holds it) without the extension.
-    for (_, shown), clip in zip(_reader_view(name, data), back, strict=True):
+    for (_, shown), clip in zip(reader_entries(name, data), back, strict=True):
         if clip.ai_summary and name != "jsonfeed":
             text = NOT_XML.sub("", clip.ai_summary)
             clip = attrs.evolve(clip, ai_summary=_as_feedparser_reads(text, whole=name == "atom"))
@@ -301,7 +280,7 @@ def test_an_entry_without_an_absolute_url_has_content_and_shows_the_url() -> Non
         for name, write in WRITERS.items():
             data = write([clip], title="t")
             _valid(name, data)
-            [(_, shown)] = _reader_view(name, data)
+            [(_, shown)] = reader_entries(name, data)
             if url:
                 assert f"URL: {url}" in shown
             if name != "jsonfeed":

@@ -11,7 +11,6 @@ import attrs
 
 from .._core.errors import ClipdocError, PathError
 from .._core.model import Clipping
-from .._interop.feed_reading import is_cut_short
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
 from .._storage.urls import url_key
@@ -30,6 +29,8 @@ def run(options: argparse.Namespace) -> int:
     # Every page already in the collection, by its URL's identity, and where
     # it is: a second run adds nothing.
     known: dict[str, str | None] = {}
+    from .._interop.feed_reading import is_cut_short
+
     # Documents of entries a feed stopped inside of: the next import of
     # their page completes them, whatever --on-duplicate says.
     cut_short: set[str] = set()
@@ -115,6 +116,8 @@ def _new(
     """The clippings to add: those of pages the collection does not hold
     yet, and with ``--on-duplicate keep`` the others too. With ``update``,
     the document that holds a page is updated in place (`refreshed`)."""
+    from .._interop.feed_reading import is_cut_short
+
     new = []
     for clipping in clippings:
         tally.documents += 1

@@ -81,7 +81,7 @@ def _as_text(value: object) -> str | None:
     which JSON can escape and no document can hold, as U+FFFD), a number or
     boolean as JSON writes it; None for what is absent or not a scalar."""
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return _whole(value)
     if isinstance(value, (bool, int, float)):
         return json.dumps(value)
     return None
