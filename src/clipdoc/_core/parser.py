@@ -326,6 +326,7 @@ def _read_preamble(
     url: str | None = None
     blank_run: list[int] = []
     stray: list[int] = []
+    last_text = -2  # the last stray line that is not a URL line [URL-2]
     for index in range(start, end):
         line = lines[index]
         if is_blank(line):
@@ -340,15 +341,18 @@ def _read_preamble(
                 reader.report(
                     "CD109", index, 1, "a second **URL** line; a clipping has one URL, delete one"
                 )
-            elif not stray or stray[-1] != index - 1:
-                # One report for each run of stray lines, at its first line.
-                reader.report(
-                    "CD107",
-                    index,
-                    1,
-                    "text between the title and the first section; move it into a section"
-                    " (a '## heading' line before it) or delete it",
-                )
+            else:
+                if last_text != index - 1:
+                    # One report for each run of stray lines, at its first line; a
+                    # second URL line ends a run as the first one does.
+                    reader.report(
+                        "CD107",
+                        index,
+                        1,
+                        "text between the title and the first section; move it into a section"
+                        " (a '## heading' line before it) or delete it",
+                    )
+                last_text = index
             stray.append(index)
             blank_run = []
     if stray:
