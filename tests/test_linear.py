@@ -149,3 +149,29 @@ def test_merges_scale_linearly(case: str) -> None:
     repeated paragraphs (benchmarks/merge_scale.py measures them)."""
     growth = _growth(merge_scale.CASES[case], lambda versions: clipdoc.merge(*versions))
     assert growth <= LIMIT, f"merge of {case}: {growth:.1f}× for 4× the input"
+
+
+def _note_of_properties(size: int, *, written: bool) -> str:
+    """A note with about ``size`` characters of properties of no field of
+    their own: under `to_note`'s front matter when ``written``, else a page."""
+    front = "".join(f"p{number}: v{number}\n" for number in range(size // 12))
+    if not written:
+        return f"---\ntitle: t\n{front}---\n\n# t\n\nbody\n"
+    from clipdoc import notes
+
+    note = notes.to_note(clipdoc.parse("# t\n\n## AI 摘要\n\nx\n"))
+    return note.replace("---\n", f"---\n{front}", 1)
+
+
+@pytest.mark.parametrize("written", [True, False], ids=["edited-note", "page"])
+def test_notes_with_many_properties_read_linearly(written: bool) -> None:
+    pytest.importorskip("yaml", reason="the notes extra: pip install 'clipdoc[notes]'")
+    from clipdoc import notes
+
+    def read(text: str) -> object:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", clipdoc.ClipdocWarning)
+            return notes.from_note(text)
+
+    growth = _growth(lambda size: _note_of_properties(size, written=written), read)
+    assert growth <= LIMIT, f"from_note of many properties: {growth:.1f}× for 4× the input"

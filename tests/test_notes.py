@@ -577,3 +577,66 @@ def test_a_web_clipper_page_that_reads_as_a_clipping_document_is_a_page() -> Non
     assert clip.metadata.get("描述") == "d"
     assert [section.heading for section in clip.extra_sections] == ["原文", "Section"]
     assert clip.extra_sections[0].body == "# Page H1"  # the page's own heading kept
+
+
+# A short front matter whose aliases stand for hundreds of megabytes: each
+# property that would hold more than the whole front matter is left out.
+_BIG = "x" * 10_000
+_ALIASED = ", ".join(["*b"] * 2_000)
+AMPLIFYING = {
+    "tags": f"tags: [{_ALIASED}]",
+    "author": f"author: [{_ALIASED}]",
+    "other": f"other: [{_ALIASED}]",
+    "mapping": "other: {" + ", ".join(f"k{n}: *b" for n in range(2_000)) + "}",
+    "nested": "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]\n"
+        for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+    ).replace("&i ", ""),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AMPLIFYING))
+@pytest.mark.parametrize("page", [True, False], ids=["page", "edited-note"])
+def test_aliases_cannot_make_a_short_note_huge(case: str, page: bool) -> None:
+    anchor = "b" if case != "nested" else "unused"
+    added = f"{anchor}: &{anchor} {_BIG}\n{AMPLIFYING[case]}\n"
+    if page:
+        text = f"---\ntitle: t\n{added}---\n\n# t\n\nbody\n"
+    else:  # after to_note's own properties, so that these are the ones read
+        note = notes.to_note(clipdoc.parse("# t\n\n## AI 摘要\n\nx\n"))
+        end = note.index("---\n", 4)
+        text = note[:end] + added + note[end:]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clipping = notes.from_note(text)
+    assert any("larger than the whole front matter" in str(w.message) for w in caught)
+    kept = clipping.metadata.extra if clipping.metadata else ()
+    assert sum(len(key) + len(value) for key, value in kept) <= 2 * len(text)
+
+
+def test_an_alias_that_does_not_amplify_is_read() -> None:
+    text = "---\ntitle: t\nfirst: &f one\nsecond: *f\n---\n\n# t\n\nbody\n"
+    clipping = notes.from_note(text)
+    assert clipping.metadata is not None
+    assert ("first", "one") in clipping.metadata.extra
+    assert ("second", "one") in clipping.metadata.extra
+
+
+def test_properties_of_no_field_keep_the_order_of_the_note() -> None:
+    """Gathered items and the items of fields (作者 here) interleave as the
+    note has them, and an item already in the clipping keeps its place."""
+    held = clipdoc.parse(
+        "# t\n\n## AI 摘要\n\nx\n\n## 元数据\n\n- **a**: old\n- **z**: kept\n- **a**: second\n"
+    )
+    note = notes.to_note(held)
+    edited = note.replace("---\n", "---\nb: new b\nauthor:\n- '[[Ann]]'\nc: new c\na: new a\n", 1)
+    clipping = notes.from_note(edited)
+    assert clipping.metadata is not None
+    assert clipping.metadata.extra == (
+        ("a", "new a"),
+        ("z", "kept"),
+        ("b", "new b"),
+        ("作者", "Ann"),
+        ("c", "new c"),
+    )

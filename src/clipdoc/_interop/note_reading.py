@@ -16,9 +16,10 @@ the note's. A property that cannot be read back without loss is reported (a
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -201,11 +202,26 @@ def _properties(front: str, report: _Report) -> dict[str, _Property]:
     if not isinstance(root, yaml.MappingNode):
         raise ClipdocError("CD601", "the front matter is not a mapping of properties")
     found: dict[str, _Property] = {}
+    position = _positions(front)
+    # Without aliases the values hold at most about as many characters as
+    # the text they are written in; with them a short text can stand for
+    # gigabytes. The values kept share that size.
+    budget = len(front) + _SIZE_SLACK
     for key, value in root.value:
-        line, column = _position(front, key.start_mark.index)
+        line, column = position(key.start_mark.index)
         if not isinstance(key, yaml.ScalarNode):
             report.warn(line, column, f"a property named by {_kind(key)} is left out")
             continue
+        size = _expanded_size(value, budget)
+        if size > budget:
+            report.warn(
+                line,
+                column,
+                f"property {quoted(key.value)} is left out: with its aliases ('*name')"
+                " written out it is larger than the whole front matter",
+            )
+            continue
+        budget -= size
         if key.value in found:
             earlier = found[key.value]
             report.warn(
@@ -217,13 +233,41 @@ def _properties(front: str, report: _Report) -> dict[str, _Property]:
     return found
 
 
-def _position(front: str, index: int) -> tuple[int, int]:
-    """The line and column in the note of the front matter's character
-    ``index``. YAML's own marks also count U+0085, U+2028 and U+2029 as line
-    breaks, which clipdoc, like the file's other readers, does not."""
-    lines = _LINE_BREAK.findall(front, 0, index)
-    line_start = max(front.rfind("\n", 0, index), front.rfind("\r", 0, index)) + 1
-    return len(lines) + _FIRST_PROPERTY_LINE, index - line_start + 1
+#: Characters a front matter's values may hold beyond the length of its text.
+_SIZE_SLACK = 1_000
+
+
+def _expanded_size(node: Any, limit: int) -> int:
+    """The characters of a YAML value with its aliases written out, plus one
+    for each value; counted only up to a little over ``limit``, so that a
+    value that aliases make endless costs no more than ``limit`` steps."""
+    yaml = yaml_module()
+    size = 0
+    pending = [node]
+    while pending and size <= limit:
+        current = pending.pop()
+        size += 1
+        if isinstance(current, yaml.ScalarNode):
+            size += len(current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
+        else:
+            pending.extend(part for pair in current.value for part in pair)
+    return size
+
+
+def _positions(front: str) -> Callable[[int], tuple[int, int]]:
+    """A function giving the line and column in the note of the front
+    matter's character ``index``. YAML's own marks also count U+0085, U+2028
+    and U+2029 as line breaks, which clipdoc, like the file's other readers,
+    does not."""
+    line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(front))]
+
+    def position(index: int) -> tuple[int, int]:
+        line = bisect.bisect_right(line_starts, index) - 1
+        return line + _FIRST_PROPERTY_LINE, index - line_starts[line] + 1
+
+    return position
 
 
 # ------------------------------------------------------------ reading values
@@ -481,17 +525,71 @@ _PAGE_READS: dict[str, tuple[Edit, str]] = {
 
 
 def _apply(
-    clipping: Clipping, item: _Property, reads: dict[str, tuple[Edit, str]], report: _Report
+    clipping: Clipping,
+    items: Iterable[_Property],
+    reads: dict[str, tuple[Edit, str]],
+    report: _Report,
 ) -> Clipping:
-    """``clipping`` with ``item`` read into its field, or into a metadata
-    item of its name; reported and left as it was when it cannot be."""
-    warn = report.about(item)
-    edit, kept = reads.get(item.name, (_item_of(item.name), "it is left out"))
+    """``clipping`` with each item read into its field, or into a metadata
+    item of its name; an item that cannot be is reported and left out.
+
+    The items of other names are gathered and placed in one step, before the
+    next field's edit (which may add items too, so the order stays that of
+    the note): one at a time, each would copy every item, and a note of
+    thousands of properties would take minutes."""
+    gathered: dict[str, str] = {}
+    for item in items:
+        warn = report.about(item)
+        read = reads.get(item.name)
+        if read is None and item.name not in KNOWN_LABELS:
+            try:
+                text = _other_item(item)
+            except _Unfit as problem:
+                warn(f"{problem}; it is left out")
+                continue
+            if text is not None:
+                gathered[item.name] = text
+            continue
+        clipping = _with_gathered(clipping, gathered)
+        gathered = {}
+        edit, kept = read or (_item_of(item.name), "it is left out")
+        try:
+            clipping = edit(clipping, item.node, warn)
+        except _Unfit as problem:
+            warn(f"{problem}; {kept}")
+    return _with_gathered(clipping, gathered)
+
+
+def _other_item(item: _Property) -> str | None:
+    """The text of the metadata item a property of no field of its own is
+    kept as (None for an empty value, which keeps nothing)."""
+    if _view(item.node) is None:
+        return None
+    text = _item_text(item.node)
     try:
-        return edit(clipping, item.node, warn)
-    except _Unfit as problem:
-        warn(f"{problem}; {kept}")
+        Metadata(extra=[(item.name, text)])
+    except ClipdocError as error:
+        raise _Unfit(f"cannot be the metadata item {quoted(item.name)}: {error.message}") from None
+    return text
+
+
+def _with_gathered(clipping: Clipping, gathered: dict[str, str]) -> Clipping:
+    """The clipping with one item per gathered label and text: where the
+    first item of that label was (the label's other items go), else at the
+    end, as `_with_items` places one label's."""
+    if not gathered:
         return clipping
+    metadata = _metadata(clipping)
+    extra: list[tuple[str, str]] = []
+    placed: set[str] = set()
+    for key, value in metadata.extra:
+        if key not in gathered:
+            extra.append((key, value))
+        elif key not in placed:
+            extra.append((key, gathered[key]))
+            placed.add(key)
+    extra += [(key, text) for key, text in gathered.items() if key not in placed]
+    return attrs.evolve(clipping, metadata=attrs.evolve(metadata, extra=extra))
 
 
 # ------------------------------------------------------------ the two kinds
@@ -508,14 +606,14 @@ def _edited(clipping: Clipping, given: dict[str, _Property], report: _Report) ->
         if name not in given and view not in (None, (DEFAULT_TAG,)):
             kept = _EDITS[name][1]
             report.warn(1, 1, f"property {quoted(name)} was removed; {kept}")
-    edited = clipping
-    for name, item in given.items():
-        if name in written and _view(item.node) == written[name]:
-            continue
-        if name not in written and name in WRITTEN and _view(item.node) is None:
-            continue  # an empty author list where to_note writes none
-        edited = _apply(edited, item, _EDITS, report)
-    return edited
+    changed = [
+        item
+        for name, item in given.items()
+        if not (name in written and _view(item.node) == written[name])
+        # an empty author list where to_note writes none:
+        and not (name not in written and name in WRITTEN and _view(item.node) is None)
+    ]
+    return _apply(clipping, changed, _EDITS, report)
 
 
 #: Characters that YAML reads as line breaks, which PyYAML may write as such
@@ -565,9 +663,7 @@ def _page(given: dict[str, _Property], body: str, report: _Report) -> Clipping:
     reads = _PAGE_READS
     if SOURCE in given:  # then ``url`` is a property like any other
         reads = {name: read for name, read in _PAGE_READS.items() if name != "url"}
-    for item in given.values():
-        clipping = _apply(clipping, item, reads, report)
-    return clipping
+    return _apply(clipping, given.values(), reads, report)
 
 
 def page_sections(markdown: str) -> tuple[Section, ...]:
