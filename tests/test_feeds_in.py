@@ -10,6 +10,7 @@ import re
 import warnings
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import attrs
@@ -675,6 +676,23 @@ def test_a_damaged_extension_is_said_and_the_entry_read_from_its_fields() -> Non
     atom = feeds.to_atom([clip], title="T").replace(b'"title": "t"', b'"title": 5')
     with pytest.warns(clipdoc.ClipdocWarning, match="carries clipdoc's extension"):
         feeds.from_feed(atom, saved_at=SAVED)
+
+
+@pytest.mark.parametrize("writer", [feeds.to_atom, feeds.to_rss])
+def test_the_extension_is_known_by_its_namespace_not_its_prefix(writer: Any) -> None:
+    clip = Clipping(title="t", url="https://example.com/1", ai_summary="mine", original_summary="o")
+    written = writer([clip], title="T")
+    # Another prefix for clipdoc's namespace: still the whole clipping.
+    renamed = written.replace(b"xmlns:clipdoc=", b"xmlns:cd=")
+    renamed = renamed.replace(b"<clipdoc:", b"<cd:").replace(b"</clipdoc:", b"</cd:")
+    assert b"clipdoc:" not in renamed
+    assert feeds.from_feed(renamed, saved_at=SAVED) == [clip]
+    # The prefix clipdoc bound to another namespace: an ordinary field, kept.
+    foreign = written.replace(feeds.NAMESPACE.encode(), b"https://example.com/other")
+    [back] = feeds.from_feed(foreign, saved_at=SAVED)
+    assert back != clip
+    assert back.metadata is not None
+    assert "clipdoc_clipping" in dict(back.metadata.extra)
 
 
 def test_a_lone_surrogate_in_a_json_feed_becomes_a_replacement_character() -> None:

@@ -251,7 +251,7 @@ _XML_MAPPED = frozenset(
         "title", "link", "links", "summary", "content", "published", "updated",
         "author", "authors", "contributors", "tags", "id", "guidislink", "image",
         "media_thumbnail", "media_content", "itunes_duration", "itunes_season",
-        "itunes_episode", "itunes_episodetype", "rights", "language", "clipdoc_clipping",
+        "itunes_episode", "itunes_episodetype", "rights", "language",
     }
 )  # fmt: skip
 

@@ -22,7 +22,7 @@ from .._core.model import Clipping, Metadata
 from .._core.syntax import KIND, SOURCE
 from .._storage.files import read_bytes
 from .feed_fields import clipping_of, json_item_fields, one_line, xml_entry_fields, xml_title
-from .feed_terms import CUT_SHORT, CUT_SHORT_TEXT
+from .feed_terms import CUT_SHORT, CUT_SHORT_TEXT, EXTENSION_FIELD, EXTENSION_PREFIX, NAMESPACE
 
 
 def _feedparser() -> Any:
@@ -32,6 +32,13 @@ def _feedparser() -> Any:
         raise ImportError(
             "reading RSS and Atom needs feedparser: pip install 'clipdoc[feeds]'"
         ) from None
+    # feedparser names an element of a namespace it knows by its own prefix
+    # for that namespace, and any other by the prefix the feed binds: so that
+    # the extension is found under any prefix, clipdoc's namespace is known.
+    mixin = feedparser.mixin._FeedParserMixin
+    mixin.namespaces.setdefault(NAMESPACE, EXTENSION_PREFIX)
+    if mixin._matchnamespaces:  # filled from `namespaces` by the first parser
+        mixin._matchnamespaces.setdefault(NAMESPACE.lower(), EXTENSION_PREFIX)
     return feedparser
 
 
@@ -241,7 +248,13 @@ def _from_xml_feed(
         else None
     )
     feed_source = _source(source, title)
-    clippings = [_from_xml_entry(entry, feed_source, kind, when) for entry in entries]
+    # An element clipping of another namespace under the prefix clipdoc has
+    # the same name in feedparser's entries: it is an ordinary field then.
+    namespaces = dict.get(parsed, "namespaces")
+    ours = isinstance(namespaces, dict) and namespaces.get(EXTENSION_PREFIX) == NAMESPACE
+    clippings = [
+        _from_xml_entry(entry, feed_source, kind, when, extension=ours) for entry in entries
+    ]
     if cut_short:
         clippings[-1] = _marked_cut_short(clippings[-1])
     return clippings
@@ -303,18 +316,25 @@ def _bozo_message(feedparser: Any, problem: object, count: int) -> str:
 
 
 def _from_xml_entry(
-    entry: dict[str, Any], source: str | None, kind: str | None, when: datetime
+    entry: dict[str, Any],
+    source: str | None,
+    kind: str | None,
+    when: datetime,
+    *,
+    extension: bool,
 ) -> Clipping:
-    extension = dict.get(entry, "clipdoc_clipping")
-    if isinstance(extension, str):
+    payload = dict.get(entry, EXTENSION_FIELD) if extension else None
+    if isinstance(payload, str):
         try:
-            mapping = json.loads(extension)
+            mapping = json.loads(payload)
         except (ValueError, RecursionError) as error:
             _damaged(entry, f"its clipdoc:clipping is not JSON ({error})")
         else:
             clipping = _from_extension(entry, mapping)
             if clipping is not None:
                 return clipping
+    if extension:  # a damaged one, said above: not a field of the entry
+        entry = {name: value for name, value in entry.items() if name != EXTENSION_FIELD}
     return clipping_of(xml_entry_fields(entry), source=source, kind=kind, when=when)
 
 

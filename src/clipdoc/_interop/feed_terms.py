@@ -6,6 +6,10 @@ from __future__ import annotations
 #: The XML namespace of the ``clipping`` element that carries a whole
 #: clipping (its JSON mapping) in Atom and RSS entries.
 NAMESPACE = "https://clipdoc.readthedocs.io/ns/feed/1"
+#: The prefix written for it, which feedparser is told to read it under,
+#: and the name of the element's field in feedparser's entries.
+EXTENSION_PREFIX = "clipdoc"
+EXTENSION_FIELD = f"{EXTENSION_PREFIX}_clipping"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ATOM = "http://www.w3.org/2005/Atom"
 

@@ -38,7 +38,7 @@ from .._core.timestamps import TimestampProblem, format_timestamp, parse_timesta
 from .._storage.collection import Entry
 from .._storage.names import clipping_path
 from ..html import is_html
-from .feed_terms import ATOM, JSON_FEED_VERSION, NAMESPACE
+from .feed_terms import ATOM, EXTENSION_PREFIX, JSON_FEED_VERSION, NAMESPACE
 
 #: What the writers take: clippings, collection entries, ``(path, clipping)``
 #: pairs (a None path is a clipping without one), or a mapping of paths to
@@ -401,7 +401,7 @@ def atom_bytes(entries: list[FeedEntry], settings: FeedSettings) -> bytes:
     ``content type="html"`` (every entry has content, with a link or not)."""
     # Registered before each writing: RSS binds the Atom namespace to "atom".
     ElementTree.register_namespace("", ATOM)
-    ElementTree.register_namespace("clipdoc", NAMESPACE)
+    ElementTree.register_namespace(EXTENSION_PREFIX, NAMESPACE)
 
     def atom(name: str) -> str:
         return f"{{{ATOM}}}{name}"
@@ -441,7 +441,7 @@ def atom_bytes(entries: list[FeedEntry], settings: FeedSettings) -> bytes:
 def rss_bytes(entries: list[FeedEntry], settings: FeedSettings) -> bytes:
     """RSS 2.0: one ``description``, the reading, which begins with the AI
     summary."""
-    ElementTree.register_namespace("clipdoc", NAMESPACE)
+    ElementTree.register_namespace(EXTENSION_PREFIX, NAMESPACE)
     ElementTree.register_namespace("atom", ATOM)
     rss = ElementTree.Element("rss", version="2.0")
     channel = ElementTree.SubElement(rss, "channel")
