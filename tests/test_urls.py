@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -159,6 +160,28 @@ def test_on_duplicate_keep_adds_a_second_clipping(collection: Path, tmp_path: Pa
     assert main(["import", str(feed), "--into", str(collection), "--on-duplicate", "keep"]) == 0
     assert len(Collection(collection).duplicates()) == 3
     assert len(Collection(collection).duplicates(normalize=False)) == 0
+
+
+def test_on_duplicate_keep_says_when_both_cannot_be_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same title and URL on the same day share one path: the command
+    says so in its own terms (no --force, which it does not have)."""
+    root = tmp_path / "collection"
+    feed = tmp_path / "feed.json"
+    item = {"url": "https://e.com/1", "title": "T", "date_published": "2025-05-06T08:00:00Z"}
+    feed.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "B",
+                                "items": [item]}))  # fmt: skip
+    assert main(["import", str(feed), "--into", str(root), "-q"]) == 0
+    item["content_text"] = "changed"
+    feed.write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "B",
+                                "items": [item]}))  # fmt: skip
+    capsys.readouterr()
+    assert main(["import", str(feed), "--into", str(root), "--on-duplicate", "keep"]) == 1
+    said = capsys.readouterr().err
+    assert "CD502" in said
+    assert "--on-duplicate update" in said
+    assert "--force" not in said
 
 
 def test_on_duplicate_update_keeps_what_the_feed_does_not_give(

@@ -9,7 +9,7 @@ import sys
 
 import attrs
 
-from .._core.errors import ClipdocError, PathError
+from .._core.errors import ClipdocError, ExistsError, PathError
 from .._core.model import Clipping
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
@@ -175,11 +175,23 @@ def _add(
         if added.error is not None:
             entry = clippings[added.index]
             which = f"{entry.title[:60]!r} ({entry.url})" if entry.url else repr(entry.title[:60])
-            console.problem(f"{feed}: {which}: {added.error.code} {added.error.message}")
+            console.problem(f"{feed}: {which}: {added.error.code} {_said(added.error)}")
             tally.errors += 1
         else:
             _say(console, f"added {added.path}")
             tally.count("added")
+
+
+def _said(error: ClipdocError) -> str:
+    """What an error adding a clipping means to this command, whose options
+    are not those the collection's message names."""
+    if isinstance(error, ExistsError) and error.path is not None:
+        return (
+            f"{error.path} holds another version of this clipping (the same title on the same"
+            " catalog date), so the two cannot both be kept; --on-duplicate update refreshes"
+            " the one held"
+        )
+    return error.message
 
 
 def add_parser(
