@@ -184,6 +184,31 @@ def test_on_duplicate_keep_says_when_both_cannot_be_kept(
     assert "--force" not in said
 
 
+def test_entries_without_a_link_are_known_by_their_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "collection"
+    feed = tmp_path / "feed.xml"
+    items = "".join(
+        f'<item><title>Note {n}</title><guid isPermaLink="false">id-{n}</guid>'
+        "<description>d</description></item>"
+        for n in (1, 2)
+    )
+    feed.write_text(f"<rss version='2.0'><channel><title>B</title>{items}</channel></rss>")
+    assert main(["import", str(feed), "--into", str(root), "-q"]) == 0
+    before = _snapshot(root)
+    assert len(before) == 2
+    capsys.readouterr()
+    assert main(["import", str(feed), "--into", str(root)]) == 0
+    assert _snapshot(root) == before
+    assert "2 already there" in capsys.readouterr().err
+    feed.write_text(feed.read_text().replace("<description>d<", "<description>new<"))
+    assert main(["import", str(feed), "--into", str(root), "--on-duplicate", "update", "-q"]) == 0
+    after = _snapshot(root)
+    assert after.keys() == before.keys()
+    assert all(clipdoc.parse(text.decode()).original_summary == "new" for text in after.values())
+
+
 def test_on_duplicate_update_keeps_what_the_feed_does_not_give(
     collection: Path, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ import attrs
 
 from .._core.errors import ClipdocError, ExistsError, PathError
 from .._core.model import Clipping
+from .._interop.feed_terms import IDENTIFIER
 from .._storage.collection import Collection
 from .._storage.files import read_bytes
 from .._storage.urls import url_key
@@ -35,8 +36,8 @@ def run(options: argparse.Namespace) -> int:
     # their page completes them, whatever --on-duplicate says.
     cut_short: set[str] = set()
     for entry in collection:
-        if entry.clipping is not None and entry.clipping.url:
-            key = url_key(entry.clipping.url, normalize=normalize)
+        key = _identity(entry.clipping, normalize=normalize) if entry.clipping else None
+        if entry.clipping is not None and key is not None:
             known.setdefault(key, entry.path)
             if is_cut_short(entry.clipping):
                 cut_short.add(entry.path)
@@ -48,6 +49,16 @@ def run(options: argparse.Namespace) -> int:
             _add(collection, feed, new, console, tally)
     console.finish(f"imported {tally.summary()}")
     return tally.status()
+
+
+def _identity(clipping: Clipping, *, normalize: bool) -> str | None:
+    """What tells one entry's page from another's: its URL's identity, or
+    for an entry without a link its feed id (RSS guid, Atom id), which the
+    标识符 item keeps; None when it has neither."""
+    if clipping.url:
+        return url_key(clipping.url, normalize=normalize)
+    identifier = clipping.metadata.get(IDENTIFIER) if clipping.metadata else None
+    return f"{IDENTIFIER} {identifier}" if identifier else None
 
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -121,7 +132,7 @@ def _new(
     new = []
     for clipping in clippings:
         tally.documents += 1
-        key = url_key(clipping.url, normalize=not options.exact_urls) if clipping.url else None
+        key = _identity(clipping, normalize=not options.exact_urls)
         if key is None or key not in known or options.on_duplicate == "keep":
             if key is not None:
                 known.setdefault(key, None)
@@ -202,7 +213,8 @@ def add_parser(
         help="add the entries of RSS, Atom or JSON feeds to a collection",
         description="Add every entry of each FEED file to the collection ROOT, where the"
         " producer would write it (<catalog date>/<title>.md), skipping entries whose page is"
-        " already there (the same URL, however spelt), so that a second run adds nothing."
+        " already there (the same URL, however spelt, or for an entry without a link the same"
+        " feed id), so that a second run adds nothing."
         " Needs the 'feeds' extra for RSS and Atom: pip install 'clipdoc[feeds]'.",
         **shared,  # type: ignore[arg-type]
     )
