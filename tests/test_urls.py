@@ -184,6 +184,17 @@ def test_on_duplicate_keep_says_when_both_cannot_be_kept(
     assert "--force" not in said
 
 
+def test_on_duplicate_update_updates_every_document_of_the_page(
+    collection: Path, tmp_path: Path
+) -> None:
+    Collection(collection).add(_paper(PAPERS[0], 2, title="Paper again"))
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    assert main(["import", str(feed), "--into", str(collection), "--on-duplicate", "update"]) == 0
+    after = _snapshot(collection)
+    assert len(after) == 4
+    assert all(clipdoc.parse(t.decode()).original_summary == "abstract v8" for t in after.values())
+
+
 def test_entries_without_a_link_are_known_by_their_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

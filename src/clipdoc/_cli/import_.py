@@ -29,7 +29,7 @@ def run(options: argparse.Namespace) -> int:
     normalize = not options.exact_urls
     # Every page already in the collection, by its URL's identity, and where
     # it is: a second run adds nothing.
-    known: dict[str, str | None] = {}
+    known: dict[str, list[str]] = {}
     from .._interop.feed_reading import is_cut_short
 
     # Documents of entries a feed stopped inside of: the next import of
@@ -38,7 +38,7 @@ def run(options: argparse.Namespace) -> int:
     for entry in collection:
         key = _identity(entry.clipping, normalize=normalize) if entry.clipping else None
         if entry.clipping is not None and key is not None:
-            known.setdefault(key, entry.path)
+            known.setdefault(key, []).append(entry.path)
             if is_cut_short(entry.clipping):
                 cut_short.add(entry.path)
     tally = Tally()
@@ -116,7 +116,7 @@ def _say(console: Console, text: str, *, problem: bool = False) -> None:
 
 def _new(
     clippings: list[Clipping],
-    known: dict[str, str | None],
+    known: dict[str, list[str]],
     cut_short: set[str],
     feed: str,
     options: argparse.Namespace,
@@ -135,16 +135,19 @@ def _new(
         key = _identity(clipping, normalize=not options.exact_urls)
         if key is None or key not in known or options.on_duplicate == "keep":
             if key is not None:
-                known.setdefault(key, None)
+                known.setdefault(key, [])
             new.append(clipping)
-        elif (path := known[key]) is not None and (
-            options.on_duplicate == "update" or path in cut_short
-        ):
+            continue
+        # Every document of the page: a collection may hold it twice.
+        updated = [
+            path for path in known[key] if options.on_duplicate == "update" or path in cut_short
+        ]
+        for path in updated:
             _update(collection, feed, path, clipping, options, console, tally)
             if not is_cut_short(clipping):
                 cut_short.discard(path)
-        else:
-            _say(console, f"{feed}: already in the collection: {clipping.url}")
+        if not updated:
+            _say(console, f"{feed}: already in the collection: {clipping.url or key}")
             tally.count("already there")
     return new
 
