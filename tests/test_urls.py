@@ -195,6 +195,16 @@ def test_on_duplicate_update_updates_every_document_of_the_page(
     assert all(clipdoc.parse(t.decode()).original_summary == "abstract v8" for t in after.values())
 
 
+def test_import_says_when_it_makes_a_new_collection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 1)
+    assert main(["import", str(feed), "--into", str(tmp_path / "colection")]) == 0
+    assert "no such folder; a new collection is made there" in capsys.readouterr().out
+    assert main(["import", str(feed), "--into", str(tmp_path / "colection")]) == 0
+    assert "a new collection" not in capsys.readouterr().out
+
+
 def test_entries_without_a_link_are_known_by_their_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

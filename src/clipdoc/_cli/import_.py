@@ -19,6 +19,7 @@ from ._common import USAGE, Console, Tally
 
 
 def run(options: argparse.Namespace) -> int:
+    created = not os.path.lexists(options.into)
     try:
         os.makedirs(options.into, exist_ok=True)
         collection = Collection(options.into)
@@ -26,6 +27,8 @@ def run(options: argparse.Namespace) -> int:
         print(f"clipdoc import: error: {error}", file=sys.stderr)
         return USAGE
     console = Console(quiet=options.quiet, total=None)
+    if created:  # said, so that a mistyped --into does not go unnoticed
+        _say(console, f"{options.into}: no such folder; a new collection is made there")
     normalize = not options.exact_urls
     # Every page already in the collection, by its URL's identity, and where
     # it is: a second run adds nothing.
