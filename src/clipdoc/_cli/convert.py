@@ -139,7 +139,7 @@ def _with_feed_options(options: argparse.Namespace, target_fmt: Format) -> Forma
             )
         return target_fmt
     try:
-        settings = attrs.evolve(target_fmt.settings, **given)
+        settings = attrs.evolve(target_fmt.feed_settings(), **given)
     except (TypeError, ValueError) as problem:
         raise CannotConvert(str(problem)) from None
     return target_fmt.configured(settings)

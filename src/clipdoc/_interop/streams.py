@@ -8,9 +8,8 @@ from __future__ import annotations
 import functools
 import json
 import sys
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
@@ -35,7 +34,9 @@ from .codec import (
     write_output,
 )
 from .feed_terms import ATOM, NAMESPACE
-from .feed_writing import DEFAULT_SETTINGS, ENCODERS, FeedSettings, feed_entries, path_of_id
+
+if TYPE_CHECKING:
+    from .feed_writing import FeedSettings
 
 # ------------------------------------------------------------------ JSON Lines
 
@@ -118,6 +119,8 @@ def _entry_paths(data: bytes, count: int) -> list[str | None]:
     ids = _json_feed_ids(data) if data.lstrip()[:1] == b"{" else _xml_feed_ids(data)
     if ids is None or len(ids) != count:
         return [None] * count
+    from .feed_writing import path_of_id
+
     return [path_of_id(identifier) for identifier in ids]
 
 
@@ -138,6 +141,8 @@ def _json_feed_ids(data: bytes) -> list[object] | None:
 
 
 def _xml_feed_ids(data: bytes) -> list[object] | None:
+    import xml.etree.ElementTree as ElementTree
+
     try:
         root = ElementTree.fromstring(data)
     except (ElementTree.ParseError, RecursionError):
@@ -164,12 +169,20 @@ class FeedFormat(Format):
 
     #: The name of the `clipdoc.feeds` function that writes this feed.
     writer: str
-    #: The feed's title, link, order... (``clipdoc convert``'s feed options).
-    settings: FeedSettings = DEFAULT_SETTINGS
+    #: The feed's title, link, order... (``clipdoc convert``'s feed options);
+    #: None for the defaults. The feed writer is imported only to write one:
+    #: every command's start-up would pay for it otherwise.
+    settings: FeedSettings | None = None
 
     def configured(self, settings: FeedSettings) -> FeedFormat:
         """This format, writing feeds with ``settings``."""
         return attrs.evolve(self, settings=settings)
+
+    def feed_settings(self) -> FeedSettings:
+        """The settings it writes feeds with."""
+        from .feed_writing import DEFAULT_SETTINGS
+
+        return self.settings or DEFAULT_SETTINGS
 
     def read(self, source: Source) -> Iterator[Item]:
         from .feed_reading import feed_and_skipped
@@ -192,8 +205,11 @@ class FeedFormat(Format):
         # A feed is written whole: its entries all go into one document.
         taken = list(clippings)
         pairs = [(item.relative, clipping) for item, clipping in taken]
-        entries = feed_entries(pairs, self.settings)
-        write_output(target, ENCODERS[self.writer](entries, self.settings))
+        from .feed_writing import ENCODERS, feed_entries
+
+        settings = self.feed_settings()
+        entries = feed_entries(pairs, settings)
+        write_output(target, ENCODERS[self.writer](entries, settings))
         kept = {entry.position for entry in entries}
         for position, (item, _) in enumerate(taken):
             # One that --limit leaves out is read, not written.

@@ -41,7 +41,6 @@ import ctypes
 import errno
 import functools
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Callable, Iterator
@@ -400,7 +399,7 @@ class Staged:
     def write(self, data: bytes) -> None:
         while True:
             # A short name of its own, so that it fits beside any file name.
-            name = f".clipdoc-{secrets.token_hex(6)}.tmp"
+            name = f".clipdoc-{os.urandom(6).hex()}.tmp"
             # Known before it exists: an interruption at any moment after
             # this can remove it.
             self._temporary = name
@@ -806,7 +805,7 @@ def _create_temporary(directory: str) -> tuple[int, str]:
     """A new hidden file in ``directory``, open for writing, created with
     the permissions a new file gets (umask applied)."""
     while True:
-        temporary = os.path.join(directory, f".clipdoc-{secrets.token_hex(6)}.tmp")
+        temporary = os.path.join(directory, f".clipdoc-{os.urandom(6).hex()}.tmp")
         try:
             return os.open(temporary, _CREATE, 0o666), temporary
         except FileExistsError:
