@@ -367,3 +367,10 @@ def test_ai_info_index_of_any_files_lists_each_once(
     for folder in {folder for folder, _ in listed}:
         count = sum(key[0] == folder for key in listed)
         assert f"### {folder} ({count}篇)".encode() in history
+
+
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+def test_links_are_percent_encoded_as_urllib_does(path: str) -> None:
+    from clipdoc._storage.index import link
+
+    assert link(path) == quote(path, safe="/")

@@ -11,10 +11,10 @@ angle brackets).
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import quote
 
 from .._core.model import Clipping
 from .._core.timestamps import format_date, format_timestamp
@@ -36,6 +36,7 @@ _INLINE = re.compile(r"([\\`*_\[\]<>&|~])")
 # item, a setext underline.
 _LINE_START = re.compile(r"[#>+=-]|[0-9]+(?=[.)])")
 _WHITESPACE = re.compile(r"\s+")
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~/")
 _NO_DATE = "未注明日期"
 
 
@@ -166,10 +167,18 @@ def escape(text: str) -> str:
     return text
 
 
+#: ``urllib.parse.quote(path, safe="/")`` as one table: each byte of the
+#: UTF-8 text as itself or as ``%XX``. ``quote`` goes byte by byte in Python,
+#: which was a fifth of an index's time for titles in Chinese.
+_PERCENT_ENCODED = {
+    byte: chr(byte) if chr(byte) in _UNRESERVED else f"%{byte:02X}" for byte in range(256)
+}
+
+
 def link(path: str) -> str:
     """A relative link to a document: every byte but letters, digits, ``/``
     and ``-._~`` percent-encoded, so ``#``, spaces and brackets work."""
-    return quote(path, safe="/")
+    return path.encode("utf-8").decode("latin-1").translate(_PERCENT_ENCODED)
 
 
 def url_link(url: str) -> str:
