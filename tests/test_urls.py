@@ -230,6 +230,51 @@ def test_entries_without_a_link_are_known_by_their_id(
     assert all(clipdoc.parse(text.decode()).original_summary == "new" for text in after.values())
 
 
+@pytest.mark.parametrize("item", ["<guid>1</guid>", "<link>/posts/1</link>"])
+def test_ids_and_relative_links_belong_to_their_feed(item: str, tmp_path: Path) -> None:
+    """Two feeds number their entries alike: neither entry is taken for the
+    other's, and updating from one leaves the other's document alone."""
+    root = tmp_path / "collection"
+    feeds = []
+    for name in ("A", "B"):
+        feed = tmp_path / f"{name}.rss"
+        feed.write_text(
+            f"<rss version='2.0'><channel><title>Feed {name}</title><item>"
+            f"<title>Post from {name}</title>{item}<description>{name}</description>"
+            "</item></channel></rss>"
+        )
+        feeds.append(str(feed))
+    assert main(["import", *feeds, "--into", str(root), "-q"]) == 0
+    before = _snapshot(root)
+    assert sorted(clipdoc.parse(t.decode()).title for t in before.values()) == [
+        "Post from A",
+        "Post from B",
+    ]
+    assert main(["import", feeds[1], "--into", str(root), "--on-duplicate", "update", "-q"]) == 0
+    assert _snapshot(root) == before
+
+
+def test_entries_without_a_link_of_one_title_and_day_are_each_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "collection"
+    feed = tmp_path / "status.rss"
+    items = "".join(
+        f"<item><title>Incident resolved</title><guid>inc-{n}</guid>"
+        f"<pubDate>Tue, 06 May 2025 08:0{n}:00 GMT</pubDate><description>#{n}</description></item>"
+        for n in (1, 2)
+    )
+    feed.write_text(f"<rss version='2.0'><channel><title>Status</title>{items}</channel></rss>")
+    assert main(["import", str(feed), "--into", str(root), "-q"]) == 0
+    before = _snapshot(root)
+    assert sorted(clipdoc.parse(t.decode()).original_summary for t in before.values()) == [
+        "#1",
+        "#2",
+    ]
+    assert main(["import", str(feed), "--into", str(root), "-q"]) == 0
+    assert _snapshot(root) == before
+
+
 def test_on_duplicate_update_keeps_what_the_feed_does_not_give(
     collection: Path, tmp_path: Path
 ) -> None:

@@ -55,13 +55,21 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _identity(clipping: Clipping, *, normalize: bool) -> str | None:
-    """What tells one entry's page from another's: its URL's identity, or
-    for an entry without a link its feed id (RSS guid, Atom id), which the
-    标识符 item keeps; None when it has neither."""
-    if clipping.url:
+    """What tells one entry's page from another's: its URL's identity; for
+    an entry with a relative link or none, that link or its feed id (RSS
+    guid, Atom id, kept as the 标识符 item) within its feed (its 来源), since
+    feeds number their entries each on its own (``1``, ``/posts/1``); None
+    when it has neither."""
+    if clipping.url and _ABSOLUTE.match(clipping.url):
         return url_key(clipping.url, normalize=normalize)
-    identifier = clipping.metadata.get(IDENTIFIER) if clipping.metadata else None
-    return f"{IDENTIFIER} {identifier}" if identifier else None
+    metadata = clipping.metadata
+    local = clipping.url or (metadata.get(IDENTIFIER) if metadata else None)
+    if not local:
+        return None
+    return f"{metadata.source if metadata else None}\x00{local}"
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
@@ -194,6 +202,9 @@ def _add(
             which = f"{entry.title[:60]!r} ({entry.url})" if entry.url else repr(entry.title[:60])
             console.problem(f"{feed}: {which}: {added.error.code} {_said(added.error)}")
             tally.errors += 1
+        elif added.status == "unchanged":  # the same document is there already
+            _say(console, f"{feed}: already in the collection: {added.path}")
+            tally.count("already there")
         else:
             _say(console, f"added {added.path}")
             tally.count("added")

@@ -474,8 +474,13 @@ class Collection:
                 path=relative,
             )
         held = existing.valid_clipping
-        if not plan.fixed and (held is None or held.url != plan.url):
-            return None  # another clipping: the next name
+        # Another clipping takes the next name: one of another URL, or
+        # without a URL one of other text (its key is its whole text), unless
+        # the caller replaces what is there.
+        if not plan.fixed and (
+            held is None or held.url != plan.url or (plan.url is None and not replace)
+        ):
+            return None
         if replace and earlier is None:
             staged.publish_replacing(relative, existing.stamp)
             return "replaced"
