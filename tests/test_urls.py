@@ -273,6 +273,18 @@ def test_entries_without_a_link_of_one_title_and_day_are_each_kept(
     assert _snapshot(root) == before
 
 
+def test_a_document_with_errors_is_said_not_skipped_silently(
+    collection: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = sorted(collection.rglob("*.md"))[0]
+    broken.write_text(broken.read_text().replace("\n\n", "\n\nstray text\n\n", 1))
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 8)
+    assert main(["import", str(feed), "--into", str(collection)]) == 0
+    said = capsys.readouterr().err
+    assert f"{broken.relative_to(collection).as_posix()}: CD107" in said
+    assert "its page is not known to this import" in said
+
+
 def test_on_duplicate_update_keeps_what_the_feed_does_not_give(
     collection: Path, tmp_path: Path
 ) -> None:

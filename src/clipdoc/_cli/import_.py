@@ -38,13 +38,23 @@ def run(options: argparse.Namespace) -> int:
     # Documents of entries a feed stopped inside of: the next import of
     # their page completes them, whatever --on-duplicate says.
     cut_short: set[str] = set()
+    tally = Tally()
     for entry in collection:
-        key = _identity(entry.clipping, normalize=normalize) if entry.clipping else None
-        if entry.clipping is not None and key is not None:
+        if entry.clipping is None:
+            # Said, not skipped silently: the page of a document that cannot
+            # be read is not known, and the feed may add it a second time.
+            first = entry.errors[0] if entry.errors else None
+            why = f"{first.code} {first.message}" if first else "cannot be read"
+            _say(
+                console, f"{entry.path}: {why}; its page is not known to this import", problem=True
+            )
+            tally.warnings += 1
+            continue
+        key = _identity(entry.clipping, normalize=normalize)
+        if key is not None:
             known.setdefault(key, []).append(entry.path)
             if is_cut_short(entry.clipping):
                 cut_short.add(entry.path)
-    tally = Tally()
     for feed in options.feeds:
         clippings = _read_feed(feed, options, console, tally)
         if clippings:
