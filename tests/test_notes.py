@@ -243,6 +243,46 @@ def test_edits_of_title_tags_author_and_published_are_kept(
     assert _named(messages) == reported
 
 
+_body_edits = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": strategies.single_line,
+        "url": st.none() | strategies.single_line,
+        "ai_summary": st.none() | strategies.bodies,
+        "original_summary": st.none() | strategies.bodies,
+    },
+)
+
+
+@given(clip=strategies.clippings, edits=_body_edits, date_edit=st.none() | strategies.dates)
+def test_edits_of_the_body_are_kept_when_the_properties_are_not_edited(
+    clip: Clipping, edits: dict[str, Any], date_edit: date | None
+) -> None:
+    """The properties still show what they showed when the note was written
+    (its fingerprint says so): the edited body is the clipping, every edit
+    of it kept, even of what a property shows."""
+    edited = attrs.evolve(clip, **edits)
+    if date_edit is not None:
+        edited = attrs.evolve(
+            edited, metadata=attrs.evolve(edited.metadata or Metadata(), catalog_date=date_edit)
+        )
+    note = notes.to_note(clip)
+    body_start = note.index("\n---\n", 3) + len("\n---\n")
+    after, messages = _read(note[:body_start] + clipdoc.render(edited))
+    assert after == edited
+    assert messages == []
+
+
+def test_a_property_and_the_body_both_edited_is_said() -> None:
+    clip = Clipping(title="Old", ai_summary="x")
+    note = notes.to_note(clip).replace("title: Old", "title: From the property", 1)
+    note = note.replace("# Old", "# From the body", 1)
+    after, messages = _read(note)
+    assert after.title == "From the property"
+    assert _named(messages) == {"title"}
+    assert "so was what it shows in the note's body" in messages[0]
+
+
 # ------------------------------------------------------ what cannot be kept
 
 

@@ -31,8 +31,7 @@ from __future__ import annotations
 
 from ._core.errors import raise_or_warn
 from ._core.model import Clipping
-from ._interop.note_reading import read_note
-from ._interop.note_writing import note_text
+from ._interop.note_reading import note_of, read_note
 
 __all__ = ["from_note", "to_note"]
 
@@ -53,6 +52,7 @@ def to_note(clipping: Clipping) -> str:
     description: Short.
     tags:
     - clippings
+    clipdoc: v1-389920a146b93bd7523bd7520d5de0ff59e34c9d69
     ---
     # A post
     <BLANKLINE>
@@ -70,7 +70,7 @@ def to_note(clipping: Clipping) -> str:
     """
     if not isinstance(clipping, Clipping):
         raise TypeError(f"to_note() takes a Clipping, not {type(clipping).__name__}")
-    return note_text(clipping)
+    return note_of(clipping)
 
 
 def from_note(text: str, *, recover: bool = False) -> Clipping:

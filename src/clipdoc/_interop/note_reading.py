@@ -42,6 +42,7 @@ from .note_writing import (
     CREATED,
     DEFAULT_TAG,
     DESCRIPTION,
+    FINGERPRINT,
     PUBLISHED_ON,
     SOURCE,
     TAG_LIST,
@@ -49,7 +50,10 @@ from .note_writing import (
     WRITTEN,
     description_of,
     front_matter,
+    note_text,
     properties,
+    shown_hashes,
+    view_hash,
     yaml_module,
 )
 
@@ -606,6 +610,8 @@ def _edited(clipping: Clipping, given: dict[str, _Property], report: _Report) ->
         if name not in given and view not in (None, (DEFAULT_TAG,)):
             kept = _EDITS[name][1]
             report.warn(1, 1, f"property {quoted(name)} was removed; {kept}")
+    given = dict(given)
+    stamp = given.pop(FINGERPRINT, None)
     changed = [
         item
         for name, item in given.items()
@@ -613,7 +619,43 @@ def _edited(clipping: Clipping, given: dict[str, _Property], report: _Report) ->
         # an empty author list where to_note writes none:
         and not (name not in written and name in WRITTEN and _view(item.node) is None)
     ]
+    if stamp is not None:
+        changed = _edited_since_written(changed, stamp, written, report)
     return _apply(clipping, changed, _EDITS, report)
+
+
+def _edited_since_written(
+    differing: list[_Property], stamp: _Property, written: dict[str, object], report: _Report
+) -> list[_Property]:
+    """Of the properties that differ from what the body shows, those edited
+    since the note was written: one that still shows what its fingerprint
+    says it showed was not (the body was edited instead). Both edited is
+    said."""
+    shown = shown_hashes(_text_or_none(stamp.node))
+    if shown is None:
+        return differing
+    edited = [item for item in differing if shown.get(item.name) != view_hash(_view(item.node))]
+    for item in edited:
+        if item.name in written and shown.get(item.name) != view_hash(written[item.name]):
+            report.about(item)(
+                "was edited, and so was what it shows in the note's body: the property's"
+                " value is kept, the body's replaced"
+            )
+    return edited
+
+
+def note_of(clipping: Clipping) -> str:
+    """The note `to_note` writes: its properties show what `written_views`
+    reads back, and their fingerprint says so."""
+    return note_text(clipping, written_views(clipping))
+
+
+def _text_or_none(node: Any) -> str:
+    """A scalar's text, or '' for anything else."""
+    try:
+        return _text(node) or ""
+    except _Unfit:
+        return ""
 
 
 #: Characters that YAML reads as line breaks, which PyYAML may write as such

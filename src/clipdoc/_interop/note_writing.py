@@ -4,6 +4,7 @@ note itself (those properties, then the clipping document)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,12 @@ DESCRIPTION = "description"
 TAG_LIST = "tags"
 #: Every property `to_note` writes.
 WRITTEN = (TITLE, SOURCE, AUTHORS, PUBLISHED_ON, CREATED, DESCRIPTION, TAG_LIST)
+#: The property that says what the others showed when the note was written
+#: (a short hash of each), so that reading tells an edit of a property from
+#: a property left as it was while the body was edited.
+FINGERPRINT = "clipdoc"
+FINGERPRINT_VERSION = "v1-"
+_HASH_LENGTH = 6  # hex digits per property
 
 #: The tag Web Clipper gives every note; `to_note` writes it first.
 DEFAULT_TAG = "clippings"
@@ -104,6 +111,34 @@ def front_matter(clipping: Clipping) -> str:
     return text.replace(": null\n", ":\n")
 
 
-def note_text(clipping: Clipping) -> str:
-    """The note of a clipping: front matter, then the clipping document."""
-    return f"---\n{front_matter(clipping)}---\n{render_document(clipping)}"
+def view_hash(view: object) -> str:
+    """A short hash of what a property shows (its text, its list of texts,
+    or None when empty)."""
+    digest = hashlib.blake2b(repr(view).encode("utf-8", "surrogatepass"), digest_size=4)
+    return digest.hexdigest()[:_HASH_LENGTH]
+
+
+def fingerprint(views: dict[str, object]) -> str:
+    """The `FINGERPRINT` property's value for the views a note shows."""
+    return FINGERPRINT_VERSION + "".join(view_hash(views.get(name)) for name in WRITTEN)
+
+
+def shown_hashes(value: str) -> dict[str, str] | None:
+    """The hash of each property a `fingerprint` holds; None for a value that
+    is not one (edited, or of another version)."""
+    hashes = value.removeprefix(FINGERPRINT_VERSION)
+    if hashes == value or len(hashes) != _HASH_LENGTH * len(WRITTEN):
+        return None
+    if any(char not in "0123456789abcdef" for char in hashes):
+        return None
+    return {
+        name: hashes[number * _HASH_LENGTH : (number + 1) * _HASH_LENGTH]
+        for number, name in enumerate(WRITTEN)
+    }
+
+
+def note_text(clipping: Clipping, views: dict[str, object]) -> str:
+    """The note of a clipping: front matter, with the `fingerprint` of the
+    ``views`` it shows (as reading gives them), then the clipping document."""
+    stamp = fingerprint(views)
+    return f"---\n{front_matter(clipping)}{FINGERPRINT}: {stamp}\n---\n{render_document(clipping)}"

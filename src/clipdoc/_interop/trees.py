@@ -104,9 +104,9 @@ def read_note_at(folder: Folder, recover: bool, found: Found) -> Item:
 
 
 def note(clipping: Clipping) -> bytes:
-    from .note_writing import note_text
+    from .note_reading import note_of
 
-    return note_text(clipping).encode("utf-8")
+    return note_of(clipping).encode("utf-8")
 
 
 def _found(source: Source) -> Iterator[Found]:

@@ -473,14 +473,8 @@ class Collection:
                 + "; the first is kept",
                 path=relative,
             )
-        held = existing.valid_clipping
-        # Another clipping takes the next name: one of another URL, or
-        # without a URL one of other text (its key is its whole text), unless
-        # the caller replaces what is there.
-        if not plan.fixed and (
-            held is None or held.url != plan.url or (plan.url is None and not replace)
-        ):
-            return None
+        if not plan.fixed and _another_clipping(existing.valid_clipping, plan, replace=replace):
+            return None  # the next name
         if replace and earlier is None:
             staged.publish_replacing(relative, existing.stamp)
             return "replaced"
@@ -543,6 +537,14 @@ def _host_matches(url: str | None, wanted: str) -> bool:
         return False
     host = host.rstrip(".")
     return host == wanted or host.endswith("." + wanted)
+
+
+def _another_clipping(held: Clipping | None, plan: _Plan, *, replace: bool) -> bool:
+    """Whether the clipping at a path is another than the one planned there:
+    one with errors, one of another URL, or without a URL one of other text
+    (a clipping's key is then its whole text), unless the caller replaces
+    what is there. The same text was found unchanged before."""
+    return held is None or held.url != plan.url or (plan.url is None and not replace)
 
 
 @attrs.frozen
