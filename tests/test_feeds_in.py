@@ -332,6 +332,24 @@ def test_a_feed_cut_inside_an_entry_then_imported_whole_adds_that_entry_whole(
     assert held == expected  # the stub completed, its mark gone, nothing added twice
 
 
+def test_a_feed_cut_inside_an_entry_never_replaces_a_whole_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (FEEDS / "arxiv-cs-cl.rss").read_bytes()
+    whole = tmp_path / "whole.rss"
+    whole.write_bytes(data)
+    truncated = tmp_path / "truncated.rss"
+    truncated.write_bytes(data[: data.rindex(b"</description>")])
+    root = tmp_path / "c"
+    assert _import(capsys, "-q", whole, "--into", root)[0] == 0
+    before = {path: path.read_bytes() for path in root.rglob("*.md")}
+    status, _, err = _import(capsys, truncated, "--into", root, "--on-duplicate", "update")
+    assert status == 0
+    assert "does not replace a whole document" in err
+    after = {path: path.read_bytes() for path in root.rglob("*.md")}
+    assert after == before  # the entries read whole are as they were; the cut one untouched
+
+
 def test_a_truncated_json_feed_is_a_json_problem() -> None:
     data = (FEEDS / "microblog.feed.json").read_bytes()
     second_item = data.index(b'"id": "2025-05-05-til"')

@@ -205,6 +205,12 @@ def test_import_says_when_it_makes_a_new_collection(
     assert "a new collection" not in capsys.readouterr().out
 
 
+def test_import_into_a_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    feed = _arxiv_feed(tmp_path / "arxiv.xml", 1)
+    assert main(["import", str(feed), "--into", str(feed)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
 def test_entries_without_a_link_are_known_by_their_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,6 +20,13 @@ from ._common import USAGE, Console, Tally
 
 def run(options: argparse.Namespace) -> int:
     created = not os.path.lexists(options.into)
+    if not created and not os.path.isdir(options.into):
+        print(
+            f"clipdoc import: error: --into {options.into} is a file, not a folder;"
+            " name the collection's folder",
+            file=sys.stderr,
+        )
+        return USAGE
     try:
         os.makedirs(options.into, exist_ok=True)
         collection = Collection(options.into)
@@ -159,10 +166,23 @@ def _new(
                 known.setdefault(key, [])
             new.append(clipping)
             continue
-        # Every document of the page: a collection may hold it twice.
+        # Every document of the page (a collection may hold it twice); what
+        # was read of an entry the feed stops inside of replaces only what
+        # was read the same way, never a whole document.
+        partial = is_cut_short(clipping)
         updated = [
-            path for path in known[key] if options.on_duplicate == "update" or path in cut_short
+            path
+            for path in known[key]
+            if path in cut_short or (options.on_duplicate == "update" and not partial)
         ]
+        if partial and options.on_duplicate == "update" and len(updated) < len(known[key]):
+            _say(
+                console,
+                f"{feed}: the feed stops inside the entry of {clipping.url or key}: what was read"
+                " of it does not replace a whole document",
+                problem=True,
+            )
+            tally.warnings += 1
         for path in updated:
             _update(collection, feed, path, clipping, options, console, tally)
             if not is_cut_short(clipping):
