@@ -680,3 +680,18 @@ def test_properties_of_no_field_keep_the_order_of_the_note() -> None:
         ("作者", "Ann"),
         ("c", "new c"),
     )
+
+
+def test_a_yaml_error_is_one_line_at_its_line_in_the_note() -> None:
+    with pytest.raises(ClipdocError, match=r"^the front matter is not YAML at line 4, column 4: "):
+        notes.from_note("---\ntitle: t\nx: [a\nfoo: b\n---\n# t\n")
+
+
+def test_a_created_time_without_an_offset_says_how_to_write_one() -> None:
+    note = notes.to_note(Clipping(title="t", ai_summary="x"))
+    note = note.replace("created:", "created: 2025-03-20T10:11:00", 1)
+    after, messages = _read(note)
+    assert after.metadata is not None
+    assert after.metadata.catalog_date == date(2025, 3, 20)
+    assert _named(messages) == {"created"}
+    assert "add one, such as Z or +08:00" in messages[0]

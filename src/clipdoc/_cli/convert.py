@@ -85,9 +85,11 @@ def _formats(options: argparse.Namespace) -> tuple[Format, Format]:
 
 def _check_source(source: str, fmt: Format) -> None:
     if fmt.layout == "tree" and source == "-":
-        raise CannotConvert(f"a {fmt.name} is a folder; name it")
+        raise CannotConvert(f"{fmt.name} ({fmt.summary}) is read from a folder; name it")
     if fmt.layout == "tree" and not os.path.isdir(source):
-        raise CannotConvert(f"{source}: a {fmt.name} is a folder")
+        raise CannotConvert(
+            f"{source} is not a folder; {fmt.name} ({fmt.summary}) is read from a folder"
+        )
     if fmt.layout != "tree" and source != "-" and os.path.isdir(source):
         raise CannotConvert(f"{source} is a folder; {fmt.name} is read from a file")
 

@@ -200,7 +200,7 @@ def _properties(front: str, report: _Report) -> dict[str, _Property]:
     except RecursionError:
         raise ClipdocError("CD601", "the front matter nests too deeply to be read") from None
     except yaml.YAMLError as exc:
-        raise ClipdocError("CD601", f"the front matter is not YAML: {exc}") from None
+        raise ClipdocError("CD601", _yaml_problem(exc)) from None
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
@@ -258,6 +258,17 @@ def _expanded_size(node: Any, limit: int) -> int:
         else:
             pending.extend(part for pair in current.value for part in pair)
     return size
+
+
+def _yaml_problem(error: Any) -> str:
+    """PyYAML's error on one line, at its line and column in the note."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    if mark is None:
+        return f"the front matter is not YAML: {problem}"
+    # PyYAML counts from 0, and from the front matter's first line.
+    line, column = mark.line + _FIRST_PROPERTY_LINE, mark.column + 1
+    return f"the front matter is not YAML at line {line}, column {column}: {problem}"
 
 
 def _positions(front: str) -> Callable[[int], tuple[int, int]]:
@@ -475,6 +486,8 @@ def _created(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
         return attrs.evolve(clipping, metadata=attrs.evolve(metadata, catalog_date=value))
     problem = offset_problem(value)
     if problem is not None:
+        if value.utcoffset() is None:
+            problem = "it has no UTC offset: add one, such as Z or +08:00"
         warn(f"is a time that cannot be a save time ({problem}); only its date is read")
         return attrs.evolve(clipping, metadata=attrs.evolve(metadata, catalog_date=value.date()))
     return attrs.evolve(
