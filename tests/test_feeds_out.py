@@ -486,6 +486,13 @@ def test_the_commands_feed_options(tmp_path: Path) -> None:
         TAG + "2025-05-02/n2.md",
     ]
     assert atom_rules.violations(feed.read_bytes()) == []
+    with_id = tmp_path / "id.atom"
+    done = convert(str(with_id), "--feed-id", "tag:me.example,2025:clippings")
+    assert done.returncode == 0, done.stderr
+    assert feedparser.parse(with_id.read_bytes()).feed.id == "tag:me.example,2025:clippings"
+    done = convert(str(tmp_path / "x.rss"), "--feed-id", "tag:me.example,2025:clippings")
+    assert done.returncode == 2
+    assert "only an Atom feed has an id" in done.stderr
     done = convert(str(tmp_path / "o.rss"), "--order", "oldest")
     assert done.returncode == 0, done.stderr
     assert [e.title for e in feedparser.parse((tmp_path / "o.rss").read_bytes()).entries] == [

@@ -122,6 +122,7 @@ _FEED_OPTIONS = (
     ("--description", "description"),
     ("--link", "link"),
     ("--feed-url", "feed_url"),
+    ("--feed-id", "feed_id"),
     ("--language", "language"),
     ("--order", "order"),
     ("--limit", "limit"),
@@ -140,6 +141,8 @@ def _with_feed_options(options: argparse.Namespace, target_fmt: Format) -> Forma
                 f"{flags}: feed options, and {target_fmt.name} is not a feed (jsonfeed, atom, rss)"
             )
         return target_fmt
+    if "feed_id" in given and target_fmt.name != "atom":
+        raise CannotConvert(f"--feed-id: only an Atom feed has an id, and {target_fmt.name} is not")
     try:
         settings = attrs.evolve(target_fmt.feed_settings(), **given)
     except (TypeError, ValueError) as problem:
@@ -295,6 +298,9 @@ def add_parser(
     feed.add_argument("--link", metavar="URL", help="the page the feed is about (absolute URL)")
     feed.add_argument(
         "--feed-url", metavar="URL", help='where the feed is published: rel="self", feed_url'
+    )
+    feed.add_argument(
+        "--feed-id", metavar="IRI", help="the Atom feed's id (default: the link, else the feed URL)"
     )
     feed.add_argument("--language", metavar="TAG", help="the language of the feed: en, zh-CN...")
     feed.add_argument(
