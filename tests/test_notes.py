@@ -695,3 +695,12 @@ def test_a_created_time_without_an_offset_says_how_to_write_one() -> None:
     assert after.metadata.catalog_date == date(2025, 3, 20)
     assert _named(messages) == {"created"}
     assert "add one, such as Z or +08:00" in messages[0]
+
+
+@pytest.mark.parametrize("style", ["|", ">", "|-", ">+"])
+def test_a_block_scalar_title_has_no_trailing_space(style: str) -> None:
+    note = notes.to_note(Clipping(title="t", ai_summary="x"))
+    note = note.replace("title: t\n", f"title: {style}\n  A folded title\n", 1)
+    after, messages = _read(note)
+    assert after.title == "A folded title"
+    assert messages == []

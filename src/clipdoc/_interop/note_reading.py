@@ -433,12 +433,21 @@ def _with_items(clipping: Clipping, label: str, texts: list[str]) -> Clipping:
     return attrs.evolve(clipping, metadata=changed)
 
 
+def _line_of(node: Any, warn: Warn) -> str:
+    """A one-line field's text. A block scalar (``|`` or ``>``) ends with the
+    line break YAML adds to its last line, which the text never had."""
+    text = _text(node) or ""
+    if node.style in ("|", ">") and text.endswith("\n"):
+        text = text[:-1]
+    return _one_line(text, warn)
+
+
 def _title(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
-    return attrs.evolve(clipping, title=_one_line(_text(node) or "", warn))
+    return attrs.evolve(clipping, title=_line_of(node, warn))
 
 
 def _source(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
-    return attrs.evolve(clipping, url=_one_line(_text(node) or "", warn) or None)
+    return attrs.evolve(clipping, url=_line_of(node, warn) or None)
 
 
 def _authors(clipping: Clipping, node: Any, warn: Warn) -> Clipping:
