@@ -39,6 +39,7 @@ def scaled_copy(source: Path, target: Path, copies: int) -> int:
     """The ``.md`` files of ``source``'s date folders, ``copies`` times, copy
     k in folders dated k years earlier; how many files were written."""
     written = 0
+    target.mkdir(parents=True, exist_ok=True)
     for folder in sorted(source.iterdir()):
         if not folder.is_dir() or len(folder.name) != 10 or folder.name[4] != "-":
             continue

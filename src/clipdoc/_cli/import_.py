@@ -166,23 +166,7 @@ def _new(
                 known.setdefault(key, [])
             new.append(clipping)
             continue
-        # Every document of the page (a collection may hold it twice); what
-        # was read of an entry the feed stops inside of replaces only what
-        # was read the same way, never a whole document.
-        partial = is_cut_short(clipping)
-        updated = [
-            path
-            for path in known[key]
-            if path in cut_short or (options.on_duplicate == "update" and not partial)
-        ]
-        if partial and options.on_duplicate == "update" and len(updated) < len(known[key]):
-            _say(
-                console,
-                f"{feed}: the feed stops inside the entry of {clipping.url or key}: what was read"
-                " of it does not replace a whole document",
-                problem=True,
-            )
-            tally.warnings += 1
+        updated = _to_update(clipping, known[key], cut_short, feed, options, console, tally)
         for path in updated:
             _update(collection, feed, path, clipping, options, console, tally)
             if not is_cut_short(clipping):
@@ -191,6 +175,36 @@ def _new(
             _say(console, f"{feed}: already in the collection: {clipping.url or key}")
             tally.count("already there")
     return new
+
+
+def _to_update(
+    clipping: Clipping,
+    paths: list[str],
+    cut_short: set[str],
+    feed: str,
+    options: argparse.Namespace,
+    console: Console,
+    tally: Tally,
+) -> list[str]:
+    """The documents of a page held already that ``clipping`` updates: every
+    one (a collection may hold a page twice) with ``--on-duplicate update``,
+    and any a feed stopped inside of; but what was read of an entry a feed
+    stops inside of replaces only what was read the same way, never a whole
+    document."""
+    from .._interop.feed_reading import is_cut_short
+
+    partial = is_cut_short(clipping)
+    updating = options.on_duplicate == "update"
+    chosen = [path for path in paths if path in cut_short or (updating and not partial)]
+    if partial and updating and len(chosen) < len(paths):
+        _say(
+            console,
+            f"{feed}: the feed stops inside the entry of {clipping.url or paths[0]}: what was"
+            " read of it does not replace a whole document",
+            problem=True,
+        )
+        tally.warnings += 1
+    return chosen
 
 
 def _update(
