@@ -739,3 +739,15 @@ def test_lists_nested_past_the_stack_are_kept_as_json_not_an_exception() -> None
         assert error.code == "CD601"  # noqa: PT017 - too deep for the JSON reader: said so
     else:
         assert clips[0].title == "t"
+
+
+def test_a_json_feed_number_longer_than_python_reads_is_kept_as_its_digits() -> None:
+    digits = "9" * 5000
+    feed = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": [{"id": "1",'
+        ' "url": "https://example.com/1", "title": "T", "content_text": "c",'
+        f' "_rank": {digits}}}]}}'
+    )
+    (clipping,) = feeds.from_feed(feed.encode())
+    assert clipping.metadata is not None
+    assert ("_rank", digits) in clipping.metadata.extra

@@ -172,3 +172,26 @@ def test_json_of_any_nesting_is_a_clipdoc_error(
     if depth > 10_000:
         assert caught.value.code == "CD402"
         assert "nest more than 64 levels" in caught.value.message
+
+
+@pytest.mark.parametrize("digits", [4_300, 4_301, 50_000])
+@pytest.mark.parametrize("member", ["title", "metadata", "extra_sections"])
+def test_a_number_of_any_length_is_a_member_of_the_wrong_type(digits: int, member: str) -> None:
+    # Python makes no int of more than 4,300 digits; the number is JSON all the same.
+    mapping: dict[str, Any] = clipdoc.to_dict(clipdoc.load(EXAMPLE))
+    mapping[member] = None
+    text = json.dumps(mapping).replace(f'"{member}": null', f'"{member}": {"7" * digits}')
+    with pytest.raises(ClipdocError) as caught:
+        clipdoc.from_json(text)
+    assert caught.value.code == "CD401"
+    assert f"$.{member}" in caught.value.message
+
+
+def test_a_json_lines_record_with_a_huge_number_is_a_problem_of_that_record() -> None:
+    from clipdoc._interop.streams import parse_record
+
+    item = parse_record((3, b'{"path": "a.md", "title": ' + b"1" * 5000 + b"}"), "all.jsonl")
+    assert item.clipping is None
+    assert item.where == "all.jsonl:3"
+    assert item.problem is not None
+    assert "not JSON" not in item.problem

@@ -59,6 +59,17 @@ def _constant(name: str) -> object:
     raise _NotJson(f"not JSON: {name} is not a JSON value")
 
 
+def json_integer(digits: str) -> int | float:
+    """A JSON integer of any length. Python refuses to make an ``int`` of more
+    than 4,300 digits, yet such a number is still JSON [JSON-7]; since no member
+    of the mapping is a number, a float (its infinity) serves to be refused as
+    the wrong type."""
+    try:
+        return int(digits)
+    except ValueError:
+        return float(digits)
+
+
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
         raise _MappingProblem(f"expected a string, got {_json_type(value)}")
@@ -310,7 +321,10 @@ def from_json(text: str | bytes) -> Clipping:
             ) from None
     try:
         data = json.loads(
-            text.removeprefix("\ufeff"), object_pairs_hook=_object, parse_constant=_constant
+            text.removeprefix("\ufeff"),
+            object_pairs_hook=_object,
+            parse_constant=_constant,
+            parse_int=json_integer,
         )
     except json.JSONDecodeError as exc:
         raise ClipdocError(

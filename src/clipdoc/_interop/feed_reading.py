@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import attrs
 
 from .._core.errors import ClipdocError, ClipdocWarning, Diagnostic, Severity, quoted
-from .._core.json_mapping import from_dict
+from .._core.json_mapping import from_dict, json_integer
 from .._core.model import Clipping, Metadata
 from .._core.syntax import KIND, SOURCE
 from .._storage.files import read_bytes
@@ -125,11 +125,20 @@ def _looks_like_json(raw: bytes) -> bool:
     return raw.lstrip().removeprefix(_BOM).lstrip()[:1] == b"{"
 
 
+def _integer_kept(digits: str) -> int | str:
+    """A feed's integer as a number, or, past the length Python makes an
+    ``int`` of, as the digits the feed wrote: a field shows them either way."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
 def _from_json_feed(
     raw: bytes, source: str | None, kind: str | None, when: datetime
 ) -> list[Clipping]:
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_int=_integer_kept)
     except RecursionError:
         # The decoder recurses once a level; feedparser would not read it either.
         raise _nothing("the JSON is nested too deeply to read") from None
@@ -326,7 +335,7 @@ def _from_xml_entry(
     payload = dict.get(entry, EXTENSION_FIELD) if extension else None
     if isinstance(payload, str):
         try:
-            mapping = json.loads(payload)
+            mapping = json.loads(payload, parse_int=json_integer)
         except (ValueError, RecursionError) as error:
             _damaged(entry, f"its clipdoc:clipping is not JSON ({error})")
         else:

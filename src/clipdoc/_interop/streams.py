@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 import attrs
 
 from .._core.errors import ClipdocError
-from .._core.json_mapping import from_dict, to_dict
+from .._core.json_mapping import from_dict, json_integer, to_dict
 from .._core.model import Clipping
 from .._storage.parallel import ordered_map
 from .codec import (
@@ -46,7 +46,7 @@ def parse_record(numbered_line: tuple[int, bytes], name: str) -> Item:
     number, line = numbered_line
     where = f"{name}:{number}"
     try:
-        record = json.loads(line.decode("utf-8"))
+        record = json.loads(line.decode("utf-8"), parse_int=json_integer)
     except UnicodeDecodeError as exc:
         return Item(where=where, problem=f"not UTF-8 ({exc.reason} at byte {exc.start + 1})")
     except RecursionError:
@@ -126,7 +126,7 @@ def _entry_paths(data: bytes, count: int) -> list[str | None]:
 
 def _json_feed_ids(data: bytes) -> list[object] | None:
     try:
-        items = json.loads(data).get("items")
+        items = json.loads(data, parse_int=json_integer).get("items")
     except (ValueError, AttributeError, RecursionError):
         return None
     if not isinstance(items, list):
