@@ -7,13 +7,13 @@ import os
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
 from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathError
 from .._storage.ai_info import ai_info_index
-from .._storage.collection import Collection, Entry
+from .._storage.collection import Collection
 from .._storage.files import Folder, read_bytes, write_atomically
-from .._storage.index import clipdoc_index
+from .._storage.index import collection_index
 from .._storage.walk import INDEX_HEADING, INDEX_NAME
 from ._common import FAILED, OK, USAGE
 
@@ -27,6 +27,7 @@ def run(options: argparse.Namespace) -> int:
             exclude=options.exclude,
             jobs=options.jobs,
             follow_links=options.follow_links,
+            cache=_cache_choice(options),
         )
     except ClipdocError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
@@ -52,20 +53,22 @@ def build(
     exclude: Sequence[str] = (),
     jobs: int = 1,
     follow_links: bool = False,
+    cache: bool | None = False,
 ) -> tuple[bytes, list[str]]:
     """The index of the collection at ``root`` in ``style``, and a line for
-    each document left out of it or not read."""
-    collection = Collection(root, exclude=exclude, jobs=jobs, follow_links=follow_links)
-    left_out: list[Entry] = []
+    each document left out of it or not read. ``cache`` is `Collection`'s."""
+    collection = Collection(
+        root, exclude=exclude, jobs=jobs, follow_links=follow_links, cache=cache
+    )
+    left_out: list[tuple[str, str, str]] = []
     not_read: list[PathError] = []
     if style == "clipdoc":
-        data = clipdoc_index(_valid(collection, left_out)).encode("utf-8")
+        data = collection_index(collection, left_out).encode("utf-8")
     else:
         data = ai_info_index(root, not_read, follow_links=follow_links)
     problems = []
-    for entry in left_out:
-        first = entry.errors[0]
-        problems.append(f"{entry.path}: left out of the index: {first.message} ({first.code})")
+    for path, code, message in left_out:
+        problems.append(f"{path}: left out of the index: {message} ({code})")
     for unread in not_read:
         problems.append(f"{unread.path}: not read: {unread.message} ({unread.code})")
     return data, problems
@@ -98,13 +101,13 @@ def difference(old: bytes, new: bytes) -> str | None:
     )
 
 
-def _valid(entries: Iterable[Entry], left_out: list[Entry]) -> Iterator[Entry]:
-    """The valid entries; the others go to ``left_out``."""
-    for entry in entries:
-        if entry.clipping is None:
-            left_out.append(entry)
-        else:
-            yield entry
+def _cache_choice(options: argparse.Namespace) -> bool | None:
+    """Whether the index uses the collection's stat cache: never with
+    --no-cache; made when the index is written into ROOT, used only when
+    there is one otherwise (--check writes nothing, --output elsewhere)."""
+    if options.no_cache:
+        return False
+    return None if options.check or options.output else True
 
 
 def _check(options: argparse.Namespace, root: str, data: bytes) -> int:
@@ -200,5 +203,11 @@ def add_parser(
         action="store_true",
         help="write nothing; exit 1 with a one-line summary when the index file does not match"
         " the tree (for pre-commit hooks and CI)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every document, and neither read nor write the collection's stat cache"
+        " (ROOT/.clipdoc/, made when the index is written into ROOT; safe to delete)",
     )
     parser.set_defaults(run=run)

@@ -7,7 +7,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import attrs
@@ -26,8 +26,9 @@ from .._core.read import read_data
 from .._core.records import to_record
 from .._core.timestamps import TimestampProblem, parse_date
 from .._core.writer import render_document
-from .documents import DocumentFile, read_document_file
-from .files import SIZE_LIMIT, Batch, Folder, Staged, check_relative
+from .cache import MISSING, Fact, StatCache
+from .documents import FILE_CODES, DocumentFile, read_document_file
+from .files import SIZE_LIMIT, Batch, Folder, Staged, Stamp, check_relative
 from .names import clipping_path, folded, variant
 from .parallel import checked_jobs, ordered_map
 from .urls import url_key
@@ -101,6 +102,20 @@ def _read_entry(folder: Folder, found: Found) -> Entry:
     return Entry.of(read_document_file(folder, found))
 
 
+def _read_fact(
+    folder: Folder, fact_of: Callable[[Entry], Fact], found: Found
+) -> tuple[Entry, Stamp | None, Fact]:
+    """A document's entry, the stamp it was read with (None when a fact of
+    it must not be kept: it could not be read, or a link was followed) and
+    its fact (run in worker processes)."""
+    document = read_document_file(folder, found)
+    entry = Entry.of(document)
+    keep = document.stamp is not None and not any(
+        d.code in FILE_CODES for d in document.diagnostics
+    )
+    return entry, document.stamp if keep else None, fact_of(entry)
+
+
 class Collection:
     """A folder of clipping documents, such as the producer's date folders.
 
@@ -114,6 +129,11 @@ class Collection:
     ``jobs`` reads with that many worker processes (0: one per CPU), the
     entries still in path order. ``follow_links`` reads files through links
     that lead out of the folder (nothing is ever written through a link).
+    ``cache`` keeps what queries learn of each document in a stat cache at
+    ``.clipdoc/`` below the root, so that `select`, `find`, `duplicates`
+    and the index read only the documents that changed: None (the
+    default) uses the cache when there is one, True makes one, False
+    neither reads nor writes it.
 
     >>> collection = Collection("examples")
     >>> [entry.path for entry in collection]
@@ -130,6 +150,7 @@ class Collection:
         jobs: int = 1,
         follow_links: bool = False,
         size_limit: int = SIZE_LIMIT,
+        cache: bool | None = None,
     ) -> None:
         self.root = os.fspath(checked_folder(root, "root"))
         if not os.path.isdir(self.root):
@@ -147,6 +168,11 @@ class Collection:
         self.folder = Folder(
             self.root, follow_links=bool(follow_links), size_limit=size_limit, relative_names=True
         )
+        if cache is not None and not isinstance(cache, bool):
+            raise TypeError(f"cache must be None, True or False, not {cache!r:.40}")
+        self.cache = cache
+        #: How many facts the last query took from the stat cache.
+        self.cache_hits = 0
 
     def __repr__(self) -> str:
         return f"Collection({self.root!r}, exclude={self.exclude!r}, jobs={self.jobs})"
@@ -214,10 +240,11 @@ class Collection:
         []
         """
         tests = _conditions(_as_date(since, "since"), _as_date(until, "until"), source, kind, host)
-        for entry in self:
-            clip = entry.clipping
-            if clip is not None and all(test(clip, clip.metadata or Metadata()) for test in tests):
-                yield entry
+
+        def matches(summary: Fact) -> bool:
+            return summary is not None and all(test(_Summary(*summary)) for test in tests)
+
+        return self._matching(matches)
 
     def find(self, url: str, *, normalize: bool = True) -> list[Entry]:
         """Every valid entry whose URL names the same page as ``url`` (the
@@ -228,33 +255,74 @@ class Collection:
         ['seed.md']
         """
         wanted = url_key(url, normalize=normalize)
-        return [
-            entry
-            for entry in self
-            if entry.clipping is not None
-            and entry.clipping.url is not None
-            and url_key(entry.clipping.url, normalize=normalize) == wanted
-        ]
+        return list(self._matching(lambda summary: _key(summary, normalize) == wanted))
 
     def duplicates(self, *, normalize: bool = True) -> dict[str, list[Entry]]:
         """Every page that more than one valid document holds, by its
         `url_key` (the URL itself with ``normalize=False``), with all their
         entries in path order. Two passes: the first keeps only the keys."""
         counts: dict[str, int] = {}
-        for entry in self:
-            if entry.clipping is not None and entry.clipping.url:
-                key = url_key(entry.clipping.url, normalize=normalize)
+        for _, summary, _ in self._facts("query", _summary_fact, _is_summary):
+            key = _key(summary, normalize)
+            if key is not None:
                 counts[key] = counts.get(key, 0) + 1
         repeated = {key for key, count in counts.items() if count > 1}
         found: dict[str, list[Entry]] = {}
         if not repeated:
             return found
-        for entry in self:
-            if entry.clipping is not None and entry.clipping.url:
-                key = url_key(entry.clipping.url, normalize=normalize)
-                if key in repeated:
-                    found.setdefault(key, []).append(entry)
+        for entry in self._matching(lambda summary: _key(summary, normalize) in repeated):
+            key = _key(_summary_fact(entry), normalize)
+            assert key is not None
+            found.setdefault(key, []).append(entry)
         return found
+
+    def _matching(self, matches: Callable[[Fact], bool]) -> Iterator[Entry]:
+        """The valid entries whose summary ``matches``, read again only when
+        the summary came from the cache (and checked again as read)."""
+        for found, summary, entry in self._facts("query", _summary_fact, _is_summary):
+            if not matches(summary):
+                continue
+            if entry is None:
+                entry = _read_entry(self.folder, found)
+                if not matches(_summary_fact(entry)):
+                    continue  # changed since the summary was taken
+            yield entry
+
+    def _facts(
+        self, kind: str, fact_of: Callable[[Entry], Fact], is_fact: Callable[[Fact], bool]
+    ) -> Iterator[tuple[Found, Fact, Entry | None]]:
+        """``fact_of`` every entry, in path order, with what the walk found
+        and the entry when it was read: from the stat cache for documents
+        that did not change."""
+        cache = None
+        if self.cache is not False:
+            cache = StatCache.open(self.folder, create=self.cache is True)
+        self.cache_hits = 0
+        read = functools.partial(_read_fact, self.folder, fact_of)
+        if cache is None:
+            founds = list(self.found())
+            entries = ordered_map(read, founds, jobs=self.jobs)
+            for found, (entry, _, fact) in zip(founds, entries, strict=True):
+                yield found, fact, entry
+            return
+        looked = [
+            (found, MISSING if found.problem else cache.lookup(found.relative, kind, is_fact))
+            for found in self.found()
+        ]
+        unknown = (found for found, fact in looked if fact is MISSING)
+        fresh = ordered_map(read, unknown, jobs=self.jobs)
+        for found, fact in looked:
+            if fact is MISSING:
+                entry, stamp, fact = next(fresh)
+                if stamp is not None:
+                    cache.store(found.relative, stamp, kind, fact)
+                yield found, fact, entry
+            else:
+                yield found, fact, None
+        if not self.exclude:
+            cache.keep_only(found.relative for found, _ in looked)
+        self.cache_hits = cache.hits
+        cache.save()
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One flat `dict` per valid document (see `to_record`), in path order."""
@@ -501,9 +569,9 @@ class Collection:
             data = ai_info_index(self.root, follow_links=self.folder.follow_links)
             return data.decode("utf-8", errors="surrogateescape")
         if style == "clipdoc":
-            from .index import clipdoc_index
+            from .index import collection_index
 
-            return clipdoc_index(self)
+            return collection_index(self, [])
         raise ValueError(f"style is 'clipdoc' or 'ai_info', not {style!r}")
 
 
@@ -595,7 +663,52 @@ def _item(index: int, item: object) -> tuple[str | None, Clipping]:
     )
 
 
-_Test = Callable[[Clipping, Metadata], bool]
+class _Summary(NamedTuple):
+    """What the queries test of a valid document (kept in the stat cache)."""
+
+    catalog_date: str | None
+    source: str | None
+    kind: str | None
+    url: str | None
+    key: str | None
+    path: str
+
+
+def _summary_fact(entry: Entry) -> Fact:
+    """The `_Summary` of an entry, as the cache keeps it; None for an entry
+    with errors."""
+    clip = entry.clipping
+    if clip is None:
+        return None
+    metadata = clip.metadata or Metadata()
+    day = metadata.catalog_date
+    return [
+        day.isoformat() if day is not None else None,
+        metadata.source,
+        metadata.kind,
+        clip.url,
+        url_key(clip.url) if clip.url is not None else None,
+        entry.path,
+    ]
+
+
+def _is_summary(fact: Fact) -> bool:
+    return fact is None or (
+        isinstance(fact, list)
+        and len(fact) == len(_Summary._fields)
+        and all(part is None or isinstance(part, str) for part in fact)
+        and isinstance(fact[-1], str)
+    )
+
+
+def _key(summary: Fact, normalize: bool) -> str | None:
+    """The identity a summary's URL gives (None: no URL, or errors)."""
+    if summary is None or summary[3] is None:
+        return None
+    return summary[4] if normalize else url_key(summary[3], normalize=False)
+
+
+_Test = Callable[[_Summary], bool]
 
 
 def _conditions(
@@ -606,17 +719,18 @@ def _conditions(
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
     tests: list[_Test] = []
+    # ISO dates compare as the dates do.
     if first is not None:
-        tests.append(lambda _, m: m.catalog_date is not None and m.catalog_date >= first)
+        tests.append(lambda s: s.catalog_date is not None and s.catalog_date >= first.isoformat())
     if last is not None:
-        tests.append(lambda _, m: m.catalog_date is not None and m.catalog_date <= last)
+        tests.append(lambda s: s.catalog_date is not None and s.catalog_date <= last.isoformat())
     if source is not None:
-        tests.append(lambda _, m: m.source == source)
+        tests.append(lambda s: s.source == source)
     if kind is not None:
-        tests.append(lambda _, m: m.kind == kind)
+        tests.append(lambda s: s.kind == kind)
     if isinstance(host, str):
         wanted = host.lower().rstrip(".")
-        tests.append(lambda clip, _: _host_matches(clip.url, wanted))
+        tests.append(lambda s: _host_matches(s.url, wanted))
     return tests
 
 

@@ -421,6 +421,12 @@ class Staged:
             raise self.folder._failure(exc, self.relative, "write") from None
         self.size = len(data)
 
+    def written_ns(self) -> int:
+        """The mtime the file system gave the file: its clock's time when
+        the file was written."""
+        assert self._file is not None
+        return os.fstat(self._file).st_mtime_ns
+
     def make_executable(self) -> None:
         """Let whoever may read the file run it (a Git hook)."""
         if self._file is not None:

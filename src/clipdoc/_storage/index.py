@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from .._core.model import Clipping
@@ -21,7 +21,7 @@ from .._core.timestamps import format_date, format_timestamp
 from .ai_info import PLACEHOLDER_SUMMARY
 
 if TYPE_CHECKING:
-    from .collection import Entry
+    from .collection import Collection, Entry
 
 LATEST = 20
 SUMMARY_LIMIT = 150
@@ -41,20 +41,67 @@ _NO_DATE = "未注明日期"
 
 
 class _Item(NamedTuple):
-    """What the index shows of one clipping (not the whole clipping: the
-    index of a large collection keeps only this in memory)."""
+    """What the index shows of one clipping, escaped and formatted (not the
+    whole clipping: the index of a large collection keeps only this in
+    memory, and the stat cache keeps it but for the path)."""
 
     path: str
+    #: The save time, for the order (None: not saved with a time).
+    instant: float | None
+    group: str
     title: str
+    link: str
     url: str | None
-    saved_at: datetime | None
-    catalog_date: date | None
+    saved: str | None
     summary: str
 
 
 def clipdoc_index(entries: Iterable[Entry]) -> str:
     """The index of every valid document among ``entries``."""
-    items = [_item(entry.path, entry.clipping) for entry in entries if entry.clipping]
+    return _index([_item(entry.path, entry.clipping) for entry in entries if entry.clipping])
+
+
+def collection_index(collection: Collection, left_out: list[tuple[str, str, str]]) -> str:
+    """The index of a collection's valid documents, from its stat cache
+    where it can; ``left_out`` gets the path, code and message of the first
+    error of each other document."""
+    items = []
+    for found, fact, _ in collection._facts("index", _index_fact, _is_index_fact):
+        if len(fact) == 2:
+            left_out.append((found.relative, fact[0], fact[1]))
+        else:
+            items.append(_Item(found.relative, *fact))
+    return _index(items)
+
+
+def _index_fact(entry: Entry) -> list[object]:
+    """What the index shows of an entry, as the stat cache keeps it: the
+    `_Item` but its path, or the code and message of its first error."""
+    if entry.clipping is None:
+        first = entry.errors[0]
+        return [first.code, first.message]
+    return list(_item(entry.path, entry.clipping)[1:])
+
+
+def _is_index_fact(fact: object) -> bool:
+    if type(fact) is not list:
+        return False
+    if len(fact) == 2:
+        return type(fact[0]) is str and type(fact[1]) is str
+    return (
+        len(fact) == len(_Item._fields) - 1
+        and (fact[0] is None or type(fact[0]) is float)
+        and type(fact[1]) is str
+        and type(fact[2]) is str
+        and type(fact[3]) is str
+        and (fact[4] is None or type(fact[4]) is str)
+        and (fact[5] is None or type(fact[5]) is str)
+        and type(fact[6]) is str
+    )
+
+
+def _index(items: list[_Item]) -> str:
+    """The index text of ``items``."""
     items.sort(key=_order)
     out = [
         "# 最新信息\n\n",
@@ -68,8 +115,7 @@ def clipdoc_index(entries: Iterable[Entry]) -> str:
     out.append("## 历史内容\n\n")
     groups: dict[str, list[_Item]] = {}
     for item in items:
-        group = format_date(item.catalog_date) if item.catalog_date is not None else _NO_DATE
-        groups.setdefault(group, []).append(item)
+        groups.setdefault(item.group, []).append(item)
     ordered = sorted((name for name in groups if name != _NO_DATE), reverse=True)
     if _NO_DATE in groups:
         ordered.append(_NO_DATE)
@@ -82,14 +128,14 @@ def clipdoc_index(entries: Iterable[Entry]) -> str:
 
 def _latest(item: _Item) -> str:
     """One clipping under 最新内容."""
-    out = [f"### [{escape(item.title)}]({link(item.path)})\n\n"]
+    out = [f"### [{item.title}]({item.link})\n\n"]
     if item.summary:
-        out.append(f"**摘要**: {escape(item.summary)}\n\n")
+        out.append(f"**摘要**: {item.summary}\n\n")
     details = []
-    if item.url:
-        details.append(f"**原始链接**: [查看原文]({url_link(item.url)})")
-    if item.saved_at is not None:
-        details.append(f"**收录时间**: {_saved(item.saved_at)}")
+    if item.url is not None:
+        details.append(f"**原始链接**: [查看原文]({item.url})")
+    if item.saved is not None:
+        details.append(f"**收录时间**: {item.saved}")
     if details:
         out.append("\\\n".join(details) + "\n\n")
     out.append("---\n\n")
@@ -98,32 +144,36 @@ def _latest(item: _Item) -> str:
 
 def _listed(item: _Item) -> str:
     """One clipping under its date in 历史内容."""
-    line = f"- **[{escape(item.title)}]({link(item.path)})**"
-    if item.url:
-        line += f" | [原文]({url_link(item.url)})"
-    if item.saved_at is not None:
-        line += f" | 时间: {_saved(item.saved_at)}"
-    summary = f"  {escape(item.summary)}\n" if item.summary else ""
+    line = f"- **[{item.title}]({item.link})**"
+    if item.url is not None:
+        line += f" | [原文]({item.url})"
+    if item.saved is not None:
+        line += f" | 时间: {item.saved}"
+    summary = f"  {item.summary}\n" if item.summary else ""
     return f"{line}\n{summary}\n"
 
 
 def _item(path: str, clipping: Clipping) -> _Item:
     metadata = clipping.metadata
+    saved_at = metadata.saved_at if metadata is not None else None
+    catalog_date = metadata.catalog_date if metadata is not None else None
     return _Item(
         path=path,
-        title=clipping.title,
-        url=clipping.url,
-        saved_at=metadata.saved_at if metadata is not None else None,
-        catalog_date=metadata.catalog_date if metadata is not None else None,
-        summary=summary_of(clipping),
+        instant=saved_at.timestamp() if saved_at is not None else None,
+        group=format_date(catalog_date) if catalog_date is not None else _NO_DATE,
+        title=escape(clipping.title),
+        link=link(path),
+        url=url_link(clipping.url) if clipping.url else None,
+        saved=_saved(saved_at) if saved_at is not None else None,
+        summary=escape(summary_of(clipping)),
     )
 
 
 def _order(item: _Item) -> tuple[bool, float, str]:
     """Newest first, clippings without a save time last, then by path."""
-    if item.saved_at is None:
+    if item.instant is None:
         return (True, 0.0, item.path)
-    return (False, -item.saved_at.timestamp(), item.path)
+    return (False, -item.instant, item.path)
 
 
 def _saved(saved_at: datetime) -> str:

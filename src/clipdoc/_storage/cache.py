@@ -1,0 +1,204 @@
+"""A collection's stat cache: what was learnt from each document, kept
+beside the collection so that the next query or index need not read it
+again, as Git's index keeps what it learnt of each file.
+
+The cache is one JSON file, ``.clipdoc/stat-cache.json`` below the root (a
+hidden folder: walks leave it out; a ``.gitignore`` in it keeps it out of
+Git). For each document it holds the file's identity when it was read
+(device, inode, size, mtime and ctime, in nanoseconds) and, by kind, the
+facts that were taken from it. A fact is served only while the file still
+has exactly that identity, so a file that was edited, replaced or renamed
+is read again.
+
+One case defeats such a check: a file changed twice within one tick of the
+file system's clock, keeping its size, after the first change was seen. As
+Git does with "racily clean" entries, nothing is stored for a file whose
+last change (mtime or ctime) is not older than the start of the run by a
+margin: any change after the run started then gives the file a ctime that
+no stored identity has. The start is read off the file system's own clock
+(the time it gives a new file), so a server with a clock of its own does
+not matter.
+
+The file is safe to delete; one that cannot be read, of another format or
+another clipdoc version, is ignored and written anew.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .._core.errors import ClipdocError, NotFoundError
+from .._version import __version__
+from .files import Folder, Stamp
+
+FOLDER = ".clipdoc"
+NAME = f"{FOLDER}/stat-cache.json"
+_IGNORE = f"{FOLDER}/.gitignore"
+_FORMAT = "clipdoc stat cache"
+_VERSION = 1
+#: How much older than the start of the run a file's last change must be
+#: for its facts to be stored (see the module's text). A second covers any
+#: file system's clock tick and a clock set back a little.
+RACY_MARGIN_NS = 1_000_000_000
+
+#: A JSON value: what a fact is.
+Fact = Any
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: What `StatCache.lookup` gives when it has no fact to serve.
+MISSING: Any = _Missing()
+
+
+class StatCache:
+    """The cache of one collection for one run: `lookup` before reading a
+    document, `store` after, `save` at the end."""
+
+    def __init__(
+        self, folder: Folder, files: dict[str, list[Any]] | None, stamp: Stamp | None
+    ) -> None:
+        self.folder = folder
+        self._files = files if files is not None else {}
+        self._stamp = stamp
+        self._started_ns = _file_system_now(folder) - RACY_MARGIN_NS
+        # A new cache, or one in place of a damaged or foreign one, is
+        # written even with nothing in it: the next run uses it.
+        self._changed = files is None
+        self.hits = 0
+
+    @classmethod
+    def open(cls, folder: Folder, *, create: bool) -> StatCache | None:
+        """The cache of the collection at ``folder``: the one there, or
+        (``create``) a new one; None when there is none to use or none can
+        be written (a folder that is read-only, say)."""
+        try:
+            data, stamp = folder.read(NAME)
+        except NotFoundError:
+            if not create:
+                return None
+            data, stamp = None, None
+        except ClipdocError:
+            return None  # a link, a FIFO, a folder in its place: leave it alone
+        try:
+            return cls(folder, _files_of(data) if data is not None else None, stamp)
+        except (ClipdocError, OSError):
+            return None
+
+    def lookup(self, relative: str, kind: str, is_fact: Callable[[Fact], bool]) -> Fact:
+        """The fact of ``kind`` stored for the document at ``relative``, if
+        the file is still the one it was taken from and ``is_fact`` accepts
+        its shape (a cache file is only JSON); else `MISSING`."""
+        held = self._files.get(relative)
+        if held is None or kind not in held[5] or not is_fact(held[5][kind]):
+            return MISSING
+        try:
+            status = os.lstat(self.folder.path + "/" + relative)
+        except OSError:
+            return MISSING
+        if (
+            not stat.S_ISREG(status.st_mode)
+            or [
+                status.st_dev,
+                status.st_ino,
+                status.st_size,
+                status.st_mtime_ns,
+                status.st_ctime_ns,
+            ]
+            != held[:5]
+        ):
+            return MISSING
+        self.hits += 1
+        return held[5][kind]
+
+    def store(self, relative: str, stamp: Stamp, kind: str, fact: Fact) -> None:
+        """Keep ``fact`` of ``kind`` for the document at ``relative``, read
+        with ``stamp`` — unless the file changed too recently to be told
+        apart from a later change (see the module's text)."""
+        if max(stamp.mtime_ns, stamp.ctime_ns) >= self._started_ns:
+            self._forget(relative)
+            return
+        identity = [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns]
+        held = self._files.get(relative)
+        if held is None or held[:5] != identity:
+            held = [*identity, {}]
+            self._files[relative] = held
+        if held[5].get(kind, MISSING) != fact:
+            held[5][kind] = fact
+            self._changed = True
+
+    def keep_only(self, relatives: Iterable[str]) -> None:
+        """Forget every document but those at ``relatives`` (after a walk
+        of the whole collection: the others are gone)."""
+        kept = set(relatives)
+        for relative in [r for r in self._files if r not in kept]:
+            self._forget(relative)
+
+    def save(self) -> None:
+        """Write the cache if it changed; a cache another run wrote
+        meanwhile is left as it is (it is as good), and so is one that
+        cannot be written."""
+        if not self._changed:
+            return
+        document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
+        document["files"] = self._files
+        data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            if self._stamp is None:
+                self.folder.create(NAME, data)
+                self.folder.create(_IGNORE, b"# clipdoc's cache of this collection\n*\n")
+            else:
+                self.folder.replace(NAME, data, expected=self._stamp)
+        except (ClipdocError, OSError):
+            return
+        self._changed = False
+
+    def _forget(self, relative: str) -> None:
+        if self._files.pop(relative, None) is not None:
+            self._changed = True
+
+
+def _files_of(data: bytes) -> dict[str, list[Any]] | None:
+    """The documents of a cache file; None for one that is empty, damaged,
+    of another format or written by another clipdoc version (whose facts
+    may be taken differently)."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != _FORMAT
+        or document.get("version") != _VERSION
+        or document.get("clipdoc") != __version__
+        or not isinstance(document.get("files"), dict)
+    ):
+        return None
+    return {
+        relative: held
+        for relative, held in document["files"].items()
+        if isinstance(held, list)
+        and len(held) == 6
+        and all(type(number) is int for number in held[:5])
+        and isinstance(held[5], dict)
+    }
+
+
+def _file_system_now(folder: Folder) -> int:
+    """The time the file system gives a file changed now, in nanoseconds
+    (the earlier of it and this computer's clock)."""
+    before = time.time_ns()
+    staged = folder.stage(f"{FOLDER}/clock", b"")
+    try:
+        written = staged.written_ns()
+    finally:
+        staged.discard()
+    return min(before, written)

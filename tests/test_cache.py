@@ -1,0 +1,309 @@
+"""The stat cache of a collection: it never serves what a changed file no
+longer says, whatever the change (an edit of the same size within one tick
+of the clock, a file replaced or renamed, a cache file damaged), and it is
+used when nothing changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import clipdoc
+from clipdoc import Clipping, Collection, Metadata
+from clipdoc._cli import main
+from clipdoc._storage import cache as stat_cache
+from conftest import PROFILE
+
+#: The documents of a test collection: paths in two date folders.
+_PATHS = [f"2025-05-0{1 + n % 2}/doc{n}.md" for n in range(5)]
+#: Letters that change a document without changing its size.
+_LETTERS = "ABCDEFGH"
+
+
+def _document(n: int, letter: str, *, valid: bool = True) -> bytes:
+    """Document ``n`` in one of its versions: all of them have one size."""
+    clipping = Clipping(
+        title=f"doc {n} {letter}",
+        url=f"https://example.com/{n % 3}",
+        ai_summary=f"summary {letter}",
+        metadata=Metadata(
+            source="Feed",
+            kind="post",
+            saved_at=datetime(2025, 5, 1 + n % 2, 8, n, tzinfo=timezone.utc),
+            catalog_date=date(2025, 5, 1 + n % 2),
+        ),
+    )
+    data = clipdoc.render(clipping).encode("utf-8")
+    # A title line that is not one: an error of the same size.
+    return data if valid else b"X" + data[1:]
+
+
+def _write(root: Path, n: int, letter: str, *, valid: bool = True) -> None:
+    path = root / _PATHS[n]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_document(n, letter, valid=valid))
+
+
+def _views(root: Path, cache: bool | None) -> tuple[Any, ...]:
+    """Everything the queries say of the collection."""
+    collection = Collection(root, cache=cache)
+    return (
+        collection.index(),
+        [(e.path, e.clipping) for e in collection.select(since="2025-05-02")],
+        [e.path for e in collection.find("https://example.com/1")],
+        {key: [e.path for e in entries] for key, entries in collection.duplicates().items()},
+    )
+
+
+def _wait_for_the_clock(root: Path) -> None:
+    """Until the file system's clock is past every change of the files, so
+    that the next run may keep what it reads (with no margin, see below)."""
+    latest = max(max(p.stat().st_ctime_ns, p.stat().st_mtime_ns) for p in root.rglob("*.md"))
+    probe = root / "probe.tmp"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        probe.write_bytes(b"")
+        if probe.stat().st_mtime_ns > latest:
+            break
+        time.sleep(0.005)
+    probe.unlink()
+
+
+def _same_size_edit(root: Path, n: int, letter: str, valid: bool) -> None:
+    """A new text of the same size, its mtime put back as it was: only the
+    ctime (and the bytes) tell."""
+    path = root / _PATHS[n]
+    if not path.exists():
+        return
+    before = path.stat()
+    path.write_bytes(_document(n, letter, valid=valid))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def _replace_inode(root: Path, n: int, letter: str, valid: bool) -> None:
+    """Another file put in its place, with the same size and mtime."""
+    path = root / _PATHS[n]
+    if not path.exists():
+        return
+    before = path.stat()
+    other = path.with_suffix(".new")
+    other.write_bytes(_document(n, letter, valid=valid))
+    os.utime(other, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(other, path)
+
+
+def _rename(root: Path, n: int, m: int) -> None:
+    """Document ``n`` renamed to ``m``'s path (replacing it, if there)."""
+    source, target = root / _PATHS[n], root / _PATHS[m]
+    if source.exists() and n != m:
+        target.parent.mkdir(exist_ok=True)
+        os.replace(source, target)
+
+
+def _swap(root: Path, n: int, m: int) -> None:
+    first, second = root / _PATHS[n], root / _PATHS[m]
+    if first.exists() and second.exists() and n != m:
+        middle = first.with_suffix(".swap")
+        os.replace(first, middle)
+        os.replace(second, first)
+        os.replace(middle, second)
+
+
+def _delete(root: Path, n: int) -> None:
+    (root / _PATHS[n]).unlink(missing_ok=True)
+
+
+def _damage_cache(root: Path, how: int) -> None:
+    cache_file = root / stat_cache.NAME
+    if not cache_file.exists():
+        return
+    data = cache_file.read_bytes()
+    damaged = [b"", data[: len(data) // 2], b"\xff" + data, b"[]", data.replace(b'"', b"'", 9)]
+    cache_file.write_bytes(damaged[how % len(damaged)])
+
+
+_INDEX = st.integers(0, len(_PATHS) - 1)
+_OPERATIONS = st.one_of(
+    st.tuples(st.just("edit"), _INDEX, st.sampled_from(_LETTERS), st.booleans()),
+    st.tuples(st.just("replace"), _INDEX, st.sampled_from(_LETTERS), st.booleans()),
+    st.tuples(st.just("rename"), _INDEX, _INDEX),
+    st.tuples(st.just("swap"), _INDEX, _INDEX),
+    st.tuples(st.just("delete"), _INDEX),
+    st.tuples(st.just("create"), _INDEX, st.sampled_from(_LETTERS)),
+    st.tuples(st.just("damage"), st.integers(0, 10)),
+    st.tuples(st.just("wait")),
+)
+
+
+def _apply(root: Path, operation: tuple[Any, ...]) -> None:
+    name, *arguments = operation
+    if name == "edit":
+        _same_size_edit(root, *arguments)
+    elif name == "replace":
+        _replace_inode(root, *arguments)
+    elif name == "rename":
+        _rename(root, *arguments)
+    elif name == "swap":
+        _swap(root, *arguments)
+    elif name == "delete":
+        _delete(root, *arguments)
+    elif name == "create":
+        _write(root, *arguments)
+    elif name == "damage":
+        _damage_cache(root, *arguments)
+    else:
+        _wait_for_the_clock(root)
+
+
+@settings(max_examples=150 if PROFILE == "ci" else 40)
+@given(
+    letters=st.lists(st.sampled_from(_LETTERS), min_size=len(_PATHS), max_size=len(_PATHS)),
+    rounds=st.lists(st.lists(_OPERATIONS, min_size=1, max_size=4), min_size=1, max_size=4),
+)
+def test_the_cache_never_serves_a_changed_file(
+    letters: list[str], rounds: list[list[tuple[Any, ...]]]
+) -> None:
+    # No margin: a file is kept as soon as the clock has moved past its last
+    # change, so that changes made right after a run (within the same tick
+    # as its reads) are the ones tried; the rule must hold without the margin.
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0),
+    ):
+        root = Path(folder)
+        for n, letter in enumerate(letters):
+            _write(root, n, letter)
+        _wait_for_the_clock(root)
+        assert _views(root, True) == _views(root, False)
+        # Nothing changed: every document comes from the cache.
+        unchanged = Collection(root)
+        unchanged.index()
+        assert unchanged.cache_hits == len(_PATHS)
+        for operations in rounds:
+            for operation in operations:
+                _apply(root, operation)
+            assert _views(root, None) == _views(root, False), operations
+
+
+def test_a_file_changed_just_before_the_run_is_not_kept(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    collection = Collection(tmp_path, cache=True)
+    collection.index()
+    again = Collection(tmp_path)
+    again.index()
+    # Changed less than a second before the runs: read both times.
+    assert again.cache_hits == 0
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).index()
+        kept = Collection(tmp_path)
+        kept.index()
+    assert kept.cache_hits == 1
+
+
+def test_the_cache_is_made_only_when_asked_and_kept_out_of_git_and_walks(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, 0, "A")
+    Collection(tmp_path).index()
+    Collection(tmp_path, cache=False).index()
+    assert not (tmp_path / ".clipdoc").exists()
+    Collection(tmp_path, cache=True).index()
+    assert (tmp_path / ".clipdoc" / "stat-cache.json").is_file()
+    assert (tmp_path / ".clipdoc" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
+    assert [entry.path for entry in Collection(tmp_path)] == [_PATHS[0]]
+    # Safe to delete.
+    (tmp_path / ".clipdoc" / "stat-cache.json").unlink()
+    assert _views(tmp_path, None) == _views(tmp_path, False)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"{",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'{"format": "clipdoc stat cache", "version": 99, "files": {}}',
+        b"[" * 100_000,
+    ],
+)
+def test_a_damaged_or_foreign_cache_is_ignored_and_written_anew(
+    tmp_path: Path, content: bytes
+) -> None:
+    _write(tmp_path, 0, "A")
+    (tmp_path / ".clipdoc").mkdir()
+    (tmp_path / stat_cache.NAME).write_bytes(content)
+    assert _views(tmp_path, None) == _views(tmp_path, False)
+    data = json.loads((tmp_path / stat_cache.NAME).read_bytes())
+    assert data["format"] == "clipdoc stat cache"
+
+
+def test_facts_of_the_wrong_shape_are_not_served(tmp_path: Path) -> None:
+    for n in range(3):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path, cache=True).index()
+        Collection(tmp_path).select()
+        cache_file = tmp_path / stat_cache.NAME
+        data = json.loads(cache_file.read_bytes())
+        for n, held in enumerate(data["files"].values()):
+            held[5] = {"index": [1, 2, 3][: n + 1], "query": {"x": n}}
+        cache_file.write_text(json.dumps(data), encoding="utf-8")
+        collection = Collection(tmp_path)
+        assert _views(tmp_path, None) == _views(tmp_path, False)
+        collection.index()
+        assert collection.cache_hits == 3  # written anew by the run before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_cache_that_is_a_fifo_or_a_link_out_is_never_read_or_written(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _write(root, 0, "A")
+    (root / ".clipdoc").mkdir()
+    os.mkfifo(root / stat_cache.NAME)
+    assert _views(root, True) == _views(root, False)  # no hang on the FIFO
+    os.unlink(root / stat_cache.NAME)
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(b"keep")
+    (root / stat_cache.NAME).symlink_to(outside)
+    assert _views(root, True) == _views(root, False)
+    assert outside.read_bytes() == b"keep"
+    os.unlink(root / stat_cache.NAME)
+    os.rmdir(root / ".clipdoc")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / ".clipdoc").symlink_to(elsewhere)
+    assert _views(root, True) == _views(root, False)
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("wrong", ["yes", 1, 0, [], 1.0])
+def test_cache_takes_true_false_or_none(tmp_path: Path, wrong: object) -> None:
+    with pytest.raises(TypeError, match="cache must be None, True or False"):
+        Collection(tmp_path, cache=wrong)  # type: ignore[arg-type]
+
+
+def test_the_index_command_makes_the_cache_only_when_it_writes_into_the_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, 0, "A")
+    assert main(["index", "--check", str(tmp_path)]) == 1
+    assert main(["index", "-o", str(tmp_path.parent / "out.md"), str(tmp_path)]) == 0
+    assert main(["index", "--no-cache", str(tmp_path)]) == 0
+    assert not (tmp_path / ".clipdoc").exists()
+    assert main(["index", str(tmp_path)]) == 0
+    assert (tmp_path / stat_cache.NAME).is_file()
+    assert main(["index", "--check", str(tmp_path)]) == 0
+    capsys.readouterr()
