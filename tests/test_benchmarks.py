@@ -31,6 +31,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["notes_speed.py", "{tmp}/absent", "--rounds", "1", "--count", "20"],
         ["import_speed.py", "--count", "30", "--rounds", "1"],
         ["index_speed.py", "--folder", "{examples}", "--copies", "1", "--rounds", "1"],
+        ["cache_speed.py", "--folder", "{examples}", "--copies", "1", "--rounds", "1"],
     ],
 )
 def test_benchmark_script_runs(arguments: list[str], tmp_path: Path) -> None:

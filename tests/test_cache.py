@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from datetime import date, datetime, timezone
@@ -124,7 +125,7 @@ def _delete(root: Path, n: int) -> None:
 
 
 def _damage_cache(root: Path, how: int) -> None:
-    cache_file = root / stat_cache.NAME
+    cache_file = root / stat_cache.cache_name("index")
     if not cache_file.exists():
         return
     data = cache_file.read_bytes()
@@ -219,11 +220,11 @@ def test_the_cache_is_made_only_when_asked_and_kept_out_of_git_and_walks(
     Collection(tmp_path, cache=False).index()
     assert not (tmp_path / ".clipdoc").exists()
     Collection(tmp_path, cache=True).index()
-    assert (tmp_path / ".clipdoc" / "stat-cache.json").is_file()
+    assert (tmp_path / stat_cache.cache_name("index")).is_file()
     assert (tmp_path / ".clipdoc" / ".gitignore").read_text(encoding="utf-8").endswith("*\n")
     assert [entry.path for entry in Collection(tmp_path)] == [_PATHS[0]]
     # Safe to delete.
-    (tmp_path / ".clipdoc" / "stat-cache.json").unlink()
+    (tmp_path / stat_cache.cache_name("index")).unlink()
     assert _views(tmp_path, None) == _views(tmp_path, False)
 
 
@@ -243,9 +244,9 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_written_anew(
 ) -> None:
     _write(tmp_path, 0, "A")
     (tmp_path / ".clipdoc").mkdir()
-    (tmp_path / stat_cache.NAME).write_bytes(content)
+    (tmp_path / stat_cache.cache_name("index")).write_bytes(content)
     assert _views(tmp_path, None) == _views(tmp_path, False)
-    data = json.loads((tmp_path / stat_cache.NAME).read_bytes())
+    data = json.loads((tmp_path / stat_cache.cache_name("index")).read_bytes())
     assert data["format"] == "clipdoc stat cache"
 
 
@@ -256,10 +257,10 @@ def test_facts_of_the_wrong_shape_are_not_served(tmp_path: Path) -> None:
         _wait_for_the_clock(tmp_path)
         Collection(tmp_path, cache=True).index()
         Collection(tmp_path).select()
-        cache_file = tmp_path / stat_cache.NAME
+        cache_file = tmp_path / stat_cache.cache_name("index")
         data = json.loads(cache_file.read_bytes())
         for n, held in enumerate(data["files"].values()):
-            held[5] = {"index": [1, 2, 3][: n + 1], "query": {"x": n}}
+            held[5] = [1, 2, 3][: n + 1]
         cache_file.write_text(json.dumps(data), encoding="utf-8")
         collection = Collection(tmp_path)
         assert _views(tmp_path, None) == _views(tmp_path, False)
@@ -272,16 +273,15 @@ def test_a_cache_that_is_a_fifo_or_a_link_out_is_never_read_or_written(tmp_path:
     root = tmp_path / "root"
     _write(root, 0, "A")
     (root / ".clipdoc").mkdir()
-    os.mkfifo(root / stat_cache.NAME)
+    os.mkfifo(root / stat_cache.cache_name("index"))
     assert _views(root, True) == _views(root, False)  # no hang on the FIFO
-    os.unlink(root / stat_cache.NAME)
+    os.unlink(root / stat_cache.cache_name("index"))
     outside = tmp_path / "outside.json"
     outside.write_bytes(b"keep")
-    (root / stat_cache.NAME).symlink_to(outside)
+    (root / stat_cache.cache_name("index")).symlink_to(outside)
     assert _views(root, True) == _views(root, False)
     assert outside.read_bytes() == b"keep"
-    os.unlink(root / stat_cache.NAME)
-    os.rmdir(root / ".clipdoc")
+    shutil.rmtree(root / ".clipdoc")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (root / ".clipdoc").symlink_to(elsewhere)
@@ -304,6 +304,6 @@ def test_the_index_command_makes_the_cache_only_when_it_writes_into_the_root(
     assert main(["index", "--no-cache", str(tmp_path)]) == 0
     assert not (tmp_path / ".clipdoc").exists()
     assert main(["index", str(tmp_path)]) == 0
-    assert (tmp_path / stat_cache.NAME).is_file()
+    assert (tmp_path / stat_cache.cache_name("index")).is_file()
     assert main(["index", "--check", str(tmp_path)]) == 0
     capsys.readouterr()

@@ -2,13 +2,14 @@
 beside the collection so that the next query or index need not read it
 again, as Git's index keeps what it learnt of each file.
 
-The cache is one JSON file, ``.clipdoc/stat-cache.json`` below the root (a
-hidden folder: walks leave it out; a ``.gitignore`` in it keeps it out of
-Git). For each document it holds the file's identity when it was read
-(device, inode, size, mtime and ctime, in nanoseconds) and, by kind, the
-facts that were taken from it. A fact is served only while the file still
-has exactly that identity, so a file that was edited, replaced or renamed
-is read again.
+The cache is a JSON file per kind of fact (what the index shows of a
+document, what the queries test), ``.clipdoc/stat-cache-KIND.json`` below
+the root (a hidden folder: walks leave it out; a ``.gitignore`` in it keeps
+it out of Git), so that a run loads only the facts it uses. For each
+document it holds the file's identity when it was read (device, inode,
+size, mtime and ctime, in nanoseconds) and the fact taken from it. A fact
+is served only while the file still has exactly that identity, so a file
+that was edited, replaced or renamed is read again.
 
 One case defeats such a check: a file changed twice within one tick of the
 file system's clock, keeping its size, after the first change was seen. As
@@ -25,6 +26,7 @@ another clipdoc version, is ignored and written anew.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -32,12 +34,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._core.errors import ClipdocError, NotFoundError
+from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._version import __version__
 from .files import Folder, Stamp
 
 FOLDER = ".clipdoc"
-NAME = f"{FOLDER}/stat-cache.json"
 _IGNORE = f"{FOLDER}/.gitignore"
 _FORMAT = "clipdoc stat cache"
 _VERSION = 1
@@ -59,14 +60,20 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+def cache_name(kind: str) -> str:
+    """The cache file of facts of ``kind``, below the root."""
+    return f"{FOLDER}/stat-cache-{kind}.json"
+
+
 class StatCache:
-    """The cache of one collection for one run: `lookup` before reading a
-    document, `store` after, `save` at the end."""
+    """The cache of one kind of fact of one collection, for one run:
+    `lookup` before reading a document, `store` after, `save` at the end."""
 
     def __init__(
-        self, folder: Folder, files: dict[str, list[Any]] | None, stamp: Stamp | None
+        self, folder: Folder, kind: str, files: dict[str, list[Any]] | None, stamp: Stamp | None
     ) -> None:
         self.folder = folder
+        self.name = cache_name(kind)
         self._files = files if files is not None else {}
         self._stamp = stamp
         self._started_ns = _file_system_now(folder) - RACY_MARGIN_NS
@@ -76,12 +83,12 @@ class StatCache:
         self.hits = 0
 
     @classmethod
-    def open(cls, folder: Folder, *, create: bool) -> StatCache | None:
-        """The cache of the collection at ``folder``: the one there, or
-        (``create``) a new one; None when there is none to use or none can
-        be written (a folder that is read-only, say)."""
+    def open(cls, folder: Folder, kind: str, *, create: bool) -> StatCache | None:
+        """The cache of facts of ``kind`` of the collection at ``folder``:
+        the one there, or (``create``) a new one; None when there is none
+        to use or none can be written (a folder that is read-only, say)."""
         try:
-            data, stamp = folder.read(NAME)
+            data, stamp = folder.read(cache_name(kind))
         except NotFoundError:
             if not create:
                 return None
@@ -89,16 +96,16 @@ class StatCache:
         except ClipdocError:
             return None  # a link, a FIFO, a folder in its place: leave it alone
         try:
-            return cls(folder, _files_of(data) if data is not None else None, stamp)
+            return cls(folder, kind, _files_of(data) if data is not None else None, stamp)
         except (ClipdocError, OSError):
             return None
 
-    def lookup(self, relative: str, kind: str, is_fact: Callable[[Fact], bool]) -> Fact:
-        """The fact of ``kind`` stored for the document at ``relative``, if
-        the file is still the one it was taken from and ``is_fact`` accepts
-        its shape (a cache file is only JSON); else `MISSING`."""
+    def lookup(self, relative: str, is_fact: Callable[[Fact], bool]) -> Fact:
+        """The fact stored for the document at ``relative``, if the file is
+        still the one it was taken from and ``is_fact`` accepts its shape (a
+        cache file is only JSON); else `MISSING`."""
         held = self._files.get(relative)
-        if held is None or kind not in held[5] or not is_fact(held[5][kind]):
+        if held is None or not is_fact(held[5]):
             return MISSING
         try:
             status = os.lstat(self.folder.path + "/" + relative)
@@ -117,22 +124,18 @@ class StatCache:
         ):
             return MISSING
         self.hits += 1
-        return held[5][kind]
+        return held[5]
 
-    def store(self, relative: str, stamp: Stamp, kind: str, fact: Fact) -> None:
-        """Keep ``fact`` of ``kind`` for the document at ``relative``, read
-        with ``stamp`` — unless the file changed too recently to be told
-        apart from a later change (see the module's text)."""
+    def store(self, relative: str, stamp: Stamp, fact: Fact) -> None:
+        """Keep ``fact`` for the document at ``relative``, read with
+        ``stamp`` — unless the file changed too recently to be told apart
+        from a later change (see the module's text)."""
         if max(stamp.mtime_ns, stamp.ctime_ns) >= self._started_ns:
             self._forget(relative)
             return
-        identity = [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns]
-        held = self._files.get(relative)
-        if held is None or held[:5] != identity:
-            held = [*identity, {}]
+        held = [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns, fact]
+        if self._files.get(relative) != held:
             self._files[relative] = held
-        if held[5].get(kind, MISSING) != fact:
-            held[5][kind] = fact
             self._changed = True
 
     def keep_only(self, relatives: Iterable[str]) -> None:
@@ -153,10 +156,11 @@ class StatCache:
         data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         try:
             if self._stamp is None:
-                self.folder.create(NAME, data)
-                self.folder.create(_IGNORE, b"# clipdoc's cache of this collection\n*\n")
+                self.folder.create(self.name, data)
+                with contextlib.suppress(ExistsError):
+                    self.folder.create(_IGNORE, b"# clipdoc's cache of this collection\n*\n")
             else:
-                self.folder.replace(NAME, data, expected=self._stamp)
+                self.folder.replace(self.name, data, expected=self._stamp)
         except (ClipdocError, OSError):
             return
         self._changed = False
@@ -188,7 +192,6 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         if isinstance(held, list)
         and len(held) == 6
         and all(type(number) is int for number in held[:5])
-        and isinstance(held[5], dict)
     }
 
 

@@ -296,7 +296,7 @@ class Collection:
         that did not change."""
         cache = None
         if self.cache is not False:
-            cache = StatCache.open(self.folder, create=self.cache is True)
+            cache = StatCache.open(self.folder, kind, create=self.cache is True)
         self.cache_hits = 0
         read = functools.partial(_read_fact, self.folder, fact_of)
         if cache is None:
@@ -306,7 +306,7 @@ class Collection:
                 yield found, fact, entry
             return
         looked = [
-            (found, MISSING if found.problem else cache.lookup(found.relative, kind, is_fact))
+            (found, MISSING if found.problem else cache.lookup(found.relative, is_fact))
             for found in self.found()
         ]
         unknown = (found for found, fact in looked if fact is MISSING)
@@ -315,7 +315,7 @@ class Collection:
             if fact is MISSING:
                 entry, stamp, fact = next(fresh)
                 if stamp is not None:
-                    cache.store(found.relative, stamp, kind, fact)
+                    cache.store(found.relative, stamp, fact)
                 yield found, fact, entry
             else:
                 yield found, fact, None
@@ -671,7 +671,6 @@ class _Summary(NamedTuple):
     kind: str | None
     url: str | None
     key: str | None
-    path: str
 
 
 def _summary_fact(entry: Entry) -> Fact:
@@ -688,17 +687,18 @@ def _summary_fact(entry: Entry) -> Fact:
         metadata.kind,
         clip.url,
         url_key(clip.url) if clip.url is not None else None,
-        entry.path,
     ]
 
 
 def _is_summary(fact: Fact) -> bool:
     return fact is None or (
-        isinstance(fact, list)
+        type(fact) is list
         and len(fact) == len(_Summary._fields)
-        and all(part is None or isinstance(part, str) for part in fact)
-        and isinstance(fact[-1], str)
+        and set(map(type, fact)) <= _TEXT_OR_NOTHING
     )
+
+
+_TEXT_OR_NOTHING = frozenset({str, type(None)})
 
 
 def _key(summary: Fact, normalize: bool) -> str | None:

@@ -67,6 +67,8 @@ def is_excluded(relative: str, patterns: Sequence[str]) -> bool:
     without matches any single part of it, so ``drafts`` leaves out every
     folder or file named so, at any depth.
     """
+    if not patterns:
+        return False
     parts = relative.split("/")
     for pattern in patterns:
         if "/" in pattern.strip("/"):

@@ -1,0 +1,105 @@
+"""The stat cache: a second index or query of an unchanged collection
+against the first.
+
+Usage: python benchmarks/cache_speed.py --folder DIR [--copies 1 10] [--rounds R]
+
+DIR is a collection (the producer's ``papers`` folder, or the shared
+corpus). For each number of copies K, its documents are copied K times
+into distinct date folders (as benchmarks/index_speed.py does), and in one
+run, rounds interleaved, each a whole command in a fresh process:
+
+- ``clipdoc index --no-cache`` (every document read: the first run's work)
+  and ``clipdoc index`` with the cache made by the run before (the second
+  run); then the same after one document changed (one file read);
+- ``Collection.find(url)`` without and with the cache.
+
+The bar (docs/performance.md) is the second run at most 10% of the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from index_speed import scaled_copy  # noqa: E402
+
+_FIND = """
+import sys, time
+from clipdoc import Collection
+start = time.perf_counter()
+found = Collection(sys.argv[1], cache=sys.argv[2] == "cache").find("https://example.com/none")
+print(time.perf_counter() - start, len(found))
+"""
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, check=False, capture_output=True)
+    seconds = time.perf_counter() - start
+    # Exit 1: documents with errors were left out of the index (the real
+    # collection has some); anything else is a failure.
+    if done.returncode not in (0, 1):
+        raise SystemExit(done.stderr.decode(errors="replace"))
+    return seconds
+
+
+def _change_one(tree: Path) -> None:
+    document = next(tree.rglob("*.md"))
+    document.write_bytes(document.read_bytes().replace(b"\n\n## ", b"\n\n\n## ", 1))
+
+
+def measure(tree: Path, rounds: int) -> dict[str, float]:
+    index = [sys.executable, "-m", "clipdoc", "index", "-q", str(tree)]
+    find = [sys.executable, "-c", _FIND, str(tree)]
+    subprocess.run(index, capture_output=True)  # makes the caches
+    subprocess.run([*find, "cache"], capture_output=True)
+    time.sleep(1.2)  # past the cache's margin: what was just copied may be kept now
+    subprocess.run(index, capture_output=True)
+    subprocess.run([*find, "cache"], capture_output=True)
+    times: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, command in (
+            ("index, every document read", [*index, "--no-cache"]),
+            ("index, second run", index),
+            ("find, every document read", [*find, "none"]),
+            ("find, second run", [*find, "cache"]),
+        ):
+            times.setdefault(name, []).append(timed(command))
+    _change_one(tree)
+    times["index, one document changed"] = [timed(index)]
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, required=True)
+    parser.add_argument("--copies", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--rounds", type=int, default=3)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        for copies in options.copies:
+            tree = Path(scratch) / f"tree-{copies}"
+            count = scaled_copy(options.folder, tree, copies)
+            if count == 0:
+                shutil.copytree(options.folder, tree, dirs_exist_ok=True)
+                count = sum(1 for _ in tree.rglob("*.md"))
+            figures = measure(tree, options.rounds)
+            print(f"\n{count:,} documents (median of {options.rounds} rounds)")
+            for name, seconds in figures.items():
+                print(f"  {name:32} {seconds:7.3f} s")
+            for job in ("index", "find"):
+                ratio = figures[f"{job}, second run"] / figures[f"{job}, every document read"]
+                print(f"  {job}: the second run is {ratio:.1%} of the first")
+
+
+if __name__ == "__main__":
+    main()
