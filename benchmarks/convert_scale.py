@@ -2,6 +2,7 @@
 direction, and against the floors of writing the same bytes.
 
 Usage: python benchmarks/convert_scale.py --folder DIR [--copies K] [--rounds R]
+       [--formats jsonl parquet notes jsonfeed]
 
 The documents of DIR (every valid one; the producer's collection, say) are
 copied K times into distinct date folders (``2025-05-06`` becomes
@@ -11,7 +12,9 @@ Then, each command in a fresh process and the best of R rounds:
 - ``clipdoc convert FOLDER all.jsonl`` (reading: the direction that needs
   no durability but one file's);
 - ``clipdoc convert all.jsonl OUT`` into a new folder (every file published
-  exclusively, made durable in batches);
+  exclusively, made durable in batches), and the same from each other
+  format of ``--formats`` (Parquet, a folder of notes, a JSON Feed, each
+  written from the folder once beforehand);
 - the floors, in Python, writing the same bytes to the same paths: one
   ``fsync`` per file; write all then one ``os.sync()``; no sync at all.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -53,6 +57,15 @@ if mode == "sync":
 """
 
 
+#: The file (or folder) each format is read from.
+_SOURCES = {
+    "jsonl": "all.jsonl",
+    "parquet": "all.parquet",
+    "notes": "notes",
+    "jsonfeed": "all.feed.json",
+}
+
+
 def copies(source: Path, target: Path, count: int) -> int:
     """Copy the valid documents of ``source`` ``count`` times into
     ``target``; how many documents there are."""
@@ -77,6 +90,9 @@ def main() -> int:
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--formats", nargs="+", default=["jsonl"], choices=sorted(_SOURCES), metavar="FORMAT"
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as scratch:
         work = Path(scratch)
@@ -85,14 +101,31 @@ def main() -> int:
         lines = work / "all.jsonl"
         floor = work / "floor.py"
         floor.write_text(_FLOOR, encoding="utf-8")
+        sources = {}
+        for form in options.formats:
+            sources[form] = work / _SOURCES[form]
+            if form != "jsonl":
+                made = [CLIPDOC, "convert", "-q", "--to", form, collection, sources[form]]
+                subprocess.run([str(c) for c in made], check=True)
         measured: dict[str, list[float]] = {}
         for round_number in range(options.rounds):
             # Each run writes into a folder of its own, never one just
             # emptied (deleting thousands of files slows the next creates).
-            fresh = iter(work / f"out-{round_number}-{n}" for n in range(4))
+            fresh = iter(work / f"out-{round_number}-{n}" for n in range(4 + len(sources)))
             runs = {
                 "folder -> jsonl": [CLIPDOC, "convert", "-q", "--force", collection, lines],
-                "jsonl -> folder": [CLIPDOC, "convert", "-q", lines, next(fresh)],
+                **{
+                    f"{form} -> folder": [
+                        CLIPDOC,
+                        "convert",
+                        "-q",
+                        "--from",
+                        form,
+                        source,
+                        next(fresh),
+                    ]
+                    for form, source in sources.items()
+                },
                 "floor: fsync each": [sys.executable, floor, "fsync", lines, next(fresh)],
                 "floor: one sync": [sys.executable, floor, "sync", lines, next(fresh)],
                 "floor: no sync": [sys.executable, floor, "none", lines, next(fresh)],
@@ -103,10 +136,11 @@ def main() -> int:
     print(f"{count} documents, best of {options.rounds}")
     for name, seconds in best.items():
         print(f"  {name:20} {seconds:8.2f} s")
-    over_reading = best["jsonl -> folder"] / best["folder -> jsonl"]
-    over_floor = best["jsonl -> folder"] / best["floor: one sync"]
+    over_reading = best.get("jsonl -> folder", 0.0) / best["folder -> jsonl"]
     print(f"jsonl -> folder / folder -> jsonl: {over_reading:.2f} (target <= 2)")
-    print(f"jsonl -> folder / batched floor:   {over_floor:.2f} (target <= 1.5)")
+    for form in sources:
+        over_floor = best[f"{form} -> folder"] / best["floor: one sync"]
+        print(f"{form} -> folder / batched floor: {over_floor:.2f} (target <= 1.5)")
     print(json.dumps({"documents": count, **best}))
     return 0 if over_reading <= 2 else 1
 

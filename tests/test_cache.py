@@ -60,10 +60,19 @@ def _views(root: Path, cache: bool | None) -> tuple[Any, ...]:
     collection = Collection(root, cache=cache)
     return (
         collection.index(),
+        collection.index(style="ai_info"),
         [(e.path, e.clipping) for e in collection.select(since="2025-05-02")],
         [e.path for e in collection.find("https://example.com/1")],
         {key: [e.path for e in entries] for key, entries in collection.duplicates().items()},
     )
+
+
+def _ai_info_hits(root: Path) -> int:
+    """How many documents the producer's index took from the stat cache."""
+    with mock.patch.object(stat_cache.StatCache, "save", autospec=True) as save:
+        Collection(root).index(style="ai_info")
+    (cache,) = save.call_args.args
+    return int(cache.hits)
 
 
 def _wait_for_the_clock(root: Path) -> None:
@@ -190,6 +199,7 @@ def test_the_cache_never_serves_a_changed_file(
         unchanged = Collection(root)
         unchanged.index()
         assert unchanged.cache_hits == len(_PATHS)
+        assert _ai_info_hits(root) == len(_PATHS)
         for operations in rounds:
             for operation in operations:
                 _apply(root, operation)
@@ -307,3 +317,17 @@ def test_the_index_command_makes_the_cache_only_when_it_writes_into_the_root(
     assert (tmp_path / stat_cache.cache_name("index")).is_file()
     assert main(["index", "--check", str(tmp_path)]) == 0
     capsys.readouterr()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="file names are bytes on POSIX only")
+def test_a_file_name_that_is_not_utf8_is_read_every_time(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    odd = os.path.join(os.fsencode(tmp_path), b"2025-05-01", b"caf\xe9.md")
+    with open(odd, "wb") as file:
+        file.write(_document(1, "B"))
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        for _ in range(2):
+            cached = Collection(tmp_path, cache=True)
+            assert cached.index(style="ai_info") == Collection(tmp_path).index(style="ai_info")
+            assert _views(tmp_path, True) == _views(tmp_path, False)

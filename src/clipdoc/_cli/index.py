@@ -65,7 +65,7 @@ def build(
     if style == "clipdoc":
         data = collection_index(collection, left_out).encode("utf-8")
     else:
-        data = ai_info_index(root, not_read, follow_links=follow_links)
+        data = ai_info_index(root, not_read, follow_links=follow_links, cache=cache)
     problems = []
     for path, code, message in left_out:
         problems.append(f"{path}: left out of the index: {message} ({code})")

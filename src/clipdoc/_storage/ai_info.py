@@ -29,6 +29,7 @@ from typing import NamedTuple
 import attrs
 
 from .._core.errors import PathError, path_error
+from .cache import MISSING, StatCache
 from .files import Folder
 from .gosort import go_sort_slice
 
@@ -85,18 +86,22 @@ def ai_info_index(
     problems: list[PathError] | None = None,
     *,
     follow_links: bool = False,
+    cache: bool | None = False,
 ) -> bytes:
     """The ``README.md`` the producer's ``GenerateIndex`` writes for ``root``.
 
     Files are read through the storage layer: a file it cannot read (a
     FIFO, a link out of the collection) is listed as the producer lists a
     file it cannot read, by its name alone, and its error is added to
-    ``problems``.
+    ``problems``. ``cache`` is `Collection`'s: what is taken from each file
+    is kept in the collection's stat cache.
     """
     base = os.fsencode(root)
+    files = Folder(root, relative_names=True, follow_links=follow_links)
     reader = _Reader(
-        Folder(root, relative_names=True, follow_links=follow_links),
+        files,
         problems if problems is not None else [],
+        None if cache is False else StatCache.open(files, "ai_info", create=cache is True),
     )
     folders = sorted(
         (
@@ -114,6 +119,8 @@ def ai_info_index(
         out.append("*暂无内容*\n".encode())
         return b"".join(out)
     papers = [paper for folder in folders for paper in _papers(base, folder, reader)]
+    if reader.cache is not None:
+        reader.cache.save()
     go_sort_slice(papers, _newer)
     out.append("## 最新内容\n\n".encode())
     for paper in papers[:_LATEST]:
@@ -180,18 +187,46 @@ def _days_in(year: int, month: int) -> int:
 
 @attrs.frozen
 class _Reader:
-    """Reads the files of a collection, and keeps what it could not read."""
+    """Reads the files of a collection, keeps what it could not read, and
+    what it took from each file in the stat cache, when there is one."""
 
     folder: Folder
     problems: list[PathError]
+    cache: StatCache | None
 
-    def read(self, folder: bytes, filename: bytes) -> bytes | None:
+    def paper(self, folder: bytes, filename: bytes) -> _Paper:
         relative = os.fsdecode(folder + b"/" + filename)
+        if self.cache is not None:
+            fact = self.cache.lookup(relative, _is_paper_fact)
+            if fact is not MISSING:
+                # Bytes are kept as Latin-1 text: any bytes, one character each.
+                title, name, summary, url, saved_at, folder_name = (
+                    part.encode("latin-1") for part in fact[:6]
+                )
+                return _Paper(title, name, summary, url, saved_at, folder_name, fact[6])
         try:
-            return self.folder.read(relative)[0]
+            data, stamp = self.folder.read(relative)
         except PathError as problem:
             self.problems.append(problem)
-            return None
+            return _paper(None, folder, filename)
+        paper = _paper(data, folder, filename)
+        if self.cache is not None:
+            fact = [part.decode("latin-1") for part in paper[:6]]
+            self.cache.store(relative, stamp, [*fact, paper.instant])
+        return paper
+
+
+def _is_latin_1(text: str) -> bool:
+    return text.isascii() or max(text) <= "\xff"
+
+
+def _is_paper_fact(fact: object) -> bool:
+    return (
+        type(fact) is list
+        and len(fact) == len(_Paper._fields)
+        and all(type(part) is str and _is_latin_1(part) for part in fact[:6])
+        and (fact[6] is None or type(fact[6]) is int)
+    )
 
 
 def _papers(base: bytes, folder: bytes, reader: _Reader) -> Iterator[_Paper]:
@@ -206,7 +241,7 @@ def _papers(base: bytes, folder: bytes, reader: _Reader) -> Iterator[_Paper]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False) or not entry.name.endswith(b".md"):
             continue
-        yield _paper(reader.read(folder, entry.name), folder, entry.name)
+        yield reader.paper(folder, entry.name)
 
 
 def _paper(data: bytes | None, folder: bytes, filename: bytes) -> _Paper:

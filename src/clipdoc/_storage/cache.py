@@ -130,7 +130,7 @@ class StatCache:
         """Keep ``fact`` for the document at ``relative``, read with
         ``stamp`` — unless the file changed too recently to be told apart
         from a later change (see the module's text)."""
-        if max(stamp.mtime_ns, stamp.ctime_ns) >= self._started_ns:
+        if max(stamp.mtime_ns, stamp.ctime_ns) >= self._started_ns or not _is_utf8(relative):
             self._forget(relative)
             return
         held = [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns, fact]
@@ -193,6 +193,16 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         and len(held) == 6
         and all(type(number) is int for number in held[:5])
     }
+
+
+def _is_utf8(relative: str) -> bool:
+    """Whether a path can be kept in a cache file (UTF-8 JSON): not one of
+    a name that is not UTF-8, read with Python's surrogate escapes."""
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _file_system_now(folder: Folder) -> int:

@@ -566,7 +566,7 @@ class Collection:
         if style == "ai_info":
             from .ai_info import ai_info_index
 
-            data = ai_info_index(self.root, follow_links=self.folder.follow_links)
+            data = ai_info_index(self.root, follow_links=self.folder.follow_links, cache=self.cache)
             return data.decode("utf-8", errors="surrogateescape")
         if style == "clipdoc":
             from .index import collection_index
