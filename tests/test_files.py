@@ -91,3 +91,16 @@ def test_failed_dump_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
 def test_parse_rejects_bytes() -> None:
     with pytest.raises(TypeError, match="load"):
         clipdoc.parse(DOCUMENT.encode())  # type: ignore[arg-type]
+
+
+def test_a_file_a_user_names_over_the_size_limit_says_what_to_do(tmp_path: Path) -> None:
+    from clipdoc._storage.files import SIZE_LIMIT, read_bytes
+
+    huge = tmp_path / "all.feed.json"
+    with open(huge, "wb") as file:
+        file.truncate(SIZE_LIMIT + 1)  # sparse: nothing is written
+    with pytest.raises(clipdoc.TooLargeError) as caught:
+        read_bytes(huge)
+    assert caught.value.path == str(huge)
+    assert "split it" in caught.value.message
+    assert "Collection(" not in caught.value.message

@@ -143,8 +143,11 @@ class Folder:
         follow_links: bool = False,
         size_limit: int = SIZE_LIMIT,
         relative_names: bool = False,
+        larger_files: str = "Collection(size_limit=...) reads larger files",
     ) -> None:
         self.path = os.fspath(path)
+        #: What a user can do about a file over the size limit.
+        self.larger_files = larger_files
         self.real = os.path.realpath(self.path)
         self.follow_links = follow_links
         self.size_limit = size_limit
@@ -214,8 +217,7 @@ class Folder:
 
     def _too_large(self, relative: str) -> TooLargeError:
         return TooLargeError(
-            f"larger than {self.size_limit:,} bytes; not read (Collection(size_limit=...)"
-            " reads larger files)",
+            f"larger than {self.size_limit:,} bytes; not read ({self.larger_files})",
             path=self.full(relative),
         )
 
@@ -747,7 +749,11 @@ def read_bytes(source: str | os.PathLike[str] | BinaryIO) -> bytes:
     to the size limit), or of a binary file object."""
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        reader = Folder(os.path.dirname(path) or os.curdir, follow_links=True)
+        reader = Folder(
+            os.path.dirname(path) or os.curdir,
+            follow_links=True,
+            larger_files="clipdoc reads one file of at most this size: split it into smaller ones",
+        )
         try:
             return reader.read(os.path.basename(path))[0]
         except PathError as error:
