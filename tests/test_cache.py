@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -155,24 +156,21 @@ _OPERATIONS = st.one_of(
 )
 
 
+_CHANGES: dict[str, Callable[..., None]] = {
+    "edit": _same_size_edit,
+    "replace": _replace_inode,
+    "rename": _rename,
+    "swap": _swap,
+    "delete": _delete,
+    "create": _write,
+    "damage": _damage_cache,
+    "wait": _wait_for_the_clock,
+}
+
+
 def _apply(root: Path, operation: tuple[Any, ...]) -> None:
     name, *arguments = operation
-    if name == "edit":
-        _same_size_edit(root, *arguments)
-    elif name == "replace":
-        _replace_inode(root, *arguments)
-    elif name == "rename":
-        _rename(root, *arguments)
-    elif name == "swap":
-        _swap(root, *arguments)
-    elif name == "delete":
-        _delete(root, *arguments)
-    elif name == "create":
-        _write(root, *arguments)
-    elif name == "damage":
-        _damage_cache(root, *arguments)
-    else:
-        _wait_for_the_clock(root)
+    _CHANGES[name](root, *arguments)
 
 
 @settings(max_examples=150 if PROFILE == "ci" else 40)

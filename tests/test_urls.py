@@ -211,17 +211,27 @@ def test_import_into_a_file_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "is a file, not a folder" in capsys.readouterr().err
 
 
+def _rss(path: Path, title: str, *items: str) -> Path:
+    """An RSS 2.0 feed at ``path`` with these ``<item>`` elements."""
+    path.write_text(
+        f"<rss version='2.0'><channel><title>{title}</title>{''.join(items)}</channel></rss>"
+    )
+    return path
+
+
 def test_entries_without_a_link_are_known_by_their_id(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "collection"
-    feed = tmp_path / "feed.xml"
-    items = "".join(
-        f'<item><title>Note {n}</title><guid isPermaLink="false">id-{n}</guid>'
-        "<description>d</description></item>"
-        for n in (1, 2)
+    feed = _rss(
+        tmp_path / "feed.xml",
+        "B",
+        *(
+            f'<item><title>Note {n}</title><guid isPermaLink="false">id-{n}</guid>'
+            "<description>d</description></item>"
+            for n in (1, 2)
+        ),
     )
-    feed.write_text(f"<rss version='2.0'><channel><title>B</title>{items}</channel></rss>")
     assert main(["import", str(feed), "--into", str(root), "-q"]) == 0
     before = _snapshot(root)
     assert len(before) == 2
@@ -264,13 +274,16 @@ def test_entries_without_a_link_of_one_title_and_day_are_each_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tmp_path / "collection"
-    feed = tmp_path / "status.rss"
-    items = "".join(
-        f"<item><title>Incident resolved</title><guid>inc-{n}</guid>"
-        f"<pubDate>Tue, 06 May 2025 08:0{n}:00 GMT</pubDate><description>#{n}</description></item>"
-        for n in (1, 2)
+    feed = _rss(
+        tmp_path / "status.rss",
+        "Status",
+        *(
+            f"<item><title>Incident resolved</title><guid>inc-{n}</guid>"
+            f"<pubDate>Tue, 06 May 2025 08:0{n}:00 GMT</pubDate><description>#{n}</description>"
+            "</item>"
+            for n in (1, 2)
+        ),
     )
-    feed.write_text(f"<rss version='2.0'><channel><title>Status</title>{items}</channel></rss>")
     assert main(["import", str(feed), "--into", str(root), "-q"]) == 0
     before = _snapshot(root)
     summaries = [clipdoc.parse(t.decode()).original_summary or "" for t in before.values()]
