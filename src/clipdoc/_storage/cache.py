@@ -153,7 +153,11 @@ class StatCache:
             return
         document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
         document["files"] = self._files
-        data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in a fact: JSON escapes it
+            data = json.dumps(document, separators=(",", ":")).encode("ascii")
         try:
             if self._stamp is None:
                 self.folder.create(self.name, data)
