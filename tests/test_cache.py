@@ -344,3 +344,20 @@ def test_a_fact_with_a_lone_surrogate_is_kept_escaped(tmp_path: Path) -> None:
         again = stat_cache.StatCache.open(folder, "test", create=False)
         assert again is not None
         assert again.lookup(_PATHS[0], lambda fact: True) == ["\udcff"]
+
+
+@pytest.mark.parametrize(
+    "held", ["x", 7, None, {}, [], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6, 7], ["a"] * 6, [[]] * 6]
+)
+def test_entries_of_the_wrong_shape_are_read_again(tmp_path: Path, held: object) -> None:
+    _write(tmp_path, 0, "A")
+    (tmp_path / ".clipdoc").mkdir()
+    for kind in ("index", "query", "ai_info"):
+        document = {
+            "format": "clipdoc stat cache",
+            "version": 1,
+            "clipdoc": clipdoc.__version__,
+            "files": {_PATHS[0]: held},
+        }
+        (tmp_path / stat_cache.cache_name(kind)).write_text(json.dumps(document))
+    assert _views(tmp_path, None) == _views(tmp_path, False)

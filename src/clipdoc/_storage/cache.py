@@ -105,7 +105,9 @@ class StatCache:
         still the one it was taken from and ``is_fact`` accepts its shape (a
         cache file is only JSON); else `MISSING`."""
         held = self._files.get(relative)
-        if held is None or not is_fact(held[5]):
+        # Checked here, for the few documents a run looks up, rather than
+        # for the whole file when it is loaded.
+        if type(held) is not list or len(held) != 6 or not is_fact(held[5]):
             return MISSING
         try:
             status = os.lstat(self.folder.path + "/" + relative)
@@ -190,13 +192,8 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         or not isinstance(document.get("files"), dict)
     ):
         return None
-    return {
-        relative: held
-        for relative, held in document["files"].items()
-        if isinstance(held, list)
-        and len(held) == 6
-        and all(type(number) is int for number in held[:5])
-    }
+    files: dict[str, list[Any]] = document["files"]
+    return files
 
 
 def _is_utf8(relative: str) -> bool:
