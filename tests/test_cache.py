@@ -361,3 +361,60 @@ def test_entries_of_the_wrong_shape_are_read_again(tmp_path: Path, held: object)
         }
         (tmp_path / stat_cache.cache_name(kind)).write_text(json.dumps(document))
     assert _views(tmp_path, None) == _views(tmp_path, False)
+
+
+def test_the_gitignore_is_put_back_when_deleted_or_changed(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    Collection(tmp_path, cache=True).index()
+    ignore = tmp_path / ".clipdoc" / ".gitignore"
+    expected = ignore.read_bytes()
+    for damage in (ignore.unlink, lambda: ignore.write_text("!*\n")):
+        damage()
+        Collection(tmp_path).index()
+        assert ignore.read_bytes() == expected
+
+
+def test_index_check_uses_the_cache_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for n in range(3):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        assert main(["index", str(tmp_path)]) == 0
+        cache_file = tmp_path / stat_cache.cache_name("index")
+        before = cache_file.stat()
+        _same_size_edit(tmp_path, 0, "B", True)  # the cache is stale for this one
+        original = stat_cache.StatCache.lookup
+        with mock.patch.object(
+            stat_cache.StatCache, "lookup", autospec=True, side_effect=original
+        ) as lookup:
+            assert main(["index", "--check", str(tmp_path)]) == 1
+        after = cache_file.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert lookup.call_count == 3
+    assert "does not match the tree" in capsys.readouterr().err
+
+
+def test_a_cache_file_over_the_size_limit_is_written_anew(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    (tmp_path / ".clipdoc").mkdir()
+    cache_file = tmp_path / stat_cache.cache_name("index")
+    with open(cache_file, "wb") as file:
+        file.truncate(2**20 + 1)  # sparse
+    Collection(tmp_path, size_limit=2**20).index()
+    assert json.loads(cache_file.read_bytes())["format"] == "clipdoc stat cache"
+
+
+def test_temporary_files_of_killed_saves_are_removed_when_old(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    Collection(tmp_path, cache=True).index()
+    old = tmp_path / ".clipdoc" / ".clipdoc-0123456789ab.tmp"
+    young = tmp_path / ".clipdoc" / ".clipdoc-ba9876543210.tmp"
+    for leftover in (old, young):
+        leftover.write_bytes(b"{}")
+    two_hours_ago = time.time_ns() - 7200 * 10**9
+    os.utime(old, ns=(two_hours_ago, two_hours_ago))
+    Collection(tmp_path).index()
+    assert not old.exists()
+    assert young.exists()  # perhaps another run's save, still under way

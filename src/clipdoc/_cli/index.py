@@ -28,6 +28,7 @@ def run(options: argparse.Namespace) -> int:
             jobs=options.jobs,
             follow_links=options.follow_links,
             cache=_cache_choice(options),
+            read_only_cache=options.check,
         )
     except ClipdocError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
@@ -54,18 +55,28 @@ def build(
     jobs: int = 1,
     follow_links: bool = False,
     cache: bool | None = False,
+    read_only_cache: bool = False,
 ) -> tuple[bytes, list[str]]:
     """The index of the collection at ``root`` in ``style``, and a line for
-    each document left out of it or not read. ``cache`` is `Collection`'s."""
+    each document left out of it or not read. ``cache`` is `Collection`'s;
+    a ``read_only_cache`` is used and never written (--check writes
+    nothing)."""
     collection = Collection(
         root, exclude=exclude, jobs=jobs, follow_links=follow_links, cache=cache
     )
+    collection._cache_read_only = read_only_cache
     left_out: list[tuple[str, str, str]] = []
     not_read: list[PathError] = []
     if style == "clipdoc":
         data = collection_index(collection, left_out).encode("utf-8")
     else:
-        data = ai_info_index(root, not_read, follow_links=follow_links, cache=cache)
+        data = ai_info_index(
+            root,
+            not_read,
+            follow_links=follow_links,
+            cache=cache,
+            read_only_cache=read_only_cache,
+        )
     problems = []
     for path, code, message in left_out:
         problems.append(f"{path}: left out of the index: {message} ({code})")
@@ -104,7 +115,8 @@ def difference(old: bytes, new: bytes) -> str | None:
 def _cache_choice(options: argparse.Namespace) -> bool | None:
     """Whether the index uses the collection's stat cache: never with
     --no-cache; made when the index is written into ROOT, used only when
-    there is one otherwise (--check writes nothing, --output elsewhere)."""
+    there is one otherwise (and only read with --check, which writes
+    nothing)."""
     if options.no_cache:
         return False
     return None if options.check or options.output else True

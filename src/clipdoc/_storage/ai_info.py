@@ -87,6 +87,7 @@ def ai_info_index(
     *,
     follow_links: bool = False,
     cache: bool | None = False,
+    read_only_cache: bool = False,
 ) -> bytes:
     """The ``README.md`` the producer's ``GenerateIndex`` writes for ``root``.
 
@@ -94,14 +95,16 @@ def ai_info_index(
     FIFO, a link out of the collection) is listed as the producer lists a
     file it cannot read, by its name alone, and its error is added to
     ``problems``. ``cache`` is `Collection`'s: what is taken from each file
-    is kept in the collection's stat cache.
+    is kept in the collection's stat cache (only used, ``read_only_cache``).
     """
     base = os.fsencode(root)
     files = Folder(root, relative_names=True, follow_links=follow_links)
     reader = _Reader(
         files,
         problems if problems is not None else [],
-        None if cache is False else StatCache.open(files, "ai_info", create=cache is True),
+        None
+        if cache is False
+        else StatCache.open(files, "ai_info", create=cache is True, read_only=read_only_cache),
     )
     folders = sorted(
         (

@@ -34,12 +34,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .._core.errors import ClipdocError, ExistsError, NotFoundError
+from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
 from .files import Folder, Stamp
 
 FOLDER = ".clipdoc"
 _IGNORE = f"{FOLDER}/.gitignore"
+_IGNORE_TEXT = b"# clipdoc's cache of this collection\n*\n"
+_LEFTOVER_AGE_NS = 3600 * 1_000_000_000
 _FORMAT = "clipdoc stat cache"
 _VERSION = 1
 #: How much older than the start of the run a file's last change must be
@@ -70,12 +72,19 @@ class StatCache:
     `lookup` before reading a document, `store` after, `save` at the end."""
 
     def __init__(
-        self, folder: Folder, kind: str, files: dict[str, list[Any]] | None, stamp: Stamp | None
+        self,
+        folder: Folder,
+        kind: str,
+        files: dict[str, list[Any]] | None,
+        stamp: Stamp | None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self.folder = folder
         self.name = cache_name(kind)
         self._files = files if files is not None else {}
         self._stamp = stamp
+        self._read_only = read_only
         self._started_ns = _file_system_now(folder) - RACY_MARGIN_NS
         # A new cache, or one in place of a damaged or foreign one, is
         # written even with nothing in it: the next run uses it.
@@ -83,22 +92,36 @@ class StatCache:
         self.hits = 0
 
     @classmethod
-    def open(cls, folder: Folder, kind: str, *, create: bool) -> StatCache | None:
+    def open(
+        cls, folder: Folder, kind: str, *, create: bool, read_only: bool = False
+    ) -> StatCache | None:
         """The cache of facts of ``kind`` of the collection at ``folder``:
         the one there, or (``create``) a new one; None when there is none
-        to use or none can be written (a folder that is read-only, say)."""
+        to use or none can be written (a folder that is read-only, say).
+        A ``read_only`` cache is used and never written."""
+        name = cache_name(kind)
         try:
-            data, stamp = folder.read(cache_name(kind))
+            data, stamp = folder.read(name)
         except NotFoundError:
-            if not create:
+            if not create or read_only:
                 return None
             data, stamp = None, None
+        except TooLargeError:
+            # Read as damaged: written anew, in a checked replacement.
+            data, stamp = b"", _stamp_or_none(folder, name)
         except ClipdocError:
             return None  # a link, a FIFO, a folder in its place: leave it alone
         try:
-            return cls(folder, kind, _files_of(data) if data is not None else None, stamp)
+            files = _files_of(data) if data is not None else None
+            cache = cls(folder, kind, files, stamp, read_only=read_only)
         except (ClipdocError, OSError):
             return None
+        if not read_only:
+            cache._remove_leftovers()
+            if stamp is not None:
+                with contextlib.suppress(ClipdocError, OSError):
+                    cache._keep_out_of_git()
+        return cache
 
     def lookup(self, relative: str, is_fact: Callable[[Fact], bool]) -> Fact:
         """The fact stored for the document at ``relative``, if the file is
@@ -151,7 +174,7 @@ class StatCache:
         """Write the cache if it changed; a cache another run wrote
         meanwhile is left as it is (it is as good), and so is one that
         cannot be written."""
-        if not self._changed:
+        if not self._changed or self._read_only:
             return
         document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
         document["files"] = self._files
@@ -163,13 +186,38 @@ class StatCache:
         try:
             if self._stamp is None:
                 self.folder.create(self.name, data)
-                with contextlib.suppress(ExistsError):
-                    self.folder.create(_IGNORE, b"# clipdoc's cache of this collection\n*\n")
             else:
                 self.folder.replace(self.name, data, expected=self._stamp)
+            self._keep_out_of_git()
         except (ClipdocError, OSError):
             return
         self._changed = False
+
+    def _keep_out_of_git(self) -> None:
+        """Put ``.clipdoc/.gitignore`` back if it is missing or was changed."""
+        try:
+            held, stamp = self.folder.read(_IGNORE)
+        except NotFoundError:
+            with contextlib.suppress(ExistsError):
+                self.folder.create(_IGNORE, _IGNORE_TEXT)
+            return
+        if held != _IGNORE_TEXT:
+            self.folder.replace(_IGNORE, _IGNORE_TEXT, expected=stamp)
+
+    def _remove_leftovers(self) -> None:
+        """Remove the temporary files of saves that were killed (an hour
+        old or more, so that no save still under way loses its file)."""
+        try:
+            names = self.folder.names(FOLDER)
+        except ClipdocError:
+            return
+        old = self._started_ns + RACY_MARGIN_NS - _LEFTOVER_AGE_NS
+        for name in names:
+            if name.startswith(".clipdoc-") and name.endswith(".tmp"):
+                relative = f"{FOLDER}/{name}"
+                with contextlib.suppress(ClipdocError, OSError):
+                    if self.folder.stamp(relative).mtime_ns < old:
+                        self.folder.remove(relative)
 
     def _forget(self, relative: str) -> None:
         if self._files.pop(relative, None) is not None:
@@ -194,6 +242,13 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         return None
     files: dict[str, list[Any]] = document["files"]
     return files
+
+
+def _stamp_or_none(folder: Folder, relative: str) -> Stamp | None:
+    try:
+        return folder.stamp(relative)
+    except ClipdocError:
+        return None
 
 
 def _is_utf8(relative: str) -> bool:

@@ -173,6 +173,8 @@ class Collection:
         self.cache = cache
         #: How many facts the last query took from the stat cache.
         self.cache_hits = 0
+        # Set by commands that promise to write nothing (index --check).
+        self._cache_read_only = False
 
     def __repr__(self) -> str:
         return f"Collection({self.root!r}, exclude={self.exclude!r}, jobs={self.jobs})"
@@ -296,7 +298,9 @@ class Collection:
         that did not change."""
         cache = None
         if self.cache is not False:
-            cache = StatCache.open(self.folder, kind, create=self.cache is True)
+            cache = StatCache.open(
+                self.folder, kind, create=self.cache is True, read_only=self._cache_read_only
+            )
         self.cache_hits = 0
         read = functools.partial(_read_fact, self.folder, fact_of)
         if cache is None:
@@ -566,7 +570,12 @@ class Collection:
         if style == "ai_info":
             from .ai_info import ai_info_index
 
-            data = ai_info_index(self.root, follow_links=self.folder.follow_links, cache=self.cache)
+            data = ai_info_index(
+                self.root,
+                follow_links=self.folder.follow_links,
+                cache=self.cache,
+                read_only_cache=self._cache_read_only,
+            )
             return data.decode("utf-8", errors="surrogateescape")
         if style == "clipdoc":
             from .index import collection_index

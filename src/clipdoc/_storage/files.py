@@ -249,7 +249,26 @@ class Folder:
             except OSError as exc:
                 raise self._failure(exc, relative, "read") from None
 
+    def stamp(self, relative: str) -> Stamp:
+        """The stamp of the file at ``relative`` itself (a link is not
+        followed), without reading it."""
+        parts = check_relative(relative)
+        with self._parent(parts, relative, writing=False) as parent:
+            try:
+                return Stamp.of(os.stat(parts[-1], dir_fd=parent, follow_symlinks=False))
+            except OSError as exc:
+                raise self._failure(exc, relative, "read") from None
+
     # ------------------------------------------------------------- writing
+
+    def remove(self, relative: str) -> None:
+        """Remove the file at ``relative`` (a link itself, never its target)."""
+        parts = check_relative(relative)
+        with self._parent(parts, relative, writing=True) as parent:
+            try:
+                os.unlink(parts[-1], dir_fd=parent)
+            except OSError as exc:
+                raise self._failure(exc, relative, "write") from None
 
     def create(self, relative: str, data: bytes, *, executable: bool = False) -> None:
         """Write a new file at ``relative``, durably; `ExistsError` (CD502)
