@@ -418,3 +418,18 @@ def test_temporary_files_of_killed_saves_are_removed_when_old(tmp_path: Path) ->
     Collection(tmp_path).index()
     assert not old.exists()
     assert young.exists()  # perhaps another run's save, still under way
+
+
+def test_queries_after_the_index_command_use_and_fill_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _write(tmp_path, 0, "A")
+    assert main(["index", "-q", str(tmp_path)]) == 0
+    list(Collection(tmp_path).select())
+    Collection(tmp_path).index(style="ai_info")
+    assert sorted(p.name for p in (tmp_path / ".clipdoc").glob("stat-cache-*")) == [
+        "stat-cache-ai_info.json",
+        "stat-cache-index.json",
+        "stat-cache-query.json",
+    ]
+    capsys.readouterr()

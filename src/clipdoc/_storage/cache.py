@@ -96,14 +96,15 @@ class StatCache:
         cls, folder: Folder, kind: str, *, create: bool, read_only: bool = False
     ) -> StatCache | None:
         """The cache of facts of ``kind`` of the collection at ``folder``:
-        the one there, or (``create``) a new one; None when there is none
-        to use or none can be written (a folder that is read-only, say).
-        A ``read_only`` cache is used and never written."""
+        the one there, or a new one when asked (``create``) or when the
+        collection has a cache of other kinds; None when there is none to
+        use or none can be written (a folder that is read-only, say). A
+        ``read_only`` cache is used and never written."""
         name = cache_name(kind)
         try:
             data, stamp = folder.read(name)
         except NotFoundError:
-            if not create or read_only:
+            if read_only or not (create or _has_cache(folder)):
                 return None
             data, stamp = None, None
         except TooLargeError:
@@ -242,6 +243,14 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         return None
     files: dict[str, list[Any]] = document["files"]
     return files
+
+
+def _has_cache(folder: Folder) -> bool:
+    """Whether the collection keeps a cache (of any kind)."""
+    try:
+        return any(name.startswith("stat-cache-") for name in folder.names(FOLDER))
+    except ClipdocError:
+        return False
 
 
 def _stamp_or_none(folder: Folder, relative: str) -> Stamp | None:

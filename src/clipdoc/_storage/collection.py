@@ -132,8 +132,8 @@ class Collection:
     ``cache`` keeps what queries learn of each document in a stat cache at
     ``.clipdoc/`` below the root, so that `select`, `find`, `duplicates`
     and the index read only the documents that changed: None (the
-    default) uses the cache when there is one, True makes one, False
-    neither reads nor writes it.
+    default) uses and updates the cache when there is one, True makes one,
+    False neither reads nor writes it.
 
     >>> collection = Collection("examples")
     >>> [entry.path for entry in collection]
