@@ -433,3 +433,16 @@ def test_queries_after_the_index_command_use_and_fill_the_cache(
         "stat-cache-query.json",
     ]
     capsys.readouterr()
+
+
+def test_worker_processes_fill_and_use_the_cache_alike(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, _LETTERS[n])
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        first = Collection(tmp_path, cache=True, jobs=2)
+        assert first.index() == Collection(tmp_path, cache=False).index()
+        _same_size_edit(tmp_path, 2, "H", True)
+        again = Collection(tmp_path, jobs=2)
+        assert again.index() == Collection(tmp_path, cache=False).index()
+        assert again.cache_hits == len(_PATHS) - 1
