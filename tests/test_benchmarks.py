@@ -31,6 +31,7 @@ BENCHMARKS = ROOT / "benchmarks"
         ["notes_speed.py", "{tmp}/absent", "--rounds", "1", "--count", "20"],
         ["import_speed.py", "--count", "30", "--rounds", "1"],
         ["index_speed.py", "--folder", "{examples}", "--copies", "1", "--rounds", "1"],
+        ["site_speed.py", "--folder", "{examples}", "--copies", "1", "--rounds", "1"],
         ["cache_speed.py", "--folder", "{examples}", "--copies", "1", "--rounds", "1"],
     ],
 )

@@ -282,6 +282,32 @@ def test_tokens_of_cjk_and_latin() -> None:
     assert search.tokens("GPT-4o的能力") == ["gpt", "4o", "的", "能", "力", "的能", "能力"]
 
 
+def test_tokens_split_words_at_cjk_runs_and_skip_cjk_punctuation() -> None:
+    assert search.tokens("abc大de") == ["abc", "大", "de"]
+    assert search.tokens("a大b ab_cd") == ["大", "ab", "cd"]
+    # The katakana middle dot is punctuation: it ends a word, as in search.js.
+    assert search.tokens("ア・イ") == ["ア", "イ"]
+
+
+_SUMMARY_PIECES = st.sampled_from(
+    [
+        *("#", "#", "a", "b c", " ", "\n", "\u3000", "话题", "&#35;", "&num;", "&amp;", "&nbsp;"),
+        *("<p>", "</p>", "<br>", "<div>", "</div>", "<span>", "</span>", "<!--", "-->", "<"),
+        *("<script>", "</script>", "<li>", "<h1>", "<pre>", "<a href='#x'>", "</a>", "<title>"),
+        *("<head>", "<body>", "</body>", "</html>", "</HTML>", "<?x ?>", "<o:p>", "\ufeff", ">"),
+    ]
+)
+
+
+@given(st.lists(_SUMMARY_PIECES, max_size=30))
+def test_summary_hashtags_are_those_of_clipdoc_html(pieces: list[str]) -> None:
+    from clipdoc.html import hashtags
+
+    summary = "".join(pieces)
+    expected = tuple(hashtags(summary))
+    assert pages.summary_hashtags(Clipping(title="t", original_summary=summary)) == expected
+
+
 @given(st.text())
 def test_tokens_are_normalized_words(text: str) -> None:
     for token in search.tokens(text):

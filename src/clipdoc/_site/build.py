@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import gc
 import hashlib
 import importlib.util
 import json
@@ -23,10 +24,10 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 
@@ -44,12 +45,16 @@ from .pages import Document, Neighbourhood, Unreadable
 if TYPE_CHECKING:
     import jinja2
 
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
 MANIFEST = ".clipdoc-site.json"
 MANIFEST_FORMAT = 1
 PAGE_SIZE = 25
 #: Page numbers shown around the current one in a pager.
 PAGER_REACH = 2
 _THEME = Path(__file__).parent
+_PAGE_TEMPLATES = ("clipping.html", "list.html", "dates.html", "groups.html", "search.html")
 # Scripts only from the site itself, and no inline script or style: a
 # document's text can never run, even if a sanitizer had a hole.
 CONTENT_SECURITY_POLICY = (
@@ -139,21 +144,43 @@ class Theme:
         import jinja2
 
         try:
-            return _environment(self.folder).get_template(template).render(context).encode()
-        except jinja2.TemplateSyntaxError as error:
-            raise ClipdocError(
-                "CD703",
-                f"{error.filename or error.name}: {error.message}; fix the theme's template",
-                line=error.lineno,
-            ) from None
+            return self.template(template).render(context).encode()
+        except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
+            raise _syntax_error(error) from None
         except jinja2.TemplateError as error:
             raise ClipdocError(
                 "CD703", f"{template}: {error}; fix the theme's template", path=self.folder
             ) from None
 
+    def template(self, name: str) -> jinja2.Template:
+        import jinja2
+
+        try:
+            return _environment(self.folder, self.digest).get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise _syntax_error(error) from None
+
+    def prepare(self) -> None:
+        """Compile the templates and load what rendering needs, so that
+        processes forked from this one start with them."""
+        for name in _PAGE_TEMPLATES:
+            self.template(name)
+        pages.prepare_fragments()
+
+
+def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
+    return ClipdocError(
+        "CD703",
+        f"{error.filename or error.name}: {error.message}; fix the theme's template",
+        line=error.lineno,
+    )
+
 
 @functools.lru_cache(maxsize=4)
-def _environment(folder: str | None) -> jinja2.Environment:
+def _environment(folder: str | None, digest: str) -> jinja2.Environment:
+    """The templates of the theme in ``folder`` whose files have ``digest``:
+    a theme changed on disk is another environment, so templates need not
+    be checked for changes at each page."""
     import jinja2
 
     search_path = [str(_THEME / "templates")]
@@ -166,9 +193,32 @@ def _environment(folder: str | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     environment.filters["language"] = pages.language
+    environment.globals["lang_attribute"] = _lang_attribute
     return environment
+
+
+def _lang_attribute(code: str | None) -> str:
+    """`` lang="…"`` for an element whose language is not the page's, as the
+    macro ``lang`` of macros.html writes it: a function, as every list entry
+    and every line of metadata has one and a macro call costs several times as
+    much."""
+    if not code:
+        return ""
+    return _cached_lang_attribute(code) if type(code) is str else _lang_markup(code)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_lang_attribute(code: str) -> str:
+    return _lang_markup(code)
+
+
+def _lang_markup(code: str) -> str:
+    from markupsafe import Markup
+
+    return Markup(' lang="%s"') % code
 
 
 # ----------------------------------------------------------------------- build
@@ -217,22 +267,27 @@ def build_site(
     jobs = checked_jobs(jobs)
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_documents = _read_manifest(output)
-    site = _Site(
-        root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
-        old_output=output if old_keys else None,
-        old_keys=old_keys,
-        old_digests={pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()},
-        theme=Theme.load(theme),
-        title=title if title is not None else os.path.basename(os.path.abspath(root)),
-        base_url=base_url,
-        jobs=jobs,
-        progress=progress,
-    )
-    facts = site.read_all(old_documents, exclude)
-    documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
+    loaded_theme = Theme.load(theme)
     staging = _staging_folder(output)
     try:
-        site.staging = staging
+        site = _Site(
+            root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
+            old_keys=old_keys,
+            old_digests={
+                pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()
+            },
+            output=_Output(
+                staging=staging,
+                old_output=output if old_keys else None,
+                theme=loaded_theme,
+                title=title if title is not None else os.path.basename(os.path.abspath(root)),
+                base_url=base_url,
+            ),
+            jobs=jobs,
+            progress=progress,
+        )
+        facts = site.read_all(old_documents, exclude)
+        documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
         site.write_all(documents)
         site.write_manifest(documents)
         _swap_in(staging, output)
@@ -264,24 +319,85 @@ def _checked_texts(root: str, output: str, title: object, base_url: object) -> s
     return base_url if isinstance(base_url, str) else None
 
 
+#: What writing one file gave: its name, its key, and whether it was
+#: rendered anew (else linked from the last build).
+Written = tuple[str, str, bool]
+
+
+@attrs.frozen(kw_only=True)
+class _Output:
+    """Where and how one build writes its files, in whichever process makes
+    them: a worker writes the pages it renders itself, since sending their
+    bytes back to the main process costs more than writing them."""
+
+    staging: str
+    old_output: str | None
+    theme: Theme
+    title: str
+    base_url: str | None
+
+    def key(self, *parts: object) -> str:
+        material = json.dumps(
+            [self.theme.digest, self.title, self.base_url, *parts],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=_json_default,
+        )
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def common(self, name: str) -> dict[str, Any]:
+        return common_context(name, title=self.title, base_url=self.base_url)
+
+    def target(self, name: str) -> str:
+        return os.path.join(self.staging, *name.split("/"))
+
+    def link_old(self, name: str) -> bool:
+        """Link ``name`` from the last build; whether it could be."""
+        if self.old_output is None:
+            return False
+        target = self.target(name)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.link(os.path.join(self.old_output, *name.split("/")), target)
+        except OSError:
+            return False
+        return True
+
+    def write(self, name: str, data: bytes) -> None:
+        target = self.target(name)
+        try:
+            file = open(target, "wb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:  # the first file of its folder
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            file = open(target, "wb")  # noqa: SIM115
+        with file:
+            file.write(data)
+
+    def put(self, name: str, key: str, old_key: str | None, render: Callable[[], bytes]) -> Written:
+        """``name`` linked from the last build when it was made of the same
+        (``old_key`` is ``key``), else rendered and written."""
+        if old_key == key and self.link_old(name):
+            return name, key, False
+        self.write(name, render())
+        return name, key, True
+
+
 @attrs.define(kw_only=True)
 class _Site:
     """One build: the output files written so far and their keys."""
 
     root: Folder
-    old_output: str | None
     old_keys: dict[str, str]
     #: The last build's document digests, by page.
     old_digests: dict[str, str]
-    theme: Theme
-    title: str
-    base_url: str | None
+    output: _Output
     jobs: int
     progress: Progress | None
-    staging: str = ""
     keys: dict[str, str] = attrs.Factory(dict)
     rendered: int = 0
     reused: int = 0
+    #: The shard count of an index made anew as the pages are written.
+    new_shards: int = 0
 
     def read_all(
         self, old_documents: dict[str, tuple[str, tuple[str, ...]]], exclude: Sequence[str]
@@ -292,12 +408,30 @@ class _Site:
             for found in walk(self.root.path, exclude=exclude)
         ]
         self.start("reading", len(items))
+        if self.jobs > 1:
+            search.tokens("")  # its pattern made once, before the workers are forked
         facts = []
         read = functools.partial(pages.read_facts, self.root)
-        for fact in ordered_map(read, items, jobs=self.jobs):
+        for fact in self.in_workers(read, items):
             facts.append(fact)
             self.advance()
         return facts
+
+    def in_workers(
+        self, function: Callable[[_Item], _Result], items: Iterable[_Item]
+    ) -> Iterator[_Result]:
+        """`ordered_map` on this build's processes. Forked workers share the
+        main process's objects; frozen out of the cycle collector's reach,
+        they are not walked by each worker's collections, which would copy
+        every page of memory they touch."""
+        if self.jobs <= 1:
+            yield from map(function, items)
+            return
+        gc.freeze()
+        try:
+            yield from ordered_map(function, items, jobs=self.jobs)
+        finally:
+            gc.unfreeze()
 
     def start(self, phase: str, total: int) -> None:
         if self.progress is not None and total:
@@ -310,155 +444,117 @@ class _Site:
     # -- one file
 
     def key(self, *parts: object) -> str:
-        material = json.dumps(
-            [self.theme.digest, self.title, self.base_url, *parts],
-            ensure_ascii=False,
-            sort_keys=True,
-            default=_json_default,
-        )
-        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.output.key(*parts)
+
+    def record(self, written: Written) -> None:
+        name, key, rendered = written
+        self.keys[name] = key
+        if rendered:
+            self.rendered += 1
+        else:
+            self.reused += 1
 
     def reuse(self, name: str, key: str) -> bool:
         """Link ``name`` from the last build when its key is unchanged."""
-        if self.old_output is None or self.old_keys.get(name) != key:
+        if self.old_keys.get(name) != key:
             return False
         return self.link_old(name, key)
 
     def link_old(self, name: str, key: str) -> bool:
         """Link ``name`` from the last build, known to hold what ``key``
         stands for now."""
-        if self.old_output is None:
+        if not self.output.link_old(name):
             return False
-        try:
-            target = self._target(name)
-            os.link(os.path.join(self.old_output, *name.split("/")), target)
-        except OSError:
-            return False
-        self.keys[name] = key
-        self.reused += 1
+        self.record((name, key, False))
         return True
 
     def write(self, name: str, key: str, data: bytes) -> None:
-        target = self._target(name)
-        if name in self.keys:  # linked from the old site: never write through the link
-            os.unlink(target)
+        self.forget(name)
+        self.output.write(name, data)
+        self.record((name, key, True))
+
+    def forget(self, name: str) -> None:
+        """Take back a file linked from the last build that is to be written
+        anew: writing through the link would change the last site."""
+        if name in self.keys:
+            os.unlink(self.output.target(name))
+            del self.keys[name]
             self.reused -= 1
-        with open(target, "wb") as file:
-            file.write(data)
-        self.keys[name] = key
-        self.rendered += 1
-
-    def _target(self, name: str) -> str:
-        target = os.path.join(self.staging, *name.split("/"))
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        return target
-
-    def page(self, name: str, template: str, context: dict[str, Any]) -> None:
-        """A page made from ``context`` alone (lists, overviews)."""
-        key = self.key(name, template, context)
-        if not self.reuse(name, key):
-            self.write(name, key, self.theme.render(template, self.common(name) | context))
-
-    def common(self, name: str) -> dict[str, Any]:
-        return common_context(name, title=self.title, base_url=self.base_url)
 
     # -- the whole site
 
     def write_all(self, documents: list[Document]) -> None:
-        self.write_clipping_pages(documents)
-        entries = {d.path: _entry(d) for d in documents}
-        self.write_lists("Latest clippings", documents, entries, pages.home_page)
-        by_day = _grouped(documents, lambda d: [d.day])
-        by_source = _grouped(documents, lambda d: [d.source] if d.source else [])
-        by_tag = _grouped(documents, lambda d: list(d.hashtags))
-        for day, group in by_day.items():
-            label = day.isoformat() if day is not None else "Undated"
-            self.write_lists(label, group, entries, functools.partial(pages.date_page, day))
-        for source, group in by_source.items():
-            self.write_lists(source, group, entries, functools.partial(pages.source_page, source))
-        for tag, group in by_tag.items():
-            self.write_lists(f"#{tag}#", group, entries, functools.partial(pages.tag_page, tag))
-        self.page("dates.html", "dates.html", {"months": _months(by_day)})
-        self.page(
-            "sources.html",
-            "groups.html",
-            {"heading": "Sources", "groups": _group_list(by_source, pages.source_page)},
-        )
-        self.page(
-            "tags.html",
-            "groups.html",
-            {"heading": "Tags", "groups": _group_list(by_tag, pages.tag_page, tags=True)},
-        )
-        self.page("search.html", "search.html", {"documents": len(documents)})
-        self.write_search(documents)
-        for name, data in self.theme.static().items():
+        if self.jobs > 1:
+            self.output.theme.prepare()
+        # The index depends on the documents, in order, and nothing else.
+        index_key = self.key("search", [[d.page, d.digest] for d in documents])
+        # A first build has every document's tokens: its index is made as the
+        # pages are handed out, and its shards are written by the workers.
+        postings = search.PostingsBuilder() if not self.old_keys else None
+        self.start("rendering", len(documents))
+        write = functools.partial(_write_file, self.output, self.root, index_key)
+        for written in self.in_workers(write, self.tasks(documents, postings)):
+            self.record(written)
+            if written[0].startswith(pages.CLIPPINGS):
+                self.advance()
+        if postings is None:
+            self.write_search(documents, index_key)
+        else:
+            self.write_listing(documents, index_key, self.new_shards)
+        for name, data in self.output.theme.static().items():
             self.write_or_reuse(name, data)
-        if self.base_url:
-            self.write_or_reuse("sitemap.xml", _sitemap(self.base_url, sorted(self.keys)))
+        if self.output.base_url:
+            self.write_or_reuse("sitemap.xml", _sitemap(self.output.base_url, sorted(self.keys)))
 
     def write_or_reuse(self, name: str, data: bytes) -> None:
         key = self.key(name, hashlib.sha256(data).hexdigest())
         if not self.reuse(name, key):
             self.write(name, key, data)
 
-    def write_clipping_pages(self, documents: list[Document]) -> None:
+    def tasks(
+        self, documents: list[Document], postings: search.PostingsBuilder | None
+    ) -> Iterator[_Task]:
+        """What the workers write, made as they ask for it: the clipping
+        pages (each document's postings added to a new index as its page is
+        handed out), the pages made from a context, then the shards of a new
+        index."""
         by_url: dict[str, list[Document]] = {}
         for document in documents:
             if document.url:
                 by_url.setdefault(url_key(document.url), []).append(document)
-        to_render = []
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, by_url)
-            key = self.key(links.page, document.digest, links.as_key())
-            if not self.reuse(links.page, key):
-                to_render.append((links, key))
-        self.start("rendering", len(to_render))
-        render = functools.partial(
-            _render_clipping, self.root, self.theme, self.title, self.base_url
-        )
-        rendered = ordered_map(render, [links for links, _ in to_render], jobs=self.jobs)
-        for (links, key), data in zip(to_render, rendered, strict=True):
-            self.write(links.page, key, data)
-            self.advance()
+            yield "clipping", (links, document.digest, self.old_keys.get(links.page))
+            if postings is not None:
+                tokens = document.tokens or pages.read_tokens(self.root, document.path)
+                postings.add(*pages.split_tokens(tokens))
+        for name, template, context in _context_pages(documents):
+            yield "page", (name, template, context, self.old_keys.get(name))
+        if postings is not None:
+            self.new_shards, entries = postings.shard_entries()
+            for number, shard in enumerate(entries):
+                yield "shard", (number, shard)
 
-    def write_lists(
-        self,
-        heading: str,
-        documents: list[Document],
-        entries: dict[str, dict[str, Any]],
-        address: Callable[[int], str],
-    ) -> None:
-        count = max(1, -(-len(documents) // PAGE_SIZE))
-        for number in range(1, count + 1):
-            chunk = documents[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-            context = {
-                "heading": heading,
-                "heading_lang": pages.language(heading),
-                "total": len(documents),
-                "entries": [entries[d.path] for d in chunk],
-                "pager": _pager(number, count, address),
-                "number": number,
-            }
-            self.page(address(number), "list.html", context)
-
-    def write_search(self, documents: list[Document]) -> None:
-        # The index depends on the documents, in order, and nothing else.
-        index_key = self.key("search", [[d.page, d.digest] for d in documents])
-        if self.reuse_search(index_key):
-            return
-        (shards, tables), old_tables = self.updated_index(documents) or self.new_index(documents)
+    def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
         listing = [
             [d.page, d.title, d.day.isoformat() if d.day else "", d.source or ""] for d in documents
         ]
-        files = {"search/docs.js": search.script("docs", shards, listing)}
+        name = "search/docs.js"
+        self.write(name, self.key(name, index_key), search.script("docs", shards, listing).encode())
+
+    def write_search(self, documents: list[Document], index_key: str) -> None:
+        """The index made from the last one, or anew."""
+        if self.reuse_search(index_key):
+            return
+        (shards, tables), old_tables = self.updated_index(documents) or self.new_index(documents)
+        self.write_listing(documents, index_key, shards)
         for number, table in enumerate(tables):
             name = f"search/s{number}.js"
+            key = self.key(name, index_key)
             # A shard that holds what it held is the same file.
             same = len(old_tables) == shards and table == old_tables[number]
-            if not (same and self.link_old(name, self.key(name, index_key))):
-                files[name] = search.script("shard", number, table)
-        for name, text in files.items():
-            self.write(name, self.key(name, index_key), text.encode())
+            if not (same and self.link_old(name, key)):
+                self.write(name, key, search.script("shard", number, table).encode())
 
     def new_index(
         self, documents: list[Document]
@@ -466,7 +562,8 @@ class _Site:
         """The index of ``documents`` built anew (no last shards)."""
         missing = [d.path for d in documents if d.tokens is None]
         computed = dict(zip(missing, self.read_tokens(missing), strict=True))
-        return search.build_index([d.tokens or computed[d.path] for d in documents]), []
+        tokens = (pages.split_tokens(d.tokens or computed[d.path]) for d in documents)
+        return search.build_index(tokens), []
 
     def reuse_search(self, index_key: str) -> bool:
         """Link the whole last index when it was made from the same
@@ -479,12 +576,12 @@ class _Site:
             return False
         return all(self.reuse(name, key) for name, key in keys.items())
 
-    def read_tokens(self, paths: list[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    def read_tokens(self, paths: list[str]) -> list[pages.Tokens]:
         """The search tokens of the documents at ``paths``, in order."""
         self.start("indexing", len(paths))
         found = []
         read = functools.partial(pages.read_tokens, self.root)
-        for tokens in ordered_map(read, paths, jobs=self.jobs):
+        for tokens in self.in_workers(read, paths):
             found.append(tokens)
             self.advance()
         return found
@@ -511,7 +608,7 @@ class _Site:
                 fresh.append((number, document))
         untokenized = [d.path for _, d in fresh if d.tokens is None]
         computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
-        tokens = [(number, d.tokens or computed[d.path]) for number, d in fresh]
+        tokens = [(number, pages.split_tokens(d.tokens or computed[d.path])) for number, d in fresh]
         try:
             return search.update_index(old_tables, new_of_old, tokens), old_tables
         except ValueError:
@@ -521,9 +618,9 @@ class _Site:
         """The pages and shard tables of the last build's index, when the
         manifest vouches for them (built from exactly those pages with
         those digests, this theme and title) and they read back whole."""
-        if self.old_output is None:
+        if self.output.old_output is None:
             return None
-        folder = os.path.join(self.old_output, "search")
+        folder = os.path.join(self.output.old_output, "search")
         try:
             with open(os.path.join(folder, "docs.js"), encoding="utf-8") as file:
                 shards, old_pages = search.read_listing(file.read())
@@ -546,7 +643,7 @@ class _Site:
             "documents": {d.path: [d.digest, list(d.hashtags)] for d in documents},
         }
         data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
-        with open(os.path.join(self.staging, MANIFEST), "w", encoding="utf-8") as file:
+        with open(os.path.join(self.output.staging, MANIFEST), "w", encoding="utf-8") as file:
             file.write(data + "\n")
 
 
@@ -563,17 +660,105 @@ def common_context(name: str, *, title: str, base_url: str | None) -> dict[str, 
     }
 
 
-def _render_clipping(
-    root: Folder, theme: Theme, title: str, base_url: str | None, links: Neighbourhood
-) -> bytes:
+def _render_clipping(output: _Output, root: Folder, links: Neighbourhood) -> bytes:
     """One clipping's page (in a worker process): the document is read again
     here rather than sent over, which costs less than pickling it."""
     clipping = read_document_file(root, links.path).clipping
     if clipping is None:  # the file changed into a non-clipping since it was read
         clipping = Clipping(title=links.path)
-    context = common_context(links.page, title=title, base_url=base_url)
-    context |= pages.clipping_context(clipping, links)
-    return theme.render("clipping.html", context)
+    context = output.common(links.page) | pages.clipping_context(clipping, links)
+    return output.theme.render("clipping.html", context)
+
+
+def _clipping_file(
+    output: _Output, root: Folder, task: tuple[Neighbourhood, str, str | None]
+) -> Written:
+    """A clipping's page, linked or rendered (in a worker process)."""
+    links, digest, old_key = task
+    key = output.key(links.page, digest, links.as_key())
+    return output.put(
+        links.page, key, old_key, functools.partial(_render_clipping, output, root, links)
+    )
+
+
+def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], str | None]) -> Written:
+    """A page made from its context alone, linked or rendered (in a worker
+    process)."""
+    name, template, context, old_key = task
+
+    def render() -> bytes:
+        return output.theme.render(template, output.common(name) | context)
+
+    return output.put(name, output.key(name, template, context), old_key, render)
+
+
+def _shard_file(output: _Output, index_key: str, task: tuple[int, search.ShardEntries]) -> Written:
+    """A shard of a new search index, encoded and written (in a worker
+    process)."""
+    number, entries = task
+    name = f"search/s{number}.js"
+    output.write(name, search.script("shard", number, search.encoded_shard(entries)).encode())
+    return name, output.key(name, index_key), True
+
+
+#: A file for a worker to write: its kind and what it is made from.
+_Task = tuple[str, Any]
+
+
+def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> Written:
+    """One file of the site, linked or made (in a worker process)."""
+    kind, arguments = task
+    if kind == "clipping":
+        return _clipping_file(output, root, arguments)
+    if kind == "page":
+        return _context_file(output, arguments)
+    return _shard_file(output, index_key, arguments)
+
+
+Page = tuple[str, str, dict[str, Any]]
+
+
+def _context_pages(documents: list[Document]) -> Iterator[Page]:
+    """Every page made from its context alone (name, template, context):
+    the lists, then the overviews; made as they are asked for."""
+    entries = {d.path: _entry(d) for d in documents}
+    yield from _list_pages("Latest clippings", documents, entries, pages.home_page)
+    by_day = _grouped(documents, lambda d: [d.day])
+    by_source = _grouped(documents, lambda d: [d.source] if d.source else [])
+    by_tag = _grouped(documents, lambda d: list(d.hashtags))
+    for day, group in by_day.items():
+        label = day.isoformat() if day is not None else "Undated"
+        yield from _list_pages(label, group, entries, functools.partial(pages.date_page, day))
+    for source, group in by_source.items():
+        yield from _list_pages(source, group, entries, functools.partial(pages.source_page, source))
+    for tag, group in by_tag.items():
+        yield from _list_pages(f"#{tag}#", group, entries, functools.partial(pages.tag_page, tag))
+    yield "dates.html", "dates.html", {"months": _months(by_day)}
+    sources = _group_list(by_source, pages.source_page)
+    yield "sources.html", "groups.html", {"heading": "Sources", "groups": sources}
+    tags = _group_list(by_tag, pages.tag_page, tags=True)
+    yield "tags.html", "groups.html", {"heading": "Tags", "groups": tags}
+    yield "search.html", "search.html", {"documents": len(documents)}
+
+
+def _list_pages(
+    heading: str,
+    documents: list[Document],
+    entries: dict[str, dict[str, Any]],
+    address: Callable[[int], str],
+) -> Iterator[Page]:
+    count = max(1, -(-len(documents) // PAGE_SIZE))
+    for number in range(1, count + 1):
+        chunk = documents[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        context = {
+            "heading": heading,
+            "heading_lang": pages.language(heading),
+            "total": len(documents),
+            "entries": [entries[d.path] for d in chunk],
+            "pager": _pager(number, count, address),
+            "number": number,
+        }
+        yield address(number), "list.html", context
 
 
 def _neighbourhood(
@@ -657,12 +842,12 @@ def _months(by_day: dict[date | None, list[Document]]) -> list[dict[str, Any]]:
 def _pager(number: int, count: int, address: Callable[[int], str]) -> dict[str, Any]:
     """Previous, next, and the page numbers to show: the first, the last and
     those near the current one, with gaps (None) between."""
+    near = range(max(1, number - PAGER_REACH), min(count, number + PAGER_REACH) + 1)
     shown: list[int | None] = []
-    for candidate in range(1, count + 1):
-        if candidate in (1, count) or abs(candidate - number) <= PAGER_REACH:
-            if shown and shown[-1] is not None and candidate - shown[-1] > 1:
-                shown.append(None)
-            shown.append(candidate)
+    for candidate in sorted({1, count, *near}):
+        if shown and shown[-1] is not None and candidate - shown[-1] > 1:
+            shown.append(None)
+        shown.append(candidate)
     return {
         "count": count,
         "previous": address(number - 1) if number > 1 else None,

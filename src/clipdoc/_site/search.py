@@ -20,14 +20,20 @@ import re
 import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from html import unescape
 from itertools import accumulate, chain, repeat
 from typing import Any
 
 # Han (with extensions and compatibility ideographs), kana, Hangul syllables.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f"
-_WORD = re.compile(r"[^\W_]+")
-_CJK_RUN = re.compile(f"[{_CJK}]+")
+_CJK_RANGES = (
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x2FA1F),
+)
 # Enough for the tokens of a query to be found: tags and comments removed,
 # invisible elements dropped, entities decoded.
 _INVISIBLE = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
@@ -45,22 +51,35 @@ def tokens(text: str) -> list[str]:
     """
     found: list[str] = []
     add, extend = found.append, found.extend
-    for word in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
-        if not _CJK_RUN.search(word):
-            if len(word) >= 2:
-                add(word)
-            continue
-        start = 0
-        for run in _CJK_RUN.finditer(word):
-            if run.start() - start >= 2:
-                add(word[start : run.start()])
-            characters = run.group()
-            extend(characters)
-            extend(map(operator.add, characters, characters[1:]))
-            start = run.end()
-        if len(word) - start >= 2:
-            add(word[start:])
+    # A word's runs of CJK characters and the runs between them, found in
+    # one pass over the text rather than word by word.
+    for cjk, other in _pieces().findall(unicodedata.normalize("NFKC", text).lower()):
+        if other:
+            if len(other) >= 2:
+                add(other)
+        else:
+            extend(cjk)
+            extend(map(operator.add, cjk, cjk[1:]))
     return found
+
+
+@lru_cache(maxsize=1)
+def _pieces() -> re.Pattern[str]:
+    """Runs of CJK word characters, and runs of the other word characters
+    but ``_``. A few characters of the CJK blocks are not word characters
+    (the katakana middle dot, unassigned ones): they end a word and are
+    no token, so the class holds only the CJK word characters."""
+    word = re.compile(r"[^\W_]")
+    spans: list[tuple[int, int]] = []
+    for low, high in _CJK_RANGES:
+        for point in range(low, high + 1):
+            if word.match(chr(point)):
+                if spans and spans[-1][1] == point - 1:
+                    spans[-1] = (spans[-1][0], point)
+                else:
+                    spans.append((point, point))
+    cjk = "".join(f"{chr(low)}-{chr(high)}" if high > low else chr(low) for low, high in spans)
+    return re.compile(f"([{cjk}]+)|([^\\W_{cjk}]+)")
 
 
 def plain_text(fragment: str) -> str:
@@ -72,10 +91,15 @@ def plain_text(fragment: str) -> str:
 
 def shard_of(token: str, shards: int) -> int:
     """32-bit FNV-1a of the token's UTF-8, modulo the number of shards."""
+    return fnv_hash(token) % shards
+
+
+def fnv_hash(token: str) -> int:
+    """32-bit FNV-1a of the token's UTF-8."""
     value = 0x811C9DC5
     for byte in token.encode("utf-8"):
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return value % shards
+    return value
 
 
 Postings = tuple[dict[str, list[int]], dict[str, list[int]]]
@@ -83,7 +107,7 @@ Tables = list[dict[str, list[list[int]]]]
 
 
 def build_index(
-    documents: Sequence[tuple[Iterable[str], Iterable[str]]],
+    documents: Iterable[tuple[Iterable[str], Iterable[str]]],
 ) -> tuple[int, Tables]:
     """The shards of the index of ``documents``, each given as its distinct
     (title tokens, body tokens), numbered in the order the search page
@@ -94,7 +118,10 @@ def build_index(
     and those that hold it in the title.
     """
     with _collector_paused():
-        return shard_tables(_postings(documents))
+        postings = PostingsBuilder()
+        for title, body in documents:
+            postings.add(title, body)
+        return shard_tables((postings.anywhere, postings.in_title), hashes=postings.hashes)
 
 
 def update_index(
@@ -174,37 +201,86 @@ def _check_deltas(deltas: list[int], count: int) -> None:
         raise ValueError("a posting list out of range")
 
 
-def _postings(documents: Sequence[tuple[Iterable[str], Iterable[str]]]) -> Postings:
-    anywhere: defaultdict[str, list[int]] = defaultdict(list)
-    in_title: defaultdict[str, list[int]] = defaultdict(list)
-    for number, (title, body) in enumerate(documents):
-        # Millions of postings: appended by map() at C speed, not by a loop.
-        _consume(map(list.append, map(anywhere.__getitem__, body), repeat(number)))
-        _consume(map(list.append, map(in_title.__getitem__, title), repeat(number)))
-        for token in title:
-            held = anywhere[token]
-            if held[-1:] != [number]:
-                held.append(number)
-    return anywhere, in_title
+class PostingsBuilder:
+    """The postings of documents given one at a time, in their order: a
+    build adds each document as it hands its page to a worker. Each new
+    token's hash is taken as it comes, not all at the end, when the
+    workers would wait for them."""
+
+    def __init__(self) -> None:
+        self.anywhere: defaultdict[str, list[int]] = defaultdict(list)
+        self.in_title: defaultdict[str, list[int]] = defaultdict(list)
+        self.hashes: dict[str, int] = {}
+        self.count = 0
+
+    def add(self, title: Iterable[str], body: Iterable[str]) -> None:
+        """The next document's distinct title and body tokens."""
+        number, anywhere, hashes = self.count, self.anywhere, self.hashes
+        self.count += 1
+        title, body = tuple(title), tuple(body)
+        with _collector_paused():
+            for token in set(chain(title, body)).difference(hashes):
+                hashes[token] = fnv_hash(token)
+            # Millions of postings: appended by map() at C speed, not by a loop.
+            _consume(map(list.append, map(anywhere.__getitem__, body), repeat(number)))
+            _consume(map(list.append, map(self.in_title.__getitem__, title), repeat(number)))
+            for token in title:
+                held = anywhere[token]
+                if held[-1:] != [number]:
+                    held.append(number)
+
+    def shard_entries(self) -> tuple[int, list[ShardEntries]]:
+        """`shard_entries` of the postings."""
+        return shard_entries((self.anywhere, self.in_title), self.hashes)
 
 
-def shard_tables(
-    postings: Postings, encoded: dict[str, list[list[int]]] | None = None
-) -> tuple[int, Tables]:
-    """The postings split into shards, each list delta-encoded (or taken
-    from ``encoded``, entries known to encode the same lists)."""
-    encoded = encoded or {}
+#: A shard's tokens in order, each with its documents and those that hold
+#: it in the title, not yet delta-encoded.
+ShardEntries = list[tuple[str, list[int], list[int]]]
+
+
+def shard_entries(
+    postings: Postings, hashes: dict[str, int] | None = None
+) -> tuple[int, list[ShardEntries]]:
+    """The number of shards the postings fill, and each shard's entries;
+    ``hashes`` has the `fnv_hash` of tokens, when known."""
     anywhere, in_title = postings
     size = sum(len(token) + 3 * len(numbers) + 8 for token, numbers in anywhere.items())
     shards = 1
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET:
         shards *= 2
-    tables: Tables = [{} for _ in range(shards)]
+    entries: list[ShardEntries] = [[] for _ in range(shards)]
+    no_titles: list[int] = []
+    hashes = hashes or {}
     for token in sorted(anywhere):
-        entry = encoded.get(token)
-        if entry is None:
-            entry = [_deltas(anywhere[token]), _deltas(in_title.get(token, []))]
-        tables[shard_of(token, shards)][token] = entry
+        value = hashes.get(token)
+        shard = shard_of(token, shards) if value is None else value % shards
+        entries[shard].append((token, anywhere[token], in_title.get(token, no_titles)))
+    return shards, entries
+
+
+def encoded_shard(entries: ShardEntries) -> dict[str, list[list[int]]]:
+    """A shard's table: each token's lists delta-encoded."""
+    return {token: [_deltas(numbers), _deltas(titles)] for token, numbers, titles in entries}
+
+
+def shard_tables(
+    postings: Postings,
+    encoded: dict[str, list[list[int]]] | None = None,
+    hashes: dict[str, int] | None = None,
+) -> tuple[int, Tables]:
+    """The postings split into shards, each list delta-encoded (or taken
+    from ``encoded``, entries known to encode the same lists); ``hashes``
+    as for `shard_entries`."""
+    encoded = encoded or {}
+    shards, all_entries = shard_entries(postings, hashes)
+    tables: Tables = []
+    for entries in all_entries:
+        table = {}
+        for token, numbers, titles in entries:
+            entry = encoded.get(token)
+            table[token] = entry if entry is not None else [_deltas(numbers), _deltas(titles)]
+        tables.append(table)
     return shards, tables
 
 
