@@ -260,3 +260,22 @@ def test_safe_html_of_plain_text_is_escaped_paragraphs() -> None:
 def test_every_shared_document_is_sanitized(corpus_files: list[Path]) -> None:
     for path in corpus_files:
         _assert_safe(html.safe_html(clipdoc.load(path)))
+
+
+@pytest.mark.parametrize("tag", ["div", "span", "b", "p", "table"])
+@pytest.mark.parametrize("depth", [255, 300, 5_000])
+def test_markup_nested_any_depth_is_read(tag: str, depth: int) -> None:
+    markup = (
+        f"<{tag}>" * depth
+        + "#话题# #second# <a href='https://x.example/'>l</a>"
+        + f"</{tag}>" * depth
+    )
+    assert html.hashtags(markup) == ["话题", "second"]
+    assert html.text(markup) == "#话题# #second# l"
+    # The site finds them in lxml's tree when it can: the same tags.
+    from clipdoc._site.pages import summary_hashtags
+
+    assert summary_hashtags(clipdoc.Clipping(title="t", original_summary=markup)) == (
+        "话题",
+        "second",
+    )

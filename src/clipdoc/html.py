@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from ._core.model import Clipping
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from bs4 import BeautifulSoup, Tag
 
 __all__ = [
@@ -244,26 +246,28 @@ def _collect_text(root: Any, pieces: list[str]) -> None:
     from bs4.element import NavigableString, PreformattedString, Tag
 
     whitespace = re.compile(r"\s+")
-
-    def walk(node: Any) -> None:
-        for child in node.children:
-            if isinstance(child, Tag):
-                name = child.name.lower()
-                if name in _INVISIBLE:
-                    continue
-                if name == "br":
-                    pieces.append(_BREAK)
-                    continue
+    # The elements being read, innermost last: the rest of each one's
+    # children and the mark that closes it. A stack of its own, so that
+    # markup nested any depth is read (recursion stopped at 1,000).
+    stack: list[tuple[Iterator[Any], str]] = [(iter(root.children), "")]
+    while stack:
+        children, closing = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            pieces.append(closing)
+        elif isinstance(child, Tag):
+            name = child.name.lower()
+            if name == "br":
+                pieces.append(_BREAK)
+            elif name not in _INVISIBLE:
                 mark = _PARAGRAPH if name in _PARAGRAPHS else _BLOCK if name in _BLOCKS else ""
                 pieces.append(mark)
-                walk(child)
-                pieces.append(mark)
-            # Comments, CDATA, doctypes and processing instructions are
-            # PreformattedStrings: not text a reader sees.
-            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
-                pieces.append(whitespace.sub(" ", child))
-
-    walk(root)
+                stack.append((iter(child.children), mark))
+        # Comments, CDATA, doctypes and processing instructions are
+        # PreformattedStrings: not text a reader sees.
+        elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+            pieces.append(whitespace.sub(" ", child))
 
 
 def _tidy(raw: str) -> str:

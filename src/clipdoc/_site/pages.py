@@ -135,8 +135,13 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
     if summary.count("#") + summary.lower().count("&num") < 2:
         return ()
     # Text after an end of the document stays in Beautiful Soup's tree, not
-    # in lxml's.
-    if html.is_html(summary) and "</html" not in summary.lower():
+    # in lxml's; and lxml drops what is nested deeper than 255 elements,
+    # which takes more tags than that.
+    if (
+        html.is_html(summary)
+        and "</html" not in summary.lower()
+        and summary.count("<") < _LXML_DEPTH
+    ):
         root = _lxml_tree(summary)
         if root is not None:
             pieces: list[str] = []
@@ -144,6 +149,10 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
             text = html._tidy("".join(pieces))
             return tuple(dict.fromkeys(html._HASHTAG.findall(text)))
     return tuple(html.hashtags(summary))
+
+
+#: How deep lxml (libxml2) nests elements before it drops the rest.
+_LXML_DEPTH = 256
 
 
 def _lxml_tree(summary: str) -> Any:
