@@ -118,3 +118,20 @@ def test_folder_to_parquet_and_back_is_identical(tmp_path: Path, jobs: str) -> N
     )  # fmt: skip
     assert done.returncode == 1
     assert "cannot read the Parquet file" in done.stdout + done.stderr
+
+
+def test_reading_parquet_does_not_import_pandas(tmp_path: Path) -> None:
+    # pyarrow imports pandas (half a second) to convert timestamps that
+    # carry a time zone; the reader converts them without one.
+    target = tmp_path / "all.parquet"
+    arrow.write_parquet([("seed.md", _load(EXAMPLE))], target)
+    script = (
+        "import sys; from clipdoc import arrow\n"
+        f"rows = list(arrow.read_parquet({str(target)!r}))\n"
+        "assert rows[0][1].metadata.saved_at.utcoffset() is not None, rows\n"
+        "print('pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    assert [clip for _, clip in arrow.read_parquet(target)] == [_load(EXAMPLE)]

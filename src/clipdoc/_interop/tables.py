@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
 
 from .._core.errors import ClipdocError
@@ -50,13 +50,40 @@ def table_rows(
     """Every row of ``table`` by its number (from ``first``): a clipping,
     or the `RowError` that says why it cannot be one."""
     check_columns(table.schema.names)
+    table, in_utc = _saved_at_without_time_zone(table)
     try:
         values = table.to_pylist()
     except OverflowError:  # a date or time Python cannot hold, in some row
-        yield from _one_by_one(table, first)
+        yield from _one_by_one(table, first, in_utc)
         return
     for number, row in enumerate(values, start=first):
-        yield number, checked_row(row, number)
+        yield number, checked_row(_with_utc(row) if in_utc else row, number)
+
+
+def _saved_at_without_time_zone(
+    table: pyarrow.Table | pyarrow.RecordBatch,
+) -> tuple[pyarrow.Table | pyarrow.RecordBatch, bool]:
+    """``table`` with the time zone of its ``saved_at`` timestamps dropped,
+    and whether it was: their values are UTC instants either way, and
+    pyarrow imports pandas (half a second) to convert timestamps that have
+    a time zone."""
+    import pyarrow
+
+    field = table.schema.field("saved_at")
+    if not pyarrow.types.is_timestamp(field.type) or field.type.tz is None:
+        return table, False
+    if isinstance(table, pyarrow.RecordBatch):
+        table = pyarrow.Table.from_batches([table])
+    index = table.schema.get_field_index("saved_at")
+    schema = table.schema.set(index, field.with_type(pyarrow.timestamp(field.type.unit)))
+    return table.cast(schema), True
+
+
+def _with_utc(row: dict[str, Any]) -> dict[str, Any]:
+    saved_at = row["saved_at"]
+    if isinstance(saved_at, datetime):
+        row["saved_at"] = saved_at.replace(tzinfo=timezone.utc)
+    return row
 
 
 def file_rows(
@@ -102,7 +129,7 @@ def checked_row(row: Mapping[str, Any], number: int) -> Row | RowError:
 
 
 def _one_by_one(
-    table: pyarrow.Table | pyarrow.RecordBatch, first: int
+    table: pyarrow.Table | pyarrow.RecordBatch, first: int, in_utc: bool
 ) -> Iterator[tuple[int, Row | RowError]]:
     for offset in range(table.num_rows):
         number = first + offset
@@ -111,7 +138,7 @@ def _one_by_one(
         except OverflowError as error:
             yield number, RowError(number, f"a date or time is out of range: {error}")
             continue
-        yield number, checked_row(row, number)
+        yield number, checked_row(_with_utc(row) if in_utc else row, number)
 
 
 def _row_problem(row: Mapping[str, Any]) -> str | None:
