@@ -622,3 +622,48 @@ def test_only_web_urls_become_links() -> None:
         feeds.to_atom([clip], title="t", link="javascript:alert(1)")
     with pytest.raises(ValueError, match="http or https"):
         feeds.to_atom([clip], title="t", feed_url="data:text/html,x")
+
+
+def _path_of_id_by_unquote(identifier: str) -> str | None:
+    """`path_of_id` as `urllib.parse.unquote` and a category per character
+    give it: the reference for the faster one."""
+    from urllib.parse import unquote
+
+    from clipdoc._interop.feed_writing import TAG
+
+    if not identifier.startswith(TAG):
+        return None
+    specific, hash_mark, _ = identifier[len(TAG) :].partition("#")
+    if hash_mark or not specific or specific.startswith("?"):
+        return None
+    try:
+        path = unquote(specific, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in path):
+        return None
+    return path
+
+
+_ID_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("%%%0123456789abcdefABCDEFgG/ #?~.-_é话\x00\x1f\x7f\x85\ud800\udfff"),
+        st.characters(),
+    )
+)
+
+
+@given(
+    text=st.one_of(
+        _ID_TEXT,
+        _ID_TEXT.map(lambda t: quote(t, safe="/", errors="surrogatepass")),
+        st.lists(st.integers(0, 255), max_size=12).map(
+            lambda data: "".join(f"%{byte:02X}" for byte in data)
+        ),
+    )
+)
+def test_path_of_id_reads_ids_as_unquote_does(text: str) -> None:
+    from clipdoc._interop.feed_writing import TAG, path_of_id
+
+    identifier = TAG + text
+    assert path_of_id(identifier) == _path_of_id_by_unquote(identifier)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 import warnings
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,7 +26,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from html import escape
 from typing import Any, Literal, TypeAlias
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 import attrs
 
@@ -253,14 +252,25 @@ def path_of_id(identifier: object) -> str | None:
     if hash_mark or not specific or specific.startswith("?"):
         return None  # a later one of an id, or a digest: no path of its own
     try:
-        path = unquote(specific, errors="strict")
+        path = _ESCAPES.sub(_unescaped, specific)
     except UnicodeDecodeError:
         return None
     # Control characters make no file name clipdoc writes (they would reach
     # a terminal that prints the path).
-    if any(unicodedata.category(character) in ("Cc", "Cs") for character in path):
-        return None
-    return path
+    return None if _CONTROL_OR_SURROGATE.search(path) else path
+
+
+#: A run of percent escapes. A run is one piece of UTF-8: a character that
+#: a literal one splits is not UTF-8 whatever the rest, as for `unquote`.
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+#: Unicode's categories Cc and Cs.
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _unescaped(run: re.Match[str]) -> str:
+    """A run of percent escapes as the text its bytes are in UTF-8, which
+    `urllib.parse.unquote` gives one byte at a time in Python."""
+    return bytes.fromhex(run.group().replace("%", "")).decode("utf-8")
 
 
 def _alike(clip: Clipping) -> tuple[bool, datetime, str, str]:
