@@ -704,3 +704,12 @@ def test_a_block_scalar_title_has_no_trailing_space(style: str) -> None:
     after, messages = _read(note)
     assert after.title == "A folded title"
     assert messages == []
+
+
+def test_a_body_left_with_no_part_is_still_the_clipping_of_a_note_clipdoc_wrote() -> None:
+    # Found by the property above: the AI summary deleted from the body of
+    # a note of a clipping with nothing else, under its old description.
+    clip = Clipping(title="", ai_summary="0")
+    note = notes.to_note(clip)
+    edited = note.replace("\n## AI 摘要\n\n0\n", "")
+    assert notes.from_note(edited) == Clipping(title="")

@@ -160,8 +160,10 @@ def _a_page(clipping: Clipping, given: dict[str, _Property]) -> bool:
     """Whether a body that reads as a clipping document is a page all the
     same: one with no part of a clipping's own (no URL line, no known
     section), such as ``# H1`` then ``## Section``, under a ``description``
-    that is not empty, which `to_note` writes only from an AI summary."""
-    if clipping.url is not None or clipping.metadata is not None:
+    that is not empty, which `to_note` writes only from an AI summary. A
+    note `to_note` wrote (it has the fingerprint) is never one: its AI
+    summary may have been deleted from the body."""
+    if FINGERPRINT in given or clipping.url is not None or clipping.metadata is not None:
         return False
     if clipping.original_summary is not None or clipping.ai_summary is not None:
         return False
