@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import frontmatter
 import pytest
+import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -227,8 +228,14 @@ def test_edits_of_title_tags_author_and_published_are_kept(
     post.metadata.update(edits)
     edited = frontmatter.dumps(post)
     # What the notes hold: the values as YAML reads them back.
-    held_before = frontmatter.loads(untouched).metadata
-    held = frontmatter.loads(edited).metadata
+    try:
+        held_before = frontmatter.loads(untouched).metadata
+        held = frontmatter.loads(edited).metadata
+    except yaml.YAMLError:
+        # python-frontmatter strips the end of the front matter it writes,
+        # and with it a Unicode space ending the last value: what is left
+        # may not be YAML (`title: =`), and it cannot read its own note.
+        assume(False)
 
     before, messages = _read(untouched)
     assert messages == []
