@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from index_speed import scaled_copy  # noqa: E402
+from index_speed import scaled_copy, timed  # noqa: E402
 
 _FIND = """
 import sys, time
@@ -39,17 +39,6 @@ start = time.perf_counter()
 found = Collection(sys.argv[1], cache=sys.argv[2] == "cache").find("https://example.com/none")
 print(time.perf_counter() - start, len(found))
 """
-
-
-def timed(command: list[str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, check=False, capture_output=True)
-    seconds = time.perf_counter() - start
-    # Exit 1: documents with errors were left out of the index (the real
-    # collection has some); anything else is a failure.
-    if done.returncode not in (0, 1):
-        raise SystemExit(done.stderr.decode(errors="replace"))
-    return seconds
 
 
 def _change_one(tree: Path) -> None:

@@ -446,3 +446,16 @@ def test_worker_processes_fill_and_use_the_cache_alike(tmp_path: Path) -> None:
         again = Collection(tmp_path, jobs=2)
         assert again.index() == Collection(tmp_path, cache=False).index()
         assert again.cache_hits == len(_PATHS) - 1
+
+
+def test_deleted_documents_leave_every_kind_of_cache(tmp_path: Path) -> None:
+    for n in range(2):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        _views(tmp_path, True)
+        _delete(tmp_path, 1)
+        _views(tmp_path, None)
+    for kind in ("index", "ai_info", "query"):
+        held = json.loads((tmp_path / stat_cache.cache_name(kind)).read_bytes())["files"]
+        assert list(held) == [_PATHS[0]], kind

@@ -123,6 +123,8 @@ def ai_info_index(
         return b"".join(out)
     papers = [paper for folder in folders for paper in _papers(base, folder, reader)]
     if reader.cache is not None:
+        # Every file this index reads was looked up: the others are gone.
+        reader.cache.keep_only(reader.seen)
         reader.cache.save()
     go_sort_slice(papers, _newer)
     out.append("## 最新内容\n\n".encode())
@@ -196,10 +198,13 @@ class _Reader:
     folder: Folder
     problems: list[PathError]
     cache: StatCache | None
+    #: The files looked up, for the cache to forget the others.
+    seen: list[str] = attrs.Factory(list)
 
     def paper(self, folder: bytes, filename: bytes) -> _Paper:
         relative = os.fsdecode(folder + b"/" + filename)
         if self.cache is not None:
+            self.seen.append(relative)
             fact = self.cache.lookup(relative, _is_paper_fact)
             if fact is not MISSING:
                 # Bytes are kept as Latin-1 text: any bytes, one character each.

@@ -85,7 +85,9 @@ class StatCache:
         self._files = files if files is not None else {}
         self._stamp = stamp
         self._read_only = read_only
-        self._started_ns = _file_system_now(folder) - RACY_MARGIN_NS
+        # Taken before any document is read; a cache that only serves (and
+        # must write nothing, not even a file to read the clock) needs none.
+        self._started_ns = 0 if read_only else _file_system_now(folder) - RACY_MARGIN_NS
         # A new cache, or one in place of a damaged or foreign one, is
         # written even with nothing in it: the next run uses it.
         self._changed = files is None

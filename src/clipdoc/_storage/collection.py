@@ -302,31 +302,32 @@ class Collection:
                 self.folder, kind, create=self.cache is True, read_only=self._cache_read_only
             )
         self.cache_hits = 0
-        read = functools.partial(_read_fact, self.folder, fact_of)
-        if cache is None:
-            founds = list(self.found())
-            entries = ordered_map(read, founds, jobs=self.jobs)
-            for found, (entry, _, fact) in zip(founds, entries, strict=True):
-                yield found, fact, entry
-            return
         looked = [
-            (found, MISSING if found.problem else cache.lookup(found.relative, is_fact))
+            (
+                found,
+                MISSING
+                if cache is None or found.problem
+                else cache.lookup(found.relative, is_fact),
+            )
             for found in self.found()
         ]
         unknown = (found for found, fact in looked if fact is MISSING)
-        fresh = ordered_map(read, unknown, jobs=self.jobs)
+        fresh = ordered_map(
+            functools.partial(_read_fact, self.folder, fact_of), unknown, jobs=self.jobs
+        )
         for found, fact in looked:
-            if fact is MISSING:
-                entry, stamp, fact = next(fresh)
-                if stamp is not None:
-                    cache.store(found.relative, stamp, fact)
-                yield found, fact, entry
-            else:
+            if fact is not MISSING:
                 yield found, fact, None
-        if not self.exclude:
-            cache.keep_only(found.relative for found, _ in looked)
-        self.cache_hits = cache.hits
-        cache.save()
+                continue
+            entry, stamp, fact = next(fresh)
+            if cache is not None and stamp is not None:
+                cache.store(found.relative, stamp, fact)
+            yield found, fact, entry
+        if cache is not None:
+            if not self.exclude:
+                cache.keep_only(found.relative for found, _ in looked)
+            self.cache_hits = cache.hits
+            cache.save()
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One flat `dict` per valid document (see `to_record`), in path order."""

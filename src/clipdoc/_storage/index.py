@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -54,11 +53,6 @@ class _Item(NamedTuple):
     url: str | None
     saved: str | None
     summary: str
-
-
-def clipdoc_index(entries: Iterable[Entry]) -> str:
-    """The index of every valid document among ``entries``."""
-    return _index([_item(entry.path, entry.clipping) for entry in entries if entry.clipping])
 
 
 def collection_index(collection: Collection, left_out: list[tuple[str, str, str]]) -> str:
