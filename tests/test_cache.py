@@ -384,6 +384,7 @@ def test_index_check_uses_the_cache_and_writes_nothing(
         assert main(["index", str(tmp_path)]) == 0
         cache_file = tmp_path / stat_cache.cache_name("index")
         before = cache_file.stat()
+        folder_before = cache_file.parent.stat().st_mtime_ns
         _same_size_edit(tmp_path, 0, "B", True)  # the cache is stale for this one
         original = stat_cache.StatCache.lookup
         with mock.patch.object(
@@ -392,6 +393,8 @@ def test_index_check_uses_the_cache_and_writes_nothing(
             assert main(["index", "--check", str(tmp_path)]) == 1
         after = cache_file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # Not even a file to read the clock by was made and removed.
+    assert cache_file.parent.stat().st_mtime_ns == folder_before
     assert lookup.call_count == 3
     assert "does not match the tree" in capsys.readouterr().err
 
