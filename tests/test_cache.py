@@ -24,6 +24,8 @@ import clipdoc
 from clipdoc import Clipping, Collection, Metadata
 from clipdoc._cli import main
 from clipdoc._storage import cache as stat_cache
+from clipdoc._storage.files import Folder
+from clipdoc._storage.index import write_index
 from conftest import PROFILE
 
 #: The documents of a test collection: paths in two date folders.
@@ -130,12 +132,30 @@ def _swap(root: Path, n: int, m: int) -> None:
         os.replace(middle, second)
 
 
+def _edit_index(root: Path, at: int) -> None:
+    """An edit of the index README.md of the same size, its mtime put back."""
+    path = root / "README.md"
+    if not path.exists():
+        return
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    at = len(_INDEX_HEADING) + at % max(1, len(data) - len(_INDEX_HEADING))
+    if at < len(data):
+        data[at] = ord("Z") if data[at] != ord("Z") else ord("Y")
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+_INDEX_HEADING = "# 最新信息\n".encode()
+
+
 def _delete(root: Path, n: int) -> None:
     (root / _PATHS[n]).unlink(missing_ok=True)
 
 
 def _damage_cache(root: Path, how: int) -> None:
-    cache_file = root / stat_cache.cache_name("index")
+    names = [stat_cache.cache_name("index"), ".clipdoc/memo-index.json"]
+    cache_file = root / names[how % 2]
     if not cache_file.exists():
         return
     data = cache_file.read_bytes()
@@ -152,6 +172,7 @@ _OPERATIONS = st.one_of(
     st.tuples(st.just("delete"), _INDEX),
     st.tuples(st.just("create"), _INDEX, st.sampled_from(_LETTERS)),
     st.tuples(st.just("damage"), st.integers(0, 10)),
+    st.tuples(st.just("edit-index"), st.integers(0, 10_000)),
     st.tuples(st.just("wait")),
 )
 
@@ -164,6 +185,7 @@ _CHANGES: dict[str, Callable[..., None]] = {
     "delete": _delete,
     "create": _write,
     "damage": _damage_cache,
+    "edit-index": _edit_index,
     "wait": _wait_for_the_clock,
 }
 
@@ -193,6 +215,7 @@ def test_the_cache_never_serves_a_changed_file(
             _write(root, n, letter)
         _wait_for_the_clock(root)
         assert _views(root, True) == _views(root, False)
+        assert _written_index(root) == Collection(root, cache=False).index()
         # Nothing changed: every document comes from the cache.
         unchanged = Collection(root)
         unchanged.index()
@@ -202,6 +225,14 @@ def test_the_cache_never_serves_a_changed_file(
             for operation in operations:
                 _apply(root, operation)
             assert _views(root, None) == _views(root, False), operations
+            assert _written_index(root) == Collection(root, cache=False).index(), operations
+
+
+def _written_index(root: Path) -> str:
+    """The index README.md the command writes into the root, with its
+    stat cache and memo."""
+    assert main(["index", "-q", str(root)]) in (0, 1)
+    return (root / "README.md").read_text(encoding="utf-8")
 
 
 def test_a_file_changed_just_before_the_run_is_not_kept(tmp_path: Path) -> None:
@@ -343,7 +374,8 @@ def test_a_fact_with_a_lone_surrogate_is_kept_escaped(tmp_path: Path) -> None:
         cache.save()
         again = stat_cache.StatCache.open(folder, "test", create=False)
         assert again is not None
-        assert again.lookup(_PATHS[0], lambda fact: True) == ["\udcff"]
+        identity = stat_cache.identity_of(stamp)
+        assert again.lookup(_PATHS[0], lambda fact: True, identity) == ["\udcff"]
 
 
 @pytest.mark.parametrize(
@@ -462,3 +494,64 @@ def test_deleted_documents_leave_every_kind_of_cache(tmp_path: Path) -> None:
     for kind in ("index", "ai_info", "query"):
         held = json.loads((tmp_path / stat_cache.cache_name(kind)).read_bytes())["files"]
         assert list(held) == [_PATHS[0]], kind
+
+
+def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    _write(tmp_path, 0, "B", valid=False)
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        first = write_index(Collection(tmp_path, cache=True))
+        assert first.status == "wrote"
+        # The index was just written: its identity is not kept yet, so the
+        # next run compares its bytes, then keeps it.
+        (tmp_path / "README.md").touch()
+        _wait_for_the_clock(tmp_path)
+        second = write_index(Collection(tmp_path))
+        # The third run loads no fact and reads no document or index.
+        with (
+            mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError),
+            mock.patch.object(Folder, "read", autospec=True, side_effect=_only_the_memo),
+        ):
+            third = write_index(Collection(tmp_path))
+    assert second == third == ("unchanged", first.left_out)
+    assert [path for path, _, _ in first.left_out] == [_PATHS[0]]
+
+
+def _only_the_memo(folder: Folder, relative: str) -> tuple[bytes, Any]:
+    assert relative == ".clipdoc/memo-index.json", relative
+    return _READ(folder, relative)
+
+
+_READ = Folder.read
+
+
+def test_a_memo_is_kept_only_for_a_settled_collection(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    memo = tmp_path / ".clipdoc" / "memo-index.json"
+    # Just written: within the margin of the run's start, no memo.
+    assert write_index(Collection(tmp_path, cache=True)).status == "wrote"
+    assert not memo.exists()
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        write_index(Collection(tmp_path))
+        assert memo.exists()
+        # A change just before a run: the memo of the state before is
+        # removed, not left to match a state that comes back.
+        _write(tmp_path, 0, "B")
+        with mock.patch.object(stat_cache, "_file_system_now", return_value=0):
+            write_index(Collection(tmp_path))
+        assert not memo.exists()
+
+
+@pytest.mark.parametrize("memo", [b"", b"[]", b'{"format": "clipdoc memo"}', b"\xff"])
+def test_a_damaged_memo_is_ignored(tmp_path: Path, memo: bytes) -> None:
+    _write(tmp_path, 0, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        write_index(Collection(tmp_path, cache=True))
+        (tmp_path / ".clipdoc" / "memo-index.json").write_bytes(memo)
+        (tmp_path / "README.md").write_text("# 最新信息\n", encoding="utf-8")
+        assert write_index(Collection(tmp_path)).status == "wrote"
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == Collection(tmp_path).index()

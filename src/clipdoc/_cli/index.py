@@ -13,13 +13,15 @@ from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathErr
 from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection
 from .._storage.files import Folder, read_bytes, write_atomically
-from .._storage.index import collection_index
-from .._storage.walk import INDEX_HEADING, INDEX_NAME
+from .._storage.index import LeftOut, collection_index, put_index, write_index
+from .._storage.walk import INDEX_NAME
 from ._common import FAILED, OK, USAGE
 
 
 def run(options: argparse.Namespace) -> int:
     root = options.root
+    if options.style == "clipdoc" and not options.output and not options.check:
+        return _write_into_root(options)
     try:
         data, problems = build(
             root,
@@ -44,6 +46,32 @@ def run(options: argparse.Namespace) -> int:
     if not options.quiet and options.output != "-":
         done = "unchanged" if failure == _UNCHANGED else "wrote"
         print(f"{done} {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
+    return FAILED if problems else OK
+
+
+def _write_into_root(options: argparse.Namespace) -> int:
+    """The clipdoc-style index written into ROOT: by `write_index`, which
+    knows an unchanged collection from its memo."""
+    try:
+        collection = Collection(
+            options.root,
+            exclude=options.exclude,
+            jobs=options.jobs,
+            follow_links=options.follow_links,
+            cache=_cache_choice(options),
+        )
+        written = write_index(collection, force=options.force)
+    except UnsafePathError as error:
+        print(f"clipdoc index: error: {_LINK.format(error.path)}", file=sys.stderr)
+        return USAGE
+    except ClipdocError as error:
+        print(f"clipdoc index: error: {error}", file=sys.stderr)
+        return USAGE
+    problems = _problems(written.left_out, [])
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not options.quiet:
+        print(f"{written.status} {os.path.join(options.root, INDEX_NAME)}", file=sys.stderr)
     return FAILED if problems else OK
 
 
@@ -77,12 +105,18 @@ def build(
             cache=cache,
             read_only_cache=read_only_cache,
         )
-    problems = []
-    for path, code, message in left_out:
-        problems.append(f"{path}: left out of the index: {message} ({code})")
-    for unread in not_read:
-        problems.append(f"{unread.path}: not read: {unread.message} ({unread.code})")
-    return data, problems
+    return data, _problems(left_out, not_read)
+
+
+def _problems(left_out: Sequence[LeftOut], not_read: Sequence[PathError]) -> list[str]:
+    """A line for each document left out of the index or not read."""
+    problems = [
+        f"{path}: left out of the index: {message} ({code})" for path, code, message in left_out
+    ]
+    problems += [
+        f"{unread.path}: not read: {unread.message} ({unread.code})" for unread in not_read
+    ]
+    return problems
 
 
 def rebuild_command(root: str, style: str, output: str | None = None) -> str:
@@ -146,6 +180,7 @@ def _check(options: argparse.Namespace, root: str, data: bytes) -> int:
     return FAILED
 
 
+_LINK = "{}: a symbolic link; clipdoc does not write through links"
 #: What `_write` says when the index file already holds the index.
 _UNCHANGED = "unchanged"
 
@@ -163,27 +198,13 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
         except OSError as exc:
             return f"cannot write {options.output}: {exc.strerror or exc}"
         return None
-    folder = Folder(root)
     try:
-        try:
-            old, stamp = folder.read(INDEX_NAME)
-        except NotFoundError:
-            folder.create(INDEX_NAME, data)
-            return None
-        except UnsafePathError as error:
-            return f"{error.path}: a symbolic link; clipdoc does not write through links"
-        if old == data:
-            return _UNCHANGED
-        if not old.startswith(INDEX_HEADING) and not options.force:
-            return (
-                f"{folder.full(INDEX_NAME)} is not an index (it does not start with"
-                " '# 最新信息'); pass --force to replace it, or write the index elsewhere"
-                " with --output"
-            )
-        folder.replace(INDEX_NAME, data, expected=stamp)
+        status, _ = put_index(Folder(root), data, force=options.force)
+    except UnsafePathError as error:
+        return _LINK.format(error.path)
     except ClipdocError as error:
         return str(error)
-    return None
+    return _UNCHANGED if status == "unchanged" else None
 
 
 def add_parser(

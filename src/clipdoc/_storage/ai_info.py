@@ -29,7 +29,7 @@ from typing import NamedTuple
 import attrs
 
 from .._core.errors import PathError, path_error
-from .cache import MISSING, StatCache
+from .cache import MISSING, StatCache, file_identity
 from .files import Folder
 from .gosort import go_sort_slice
 
@@ -205,7 +205,8 @@ class _Reader:
         relative = os.fsdecode(folder + b"/" + filename)
         if self.cache is not None:
             self.seen.append(relative)
-            fact = self.cache.lookup(relative, _is_paper_fact)
+            identity = file_identity(self.folder.path, relative)
+            fact = self.cache.lookup(relative, _is_paper_fact, identity)
             if fact is not MISSING:
                 # Bytes are kept as Latin-1 text: any bytes, one character each.
                 title, name, summary, url, saved_at, folder_name = (

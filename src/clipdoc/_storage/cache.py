@@ -22,11 +22,22 @@ not matter.
 
 The file is safe to delete; one that cannot be read, of another format or
 another clipdoc version, is ignored and written anew.
+
+A whole job's result can be kept too, as a memo (``memo-KIND.json``): the
+result for one state of the collection, named by a digest of every path
+the walk found with its file's identity (a `Tree`). A run that finds the
+same digest has the same files, unchanged, and takes the result without
+loading a fact: only the walk and an ``lstat`` per file are left. A memo
+is kept only when no file changed too recently to be told apart from a
+later change, by the same rule as the facts.
 """
 
 from __future__ import annotations
 
+import array
 import contextlib
+import hashlib
+import itertools
 import json
 import os
 import stat
@@ -37,12 +48,14 @@ from typing import Any
 from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
 from .files import Folder, Stamp
+from .walk import Found
 
 FOLDER = ".clipdoc"
 _IGNORE = f"{FOLDER}/.gitignore"
 _IGNORE_TEXT = b"# clipdoc's cache of this collection\n*\n"
 _LEFTOVER_AGE_NS = 3600 * 1_000_000_000
 _FORMAT = "clipdoc stat cache"
+_MEMO_FORMAT = "clipdoc memo"
 _VERSION = 1
 #: How much older than the start of the run a file's last change must be
 #: for its facts to be stored (see the module's text). A second covers any
@@ -60,6 +73,11 @@ class _Missing:
 
 #: What `StatCache.lookup` gives when it has no fact to serve.
 MISSING: Any = _Missing()
+
+
+#: A file's identity as the cache keeps it: device, inode, size, mtime and
+#: ctime in nanoseconds.
+Identity = list[int]
 
 
 def cache_name(kind: str) -> str:
@@ -81,6 +99,7 @@ class StatCache:
         read_only: bool = False,
     ) -> None:
         self.folder = folder
+        self.kind = kind
         self.name = cache_name(kind)
         self._files = files if files is not None else {}
         self._stamp = stamp
@@ -106,7 +125,7 @@ class StatCache:
         try:
             data, stamp = folder.read(name)
         except NotFoundError:
-            if read_only or not (create or _has_cache(folder)):
+            if read_only or not (create or has_cache(folder)):
                 return None
             data, stamp = None, None
         except TooLargeError:
@@ -126,45 +145,44 @@ class StatCache:
                     cache._keep_out_of_git()
         return cache
 
-    def lookup(self, relative: str, is_fact: Callable[[Fact], bool]) -> Fact:
+    def lookup(
+        self, relative: str, is_fact: Callable[[Fact], bool], identity: Identity | None
+    ) -> Fact:
         """The fact stored for the document at ``relative``, if the file is
-        still the one it was taken from and ``is_fact`` accepts its shape (a
-        cache file is only JSON); else `MISSING`."""
+        still the one it was taken from (it has ``identity``, taken by the
+        walk's `Tree`) and ``is_fact`` accepts its shape (a cache file is
+        only JSON); else `MISSING`."""
         held = self._files.get(relative)
         # Checked here, for the few documents a run looks up, rather than
         # for the whole file when it is loaded.
-        if type(held) is not list or len(held) != 6 or not is_fact(held[5]):
-            return MISSING
-        try:
-            status = os.lstat(self.folder.path + "/" + relative)
-        except OSError:
-            return MISSING
         if (
-            not stat.S_ISREG(status.st_mode)
-            or [
-                status.st_dev,
-                status.st_ino,
-                status.st_size,
-                status.st_mtime_ns,
-                status.st_ctime_ns,
-            ]
-            != held[:5]
+            identity is None
+            or type(held) is not list
+            or len(held) != 6
+            or held[:5] != identity
+            or not is_fact(held[5])
         ):
             return MISSING
         self.hits += 1
         return held[5]
 
-    def store(self, relative: str, stamp: Stamp, fact: Fact) -> None:
+    def store(self, relative: str, stamp: Stamp, fact: Fact) -> bool:
         """Keep ``fact`` for the document at ``relative``, read with
         ``stamp`` — unless the file changed too recently to be told apart
-        from a later change (see the module's text)."""
-        if max(stamp.mtime_ns, stamp.ctime_ns) >= self._started_ns or not _is_utf8(relative):
+        from a later change (see the module's text); whether it was kept."""
+        if not self.settled(stamp.mtime_ns, stamp.ctime_ns) or not _is_utf8(relative):
             self._forget(relative)
-            return
+            return False
         held = [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns, fact]
         if self._files.get(relative) != held:
             self._files[relative] = held
             self._changed = True
+        return True
+
+    def settled(self, mtime_ns: int, ctime_ns: int) -> bool:
+        """Whether a file last changed at these times can be told apart
+        from any later change by its identity (see the module's text)."""
+        return not self._read_only and max(mtime_ns, ctime_ns) < self._started_ns
 
     def keep_only(self, relatives: Iterable[str]) -> None:
         """Forget every document but those at ``relatives`` (after a walk
@@ -181,11 +199,7 @@ class StatCache:
             return
         document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
         document["files"] = self._files
-        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate in a fact: JSON escapes it
-            data = json.dumps(document, separators=(",", ":")).encode("ascii")
+        data = _json_bytes(document)
         try:
             if self._stamp is None:
                 self.folder.create(self.name, data)
@@ -227,6 +241,139 @@ class StatCache:
             self._changed = True
 
 
+class Tree:
+    """What a walk found, with the identity of each file (None for a
+    folder or name the walk could not read, and a file that is gone or not
+    a regular file), and a digest of it all that names this state of the
+    collection.
+
+    A tree that may be remembered (``clock``) reads the file system's
+    clock before the walk. It is ``settled`` while every file's identity
+    is known to tell its contents: no file changed too recently (see the
+    module's text) and every file read was still the one the walk saw.
+    Only a settled tree's memo is kept."""
+
+    def __init__(self, folder: Folder, found: Iterable[Found], *, clock: bool) -> None:
+        self.folder = folder
+        # Read before any identity is taken: a change after that one gets a
+        # ctime no identity taken before it has.
+        self.started_ns = _file_system_now(folder) - RACY_MARGIN_NS if clock else None
+        self.found = list(found)
+        self.identities = [
+            None if each.problem is not None else file_identity(folder.path, each.relative)
+            for each in self.found
+        ]
+        self.digest = _digest(self.found, self.identities)
+        started = self.started_ns
+        self.settled = started is not None and all(
+            max(identity[3], identity[4]) < started
+            for identity in self.identities
+            if identity is not None
+        )
+
+
+def _digest(found: list[Found], identities: list[Identity | None]) -> str:
+    """A digest of what a walk found: every path with its file's identity,
+    and each problem and warning."""
+    unread = [
+        f"{index}\0{each.problem}\0{each.warnings}"
+        for index, (each, identity) in enumerate(zip(found, identities, strict=True))
+        if identity is None or each.warnings
+    ]
+    digest = hashlib.sha256()
+    for text in ("\0".join([each.relative for each in found]), "\n".join(unread)):
+        digest.update(text.encode("utf-8", "surrogateescape"))
+        digest.update(b"\xff")  # never in UTF-8: the parts cannot run into each other
+    # Packed, as the digest is taken on every run; as text when a number
+    # does not fit in 64 bits (an inode of some network file systems).
+    numbers = itertools.chain.from_iterable([each or _NO_IDENTITY for each in identities])
+    try:
+        digest.update(array.array("q", numbers).tobytes())
+    except OverflowError:
+        digest.update(repr(identities).encode("ascii"))
+    return digest.hexdigest()
+
+
+_NO_IDENTITY = (-1, -1, -1, -1, -1)
+
+
+def file_identity(root: str, relative: str) -> Identity | None:
+    """The identity of the regular file at ``relative`` below the folder
+    ``root`` (a link is not followed); None for anything else."""
+    try:
+        status = os.lstat(root + "/" + relative)
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return [
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    ]
+
+
+def identity_of(stamp: Stamp) -> Identity:
+    """The identity of the file read with ``stamp``."""
+    return [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns]
+
+
+def recall(folder: Folder, kind: str, tree: Tree) -> Fact:
+    """The memo of ``kind`` kept for the state ``tree`` names; `MISSING`
+    when there is none (or it is of another state, format or version)."""
+    try:
+        data, _ = folder.read(_memo_name(kind))
+        memo = json.loads(data)
+    except (ClipdocError, ValueError, RecursionError):
+        return MISSING
+    if (
+        not isinstance(memo, dict)
+        or memo.get("format") != _MEMO_FORMAT
+        or memo.get("clipdoc") != __version__
+        or memo.get("tree") != tree.digest
+        or "value" not in memo
+    ):
+        return MISSING
+    return memo["value"]
+
+
+def remember(tree: Tree, kind: str, value: Fact) -> None:
+    """Keep ``value`` as the memo of ``kind`` for the state ``tree``
+    names, if the tree is settled; else forget any memo of ``kind`` (a
+    state it names may come back, changed in a way it cannot see)."""
+    if tree.started_ns is None:
+        return  # a run that writes nothing
+    folder, name = tree.folder, _memo_name(kind)
+    with contextlib.suppress(ClipdocError, OSError):
+        if not tree.settled:
+            with contextlib.suppress(NotFoundError):
+                folder.remove(name)
+            return
+        memo = {"format": _MEMO_FORMAT, "clipdoc": __version__, "tree": tree.digest}
+        memo["value"] = value
+        data = _json_bytes(memo)
+        try:
+            _, stamp = folder.read(name)
+        except NotFoundError:
+            folder.create(name, data)
+        else:
+            folder.replace(name, data, expected=stamp)
+
+
+def _memo_name(kind: str) -> str:
+    return f"{FOLDER}/memo-{kind}.json"
+
+
+def _json_bytes(document: dict[str, Any]) -> bytes:
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in a fact: JSON escapes it
+        return json.dumps(document, separators=(",", ":")).encode("ascii")
+
+
 def _files_of(data: bytes) -> dict[str, list[Any]] | None:
     """The documents of a cache file; None for one that is empty, damaged,
     of another format or written by another clipdoc version (whose facts
@@ -247,7 +394,7 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
     return files
 
 
-def _has_cache(folder: Folder) -> bool:
+def has_cache(folder: Folder) -> bool:
     """Whether the collection keeps a cache (of any kind)."""
     try:
         return any(name.startswith("stat-cache-") for name in folder.names(FOLDER))

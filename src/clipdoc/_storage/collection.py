@@ -26,7 +26,7 @@ from .._core.read import read_data
 from .._core.records import to_record
 from .._core.timestamps import TimestampProblem, parse_date
 from .._core.writer import render_document
-from .cache import MISSING, Fact, StatCache
+from .cache import MISSING, Fact, Identity, StatCache, Tree, has_cache, identity_of
 from .documents import FILE_CODES, DocumentFile, read_document_file
 from .files import SIZE_LIMIT, Batch, Folder, Staged, Stamp, check_relative
 from .names import clipping_path, folded, variant
@@ -114,6 +114,20 @@ def _read_fact(
         d.code in FILE_CODES for d in document.diagnostics
     )
     return entry, document.stamp if keep else None, fact_of(entry)
+
+
+def _kept(
+    cache: StatCache, found: Found, stamp: Stamp | None, fact: Fact, identity: Identity | None
+) -> bool:
+    """Store a fresh fact in ``cache``; whether the file's identity still
+    tells its contents (a name the walk could not read has none to tell)."""
+    if found.problem is not None:
+        return True
+    return (
+        stamp is not None
+        and cache.store(found.relative, stamp, fact)
+        and identity_of(stamp) == identity
+    )
 
 
 class Collection:
@@ -291,43 +305,62 @@ class Collection:
             yield entry
 
     def _facts(
-        self, kind: str, fact_of: Callable[[Entry], Fact], is_fact: Callable[[Fact], bool]
+        self,
+        kind: str,
+        fact_of: Callable[[Entry], Fact],
+        is_fact: Callable[[Fact], bool],
+        tree: Tree | None = None,
     ) -> Iterator[tuple[Found, Fact, Entry | None]]:
         """``fact_of`` every entry, in path order, with what the walk found
         and the entry when it was read: from the stat cache for documents
-        that did not change."""
-        cache = None
-        if self.cache is not False:
-            cache = StatCache.open(
-                self.folder, kind, create=self.cache is True, read_only=self._cache_read_only
-            )
+        that did not change (as ``tree``, when given, saw them: a run that
+        first looked for a memo walks once). A ``tree`` is left unsettled
+        when a fact could not be kept."""
+        cache = self._cache(kind)
         self.cache_hits = 0
+        if cache is None:
+            found = list(tree.found if tree is not None else self.found())
+            identities: list[Identity | None] = [None] * len(found)
+        else:
+            tree = tree if tree is not None else Tree(self.folder, self.found(), clock=False)
+            found, identities = tree.found, tree.identities
         looked = [
-            (
-                found,
-                MISSING
-                if cache is None or found.problem
-                else cache.lookup(found.relative, is_fact),
-            )
-            for found in self.found()
+            MISSING if cache is None else cache.lookup(each.relative, is_fact, identity)
+            for each, identity in zip(found, identities, strict=True)
         ]
-        unknown = (found for found, fact in looked if fact is MISSING)
+        unknown = (each for each, fact in zip(found, looked, strict=True) if fact is MISSING)
         fresh = ordered_map(
             functools.partial(_read_fact, self.folder, fact_of), unknown, jobs=self.jobs
         )
-        for found, fact in looked:
+        for each, fact, identity in zip(found, looked, identities, strict=True):
             if fact is not MISSING:
-                yield found, fact, None
+                yield each, fact, None
                 continue
             entry, stamp, fact = next(fresh)
-            if cache is not None and stamp is not None:
-                cache.store(found.relative, stamp, fact)
-            yield found, fact, entry
+            if cache is not None and not _kept(cache, each, stamp, fact, identity):
+                assert tree is not None
+                tree.settled = False
+            yield each, fact, entry
         if cache is not None:
             if not self.exclude:
-                cache.keep_only(found.relative for found, _ in looked)
+                cache.keep_only(each.relative for each in found)
             self.cache_hits = cache.hits
             cache.save()
+
+    def _keeps_memos(self) -> bool:
+        """Whether a job may keep a memo of its result (see `Tree`): when
+        it would keep facts in a cache that it may write."""
+        if self.cache is False or self._cache_read_only:
+            return False
+        return self.cache is True or has_cache(self.folder)
+
+    def _cache(self, kind: str) -> StatCache | None:
+        """The stat cache of facts of ``kind`` this collection uses, if any."""
+        if self.cache is False:
+            return None
+        return StatCache.open(
+            self.folder, kind, create=self.cache is True, read_only=self._cache_read_only
+        )
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One flat `dict` per valid document (see `to_record`), in path order."""

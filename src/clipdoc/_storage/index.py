@@ -10,14 +10,20 @@ angle brackets).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._core.model import Clipping
 from .._core.timestamps import format_date, format_timestamp
 from .ai_info import PLACEHOLDER_SUMMARY
+from .cache import Tree, identity_of, recall, remember
+from .files import Folder, Stamp
+from .walk import INDEX_HEADING, INDEX_NAME
 
 if TYPE_CHECKING:
     from .collection import Collection, Entry
@@ -55,17 +61,136 @@ class _Item(NamedTuple):
     summary: str
 
 
-def collection_index(collection: Collection, left_out: list[tuple[str, str, str]]) -> str:
+#: A document left out of the index: its path, and the code and message of
+#: its first error.
+LeftOut = tuple[str, str, str]
+
+
+def collection_index(
+    collection: Collection, left_out: list[LeftOut], tree: Tree | None = None
+) -> str:
     """The index of a collection's valid documents, from its stat cache
     where it can; ``left_out`` gets the path, code and message of the first
-    error of each other document."""
+    error of each other document. ``tree``: the collection as a walk just
+    saw it (see `Collection._facts`)."""
     items = []
-    for found, fact, _ in collection._facts("index", _index_fact, _is_index_fact):
+    for found, fact, _ in collection._facts("index", _index_fact, _is_index_fact, tree):
         if len(fact) == 2:
             left_out.append((found.relative, fact[0], fact[1]))
         else:
             items.append(_Item(found.relative, *fact))
     return _index(items)
+
+
+class IndexWritten(NamedTuple):
+    """What `write_index` did: ``"wrote"`` or ``"unchanged"``, and what it
+    left out."""
+
+    status: str
+    left_out: list[LeftOut]
+
+
+def write_index(collection: Collection, *, force: bool = False) -> IndexWritten:
+    """Write the index ``README.md`` at the collection's root, unless it
+    already holds it; a ``README.md`` that is not an index (it does not
+    start with the index heading) is replaced only with ``force``.
+
+    With the stat cache, a memo of the last run tells an unchanged
+    collection whose ``README.md`` is as that run left it: then no fact is
+    loaded and no index is made (see `clipdoc._storage.cache`)."""
+    folder = collection.folder
+    tree = None
+    if collection._keeps_memos():
+        tree = Tree(folder, collection.found(), clock=True)
+        known = _known_index(folder, tree)
+        if known is not None:
+            return IndexWritten("unchanged", known)
+    left_out: list[LeftOut] = []
+    data = collection_index(collection, left_out, tree).encode("utf-8")
+    status, stamp = put_index(folder, data, force=force)
+    if tree is not None:
+        _remember_index(tree, data, stamp, left_out)
+    return IndexWritten(status, left_out)
+
+
+def put_index(folder: Folder, data: bytes, *, force: bool = False) -> tuple[str, Stamp | None]:
+    """Write ``data`` as the index ``README.md`` of the collection at
+    ``folder``, unless it holds it already: ``"wrote"`` or ``"unchanged"``,
+    and the stamp the file was read with when unchanged. A ``README.md``
+    that is not an index is replaced only with ``force`` (else
+    `ExistsError`)."""
+    try:
+        old, stamp = folder.read(INDEX_NAME)
+    except NotFoundError:
+        folder.create(INDEX_NAME, data)
+        return "wrote", None
+    if old == data:
+        return "unchanged", stamp
+    if not old.startswith(INDEX_HEADING) and not force:
+        raise ExistsError(
+            "not an index (it does not start with '# 最新信息'); pass --force to replace it,"
+            " or write the index elsewhere with --output",
+            path=folder.full(INDEX_NAME),
+        )
+    folder.replace(INDEX_NAME, data, expected=stamp)
+    return "wrote", None
+
+
+#: The kind of the memo of the index the root holds.
+_MEMO = "index"
+
+
+def _known_index(folder: Folder, tree: Tree) -> list[LeftOut] | None:
+    """What the index of the collection as ``tree`` saw it leaves out,
+    when the root's ``README.md`` is known to hold that index: a memo names
+    the same state, and the file is the one the memo saw or holds the same
+    bytes. None when the index must be made."""
+    memo = recall(folder, _MEMO, tree)
+    if not _is_index_memo(memo):
+        return None
+    digest, identity, left_out = memo
+    try:
+        if identity is None or identity_of(folder.stamp(INDEX_NAME)) != identity:
+            data, stamp = folder.read(INDEX_NAME)
+            if hashlib.sha256(data).hexdigest() != digest:
+                return None
+            _remember_index(tree, data, stamp, left_out)
+    except ClipdocError:
+        return None
+    return [(path, code, message) for path, code, message in left_out]
+
+
+def _remember_index(
+    tree: Tree, data: bytes, stamp: Stamp | None, left_out: Sequence[Sequence[str]]
+) -> None:
+    """Keep a memo of the root's ``README.md`` holding ``data`` (read with
+    ``stamp``; None when it was just written) for the state ``tree`` names.
+    The file's identity is kept only once it can tell a later change."""
+    settled = (
+        stamp is not None
+        and tree.started_ns is not None
+        and max(stamp.mtime_ns, stamp.ctime_ns) < tree.started_ns
+    )
+    identity = identity_of(stamp) if settled and stamp is not None else None
+    remember(tree, _MEMO, [hashlib.sha256(data).hexdigest(), identity, [*map(list, left_out)]])
+
+
+def _is_index_memo(memo: object) -> bool:
+    if type(memo) is not list or len(memo) != 3:
+        return False
+    digest, identity, left_out = memo
+    return (
+        type(digest) is str
+        and (
+            identity is None
+            or (type(identity) is list and all(type(part) is int for part in identity))
+        )
+        and type(left_out) is list
+        and all(
+            type(each) is list and len(each) == 3 and all(type(part) is str for part in each)
+            for each in left_out
+        )
+    )
 
 
 def _index_fact(entry: Entry) -> list[object]:

@@ -84,6 +84,8 @@ _RESERVED = frozenset(
     | {f"{device}{number}" for device in ("COM", "LPT") for number in "0123456789¹²³"}
 )
 
+_RESERVED_STARTS = frozenset(name[:3] for name in _RESERVED)
+
 
 def is_reserved(name: str) -> bool:
     """Whether Windows keeps ``name`` for a device (``CON.md``, ``nul.x.md``).
@@ -91,6 +93,8 @@ def is_reserved(name: str) -> bool:
     >>> is_reserved("CON.md"), is_reserved("con.notes.md"), is_reserved("CONTEXT.md")
     (True, True, False)
     """
+    if name[:3].upper() not in _RESERVED_STARTS:
+        return False  # most names: spared the split
     stem = name.split(".", 1)[0].rstrip(" ")
     return stem.upper() in _RESERVED
 

@@ -9,6 +9,7 @@ for the system), so that a caller can name everything it did not read.
 from __future__ import annotations
 
 import fnmatch
+import operator
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -122,9 +123,14 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
             stack.pop()
             continue
         relative = listing.prefix + entry.name
-        if _is_folder_link(entry):
-            if not skips_folder(relative, exclude) and not _leads_inside(entry, real_root):
-                yield Found(relative, problem=_folder_link(relative))
+        # A file is told from a folder by the type the listing gave, without
+        # a system call; only links need more.
+        if _is_link(entry):
+            if _is_folder_link(entry):
+                if not skips_folder(relative, exclude) and not _leads_inside(entry, real_root):
+                    yield Found(relative, problem=_folder_link(relative))
+            elif keeps_document(relative, exclude, include_index):
+                yield _found(relative, listing.clashes.get(entry.name))
         elif not _is_folder(entry):
             if keeps_document(relative, exclude, include_index):
                 yield _found(relative, listing.clashes.get(entry.name))
@@ -135,6 +141,9 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
                 yield Found(relative, problem=problem)
                 continue
             stack.append(inner)
+
+
+_NAME = operator.attrgetter("name")
 
 
 @attrs.frozen
@@ -157,7 +166,7 @@ def _list(folder: str) -> list[os.DirEntry[str]]:
     """The entries of ``folder``, sorted by name."""
     try:
         with os.scandir(folder) as scan:
-            return sorted(scan, key=lambda entry: entry.name)
+            return sorted(scan, key=_NAME)
     except OSError as exc:
         raise path_error(
             "CD504",
@@ -165,6 +174,13 @@ def _list(folder: str) -> list[os.DirEntry[str]]:
             path=folder,
             errno=exc.errno,
         ) from None
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
 
 
 def _is_folder_link(entry: os.DirEntry[str]) -> bool:
