@@ -826,3 +826,17 @@ def test_a_file_format_is_never_written_over_a_folder(tmp_path: Path) -> None:
     done = clipdoc_command("convert", "--from", "jsonl", folder, tmp_path / "x.jsonl")
     assert done.returncode == 2
     assert f"{folder} is a folder; jsonl is read from a file" in done.stderr
+
+
+def test_a_json_feed_named_json_says_how_to_read_it(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.json"
+    feed.write_text('{"version": "https://jsonfeed.org/version/1.1", "items": []}')
+    done = clipdoc_command("convert", feed, tmp_path / "out", "--to", "folder")
+    assert done.returncode == 1
+    assert "this is a JSON Feed: read it with --from jsonfeed" in done.stderr
+    # Any other JSON that is not a clipping gets no such hint.
+    other = tmp_path / "other.json"
+    other.write_text('{"version": 2}')
+    done = clipdoc_command("convert", other, tmp_path / "out", "--to", "folder")
+    assert "missing member(s)" in done.stderr
+    assert "JSON Feed" not in done.stderr

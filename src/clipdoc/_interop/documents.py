@@ -3,6 +3,7 @@ and its JSON mapping (``json``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import ClassVar
 
@@ -47,7 +48,25 @@ def json_mapping(clipping: Clipping) -> bytes:
 
 
 def read_json_mapping(data: bytes) -> tuple[Clipping, tuple[Diagnostic, ...]]:
-    return from_json(data), ()
+    try:
+        return from_json(data), ()
+    except ClipdocError as error:
+        if not _JSON_FEED.search(data[:4096]):
+            raise
+        # A feed saved as *.json: say how to read it, not only what a
+        # clipping's mapping lacks.
+        raise ClipdocError(
+            error.code,
+            f"{error.message}; this is a JSON Feed: read it with --from jsonfeed, or name it"
+            " *.feed.json",
+            line=error.line,
+            column=error.column,
+            field=error.field,
+            path=error.path,
+        ) from None
+
+
+_JSON_FEED = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/')
 
 
 @attrs.frozen(kw_only=True)
