@@ -10,6 +10,7 @@ import warnings
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 import frontmatter
@@ -724,3 +725,60 @@ def test_a_body_left_with_no_part_is_still_the_clipping_of_a_note_clipdoc_wrote(
     note = notes.to_note(clip)
     edited = note.replace("\n## AI 摘要\n\n0\n", "")
     assert notes.from_note(edited) == Clipping(title="")
+
+
+def _read_slowly(note: str) -> tuple[Clipping, tuple[Any, ...]]:
+    """What a note reads as when its properties are read, as for any note
+    that is not exactly as `to_note` wrote it."""
+    with mock.patch.object(note_reading, "_as_written", return_value=None):
+        return note_reading.read_note(note)
+
+
+def _taken_as_written(note: str) -> bool:
+    match = note_reading._FRONT_MATTER.match(note)
+    return match is not None and note_reading._as_written(note, match) is not None
+
+
+@given(clip=strategies.clippings)
+def test_a_note_as_written_reads_as_it_does_when_its_properties_are_read(clip: Clipping) -> None:
+    note = notes.to_note(clip)
+    assert _taken_as_written(note)
+    assert note_reading.read_note(note) == _read_slowly(note)
+
+
+def test_real_notes_read_as_written_as_they_do_when_their_properties_are_read() -> None:
+    for clip in _real():
+        note = notes.to_note(clip)
+        assert _taken_as_written(note), clip.title
+        assert note_reading.read_note(note) == _read_slowly(note), clip.title
+
+
+@given(clip=strategies.clippings, at=st.integers(0, 10**6), char=st.sampled_from("x\n-: '\r"))
+def test_a_note_changed_anywhere_reads_as_it_does_when_its_properties_are_read(
+    clip: Clipping, at: int, char: str
+) -> None:
+    note = notes.to_note(clip)
+    at %= len(note)
+    changed = note[:at] + char + note[at:]
+    assert not _taken_as_written(changed)
+    assert _outcome(note_reading.read_note, changed) == _outcome(_read_slowly, changed)
+
+
+def _outcome(read: Any, note: str) -> object:
+    try:
+        return read(note)
+    except ClipdocError as error:
+        return str(error)
+
+
+def test_a_note_of_the_first_fingerprint_version_reads_as_before() -> None:
+    clip = _real()[0]
+    note = notes.to_note(clip)
+    first = re.sub(r"^clipdoc: v2-([0-9a-f]+)-[0-9a-f]{16}$", r"clipdoc: v1-\1", note, flags=re.M)
+    assert first != note
+    assert not _taken_as_written(first)
+    assert notes.from_note(first) == clip
+    # Its title edited: the edit is known by the per-property hashes alone.
+    post = frontmatter.loads(first)
+    post["title"] = "Edited"
+    assert notes.from_note(frontmatter.dumps(post)).title == "Edited"

@@ -43,6 +43,8 @@ from .note_writing import (
     DEFAULT_TAG,
     DESCRIPTION,
     FINGERPRINT,
+    FINGERPRINT_LINE,
+    FINGERPRINT_VERSION,
     PUBLISHED_ON,
     SOURCE,
     TAG_LIST,
@@ -50,6 +52,7 @@ from .note_writing import (
     WRITTEN,
     description_of,
     front_matter,
+    note_digest,
     note_text,
     properties,
     shown_hashes,
@@ -133,6 +136,9 @@ def read_note(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
     match = _FRONT_MATTER.match(text)
     if match is None:
         raise ClipdocError("CD601", "not a note: no front matter between '---' lines at the start")
+    as_written = _as_written(text, match)
+    if as_written is not None:
+        return as_written
     report = _Report()
     given = _properties(match.group(1), report)
     # Blank lines between the front matter and the document, and a missing
@@ -154,6 +160,30 @@ def read_note(text: str) -> tuple[Clipping, tuple[Diagnostic, ...]]:
         diagnostics = tuple(_moved(diagnostic, lines_before) for diagnostic in diagnostics)
     found = sorted((*diagnostics, *report.found), key=lambda d: (d.line or 0, d.column or 0))
     return clipping, tuple(found)
+
+
+def _as_written(text: str, match: re.Match[str]) -> tuple[Clipping, tuple[Diagnostic, ...]] | None:
+    """What a note reads as when it is exactly as `to_note` wrote it (its
+    fingerprint's digest says so): its body's clipping, whose properties
+    show nothing else, found without reading them. None for any other note.
+
+    The same as reading the properties gives (a property test holds every
+    note `to_note` writes to it), at a fifth of the cost."""
+    front = match.group(1)
+    line_start = front.rfind("\n", 0, len(front) - 1) + 1
+    fingerprint = FINGERPRINT_LINE.fullmatch(front, line_start)
+    if fingerprint is None:
+        return None
+    hashes, digest = fingerprint.groups()
+    body = text[match.end() :]
+    if note_digest(front[:line_start], FINGERPRINT_VERSION + hashes, body) != digest:
+        return None
+    clipping, diagnostics = read_document(body)
+    if any(diagnostic.code == "CD111" for diagnostic in diagnostics):
+        return None
+    lines_before = len(_LINE_BREAK.findall(text, 0, match.end()))
+    moved = (_moved(diagnostic, lines_before) for diagnostic in diagnostics)
+    return clipping, tuple(sorted(moved, key=lambda d: (d.line or 0, d.column or 0)))
 
 
 def _a_page(clipping: Clipping, given: dict[str, _Property]) -> bool:

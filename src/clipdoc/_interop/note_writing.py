@@ -5,6 +5,7 @@ note itself (those properties, then the clipping document)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -24,10 +25,15 @@ TAG_LIST = "tags"
 WRITTEN = (TITLE, SOURCE, AUTHORS, PUBLISHED_ON, CREATED, DESCRIPTION, TAG_LIST)
 #: The property that says what the others showed when the note was written
 #: (a short hash of each), so that reading tells an edit of a property from
-#: a property left as it was while the body was edited.
+#: a property left as it was while the body was edited; then a digest of
+#: the rest of the note, so that reading a note as it was written need not
+#: read its properties at all.
 FINGERPRINT = "clipdoc"
-FINGERPRINT_VERSION = "v1-"
+FINGERPRINT_VERSION = "v2-"
+#: The version before the digest: the per-property hashes alone.
+_FIRST_VERSION = "v1-"
 _HASH_LENGTH = 6  # hex digits per property
+_DIGEST_LENGTH = 16  # hex digits of the note's digest
 
 #: The tag Web Clipper gives every note; `to_note` writes it first.
 DEFAULT_TAG = "clippings"
@@ -123,10 +129,29 @@ def fingerprint(views: dict[str, object]) -> str:
     return FINGERPRINT_VERSION + "".join(view_hash(views.get(name)) for name in WRITTEN)
 
 
+def note_digest(front: str, hashes: str, body: str) -> str:
+    """The digest a note's fingerprint ends with: of its front matter but
+    the fingerprint's own line, the fingerprint's ``hashes`` and its body."""
+    text = f"{front}\0{hashes}\0{body}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=_DIGEST_LENGTH // 2).hexdigest()
+
+
+#: The last line of the front matter of a note as `to_note` wrote it.
+FINGERPRINT_LINE = re.compile(
+    f"{FINGERPRINT}: {FINGERPRINT_VERSION}([0-9a-f]{{{_HASH_LENGTH * len(WRITTEN)}}})"
+    f"-([0-9a-f]{{{_DIGEST_LENGTH}}})\n"
+)
+
+
 def shown_hashes(value: str) -> dict[str, str] | None:
     """The hash of each property a `fingerprint` holds; None for a value that
     is not one (edited, or of another version)."""
-    hashes = value.removeprefix(FINGERPRINT_VERSION)
+    if value.startswith(FINGERPRINT_VERSION):
+        hashes, dash, digest = value.removeprefix(FINGERPRINT_VERSION).partition("-")
+        if not dash or len(digest) != _DIGEST_LENGTH:
+            return None
+    else:
+        hashes = value.removeprefix(_FIRST_VERSION)
     if hashes == value or len(hashes) != _HASH_LENGTH * len(WRITTEN):
         return None
     if any(char not in "0123456789abcdef" for char in hashes):
@@ -140,5 +165,7 @@ def shown_hashes(value: str) -> dict[str, str] | None:
 def note_text(clipping: Clipping, views: dict[str, object]) -> str:
     """The note of a clipping: front matter, with the `fingerprint` of the
     ``views`` it shows (as reading gives them), then the clipping document."""
-    stamp = fingerprint(views)
-    return f"---\n{front_matter(clipping)}{FINGERPRINT}: {stamp}\n---\n{render_document(clipping)}"
+    front, body = front_matter(clipping), render_document(clipping)
+    hashes = fingerprint(views)
+    stamp = f"{hashes}-{note_digest(front, hashes, body)}"
+    return f"---\n{front}{FINGERPRINT}: {stamp}\n---\n{body}"
