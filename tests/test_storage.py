@@ -8,6 +8,8 @@ import errno
 import json
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
 import stat
 import subprocess
@@ -663,3 +665,49 @@ def test_the_layer_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert repr(folder) == f"Folder({str(tmp_path)!r})"
     with pytest.raises(clipdoc.NotFoundError):
         Folder(tmp_path / "missing").read("a.md")
+
+
+def test_reading_in_order_holds_one_folder_and_reads_what_is_there(tmp_path: Path) -> None:
+    for day in ("2025-05-01", "2025-05-02"):
+        for n in range(3):
+            (tmp_path / day).mkdir(exist_ok=True)
+            (tmp_path / day / f"{n}.md").write_bytes(f"{day} {n}".encode())
+    folder = Folder(tmp_path)
+    paths = [f"{day}/{n}.md" for day in ("2025-05-01", "2025-05-02") for n in range(3)]
+    before = len(os.listdir("/proc/self/fd"))
+    with folder.reading_in_order():
+        assert [folder.read(path)[0] for path in paths] == [
+            p.encode() for p in (path.replace("/", " ").removesuffix(".md") for path in paths)
+        ]
+        # One folder held open at a time.
+        assert len(os.listdir("/proc/self/fd")) == before + 1
+        # A folder replaced by a new one of the same name: read afresh.
+        shutil.rmtree(tmp_path / "2025-05-02")
+        (tmp_path / "2025-05-02").mkdir()
+        (tmp_path / "2025-05-02" / "0.md").write_bytes(b"new")
+        assert folder.read("2025-05-02/0.md")[0] == b"new"
+        # A folder swapped for a link that leads out: the folder held open
+        # is read, never the link's target; read afresh, the link is refused.
+        outside = tmp_path.parent / f"{tmp_path.name}-outside"
+        outside.mkdir()
+        (outside / "0.md").write_bytes(b"outside")
+        os.rename(tmp_path / "2025-05-02", tmp_path / "moved")
+        (tmp_path / "2025-05-02").symlink_to(outside)
+        assert folder.read("2025-05-02/0.md")[0] == b"new"
+        with pytest.raises(clipdoc.UnsafePathError):
+            Folder(tmp_path).read("2025-05-02/0.md")
+    assert len(os.listdir("/proc/self/fd")) == before
+    # Outside the block, every read looks the path up afresh.
+    with pytest.raises(clipdoc.UnsafePathError):
+        folder.read("2025-05-02/0.md")
+
+
+def test_a_folder_sent_to_a_worker_holds_nothing(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.md").write_bytes(b"x")
+    folder = Folder(tmp_path)
+    with folder.reading_in_order():
+        folder.read("a/x.md")
+        copy = pickle.loads(pickle.dumps(folder))
+    assert getattr(copy._held, "folder", None) is None
+    assert copy.read("a/x.md")[0] == b"x"

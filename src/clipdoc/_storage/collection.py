@@ -205,7 +205,8 @@ class Collection:
         # ordered_map sends documents to the workers in small batches and
         # keeps only a few batches in flight: memory stays flat.
         read = functools.partial(_read_entry, self.folder)
-        return ordered_map(read, self.found(), jobs=self.jobs)
+        with self.folder.reading_in_order():
+            yield from ordered_map(read, self.found(), jobs=self.jobs)
 
     def get(self, path: str) -> Entry:
         """The entry of one document, by its relative path."""
@@ -332,15 +333,16 @@ class Collection:
         fresh = ordered_map(
             functools.partial(_read_fact, self.folder, fact_of), unknown, jobs=self.jobs
         )
-        for each, fact, identity in zip(found, looked, identities, strict=True):
-            if fact is not MISSING:
-                yield each, fact, None
-                continue
-            entry, stamp, fact = next(fresh)
-            if cache is not None and not _kept(cache, each, stamp, fact, identity):
-                assert tree is not None
-                tree.settled = False
-            yield each, fact, entry
+        with self.folder.reading_in_order():
+            for each, fact, identity in zip(found, looked, identities, strict=True):
+                if fact is not MISSING:
+                    yield each, fact, None
+                    continue
+                entry, stamp, fact = next(fresh)
+                if cache is not None and not _kept(cache, each, stamp, fact, identity):
+                    assert tree is not None
+                    tree.settled = False
+                yield each, fact, entry
         if cache is not None:
             if not self.exclude:
                 cache.keep_only(each.relative for each in found)

@@ -43,6 +43,7 @@ import functools
 import os
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
@@ -52,6 +53,7 @@ from .._core.errors import (
     ChangedError,
     ExistsError,
     NotAFileError,
+    NotFoundError,
     PathError,
     TooLargeError,
     UnsafePathError,
@@ -152,9 +154,38 @@ class Folder:
         self.follow_links = follow_links
         self.size_limit = size_limit
         self.relative_names = relative_names
+        # The folder `reading_in_order` keeps open, per thread.
+        self._held = threading.local()
 
     def __repr__(self) -> str:
         return f"Folder({self.path!r})"
+
+    def __getstate__(self) -> dict[str, object]:
+        # Sent to a worker process without the folders this process holds.
+        state = dict(self.__dict__)
+        del state["_held"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._held = threading.local()
+
+    @contextlib.contextmanager
+    def reading_in_order(self) -> Iterator[None]:
+        """Within the block, reads in this thread keep the folder of the
+        last file read open, so that the files of one folder, read one
+        after another, open it once rather than the whole path each time.
+        A folder that is renamed meanwhile is read where it went, as an
+        open file is."""
+        held = _HeldFolder()
+        previous = getattr(self._held, "folder", None)
+        self._held.folder = held
+        try:
+            yield
+        finally:
+            if getattr(self._held, "folder", None) is held:
+                self._held.folder = previous
+            held.close()
 
     def full(self, relative: str) -> str:
         """The path errors name a file by: ``relative`` itself, or the
@@ -174,12 +205,28 @@ class Folder:
         for any other failure, each naming the file.
         """
         parts = check_relative(relative)
-        with self._parent(parts, relative, writing=False) as parent:
-            descriptor = self._open_file(parent, parts, relative)
+        try:
+            with self._parent(parts, relative, writing=False) as parent:
+                descriptor = self._open_file(parent, parts, relative)
+        except NotFoundError:
+            # The folder held open may have been replaced by a new one of
+            # the same name since: look the path up afresh.
+            if not self._let_go():
+                raise
+            with self._parent(parts, relative, writing=False) as parent:
+                descriptor = self._open_file(parent, parts, relative)
         try:
             return self._read_open(descriptor, relative)
         finally:
             os.close(descriptor)
+
+    def _let_go(self) -> bool:
+        """Close the folder `reading_in_order` holds, if any; whether it did."""
+        held: _HeldFolder | None = getattr(self._held, "folder", None)
+        if held is None or held.descriptor < 0:
+            return False
+        held.close_descriptor()
+        return True
 
     def _open_file(self, parent: int, parts: list[str], relative: str) -> int:
         try:
@@ -353,19 +400,30 @@ class Folder:
     def _parent(self, parts: list[str], relative: str, *, writing: bool) -> Iterator[int]:
         """The folder that holds ``parts[-1]``, opened without following
         links (links inside the folder are followed for reading)."""
+        held: _HeldFolder | None = None if writing else getattr(self._held, "folder", None)
+        if held is not None and not held.closed:
+            below = "/".join(parts[:-1])
+            if held.below == below:
+                yield held.descriptor
+                return
+            held.keep(below, self._open_parent(parts, relative, writing=False))
+            yield held.descriptor
+            return
+        descriptor = self._open_parent(parts, relative, writing=writing)
+        try:
+            yield descriptor
+        finally:
+            os.close(descriptor)
+
+    def _open_parent(self, parts: list[str], relative: str, *, writing: bool) -> int:
         try:
             descriptor = os.open(self.path, _READ | getattr(os, "O_DIRECTORY", 0))
         except OSError as exc:
             raise self._failure(exc, "", "open") from None
-        try:
-            for depth, part in enumerate(parts[:-1]):
-                # _step closes the folder it is given, whatever happens.
-                parent, descriptor = descriptor, -1
-                descriptor = self._step(parent, part, parts[: depth + 1], relative, writing)
-            yield descriptor
-        finally:
-            if descriptor >= 0:
-                os.close(descriptor)
+        for depth, part in enumerate(parts[:-1]):
+            # _step closes the folder it is given, whatever happens.
+            descriptor = self._step(descriptor, part, parts[: depth + 1], relative, writing)
+        return descriptor
 
     def _step(self, parent: int, part: str, so_far: list[str], relative: str, writing: bool) -> int:
         """Open the folder ``part`` of ``parent`` (closing ``parent``)."""
@@ -401,6 +459,32 @@ class Folder:
         return path_error(
             code, f"cannot {action}: {exc.strerror or exc}", path=where, errno=exc.errno
         )
+
+
+class _HeldFolder:
+    """The folder `Folder.reading_in_order` keeps open: the path below the
+    root of the last one read from, and its open descriptor (-1 once the
+    block ended)."""
+
+    def __init__(self) -> None:
+        self.below: str | None = None
+        self.descriptor = -1
+        self.closed = False
+
+    def keep(self, below: str, descriptor: int) -> None:
+        self.close_descriptor()
+        self.below, self.descriptor = below, descriptor
+
+    def close_descriptor(self) -> None:
+        # Forgotten before it is closed: an interruption between the two
+        # must not leave a number to close twice.
+        descriptor, self.descriptor, self.below = self.descriptor, -1, None
+        if descriptor >= 0:
+            os.close(descriptor)
+
+    def close(self) -> None:
+        self.closed = True
+        self.close_descriptor()
 
 
 class Staged:
