@@ -67,6 +67,7 @@ def _views(root: Path, cache: bool | None) -> tuple[Any, ...]:
         [(e.path, e.clipping) for e in collection.select(since="2025-05-02")],
         [e.path for e in collection.find("https://example.com/1")],
         {key: [e.path for e in entries] for key, entries in collection.duplicates().items()},
+        [(found.relative, diagnostics) for found, diagnostics in collection._diagnostics()],
     )
 
 
@@ -555,3 +556,16 @@ def test_a_damaged_memo_is_ignored(tmp_path: Path, memo: bytes) -> None:
         (tmp_path / "README.md").write_text("# 最新信息\n", encoding="utf-8")
         assert write_index(Collection(tmp_path)).status == "wrote"
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == Collection(tmp_path).index()
+
+
+def test_an_unchanged_collection_is_checked_from_the_memo(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A", valid=n != 2)
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        first = list(Collection(tmp_path, cache=True)._diagnostics())
+        assert (tmp_path / ".clipdoc" / "memo-check.json").exists()
+        with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
+            again = list(Collection(tmp_path)._diagnostics())
+    assert again == first == list(Collection(tmp_path, cache=False)._diagnostics())
+    assert [found.relative for found, diagnostics in first if diagnostics] == [_PATHS[2]]

@@ -711,3 +711,41 @@ def test_a_folder_sent_to_a_worker_holds_nothing(tmp_path: Path) -> None:
         copy = pickle.loads(pickle.dumps(folder))
     assert getattr(copy._held, "folder", None) is None
     assert copy.read("a/x.md")[0] == b"x"
+
+
+def _check_output(root: Path, *options: str) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "clipdoc", "check", "-q", *options, str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_check_with_the_stat_cache_says_what_it_says_without(hostile: tuple[Path, Path]) -> None:
+    root, _ = hostile
+    day = root / "2025-05-06"
+    (day / "warned.md").write_text(clipdoc.render(_clip("warned")) + "\n\n")
+    (day / "broken.md").write_text("no title\n")
+    (day / "Good.md").write_text(clipdoc.render(_clip("twin")))  # CD509 with good.md
+    (day / "CON.md").write_text(clipdoc.render(_clip("device")))
+    list(Collection(root, cache=True).select())  # the collection keeps a cache
+    for options in ([], ["--format", "json"], ["--errors-only"], ["--strict"], ["-j", "2"]):
+        without = _check_output(root, "--no-cache", *options)
+        assert without[0] == 2  # files that could not be read
+        assert _check_output(root, *options) == without, options  # fills the cache
+        time.sleep(1.1)  # past the cache's margin: what it read is kept
+        assert _check_output(root, *options) == without, options  # from the cache
+    assert (root / ".clipdoc" / "stat-cache-check.json").exists()
+    collection = Collection(root)
+    list(collection._diagnostics())
+    assert collection.cache_hits == 5  # the documents that could be read
+    # An edit of the same size with the mtime put back, a new clashing name.
+    before = (day / "warned.md").stat()
+    (day / "warned.md").write_text(clipdoc.render(_clip("WARNED")) + "\n\n")
+    os.utime(day / "warned.md", ns=(before.st_atime_ns, before.st_mtime_ns))
+    (day / "broken.md").write_text(clipdoc.render(_clip("fixed"))[: len("no title\n")])
+    (day / "GOOD.md").write_text(clipdoc.render(_clip("third")))
+    assert _check_output(root) == _check_output(root, "--no-cache")

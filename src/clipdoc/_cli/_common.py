@@ -69,14 +69,19 @@ def read_unit(unit: Unit) -> Read:
     """Read one document through the storage layer (regular files only,
     never out of the folder)."""
     document = read_document_file(unit.folder, unit.found)
-    path = unit.path
     if document.text is None:
-        problem = file_problem(document.diagnostics)
-        if problem is not None:
-            said = f"{problem.message} ({problem.code})"
-            return Read(failed=Outcome(path, io_problem=said, file_problem=problem))
-        return Read(failed=Outcome(path, diagnostics=document.diagnostics))
+        return Read(failed=outcome_of(unit.path, document.diagnostics))
     return Read(document.text, document.clipping, document.diagnostics, stamp=document.stamp)
+
+
+def outcome_of(path: str, diagnostics: tuple[Diagnostic, ...]) -> Outcome:
+    """The outcome of reading a document with ``diagnostics``: the problem
+    of a file that could not be read at all, or what the reading said."""
+    problem = file_problem(diagnostics)
+    if problem is not None:
+        said = f"{problem.message} ({problem.code})"
+        return Outcome(path, io_problem=said, file_problem=problem)
+    return Outcome(path, diagnostics=diagnostics)
 
 
 def replace_unit(unit: Unit, data: bytes, stamp: Stamp | None, outcome: Outcome) -> Outcome:

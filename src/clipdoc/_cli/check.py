@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from collections.abc import Iterator, Sequence
 
 from .._core.errors import Diagnostic
+from .._storage.cache import has_cache
+from .._storage.collection import Collection
+from .._storage.files import Folder
 from .._storage.parallel import ordered_map
 from ._common import (
     USAGE,
@@ -14,6 +19,7 @@ from ._common import (
     Unit,
     console_for,
     existing,
+    outcome_of,
     read_unit,
     report,
     units,
@@ -23,6 +29,32 @@ from ._common import (
 def check_one(unit: Unit) -> Outcome:
     read = read_unit(unit)
     return read.failed or Outcome(unit.path, diagnostics=read.diagnostics)
+
+
+def _outcomes(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Outcome]:
+    """The outcome of every document at ``paths``: in a collection with a
+    stat cache, from the cache for documents that did not change."""
+    for path in paths:
+        if _uses_cache(options, path):
+            collection = Collection(
+                path,
+                exclude=options.exclude,
+                jobs=options.jobs,
+                follow_links=options.follow_links,
+            )
+            for found, diagnostics in collection._diagnostics():
+                yield outcome_of(os.path.join(path, *found.relative.split("/")), diagnostics)
+        else:
+            yield from ordered_map(check_one, units(options, [path]), jobs=options.jobs)
+
+
+def _uses_cache(options: argparse.Namespace, path: str) -> bool:
+    """Whether the documents below ``path`` are checked with its stat cache:
+    a folder that keeps one (see `clipdoc index`), walked as a collection is
+    (its README.md index left out)."""
+    if options.no_cache or options.include_readme or not os.path.isdir(path):
+        return False
+    return has_cache(Folder(path))
 
 
 def diagnostic_json(path: str, diagnostic: Diagnostic) -> dict[str, object]:
@@ -44,7 +76,7 @@ def run(options: argparse.Namespace) -> int:
     first = True
     if as_json:
         console.line("[")
-    for outcome in ordered_map(check_one, units(options, paths), jobs=options.jobs):
+    for outcome in _outcomes(options, paths):
         tally.add(outcome)
         if as_json:
             # A file that could not be read is in the array too: tools see
@@ -88,5 +120,11 @@ def add_parser(
         "--strict",
         action="store_true",
         help="exit 1 on warnings too (a recovered section, a non-canonical line, ...)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every document, and neither read nor write the stat cache of a collection"
+        " that keeps one (FOLDER/.clipdoc/, made by clipdoc index; safe to delete)",
     )
     parser.set_defaults(run=run)

@@ -257,7 +257,7 @@ class Tree:
         self.folder = folder
         # Read before any identity is taken: a change after that one gets a
         # ctime no identity taken before it has.
-        self.started_ns = _file_system_now(folder) - RACY_MARGIN_NS if clock else None
+        self.started_ns = _started_ns(folder) if clock else None
         self.found = list(found)
         self.identities = [
             None if each.problem is not None else file_identity(folder.path, each.relative)
@@ -270,6 +270,16 @@ class Tree:
             for identity in self.identities
             if identity is not None
         )
+
+
+def _started_ns(folder: Folder) -> int | None:
+    """The start of the run for the racy rule; None when the clock cannot
+    be read (a cache folder that is a link, a read-only collection): then
+    nothing is remembered."""
+    try:
+        return _file_system_now(folder) - RACY_MARGIN_NS
+    except (ClipdocError, OSError):
+        return None
 
 
 def _digest(found: list[Found], identities: list[Identity | None]) -> str:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from .._core.errors import (
+    CODES,
     ClipdocError,
     Diagnostic,
     ExistsError,
@@ -26,7 +27,17 @@ from .._core.read import read_data
 from .._core.records import to_record
 from .._core.timestamps import TimestampProblem, parse_date
 from .._core.writer import render_document
-from .cache import MISSING, Fact, Identity, StatCache, Tree, has_cache, identity_of
+from .cache import (
+    MISSING,
+    Fact,
+    Identity,
+    StatCache,
+    Tree,
+    has_cache,
+    identity_of,
+    recall,
+    remember,
+)
 from .documents import FILE_CODES, DocumentFile, read_document_file
 from .files import SIZE_LIMIT, Batch, Folder, Staged, Stamp, check_relative
 from .names import clipping_path, folded, variant
@@ -114,6 +125,37 @@ def _read_fact(
         d.code in FILE_CODES for d in document.diagnostics
     )
     return entry, document.stamp if keep else None, fact_of(entry)
+
+
+def _diagnostics_fact(entry: Entry) -> list[list[object]]:
+    """The diagnostics of reading a document, as the stat cache keeps them:
+    not the walk's warnings about its name (CD509), which depend on the
+    other names in its folder, not on the file."""
+    return [
+        [diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message]
+        for diagnostic in entry.diagnostics
+        if diagnostic.code != "CD509"
+    ]
+
+
+def _is_diagnostics_fact(fact: Fact) -> bool:
+    return type(fact) is list and all(
+        type(item) is list
+        and len(item) == 4
+        and item[0] in CODES
+        and item[0] != "CD509"
+        and (item[1] is None or type(item[1]) is int)
+        and (item[2] is None or type(item[2]) is int)
+        and type(item[3]) is str
+        for item in fact
+    )
+
+
+def _diagnostic_of(item: list[Any]) -> Diagnostic:
+    code, line, column, message = item
+    return Diagnostic(
+        code=code, severity=CODES[code].severity, line=line, column=column, message=message
+    )
 
 
 def _kept(
@@ -349,6 +391,29 @@ class Collection:
             self.cache_hits = cache.hits
             cache.save()
 
+    def _memoized_facts(
+        self, kind: str, fact_of: Callable[[Entry], Fact], is_fact: Callable[[Fact], bool]
+    ) -> Iterator[tuple[Found, Fact, Entry | None]]:
+        """`_facts`; when the collection is as the memo of the last run saw
+        it, the facts that run kept, without loading the stat cache. For
+        jobs whose facts are small (the diagnostics of every document): the
+        memo holds them all, in path order."""
+        if not self._keeps_memos():
+            yield from self._facts(kind, fact_of, is_fact)
+            return
+        tree = Tree(self.folder, self.found(), clock=True)
+        kept = recall(self.folder, kind, tree)
+        if type(kept) is list and len(kept) == len(tree.found) and all(map(is_fact, kept)):
+            self.cache_hits = len(kept)
+            for each, fact in zip(tree.found, kept, strict=True):
+                yield each, fact, None
+            return
+        facts = []
+        for each, fact, entry in self._facts(kind, fact_of, is_fact, tree):
+            facts.append(fact)
+            yield each, fact, entry
+        remember(tree, kind, facts)
+
     def _keeps_memos(self) -> bool:
         """Whether a job may keep a memo of its result (see `Tree`): when
         it would keep facts in a cache that it may write."""
@@ -363,6 +428,18 @@ class Collection:
         return StatCache.open(
             self.folder, kind, create=self.cache is True, read_only=self._cache_read_only
         )
+
+    def _diagnostics(self) -> Iterator[tuple[Found, tuple[Diagnostic, ...]]]:
+        """Every document's diagnostics as reading it gives them (the
+        walk's warnings about its name first), in path order: from the stat
+        cache for documents that did not change."""
+        facts = self._memoized_facts("check", _diagnostics_fact, _is_diagnostics_fact)
+        for found, fact, entry in facts:
+            if entry is not None:
+                yield found, entry.diagnostics
+            else:
+                kept = (_diagnostic_of(item) for item in fact)
+                yield found, (*found.warnings, *kept)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One flat `dict` per valid document (see `to_record`), in path order."""
