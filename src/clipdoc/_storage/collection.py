@@ -321,7 +321,7 @@ class Collection:
         `url_key` (the URL itself with ``normalize=False``), with all their
         entries in path order. Two passes: the first keeps only the keys."""
         counts: dict[str, int] = {}
-        for _, summary, _ in self._facts("query", _summary_fact, _is_summary):
+        for _, summary, _ in self._memoized_facts("query", _summary_fact, _is_summary):
             key = _key(summary, normalize)
             if key is not None:
                 counts[key] = counts.get(key, 0) + 1
@@ -338,7 +338,7 @@ class Collection:
     def _matching(self, matches: Callable[[Fact], bool]) -> Iterator[Entry]:
         """The valid entries whose summary ``matches``, read again only when
         the summary came from the cache (and checked again as read)."""
-        for found, summary, entry in self._facts("query", _summary_fact, _is_summary):
+        for found, summary, entry in self._memoized_facts("query", _summary_fact, _is_summary):
             if not matches(summary):
                 continue
             if entry is None:
