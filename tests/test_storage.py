@@ -749,3 +749,35 @@ def test_check_with_the_stat_cache_says_what_it_says_without(hostile: tuple[Path
     (day / "broken.md").write_text(clipdoc.render(_clip("fixed"))[: len("no title\n")])
     (day / "GOOD.md").write_text(clipdoc.render(_clip("third")))
     assert _check_output(root) == _check_output(root, "--no-cache")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the limit of open files is POSIX's")
+def test_a_conversion_of_many_files_keeps_within_a_low_limit_of_open_files(tmp_path: Path) -> None:
+    """A staged file holds no descriptor of its own: 600 documents in 30
+    folders convert with 48 open files allowed (a batch once held two per
+    file, and failed beyond about 500 documents at the usual 1,024)."""
+    import resource
+
+    lines = [
+        json.dumps(
+            {"path": f"2025-05-{1 + n % 30:02d}/d{n}.md", **clipdoc.to_dict(_clip(f"d{n}"))},
+            ensure_ascii=False,
+        )
+        for n in range(600)
+    ]
+    source = tmp_path / "all.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "clipdoc", "convert", "-q", str(source), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        preexec_fn=low_limit,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert len(list((tmp_path / "out").rglob("*.md"))) == 600

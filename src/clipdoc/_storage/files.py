@@ -66,9 +66,27 @@ from .._core.errors import (
 SIZE_LIMIT = 256 * 2**20
 #: The most bytes of a file name on common file systems (ext4, APFS, NTFS).
 NAME_LIMIT = 255
-#: How many files, and how many bytes, a batch writes before it syncs.
-BATCH_FILES = 512
+#: How many files, how many bytes and how many folders a batch writes
+#: before it syncs. A staged file holds no descriptor of its own, and the
+#: files of a folder share one, so only folders count towards the limit
+#: of open files.
+BATCH_FILES = 4096
 BATCH_BYTES = 64 * 2**20
+BATCH_FOLDERS = 64
+
+
+@functools.cache
+def _batch_folders() -> int:
+    """`BATCH_FOLDERS`, or fewer where the process may open few files: a
+    quarter of the limit, the rest left to the program."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to mind
+        return BATCH_FOLDERS
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return BATCH_FOLDERS
+    return max(1, min(BATCH_FOLDERS, soft // 4))
 
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -351,14 +369,14 @@ class Folder:
         data: bytes,
         *,
         into: list[Staged] | None = None,
-        parent: int | None = None,
+        parent: SharedFolder | None = None,
     ) -> Staged:
         """``data`` in a new temporary file in the folder of ``relative``
         (created, with the folders on the way, as needed): not yet synced,
         not yet published. ``into`` gets it before anything is written, so
         that whoever keeps that list can discard it whatever happens;
-        ``parent``, that folder already open (`open_folder_of`), saves
-        opening it again."""
+        ``parent``, that folder already open and shared by the files staged
+        in it, saves opening it again (and a descriptor per file)."""
         parts = check_relative(relative)
         if not name_fits(parts[-1]):
             raise PathError(
@@ -366,7 +384,9 @@ class Folder:
                 f"the file name is longer than {NAME_LIMIT} bytes; shorten it",
                 path=self.full(relative),
             )
-        folder = os.dup(parent) if parent is not None else self.open_folder_of(relative)
+        folder = (
+            parent.take() if parent is not None else SharedFolder(self.open_folder_of(relative))
+        )
         staged = Staged(self, folder, relative)
         if into is not None:
             into.append(staged)
@@ -491,10 +511,11 @@ class Staged:
     """A file written to a temporary name in its folder, to be published
     under its own name (or discarded)."""
 
-    def __init__(self, folder: Folder, descriptor: int, relative: str) -> None:
+    def __init__(self, folder: Folder, parent: SharedFolder, relative: str) -> None:
         self.folder = folder
+        self._parent = parent
         #: The open folder the file goes into.
-        self.parent = descriptor
+        self.parent = parent.descriptor
         self.relative = relative
         self.size = 0
         self._file: int | None = None
@@ -539,12 +560,19 @@ class Staged:
             os.fchmod(self._file, mode | (mode & 0o444) >> 2)
 
     def sync(self) -> None:
-        """Make the written bytes durable (before they are published)."""
-        if self._file is not None:
-            try:
+        """Make the written bytes durable (before they are published); a
+        file already closed is opened again by its temporary name."""
+        try:
+            if self._file is not None:
                 os.fsync(self._file)
-            except OSError as exc:
-                raise self.folder._failure(exc, self.relative, "write") from None
+            elif self._temporary is not None and self.parent >= 0:
+                file = os.open(self._temporary, _FILE, dir_fd=self.parent)
+                try:
+                    os.fsync(file)
+                finally:
+                    os.close(file)
+        except OSError as exc:
+            raise self.folder._failure(exc, self.relative, "write") from None
 
     def close_file(self) -> None:
         file, self._file = self._file, None
@@ -690,11 +718,30 @@ class Staged:
             with contextlib.suppress(OSError):
                 os.unlink(self._temporary, dir_fd=self.parent)
             self._temporary = None
-        # Forgotten before it is closed: an interruption between the two
-        # must not leave a number to close twice.
-        parent, self.parent = self.parent, -1
-        if parent >= 0:
-            os.close(parent)
+        # Forgotten before it is let go: an interruption between the two
+        # must not let it go twice.
+        held, self.parent = self.parent, -1
+        if held >= 0:
+            self._parent.release()
+
+
+class SharedFolder:
+    """An open folder that the files staged in it share: closed when the
+    last of them lets it go."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor = descriptor
+        self._users = 1
+
+    def take(self) -> SharedFolder:
+        self._users += 1
+        return self
+
+    def release(self) -> None:
+        self._users -= 1
+        if self._users == 0:
+            descriptor, self.descriptor = self.descriptor, -1
+            os.close(descriptor)
 
 
 class Batch:
@@ -714,39 +761,53 @@ class Batch:
         self._created: list[Staged] = []
         self._bytes = 0
         self._published = False
-        self._last_folder: tuple[str, int] | None = None
+        self._last_folder: tuple[str, SharedFolder] | None = None
+        #: The folders files were staged in since the last sync.
+        self._folders = 0
 
     def stage(self, relative: str, data: bytes) -> Staged:
         staged = self.folder.stage(
             relative, data, into=self._created, parent=self._open_folder(relative)
         )
+        # A staged file keeps no descriptor of its own, whatever the size of
+        # the batch and the limit of open files (256 on macOS): a system
+        # without one sync for the whole file system syncs it now.
+        if _syncfs() is None:
+            staged.sync()
+        staged.close_file()
         self.staged.append(staged)
         self._bytes += staged.size
         return staged
 
-    def _open_folder(self, relative: str) -> int:
+    def _open_folder(self, relative: str) -> SharedFolder:
         """The folder of ``relative``, kept open while files go into it:
-        batches write many files to one folder in a row."""
+        batches write many files to one folder in a row, and share it."""
         folder = relative.rpartition("/")[0]
         if self._last_folder is None or self._last_folder[0] != folder:
             self._close_folder()
-            self._last_folder = (folder, self.folder.open_folder_of(relative))
+            self._last_folder = (folder, SharedFolder(self.folder.open_folder_of(relative)))
+            self._folders += 1
         return self._last_folder[1]
 
     def _close_folder(self) -> None:
         last, self._last_folder = self._last_folder, None
         if last is not None:
-            os.close(last[1])
+            last[1].release()
 
     @property
     def full(self) -> bool:
-        """Whether it is time to sync and publish what is staged."""
-        return len(self.staged) >= BATCH_FILES or self._bytes >= BATCH_BYTES
+        """Whether it is time to sync and publish what is staged: a batch
+        keeps a folder open for each folder it writes to until then."""
+        return (
+            len(self.staged) >= BATCH_FILES
+            or self._bytes >= BATCH_BYTES
+            or self._folders >= _batch_folders()
+        )
 
     def sync_staged(self) -> list[Staged]:
         """Make every staged file durable, once for all; the staged files,
         ready to publish (the batch forgets them)."""
-        staged, self.staged, self._bytes = self.staged, [], 0
+        staged, self.staged, self._bytes, self._folders = self.staged, [], 0, 0
         # What earlier syncs handed out and was since published or discarded
         # is done with.
         self._created = [item for item in self._created if item.parent >= 0]
