@@ -114,17 +114,17 @@ def _read_entry(folder: Folder, found: Found) -> Entry:
 
 
 def _read_fact(
-    folder: Folder, fact_of: Callable[[Entry], Fact], found: Found
-) -> tuple[Entry, Stamp | None, Fact]:
-    """A document's entry, the stamp it was read with (None when a fact of
-    it must not be kept: it could not be read, or a link was followed) and
-    its fact (run in worker processes)."""
+    folder: Folder, fact_of: Callable[[Entry], Fact], with_entry: bool, found: Found
+) -> tuple[Entry | None, Stamp | None, Fact]:
+    """A document's entry (when asked), the stamp it was read with (None
+    when a fact of it must not be kept: it could not be read, or a link was
+    followed) and its fact (run in worker processes)."""
     document = read_document_file(folder, found)
     entry = Entry.of(document)
     keep = document.stamp is not None and not any(
         d.code in FILE_CODES for d in document.diagnostics
     )
-    return entry, document.stamp if keep else None, fact_of(entry)
+    return entry if with_entry else None, document.stamp if keep else None, fact_of(entry)
 
 
 def _diagnostics_fact(entry: Entry) -> list[list[object]]:
@@ -355,8 +355,8 @@ class Collection:
         tree: Tree | None = None,
     ) -> Iterator[tuple[Found, Fact, Entry | None]]:
         """``fact_of`` every entry, in path order, with what the walk found
-        and the entry when it was read: from the stat cache for documents
-        that did not change (as ``tree``, when given, saw them: a run that
+        and the entry when it was read in this process (with ``jobs=1``):
+        from the stat cache for documents that did not change (as ``tree``, when given, saw them: a run that
         first looked for a memo walks once). A ``tree`` is left unsettled
         when a fact could not be kept."""
         cache = self._cache(kind)
@@ -373,7 +373,11 @@ class Collection:
         ]
         unknown = (each for each, fact in zip(found, looked, strict=True) if fact is MISSING)
         fresh = ordered_map(
-            functools.partial(_read_fact, self.folder, fact_of), unknown, jobs=self.jobs
+            # A worker sends back only the fact, not the whole clipping: a
+            # caller reads the few documents it needs again.
+            functools.partial(_read_fact, self.folder, fact_of, self.jobs <= 1),
+            unknown,
+            jobs=self.jobs,
         )
         with self.folder.reading_in_order():
             for each, fact, identity in zip(found, looked, identities, strict=True):
