@@ -356,9 +356,9 @@ class Collection:
     ) -> Iterator[tuple[Found, Fact, Entry | None]]:
         """``fact_of`` every entry, in path order, with what the walk found
         and the entry when it was read in this process (with ``jobs=1``):
-        from the stat cache for documents that did not change (as ``tree``, when given, saw them: a run that
-        first looked for a memo walks once). A ``tree`` is left unsettled
-        when a fact could not be kept."""
+        from the stat cache for documents that did not change (as ``tree``,
+        when given, saw them: a run that first looked for a memo walks
+        once). A ``tree`` is left unsettled when a fact could not be kept."""
         cache = self._cache(kind)
         self.cache_hits = 0
         if cache is None:
