@@ -11,7 +11,11 @@ run, rounds interleaved, each a whole command in a fresh process:
 - ``clipdoc index --no-cache`` (every document read: the first run's work)
   and ``clipdoc index`` with the cache made by the run before (the second
   run); then the same after one document changed (one file read);
-- ``Collection.find(url)`` without and with the cache.
+- ``Collection.find(url)`` without and with the cache;
+- ``clipdoc check --no-cache`` and ``clipdoc check``.
+
+A second run of an unchanged collection takes its answer from a memo
+(docs/collections.md): the walk and an ``lstat`` per file are what is left.
 
 The bar (docs/performance.md) is the second run at most 10% of the first.
 """
@@ -49,11 +53,13 @@ def _change_one(tree: Path) -> None:
 def measure(tree: Path, rounds: int) -> dict[str, float]:
     index = [sys.executable, "-m", "clipdoc", "index", "-q", str(tree)]
     find = [sys.executable, "-c", _FIND, str(tree)]
+    check = [sys.executable, "-m", "clipdoc", "check", "-q", str(tree)]
     subprocess.run(index, capture_output=True)  # makes the caches
     subprocess.run([*find, "cache"], capture_output=True)
+    subprocess.run(check, capture_output=True)
     time.sleep(1.2)  # past the cache's margin: what was just copied may be kept now
-    subprocess.run(index, capture_output=True)
-    subprocess.run([*find, "cache"], capture_output=True)
+    for warm in (index, [*find, "cache"], check, index):  # the index file settles too
+        subprocess.run(warm, capture_output=True)
     times: dict[str, list[float]] = {}
     for _ in range(rounds):
         for name, command in (
@@ -61,6 +67,8 @@ def measure(tree: Path, rounds: int) -> dict[str, float]:
             ("index, second run", index),
             ("find, every document read", [*find, "none"]),
             ("find, second run", [*find, "cache"]),
+            ("check, every document read", [*check, "--no-cache"]),
+            ("check, second run", check),
         ):
             times.setdefault(name, []).append(timed(command))
     _change_one(tree)
@@ -85,7 +93,7 @@ def main() -> None:
             print(f"\n{count:,} documents (median of {options.rounds} rounds)")
             for name, seconds in figures.items():
                 print(f"  {name:32} {seconds:7.3f} s")
-            for job in ("index", "find"):
+            for job in ("index", "find", "check"):
                 ratio = figures[f"{job}, second run"] / figures[f"{job}, every document read"]
                 print(f"  {job}: the second run is {ratio:.1%} of the first")
 
