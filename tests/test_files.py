@@ -104,3 +104,40 @@ def test_a_file_a_user_names_over_the_size_limit_says_what_to_do(tmp_path: Path)
     assert caught.value.path == str(huge)
     assert "split it" in caught.value.message
     assert "Collection(" not in caught.value.message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_what_is_not_a_regular_file_is_written_where_it_is(tmp_path: Path) -> None:
+    """A device, a FIFO or a descriptor named as a path is written into,
+    never replaced by a regular file (as root, ``-o /dev/null`` once
+    replaced the system's /dev/null)."""
+    import subprocess
+    import sys
+    import threading
+
+    clip = Clipping(title="t")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    clipdoc.dump(clip, fifo)
+    reader.join(timeout=10)
+    assert received == [clipdoc.render(clip).encode()]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    if os.path.exists(os.devnull) and stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        clipdoc.dump(clip, os.devnull)
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    # /dev/stdout into a pipe, /dev/stderr after what it already holds.
+    script = (
+        "import sys, clipdoc; print('before', file=sys.stderr);"
+        " clipdoc.dump(clipdoc.Clipping(title='t'), '/dev/stdout');"
+        " clipdoc.dump(clipdoc.Clipping(title='u'), '/dev/stderr')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == clipdoc.render(clip).encode()
+    assert done.stderr == b"before\n" + clipdoc.render(Clipping(title="u")).encode()
+    with pytest.raises(clipdoc.PathError, match="a folder, not a file") as raised:
+        clipdoc.dump(clip, tmp_path)
+    assert raised.value.code == "CD508"

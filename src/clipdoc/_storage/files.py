@@ -41,6 +41,7 @@ import ctypes
 import errno
 import functools
 import os
+import re
 import stat
 import sys
 import threading
@@ -87,6 +88,7 @@ def _batch_folders() -> int:
     if soft == resource.RLIM_INFINITY:
         return BATCH_FOLDERS
     return max(1, min(BATCH_FOLDERS, soft // 4))
+
 
 _READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -937,7 +939,24 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     any collection) when the block ends without an exception: readers see
     the old file or the new one, never a mix, even if the process dies
     midway. An existing file keeps its permissions; a link is written
-    through, not replaced. Failures name ``path``."""
+    through, not replaced. Failures name ``path``.
+
+    What is not a regular file is written where it is, never replaced: a
+    device (``/dev/null``), a FIFO (opened as the shell opens one, waiting
+    for a reader), and an open descriptor named as a path
+    (``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N``), written after what
+    it already holds."""
+    try:
+        direct = _open_in_place(path)
+    except OSError as exc:
+        raise _named(exc, path) from None
+    if direct is not None:
+        try:
+            with direct as file:
+                yield file
+        except OSError as exc:
+            raise _named(exc, path) from None
+        return
     real_path = os.path.realpath(path)
     directory = os.path.dirname(real_path)
     try:
@@ -966,6 +985,36 @@ def replacing(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+#: Paths that name a descriptor this process has open.
+_STANDARD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/([0-9]+)")
+
+
+def _open_in_place(path: str | os.PathLike[str]) -> BinaryIO | None:
+    """The file at ``path`` opened to be written where it is, when it is
+    not a regular file to replace; None for a regular file or a new one."""
+    text = os.fspath(path)
+    match = _DESCRIPTOR_PATH.fullmatch(text)
+    number = int(match.group(1)) if match else _STANDARD_STREAMS.get(text)
+    if number is not None:
+        # Its own descriptor: what was written to it before stays, and goes
+        # first.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                if stream.fileno() == number:
+                    stream.flush()
+        return os.fdopen(os.dup(number), "wb")
+    try:
+        status = os.stat(text)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(status.st_mode):
+        return None
+    if stat.S_ISDIR(status.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "a folder, not a file", text)
+    return open(text, "wb")  # closed by the caller's with block
 
 
 def _named(exc: OSError, path: str | os.PathLike[str]) -> OSError:
