@@ -781,3 +781,28 @@ def test_a_conversion_of_many_files_keeps_within_a_low_limit_of_open_files(tmp_p
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert len(list((tmp_path / "out").rglob("*.md"))) == 600
+
+
+def test_a_link_changed_between_its_check_and_the_open_is_not_followed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link inside the collection is followed only to a file inside: the
+    file it opened is checked, not only where the link led when looked up
+    (a folder on the way may be swapped for a link out in between)."""
+    root, outside = tmp_path / "r", tmp_path / "o"
+    (root / "d").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "t.md").write_text("# secret\n")
+    (root / "d" / "a.md").symlink_to("../e/t.md")
+    (root / "e").symlink_to(outside)  # swapped in after the lookup
+    from clipdoc._storage import files
+
+    # The lookup as it was before the swap: a path inside.
+    inside = str(root / "e" / "t.md")
+    monkeypatch.setattr(files.Folder, "_link_target", lambda self, parts, relative: inside)
+    folder = Folder(root)
+    with pytest.raises(UnsafePathError):
+        folder.read("d/a.md")
+    entry = Collection(root, cache=False).get("d/a.md")
+    assert entry.clipping is None
+    assert [d.code for d in entry.diagnostics] == ["CD503"]

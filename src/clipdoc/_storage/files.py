@@ -256,9 +256,10 @@ class Folder:
                 raise self._failure(exc, relative, "read") from None
         target = self._link_target(parts, relative)
         try:
-            return os.open(target, _READ | getattr(os, "O_NONBLOCK", 0))
+            descriptor = os.open(target, _READ | getattr(os, "O_NONBLOCK", 0))
         except OSError as exc:
             raise self._failure(exc, relative, "read") from None
+        return self._still_inside(descriptor, parts, relative)
 
     def _read_open(self, descriptor: int, relative: str) -> tuple[bytes, Stamp]:
         status = os.fstat(descriptor)
@@ -288,10 +289,37 @@ class Folder:
             path=self.full(relative),
         )
 
+    def _still_inside(self, descriptor: int, parts: list[str], relative: str) -> int:
+        """``descriptor``, opened through the link at ``parts``, if what it
+        opened is still inside the folder (unless reading may follow links
+        out): a link on the way may have been changed between the check of
+        where it leads and the open."""
+        if self.follow_links:
+            return descriptor
+        path = _opened_path(descriptor)
+        try:
+            if path is not None:
+                inside = _inside(self.real, path)
+            else:  # no /proc: where the link leads now must be what was opened
+                opened, now = os.fstat(descriptor), os.stat(self._link_target(parts, relative))
+                inside = (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)
+        except OSError:  # PathError too
+            inside = False
+        if not inside:
+            os.close(descriptor)
+            raise UnsafePathError(
+                f"a symbolic link that leads out of {self.path}; not read",
+                path=self.full(relative),
+            )
+        return descriptor
+
     def _link_target(self, parts: list[str], relative: str) -> str:
         """Where the link at ``parts`` leads, if reading may follow it."""
         lexical = os.path.join(self.real, *parts)
-        target = os.path.realpath(lexical)
+        try:
+            target = os.path.realpath(lexical)
+        except OSError as exc:  # a loop, or a path that changed meanwhile
+            raise self._failure(exc, relative, "read") from None
         if not os.path.exists(target):
             raise path_error(
                 "CD504",
@@ -467,7 +495,8 @@ class Folder:
                         " clipdoc does not write through links",
                         path=self.full(relative),
                     ) from None
-                return os.open(self._link_target(so_far, relative), _READ | os.O_DIRECTORY)
+                target = self._link_target(so_far, relative)
+                return self._still_inside(os.open(target, _READ | os.O_DIRECTORY), so_far, relative)
         except OSError as exc:
             raise self._failure(exc, relative, "write" if writing else "read") from None
         finally:
@@ -889,6 +918,15 @@ def _changed(full: str) -> ChangedError:
 
 #: renameat2's flag for swapping two names.
 _RENAME_EXCHANGE = 2
+
+
+def _opened_path(descriptor: int) -> str | None:
+    """The path of the file ``descriptor`` opened, as the system knows it
+    (Linux's ``/proc``); None where the system does not say."""
+    try:
+        return os.readlink(f"/proc/self/fd/{descriptor}")
+    except OSError:
+        return None
 
 
 def _inside(root: str, target: str) -> bool:
