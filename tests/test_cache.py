@@ -569,3 +569,40 @@ def test_an_unchanged_collection_is_checked_from_the_memo(tmp_path: Path) -> Non
             again = list(Collection(tmp_path)._diagnostics())
     assert again == first == list(Collection(tmp_path, cache=False)._diagnostics())
     assert [found.relative for found, diagnostics in first if diagnostics] == [_PATHS[2]]
+
+
+def test_facts_and_memos_are_of_how_the_documents_were_read(tmp_path: Path) -> None:
+    """A fact or memo taken under one size limit is not served to a run
+    that reads with a smaller one; nor one taken without following links
+    to a run that follows them."""
+    for n in range(2):
+        _write(tmp_path, n, "A")
+    big = tmp_path / _PATHS[0]
+    big.write_bytes(big.read_bytes().replace(b"summary A", b"summary " + b"A" * 200_000))
+
+    def views(**options: Any) -> list[Any]:
+        with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+            found = Collection(tmp_path, **options)._diagnostics()
+            return [(f.relative, [d.code for d in diagnostics]) for f, diagnostics in found]
+
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+    assert views(cache=True) == views() == views(cache=False)
+    assert (tmp_path / ".clipdoc" / "memo-check.json").exists()
+    assert views(size_limit=100_000) == views(cache=False, size_limit=100_000)
+    assert (_PATHS[0], ["CD506"]) in views(size_limit=100_000)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
+    outside.write_bytes(_document(4, "B"))
+    (tmp_path / "2025-05-02" / "out.md").symlink_to(outside)
+    views(cache=True)
+    assert views(follow_links=True) == views(cache=False, follow_links=True)
+
+
+def test_no_memo_is_kept_when_the_stat_cache_cannot_be_used(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    list(Collection(tmp_path, cache=True).select())  # the collection keeps a cache
+    (tmp_path / stat_cache.cache_name("check")).mkdir()  # left alone, not used
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        list(Collection(tmp_path)._diagnostics())
+    assert not (tmp_path / ".clipdoc" / "memo-check.json").exists()

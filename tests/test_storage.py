@@ -672,10 +672,9 @@ def test_reading_in_order_holds_one_folder_and_reads_what_is_there(tmp_path: Pat
         for n in range(3):
             (tmp_path / day).mkdir(exist_ok=True)
             (tmp_path / day / f"{n}.md").write_bytes(f"{day} {n}".encode())
-    folder = Folder(tmp_path)
     paths = [f"{day}/{n}.md" for day in ("2025-05-01", "2025-05-02") for n in range(3)]
     before = len(os.listdir("/proc/self/fd"))
-    with folder.reading_in_order():
+    with Folder(tmp_path).reading_in_order() as folder:
         assert [folder.read(path)[0] for path in paths] == [
             p.encode() for p in (path.replace("/", " ").removesuffix(".md") for path in paths)
         ]
@@ -705,8 +704,7 @@ def test_reading_in_order_holds_one_folder_and_reads_what_is_there(tmp_path: Pat
 def test_a_folder_sent_to_a_worker_holds_nothing(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.md").write_bytes(b"x")
-    folder = Folder(tmp_path)
-    with folder.reading_in_order():
+    with Folder(tmp_path).reading_in_order() as folder:
         folder.read("a/x.md")
         copy = pickle.loads(pickle.dumps(folder))
     assert getattr(copy._held, "folder", None) is None
@@ -806,3 +804,25 @@ def test_a_link_changed_between_its_check_and_the_open_is_not_followed_out(
     entry = Collection(root, cache=False).get("d/a.md")
     assert entry.clipping is None
     assert [d.code for d in entry.diagnostics] == ["CD503"]
+
+
+def test_reads_outside_a_paused_walk_see_the_collection_as_it_is(tmp_path: Path) -> None:
+    """Only the walk's own reads hold its folder: `get` and `add` while an
+    iteration is paused look the path up afresh (a folder moved out and
+    replaced meanwhile is not the one they read)."""
+    day = tmp_path / "2025-05-06"
+    day.mkdir()
+    for name in ("a", "b"):
+        (day / f"{name}.md").write_text(clipdoc.render(_clip(f"old {name}")))
+    collection = Collection(tmp_path, cache=False)
+    walk = iter(collection)
+    next(walk)
+    day.rename(tmp_path.parent / f"{tmp_path.name}-moved")
+    day.mkdir()
+    (day / "b.md").write_text(clipdoc.render(_clip("new b")))
+    assert collection.load("2025-05-06/b.md").title == "new b"
+    assert collection.add(_clip("old a")) == "2025-05-06/old_a.md"
+    assert (day / "old_a.md").exists()
+    # The walk itself goes on in the folder it was reading.
+    assert next(walk).clipping.title == "old b"
+    walk.close()

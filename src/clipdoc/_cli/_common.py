@@ -106,9 +106,9 @@ def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
         if os.path.isdir(path):
             folder = Folder(path, follow_links=options.follow_links)
             found = found_below(path, exclude=options.exclude, include_index=options.include_readme)
-            with folder.reading_in_order():
+            with folder.reading_in_order() as reader:
                 for item in found:
-                    yield Unit(folder, item)
+                    yield Unit(reader, item)
         elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
             head, name = os.path.split(path)
             # A file named on the command line is read wherever its link

@@ -121,8 +121,9 @@ def ai_info_index(
     if not folders:
         out.append("*暂无内容*\n".encode())
         return b"".join(out)
-    with files.reading_in_order():
-        papers = [paper for folder in folders for paper in _papers(base, folder, reader)]
+    with files.reading_in_order() as in_order:
+        reading = attrs.evolve(reader, folder=in_order)
+        papers = [paper for folder in folders for paper in _papers(base, folder, reading)]
     if reader.cache is not None:
         # Every file this index reads was looked up: the others are gone.
         reader.cache.keep_only(reader.seen)

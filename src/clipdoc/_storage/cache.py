@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import copy
 import hashlib
 import itertools
 import json
@@ -47,7 +48,7 @@ from typing import Any
 
 from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
-from .files import Folder, Stamp
+from .files import SIZE_LIMIT, Folder, Stamp
 from .walk import Found
 
 FOLDER = ".clipdoc"
@@ -98,7 +99,12 @@ class StatCache:
         *,
         read_only: bool = False,
     ) -> None:
-        self.folder = folder
+        #: The collection's folder, reading files of any size up to the
+        #: default limit: a cache file is no document.
+        self.folder = _for_cache_files(folder)
+        #: The largest document the collection reads: a fact of a larger
+        #: file (taken under another limit) is not served.
+        self.size_limit = folder.size_limit
         self.kind = kind
         self.name = cache_name(kind)
         self._files = files if files is not None else {}
@@ -123,7 +129,7 @@ class StatCache:
         ``read_only`` cache is used and never written."""
         name = cache_name(kind)
         try:
-            data, stamp = folder.read(name)
+            data, stamp = _for_cache_files(folder).read(name)
         except NotFoundError:
             if read_only or not (create or has_cache(folder)):
                 return None
@@ -160,6 +166,7 @@ class StatCache:
             or type(held) is not list
             or len(held) != 6
             or held[:5] != identity
+            or identity[2] > self.size_limit
             or not is_fact(held[5])
         ):
             return MISSING
@@ -263,7 +270,9 @@ class Tree:
             None if each.problem is not None else file_identity(folder.path, each.relative)
             for each in self.found
         ]
-        self.digest = _digest(self.found, self.identities)
+        # What a document reads as depends on how it is read, too.
+        options = (folder.follow_links, folder.size_limit)
+        self.digest = _digest(self.found, self.identities, options)
         started = self.started_ns
         self.settled = started is not None and all(
             max(identity[3], identity[4]) < started
@@ -282,15 +291,17 @@ def _started_ns(folder: Folder) -> int | None:
         return None
 
 
-def _digest(found: list[Found], identities: list[Identity | None]) -> str:
-    """A digest of what a walk found: every path with its file's identity,
-    and each problem and warning."""
+def _digest(
+    found: list[Found], identities: list[Identity | None], options: tuple[object, ...]
+) -> str:
+    """A digest of what a walk found, read with ``options``: every path
+    with its file's identity, and each problem and warning."""
     unread = [
         f"{index}\0{each.problem}\0{each.warnings}"
         for index, (each, identity) in enumerate(zip(found, identities, strict=True))
         if identity is None or each.warnings
     ]
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr(options).encode("ascii"))
     for text in ("\0".join([each.relative for each in found]), "\n".join(unread)):
         digest.update(text.encode("utf-8", "surrogateescape"))
         digest.update(b"\xff")  # never in UTF-8: the parts cannot run into each other
@@ -334,7 +345,7 @@ def recall(folder: Folder, kind: str, tree: Tree) -> Fact:
     """The memo of ``kind`` kept for the state ``tree`` names; `MISSING`
     when there is none (or it is of another state, format or version)."""
     try:
-        data, _ = folder.read(_memo_name(kind))
+        data, _ = _for_cache_files(folder).read(_memo_name(kind))
         memo = json.loads(data)
     except (ClipdocError, ValueError, RecursionError):
         return MISSING
@@ -355,7 +366,7 @@ def remember(tree: Tree, kind: str, value: Fact) -> None:
     state it names may come back, changed in a way it cannot see)."""
     if tree.started_ns is None:
         return  # a run that writes nothing
-    folder, name = tree.folder, _memo_name(kind)
+    folder, name = _for_cache_files(tree.folder), _memo_name(kind)
     with contextlib.suppress(ClipdocError, OSError):
         if not tree.settled:
             with contextlib.suppress(NotFoundError):
@@ -402,6 +413,16 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         return None
     files: dict[str, list[Any]] = document["files"]
     return files
+
+
+def _for_cache_files(folder: Folder) -> Folder:
+    """``folder``, reading files up to the default size limit at least: a
+    limit set for documents does not make a cache file damaged."""
+    if folder.size_limit >= SIZE_LIMIT:
+        return folder
+    larger = copy.copy(folder)
+    larger.size_limit = SIZE_LIMIT
+    return larger
 
 
 def has_cache(folder: Folder) -> bool:

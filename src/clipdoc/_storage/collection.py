@@ -246,8 +246,8 @@ class Collection:
     def __iter__(self) -> Iterator[Entry]:
         # ordered_map sends documents to the workers in small batches and
         # keeps only a few batches in flight: memory stays flat.
-        read = functools.partial(_read_entry, self.folder)
-        with self.folder.reading_in_order():
+        with self.folder.reading_in_order() as reader:
+            read = functools.partial(_read_entry, reader)
             yield from ordered_map(read, self.found(), jobs=self.jobs)
 
     def get(self, path: str) -> Entry:
@@ -364,6 +364,10 @@ class Collection:
         if cache is None:
             found = list(tree.found if tree is not None else self.found())
             identities: list[Identity | None] = [None] * len(found)
+            if tree is not None:
+                # Without a cache to check each fact against (one that is a
+                # link or cannot be read), no memo is kept either.
+                tree.settled = False
         else:
             tree = tree if tree is not None else Tree(self.folder, self.found(), clock=False)
             found, identities = tree.found, tree.identities
@@ -372,14 +376,14 @@ class Collection:
             for each, identity in zip(found, identities, strict=True)
         ]
         unknown = (each for each, fact in zip(found, looked, strict=True) if fact is MISSING)
-        fresh = ordered_map(
-            # A worker sends back only the fact, not the whole clipping: a
-            # caller reads the few documents it needs again.
-            functools.partial(_read_fact, self.folder, fact_of, self.jobs <= 1),
-            unknown,
-            jobs=self.jobs,
-        )
-        with self.folder.reading_in_order():
+        with self.folder.reading_in_order() as reader:
+            fresh = ordered_map(
+                # A worker sends back only the fact, not the whole clipping: a
+                # caller reads the few documents it needs again.
+                functools.partial(_read_fact, reader, fact_of, self.jobs <= 1),
+                unknown,
+                jobs=self.jobs,
+            )
             for each, fact, identity in zip(found, looked, identities, strict=True):
                 if fact is not MISSING:
                     yield each, fact, None

@@ -37,6 +37,7 @@ Failures are `ClipdocError` subclasses that also derive from the fitting
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import errno
 import functools
@@ -191,20 +192,19 @@ class Folder:
         self._held = threading.local()
 
     @contextlib.contextmanager
-    def reading_in_order(self) -> Iterator[None]:
-        """Within the block, reads in this thread keep the folder of the
-        last file read open, so that the files of one folder, read one
-        after another, open it once rather than the whole path each time.
-        A folder that is renamed meanwhile is read where it went, as an
-        open file is."""
+    def reading_in_order(self) -> Iterator[Folder]:
+        """A copy of this folder whose reads (in this thread) keep the
+        folder of the last file read open, so that the files of one folder,
+        read one after another, open it once rather than the whole path
+        each time. A folder renamed meanwhile is read where it went, as an
+        open file is; reads through this folder itself, and every write,
+        look the path up afresh."""
+        reader = copy.copy(self)
         held = _HeldFolder()
-        previous = getattr(self._held, "folder", None)
-        self._held.folder = held
+        reader._held.folder = held
         try:
-            yield
+            yield reader
         finally:
-            if getattr(self._held, "folder", None) is held:
-                self._held.folder = previous
             held.close()
 
     def full(self, relative: str) -> str:
