@@ -826,3 +826,50 @@ def test_reads_outside_a_paused_walk_see_the_collection_as_it_is(tmp_path: Path)
     # The walk itself goes on in the folder it was reading.
     assert next(walk).clipping.title == "old b"
     walk.close()
+
+
+def _dated(count: int, days: int) -> list[Clipping]:
+    return [
+        Clipping(
+            title=f"t{n}",
+            url=f"https://example.com/{n}",
+            metadata=Metadata(catalog_date=date(2025, 5, 1 + n % days)),
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_batch_counts_folders_not_changes_of_folder(tmp_path: Path) -> None:
+    from unittest import mock
+
+    from clipdoc._storage import files
+
+    syncs = []
+    real = files._sync_all
+    with mock.patch.object(files, "_sync_all", lambda staged: (syncs.append(1), real(staged))):
+        added = list(Collection(tmp_path).add_all(_dated(1000, 2)))  # two folders, alternating
+    assert all(item.status == "written" for item in added)
+    assert len(syncs) == 1
+
+
+def test_without_a_sync_of_the_whole_file_system_each_file_and_folder_is_synced_once(
+    tmp_path: Path,
+) -> None:
+    from unittest import mock
+
+    from clipdoc._storage import files
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        folder = stat.S_ISDIR(os.fstat(descriptor).st_mode)
+        synced.append(os.readlink(f"/proc/self/fd/{descriptor}") if folder else "a file")
+        real_fsync(descriptor)
+
+    with mock.patch.object(files, "_syncfs", lambda: None), mock.patch.object(os, "fsync", fsync):
+        list(Collection(tmp_path).add_all(_dated(10, 2)))
+    assert synced.count("a file") == 10
+    folders = sorted(path for path in synced if path != "a file")
+    root = os.path.realpath(tmp_path)
+    assert folders == [root, f"{root}/2025-05-01", f"{root}/2025-05-02"]

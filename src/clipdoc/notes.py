@@ -52,7 +52,7 @@ def to_note(clipping: Clipping) -> str:
     description: Short.
     tags:
     - clippings
-    clipdoc: v1-389920a146b93bd7523bd7520d5de0ff59e34c9d69
+    clipdoc: v2-389920a146b93bd7523bd7520d5de0ff59e34c9d69-9463e5a268514ff3
     ---
     # A post
     <BLANKLINE>

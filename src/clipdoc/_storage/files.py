@@ -792,9 +792,11 @@ class Batch:
         self._created: list[Staged] = []
         self._bytes = 0
         self._published = False
-        self._last_folder: tuple[str, SharedFolder] | None = None
-        #: The folders files were staged in since the last sync.
-        self._folders = 0
+        #: The folders files were staged in since the last sync, open.
+        self._folders: dict[str, SharedFolder] = {}
+        #: Every folder a file was published in, where no sync of the whole
+        #: file system makes their entries durable at the end.
+        self._published_in: set[str] = set()
 
     def stage(self, relative: str, data: bytes) -> Staged:
         staged = self.folder.stage(
@@ -805,40 +807,43 @@ class Batch:
         # without one sync for the whole file system syncs it now.
         if _syncfs() is None:
             staged.sync()
+            # The folders on the way may be new: their entries too.
+            parts = relative.split("/")[:-1]
+            self._published_in.update("/".join(parts[:depth]) for depth in range(len(parts) + 1))
         staged.close_file()
         self.staged.append(staged)
         self._bytes += staged.size
         return staged
 
     def _open_folder(self, relative: str) -> SharedFolder:
-        """The folder of ``relative``, kept open while files go into it:
-        batches write many files to one folder in a row, and share it."""
+        """The folder of ``relative``, kept open until the next sync and
+        shared by the files staged in it."""
         folder = relative.rpartition("/")[0]
-        if self._last_folder is None or self._last_folder[0] != folder:
-            self._close_folder()
-            self._last_folder = (folder, SharedFolder(self.folder.open_folder_of(relative)))
-            self._folders += 1
-        return self._last_folder[1]
+        if folder not in self._folders:
+            self._folders[folder] = SharedFolder(self.folder.open_folder_of(relative))
+        return self._folders[folder]
 
-    def _close_folder(self) -> None:
-        last, self._last_folder = self._last_folder, None
-        if last is not None:
-            last[1].release()
+    def _close_folders(self) -> None:
+        folders, self._folders = self._folders, {}
+        for folder in folders.values():
+            folder.release()
 
     @property
     def full(self) -> bool:
         """Whether it is time to sync and publish what is staged: a batch
-        keeps a folder open for each folder it writes to until then."""
+        keeps each folder it writes to open until then."""
         return (
             len(self.staged) >= BATCH_FILES
             or self._bytes >= BATCH_BYTES
-            or self._folders >= _batch_folders()
+            or len(self._folders) >= _batch_folders()
         )
 
     def sync_staged(self) -> list[Staged]:
         """Make every staged file durable, once for all; the staged files,
         ready to publish (the batch forgets them)."""
-        staged, self.staged, self._bytes, self._folders = self.staged, [], 0, 0
+        # The staged files keep their folders open as long as they need them.
+        self._close_folders()
+        staged, self.staged, self._bytes = self.staged, [], 0
         # What earlier syncs handed out and was since published or discarded
         # is done with.
         self._created = [item for item in self._created if item.parent >= 0]
@@ -849,19 +854,24 @@ class Batch:
 
     def close(self) -> None:
         """Discard what was not published; make every publication durable."""
-        self._close_folder()
+        self._close_folders()
         for staged in self._created:
             staged.discard()
         self.staged, self._created = [], []
-        if self._published:
-            _sync_file_system(self.folder.path)
-            self._published = False
+        if self._published and not _sync_file_system(self.folder.path):
+            # No sync of the whole file system: each folder's own.
+            for folder in sorted(self._published_in):
+                self.folder.sync_folder(f"{folder}/x" if folder else "x")
+        self._published = False
+        self._published_in = set()
 
 
 def _sync_all(staged: list[Staged]) -> None:
     """Make staged files durable: one sync of their file system where the
     system has one (Linux's ``syncfs``), else each file's own."""
-    if not _sync_file_system(staged[0].folder.path):
+    if _syncfs() is not None and not _sync_file_system(staged[0].folder.path):
+        # syncfs failed: each file's own (a system without it synced each
+        # file as it was staged).
         for item in staged:
             item.sync()
     for item in staged:
