@@ -867,7 +867,10 @@ def test_without_a_sync_of_the_whole_file_system_each_file_and_folder_is_synced_
         synced.append(os.readlink(f"/proc/self/fd/{descriptor}") if folder else "a file")
         real_fsync(descriptor)
 
-    with mock.patch.object(files, "_syncfs", lambda: None), mock.patch.object(os, "fsync", fsync):
+    with (
+        mock.patch.object(files, "_syncfs", return_value=None),
+        mock.patch.object(os, "fsync", fsync),
+    ):
         list(Collection(tmp_path).add_all(_dated(10, 2)))
     assert synced.count("a file") == 10
     folders = sorted(path for path in synced if path != "a file")
