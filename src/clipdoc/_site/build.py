@@ -40,7 +40,7 @@ from .._storage.urls import url_key
 from .._storage.walk import checked_folder, checked_patterns, walk
 from .._version import __version__
 from . import pages, search
-from .pages import Document, Neighbourhood, Unreadable
+from .pages import Document, Fields, Neighbourhood, Unreadable
 
 if TYPE_CHECKING:
     import jinja2
@@ -744,7 +744,7 @@ def _context_pages(documents: list[Document]) -> Iterator[Page]:
 def _list_pages(
     heading: str,
     documents: list[Document],
-    entries: dict[str, dict[str, Any]],
+    entries: dict[str, Fields],
     address: Callable[[int], str],
 ) -> Iterator[Page]:
     count = max(1, -(-len(documents) // PAGE_SIZE))
@@ -789,19 +789,19 @@ def _day_label(day: date | None) -> str:
     return day.isoformat() if day is not None else "Undated"
 
 
-def _entry(document: Document) -> dict[str, Any]:
-    return {
-        "href": document.page,
-        "title": document.title,
-        "title_lang": pages.language(document.title),
-        "day": _day_label(document.day),
-        "day_href": pages.date_page(document.day),
-        "source": document.source,
-        "source_href": pages.source_page(document.source) if document.source else None,
-        "excerpt": document.excerpt,
-        "excerpt_lang": pages.language(document.excerpt),
-        "problems": bool(document.problems),
-    }
+def _entry(document: Document) -> Fields:
+    return Fields(
+        href=document.page,
+        title=document.title,
+        title_lang=pages.language(document.title),
+        day=_day_label(document.day),
+        day_href=pages.date_page(document.day),
+        source=document.source,
+        source_href=pages.source_page(document.source) if document.source else None,
+        excerpt=document.excerpt,
+        excerpt_lang=pages.language(document.excerpt),
+        problems=bool(document.problems),
+    )
 
 
 def _grouped(
@@ -816,30 +816,30 @@ def _grouped(
 
 def _group_list(
     groups: dict[str, list[Document]], address: Callable[[str], str], *, tags: bool = False
-) -> list[dict[str, Any]]:
+) -> list[Fields]:
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
     return [
-        {
-            "name": f"#{name}#" if tags else name,
-            "lang": pages.language(name),
-            "href": address(name),
-            "count": len(group),
-        }
+        Fields(
+            name=f"#{name}#" if tags else name,
+            lang=pages.language(name),
+            href=address(name),
+            count=len(group),
+        )
         for name, group in ordered
     ]
 
 
-def _months(by_day: dict[date | None, list[Document]]) -> list[dict[str, Any]]:
-    months: dict[str, list[dict[str, Any]]] = {}
+def _months(by_day: dict[date | None, list[Document]]) -> list[Fields]:
+    months: dict[str, list[Fields]] = {}
     for day, group in by_day.items():  # newest first already
         month = day.strftime("%Y-%m") if day is not None else "Undated"
         months.setdefault(month, []).append(
-            {"label": _day_label(day), "href": pages.date_page(day), "count": len(group)}
+            Fields(label=_day_label(day), href=pages.date_page(day), count=len(group))
         )
-    return [{"month": month, "days": days} for month, days in months.items()]
+    return [Fields(month=month, days=days) for month, days in months.items()]
 
 
-def _pager(number: int, count: int, address: Callable[[int], str]) -> dict[str, Any]:
+def _pager(number: int, count: int, address: Callable[[int], str]) -> Fields:
     """Previous, next, and the page numbers to show: the first, the last and
     those near the current one, with gaps (None) between."""
     near = range(max(1, number - PAGER_REACH), min(count, number + PAGER_REACH) + 1)
@@ -848,15 +848,15 @@ def _pager(number: int, count: int, address: Callable[[int], str]) -> dict[str, 
         if shown and shown[-1] is not None and candidate - shown[-1] > 1:
             shown.append(None)
         shown.append(candidate)
-    return {
-        "count": count,
-        "previous": address(number - 1) if number > 1 else None,
-        "next": address(number + 1) if number < count else None,
-        "pages": [
-            None if n is None else {"number": n, "href": address(n), "current": n == number}
+    return Fields(
+        count=count,
+        previous=address(number - 1) if number > 1 else None,
+        next=address(number + 1) if number < count else None,
+        pages=[
+            None if n is None else Fields(number=n, href=address(n), current=n == number)
             for n in shown
         ],
-    }
+    )
 
 
 def _sitemap(base_url: str, names: list[str]) -> bytes:

@@ -389,15 +389,31 @@ def _markdown() -> MarkdownIt:
     return renderer
 
 
-def document_problems(problems: Sequence[Diagnostic]) -> list[dict[str, Any]]:
+class Fields(dict[str, Any]):
+    """A record for templates: a dict whose keys read as attributes
+    (``entry.title``). Jinja reads ``entry.title`` of a plain dict by a
+    failed attribute lookup, whose exception costs more than the rest of
+    the read; here the lookup finds the key at once. A missing key is still
+    an AttributeError, as Jinja expects of a missing attribute."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def document_problems(problems: Sequence[Diagnostic]) -> list[Fields]:
     """What the page of a document with errors or warnings says of them."""
     return [
-        {
-            "code": p.code,
-            "where": f"line {p.line}" if p.line is not None else "",
-            "message": p.message,
-            "error": has_error([p]),
-        }
+        Fields(
+            code=p.code,
+            where=f"line {p.line}" if p.line is not None else "",
+            message=p.message,
+            error=has_error([p]),
+        )
         for p in problems
     ]
 
@@ -419,7 +435,7 @@ class Neighbourhood:
     newer: list[str] | None  # [title, page]
     older: list[str] | None
     duplicates: list[list[str]]  # [title, page, day]
-    problems: list[dict[str, Any]]
+    problems: list[Fields]
 
     def as_key(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -442,15 +458,15 @@ def clipping_context(clipping: Clipping, links: Neighbourhood) -> dict[str, Any]
         "ai_lang": language(clipping.ai_summary or ""),
         "has_ai": clipping.ai_summary is not None,
         "sections": [
-            {
-                "heading": section.heading,
-                "lang": language(section.heading + section.body),
-                "html": Markup(markdown_html(section.body)),
-            }
+            Fields(
+                heading=section.heading,
+                lang=language(section.heading + section.body),
+                html=Markup(markdown_html(section.body)),
+            )
             for section in clipping.extra_sections
         ],
         "metadata": [
-            {"label": label, "value": value, "lang": language(label + value)}
+            Fields(label=label, value=value, lang=language(label + value))
             for label, value in (metadata.items() if metadata is not None else ())
         ],
         "links": links,
