@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -223,6 +223,26 @@ def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
     duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
     assert duplicates is not None
     assert [a["href"] for a in duplicates.find_all("a")] == ["../" + pages.clipping_page("004.md")]
+
+
+def test_a_page_lists_the_clippings_of_its_address_nearest_in_time(tmp_path: Path) -> None:
+    first = date(2025, 1, 1)
+    clippings = [
+        sample(
+            n, url="https://example.org/same", metadata=Metadata(catalog_date=first + timedelta(n))
+        )
+        for n in range(40)
+    ]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site")
+    newest_first = [pages.clipping_page(f"{n:03d}.md") for n in reversed(range(40))]
+    for place in (0, 5, 20, 39):
+        page = soup_of(tmp_path / "site" / newest_first[place])
+        duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
+        start = max(0, min(place - 12, 40 - 25))
+        nearest = [p for p in newest_first[start : start + 25] if p != newest_first[place]]
+        assert [a["href"] for a in duplicates.find_all("a")] == ["../" + p for p in nearest]
+        assert duplicates.find("p").get_text() == "And 15 more clippings of the same address."
 
 
 def test_home_is_newest_first_and_paginated(tmp_path: Path) -> None:

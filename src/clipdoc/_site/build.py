@@ -53,6 +53,8 @@ MANIFEST_FORMAT = 1
 PAGE_SIZE = 25
 #: Page numbers shown around the current one in a pager.
 PAGER_REACH = 2
+#: The most other clippings of the same address a clipping's page lists.
+DUPLICATES_SHOWN = 24
 _THEME = Path(__file__).parent
 _PAGE_TEMPLATES = ("clipping.html", "list.html", "dates.html", "groups.html", "search.html")
 # Scripts only from the site itself, and no inline script or style: a
@@ -518,12 +520,9 @@ class _Site:
         pages (each document's postings added to a new index as its page is
         handed out), the pages made from a context, then the shards of a new
         index."""
-        by_url: dict[str, list[Document]] = {}
-        for document in documents:
-            if document.url:
-                by_url.setdefault(url_key(document.url), []).append(document)
+        same_address = _same_address(documents)
         for number, document in enumerate(documents):
-            links = _neighbourhood(documents, number, by_url)
+            links = _neighbourhood(documents, number, same_address[number])
             yield "clipping", (links, document.digest, self.old_keys.get(links.page))
             if postings is not None:
                 tokens = document.tokens or pages.read_tokens(self.root, document.path)
@@ -761,13 +760,33 @@ def _list_pages(
         yield address(number), "list.html", context
 
 
-def _neighbourhood(
-    documents: list[Document], number: int, by_url: dict[str, list[Document]]
-) -> Neighbourhood:
+#: A group of documents of one address (`url_key`), newest first, and the
+#: place of one of them in it.
+_Placed = tuple[list[Document], int]
+
+
+def _same_address(documents: list[Document]) -> list[_Placed]:
+    """Each document's group of the same address and its place in it."""
+    by_url: dict[str, list[Document]] = {}
+    placed: list[_Placed] = []
+    for document in documents:
+        group = by_url.setdefault(url_key(document.url), []) if document.url else []
+        placed.append((group, len(group)))
+        group.append(document)
+    return placed
+
+
+def _neighbourhood(documents: list[Document], number: int, placed: _Placed) -> Neighbourhood:
     document = documents[number]
     newer = documents[number - 1] if number > 0 else None
     older = documents[number + 1] if number + 1 < len(documents) else None
-    same_url = by_url.get(url_key(document.url), []) if document.url else []
+    group, place = placed
+    # The clippings of the same address nearest in time: listing all of a
+    # group of n on each of its n pages made its pages grow as n squared.
+    start = max(0, min(place - DUPLICATES_SHOWN // 2, len(group) - DUPLICATES_SHOWN - 1))
+    nearest = [
+        other for other in group[start : start + DUPLICATES_SHOWN + 1] if other is not document
+    ]
     return Neighbourhood(
         page=document.page,
         path=document.path,
@@ -776,11 +795,8 @@ def _neighbourhood(
         tags=[[tag, pages.tag_page(tag)] for tag in document.hashtags],
         newer=[newer.title, newer.page] if newer else None,
         older=[older.title, older.page] if older else None,
-        duplicates=[
-            [other.title, other.page, _day_label(other.day)]
-            for other in same_url
-            if other is not document
-        ],
+        duplicates=[[other.title, other.page, _day_label(other.day)] for other in nearest],
+        more_duplicates=len(group) - 1 - len(nearest),
         problems=pages.document_problems(document.problems),
     )
 

@@ -435,6 +435,8 @@ class Neighbourhood:
     newer: list[str] | None  # [title, page]
     older: list[str] | None
     duplicates: list[list[str]]  # [title, page, day]
+    #: The clippings of the same address left out of ``duplicates``.
+    more_duplicates: int
     problems: list[Fields]
 
     def as_key(self) -> dict[str, Any]:
