@@ -198,6 +198,9 @@ def _environment(folder: str | None, digest: str) -> jinja2.Environment:
         auto_reload=False,
     )
     environment.filters["language"] = pages.language
+    # A filter as well as a function: the default templates call it as a
+    # filter, which Jinja calls directly rather than through the context.
+    environment.filters["lang_attribute"] = _lang_attribute
     environment.globals["lang_attribute"] = _lang_attribute
     return environment
 
