@@ -440,7 +440,7 @@ class Neighbourhood:
     problems: list[Fields]
 
     def as_key(self) -> dict[str, Any]:
-        # What attrs.asdict gives, as JSON, at a fifth of its cost: the
+        # What attrs.asdict gives, as JSON, at less than half its cost: the
         # fields hold only lists, strings, numbers and Fields.
         return {field: getattr(self, field) for field in _NEIGHBOURHOOD_FIELDS}
 
