@@ -145,8 +145,9 @@ class TreeFormat(Format):
 
     def read(self, source: Source) -> Iterator[Item]:
         folder = Folder(source.path, follow_links=source.follow_links)
-        work = functools.partial(self.read_file, folder, source.recover)
-        yield from ordered_map(work, _found(source), jobs=source.jobs)
+        with folder.reading_in_order() as reader:
+            work = functools.partial(self.read_file, reader, source.recover)
+            yield from ordered_map(work, _found(source), jobs=source.jobs)
 
     def write(self, clippings: Clippings, target: Target, report: Report) -> None:
         collection = _collection(target.path)
