@@ -361,16 +361,7 @@ class Collection:
         once). A ``tree`` is left unsettled when a fact could not be kept."""
         cache = self._cache(kind)
         self.cache_hits = 0
-        if cache is None:
-            found = list(tree.found if tree is not None else self.found())
-            identities: list[Identity | None] = [None] * len(found)
-            if tree is not None:
-                # Without a cache to check each fact against (one that is a
-                # link or cannot be read), no memo is kept either.
-                tree.settled = False
-        else:
-            tree = tree if tree is not None else Tree(self.folder, self.found(), clock=False)
-            found, identities = tree.found, tree.identities
+        found, identities = self._walked(cache, tree)
         looked = [
             MISSING if cache is None else cache.lookup(each.relative, is_fact, identity)
             for each, identity in zip(found, identities, strict=True)
@@ -389,8 +380,9 @@ class Collection:
                     yield each, fact, None
                     continue
                 entry, stamp, fact = next(fresh)
-                if cache is not None and not _kept(cache, each, stamp, fact, identity):
-                    assert tree is not None
+                # (_kept stores the fact: it runs whether or not there is a tree.)
+                kept = cache is None or _kept(cache, each, stamp, fact, identity)
+                if not kept and tree is not None:
                     tree.settled = False
                 yield each, fact, entry
         if cache is not None:
@@ -398,6 +390,21 @@ class Collection:
                 cache.keep_only(each.relative for each in found)
             self.cache_hits = cache.hits
             cache.save()
+
+    def _walked(
+        self, cache: StatCache | None, tree: Tree | None
+    ) -> tuple[list[Found], list[Identity | None]]:
+        """What the walk found, and the identity of each file when there is
+        a ``cache`` to check facts against: from ``tree`` when given."""
+        if cache is None:
+            if tree is not None:
+                # Without a cache to check each fact against (one that is a
+                # link or cannot be read), no memo is kept either.
+                tree.settled = False
+            found = list(tree.found if tree is not None else self.found())
+            return found, [None] * len(found)
+        tree = tree if tree is not None else Tree(self.folder, self.found(), clock=False)
+        return tree.found, tree.identities
 
     def _memoized_facts(
         self, kind: str, fact_of: Callable[[Entry], Fact], is_fact: Callable[[Fact], bool]
