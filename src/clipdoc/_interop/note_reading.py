@@ -170,6 +170,8 @@ def _as_written(text: str, match: re.Match[str]) -> tuple[Clipping, tuple[Diagno
     The same as reading the properties gives (a property test holds every
     note `to_note` writes to it), at a fifth of the cost."""
     front = match.group(1)
+    if not text.startswith("---\n") or not match.group().endswith("\n---\n"):
+        return None  # not the lines to_note writes around the front matter
     line_start = front.rfind("\n", 0, len(front) - 1) + 1
     fingerprint = FINGERPRINT_LINE.fullmatch(front, line_start)
     if fingerprint is None:
