@@ -730,7 +730,7 @@ def test_check_with_the_stat_cache_says_what_it_says_without(hostile: tuple[Path
     (day / "Good.md").write_text(clipdoc.render(_clip("twin")))  # CD509 with good.md
     (day / "CON.md").write_text(clipdoc.render(_clip("device")))
     list(Collection(root, cache=True).select())  # the collection keeps a cache
-    choices = ([], ["--format", "json"], ["--strict", "-j", "2"])
+    choices: tuple[list[str], ...] = ([], ["--format", "json"], ["--strict", "-j", "2"])
     without = {tuple(options): _check_output(root, "--no-cache", *options) for options in choices}
     assert {done[0] for done in without.values()} == {2}  # files that could not be read
     for options in choices:
@@ -826,8 +826,10 @@ def test_reads_outside_a_paused_walk_see_the_collection_as_it_is(tmp_path: Path)
     assert collection.add(_clip("old a")) == "2025-05-06/old_a.md"
     assert (day / "old_a.md").exists()
     # The walk itself goes on in the folder it was reading.
-    assert next(walk).clipping.title == "old b"
-    walk.close()
+    last = next(walk).clipping
+    assert last is not None
+    assert last.title == "old b"
+    assert list(walk) == []
 
 
 def _dated(count: int, days: int) -> list[Clipping]:
@@ -846,9 +848,14 @@ def test_a_batch_counts_folders_not_changes_of_folder(tmp_path: Path) -> None:
 
     from clipdoc._storage import files
 
-    syncs = []
+    syncs: list[int] = []
     real = files._sync_all
-    with mock.patch.object(files, "_sync_all", lambda staged: (syncs.append(1), real(staged))):
+
+    def counted(staged: list[files.Staged]) -> None:
+        syncs.append(len(staged))
+        real(staged)
+
+    with mock.patch.object(files, "_sync_all", counted):
         added = list(Collection(tmp_path).add_all(_dated(1000, 2)))  # two folders, alternating
     assert all(item.status == "written" for item in added)
     assert len(syncs) == 1
