@@ -105,7 +105,6 @@ class StatCache:
         #: The largest document the collection reads: a fact of a larger
         #: file (taken under another limit) is not served.
         self.size_limit = folder.size_limit
-        self.kind = kind
         self.name = cache_name(kind)
         self._files = files if files is not None else {}
         self._stamp = stamp
@@ -189,7 +188,7 @@ class StatCache:
     def settled(self, mtime_ns: int, ctime_ns: int) -> bool:
         """Whether a file last changed at these times can be told apart
         from any later change by its identity (see the module's text)."""
-        return not self._read_only and max(mtime_ns, ctime_ns) < self._started_ns
+        return not self._read_only and changed_before(self._started_ns, mtime_ns, ctime_ns)
 
     def keep_only(self, relatives: Iterable[str]) -> None:
         """Forget every document but those at ``relatives`` (after a walk
@@ -273,12 +272,18 @@ class Tree:
         # What a document reads as depends on how it is read, too.
         options = (folder.follow_links, folder.size_limit)
         self.digest = _digest(self.found, self.identities, options)
-        started = self.started_ns
-        self.settled = started is not None and all(
-            max(identity[3], identity[4]) < started
+        self.settled = all(
+            changed_before(self.started_ns, identity[3], identity[4])
             for identity in self.identities
             if identity is not None
         )
+
+
+def changed_before(started_ns: int | None, mtime_ns: int, ctime_ns: int) -> bool:
+    """Whether a file last changed at these times is older than the start
+    of the run (None: not known), by the margin: its identity then tells
+    it from any later change (see the module's text)."""
+    return started_ns is not None and max(mtime_ns, ctime_ns) < started_ns
 
 
 def _started_ns(folder: Folder) -> int | None:
@@ -325,15 +330,7 @@ def file_identity(root: str, relative: str) -> Identity | None:
         status = os.lstat(root + "/" + relative)
     except OSError:
         return None
-    if not stat.S_ISREG(status.st_mode):
-        return None
-    return [
-        status.st_dev,
-        status.st_ino,
-        status.st_size,
-        status.st_mtime_ns,
-        status.st_ctime_ns,
-    ]
+    return identity_of(Stamp.of(status)) if stat.S_ISREG(status.st_mode) else None
 
 
 def identity_of(stamp: Stamp) -> Identity:

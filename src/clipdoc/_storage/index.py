@@ -21,7 +21,7 @@ from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._core.model import Clipping
 from .._core.timestamps import format_date, format_timestamp
 from .ai_info import PLACEHOLDER_SUMMARY
-from .cache import Tree, identity_of, recall, remember
+from .cache import Tree, changed_before, identity_of, recall, remember
 from .files import Folder, Stamp
 from .walk import INDEX_HEADING, INDEX_NAME
 
@@ -166,12 +166,9 @@ def _remember_index(
     """Keep a memo of the root's ``README.md`` holding ``data`` (read with
     ``stamp``; None when it was just written) for the state ``tree`` names.
     The file's identity is kept only once it can tell a later change."""
-    settled = (
-        stamp is not None
-        and tree.started_ns is not None
-        and max(stamp.mtime_ns, stamp.ctime_ns) < tree.started_ns
-    )
-    identity = identity_of(stamp) if settled and stamp is not None else None
+    identity = None
+    if stamp is not None and changed_before(tree.started_ns, stamp.mtime_ns, stamp.ctime_ns):
+        identity = identity_of(stamp)
     remember(tree, _MEMO, [hashlib.sha256(data).hexdigest(), identity, [*map(list, left_out)]])
 
 
