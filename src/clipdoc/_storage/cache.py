@@ -265,10 +265,7 @@ class Tree:
         # ctime no identity taken before it has.
         self.started_ns = _started_ns(folder) if clock else None
         self.found = list(found)
-        self.identities = [
-            None if each.problem is not None else file_identity(folder.path, each.relative)
-            for each in self.found
-        ]
+        self.identities = _identities(folder.path, self.found)
         # What a document reads as depends on how it is read, too.
         options = (folder.follow_links, folder.size_limit)
         self.digest = _digest(self.found, self.identities, options)
@@ -326,11 +323,33 @@ _NO_IDENTITY = (-1, -1, -1, -1, -1)
 def file_identity(root: str, relative: str) -> Identity | None:
     """The identity of the regular file at ``relative`` below the folder
     ``root`` (a link is not followed); None for anything else."""
-    try:
-        status = os.lstat(root + "/" + relative)
-    except OSError:
-        return None
-    return identity_of(Stamp.of(status)) if stat.S_ISREG(status.st_mode) else None
+    return _identities(root, [Found(relative)])[0]
+
+
+def _identities(root: str, found: list[Found]) -> list[Identity | None]:
+    """`file_identity` of each file found (None for a problem): one
+    ``lstat`` each, taken in a loop that spares every other call, as a
+    second run of an unchanged collection is little else."""
+    identities: list[Identity | None] = []
+    lstat, is_file, prefix = os.lstat, stat.S_ISREG, root + "/"
+    for each in found:
+        try:
+            status = lstat(prefix + each.relative) if each.problem is None else None
+        except OSError:
+            status = None
+        if status is None or not is_file(status.st_mode):
+            identities.append(None)
+        else:
+            identities.append(
+                [
+                    status.st_dev,
+                    status.st_ino,
+                    status.st_size,
+                    status.st_mtime_ns,
+                    status.st_ctime_ns,
+                ]
+            )
+    return identities
 
 
 def identity_of(stamp: Stamp) -> Identity:

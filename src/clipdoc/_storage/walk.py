@@ -118,29 +118,30 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
     stack = [_listing("", root)]
     while stack:
         listing = stack[-1]
-        entry = next(listing.entries, None)
-        if entry is None:
+        for entry in listing.entries:
+            name = entry.name
+            relative = listing.prefix + name
+            # A file is told from a folder by the type the listing gave,
+            # without a system call; only links need more.
+            if _is_link(entry):
+                if _is_folder_link(entry):
+                    if not skips_folder(relative, exclude) and not _leads_inside(entry, real_root):
+                        yield Found(relative, problem=_folder_link(relative))
+                elif keeps_document(relative, exclude, include_index):
+                    yield _found(relative, listing.clashes.get(name))
+            elif not _is_folder(entry):
+                if keeps_document(relative, exclude, include_index):
+                    yield _found(relative, listing.clashes.get(name))
+            elif not skips_folder(relative, exclude):
+                try:
+                    inner = _listing(relative + "/", entry.path)
+                except PathError as problem:
+                    yield Found(relative, problem=problem)
+                    continue
+                stack.append(inner)
+                break  # the inner folder first; this one goes on where it was
+        else:
             stack.pop()
-            continue
-        relative = listing.prefix + entry.name
-        # A file is told from a folder by the type the listing gave, without
-        # a system call; only links need more.
-        if _is_link(entry):
-            if _is_folder_link(entry):
-                if not skips_folder(relative, exclude) and not _leads_inside(entry, real_root):
-                    yield Found(relative, problem=_folder_link(relative))
-            elif keeps_document(relative, exclude, include_index):
-                yield _found(relative, listing.clashes.get(entry.name))
-        elif not _is_folder(entry):
-            if keeps_document(relative, exclude, include_index):
-                yield _found(relative, listing.clashes.get(entry.name))
-        elif not skips_folder(relative, exclude):
-            try:
-                inner = _listing(relative + "/", entry.path)
-            except PathError as problem:
-                yield Found(relative, problem=problem)
-                continue
-            stack.append(inner)
 
 
 _NAME = operator.attrgetter("name")
@@ -211,12 +212,13 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 def _found(relative: str, clash: str | None) -> Found:
-    try:
-        relative.encode("utf-8")
-    except UnicodeEncodeError:
-        shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        problem = PathError("CD504", "the file name is not valid UTF-8; rename it", path=shown)
-        return Found(shown, problem=problem)
+    if not relative.isascii():
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = relative.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            problem = PathError("CD504", "the file name is not valid UTF-8; rename it", path=shown)
+            return Found(shown, problem=problem)
     if clash is None:
         return Found(relative)
     warning = Diagnostic(
