@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from index_speed import scaled_copy, timed  # noqa: E402
+from timing import compile_as_installed  # noqa: E402
 
 _FIND = """
 import sys, time
@@ -77,6 +78,7 @@ def measure(tree: Path, rounds: int) -> dict[str, float]:
 
 
 def main() -> None:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 10])

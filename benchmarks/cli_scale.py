@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
+from timing import compile_as_installed  # noqa: E402
 
 CLIPDOC = str(Path(sys.executable).with_name("clipdoc"))
 _MEASURE = (
@@ -57,6 +58,7 @@ def same_tree(first: Path, second: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=1)

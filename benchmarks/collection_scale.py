@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
+from timing import compile_as_installed  # noqa: E402
 
 _PLAIN_LOOP = """
 import os, warnings, clipdoc
@@ -73,6 +74,7 @@ def measure(root: Path, body: str, *, jobs: int = 1) -> tuple[float, float, int]
 
 
 def main(argv: list[str]) -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, help="an existing collection to measure")

@@ -33,7 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from timing import timed_command
+from timing import compile_as_installed, timed_command
 
 CLIPDOC = str(Path(sys.executable).parent / "clipdoc")
 
@@ -86,6 +86,7 @@ def copies(source: Path, target: Path, count: int) -> int:
 
 
 def main() -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--copies", type=int, default=1)

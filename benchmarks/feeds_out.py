@@ -42,6 +42,8 @@ from clipdoc._interop.feed_fields import html_text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from timing import compile_as_installed  # noqa: E402
+
 import atom_rules  # noqa: E402 - a module of the tests, found through the path above
 
 CLIPDOC = str(Path(sys.executable).parent / "clipdoc")
@@ -123,6 +125,7 @@ def _entry_id(path: str) -> str:
 
 
 def main() -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--json", type=Path, help="also write the figures here")

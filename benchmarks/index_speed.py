@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import compile_as_installed
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_GO_SOURCE = HERE.parent.parent / "shared" / "reference" / "ai_info-index"
 
@@ -113,6 +115,7 @@ def _with_the_stat_cache(tree: Path, command: list[str], rounds: int) -> float:
 
 
 def main() -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 10])

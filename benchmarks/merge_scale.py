@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from timing import best_of
+from timing import best_of, compile_as_installed
 
 from clipdoc import Clipping, Metadata, Section, merge, render
 from clipdoc._cli import merge_driver
@@ -91,6 +91,7 @@ def run_command(folder: Path, *versions: Clipping) -> None:
 
 
 def main() -> None:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument(

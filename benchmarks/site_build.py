@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from timing import compile_as_installed
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -49,6 +51,7 @@ def size_of(folder: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, help="an existing collection")
     parser.add_argument("--count", type=int, default=10_000, help="synthetic documents")

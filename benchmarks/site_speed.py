@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from index_speed import scaled_copy  # noqa: E402
+from timing import compile_as_installed  # noqa: E402
 
 _HUGO_CONFIG = """\
 baseURL = "http://localhost/"
@@ -177,6 +178,7 @@ def table(figures: dict[str, Run], jobs: list[int]) -> list[str]:
 
 
 def main() -> int:
+    compile_as_installed()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 10])

@@ -79,3 +79,18 @@ def chunked_best(
     finally:
         gc.enable()
     return total
+
+
+def compile_as_installed() -> None:
+    """Compile clipdoc's modules to bytecode, as installing the package does.
+
+    A command run from a source tree (or with ``PYTHONDONTWRITEBYTECODE``
+    set, as some machines have) would otherwise compile every module it
+    imports, on every run, and be charged for it: a tenth of a second, a
+    third of a small collection's index.
+    """
+    import compileall
+
+    import clipdoc
+
+    compileall.compile_dir(os.path.dirname(clipdoc.__file__), quiet=1)
