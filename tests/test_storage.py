@@ -28,6 +28,7 @@ import clipdoc
 from clipdoc import Clipping, Collection, Metadata
 from clipdoc._core.errors import ChangedError, NotAFileError, UnsafePathError
 from clipdoc._storage.files import Folder
+from clipdoc._storage.walk import walk
 
 SCRIPT = Path(sys.executable).parent / "clipdoc"
 DAY = Metadata(catalog_date=date(2025, 5, 6))
@@ -885,3 +886,43 @@ def test_without_a_sync_of_the_whole_file_system_each_file_and_folder_is_synced_
     folders = sorted(path for path in synced if path != "a file")
     root = os.path.realpath(tmp_path)
     assert folders == [root, f"{root}/2025-05-01", f"{root}/2025-05-02"]
+
+
+def test_a_folder_replaced_by_a_link_during_a_walk_is_not_followed_out(tmp_path: Path) -> None:
+    """A folder swapped for a link to a folder outside, after the walk found
+    it and before it went in, is named with CD504; nothing outside is
+    listed."""
+    root, outside = tmp_path / "collection", tmp_path / "outside"
+    for folder, name in (("a", "1.md"), ("f", "2.md")):
+        (root / folder).mkdir(parents=True)
+        clipdoc.dump(_clip(name), root / folder / name)
+    (outside / "sub").mkdir(parents=True)
+    clipdoc.dump(_clip("secret"), outside / "o.md")
+    clipdoc.dump(_clip("secret"), outside / "sub" / "p.md")
+    walker = walk(str(root))
+    assert next(walker).relative == "a/1.md"
+    shutil.rmtree(root / "f")
+    (root / "f").symlink_to(outside, target_is_directory=True)
+    rest = list(walker)
+    assert [found.relative for found in rest] == ["f"]
+    assert rest[0].problem is not None and rest[0].problem.code == "CD504"
+    assert "replaced" in rest[0].problem.message
+
+
+def test_a_folder_on_the_way_replaced_during_a_walk_is_not_followed_out(tmp_path: Path) -> None:
+    """The folder holding one still to be listed is swapped for a link to an
+    outside folder of the same shape: the inner folder's path now leads
+    out, and is refused."""
+    root, outside = tmp_path / "collection", tmp_path / "outside"
+    (root / "x" / "f").mkdir(parents=True)
+    clipdoc.dump(_clip("first"), root / "x" / "0.md")
+    clipdoc.dump(_clip("inside"), root / "x" / "f" / "in.md")
+    (outside / "f").mkdir(parents=True)
+    clipdoc.dump(_clip("secret"), outside / "f" / "o.md")
+    walker = walk(str(root))
+    assert next(walker).relative == "x/0.md"
+    os.rename(root / "x", tmp_path / "moved")
+    (root / "x").symlink_to(outside, target_is_directory=True)
+    rest = list(walker)
+    assert [found.relative for found in rest] == ["x/f"]
+    assert rest[0].problem is not None and rest[0].problem.code == "CD504"

@@ -8,6 +8,7 @@ for the system), so that a caller can name everything it did not read.
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import operator
 import os
@@ -124,8 +125,9 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
             # A file is told from a folder by the type the listing gave,
             # without a system call; only links need more.
             if _is_link(entry):
-                if _is_folder_link(entry):
-                    if not skips_folder(relative, exclude) and not _leads_inside(entry, real_root):
+                path = os.path.join(listing.path, name)
+                if os.path.isdir(path):
+                    if not skips_folder(relative, exclude) and not _leads_inside(path, real_root):
                         yield Found(relative, problem=_folder_link(relative))
                 elif keeps_document(relative, exclude, include_index):
                     yield _found(relative, listing.clashes.get(name))
@@ -133,8 +135,9 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
                 if keeps_document(relative, exclude, include_index):
                     yield _found(relative, listing.clashes.get(name))
             elif not skips_folder(relative, exclude):
+                path = os.path.join(listing.path, name)
                 try:
-                    inner = _listing(relative + "/", entry.path)
+                    inner = _listing(relative + "/", path, listing.identity)
                 except PathError as problem:
                     yield Found(relative, problem=problem)
                     continue
@@ -149,32 +152,80 @@ _NAME = operator.attrgetter("name")
 
 @attrs.frozen
 class _Listing:
-    """A folder being walked: its path below the root (ending in ``/``),
-    its entries in name order, the next one first, and why some of its
-    names would clash on other systems."""
+    """A folder being walked: its path below the root (ending in ``/``) and
+    as the walk reaches it, its device and inode, its entries in name
+    order, the next one first, and why some of its names would clash on
+    other systems."""
 
     prefix: str
+    path: str
+    identity: tuple[int, int] | None
     entries: Iterator[os.DirEntry[str]]
     clashes: dict[str, str]
 
 
-def _listing(prefix: str, folder: str) -> _Listing:
-    entries = _list(folder)
-    return _Listing(prefix, iter(entries), clashing_names([entry.name for entry in entries]))
+def _listing(prefix: str, folder: str, parent: tuple[int, int] | None = None) -> _Listing:
+    identity, entries = _list(folder, parent)
+    names = [entry.name for entry in entries]
+    return _Listing(prefix, folder, identity, iter(entries), clashing_names(names))
 
 
-def _list(folder: str) -> list[os.DirEntry[str]]:
-    """The entries of ``folder``, sorted by name."""
+_OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+#: Folders are listed through a descriptor where the system allows it.
+_BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+
+
+def _list(
+    folder: str, parent: tuple[int, int] | None
+) -> tuple[tuple[int, int] | None, list[os.DirEntry[str]]]:
+    """The device and inode of ``folder`` and its entries, sorted by name.
+
+    A folder below the root (``parent``: the device and inode of the folder
+    whose listing named it) is listed only if it is still that folder's
+    own: not a link, and with that very folder above it. Otherwise a folder
+    on its way was replaced by a link since it was listed, and its path
+    would lead the walk out of the collection."""
     try:
-        with os.scandir(folder) as scan:
-            return sorted(scan, key=_NAME)
+        if not _BY_DESCRIPTOR:
+            with os.scandir(folder) as scan:
+                return None, sorted(scan, key=_NAME)
+        descriptor = os.open(folder, _OPEN_FOLDER | (_NO_FOLLOW if parent is not None else 0))
+        try:
+            status = os.fstat(descriptor)
+            if parent is not None:
+                above = os.stat("..", dir_fd=descriptor)
+                if (above.st_dev, above.st_ino) != parent:
+                    raise _replaced(folder)
+            with os.scandir(descriptor) as scan:
+                entries = sorted(scan, key=_NAME)
+            for entry in entries:
+                # Where a listing gives no file types, the type is looked up
+                # now, while the folder is open, and kept by the entry.
+                _is_folder(entry)
+            return (status.st_dev, status.st_ino), entries
+        finally:
+            os.close(descriptor)
     except OSError as exc:
+        if parent is not None and exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise _replaced(folder) from None
+        if isinstance(exc, PathError):
+            raise
         raise path_error(
             "CD504",
             f"cannot read the folder: {exc.strerror or exc}; its documents were not read",
             path=folder,
             errno=exc.errno,
         ) from None
+
+
+def _replaced(folder: str) -> PathError:
+    return PathError(
+        "CD504",
+        "the folder, or one on its way, was replaced while the collection was read (by a"
+        " link or another folder); its documents were not read: run again",
+        path=folder,
+    )
 
 
 def _is_link(entry: os.DirEntry[str]) -> bool:
@@ -184,15 +235,8 @@ def _is_link(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _is_folder_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink() and entry.is_dir()
-    except OSError:
-        return False
-
-
-def _leads_inside(entry: os.DirEntry[str], real_root: str) -> bool:
-    target = os.path.realpath(entry.path)
+def _leads_inside(path: str, real_root: str) -> bool:
+    target = os.path.realpath(path)
     return target == real_root or target.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
