@@ -905,7 +905,8 @@ def test_a_folder_replaced_by_a_link_during_a_walk_is_not_followed_out(tmp_path:
     (root / "f").symlink_to(outside, target_is_directory=True)
     rest = list(walker)
     assert [found.relative for found in rest] == ["f"]
-    assert rest[0].problem is not None and rest[0].problem.code == "CD504"
+    assert rest[0].problem is not None
+    assert rest[0].problem.code == "CD504"
     assert "replaced" in rest[0].problem.message
 
 
@@ -925,4 +926,5 @@ def test_a_folder_on_the_way_replaced_during_a_walk_is_not_followed_out(tmp_path
     (root / "x").symlink_to(outside, target_is_directory=True)
     rest = list(walker)
     assert [found.relative for found in rest] == ["x/f"]
-    assert rest[0].problem is not None and rest[0].problem.code == "CD504"
+    assert rest[0].problem is not None
+    assert rest[0].problem.code == "CD504"

@@ -7,18 +7,17 @@ Absent parts are ``null``; every member is always present.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
-from cattrs.errors import IterableValidationNote
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from . import model
 from .errors import ClipdocError
 from .model import Clipping, Metadata, Section
 from .timestamps import (
@@ -28,6 +27,9 @@ from .timestamps import (
     parse_date,
     parse_timestamp,
 )
+
+if TYPE_CHECKING:
+    import cattrs
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -102,6 +104,9 @@ def _items_to_json(items: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
 
 
 def _items_from_json(value: object, _: type) -> tuple[tuple[str, str], ...]:
+    import cattrs
+    from cattrs.errors import IterableValidationNote
+
     if not isinstance(value, list):
         raise _MappingProblem(f"expected an array of items, got {_json_type(value)}")
     errors: list[Exception] = []
@@ -167,6 +172,13 @@ def _all_members_required(
 def make_converter() -> cattrs.Converter:
     """A converter between the models and the JSON mapping's plain values
     [JSON-1] to [JSON-6]."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    for cls in (Section, Metadata, Clipping):
+        # Their annotations name what their own module imports; the
+        # classes show under the package's name, where those names are not.
+        attrs.resolve_types(cls, globalns=vars(model))
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_structure_hook(str, _structure_str)
     converter.register_unstructure_hook(datetime, format_timestamp)
@@ -199,8 +211,19 @@ def make_converter() -> cattrs.Converter:
     return converter
 
 
-#: The converter behind `to_dict` and `from_dict`.
-converter = make_converter()
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """The converter behind `to_dict` and `from_dict`, made when first
+    needed: cattrs is a tenth of the time ``import clipdoc`` would take."""
+    return make_converter()
+
+
+def __getattr__(name: str) -> object:
+    # ``converter``, for structuring clipdoc's models inside one's own
+    # classes (see the JSON mapping's documentation).
+    if name == "converter":
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def to_dict(clipping: Clipping) -> dict[str, Any]:
@@ -212,7 +235,7 @@ def to_dict(clipping: Clipping) -> dict[str, Any]:
     """
     if not isinstance(clipping, Clipping):
         raise TypeError(f"to_dict() takes a Clipping, not {type(clipping).__name__}")
-    result: dict[str, Any] = converter.unstructure(clipping)
+    result: dict[str, Any] = _converter().unstructure(clipping)
     return result
 
 
@@ -226,6 +249,9 @@ def from_dict(data: object) -> Clipping:
     ...
     clipdoc.ClipdocError: $.ai_summary: expected a string, got a number (CD401)
     """
+    converter = _converter()
+    import cattrs
+
     try:
         return converter.structure(data, Clipping)
     except (cattrs.BaseValidationError, _MappingProblem, ClipdocError) as exc:
