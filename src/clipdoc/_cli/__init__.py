@@ -8,6 +8,7 @@ would change), 2 for usage and I/O errors.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -16,8 +17,23 @@ from collections.abc import Sequence
 
 from .._core.errors import ClipdocError
 from .._version import __version__
-from . import check, convert, fmt, git, import_, index, merge_driver, resolve, site
 from ._common import FAILED, USAGE
+
+#: Each command, in the order the help lists them: the module that makes
+#: and runs it, and the groups of shared options it takes. A command's
+#: module is imported only when it is run (or help lists every command),
+#: so one command's start does not pay for the others' imports.
+_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "check": ("check", ("paths",)),
+    "fmt": ("fmt", ("paths", "recovering")),
+    "convert": ("convert", ("shared", "walking", "recovering")),
+    "index": ("index", ("shared", "walking")),
+    "resolve": ("resolve", ("paths",)),
+    "import": ("import_", ("shared",)),
+    "site": ("site", ("shared", "excluding")),
+    "merge-driver": ("merge_driver", ()),
+    "git": ("git", ()),
+}
 
 
 def _jobs(text: str) -> int:
@@ -81,7 +97,8 @@ def _options() -> dict[str, argparse.ArgumentParser]:
     }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``command`` alone."""
     parser = argparse.ArgumentParser(
         prog="clipdoc",
         description="Check, format, convert, index and merge clipping documents, and build a"
@@ -92,17 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"clipdoc {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     options = _options()
-    check.add_parser(commands, parents=[options["paths"]])
-    fmt.add_parser(commands, parents=[options["paths"], options["recovering"]])
-    convert.add_parser(
-        commands, parents=[options["shared"], options["walking"], options["recovering"]]
-    )
-    index.add_parser(commands, parents=[options["shared"], options["walking"]])
-    resolve.add_parser(commands, parents=[options["paths"]])
-    import_.add_parser(commands, parents=[options["shared"]])
-    site.add_parser(commands, parents=[options["shared"], options["excluding"]])
-    merge_driver.add_parser(commands)
-    git.add_parser(commands)
+    for name, (module, groups) in _COMMANDS.items():
+        if command is None or command == name:
+            made = importlib.import_module(f"{__name__}.{module}")
+            made.add_parser(commands, parents=[options[group] for group in groups])
     return parser
 
 
@@ -112,7 +122,9 @@ def _stop(signal_number: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = arguments[0] if arguments and arguments[0] in _COMMANDS else None
+    options = build_parser(command).parse_args(arguments)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)
     try:
