@@ -928,3 +928,41 @@ def test_a_folder_on_the_way_replaced_during_a_walk_is_not_followed_out(tmp_path
     assert [found.relative for found in rest] == ["x/f"]
     assert rest[0].problem is not None
     assert rest[0].problem.code == "CD504"
+
+
+def test_a_link_that_changes_as_the_walk_follows_it_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A link swapped between the steps of resolving it (realpath's lstat
+    and readlink) is a CD504 entry, not an OSError that ends the walk."""
+    (tmp_path / "inside").mkdir()
+    clipdoc.dump(_clip("kept"), tmp_path / "kept.md")
+    (tmp_path / "link").symlink_to(tmp_path / "inside", target_is_directory=True)
+    resolve = os.path.realpath
+
+    def racing(path: str) -> str:
+        if str(path).endswith("link"):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return resolve(path)
+
+    monkeypatch.setattr(os.path, "realpath", racing)
+    found = {each.relative: each for each in walk(str(tmp_path))}
+    assert set(found) == {"kept.md", "link"}
+    problem = found["link"].problem
+    assert problem is not None
+    assert problem.code == "CD504"
+
+
+def test_a_folder_made_a_file_during_a_walk_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    clipdoc.dump(_clip("first"), tmp_path / "a" / "1.md")
+    (tmp_path / "b").mkdir()
+    walker = walk(str(tmp_path))
+    assert next(walker).relative == "a/1.md"
+    (tmp_path / "b").rmdir()
+    (tmp_path / "b").write_text("now a file\n")
+    rest = list(walker)
+    assert [each.relative for each in rest] == ["b"]
+    problem = rest[0].problem
+    assert problem is not None
+    assert "changed while the collection was read" in problem.message

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import fnmatch
-import operator
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -113,60 +112,85 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
     to folders are not followed: one that leads out of the root is named
     (CD503), one inside is left out, its documents read where they are.
     The walk keeps its own stack, so a folder tree of any depth is walked."""
-    real_root = os.path.realpath(root)
+    try:
+        real_root = os.path.realpath(root)
+    except OSError as exc:  # a link on the way changed as it was resolved
+        raise _unreadable(root, exc) from None
     # The folders being walked, innermost last: each one's path relative to
     # the root, its entries sorted by name, and which of them comes next.
     stack = [_listing("", root)]
     while stack:
         listing = stack[-1]
-        for entry in listing.entries:
-            name = entry.name
+        for name, kind in listing.entries:
             relative = listing.prefix + name
-            # A file is told from a folder by the type the listing gave,
-            # without a system call; only links need more.
-            if _is_link(entry):
-                path = os.path.join(listing.path, name)
-                if os.path.isdir(path):
-                    if not skips_folder(relative, exclude) and not _leads_inside(path, real_root):
-                        yield Found(relative, problem=_folder_link(relative))
-                elif keeps_document(relative, exclude, include_index):
-                    yield _found(relative, listing.clashes.get(name))
-            elif not _is_folder(entry):
+            if kind == _FILE:
                 if keeps_document(relative, exclude, include_index):
                     yield _found(relative, listing.clashes.get(name))
-            elif not skips_folder(relative, exclude):
-                path = os.path.join(listing.path, name)
-                try:
-                    inner = _listing(relative + "/", path, listing.identity)
-                except PathError as problem:
-                    yield Found(relative, problem=problem)
-                    continue
-                stack.append(inner)
-                break  # the inner folder first; this one goes on where it was
+            elif kind == _FOLDER:
+                if not skips_folder(relative, exclude):
+                    path = os.path.join(listing.path, name)
+                    try:
+                        inner = _listing(relative + "/", path, listing.identity)
+                    except PathError as problem:
+                        yield Found(relative, problem=problem)
+                        continue
+                    stack.append(inner)
+                    break  # the inner folder first; this one goes on where it was
+            else:
+                found = _link(listing, name, relative, real_root, exclude, include_index)
+                if found is not None:
+                    yield found
         else:
             stack.pop()
 
 
-_NAME = operator.attrgetter("name")
+def _link(
+    listing: _Listing,
+    name: str,
+    relative: str,
+    real_root: str,
+    exclude: Sequence[str],
+    include_index: bool,
+) -> Found | None:
+    """What a walk gives of a symbolic link: a link to a file, as a
+    document (its read checks where it leads); a link to a folder outside,
+    as a problem (CD503); nothing for a link to a folder inside."""
+    path = os.path.join(listing.path, name)
+    try:
+        if not os.path.isdir(path):
+            if keeps_document(relative, exclude, include_index):
+                return _found(relative, listing.clashes.get(name))
+            return None
+        if skips_folder(relative, exclude) or _leads_inside(path, real_root):
+            return None
+    except OSError as exc:  # the link changed as it was followed
+        return Found(relative, problem=_unreadable(path, exc))
+    return Found(relative, problem=_folder_link(relative))
+
+
+#: The kinds of entry a listing holds: found while the folder is open, as
+#: some file systems give no type in the listing itself, and an entry's own
+#: later look-up would go through a descriptor already closed.
+_FILE, _FOLDER, _LINK = "file", "folder", "link"
 
 
 @attrs.frozen
 class _Listing:
     """A folder being walked: its path below the root (ending in ``/``) and
-    as the walk reaches it, its device and inode, its entries in name
-    order, the next one first, and why some of its names would clash on
-    other systems."""
+    as the walk reaches it, its device and inode, the name and kind of each
+    of its entries in name order, the next one first, and why some of its
+    names would clash on other systems."""
 
     prefix: str
     path: str
     identity: tuple[int, int] | None
-    entries: Iterator[os.DirEntry[str]]
+    entries: Iterator[tuple[str, str]]
     clashes: dict[str, str]
 
 
 def _listing(prefix: str, folder: str, parent: tuple[int, int] | None = None) -> _Listing:
     identity, entries = _list(folder, parent)
-    names = [entry.name for entry in entries]
+    names = [name for name, _ in entries]
     return _Listing(prefix, folder, identity, iter(entries), clashing_names(names))
 
 
@@ -174,65 +198,71 @@ _OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOE
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 #: Folders are listed through a descriptor where the system allows it.
 _BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+#: What opening a folder with O_NOFOLLOW fails with when it is a link
+#: (EMLINK on FreeBSD), or when it is no longer a folder.
+_NOT_A_FOLDER = frozenset({errno.ELOOP, errno.EMLINK, errno.ENOTDIR})
 
 
 def _list(
     folder: str, parent: tuple[int, int] | None
-) -> tuple[tuple[int, int] | None, list[os.DirEntry[str]]]:
-    """The device and inode of ``folder`` and its entries, sorted by name.
+) -> tuple[tuple[int, int] | None, list[tuple[str, str]]]:
+    """The device and inode of ``folder`` and its entries' names and kinds,
+    sorted by name.
 
     A folder below the root (``parent``: the device and inode of the folder
     whose listing named it) is listed only if it is still that folder's
     own: not a link, and with that very folder above it. Otherwise a folder
-    on its way was replaced by a link since it was listed, and its path
-    would lead the walk out of the collection."""
+    on its way was replaced (by a link, say) since it was listed, and its
+    path could lead the walk out of the collection."""
     try:
         if not _BY_DESCRIPTOR:
             with os.scandir(folder) as scan:
-                return None, sorted(scan, key=_NAME)
+                return None, sorted(map(_entry, scan))
         descriptor = os.open(folder, _OPEN_FOLDER | (_NO_FOLLOW if parent is not None else 0))
         try:
             status = os.fstat(descriptor)
             if parent is not None:
                 above = os.stat("..", dir_fd=descriptor)
                 if (above.st_dev, above.st_ino) != parent:
-                    raise _replaced(folder)
+                    raise _changed(folder)
             with os.scandir(descriptor) as scan:
-                entries = sorted(scan, key=_NAME)
-            for entry in entries:
-                # Where a listing gives no file types, the type is looked up
-                # now, while the folder is open, and kept by the entry.
-                _is_folder(entry)
-            return (status.st_dev, status.st_ino), entries
+                return (status.st_dev, status.st_ino), sorted(map(_entry, scan))
         finally:
             os.close(descriptor)
     except OSError as exc:
-        if parent is not None and exc.errno in (errno.ELOOP, errno.ENOTDIR):
-            raise _replaced(folder) from None
+        if parent is not None and exc.errno in _NOT_A_FOLDER:
+            raise _changed(folder) from None
         if isinstance(exc, PathError):
             raise
-        raise path_error(
-            "CD504",
-            f"cannot read the folder: {exc.strerror or exc}; its documents were not read",
-            path=folder,
-            errno=exc.errno,
-        ) from None
+        raise _unreadable(folder, exc) from None
 
 
-def _replaced(folder: str) -> PathError:
-    return PathError(
+def _entry(entry: os.DirEntry[str]) -> tuple[str, str]:
+    """An entry's name and kind; a file for one that is gone."""
+    try:
+        if entry.is_symlink():
+            return entry.name, _LINK
+        return entry.name, _FOLDER if entry.is_dir(follow_symlinks=False) else _FILE
+    except OSError:
+        return entry.name, _FILE
+
+
+def _unreadable(folder: str, exc: OSError) -> PathError:
+    return path_error(
         "CD504",
-        "the folder, or one on its way, was replaced while the collection was read (by a"
-        " link or another folder); its documents were not read: run again",
+        f"cannot read the folder: {exc.strerror or exc}; its documents were not read",
         path=folder,
+        errno=exc.errno,
     )
 
 
-def _is_link(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_symlink()
-    except OSError:
-        return False
+def _changed(folder: str) -> PathError:
+    return PathError(
+        "CD504",
+        "the folder, or one on its way, changed while the collection was read (it was"
+        " moved, replaced, or made a link or a file); its documents were not read: run again",
+        path=folder,
+    )
 
 
 def _leads_inside(path: str, real_root: str) -> bool:
@@ -246,13 +276,6 @@ def _folder_link(relative: str) -> PathError:
         " (folders are never followed through links)",
         path=relative,
     )
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False
 
 
 def _found(relative: str, clash: str | None) -> Found:
