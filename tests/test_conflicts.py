@@ -145,6 +145,16 @@ def _conflicted(ours: list[str], theirs: list[str]) -> tuple[str, int]:
     return "\n".join(lines) + "\n", start + 1
 
 
+#: The diagnostics of how a value is written that ERR-3 reports from the
+#: text with its conflicts removed.
+_VALUE_CODES = frozenset({"CD104", "CD105", "CD204", "CD205", "CD209"})
+
+
+def _by_line(found: tuple[str, int | None]) -> tuple[int, bool, str]:
+    code, line = found
+    return (line or 0, code != "CD106", code)
+
+
 @core
 @given(ours=clippings, theirs=clippings)
 def test_two_valid_versions_give_only_their_conflict(ours: Clipping, theirs: Clipping) -> None:
@@ -153,7 +163,21 @@ def test_two_valid_versions_give_only_their_conflict(ours: Clipping, theirs: Cli
     assume(ours_lines != theirs_lines)
     assume("=======" not in ours_lines and "=======" not in theirs_lines)
     text, line = _conflicted(ours_lines, theirs_lines)
-    assert [(d.code, d.line) for d in clipdoc.check(text)] == [("CD106", line)]
+    # Besides the conflict, only how a value outside it is written, as the
+    # text without the conflict reads (ERR-3): there, a line after the
+    # conflict may be the title line, say.
+    lines = text.split("\n")[:-1]
+    first = line - 1
+    last = next(i for i, x in enumerate(lines) if x.startswith(">>>>>>> "))
+    outside = "\n".join(lines[:first] + lines[last + 1 :]) + "\n"
+    shift = last - first + 1
+    expected = [("CD106", line)] + [
+        (d.code, d.line if d.line is None or d.line <= first else d.line + shift)
+        for d in clipdoc.check(outside)
+        if d.code in _VALUE_CODES
+    ]
+    found = [(d.code, d.line) for d in clipdoc.check(text)]
+    assert sorted(found, key=_by_line) == sorted(expected, key=_by_line)
     lines = text.split("\n")[:-1]
     markers = [i for i, x in enumerate(lines) if x.startswith(("<<<<<<< ", ">>>>>>> "))]
     conflicts = find_conflicts(lines, markers)
