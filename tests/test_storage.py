@@ -966,3 +966,16 @@ def test_a_folder_made_a_file_during_a_walk_is_named(tmp_path: Path) -> None:
     problem = rest[0].problem
     assert problem is not None
     assert "changed while the collection was read" in problem.message
+
+
+def test_names_are_checked_unless_a_job_shows_no_warning(tmp_path: Path) -> None:
+    for name in ("Paper.md", "paper.md", "NUL.md"):
+        clipdoc.dump(_clip(name), tmp_path / name)
+    checked = {each.relative: each.warnings for each in walk(str(tmp_path))}
+    assert [w.code for warnings in checked.values() for w in warnings] == ["CD509"] * 3
+    unchecked = list(walk(str(tmp_path), name_warnings=False))
+    assert [each.relative for each in unchecked] == list(checked)
+    assert all(each.warnings == () for each in unchecked)
+    # The index shows none either way; check still names them (above).
+    assert run("index", tmp_path).returncode == 0
+    assert run("check", tmp_path).stdout.count("CD509") == 3

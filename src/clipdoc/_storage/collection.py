@@ -235,13 +235,15 @@ class Collection:
     def __repr__(self) -> str:
         return f"Collection({self.root!r}, exclude={self.exclude!r}, jobs={self.jobs})"
 
-    def found(self) -> Iterator[Found]:
-        """Every document file and unlistable folder, in path order."""
-        return walk(self.root, exclude=self.exclude)
+    def found(self, *, name_warnings: bool = True) -> Iterator[Found]:
+        """Every document file and unlistable folder, in path order (with
+        `walk`'s ``name_warnings``)."""
+        return walk(self.root, exclude=self.exclude, name_warnings=name_warnings)
 
     def paths(self) -> Iterator[str]:
         """The relative, ``/``-separated path of every document, sorted."""
-        return (found.relative for found in self.found() if found.problem is None)
+        found = self.found(name_warnings=False)
+        return (each.relative for each in found if each.problem is None)
 
     def __iter__(self) -> Iterator[Entry]:
         # ordered_map sends documents to the workers in small batches and

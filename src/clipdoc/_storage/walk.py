@@ -104,21 +104,29 @@ def is_walked(relative: str, exclude: Sequence[str] = (), include_index: bool = 
     )
 
 
-def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False) -> Iterator[Found]:
+def walk(
+    root: str,
+    *,
+    exclude: Sequence[str] = (),
+    include_index: bool = False,
+    name_warnings: bool = True,
+) -> Iterator[Found]:
     """Every document below the folder ``root``, sorted by path part by part
     (``2025-05-05/x.md`` before ``a.md``), and every folder that could not
     be listed. Hidden folders, paths matching ``exclude`` and (unless
     ``include_index``) the root's ``README.md`` index are left out; links
     to folders are not followed: one that leads out of the root is named
     (CD503), one inside is left out, its documents read where they are.
-    The walk keeps its own stack, so a folder tree of any depth is walked."""
+    The walk keeps its own stack, so a folder tree of any depth is walked.
+    Without ``name_warnings``, names that would clash on other systems are
+    not looked for (no CD509): a job that shows no warning is spared it."""
     try:
         real_root = os.path.realpath(root)
     except OSError as exc:  # a link on the way changed as it was resolved
         raise _unreadable(root, exc) from None
     # The folders being walked, innermost last: each one's path relative to
     # the root, its entries sorted by name, and which of them comes next.
-    stack = [_listing("", root)]
+    stack = [_listing("", root, None, name_warnings)]
     while stack:
         listing = stack[-1]
         for name, kind in listing.entries:
@@ -130,7 +138,7 @@ def walk(root: str, *, exclude: Sequence[str] = (), include_index: bool = False)
                 if not skips_folder(relative, exclude):
                     path = os.path.join(listing.path, name)
                     try:
-                        inner = _listing(relative + "/", path, listing.identity)
+                        inner = _listing(relative + "/", path, listing.identity, name_warnings)
                     except PathError as problem:
                         yield Found(relative, problem=problem)
                         continue
@@ -188,10 +196,12 @@ class _Listing:
     clashes: dict[str, str]
 
 
-def _listing(prefix: str, folder: str, parent: tuple[int, int] | None = None) -> _Listing:
+def _listing(
+    prefix: str, folder: str, parent: tuple[int, int] | None, name_warnings: bool
+) -> _Listing:
     identity, entries = _list(folder, parent)
-    names = [name for name, _ in entries]
-    return _Listing(prefix, folder, identity, iter(entries), clashing_names(names))
+    clashes = clashing_names([name for name, _ in entries]) if name_warnings else {}
+    return _Listing(prefix, folder, identity, iter(entries), clashes)
 
 
 _OPEN_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
