@@ -374,3 +374,30 @@ def test_links_are_percent_encoded_as_urllib_does(path: str) -> None:
     from clipdoc._storage.index import link
 
     assert link(path) == quote(path, safe="/")
+
+
+def test_an_output_file_that_is_not_an_index_is_replaced_only_with_force(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "collection"
+    document = root / "2025-05-06" / "a.md"
+    document.parent.mkdir(parents=True)
+    clipdoc.dump(Clipping(title="a", url="https://example.com/a"), document)
+    kept = document.read_bytes()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my own notes\n")
+    for target in (notes, document):
+        done = subprocess.run(
+            [SCRIPT, "index", "-q", "-o", target, root], capture_output=True, text=True
+        )
+        assert done.returncode == 2
+        assert "not an index" in done.stderr
+        assert "--force" in done.stderr
+    assert notes.read_text() == "my own notes\n"
+    assert document.read_bytes() == kept
+    forced = subprocess.run([SCRIPT, "index", "-q", "--force", "-o", notes, root])
+    assert forced.returncode == 0
+    assert notes.read_text().startswith("# 最新信息")
+    # An index is replaced by the next one without asking.
+    again = subprocess.run([SCRIPT, "index", "-q", "-o", notes, root])
+    assert again.returncode == 0

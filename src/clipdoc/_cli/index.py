@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import stat
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection
 from .._storage.files import Folder, read_bytes, write_atomically
 from .._storage.index import LeftOut, collection_index, put_index, write_index
-from .._storage.walk import INDEX_NAME
+from .._storage.walk import INDEX_HEADING, INDEX_NAME
 from ._common import FAILED, OK, USAGE
 
 
@@ -193,6 +194,12 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
         sys.stdout.buffer.flush()
         return None
     if options.output:  # a file the user named, anywhere
+        if not options.force and _holds_other_text(options.output):
+            return (
+                f"{options.output}: not an index (it does not start with"
+                f" {INDEX_HEADING.decode().strip()!r}); pass --force to replace it, or name"
+                " another file"
+            )
         try:
             write_atomically(options.output, data)
         except OSError as exc:
@@ -205,6 +212,18 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
     except ClipdocError as error:
         return str(error)
     return _UNCHANGED if status == "unchanged" else None
+
+
+def _holds_other_text(path: str) -> bool:
+    """Whether ``path`` is a regular file (where its link leads) that is not
+    an index: a clipping or a file of the user's, never replaced unasked."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False  # nothing there, or a device or FIFO: written where it is
+        with open(path, "rb") as file:
+            return file.read(len(INDEX_HEADING)) != INDEX_HEADING
+    except OSError:
+        return False  # what cannot be read is for the write to report
 
 
 def add_parser(
@@ -229,7 +248,8 @@ def add_parser(
     parser.add_argument(
         "--force",
         action="store_true",
-        help="replace ROOT/README.md even when it is not an index (one starting '# 最新信息')",
+        help="replace ROOT/README.md, or the --output FILE, even when it is not an index (one"
+        " starting '# 最新信息')",
     )
     parser.add_argument(
         "--check",
