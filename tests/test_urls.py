@@ -370,3 +370,11 @@ def test_the_documentation_lists_every_tracking_parameter() -> None:
     [row] = [line for line in table.splitlines() if line.startswith("| query |")]
     listed = {name for name in re.findall(r"`([^`]+)`", row) if "?" not in name}
     assert listed == {*TRACKING_PARAMETERS, "utm_*"}
+
+
+def test_a_host_with_white_space_is_only_itself() -> None:
+    # Hypothesis once found that the key of "HTTP://0 /" kept the space in
+    # its host, which the next key stripped: a key must be its own key.
+    for url in ("HTTP://0 /", "https://a b.com/x", "https://u ser@a.com/"):
+        assert url_key(url) == url
+        assert url_key(url_key(url)) == url_key(url)

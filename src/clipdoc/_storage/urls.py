@@ -41,8 +41,11 @@ TRACKING_PARAMETERS = frozenset(
 _TRACKING_PREFIXES = ("utm_",)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# user@host:port, host a name or an IPv6 literal, nothing else.
-_PLAIN_AUTHORITY = re.compile(r"(?:[^@/\\\[\]]*@)?(?:[^@/\\\[\]:]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?")
+# user@host:port, host a name or an IPv6 literal, nothing else (no white
+# space: a host of "0 " would be "0" once its key is stripped).
+_PLAIN_AUTHORITY = re.compile(
+    r"(?:[^@/\\\[\]\s]*@)?(?:[^@/\\\[\]:\s]+|\[[0-9A-Fa-f:.]+\])(?::\d*)?"
+)
 _ESCAPE = re.compile("%[0-9A-Fa-f]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # What RFC 3986 lets a path or a query hold unescaped (and `%` of escapes).
