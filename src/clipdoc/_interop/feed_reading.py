@@ -74,11 +74,18 @@ def from_feed(
     >>> clip.metadata.catalog_date.isoformat()
     '2025-05-06'
     """
-    raw = _read(data)
-    when = _save_time(saved_at)
+    return _entries_and_ids(_read(data), source, kind, _save_time(saved_at))[0]
+
+
+def _entries_and_ids(
+    raw: bytes, source: str | None, kind: str | None, when: datetime
+) -> tuple[list[Clipping], list[object] | None]:
+    """The clippings of a feed, and for a JSON Feed the id of each entry
+    that carries its clipping (None for one that does not): read from the
+    same parse, which is most of the work for a large feed."""
     if _looks_like_json(raw):
         return _from_json_feed(raw, source, kind, when)
-    return _from_xml_feed(raw, source, kind, when)
+    return _from_xml_feed(raw, source, kind, when), None
 
 
 def _read(data: bytes | str | os.PathLike[str]) -> bytes:
@@ -136,7 +143,8 @@ def _integer_kept(digits: str) -> int | str:
 
 def _from_json_feed(
     raw: bytes, source: str | None, kind: str | None, when: datetime
-) -> list[Clipping]:
+) -> tuple[list[Clipping], list[object] | None]:
+    salvaged = False
     try:
         document = json.loads(raw, parse_int=_integer_kept)
     except RecursionError:
@@ -144,6 +152,7 @@ def _from_json_feed(
         raise _nothing("the JSON is nested too deeply to read") from None
     except (ValueError, UnicodeDecodeError) as error:
         document, items_read = _salvaged(raw)
+        salvaged = True
         if not _is_json_feed(document) or not items_read:
             raise _nothing(f"the JSON Feed is not valid JSON ({error})") from None
         _warn(
@@ -154,14 +163,18 @@ def _from_json_feed(
         raise _nothing("a JSON document, but no JSON Feed: its version does not name jsonfeed.org")
     feed_source = _source(source, document.get("title"))
     clippings = []
+    # Only an item that carries its clipping was written by clipdoc: another
+    # feed's ids choose no path. Salvaged items give none either.
+    ids: list[object] = []
     for number, item in enumerate(_list(document.get("items")), start=1):
         if isinstance(item, dict):
             clippings.append(_from_json_item(item, feed_source, kind, when))
+            ids.append(item.get("id") if isinstance(item.get("_clipdoc"), dict) else None)
         else:
             _warn(f"item {number} is not an object but {type(item).__name__}; skipped")
     if not clippings:
         raise _nothing("the JSON Feed has no item that can be read")
-    return clippings
+    return clippings, None if salvaged else ids
 
 
 def _is_json_feed(document: object) -> bool:
@@ -376,15 +389,24 @@ def feed_and_skipped(
     """`from_feed`, with its CD602 warnings (an entry left out, a feed that
     is not well-formed) returned rather than emitted (for the commands,
     which report them)."""
+    clippings, skipped, _ = feed_skipped_and_ids(data, source=source, kind=kind)
+    return clippings, skipped
+
+
+def feed_skipped_and_ids(
+    data: bytes, *, source: str | None = None, kind: str | None = None
+) -> tuple[list[Clipping], tuple[Diagnostic, ...], list[object] | None]:
+    """`feed_and_skipped`, and for a JSON Feed the ids of its entries (see
+    `_entries_and_ids`); None for other feeds."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ClipdocWarning)
-        clippings = from_feed(data, source=source, kind=kind)
+        clippings, ids = _entries_and_ids(_read(data), source, kind, _save_time(None))
     skipped = tuple(
         warning.message.diagnostic
         for warning in caught
         if isinstance(warning.message, ClipdocWarning)
     )
-    return clippings, skipped
+    return clippings, skipped, ids
 
 
 def _warn(message: str) -> None:

@@ -41,12 +41,16 @@ if TYPE_CHECKING:
 # ------------------------------------------------------------------ JSON Lines
 
 
+#: One decoder for every record (``json.loads`` with an option makes one a call).
+_RECORD_DECODER = json.JSONDecoder(parse_int=json_integer)
+
+
 def parse_record(numbered_line: tuple[int, bytes], name: str) -> Item:
     """One JSON Lines record (run in worker processes)."""
     number, line = numbered_line
     where = f"{name}:{number}"
     try:
-        record = json.loads(line.decode("utf-8"), parse_int=json_integer)
+        record = _RECORD_DECODER.decode(line.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Item(where=where, problem=f"not UTF-8 ({exc.reason} at byte {exc.start + 1})")
     except RecursionError:
@@ -110,34 +114,18 @@ class JsonLinesFormat(Format):
 # ----------------------------------------------------------------------- feeds
 
 
-def _entry_paths(data: bytes, count: int) -> list[str | None]:
+def _entry_paths(data: bytes, count: int, json_ids: list[object] | None) -> list[str | None]:
     """The path of each of the ``count`` entries of a feed clipdoc wrote, from
-    its id; None for an entry whose id gives none (the clipping then goes
-    where the producer would write it), and for all when the entries cannot
-    be told apart from the reader's."""
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    ids = _json_feed_ids(data) if data.lstrip()[:1] == b"{" else _xml_feed_ids(data)
+    its id (``json_ids``: those the reader of a JSON Feed gave); None for an
+    entry whose id gives none (the clipping then goes where the producer
+    would write it), and for all when the entries cannot be told apart from
+    the reader's."""
+    ids = json_ids if json_ids is not None else _xml_feed_ids(data.removeprefix(b"\xef\xbb\xbf"))
     if ids is None or len(ids) != count:
         return [None] * count
     from .feed_writing import path_of_id
 
     return [path_of_id(identifier) for identifier in ids]
-
-
-def _json_feed_ids(data: bytes) -> list[object] | None:
-    try:
-        items = json.loads(data, parse_int=json_integer).get("items")
-    except (ValueError, AttributeError, RecursionError):
-        return None
-    if not isinstance(items, list):
-        return None
-    # The reader skips items that are not objects. Only an item that carries
-    # its clipping was written by clipdoc: another feed's ids choose no path.
-    return [
-        item.get("id") if isinstance(item.get("_clipdoc"), dict) else None
-        for item in items
-        if isinstance(item, dict)
-    ]
 
 
 def _xml_feed_ids(data: bytes) -> list[object] | None:
@@ -185,19 +173,19 @@ class FeedFormat(Format):
         return self.settings or DEFAULT_SETTINGS
 
     def read(self, source: Source) -> Iterator[Item]:
-        from .feed_reading import feed_and_skipped
+        from .feed_reading import feed_skipped_and_ids
 
         data = read_whole(source)
         # The feeds reader gives every entry it can read and says which it
         # left out, or raises for the whole feed.
         try:
-            clippings, skipped = feed_and_skipped(data)
+            clippings, skipped, ids = feed_skipped_and_ids(data)
         except ClipdocError as error:
             yield Item(where=source.name, problem=error_text(error))
             return
         for diagnostic in skipped:
             yield Item(where=source.name, diagnostics=(diagnostic,))
-        paths = _entry_paths(data, len(clippings))
+        paths = _entry_paths(data, len(clippings), ids)
         for clipping, path in zip(clippings, paths, strict=True):
             yield Item(where=source.name, clipping=clipping, relative=path)
 

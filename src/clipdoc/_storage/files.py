@@ -41,6 +41,7 @@ import copy
 import ctypes
 import errno
 import functools
+import itertools
 import os
 import re
 import stat
@@ -555,8 +556,7 @@ class Staged:
 
     def write(self, data: bytes) -> None:
         while True:
-            # A short name of its own, so that it fits beside any file name.
-            name = f".clipdoc-{os.urandom(6).hex()}.tmp"
+            name = _temporary_name()
             # Known before it exists: an interruption at any moment after
             # this can remove it.
             self._temporary = name
@@ -1074,11 +1074,36 @@ def _named(exc: OSError, path: str | os.PathLike[str]) -> OSError:
     return path_error("CD508", message, path=os.fspath(path), errno=exc.errno)
 
 
+def _random_start() -> Iterator[int]:
+    return itertools.count(int.from_bytes(os.urandom(6), "big"))
+
+
+#: A process's temporary names: a random start, then one after the other
+#: (one random draw per process, not per file). A forked process draws its
+#: own, or it would race its parent for the same names.
+_TEMPORARY_NUMBERS = _random_start()
+
+
+def _draw_again() -> None:
+    global _TEMPORARY_NUMBERS
+    _TEMPORARY_NUMBERS = _random_start()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_draw_again)
+
+
+def _temporary_name() -> str:
+    """A name for a temporary file that no other is likely to have; short,
+    so that it fits beside any file name."""
+    return f".clipdoc-{next(_TEMPORARY_NUMBERS) % (1 << 48):012x}.tmp"
+
+
 def _create_temporary(directory: str) -> tuple[int, str]:
     """A new hidden file in ``directory``, open for writing, created with
     the permissions a new file gets (umask applied)."""
     while True:
-        temporary = os.path.join(directory, f".clipdoc-{os.urandom(6).hex()}.tmp")
+        temporary = os.path.join(directory, _temporary_name())
         try:
             return os.open(temporary, _CREATE, 0o666), temporary
         except FileExistsError:
