@@ -979,3 +979,24 @@ def test_names_are_checked_unless_a_job_shows_no_warning(tmp_path: Path) -> None
     # The index shows none either way; check still names them (above).
     assert run("index", tmp_path).returncode == 0
     assert run("check", tmp_path).stdout.count("CD509") == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_process_draws_its_own_temporary_names() -> None:
+    # Names follow one another from a random start: a child that kept its
+    # parent's would race it for each name.
+    from clipdoc._storage import files
+
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.write(writing, files._temporary_name().encode())
+        os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    with os.fdopen(reading, "rb") as pipe:
+        childs = pipe.read().decode()
+    parents = files._temporary_name()
+    assert childs != parents
+    assert childs.startswith(".clipdoc-")
+    assert childs.endswith(".tmp")
