@@ -18,8 +18,9 @@ import json
 import operator
 import re
 import unicodedata
+from array import array
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from html import unescape
 from itertools import accumulate, chain, repeat
@@ -102,7 +103,9 @@ def fnv_hash(token: str) -> int:
     return value
 
 
-Postings = tuple[dict[str, list[int]], dict[str, list[int]]]
+Postings = tuple[Mapping[str, Sequence[int]], Mapping[str, Sequence[int]]]
+#: Postings being changed: lists, which sort in place.
+_ListPostings = tuple[dict[str, list[int]], dict[str, list[int]]]
 Tables = list[dict[str, list[list[int]]]]
 
 
@@ -158,7 +161,7 @@ def update_index(
 
 def _renumbered(
     old_tables: Tables, new_of_old: Sequence[int]
-) -> tuple[Postings, dict[str, list[list[int]]]]:
+) -> tuple[_ListPostings, dict[str, list[list[int]]]]:
     """The postings of ``old_tables`` with every number mapped, the gone
     ones (-1) dropped, and the old entries whose numbers stayed the same
     (their encoding is reused). The mapping must keep the order of the
@@ -201,7 +204,18 @@ def _check_deltas(deltas: list[int], count: int) -> None:
         raise ValueError("a posting list out of range")
 
 
-class _TokenPostings(dict[str, list[int]]):
+#: The type code of an array of document numbers. The numbers of a token
+#: are kept in an array, not a list: arrays hold no references, so the cycle
+#: collector never walks the millions of numbers of an index (as it walked
+#: lists, again and again, as they grew: most of the index's time).
+_NUMBERS = "i"
+
+
+def _numbers() -> array[int]:
+    return array(_NUMBERS)
+
+
+class _TokenPostings(dict[str, "array[int]"]):
     """Each token's document numbers; a token seen for the first time gets
     its `fnv_hash` then, in ``hashes``. The dictionary's own miss is how a
     new token is found: checking every token against the hashes first
@@ -211,9 +225,9 @@ class _TokenPostings(dict[str, list[int]]):
         super().__init__()
         self.hashes: dict[str, int] = {}
 
-    def __missing__(self, token: str) -> list[int]:
+    def __missing__(self, token: str) -> array[int]:
         self.hashes[token] = fnv_hash(token)
-        numbers: list[int] = []
+        numbers = _numbers()
         self[token] = numbers
         return numbers
 
@@ -226,7 +240,7 @@ class PostingsBuilder:
 
     def __init__(self) -> None:
         self.anywhere = _TokenPostings()
-        self.in_title: defaultdict[str, list[int]] = defaultdict(list)
+        self.in_title: defaultdict[str, array[int]] = defaultdict(_numbers)
         self.count = 0
 
     @property
@@ -239,14 +253,13 @@ class PostingsBuilder:
         number, anywhere = self.count, self.anywhere
         self.count += 1
         title = tuple(title)
-        with _collector_paused():
-            # Millions of postings: appended by map() at C speed, not by a loop.
-            _consume(map(list.append, map(anywhere.__getitem__, body), repeat(number)))
-            _consume(map(list.append, map(self.in_title.__getitem__, title), repeat(number)))
-            for token in title:
-                held = anywhere[token]
-                if held[-1:] != [number]:
-                    held.append(number)
+        # Millions of postings: appended by map() at C speed, not by a loop.
+        _consume(map(array.append, map(anywhere.__getitem__, body), repeat(number)))
+        _consume(map(array.append, map(self.in_title.__getitem__, title), repeat(number)))
+        for token in title:
+            held = anywhere[token]
+            if not held or held[-1] != number:
+                held.append(number)
 
     def shard_entries(self) -> tuple[int, list[ShardEntries]]:
         """`shard_entries` of the postings."""
@@ -255,7 +268,7 @@ class PostingsBuilder:
 
 #: A shard's tokens in order, each with its documents and those that hold
 #: it in the title, not yet delta-encoded.
-ShardEntries = list[tuple[str, list[int], list[int]]]
+ShardEntries = list[tuple[str, Sequence[int], Sequence[int]]]
 
 
 def shard_entries(
@@ -270,7 +283,7 @@ def shard_entries(
     while shards < MAX_SHARDS and size / shards > SHARD_TARGET:
         shards *= 2
     entries: list[ShardEntries] = [[] for _ in range(shards)]
-    no_titles: list[int] = []
+    no_titles: Sequence[int] = ()
     hashes = hashes or {}
     with _collector_paused():
         for token in sorted(anywhere):
@@ -320,9 +333,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _deltas(numbers: list[int]) -> list[int]:
+def _deltas(numbers: Sequence[int]) -> list[int]:
     if len(numbers) < 2:  # most tokens: a shortcut worth a tenth of the index's time
-        return numbers.copy()
+        return list(numbers)
     return list(map(operator.sub, numbers, chain((0,), numbers)))
 
 
