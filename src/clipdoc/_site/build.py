@@ -535,7 +535,7 @@ class _Site:
         if postings is not None:
             self.new_shards, entries = postings.shard_entries()
             for number, shard in enumerate(entries):
-                yield "shard", (number, shard)
+                yield "shard", (number, search.packed_shard(shard))
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
         listing = [
@@ -694,7 +694,7 @@ def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], str | N
     return output.put(name, output.key(name, template, context), old_key, render)
 
 
-def _shard_file(output: _Output, index_key: str, task: tuple[int, search.ShardEntries]) -> Written:
+def _shard_file(output: _Output, index_key: str, task: tuple[int, search.PackedShard]) -> Written:
     """A shard of a new search index, encoded and written (in a worker
     process)."""
     number, entries = task

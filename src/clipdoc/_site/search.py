@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from html import unescape
 from itertools import accumulate, chain, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 # Han (with extensions and compatibility ideographs), kana, Hangul syllables.
 _CJK_RANGES = (
@@ -293,10 +293,49 @@ def shard_entries(
     return shards, entries
 
 
-def encoded_shard(entries: ShardEntries) -> dict[str, list[list[int]]]:
-    """A shard's table: each token's lists delta-encoded."""
+class PackedShard(NamedTuple):
+    """A shard's entries in a few flat arrays, to send to another process:
+    pickled as they are, where an array per token would be pickled one by
+    one, at more than the cost of encoding them."""
+
+    #: The tokens, in order, each followed by a newline (no token holds one).
+    tokens: str
+    #: How many documents each token has, and all their numbers in a row.
+    counts: array[int]
+    numbers: array[int]
+    #: The same for the documents that have it in the title.
+    title_counts: array[int]
+    titles: array[int]
+
+
+def packed_shard(entries: ShardEntries) -> PackedShard:
+    """A shard's entries, packed."""
+    counts, numbers, title_counts, titles = _numbers(), _numbers(), _numbers(), _numbers()
+    for _, held, in_titles in entries:
+        counts.append(len(held))
+        numbers.extend(held)
+        title_counts.append(len(in_titles))
+        titles.extend(in_titles)
+    tokens = "".join(f"{token}\n" for token, _, _ in entries)
+    return PackedShard(tokens, counts, numbers, title_counts, titles)
+
+
+def encoded_shard(packed: PackedShard) -> dict[str, list[list[int]]]:
+    """A packed shard's table: each token's lists delta-encoded."""
+    numbers, titles = packed.numbers.tolist(), packed.titles.tolist()
+    table = {}
+    at = title_at = 0
     with _collector_paused():
-        return {token: [_deltas(numbers), _deltas(titles)] for token, numbers, titles in entries}
+        for token, count, title_count in zip(
+            packed.tokens.split("\n")[:-1], packed.counts, packed.title_counts, strict=True
+        ):
+            table[token] = [
+                _deltas(numbers[at : at + count]),
+                _deltas(titles[title_at : title_at + title_count]),
+            ]
+            at += count
+            title_at += title_count
+    return table
 
 
 def shard_tables(
