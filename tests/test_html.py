@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import bs4
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import clipdoc
 from clipdoc import html
@@ -147,12 +149,41 @@ def test_each_helper_parses_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(bs4, "BeautifulSoup", counting)
     summary = html.Summary(EXAMPLE.read_text(encoding="utf-8"))
-    _ = (summary.text, summary.links, summary.images, summary.videos, summary.hashtags)
+    _ = (summary.links, summary.text, summary.images, summary.videos, summary.hashtags)
     assert len(calls) == 1
-    html.text("<b>x</b>")
-    assert len(calls) == 2
     html.text("plain text is never parsed as HTML")
+    assert len(calls) == 1
+    assert html.Summary("<b>x</b>", parser="html.parser").text == "x"
     assert len(calls) == 2
+
+
+@pytest.mark.skipif(html.default_parser() != "lxml", reason="lxml is not installed")
+def test_text_alone_is_read_from_lxml_own_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Beautiful Soup's tree costs four times lxml's: text alone does not build it.
+    monkeypatch.setattr(bs4, "BeautifulSoup", None)
+    assert html.text("<p>a<br>b</p><p>#c#</p>") == "a\nb\n\n#c#"
+    assert html.hashtags("<p>#c# <b>#d#</b></p>") == ["c", "d"]
+
+
+_SUMMARY_PIECES = st.sampled_from(
+    [
+        *("#", "a", "b c", " ", "\n", "\r", "\t", "\u3000", "\xa0", "话题", "&#35;", "&amp;"),
+        *("&nbsp;", "&lt;", "<p>", "</p>", "<br>", "<br/>", "<div>", "</div>", "<span>", "<!--"),
+        *("-->", "<", ">", "<script>", "</script>", "<li>", "<h1>", "</h1>", "<pre>", "</pre>"),
+        *("<a href='#x'>", "</a>", "<title>", "<head>", "<body>", "</body>", "</html>", "<html>"),
+        *("<?x ?>", "<o:p>", "\ufeff", "<![CDATA[x]]>", "<!DOCTYPE html>", "<table>", "<td>"),
+        *("<noscript>", "<template>", "<style>", "</style>", "<select>", "<svg>", "<math>", "&"),
+    ]
+)
+
+
+@pytest.mark.skipif(html.default_parser() != "lxml", reason="lxml is not installed")
+@given(st.lists(_SUMMARY_PIECES, max_size=40) | st.text(max_size=60))
+def test_text_from_lxml_tree_is_that_of_beautiful_soup_tree(pieces: list[str] | str) -> None:
+    summary = "".join(pieces)
+    through_soup = html.Summary(summary)
+    _ = through_soup.soup  # the text then comes from Beautiful Soup's tree
+    assert html.Summary(summary).text == through_soup.text
 
 
 def test_import_and_parse_do_not_import_bs4() -> None:
@@ -161,7 +192,7 @@ def test_import_and_parse_do_not_import_bs4() -> None:
         "clipdoc.parse(open(sys.argv[1], encoding='utf-8').read())\n"
         "import clipdoc.html\n"
         "assert 'bs4' not in sys.modules, 'bs4 imported'\n"
-        "clipdoc.html.text('<b>x</b>')\n"
+        "clipdoc.html.links('<a href=\"https://x.example/\">x</a>')\n"
         "assert 'bs4' in sys.modules\n"
     )
     done = subprocess.run(

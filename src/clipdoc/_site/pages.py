@@ -123,91 +123,14 @@ def read_facts(
 
 
 def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
-    """`clipdoc.html.hashtags` of the original summary. The text they are
-    found in is walked in lxml's own tree rather than in a Beautiful Soup
-    tree built from the same parser's events: the same text in a quarter of
-    the time (building Beautiful Soup's trees took a quarter of a full
-    build)."""
-    from .. import html
-
+    """`clipdoc.html.hashtags` of the original summary."""
     summary = clipping.original_summary or ""
     # A tag needs two "#" in the text, and only an entity can add one.
     if summary.count("#") + summary.lower().count("&num") < 2:
         return ()
-    # Text after an end of the document stays in Beautiful Soup's tree, not
-    # in lxml's; and lxml drops what is nested deeper than 255 elements,
-    # which takes more tags than that.
-    if (
-        html.is_html(summary)
-        and "</html" not in summary.lower()
-        and summary.count("<") < _LXML_DEPTH
-    ):
-        root = _lxml_tree(summary)
-        if root is not None:
-            pieces: list[str] = []
-            _collect_text(root, pieces)
-            text = html._tidy("".join(pieces))
-            return tuple(dict.fromkeys(html._HASHTAG.findall(text)))
-    return tuple(html.hashtags(summary))
-
-
-#: How deep lxml (libxml2) nests elements before it drops the rest.
-_LXML_DEPTH = 256
-
-
-def _lxml_tree(summary: str) -> Any:
-    """The root of ``summary`` parsed as Beautiful Soup's lxml builder feeds
-    it (a leading BOM dropped, one feed); None when lxml is missing or
-    refuses it, which Beautiful Soup then handles its own way."""
-    import importlib
-
-    try:
-        etree = importlib.import_module("lxml.etree")
-    except ImportError:  # pragma: no cover - depends on the installed extras
-        return None
-    parser = etree.HTMLParser(recover=True)
-    try:
-        parser.feed(summary.removeprefix("\N{BYTE ORDER MARK}"))
-        return parser.close()
-    except (ValueError, etree.LxmlError):
-        return None
-
-
-def _collect_text(root: Any, pieces: list[str]) -> None:
-    """`clipdoc.html`'s text walk over lxml's tree: the text with the same
-    marks for breaks, blocks and paragraphs; comments, processing
-    instructions and invisible elements left out."""
-    marks, skipped, line_break = _text_marks()
-    spaces = _SPACES.sub
-    add = pieces.append
-
-    def walk(element: Any) -> None:
-        tag = element.tag
-        name = tag.lower() if isinstance(tag, str) else None
-        if name == "br":
-            add(line_break)
-        elif name is not None and name not in skipped:
-            mark = marks.get(name, "")
-            add(mark)
-            if element.text:
-                add(spaces(" ", element.text))
-            for child in element:
-                walk(child)
-            add(mark)
-        if element.tail:
-            add(spaces(" ", element.tail))
-
-    walk(root)
-
-
-@lru_cache(maxsize=1)
-def _text_marks() -> tuple[dict[str, str], frozenset[str], str]:
     from .. import html
 
-    marks = dict.fromkeys(html._BLOCKS, html._BLOCK) | dict.fromkeys(
-        html._PARAGRAPHS, html._PARAGRAPH
-    )
-    return marks, html._INVISIBLE, html._BREAK
+    return tuple(html.hashtags(summary))
 
 
 def search_tokens(clipping: Clipping) -> Tokens:
