@@ -401,3 +401,44 @@ def test_an_output_file_that_is_not_an_index_is_replaced_only_with_force(
     # An index is replaced by the next one without asking.
     again = subprocess.run([SCRIPT, "index", "-q", "-o", notes, root])
     assert again.returncode == 0
+
+
+def test_index_check_names_the_style_the_file_was_written_in(tmp_path: Path) -> None:
+    folder = tmp_path / "2025-05-06"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        clipdoc.render(Clipping(title="一篇", url="https://example.com/a")), encoding="utf-8"
+    )
+    subprocess.run([str(SCRIPT), "index", "-q", "--style", "ai_info", str(tmp_path)], check=True)
+    checked = subprocess.run(
+        [str(SCRIPT), "index", "--check", str(tmp_path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 1
+    again = f"clipdoc index --check --style ai_info {tmp_path}"
+    assert checked.stderr == (
+        f"{tmp_path / 'README.md'} is the ai_info-style index of the tree; check it with: {again}\n"
+    )
+    assert (
+        "--style ai_info"
+        not in subprocess.run(
+            [str(SCRIPT), "index", "--check", "--style", "ai_info", str(tmp_path)],
+            capture_output=True,
+            text=True,
+        ).stderr
+    )
+
+
+def test_index_check_fails_on_documents_left_out_as_the_index_does(tmp_path: Path) -> None:
+    folder = tmp_path / "2025-05-06"
+    folder.mkdir()
+    (folder / "a.md").write_text(clipdoc.render(Clipping(title="good")), encoding="utf-8")
+    (folder / "b.md").write_text("# t\n<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n")
+    written = subprocess.run([str(SCRIPT), "index", "-q", str(tmp_path)], capture_output=True)
+    assert written.returncode == 1
+    checked = subprocess.run(
+        [str(SCRIPT), "index", "--check", str(tmp_path)], capture_output=True, text=True
+    )
+    assert checked.returncode == 1
+    *left_out, last = checked.stderr.splitlines()
+    assert [line.split(":")[0] for line in left_out] == ["2025-05-06/b.md"]
+    assert last == f"{tmp_path / 'README.md'} matches the tree; 1 left out of it (above)"

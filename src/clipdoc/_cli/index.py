@@ -39,7 +39,7 @@ def run(options: argparse.Namespace) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if options.check:
-        return _check(options, root, data)
+        return _check(options, root, data, left_out=len(problems))
     failure = _write(options, root, data)
     if failure is not None and failure != _UNCHANGED:
         print(f"clipdoc index: error: {failure}", file=sys.stderr)
@@ -122,8 +122,7 @@ def _problems(left_out: Sequence[LeftOut], not_read: Sequence[PathError]) -> lis
 
 def rebuild_command(root: str, style: str, output: str | None = None) -> str:
     """The command that writes this index."""
-    words = ["clipdoc", "index"]
-    words += ["--style", style] if style != "clipdoc" else []
+    words = ["clipdoc", "index", *_style_words(style)]
     words += ["-o", output] if output else []
     return shlex.join([*words, root])
 
@@ -157,8 +156,10 @@ def _cache_choice(options: argparse.Namespace) -> bool | None:
     return None if options.check or options.output else True
 
 
-def _check(options: argparse.Namespace, root: str, data: bytes) -> int:
-    """Compare the index file with the index of the tree; say how they differ."""
+def _check(options: argparse.Namespace, root: str, data: bytes, *, left_out: int) -> int:
+    """Compare the index file with the index of the tree; say how they
+    differ. Documents left out of the index fail the check as they fail
+    the index (exit status 1), the file matching or not."""
     path = options.output or os.path.join(root, INDEX_NAME)
     rebuild = rebuild_command(root, options.style, options.output)
     try:
@@ -173,12 +174,51 @@ def _check(options: argparse.Namespace, root: str, data: bytes) -> int:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
     differs = difference(old, data)
-    if differs is None:
-        if not options.quiet:
-            print(f"{path} matches the tree", file=sys.stderr)
-        return OK
-    print(f"{path} does not match the tree ({differs}); rebuild it: {rebuild}", file=sys.stderr)
-    return FAILED
+    if differs is not None:
+        other = "ai_info" if options.style == "clipdoc" else "clipdoc"
+        if _is_index_in_style(options, root, old, other):
+            again = shlex.join(
+                ["clipdoc", "index", "--check", *_style_words(other), *_output_words(options), root]
+            )
+            print(
+                f"{path} is the {other}-style index of the tree; check it with: {again}",
+                file=sys.stderr,
+            )
+            return FAILED
+        print(f"{path} does not match the tree ({differs}); rebuild it: {rebuild}", file=sys.stderr)
+        return FAILED
+    if left_out:
+        print(f"{path} matches the tree; {left_out} left out of it (above)", file=sys.stderr)
+        return FAILED
+    if not options.quiet:
+        print(f"{path} matches the tree", file=sys.stderr)
+    return OK
+
+
+def _is_index_in_style(options: argparse.Namespace, root: str, old: bytes, style: str) -> bool:
+    """Whether ``old`` is the index of the tree in the other ``style`` (a
+    check run without the style the file was written in)."""
+    try:
+        data, _ = build(
+            root,
+            style=style,
+            exclude=options.exclude,
+            jobs=options.jobs,
+            follow_links=options.follow_links,
+            cache=_cache_choice(options),
+            read_only_cache=True,
+        )
+    except ClipdocError:
+        return False
+    return data == old
+
+
+def _style_words(style: str) -> list[str]:
+    return ["--style", style] if style != "clipdoc" else []
+
+
+def _output_words(options: argparse.Namespace) -> list[str]:
+    return ["-o", options.output] if options.output else []
 
 
 _LINK = "{}: a symbolic link; clipdoc does not write through links"
