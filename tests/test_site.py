@@ -706,6 +706,85 @@ def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:
         build_site(root, tmp_path / "site", theme=tmp_path / "missing")
 
 
+_ESCAPES = [
+    '{{ self.__init__.__globals__.__builtins__.__import__("os").popen("id").read() }}',
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ lang_attribute.__globals__ }}",
+    "{{ entries.__class__ }}",
+    '{{ os.popen("id").read() }}',
+    "{{ cycler.__init__.__globals__.os }}",
+    "{{ (entries|first).__class__.__init__.__globals__ }}",
+]
+
+
+@pytest.mark.parametrize("escape", _ESCAPES)
+def test_a_theme_cannot_reach_python(escape: str, tmp_path: Path) -> None:
+    # A theme is data: its templates run in Jinja's sandbox, and one that
+    # reaches for Python's insides fails the build in one line.
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "list.html").write_text(
+        f'{{% extends "base.html" %}}{{% block main %}}{escape}{{% endblock %}}'
+    )
+    with pytest.raises(ClipdocError) as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    assert "\n" not in str(caught.value)
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("where", ["static/leak.txt", "templates/list.html", "style.css"])
+def test_a_link_in_a_theme_is_refused(where: str, tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    secret = tmp_path / "secret"
+    secret.write_text("not for the site")
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "templates").mkdir()
+    (theme / where).symlink_to(secret)
+    with pytest.raises(ClipdocError, match="a symbolic link; a theme's files must be") as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_theme_folder_that_is_a_link_or_a_fifo_is_refused(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "shadow").write_text("secret")
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "static").symlink_to(elsewhere)
+    with pytest.raises(ClipdocError, match="not a folder") as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    (theme / "static").unlink()
+    (theme / "static").mkdir()
+    os.mkfifo(theme / "static" / "pipe.css")
+    with pytest.raises(ClipdocError, match="not a regular file"):
+        build_site(root, tmp_path / "site", theme=theme)
+
+
+def test_a_link_planted_in_the_last_site_is_not_carried_over(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1), sample(2)])
+    site = tmp_path / "site"
+    build_site(root, site)
+    secret = tmp_path / "secret"
+    secret.write_text("not for the site")
+    page = site / pages.clipping_page("001.md")
+    page.unlink()
+    page.symlink_to(secret)
+    (site / "style.css").unlink()
+    (site / "style.css").symlink_to(secret)
+    build_site(root, site)
+    for built in (page, site / "style.css"):
+        assert not built.is_symlink()
+        assert built.read_text() != "not for the site"
+    assert secret.stat().st_nlink == 1
+
+
 def test_base_url_adds_canonical_links_and_a_sitemap(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     build_site(root, tmp_path / "site", base_url="https://example.org/clips")

@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -111,27 +112,33 @@ class Theme:
             folder = os.fspath(folder)
             if not os.path.isdir(folder):
                 raise ClipdocError("CD703", f"{folder}: the theme is not a folder")
-        theme = cls(folder, "")
-        digest = hashlib.sha256(__version__.encode())
-        for name, data in sorted(theme.files().items()):
-            digest.update(f"\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
-        return cls(folder, digest.hexdigest())
+        return cls(folder, _theme_digest(cls(folder, "").files()))
 
     def files(self) -> dict[str, bytes]:
-        """Every file of the theme by name: templates and static files."""
+        """Every file of the theme by name: templates and static files. A
+        theme's own files are read only when they are regular files inside
+        its folder: a link or anything else there is CD703, so that a theme
+        cannot bring a file from elsewhere (``/etc/shadow``) into a site."""
         found = {}
         for base in (_THEME, Path(self.folder) if self.folder else None):
             if base is None:
                 continue
+            own = base is not _THEME
             for kind in ("templates", "static"):
                 directory = base / kind
+                if own and not _is_theme_folder(directory):
+                    continue
                 if directory.is_dir():
                     for path in sorted(directory.iterdir()):
-                        if path.is_file() and not path.name.startswith("."):
-                            found[f"{kind}/{path.name}"] = path.read_bytes()
-            if base is not _THEME and (base / "style.css").is_file():
-                found["static/style.css"] = (base / "style.css").read_bytes()
+                        if path.name.startswith("."):
+                            continue
+                        data = _theme_file(path) if own else _default_theme_file(path)
+                        if data is not None:
+                            found[f"{kind}/{path.name}"] = data
+            if own and os.path.lexists(base / "style.css"):
+                data = _theme_file(base / "style.css")
+                if data is not None:
+                    found["static/style.css"] = data
         return found
 
     def static(self) -> dict[str, bytes]:
@@ -170,6 +177,74 @@ class Theme:
         pages.prepare_fragments()
 
 
+#: The largest theme file read.
+_THEME_FILE_LIMIT = 16 * 2**20
+
+
+def _theme_digest(files: dict[str, bytes]) -> str:
+    """What a theme's files, and clipdoc's version, add up to."""
+    digest = hashlib.sha256(__version__.encode())
+    for name, data in sorted(files.items()):
+        digest.update(f"\0{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _theme_error(path: Path, problem: str) -> ClipdocError:
+    return ClipdocError("CD703", f"{path}: {problem}", path=str(path))
+
+
+def _is_theme_folder(directory: Path) -> bool:
+    """Whether a theme's ``templates`` or ``static`` is a folder of its own
+    (absent: False; a link or a file: CD703)."""
+    try:
+        status = os.lstat(directory)
+    except FileNotFoundError:
+        return False
+    except OSError as error:
+        raise _theme_error(directory, f"cannot be read ({error.strerror})") from None
+    if not stat.S_ISDIR(status.st_mode):
+        raise _theme_error(
+            directory,
+            "not a folder (a theme's templates and static files are in folders of its own)",
+        )
+    return True
+
+
+def _theme_file(path: Path) -> bytes | None:
+    """The bytes of a file of a user's theme: a regular file read without
+    following a link (a folder inside is left out); anything else CD703."""
+    try:
+        status = os.lstat(path)
+        if stat.S_ISDIR(status.st_mode):
+            return None
+        if not stat.S_ISREG(status.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(status.st_mode) else "not a regular file"
+            raise _theme_error(
+                path, f"{kind}; a theme's files must be regular files inside its folder"
+            )
+        if status.st_size > _THEME_FILE_LIMIT:
+            raise _theme_error(path, f"larger than {_THEME_FILE_LIMIT // 2**20} MiB")
+        descriptor = os.open(path, os.O_RDONLY | _NO_FOLLOW | _NO_BLOCK)
+    except OSError as error:
+        raise _theme_error(path, f"cannot be read ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as file:
+        if (os.fstat(file.fileno()).st_dev, os.fstat(file.fileno()).st_ino) != (
+            status.st_dev,
+            status.st_ino,
+        ):
+            raise _theme_error(path, "changed while it was read; run the build again")
+        return file.read(_THEME_FILE_LIMIT + 1)[:_THEME_FILE_LIMIT]
+
+
+def _default_theme_file(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NO_BLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
 def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
     return ClipdocError(
         "CD703",
@@ -182,14 +257,30 @@ def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
 def _environment(folder: str | None, digest: str) -> jinja2.Environment:
     """The templates of the theme in ``folder`` whose files have ``digest``:
     a theme changed on disk is another environment, so templates need not
-    be checked for changes at each page."""
+    be checked for changes at each page. Templates are loaded from the
+    files the theme gave (never from a path Jinja would follow), and a
+    user's theme runs in Jinja's sandbox: its templates read the pages'
+    data, never Python's insides (``__globals__``, ``__class__``)."""
     import jinja2
+    import jinja2.sandbox
 
-    search_path = [str(_THEME / "templates")]
-    if folder is not None:
-        search_path.insert(0, os.path.join(folder, "templates"))
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(search_path),
+    files = Theme(folder, digest).files()
+    if _theme_digest(files) != digest:
+        raise ClipdocError(
+            "CD703", f"{folder}: the theme changed during the build; run it again", path=folder
+        )
+    templates = {}
+    for name, data in files.items():
+        if name.startswith("templates/"):
+            try:
+                templates[name.split("/", 1)[1]] = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ClipdocError(
+                    "CD703", f"{name}: not UTF-8; save the template as UTF-8", path=folder
+                ) from None
+    kind = jinja2.Environment if folder is None else jinja2.sandbox.SandboxedEnvironment
+    environment = kind(
+        loader=jinja2.DictLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -361,10 +452,20 @@ class _Output:
         if self.old_output is None:
             return False
         target = self.target(name)
+        old = os.path.join(self.old_output, *name.split("/"))
+        # Only a regular file of the last site is linked, never a link planted
+        # there: its target would become part of the new site.
         try:
+            status = os.lstat(old)
+            if not stat.S_ISREG(status.st_mode):
+                return False
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.link(os.path.join(self.old_output, *name.split("/")), target)
+            os.link(old, target, follow_symlinks=False)
+            linked = os.lstat(target)
         except OSError:
+            return False
+        if (linked.st_dev, linked.st_ino) != (status.st_dev, status.st_ino):
+            os.unlink(target)  # replaced between the look and the link
             return False
         return True
 
