@@ -195,7 +195,7 @@ def test_plain_abstract_is_unwrapped_and_markdown_rendered(tmp_path: Path) -> No
     assert markdown.find("a")["href"] == "https://example.org"
 
 
-def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
+def test_groups_pages_and_saves_of_one_address(tmp_path: Path) -> None:
     clippings = [
         sample(1, url="https://weibo.com/1", original_summary="<p>#话题#</p>"),
         sample(2, url="https://m.weibo.cn/2", original_summary="#话题# again"),
@@ -209,40 +209,76 @@ def test_groups_pages_and_duplicates(tmp_path: Path) -> None:
     site = tmp_path / "site"
     sources = {a.get_text(): a["href"] for a in soup_of(site / "sources.html").select(".groups a")}
     assert set(sources) == {"weibo.com", "weibo.cn", "arxiv.org"}
+    # Two addresses saved twice each: one entry each, its newest save.
     arxiv = soup_of(site / sources["arxiv.org"])
-    assert len(arxiv.select(".entry")) == 4
+    assert [a["href"] for a in arxiv.select(".entry-title a")] == [
+        "../" + pages.clipping_page("005.md"),
+        "../" + pages.clipping_page("003.md"),
+    ]
+    assert (
+        arxiv.select_one(".saved").get_text() == "saved 2 times, first 2025-01-06, last 2025-01-07"
+    )
     tags = {a.get_text(): a["href"] for a in soup_of(site / "tags.html").select(".groups a")}
     assert list(tags) == ["#话题#"]
     assert len(soup_of(site / tags["#话题#"]).select(".entry")) == 2
     page = soup_of(site / pages.clipping_page("003.md"))
-    duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
-    assert duplicates is not None
-    assert [a["href"] for a in duplicates.find_all("a")] == ["../" + pages.clipping_page("002.md")]
-    # Another spelling of one URL (clipdoc.url_key) is the same page too.
+    saves = page.find("section", attrs={"aria-labelledby": "saves"})
+    assert saves.h2.get_text() == "Saved 2 times"
+    # Each save, this one in bold; the versions, as their texts differ.
+    assert [a["href"] for a in saves.select(".saves a")] == ["../" + pages.clipping_page("002.md")]
+    assert saves.select_one(".saves strong").get_text() == "2025-01-05"
+    assert [a["href"] for a in saves.select(".versions a")] == [
+        "../" + pages.clipping_page("003.md"),
+        "../" + pages.clipping_page("002.md"),
+    ]
+    # Another spelling of one URL (clipdoc.url_key) is the same address too.
     page = soup_of(site / pages.clipping_page("005.md"))
-    duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
-    assert duplicates is not None
-    assert [a["href"] for a in duplicates.find_all("a")] == ["../" + pages.clipping_page("004.md")]
+    saves = page.find("section", attrs={"aria-labelledby": "saves"})
+    assert [a["href"] for a in saves.select(".saves a")] == ["../" + pages.clipping_page("004.md")]
+    alone = soup_of(site / pages.clipping_page("000.md"))
+    assert alone.find("section", attrs={"aria-labelledby": "saves"}) is None
 
 
-def test_a_page_lists_the_clippings_of_its_address_nearest_in_time(tmp_path: Path) -> None:
+def test_a_clipping_saved_many_times_is_one_entry_with_its_saves_on_its_page(
+    tmp_path: Path,
+) -> None:
     first = date(2025, 1, 1)
+    same = {"url": "https://weibo.com/1870858943/Pw1", "title": "一条微博"}
+    # The producer writes the AI summary anew at each save: copies still.
     clippings = [
         sample(
-            n, url="https://example.org/same", metadata=Metadata(catalog_date=first + timedelta(n))
+            n,
+            **same,
+            original_summary="原文 #话题#",
+            ai_summary=f"第{n}次的摘要",
+            metadata=Metadata(catalog_date=first + timedelta(n % 20)),
         )
-        for n in range(40)
+        for n in range(130)
     ]
+    clippings += [sample(200, url="https://example.org/other")]
     root = make_collection(tmp_path / "c", clippings)
     build_site(root, tmp_path / "site")
-    newest_first = [pages.clipping_page(f"{n:03d}.md") for n in reversed(range(40))]
-    for place in (0, 5, 20, 39):
-        page = soup_of(tmp_path / "site" / newest_first[place])
-        duplicates = page.find("section", attrs={"aria-labelledby": "duplicates"})
-        start = max(0, min(place - 12, 40 - 25))
-        nearest = [p for p in newest_first[start : start + 25] if p != newest_first[place]]
-        assert [a["href"] for a in duplicates.find_all("a")] == ["../" + p for p in nearest]
-        assert duplicates.find("p").get_text() == "And 15 more clippings of the same address."
+    site = tmp_path / "site"
+    home = soup_of(site / "index.html")
+    titles = [a.get_text() for a in home.select(".entry-title a")]
+    assert titles.count("一条微博") == 1
+    assert home.select_one(".count").get_text().startswith("2 clippings")
+    for tag_page in (site / "t").iterdir():
+        entries = [a.get_text() for a in soup_of(tag_page).select(".entry-title a")]
+        assert entries.count("一条微博") <= 1
+    day = soup_of(site / pages.date_page(first))
+    assert len(day.select(".entry")) == 1  # seven saves that day: one entry
+    page = soup_of(site / pages.clipping_page("050.md"))
+    saves = page.find("section", attrs={"aria-labelledby": "saves"})
+    assert saves.h2.get_text() == "Saved 130 times"
+    assert saves.select_one(".count").get_text() == "First 2025-01-01, last 2025-01-20."
+    # Copies are not versions: one text, no list of versions.
+    assert saves.select(".versions") == []
+    # The nearest hundred saves, this one among them, and a count of the rest.
+    shown = saves.select(".saves a, .saves strong")
+    assert len(shown) == 100
+    assert saves.select_one(".saves").get_text().endswith("and 30 more")
+    assert len(saves.select(".saves strong")) == 1
 
 
 def test_home_is_newest_first_and_paginated(tmp_path: Path) -> None:

@@ -54,8 +54,10 @@ MANIFEST_FORMAT = 1
 PAGE_SIZE = 25
 #: Page numbers shown around the current one in a pager.
 PAGER_REACH = 2
-#: The most other clippings of the same address a clipping's page lists.
-DUPLICATES_SHOWN = 24
+#: How many saves of its address a clipping's page links to (the nearest in
+#: time), and how many versions it names.
+SAVES_SHOWN = 100
+VERSIONS_SHOWN = 24
 _THEME = Path(__file__).parent
 _PAGE_TEMPLATES = ("clipping.html", "list.html", "dates.html", "groups.html", "search.html")
 # Scripts only from the site itself, and no inline script or style: a
@@ -624,9 +626,9 @@ class _Site:
         pages (each document's postings added to a new index as its page is
         handed out), the pages made from a context, then the shards of a new
         index."""
-        same_address = _same_address(documents)
+        addresses = _Addresses(documents)
         for number, document in enumerate(documents):
-            links = _neighbourhood(documents, number, same_address[number])
+            links = _neighbourhood(documents, number, addresses)
             yield "clipping", (links, document.digest, self.old_keys.get(links.page))
             if postings is not None:
                 tokens = document.tokens or pages.read_tokens(self.root, document.path)
@@ -823,12 +825,16 @@ Page = tuple[str, str, dict[str, Any]]
 
 def _context_pages(documents: list[Document]) -> Iterator[Page]:
     """Every page made from its context alone (name, template, context):
-    the lists, then the overviews; made as they are asked for."""
-    entries = {d.path: _entry(d) for d in documents}
-    yield from _list_pages("Latest clippings", documents, entries, pages.home_page)
-    by_day = _grouped(documents, lambda d: [d.day])
-    by_source = _grouped(documents, lambda d: [d.source] if d.source else [])
-    by_tag = _grouped(documents, lambda d: list(d.hashtags))
+    the lists, then the overviews; made as they are asked for. A clipping
+    saved many times (one address, `url_key`) is one entry in a list, its
+    newest save there."""
+    addresses = _Addresses(documents)
+    entries = {d.path: _entry(d, addresses) for d in documents}
+    latest = addresses.collapsed(documents)
+    yield from _list_pages("Latest clippings", latest, entries, pages.home_page)
+    by_day = addresses.grouped(documents, lambda d: [d.day])
+    by_source = addresses.grouped(documents, lambda d: [d.source] if d.source else [])
+    by_tag = addresses.grouped(documents, lambda d: list(d.hashtags))
     for day, group in by_day.items():
         label = day.isoformat() if day is not None else "Undated"
         yield from _list_pages(label, group, entries, functools.partial(pages.date_page, day))
@@ -864,33 +870,55 @@ def _list_pages(
         yield address(number), "list.html", context
 
 
-#: A group of documents of one address (`url_key`), newest first, and the
-#: place of one of them in it.
-_Placed = tuple[list[Document], int]
+class _Addresses:
+    """The documents of each address (`url_key`; a document without a URL
+    is an address of its own), newest first."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.key: dict[str, str] = {}
+        self.saves: dict[str, list[Document]] = {}
+        for document in documents:
+            key = url_key(document.url) if document.url else f"\0{document.path}"
+            self.key[document.path] = key
+            self.saves.setdefault(key, []).append(document)
+
+    def of(self, document: Document) -> list[Document]:
+        """Every save of the document's address, newest first."""
+        return self.saves[self.key[document.path]]
+
+    def collapsed(self, documents: list[Document]) -> list[Document]:
+        """``documents`` with each address once, where it first comes."""
+        seen: set[str] = set()
+        kept = []
+        for document in documents:
+            key = self.key[document.path]
+            if key not in seen:
+                seen.add(key)
+                kept.append(document)
+        return kept
+
+    def grouped(
+        self, documents: list[Document], keys: Callable[[Document], list[Any]]
+    ) -> dict[Any, list[Document]]:
+        """The documents under each of their keys, each address once."""
+        groups: dict[Any, list[Document]] = {}
+        for document in documents:
+            for key in keys(document):
+                groups.setdefault(key, []).append(document)
+        return {key: self.collapsed(group) for key, group in groups.items()}
 
 
-def _same_address(documents: list[Document]) -> list[_Placed]:
-    """Each document's group of the same address and its place in it."""
-    by_url: dict[str, list[Document]] = {}
-    placed: list[_Placed] = []
-    for document in documents:
-        group = by_url.setdefault(url_key(document.url), []) if document.url else []
-        placed.append((group, len(group)))
-        group.append(document)
-    return placed
-
-
-def _neighbourhood(documents: list[Document], number: int, placed: _Placed) -> Neighbourhood:
+def _neighbourhood(documents: list[Document], number: int, addresses: _Addresses) -> Neighbourhood:
     document = documents[number]
     newer = documents[number - 1] if number > 0 else None
     older = documents[number + 1] if number + 1 < len(documents) else None
-    group, place = placed
-    # The clippings of the same address nearest in time: listing all of a
-    # group of n on each of its n pages made its pages grow as n squared.
-    start = max(0, min(place - DUPLICATES_SHOWN // 2, len(group) - DUPLICATES_SHOWN - 1))
-    nearest = [
-        other for other in group[start : start + DUPLICATES_SHOWN + 1] if other is not document
-    ]
+    saves = addresses.of(document)
+    place = saves.index(document) if len(saves) > 1 else 0
+    # The saves nearest in time: listing all of n saves on each of their n
+    # pages would make the pages grow as n squared.
+    start = max(0, min(place - SAVES_SHOWN // 2, len(saves) - SAVES_SHOWN))
+    nearest = saves[start : start + SAVES_SHOWN]
+    versions = _versions(saves) if len(saves) > 1 else []
     return Neighbourhood(
         page=document.page,
         path=document.path,
@@ -899,18 +927,47 @@ def _neighbourhood(documents: list[Document], number: int, placed: _Placed) -> N
         tags=[[tag, pages.tag_page(tag)] for tag in document.hashtags],
         newer=[newer.title, newer.page] if newer else None,
         older=[older.title, older.page] if older else None,
-        duplicates=[[other.title, other.page, _day_label(other.day)] for other in nearest],
-        more_duplicates=len(group) - 1 - len(nearest),
+        saved=len(saves),
+        first_saved=_day_label(saves[-1].day),
+        last_saved=_day_label(saves[0].day),
+        saves=[[_saved_label(save), save.page] for save in nearest] if len(saves) > 1 else [],
+        more_saves=len(saves) - len(nearest) if len(saves) > 1 else 0,
+        versions=versions[:VERSIONS_SHOWN] if len(versions) > 1 else [],
+        more_versions=max(0, len(versions) - VERSIONS_SHOWN),
         problems=pages.document_problems(document.problems),
     )
+
+
+def _versions(saves: list[Document]) -> list[list[Any]]:
+    """Each different version among the saves of an address (its title or
+    text differs), newest first: its title, its newest save's page, and how
+    many saves it has."""
+    versions: dict[str, list[Any]] = {}
+    for save in saves:
+        if save.content in versions:
+            versions[save.content][2] += 1
+        else:
+            versions[save.content] = [save.title, save.page, 1]
+    return list(versions.values())
+
+
+def _saved_label(document: Document) -> str:
+    """When a save was made: its day, and its time when known."""
+    if document.saved_at is None:
+        return _day_label(document.day)
+    return f"{_day_label(document.day)} {document.saved_at:%H:%M}"
 
 
 def _day_label(day: date | None) -> str:
     return day.isoformat() if day is not None else "Undated"
 
 
-def _entry(document: Document) -> Fields:
+def _entry(document: Document, addresses: _Addresses) -> Fields:
+    saves = addresses.of(document)
     return Fields(
+        saves=len(saves),
+        first_saved=_day_label(saves[-1].day),
+        last_saved=_day_label(saves[0].day),
         href=document.page,
         title=document.title,
         title_lang=pages.language(document.title),
@@ -922,16 +979,6 @@ def _entry(document: Document) -> Fields:
         excerpt_lang=pages.language(document.excerpt),
         problems=bool(document.problems),
     )
-
-
-def _grouped(
-    documents: list[Document], keys: Callable[[Document], list[Any]]
-) -> dict[Any, list[Document]]:
-    groups: dict[Any, list[Document]] = {}
-    for document in documents:
-        for key in keys(document):
-            groups.setdefault(key, []).append(document)
-    return groups
 
 
 def _group_list(

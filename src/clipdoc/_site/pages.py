@@ -62,6 +62,11 @@ class Document:
     source: str | None
     hashtags: tuple[str, ...]
     excerpt: str
+    #: A digest of what was clipped (title, original summary, sections), not
+    #: of when it was saved nor of the AI summary, which a producer writes
+    #: anew at each save: re-clips with the same digest are copies of one
+    #: version.
+    content: str
     #: The search tokens, when the document changed since the last build
     #: (else computed only if the index has to be built again).
     tokens: Tokens | None
@@ -117,9 +122,18 @@ def read_facts(
         source=source_of(clipping.url),
         hashtags=hashtags,
         excerpt=excerpt(clipping),
+        content=content_digest(clipping),
         tokens=None if digest == known_digest else search_tokens(clipping),
         problems=problems,
     )
+
+
+def content_digest(clipping: Clipping) -> str:
+    """`Document.content` of a clipping."""
+    parts = [clipping.title, clipping.original_summary]
+    parts += [f"{section.heading}\0{section.body}" for section in clipping.extra_sections]
+    said = "\0\0".join("\1" if part is None else part for part in parts)
+    return _digest(said)
 
 
 def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
@@ -357,9 +371,19 @@ class Neighbourhood:
     tags: list[list[str]]
     newer: list[str] | None  # [title, page]
     older: list[str] | None
-    duplicates: list[list[str]]  # [title, page, day]
-    #: The clippings of the same address left out of ``duplicates``.
-    more_duplicates: int
+    #: How many times the address was saved (1: only this once), and the
+    #: first and the last day.
+    saved: int
+    first_saved: str
+    last_saved: str
+    #: Each save of the address nearest in time, newest first, this one
+    #: included: [when, page]; how many more there are.
+    saves: list[list[str]]
+    more_saves: int
+    #: Each version (a different title or text) when there are several,
+    #: newest first: [title, page of its newest save, saves]; how many more.
+    versions: list[list[Any]]
+    more_versions: int
     problems: list[Fields]
 
     def as_key(self) -> dict[str, Any]:
