@@ -111,5 +111,5 @@ def build_hostile_site(root: Path, out: Path) -> list[str]:
     else:
         shutil.copy(EXAMPLE, root / "seed.md")
     hostile = [path for path, _ in write_hostile(root)]
-    build_site(root, out)
+    build_site(root, out, lang="en")  # the interface these tests read
     return hostile

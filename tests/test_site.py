@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -257,7 +258,7 @@ def test_a_clipping_saved_many_times_is_one_entry_with_its_saves_on_its_page(
     ]
     clippings += [sample(200, url="https://example.org/other")]
     root = make_collection(tmp_path / "c", clippings)
-    build_site(root, tmp_path / "site")
+    build_site(root, tmp_path / "site", lang="en")
     site = tmp_path / "site"
     home = soup_of(site / "index.html")
     titles = [a.get_text() for a in home.select(".entry-title a")]
@@ -597,7 +598,7 @@ def test_failed_build_leaves_the_old_site(tmp_path: Path, monkeypatch: pytest.Mo
     (root / "003.md").write_text(render(sample(3, title="changed")), encoding="utf-8")
     calls = []
 
-    def failing(self: object, template: str, context: dict[str, object]) -> bytes:
+    def failing(self: object, template: str, context: dict[str, object], **_: object) -> bytes:
         calls.append(template)
         if len(calls) == 3:
             raise KeyboardInterrupt
@@ -1010,3 +1011,119 @@ def test_command_names_the_missing_extra(
     )
     assert main(["site", str(tmp_path), str(tmp_path / "site")]) == 2
     assert "pip install 'clipdoc[site]'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ the interface's language
+
+#: Names that stay as they are in every language.
+_NAMES = {"clipdoc", "AI", "JavaScript"}
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK_CHARACTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _interface_texts(page: Path) -> list[str]:
+    """What a page says of its own: its text and labels, without the
+    clipping's content (summaries, metadata values, URL, file, sources) and
+    a problem's diagnostic (its code and message, as `clipdoc check` says
+    them)."""
+    soup = soup_of(page)
+    content = ".original, .markdown, .url, code, dl.metadata dd, a[href*='s/'], .problems li"
+    content += ", section[aria-labelledby^='section-'] h2"  # a section's own heading
+    for element in soup.select(content):
+        element.decompose()
+    texts = [text for text in soup.stripped_strings if text.strip()]
+    for element in soup.find_all(True):
+        texts += [
+            element[name] for name in ("aria-label", "placeholder", "title") if element.get(name)
+        ]
+    if soup.title is not None:
+        texts.append(soup.title.get_text())
+    return texts
+
+
+def _site_pages(site: Path) -> list[Path]:
+    return [
+        site / "index.html",
+        site / "dates.html",
+        site / "tags.html",
+        site / "sources.html",
+        site / "search.html",
+        *sorted((site / "c").iterdir()),
+        *sorted((site / "d").iterdir()),
+    ]
+
+
+def test_a_chinese_interface_says_nothing_in_english(tmp_path: Path) -> None:
+    chinese = [
+        sample(
+            n,
+            title=f"大模型的第{n}个进展",
+            url=f"https://weibo.com/1870858943/P{n % 2}",
+            original_summary=f"<p>原文{n} #话题#</p>",
+            ai_summary=f"摘要{n}",
+            metadata=Metadata(source="微博", kind="社交媒体", catalog_date=date(2025, 1, 1 + n)),
+        )
+        for n in range(4)
+    ]
+    chinese.append(sample(9, title="", url=None, original_summary=None, ai_summary=None))
+    root = make_collection(tmp_path / "c", chinese)
+    (root / "004.md").write_text("# 冲突\n<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n", encoding="utf-8")
+    report = build_site(root, tmp_path / "site")  # most titles are Chinese: zh
+    assert report.documents == 5
+    for page in _site_pages(tmp_path / "site"):
+        for text in _interface_texts(page):
+            assert not set(_LATIN_WORD.findall(text)) - _NAMES, (page.name, text)
+    assert soup_of(tmp_path / "site" / "index.html").html["lang"] == "zh"
+
+
+def test_an_english_interface_says_nothing_in_chinese(tmp_path: Path) -> None:
+    english = [
+        sample(n, url=f"https://example.org/{n % 2}", original_summary=f"<p>text {n} #tag#</p>")
+        for n in range(4)
+    ]
+    root = make_collection(tmp_path / "c", english)
+    build_site(root, tmp_path / "site", lang="en")
+    for page in _site_pages(tmp_path / "site"):
+        soup = soup_of(page)
+        # The metadata labels (来源, 类型...) are the format's own.
+        for label in soup.select("dl.metadata dt"):
+            label.decompose()
+        assert not _CJK_CHARACTER.search(soup.get_text()), page.name
+        assert soup.html["lang"] == "en"
+
+
+def test_the_languages_are_one_file_each_with_every_message() -> None:
+    from clipdoc._site import i18n
+
+    assert i18n.LANGUAGES == ("en", "zh")
+    templates = Path(pages.__file__).parent / "templates"
+    source = "".join(p.read_text(encoding="utf-8") for p in templates.glob("*.html"))
+    source += (Path(pages.__file__).parent / "build.py").read_text(encoding="utf-8")
+    singular = re.findall(r'(?<![\w.])_\("((?:[^"\\]|\\.)*)"', source)
+    singular += re.findall(r'messages\.gettext\(\s*"((?:[^"\\]|\\.)*)"', source)
+    plural = [
+        m[1] for m in re.findall(r'ngettext\(\s*"((?:[^"\\]|\\.)*)",\s*"((?:[^"\\]|\\.)*)"', source)
+    ]
+    catalogue = json.loads(
+        (Path(i18n.__file__).parent / "messages" / "zh.json").read_text(encoding="utf-8")
+    )
+    assert len(singular) > 30
+    assert set(singular + plural) == set(catalogue)
+    for message, translated in catalogue.items():
+        # The same placeholders, so that no value is lost in translation.
+        assert sorted(re.findall(r"%\(\w+\)s|\{\w+\}", message)) == sorted(
+            re.findall(r"%\(\w+\)s|\{\w+\}", translated)
+        ), message
+
+
+def test_an_unknown_interface_language_is_refused(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    with pytest.raises(ValueError, match="lang must be one of en, zh"):
+        build_site(root, tmp_path / "site", lang="fr")
+    done = subprocess.run(
+        [sys.executable, "-m", "clipdoc", "site", "--lang", "xx", str(root), str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "lang must be one of en, zh" in done.stderr

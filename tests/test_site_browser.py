@@ -280,3 +280,30 @@ def test_dark_mode_and_narrow_screens(browser: Any, server: str) -> None:
         watched.assert_clean()
     finally:
         watched.close()
+
+
+def test_search_speaks_the_site_language(browser: Any, tmp_path: Path) -> None:
+    from clipdoc import Clipping, render
+    from clipdoc.site import build_site
+
+    root = tmp_path / "collection"
+    root.mkdir()
+    for number in range(3):
+        clipping = Clipping(title=f"扩散模型的第{number}篇", url=f"https://example.org/{number}")
+        (root / f"{number}.md").write_text(render(clipping), encoding="utf-8")
+    build_site(root, tmp_path / "site", lang="zh")
+    base = (tmp_path / "site").as_uri() + "/"
+    watched = Watched(browser, base)
+    try:
+        watched.page.goto(base + "search.html?q=扩散")
+        status = watched.page.locator("#search-status:has-text('找到')")
+        status.wait_for()
+        assert status.inner_text() == "找到 3 条与“扩散”相关的收藏"
+        watched.page.goto(base + "search.html?q=x")
+        assert (
+            watched.page.locator("#search-status").inner_text()
+            == "请输入两个字母以上的词，或一个汉字。"
+        )
+        watched.assert_clean()
+    finally:
+        watched.close()

@@ -46,11 +46,12 @@ def run(options: argparse.Namespace) -> int:
             jobs=options.jobs,
             follow_links=options.follow_links,
             progress=bar,
+            lang=options.lang,
         )
     except ClipdocError as error:
         print(f"clipdoc site: error: {error.code} {error.message}", file=sys.stderr)
         return USAGE
-    except ImportError as error:
+    except (ImportError, ValueError) as error:
         print(f"clipdoc site: error: {error}", file=sys.stderr)
         return USAGE
     finally:
@@ -104,5 +105,11 @@ def add_parser(
         "--theme",
         metavar="DIR",
         help="a folder whose templates/*.html (Jinja2) and style.css replace the default ones",
+    )
+    parser.add_argument(
+        "--lang",
+        metavar="CODE",
+        help="the language of the site's interface: en or zh (default: Chinese when most"
+        " titles are, else English)",
     )
     parser.set_defaults(run=run)

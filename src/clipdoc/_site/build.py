@@ -41,6 +41,7 @@ from .._storage.urls import url_key
 from .._storage.walk import checked_folder, checked_patterns, walk
 from .._version import __version__
 from . import pages, search
+from .i18n import LANGUAGES, Messages, content_language
 from .pages import Document, Fields, Neighbourhood, Unreadable
 
 if TYPE_CHECKING:
@@ -151,11 +152,11 @@ class Theme:
             if name.startswith("static/")
         }
 
-    def render(self, template: str, context: dict[str, Any]) -> bytes:
+    def render(self, template: str, context: dict[str, Any], *, lang: str = "en") -> bytes:
         import jinja2
 
         try:
-            return self.template(template).render(context).encode()
+            return self.template(template, lang=lang).render(context).encode()
         except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
             raise _syntax_error(error) from None
         except jinja2.TemplateError as error:
@@ -163,19 +164,19 @@ class Theme:
                 "CD703", f"{template}: {error}; fix the theme's template", path=self.folder
             ) from None
 
-    def template(self, name: str) -> jinja2.Template:
+    def template(self, name: str, *, lang: str = "en") -> jinja2.Template:
         import jinja2
 
         try:
-            return _environment(self.folder, self.digest).get_template(name)
+            return _environment(self.folder, self.digest, lang).get_template(name)
         except jinja2.TemplateSyntaxError as error:
             raise _syntax_error(error) from None
 
-    def prepare(self) -> None:
+    def prepare(self, *, lang: str = "en") -> None:
         """Compile the templates and load what rendering needs, so that
         processes forked from this one start with them."""
         for name in _PAGE_TEMPLATES:
-            self.template(name)
+            self.template(name, lang=lang)
         pages.prepare_fragments()
 
 
@@ -255,8 +256,8 @@ def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _environment(folder: str | None, digest: str) -> jinja2.Environment:
+@functools.lru_cache(maxsize=8)
+def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environment:
     """The templates of the theme in ``folder`` whose files have ``digest``:
     a theme changed on disk is another environment, so templates need not
     be checked for changes at each page. Templates are loaded from the
@@ -283,6 +284,7 @@ def _environment(folder: str | None, digest: str) -> jinja2.Environment:
     kind = jinja2.Environment if folder is None else jinja2.sandbox.SandboxedEnvironment
     environment = kind(
         loader=jinja2.DictLoader(templates),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -295,6 +297,10 @@ def _environment(folder: str | None, digest: str) -> jinja2.Environment:
     # filter, which Jinja calls directly rather than through the context.
     environment.filters["lang_attribute"] = _lang_attribute
     environment.globals["lang_attribute"] = _lang_attribute
+    messages = Messages(lang)
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        messages.gettext, messages.ngettext, newstyle=True
+    )
     return environment
 
 
@@ -341,6 +347,7 @@ def build_site(
     jobs: int = 1,
     progress: Progress | None = None,
     follow_links: bool = False,
+    lang: str | None = None,
 ) -> SiteReport:
     """Build or update the site of the collection at ``root`` in ``output``.
 
@@ -350,7 +357,9 @@ def build_site(
     whose ``templates/*.html`` and ``style.css`` replace the default ones;
     ``exclude`` leaves paths out and ``follow_links`` reads through links
     that lead out of the folder, as in `Collection`; ``jobs`` reads and
-    renders with that many processes; ``progress`` is told how it goes.
+    renders with that many processes; ``progress`` is told how it goes;
+    ``lang`` is the interface's language (``"en"``, ``"zh"``; by default
+    Chinese when most titles are, else English).
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
     not a site clipdoc built (nothing there is ever replaced), CD702 when
@@ -363,6 +372,8 @@ def build_site(
     output = checked_folder(output, "output")
     exclude = checked_patterns(exclude)
     jobs = checked_jobs(jobs)
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r:.40}")
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_documents = _read_manifest(output)
     loaded_theme = Theme.load(theme)
@@ -386,6 +397,8 @@ def build_site(
         )
         facts = site.read_all(old_documents, exclude)
         documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
+        chosen = lang or content_language([d.title for d in documents])
+        site.output = attrs.evolve(site.output, lang=chosen)
         site.write_all(documents)
         site.write_manifest(documents)
         _swap_in(staging, output)
@@ -433,10 +446,12 @@ class _Output:
     theme: Theme
     title: str
     base_url: str | None
+    #: The interface's language (`i18n.LANGUAGES`).
+    lang: str = "en"
 
     def key(self, *parts: object) -> str:
         material = json.dumps(
-            [self.theme.digest, self.title, self.base_url, *parts],
+            [self.theme.digest, self.title, self.base_url, self.lang, *parts],
             ensure_ascii=False,
             sort_keys=True,
             default=_json_default,
@@ -444,7 +459,10 @@ class _Output:
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def common(self, name: str) -> dict[str, Any]:
-        return common_context(name, title=self.title, base_url=self.base_url)
+        return common_context(name, title=self.title, base_url=self.base_url, lang=self.lang)
+
+    def render(self, template: str, context: dict[str, Any]) -> bytes:
+        return self.theme.render(template, context, lang=self.lang)
 
     def target(self, name: str) -> str:
         return os.path.join(self.staging, *name.split("/"))
@@ -593,7 +611,7 @@ class _Site:
 
     def write_all(self, documents: list[Document]) -> None:
         if self.jobs > 1:
-            self.output.theme.prepare()
+            self.output.theme.prepare(lang=self.output.lang)
         # The index depends on the documents, in order, and nothing else.
         index_key = self.key("search", [[d.page, d.digest] for d in documents])
         # A first build has every document's tokens: its index is made as the
@@ -627,13 +645,14 @@ class _Site:
         handed out), the pages made from a context, then the shards of a new
         index."""
         addresses = _Addresses(documents)
+        messages = Messages(self.output.lang)
         for number, document in enumerate(documents):
-            links = _neighbourhood(documents, number, addresses)
+            links = _neighbourhood(documents, number, addresses, messages)
             yield "clipping", (links, document.digest, self.old_keys.get(links.page))
             if postings is not None:
                 tokens = document.tokens or pages.read_tokens(self.root, document.path)
                 postings.add(*pages.split_tokens(tokens))
-        for name, template, context in _context_pages(documents):
+        for name, template, context in _context_pages(documents, messages):
             yield "page", (name, template, context, self.old_keys.get(name))
         if postings is not None:
             self.new_shards, entries = postings.shard_entries()
@@ -752,9 +771,12 @@ class _Site:
             file.write(data + "\n")
 
 
-def common_context(name: str, *, title: str, base_url: str | None) -> dict[str, Any]:
+def common_context(
+    name: str, *, title: str, base_url: str | None, lang: str = "en"
+) -> dict[str, Any]:
     """What every template gets."""
     return {
+        "lang": lang,
         "root": pages.up_to_root(name),
         "site_title": title,
         "site_title_lang": pages.language(title),
@@ -772,7 +794,7 @@ def _render_clipping(output: _Output, root: Folder, links: Neighbourhood) -> byt
     if clipping is None:  # the file changed into a non-clipping since it was read
         clipping = Clipping(title=links.path)
     context = output.common(links.page) | pages.clipping_context(clipping, links)
-    return output.theme.render("clipping.html", context)
+    return output.render("clipping.html", context)
 
 
 def _clipping_file(
@@ -792,7 +814,7 @@ def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], str | N
     name, template, context, old_key = task
 
     def render() -> bytes:
-        return output.theme.render(template, output.common(name) | context)
+        return output.render(template, output.common(name) | context)
 
     return output.put(name, output.key(name, template, context), old_key, render)
 
@@ -823,31 +845,47 @@ def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> W
 Page = tuple[str, str, dict[str, Any]]
 
 
-def _context_pages(documents: list[Document]) -> Iterator[Page]:
+def _context_pages(documents: list[Document], messages: Messages) -> Iterator[Page]:
     """Every page made from its context alone (name, template, context):
     the lists, then the overviews; made as they are asked for. A clipping
     saved many times (one address, `url_key`) is one entry in a list, its
     newest save there."""
     addresses = _Addresses(documents)
-    entries = {d.path: _entry(d, addresses) for d in documents}
+    entries = {d.path: _entry(d, addresses, messages) for d in documents}
     latest = addresses.collapsed(documents)
-    yield from _list_pages("Latest clippings", latest, entries, pages.home_page)
+    latest_heading = messages.gettext("Latest clippings")
+    yield from _list_pages(latest_heading, latest, entries, pages.home_page)
     by_day = addresses.grouped(documents, lambda d: [d.day])
     by_source = addresses.grouped(documents, lambda d: [d.source] if d.source else [])
     by_tag = addresses.grouped(documents, lambda d: list(d.hashtags))
     for day, group in by_day.items():
-        label = day.isoformat() if day is not None else "Undated"
+        label = _day_label(day, messages)
         yield from _list_pages(label, group, entries, functools.partial(pages.date_page, day))
     for source, group in by_source.items():
         yield from _list_pages(source, group, entries, functools.partial(pages.source_page, source))
     for tag, group in by_tag.items():
         yield from _list_pages(f"#{tag}#", group, entries, functools.partial(pages.tag_page, tag))
-    yield "dates.html", "dates.html", {"months": _months(by_day)}
+    yield "dates.html", "dates.html", {"months": _months(by_day, messages)}
     sources = _group_list(by_source, pages.source_page)
-    yield "sources.html", "groups.html", {"heading": "Sources", "groups": sources}
+    heading = messages.gettext("Sources")
+    yield "sources.html", "groups.html", {"heading": heading, "groups": sources}
     tags = _group_list(by_tag, pages.tag_page, tags=True)
-    yield "tags.html", "groups.html", {"heading": "Tags", "groups": tags}
-    yield "search.html", "search.html", {"documents": len(documents)}
+    yield "tags.html", "groups.html", {"heading": messages.gettext("Tags"), "groups": tags}
+    search_page = {"documents": len(documents), "search_messages": _search_messages(messages)}
+    yield "search.html", "search.html", search_page
+
+
+def _search_messages(messages: Messages) -> dict[str, str]:
+    """What the search page's script says, in the interface's language
+    (``{count}``, ``{query}`` and ``{error}`` are filled in by the script)."""
+    return {
+        "short": messages.gettext("Type a word of two letters or more, or a CJK character."),
+        "searching": messages.gettext("Searching…"),
+        "one": messages.gettext("{count} clipping found for “{query}”"),
+        "many": messages.gettext("{count} clippings found for “{query}”"),
+        "failed": messages.gettext("The search index could not be loaded ({error})."),
+        "untitled": messages.gettext("(untitled)"),
+    }
 
 
 def _list_pages(
@@ -908,7 +946,9 @@ class _Addresses:
         return {key: self.collapsed(group) for key, group in groups.items()}
 
 
-def _neighbourhood(documents: list[Document], number: int, addresses: _Addresses) -> Neighbourhood:
+def _neighbourhood(
+    documents: list[Document], number: int, addresses: _Addresses, messages: Messages
+) -> Neighbourhood:
     document = documents[number]
     newer = documents[number - 1] if number > 0 else None
     older = documents[number + 1] if number + 1 < len(documents) else None
@@ -922,15 +962,17 @@ def _neighbourhood(documents: list[Document], number: int, addresses: _Addresses
     return Neighbourhood(
         page=document.page,
         path=document.path,
-        day=[_day_label(document.day), pages.date_page(document.day)],
+        day=[_day_label(document.day, messages), pages.date_page(document.day)],
         source=[document.source, pages.source_page(document.source)] if document.source else None,
         tags=[[tag, pages.tag_page(tag)] for tag in document.hashtags],
         newer=[newer.title, newer.page] if newer else None,
         older=[older.title, older.page] if older else None,
         saved=len(saves),
-        first_saved=_day_label(saves[-1].day),
-        last_saved=_day_label(saves[0].day),
-        saves=[[_saved_label(save), save.page] for save in nearest] if len(saves) > 1 else [],
+        first_saved=_day_label(saves[-1].day, messages),
+        last_saved=_day_label(saves[0].day, messages),
+        saves=[[_saved_label(save, messages), save.page] for save in nearest]
+        if len(saves) > 1
+        else [],
         more_saves=len(saves) - len(nearest) if len(saves) > 1 else 0,
         versions=versions[:VERSIONS_SHOWN] if len(versions) > 1 else [],
         more_versions=max(0, len(versions) - VERSIONS_SHOWN),
@@ -951,27 +993,27 @@ def _versions(saves: list[Document]) -> list[list[Any]]:
     return list(versions.values())
 
 
-def _saved_label(document: Document) -> str:
+def _saved_label(document: Document, messages: Messages) -> str:
     """When a save was made: its day, and its time when known."""
     if document.saved_at is None:
-        return _day_label(document.day)
-    return f"{_day_label(document.day)} {document.saved_at:%H:%M}"
+        return _day_label(document.day, messages)
+    return f"{_day_label(document.day, messages)} {document.saved_at:%H:%M}"
 
 
-def _day_label(day: date | None) -> str:
-    return day.isoformat() if day is not None else "Undated"
+def _day_label(day: date | None, messages: Messages) -> str:
+    return day.isoformat() if day is not None else messages.gettext("Undated")
 
 
-def _entry(document: Document, addresses: _Addresses) -> Fields:
+def _entry(document: Document, addresses: _Addresses, messages: Messages) -> Fields:
     saves = addresses.of(document)
     return Fields(
         saves=len(saves),
-        first_saved=_day_label(saves[-1].day),
-        last_saved=_day_label(saves[0].day),
+        first_saved=_day_label(saves[-1].day, messages),
+        last_saved=_day_label(saves[0].day, messages),
         href=document.page,
         title=document.title,
         title_lang=pages.language(document.title),
-        day=_day_label(document.day),
+        day=_day_label(document.day, messages),
         day_href=pages.date_page(document.day),
         source=document.source,
         source_href=pages.source_page(document.source) if document.source else None,
@@ -996,12 +1038,12 @@ def _group_list(
     ]
 
 
-def _months(by_day: dict[date | None, list[Document]]) -> list[Fields]:
+def _months(by_day: dict[date | None, list[Document]], messages: Messages) -> list[Fields]:
     months: dict[str, list[Fields]] = {}
     for day, group in by_day.items():  # newest first already
-        month = day.strftime("%Y-%m") if day is not None else "Undated"
+        month = day.strftime("%Y-%m") if day is not None else messages.gettext("Undated")
         months.setdefault(month, []).append(
-            Fields(label=_day_label(day), href=pages.date_page(day), count=len(group))
+            Fields(label=_day_label(day, messages), href=pages.date_page(day), count=len(group))
         )
     return [Fields(month=month, days=days) for month, days in months.items()]
 

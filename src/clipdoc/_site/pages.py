@@ -347,7 +347,7 @@ def document_problems(problems: Sequence[Diagnostic]) -> list[Fields]:
     return [
         Fields(
             code=p.code,
-            where=f"line {p.line}" if p.line is not None else "",
+            line=p.line,
             message=p.message,
             error=has_error([p]),
         )

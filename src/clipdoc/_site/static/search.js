@@ -92,6 +92,33 @@
     return deltas.map(function (delta) { return (id += delta); });
   }
 
+  // What the page says, in the site's language: the search page carries
+  // the messages (data-messages); English when it does not.
+  var ENGLISH = {
+    short: "Type a word of two letters or more, or a CJK character.",
+    searching: "Searching…",
+    one: "{count} clipping found for “{query}”",
+    many: "{count} clippings found for “{query}”",
+    failed: "The search index could not be loaded ({error}).",
+    untitled: "(untitled)",
+  };
+
+  function say(key, values) {
+    var list = document.getElementById("search-results");
+    var messages = {};
+    try {
+      messages = JSON.parse((list && list.getAttribute("data-messages")) || "{}");
+    } catch (error) {
+      messages = {};
+    }
+    var text = Object.prototype.hasOwnProperty.call(messages, key) &&
+      typeof messages[key] === "string" ? messages[key] : ENGLISH[key];
+    return text.replace(/\{(count|query|error)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ?
+        String(values[name]) : whole;
+    });
+  }
+
   function show(query) {
     var status = document.getElementById("search-status");
     var list = document.getElementById("search-results");
@@ -101,18 +128,20 @@
     var words = Array.from(new Set(tokens(query)));
     if (!query.trim()) return;
     if (words.length === 0) {
-      status.textContent = "Type a word of two letters or more, or a CJK character.";
+      status.textContent = say("short");
       return;
     }
-    status.textContent = "Searching…";
+    status.textContent = say("searching");
     var needed = Array.from(new Set(words.map(function (t) { return shardOf(t, state.shards); })));
     Promise.all(needed.map(loadShard)).then(function () {
       var scores = matches(words);
       var ids = Array.from(scores.keys()).sort(function (a, b) {
         return scores.get(b) - scores.get(a) || a - b;
       });
-      status.textContent = ids.length + (ids.length === 1 ? " clipping" : " clippings") +
-        " found for “" + query + "”";
+      status.textContent = say(ids.length === 1 ? "one" : "many", {
+        count: ids.length,
+        query: query,
+      });
       var shown = 0;
       function page() {
         ids.slice(shown, shown + PAGE).forEach(function (id) { list.appendChild(result(id)); });
@@ -122,7 +151,7 @@
       more.onclick = page;
       page();
     }, function (error) {
-      status.textContent = "The search index could not be loaded (" + error.message + ").";
+      status.textContent = say("failed", { error: error.message });
     });
   }
 
@@ -134,7 +163,7 @@
     heading.className = "entry-title";
     var link = document.createElement("a");
     link.href = root() + doc[0];
-    link.textContent = doc[1] || "(untitled)";
+    link.textContent = doc[1] || say("untitled");
     heading.appendChild(link);
     var meta = document.createElement("p");
     meta.className = "entry-meta";
@@ -165,7 +194,7 @@
       show(query);
     }, function (error) {
       document.getElementById("search-status").textContent =
-        "The search index could not be loaded (" + error.message + ").";
+        say("failed", { error: error.message });
     });
   });
 })();
