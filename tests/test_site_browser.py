@@ -307,3 +307,77 @@ def test_search_speaks_the_site_language(browser: Any, tmp_path: Path) -> None:
         watched.assert_clean()
     finally:
         watched.close()
+
+
+@pytest.fixture(scope="module")
+def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Collection, str]:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    from clipdoc.site import build_site
+
+    out = tmp_path_factory.mktemp("corpus-site") / "out"
+    build_site(CORPUS, out, lang="en")
+    return Collection(CORPUS), out.as_uri() + "/"
+
+
+def _search(watched: Watched, base: str, query: str) -> tuple[list[str], int]:
+    """The pages of every result of ``query`` (all pages of results shown)
+    and the bytes the page loaded for its first page of results."""
+    loaded: list[int] = []
+    watched.page.on("response", lambda response: loaded.append(len(response.body())))
+    watched.page.goto(base + "search.html?q=" + query)
+    status = watched.page.locator("#search-status")
+    status.filter(has_text="found for").wait_for()
+    count = int(status.inner_text().split()[0])
+    first_page = sum(loaded)
+    results = watched.page.locator("#search-results li")
+    if count:
+        results.first.wait_for()
+    more = watched.page.locator("#search-more")
+    while results.count() < count:
+        shown = results.count()
+        more.click()
+        results.nth(shown).wait_for()
+    hrefs = [a.get_attribute("href") or "" for a in watched.page.locator(".entry-title a").all()]
+    return [href.removeprefix(base) for href in hrefs], first_page
+
+
+def test_search_finds_prefixes_addresses_and_ids(browser: Any, corpus_site: Any) -> None:
+    collection, base = corpus_site
+    entries = [entry for entry in collection if entry.clipping is not None]
+    watched = Watched(browser, base)
+    try:
+        # A word's beginning finds the word.
+        diffusion = {
+            pages.clipping_page(entry.path)
+            for entry in entries
+            if "diffusion" in search.tokens(entry.clipping.title)
+        }
+        assert diffusion
+        found, loaded = _search(watched, base, "diffus")
+        assert diffusion <= set(found)
+        assert loaded <= 300_000
+        # Each result: a snippet, and the word marked where it shows.
+        for result in watched.page.locator("#search-results li").all()[:20]:
+            assert result.locator(".snippet, .url").count() >= 1
+            assert result.locator("mark").count() >= 1
+        # An arXiv paper by its id, a Weibo account by its address.
+        paper = next(e for e in entries if e.clipping.url and "arxiv.org/abs/" in e.clipping.url)
+        arxiv_id = paper.clipping.url.rsplit("/", 1)[1].split("v")[0]
+        found, _ = _search(watched, base, arxiv_id)
+        assert pages.clipping_page(paper.path) in found
+        post = next(e for e in entries if e.clipping.url and "weibo.com/" in e.clipping.url)
+        account = "weibo.com/" + post.clipping.url.split("weibo.com/")[1].split("/")[0]
+        posts = {
+            pages.clipping_page(e.path)
+            for e in entries
+            if e.clipping.url and f"{account}/" in e.clipping.url
+        }
+        found, _ = _search(watched, base, account)
+        assert posts <= set(found)
+        # Words that are names of JavaScript's own properties are words.
+        for word in ("constructor", "__proto__", "toString", "hasOwnProperty"):
+            _search(watched, base, word)
+        watched.assert_clean()
+    finally:
+        watched.close()

@@ -660,11 +660,26 @@ class _Site:
                 yield "shard", (number, search.packed_shard(shard))
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
-        listing = [
-            [d.page, d.title, d.day.isoformat() if d.day else "", d.source or ""] for d in documents
-        ]
+        """The index's header (its shards, documents and block size) and the
+        blocks of its documents: page, title, day, source, text and URL."""
+        header = search.script("docs", shards, len(documents), search.BLOCK_SIZE)
+        for number, start in enumerate(range(0, len(documents), search.BLOCK_SIZE)):
+            block = [
+                [
+                    d.page,
+                    d.title,
+                    d.day.isoformat() if d.day else "",
+                    d.source or "",
+                    d.text,
+                    d.url or "",
+                ]
+                for d in documents[start : start + search.BLOCK_SIZE]
+            ]
+            # A block that holds what it held is the same file.
+            data = search.script("block", number, block).encode()
+            self.write_or_reuse(f"search/d{number}.js", data)
         name = "search/docs.js"
-        self.write(name, self.key(name, index_key), search.script("docs", shards, listing).encode())
+        self.write(name, self.key(name, index_key), header.encode())
 
     def write_search(self, documents: list[Document], index_key: str) -> None:
         """The index made from the last one, or anew."""
@@ -695,7 +710,12 @@ class _Site:
         previous = [name for name in self.old_keys if name.startswith("search/")]
         if not previous:
             return False
-        keys = {name: self.key(name, index_key) for name in previous}
+        # The header and the shards are keyed by the index; a block of the
+        # listing by what it holds, which the same index holds the same.
+        keys = {
+            name: self.old_keys[name] if _is_block(name) else self.key(name, index_key)
+            for name in previous
+        }
         if any(self.old_keys[name] != key for name, key in keys.items()):
             return False
         return all(self.reuse(name, key) for name, key in keys.items())
@@ -747,7 +767,13 @@ class _Site:
         folder = os.path.join(self.output.old_output, "search")
         try:
             with open(os.path.join(folder, "docs.js"), encoding="utf-8") as file:
-                shards, old_pages = search.read_listing(file.read())
+                shards, count = search.read_header(file.read())
+            old_pages = []
+            for number in range(-(-count // search.BLOCK_SIZE)):
+                with open(os.path.join(folder, f"d{number}.js"), encoding="utf-8") as file:
+                    old_pages += search.read_block(file.read(), number)
+            if len(old_pages) != count:
+                return None
             old_key = self.key("search", [[p, self.old_digests.get(p)] for p in old_pages])
             if self.old_keys.get("search/docs.js") != self.key("search/docs.js", old_key):
                 return None
@@ -873,6 +899,11 @@ def _context_pages(documents: list[Document], messages: Messages) -> Iterator[Pa
     yield "tags.html", "groups.html", {"heading": messages.gettext("Tags"), "groups": tags}
     search_page = {"documents": len(documents), "search_messages": _search_messages(messages)}
     yield "search.html", "search.html", search_page
+
+
+def _is_block(name: str) -> bool:
+    """Whether ``name`` is a block of the search index's listing."""
+    return name.startswith("search/d") and name[8:-3].isdigit() and name.endswith(".js")
 
 
 def _search_messages(messages: Messages) -> dict[str, str]:

@@ -62,6 +62,8 @@ class Document:
     source: str | None
     hashtags: tuple[str, ...]
     excerpt: str
+    #: The start of its text, for the snippets of search results.
+    text: str
     #: A digest of what was clipped (title, original summary, sections), not
     #: of when it was saved nor of the AI summary, which a producer writes
     #: anew at each save: re-clips with the same digest are copies of one
@@ -122,6 +124,7 @@ def read_facts(
         source=source_of(clipping.url),
         hashtags=hashtags,
         excerpt=excerpt(clipping),
+        text=search_text(clipping),
         content=content_digest(clipping),
         tokens=None if digest == known_digest else search_tokens(clipping),
         problems=problems,
@@ -148,13 +151,26 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
 
 
 def search_tokens(clipping: Clipping) -> Tokens:
-    """The distinct tokens of the title, and of the summaries and sections."""
+    """The distinct tokens of the title, and of the summaries, sections and
+    URL (its host, path and query, so that an address, an account or an
+    arXiv id is found)."""
     body = [clipping.original_summary or "", clipping.ai_summary or ""]
     body += [section.body for section in clipping.extra_sections]
+    address = _SCHEME.sub("", clipping.url or "")
     return (
         "\n".join(dict.fromkeys(search.tokens(clipping.title))),
-        "\n".join(dict.fromkeys(search.tokens(search.plain_text(" ".join(body))))),
+        "\n".join(dict.fromkeys(search.tokens(f"{search.plain_text(' '.join(body))} {address}"))),
     )
+
+
+def search_text(clipping: Clipping) -> str:
+    """The start of what a search result's snippet is cut from: the text of
+    the summaries, white space collapsed."""
+    body = " ".join(filter(None, (clipping.original_summary, clipping.ai_summary)))
+    return _SPACES.sub(" ", search.plain_text(body)).strip()[: search.SNIPPET_SOURCE]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def split_tokens(tokens: Tokens) -> tuple[list[str], list[str]]:

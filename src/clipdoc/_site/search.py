@@ -8,6 +8,13 @@ lower case, runs of letters and digits; a run of CJK characters gives each
 character and each pair of neighbours (so that a word of any length is
 found without a dictionary), other runs give themselves when they are at
 least two characters long.
+
+A token's shard is that of its first three characters (`shard_key`), so
+that a query word of three characters or more finds every token it begins
+("diffus": diffusion, diffuser) in one shard. The documents' titles, days,
+sources and the start of their text, for results and their snippets, are
+in blocks of `BLOCK_SIZE` documents (``search/d<N>.js``), loaded for the
+results shown, with each document's URL (a word may be found there).
 """
 
 from __future__ import annotations
@@ -42,6 +49,11 @@ _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 #: Shard files aim at about this many bytes.
 SHARD_TARGET = 48_000
 MAX_SHARDS = 4096
+#: Documents per block of the listing, and how much of each one's text a
+#: block holds for snippets: a page of results loads at most a block per
+#: result, about 5 KB each (4,539 documents: 110 KB for a page of twenty).
+BLOCK_SIZE = 2
+SNIPPET_SOURCE = 640
 
 
 def tokens(text: str) -> list[str]:
@@ -90,9 +102,15 @@ def plain_text(fragment: str) -> str:
     return unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", fragment)))
 
 
+def shard_key(token: str) -> str:
+    """What decides a token's shard: its first three characters."""
+    return token[:3]
+
+
 def shard_of(token: str, shards: int) -> int:
-    """32-bit FNV-1a of the token's UTF-8, modulo the number of shards."""
-    return fnv_hash(token) % shards
+    """32-bit FNV-1a of the UTF-8 of the token's `shard_key`, modulo the
+    number of shards."""
+    return fnv_hash(shard_key(token)) % shards
 
 
 def fnv_hash(token: str) -> int:
@@ -226,7 +244,7 @@ class _TokenPostings(dict[str, "array[int]"]):
         self.hashes: dict[str, int] = {}
 
     def __missing__(self, token: str) -> array[int]:
-        self.hashes[token] = fnv_hash(token)
+        self.hashes[token] = fnv_hash(shard_key(token))
         numbers = _numbers()
         self[token] = numbers
         return numbers
@@ -245,7 +263,7 @@ class PostingsBuilder:
 
     @property
     def hashes(self) -> dict[str, int]:
-        """The `fnv_hash` of every token."""
+        """The `fnv_hash` of every token's `shard_key`."""
         return self.anywhere.hashes
 
     def add(self, title: Iterable[str], body: Iterable[str]) -> None:
@@ -275,7 +293,7 @@ def shard_entries(
     postings: Postings, hashes: dict[str, int] | None = None
 ) -> tuple[int, list[ShardEntries]]:
     """The number of shards the postings fill, and each shard's entries;
-    ``hashes`` has the `fnv_hash` of tokens, when known."""
+    ``hashes`` has the `fnv_hash` of tokens' `shard_key`, when known."""
     anywhere, in_title = postings
     # Of each token: its length, 3 per document number, 8 more.
     size = sum(map(len, anywhere)) + 3 * sum(map(len, anywhere.values())) + 8 * len(anywhere)
@@ -398,18 +416,31 @@ def read_script(text: str, call: str) -> list[Any]:
     return arguments
 
 
-def read_listing(text: str) -> tuple[int, list[str]]:
-    """The shard count and the pages of a ``docs.js`` file; a ValueError
-    when it is not one `script` wrote."""
+def read_header(text: str) -> tuple[int, int]:
+    """The shard count and the number of documents of a ``docs.js`` file; a
+    ValueError when it is not one `script` wrote with this block size."""
     arguments = read_script(text, "docs")
-    if len(arguments) != 2 or not isinstance(arguments[0], int) or arguments[0] < 0:
-        raise ValueError("not a document listing")
-    shards, listing = arguments
-    if not isinstance(listing, list) or not all(
-        isinstance(entry, list) and entry and isinstance(entry[0], str) for entry in listing
+    if (
+        len(arguments) != 3
+        or not all(type(argument) is int and argument >= 0 for argument in arguments)
+        or arguments[2] != BLOCK_SIZE
     ):
-        raise ValueError("not a document listing")
-    return shards, [entry[0] for entry in listing]
+        raise ValueError("not a search index header")
+    return arguments[0], arguments[1]
+
+
+def read_block(text: str, number: int) -> list[str]:
+    """The pages of block ``number`` of the listing; a ValueError when
+    ``text`` is not that block."""
+    arguments = read_script(text, "block")
+    if len(arguments) != 2 or arguments[0] != number or not isinstance(arguments[1], list):
+        raise ValueError(f"not block {number}")
+    entries = arguments[1]
+    if not all(
+        isinstance(entry, list) and entry and isinstance(entry[0], str) for entry in entries
+    ):
+        raise ValueError(f"not block {number}")
+    return [entry[0] for entry in entries]
 
 
 def read_shard(text: str, number: int) -> dict[str, list[list[int]]]:

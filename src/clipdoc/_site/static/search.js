@@ -1,14 +1,21 @@
 // clipdoc site search: runs in the browser, offline, from file:// too.
-// The index is a set of scripts (search/docs.js and search/s<N>.js) that
-// call clipdocSearch.docs() and clipdocSearch.shard(); only the shards the
-// query's words fall in are loaded. Results are built with DOM methods and
+// The index is a set of scripts that call clipdocSearch: docs() (the
+// shards, documents and block size, in search/docs.js), shard() (the
+// postings of the tokens whose first three characters fall in it,
+// search/s<N>.js) and block() (the page, title, day, source, start of the
+// text and URL of a few documents, search/d<N>.js). A query loads the shards
+// of its words and the blocks of the results it shows. A word of three
+// characters or more finds every token it begins ("diffus": diffusion),
+// and a word ending in a single "s" finds the word without it too
+// ("transformers": transformer). Results are built with DOM methods and
 // textContent: no text from the index is ever parsed as HTML.
 (function () {
   "use strict";
 
   var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]+/gu;
   var WORD = /[\p{L}\p{N}]+/gu;
-  var PAGE = 50;
+  var PAGE = 20;
+  var CJK_ONE = /^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]/u;
 
   // Must agree with clipdoc/_site/search.py: tokens().
   function tokens(text) {
@@ -35,49 +42,78 @@
     if (Array.from(word).length >= 2) found.push(word);
   }
 
-  // 32-bit FNV-1a of the UTF-8 bytes, as in search.py: shard_of().
+  // 32-bit FNV-1a of the UTF-8 bytes of the token's first three
+  // characters, as in search.py: shard_of().
   function shardOf(token, shards) {
+    var key = Array.from(token).slice(0, 3).join("");
     var value = 0x811c9dc5;
-    var bytes = new TextEncoder().encode(token);
+    var bytes = new TextEncoder().encode(key);
     for (var i = 0; i < bytes.length; i++) {
       value = Math.imul(value ^ bytes[i], 0x01000193) >>> 0;
     }
     return value % shards;
   }
 
-  var state = { docs: null, shards: 0, tables: {}, waiting: {} };
+  var state = { shards: 0, count: 0, blockSize: 1, tables: {}, blocks: {}, waiting: {} };
 
   function load(src) {
-    return new Promise(function (resolve, reject) {
-      var script = document.createElement("script");
-      script.src = src;
-      script.onload = resolve;
-      script.onerror = function () { reject(new Error("cannot load " + src)); };
-      document.head.appendChild(script);
-    });
-  }
-
-  function loadShard(number) {
-    if (!state.waiting[number]) {
-      state.waiting[number] = load(root() + "search/s" + number + ".js");
+    if (!state.waiting[src]) {
+      state.waiting[src] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = function () { reject(new Error("cannot load " + src)); };
+        document.head.appendChild(script);
+      });
     }
-    return state.waiting[number];
+    return state.waiting[src];
   }
 
   function root() {
     return document.documentElement.getAttribute("data-root") || "";
   }
 
-  // Documents holding every token: id -> how many of the tokens are in its
+  function own(table, key) {
+    return Object.prototype.hasOwnProperty.call(table, key);
+  }
+
+  // What a query word finds: a prefix of three characters or more (a final
+  // single "s" taken off), else the token itself.
+  function searched(word) {
+    var letters = Array.from(word);
+    if (CJK_ONE.test(word)) return { prefix: null, token: word };
+    if (letters.length >= 4 && /[^s]s$/.test(word)) {
+      return { prefix: letters.slice(0, -1).join(""), token: null };
+    }
+    if (letters.length >= 3) return { prefix: word, token: null };
+    return { prefix: null, token: word };
+  }
+
+  // The tokens of a shard a query word finds.
+  function found(word) {
+    var table = state.tables[shardOf(word, state.shards)] || {};
+    var search = searched(word);
+    if (search.token !== null) return own(table, search.token) ? [search.token] : [];
+    return Object.keys(table).filter(function (token) {
+      return token.lastIndexOf(search.prefix, 0) === 0;
+    });
+  }
+
+  // Documents holding every word: id -> how many of the words are in its
   // title. A token's entry is [all, in title], each a list of document
   // numbers, ascending, delta-encoded.
   function matches(words) {
     var scores = null;
-    words.forEach(function (token) {
-      var entry = state.tables[shardOf(token, state.shards)][token] || [[], []];
-      var inTitle = new Set(decode(entry[1]));
+    words.forEach(function (word) {
+      var all = new Set();
+      var inTitle = new Set();
+      found(word).forEach(function (token) {
+        var entry = state.tables[shardOf(word, state.shards)][token];
+        decode(entry[0]).forEach(function (id) { all.add(id); });
+        decode(entry[1]).forEach(function (id) { inTitle.add(id); });
+      });
       var next = new Map();
-      decode(entry[0]).forEach(function (id) {
+      all.forEach(function (id) {
         if (scores === null || scores.has(id)) {
           next.set(id, (scores === null ? 0 : scores.get(id)) + (inTitle.has(id) ? 1 : 0));
         }
@@ -111,12 +147,59 @@
     } catch (error) {
       messages = {};
     }
-    var text = Object.prototype.hasOwnProperty.call(messages, key) &&
-      typeof messages[key] === "string" ? messages[key] : ENGLISH[key];
+    var text = own(messages, key) && typeof messages[key] === "string" ?
+      messages[key] : ENGLISH[key];
     return text.replace(/\{(count|query|error)\}/g, function (whole, name) {
-      return values && Object.prototype.hasOwnProperty.call(values, name) ?
-        String(values[name]) : whole;
+      return values && own(values, name) ? String(values[name]) : whole;
     });
+  }
+
+  // The words to mark in a result: each word's prefix or token.
+  function marker(words) {
+    var terms = words.map(function (word) {
+      var search = searched(word);
+      return search.prefix !== null ? search.prefix : search.token;
+    }).filter(Boolean).sort(function (a, b) { return b.length - a.length; });
+    if (terms.length === 0) return null;
+    var escaped = terms.map(function (term) {
+      return term.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&");
+    });
+    return new RegExp(escaped.join("|"), "giu");
+  }
+
+  // ``text`` into ``element``, each match of ``pattern`` in a <mark>.
+  function marked(element, text, pattern) {
+    var at = 0;
+    if (pattern !== null) {
+      pattern.lastIndex = 0;
+      var match;
+      while ((match = pattern.exec(text)) !== null && match[0]) {
+        element.appendChild(document.createTextNode(text.slice(at, match.index)));
+        var mark = document.createElement("mark");
+        mark.textContent = match[0];
+        element.appendChild(mark);
+        at = match.index + match[0].length;
+      }
+    }
+    element.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  // A window of the text around the first match (its start when none).
+  function snippet(text, pattern) {
+    var start = 0;
+    if (pattern !== null) {
+      pattern.lastIndex = 0;
+      var match = pattern.exec(text);
+      if (match !== null) start = Math.max(0, match.index - 40);
+    }
+    if (start > 0 && /[\udc00-\udfff]/.test(text.charAt(start))) start -= 1;
+    var end = Math.min(text.length, start + 180);
+    if (end < text.length && /[\ud800-\udbff]/.test(text.charAt(end - 1))) end -= 1;
+    return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
+  }
+
+  function block(id) {
+    return Math.floor(id / state.blockSize);
   }
 
   function show(query) {
@@ -133,7 +216,9 @@
     }
     status.textContent = say("searching");
     var needed = Array.from(new Set(words.map(function (t) { return shardOf(t, state.shards); })));
-    Promise.all(needed.map(loadShard)).then(function () {
+    Promise.all(needed.map(function (number) {
+      return load(root() + "search/s" + number + ".js");
+    })).then(function () {
       var scores = matches(words);
       var ids = Array.from(scores.keys()).sort(function (a, b) {
         return scores.get(b) - scores.get(a) || a - b;
@@ -142,46 +227,78 @@
         count: ids.length,
         query: query,
       });
+      var pattern = marker(words);
       var shown = 0;
       function page() {
-        ids.slice(shown, shown + PAGE).forEach(function (id) { list.appendChild(result(id)); });
-        shown += PAGE;
-        more.hidden = shown >= ids.length;
+        var next = ids.slice(shown, shown + PAGE);
+        shown += next.length;
+        var blocks = Array.from(new Set(next.map(block)));
+        return Promise.all(blocks.map(function (number) {
+          return load(root() + "search/d" + number + ".js");
+        })).then(function () {
+          next.forEach(function (id) { list.appendChild(result(id, pattern)); });
+          more.hidden = shown >= ids.length;
+        });
       }
-      more.onclick = page;
-      page();
-    }, function (error) {
+      more.onclick = function () {
+        page().catch(function (error) {
+          status.textContent = say("failed", { error: error.message });
+        });
+      };
+      return page();
+    }).catch(function (error) {
       status.textContent = say("failed", { error: error.message });
     });
   }
 
-  function result(id) {
-    var doc = state.docs[id];
+  function result(id, pattern) {
+    var entries = state.blocks[block(id)] || [];
+    var doc = entries[id - block(id) * state.blockSize] || ["", "", "", "", "", ""];
     var item = document.createElement("li");
     item.className = "entry";
     var heading = document.createElement("h2");
     heading.className = "entry-title";
     var link = document.createElement("a");
     link.href = root() + doc[0];
-    link.textContent = doc[1] || say("untitled");
+    marked(link, doc[1] || say("untitled"), doc[1] ? pattern : null);
     heading.appendChild(link);
     var meta = document.createElement("p");
     meta.className = "entry-meta";
     meta.textContent = [doc[2], doc[3]].filter(Boolean).join(" · ");
     item.appendChild(heading);
     item.appendChild(meta);
+    if (doc[4]) {
+      var text = document.createElement("p");
+      text.className = "excerpt snippet";
+      marked(text, snippet(doc[4], pattern), pattern);
+      item.appendChild(text);
+    }
+    // A word found in the address: the address, marked.
+    if (doc[5] && pattern !== null && item.querySelector("mark") === null) {
+      pattern.lastIndex = 0;
+      if (pattern.test(doc[5])) {
+        var address = document.createElement("p");
+        address.className = "url";
+        marked(address, doc[5], pattern);
+        item.appendChild(address);
+      }
+    }
     return item;
   }
 
   window.clipdocSearch = {
     tokens: tokens,
     shardOf: shardOf,
-    docs: function (shards, docs) {
+    docs: function (shards, count, blockSize) {
       state.shards = shards;
-      state.docs = docs;
+      state.count = count;
+      state.blockSize = blockSize;
     },
     shard: function (number, table) {
       state.tables[number] = table;
+    },
+    block: function (number, entries) {
+      state.blocks[number] = entries;
     },
   };
 
