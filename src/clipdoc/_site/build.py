@@ -619,9 +619,10 @@ class _Site:
         postings = search.PostingsBuilder() if not self.old_keys else None
         self.start("rendering", len(documents))
         write = functools.partial(_write_file, self.output, self.root, index_key)
-        for written in self.in_workers(write, self.tasks(documents, postings)):
-            self.record(written)
-            if written[0].startswith(pages.CLIPPINGS):
+        for files in self.in_workers(write, self.tasks(documents, postings)):
+            for written in files:
+                self.record(written)
+            if files[0][0].startswith(pages.CLIPPINGS):
                 self.advance()
         if postings is None:
             self.write_search(documents, index_key)
@@ -648,7 +649,8 @@ class _Site:
         messages = Messages(self.output.lang)
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, addresses, messages)
-            yield "clipping", (links, document.digest, self.old_keys.get(links.page))
+            text = self.old_keys.get(pages.text_file(links.page))
+            yield "clipping", (links, document.digest, self.old_keys.get(links.page), text)
             if postings is not None:
                 tokens = document.tokens or pages.read_tokens(self.root, document.path)
                 postings.add(*pages.split_tokens(tokens))
@@ -707,7 +709,12 @@ class _Site:
     def reuse_search(self, index_key: str) -> bool:
         """Link the whole last index when it was made from the same
         documents; whether it was."""
-        previous = [name for name in self.old_keys if name.startswith("search/")]
+        # A document's whole text (search/t/) goes with its page, not the index.
+        previous = [
+            name
+            for name in self.old_keys
+            if name.startswith("search/") and not name.startswith("search/t/")
+        ]
         if not previous:
             return False
         # The header and the shards are keyed by the index; a block of the
@@ -813,25 +820,38 @@ def common_context(
     }
 
 
-def _render_clipping(output: _Output, root: Folder, links: Neighbourhood) -> bytes:
-    """One clipping's page (in a worker process): the document is read again
-    here rather than sent over, which costs less than pickling it."""
+def _clipping_at(root: Folder, links: Neighbourhood) -> Clipping:
+    """The clipping of a page (in a worker process): the document is read
+    again here rather than sent over, which costs less than pickling it."""
     clipping = read_document_file(root, links.path).clipping
     if clipping is None:  # the file changed into a non-clipping since it was read
         clipping = Clipping(title=links.path)
+    return clipping
+
+
+def _render_clipping(output: _Output, clipping: Clipping, links: Neighbourhood) -> bytes:
+    """One clipping's page (in a worker process)."""
     context = output.common(links.page) | pages.clipping_context(clipping, links)
     return output.render("clipping.html", context)
 
 
 def _clipping_file(
-    output: _Output, root: Folder, task: tuple[Neighbourhood, str, str | None]
-) -> Written:
-    """A clipping's page, linked or rendered (in a worker process)."""
-    links, digest, old_key = task
+    output: _Output, root: Folder, task: tuple[Neighbourhood, str, str | None, str | None]
+) -> list[Written]:
+    """A clipping's page and the text search snippets are cut from, each
+    linked or made (in a worker process), the document read once."""
+    links, digest, old_key, old_text_key = task
+    read = functools.cache(lambda: _clipping_at(root, links))
     key = output.key(links.page, digest, links.as_key())
-    return output.put(
-        links.page, key, old_key, functools.partial(_render_clipping, output, root, links)
+    page = output.put(links.page, key, old_key, lambda: _render_clipping(output, read(), links))
+    name = pages.text_file(links.page)
+    text = output.put(
+        name,
+        output.key(name, digest),
+        old_text_key,
+        lambda: search.script("text", links.page, pages.full_text(read())).encode(),
     )
+    return [page, text]
 
 
 def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], str | None]) -> Written:
@@ -858,14 +878,14 @@ def _shard_file(output: _Output, index_key: str, task: tuple[int, search.PackedS
 _Task = tuple[str, Any]
 
 
-def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> Written:
-    """One file of the site, linked or made (in a worker process)."""
+def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> list[Written]:
+    """The files of a task of the site, linked or made (in a worker process)."""
     kind, arguments = task
     if kind == "clipping":
         return _clipping_file(output, root, arguments)
     if kind == "page":
-        return _context_file(output, arguments)
-    return _shard_file(output, index_key, arguments)
+        return [_context_file(output, arguments)]
+    return [_shard_file(output, index_key, arguments)]
 
 
 Page = tuple[str, str, dict[str, Any]]

@@ -163,11 +163,20 @@ def search_tokens(clipping: Clipping) -> Tokens:
     )
 
 
+def full_text(clipping: Clipping) -> str:
+    """What a search result's snippet is cut from: the text of the
+    summaries and sections, white space collapsed, at most
+    `search.FULL_TEXT` characters."""
+    body = [clipping.original_summary or "", clipping.ai_summary or ""]
+    body += [section.body for section in clipping.extra_sections]
+    text = search.plain_text(" ".join(filter(None, body)))
+    return _SPACES.sub(" ", text).strip()[: search.FULL_TEXT]
+
+
 def search_text(clipping: Clipping) -> str:
-    """The start of what a search result's snippet is cut from: the text of
-    the summaries, white space collapsed."""
-    body = " ".join(filter(None, (clipping.original_summary, clipping.ai_summary)))
-    return _SPACES.sub(" ", search.plain_text(body)).strip()[: search.SNIPPET_SOURCE]
+    """The start of `full_text`, which a block of the listing holds: the
+    snippets of most results are cut from it, without loading the rest."""
+    return full_text(clipping)[: search.SNIPPET_SOURCE]
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -223,6 +232,12 @@ def _digest(text: str) -> str:
 
 #: The folder of the clipping pages.
 CLIPPINGS = "c/"
+
+
+def text_file(page: str) -> str:
+    """The file of the search index holding the `full_text` of the clipping
+    of ``page``."""
+    return f"search/t/{page.removeprefix(CLIPPINGS).removesuffix('.html')}.js"
 
 
 def clipping_page(path: str) -> str:

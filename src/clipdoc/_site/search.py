@@ -54,6 +54,10 @@ MAX_SHARDS = 4096
 #: result, about 5 KB each (4,539 documents: 110 KB for a page of twenty).
 BLOCK_SIZE = 2
 SNIPPET_SOURCE = 640
+#: The most of a document's text a result's snippet is looked for in (in
+#: ``search/t/<page>.js``, loaded for a result whose words are not in the
+#: start of its text).
+FULL_TEXT = 20_000
 
 
 def tokens(text: str) -> list[str]:

@@ -3,7 +3,9 @@
 // shards, documents and block size, in search/docs.js), shard() (the
 // postings of the tokens whose first three characters fall in it,
 // search/s<N>.js) and block() (the page, title, day, source, start of the
-// text and URL of a few documents, search/d<N>.js). A query loads the shards
+// text and URL of a few documents, search/d<N>.js), and text() (the whole
+// text of one, search/t/<page>.js, for a result whose words are past the
+// start of its text). A query loads the shards
 // of its words and the blocks of the results it shows. A word of three
 // characters or more finds every token it begins ("diffus": diffusion),
 // and a word ending in a single "s" finds the word without it too
@@ -54,7 +56,9 @@
     return value % shards;
   }
 
-  var state = { shards: 0, count: 0, blockSize: 1, tables: {}, blocks: {}, waiting: {} };
+  var state = {
+    shards: 0, count: 0, blockSize: 1, tables: {}, blocks: {}, texts: new Map(), waiting: {},
+  };
 
   function load(src) {
     if (!state.waiting[src]) {
@@ -236,7 +240,11 @@
         return Promise.all(blocks.map(function (number) {
           return load(root() + "search/d" + number + ".js");
         })).then(function () {
-          next.forEach(function (id) { list.appendChild(result(id, pattern)); });
+          next.forEach(function (id) {
+            var item = result(id, pattern);
+            list.appendChild(item);
+            if (pattern !== null && item.querySelector("mark") === null) later(id, item, pattern);
+          });
           more.hidden = shown >= ids.length;
         });
       }
@@ -251,9 +259,33 @@
     });
   }
 
-  function result(id, pattern) {
+  function entry(id) {
     var entries = state.blocks[block(id)] || [];
-    var doc = entries[id - block(id) * state.blockSize] || ["", "", "", "", "", ""];
+    return entries[id - block(id) * state.blockSize] || ["", "", "", "", "", ""];
+  }
+
+  // A result whose words are past the start of its text: the snippet is
+  // cut from the whole text, loaded for it (search/t/<page>.js).
+  function later(id, item, pattern) {
+    var page = entry(id)[0];
+    var name = page.replace(/^c\//, "").replace(/\.html$/, "");
+    load(root() + "search/t/" + name + ".js").then(function () {
+      var text = state.texts.get(page);
+      if (typeof text !== "string") return;
+      var cut = snippet(text, pattern);
+      var paragraph = item.querySelector(".snippet");
+      if (paragraph === null) {
+        paragraph = document.createElement("p");
+        paragraph.className = "excerpt snippet";
+        item.appendChild(paragraph);
+      }
+      paragraph.textContent = "";
+      marked(paragraph, cut, pattern);
+    }, function () {});
+  }
+
+  function result(id, pattern) {
+    var doc = entry(id);
     var item = document.createElement("li");
     item.className = "entry";
     var heading = document.createElement("h2");
@@ -299,6 +331,9 @@
     },
     block: function (number, entries) {
       state.blocks[number] = entries;
+    },
+    text: function (page, text) {
+      state.texts.set(page, text);
     },
   };
 
