@@ -1135,3 +1135,30 @@ def test_an_unknown_interface_language_is_refused(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "lang must be one of en, zh" in done.stderr
+
+
+def test_images_load_lazily_or_not_at_all(tmp_path: Path) -> None:
+    pictured = sample(
+        1,
+        original_summary='<p>a <img src="https://wx1.sinaimg.cn/a.jpg" alt="&lt;img onerror=x">'
+        "</p>",
+        ai_summary="![b](https://example.org/b.png)",
+    )
+    root = make_collection(tmp_path / "c", [pictured])
+    build_site(root, tmp_path / "remote")
+    page = soup_of(tmp_path / "remote" / pages.clipping_page("000.md"))
+    images = page.find_all("img")
+    assert len(images) == 2
+    assert all(image["loading"] == "lazy" for image in images)
+    assert all(image["referrerpolicy"] == "no-referrer" for image in images)
+    assert images[0]["alt"] == "<img onerror=x"
+    assert not images[0].has_attr("onerror")
+    build_site(root, tmp_path / "none", images="none")
+    for built in (tmp_path / "none").rglob("*.html"):
+        soup = soup_of(built)
+        assert soup.find("img") is None
+        policy = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["img-src"] == "'self' data:"
+    with pytest.raises(ValueError, match="images must be one of remote, none"):
+        build_site(root, tmp_path / "x", images="lazy")

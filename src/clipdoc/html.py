@@ -231,19 +231,30 @@ def sanitize(fragment: str, *, relative_urls: bool = True) -> str:
     return _cleaner(relative_urls=relative_urls).clean(fragment)
 
 
+def _sanitized(fragment: str, *, relative_urls: bool, images: str) -> str:
+    """`sanitize`, with the images kept (``"keep"``), kept and loaded as
+    they come into view (``"lazy"``), or removed (``"none"``: a page that
+    shows the fragment then asks no image host for anything)."""
+    return _cleaner(relative_urls=relative_urls, images=images).clean(fragment)
+
+
 @cache
-def _cleaner(*, relative_urls: bool) -> nh3.Cleaner:
+def _cleaner(*, relative_urls: bool, images: str = "keep") -> nh3.Cleaner:
     """The sanitizer's settings, made once: passing them at each call
     costs a fifth of the time."""
     try:
         import nh3
     except ImportError:  # pragma: no cover - depends on the installed extras
         raise ImportError("safe_html() needs nh3: pip install 'clipdoc[html]'") from None
+    tags = set(SAFE_TAGS) - ({"img"} if images == "none" else set())
+    set_values = {tag: dict(values) for tag, values in _SET_ATTRIBUTES.items() if tag in tags}
+    if images == "lazy":
+        set_values["img"]["loading"] = "lazy"
     return nh3.Cleaner(
-        tags=set(SAFE_TAGS),
+        tags=tags,
         clean_content_tags={"script", "style"},
-        attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
-        set_tag_attribute_values={tag: dict(values) for tag, values in _SET_ATTRIBUTES.items()},
+        attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items() if tag in tags},
+        set_tag_attribute_values=set_values,
         url_schemes=set(SAFE_URL_SCHEMES),
         url_relative="pass_through" if relative_urls else "deny",
         link_rel="noopener noreferrer",

@@ -47,6 +47,7 @@ def run(options: argparse.Namespace) -> int:
             follow_links=options.follow_links,
             progress=bar,
             lang=options.lang,
+            images=options.images,
         )
     except ClipdocError as error:
         print(f"clipdoc site: error: {error.code} {error.message}", file=sys.stderr)
@@ -111,5 +112,13 @@ def add_parser(
         metavar="CODE",
         help="the language of the site's interface: en or zh (default: Chinese when most"
         " titles are, else English)",
+    )
+    parser.add_argument(
+        "--images",
+        choices=("remote", "none"),
+        default="remote",
+        help="the documents' images: shown from their hosts, each loaded as it comes into view"
+        " (remote, the default), or left out, so that reading a page tells no image host"
+        " anything (none)",
     )
     parser.set_defaults(run=run)

@@ -67,6 +67,10 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' http: https: data:;"
     " form-action 'self'; base-uri 'none'; object-src 'none'"
 )
+#: The policy of a site built with ``images="none"``: no image from elsewhere.
+_NO_REMOTE_IMAGES_POLICY = CONTENT_SECURITY_POLICY.replace(" http: https: data:", " data:")
+#: What a site does with the documents' images (``images=``).
+IMAGES = ("remote", "none")
 
 
 class Progress(Protocol):
@@ -348,6 +352,7 @@ def build_site(
     progress: Progress | None = None,
     follow_links: bool = False,
     lang: str | None = None,
+    images: str = "remote",
 ) -> SiteReport:
     """Build or update the site of the collection at ``root`` in ``output``.
 
@@ -359,7 +364,10 @@ def build_site(
     that lead out of the folder, as in `Collection`; ``jobs`` reads and
     renders with that many processes; ``progress`` is told how it goes;
     ``lang`` is the interface's language (``"en"``, ``"zh"``; by default
-    Chinese when most titles are, else English).
+    Chinese when most titles are, else English); ``images="none"`` leaves
+    the documents' images out, so that opening a page asks no image host
+    for anything (by default they are shown, each loaded as it comes into
+    view).
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
     not a site clipdoc built (nothing there is ever replaced), CD702 when
@@ -372,6 +380,8 @@ def build_site(
     output = checked_folder(output, "output")
     exclude = checked_patterns(exclude)
     jobs = checked_jobs(jobs)
+    if images not in IMAGES:
+        raise ValueError(f"images must be one of {', '.join(IMAGES)}, not {images!r:.40}")
     if lang is not None and lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r:.40}")
     base_url = _checked_texts(root, output, title, base_url)
@@ -391,6 +401,7 @@ def build_site(
                 theme=loaded_theme,
                 title=title if title is not None else os.path.basename(os.path.abspath(root)),
                 base_url=base_url,
+                images=images,
             ),
             jobs=jobs,
             progress=progress,
@@ -448,10 +459,12 @@ class _Output:
     base_url: str | None
     #: The interface's language (`i18n.LANGUAGES`).
     lang: str = "en"
+    #: The documents' images: shown from their hosts, or left out (`IMAGES`).
+    images: str = "remote"
 
     def key(self, *parts: object) -> str:
         material = json.dumps(
-            [self.theme.digest, self.title, self.base_url, self.lang, *parts],
+            [self.theme.digest, self.title, self.base_url, self.lang, self.images, *parts],
             ensure_ascii=False,
             sort_keys=True,
             default=_json_default,
@@ -459,7 +472,9 @@ class _Output:
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def common(self, name: str) -> dict[str, Any]:
-        return common_context(name, title=self.title, base_url=self.base_url, lang=self.lang)
+        return common_context(
+            name, title=self.title, base_url=self.base_url, lang=self.lang, images=self.images
+        )
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         return self.theme.render(template, context, lang=self.lang)
@@ -805,7 +820,7 @@ class _Site:
 
 
 def common_context(
-    name: str, *, title: str, base_url: str | None, lang: str = "en"
+    name: str, *, title: str, base_url: str | None, lang: str = "en", images: str = "remote"
 ) -> dict[str, Any]:
     """What every template gets."""
     return {
@@ -814,7 +829,7 @@ def common_context(
         "site_title": title,
         "site_title_lang": pages.language(title),
         "canonical": base_url + name if base_url else None,
-        "csp": CONTENT_SECURITY_POLICY,
+        "csp": CONTENT_SECURITY_POLICY if images == "remote" else _NO_REMOTE_IMAGES_POLICY,
         "version": __version__,
         "query": "",
     }
@@ -831,7 +846,8 @@ def _clipping_at(root: Folder, links: Neighbourhood) -> Clipping:
 
 def _render_clipping(output: _Output, clipping: Clipping, links: Neighbourhood) -> bytes:
     """One clipping's page (in a worker process)."""
-    context = output.common(links.page) | pages.clipping_context(clipping, links)
+    images = "lazy" if output.images == "remote" else "none"
+    context = output.common(links.page) | pages.clipping_context(clipping, links, images=images)
     return output.render("clipping.html", context)
 
 

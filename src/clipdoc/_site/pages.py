@@ -309,24 +309,27 @@ def language(text: str) -> str | None:
 # ------------------------------------------------------------------ fragments
 
 
-def original_html(summary: str | None) -> str:
+def original_html(summary: str | None, *, images: str = "lazy") -> str:
     """The original summary as safe HTML: feed HTML sanitized, plain text
-    (hard-wrapped abstracts) unwrapped into paragraphs."""
-    from ..html import Summary, sanitize
+    (hard-wrapped abstracts) unwrapped into paragraphs; ``images``: loaded
+    as they come into view (``"lazy"``) or left out (``"none"``)."""
+    from ..html import Summary, _sanitized
 
     parsed = Summary(summary)
     if not parsed.is_html:
         return parsed.safe_html
-    return demote_headings(sanitize(parsed.source, relative_urls=False))
+    return demote_headings(_sanitized(parsed.source, relative_urls=False, images=images))
 
 
-def markdown_html(text: str | None) -> str:
-    """Markdown (the AI summary, extra sections) as safe HTML."""
+def markdown_html(text: str | None, *, images: str = "lazy") -> str:
+    """Markdown (the AI summary, extra sections) as safe HTML; ``images`` as
+    for `original_html`."""
     if not text:
         return ""
-    from ..html import sanitize
+    from ..html import _sanitized
 
-    return demote_headings(sanitize(_markdown().render(text), relative_urls=False))
+    rendered = _markdown().render(text)
+    return demote_headings(_sanitized(rendered, relative_urls=False, images=images))
 
 
 def demote_headings(fragment: str) -> str:
@@ -426,8 +429,11 @@ class Neighbourhood:
 _NEIGHBOURHOOD_FIELDS = tuple(field.name for field in attrs.fields(Neighbourhood))
 
 
-def clipping_context(clipping: Clipping, links: Neighbourhood) -> dict[str, Any]:
-    """The template context of a clipping's own page."""
+def clipping_context(
+    clipping: Clipping, links: Neighbourhood, *, images: str = "lazy"
+) -> dict[str, Any]:
+    """The template context of a clipping's own page; ``images`` as for
+    `original_html`."""
     from markupsafe import Markup
 
     metadata = clipping.metadata
@@ -436,17 +442,17 @@ def clipping_context(clipping: Clipping, links: Neighbourhood) -> dict[str, Any]
         "title_lang": language(clipping.title),
         "url": clipping.url,
         "url_link": safe_url(clipping.url),
-        "original": Markup(original_html(clipping.original_summary)),
+        "original": Markup(original_html(clipping.original_summary, images=images)),
         "original_lang": language(clipping.original_summary or ""),
         "has_original": clipping.original_summary is not None,
-        "ai": Markup(markdown_html(clipping.ai_summary)),
+        "ai": Markup(markdown_html(clipping.ai_summary, images=images)),
         "ai_lang": language(clipping.ai_summary or ""),
         "has_ai": clipping.ai_summary is not None,
         "sections": [
             Fields(
                 heading=section.heading,
                 lang=language(section.heading + section.body),
-                html=Markup(markdown_html(section.body)),
+                html=Markup(markdown_html(section.body, images=images)),
             )
             for section in clipping.extra_sections
         ],
