@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -477,11 +478,18 @@ def test_search_files_list_every_page(hostile_site: tuple[Path, Path, list[str]]
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {
+    """Each file's bytes and inode; the manifest without the identities it
+    records (each build's own files' inodes and times)."""
+    files = {
         p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_ino)
         for p in folder.rglob("*")
         if p.is_file()
     }
+    if MANIFEST in files:
+        manifest = json.loads(files[MANIFEST][0])
+        manifest.pop("identities")
+        files[MANIFEST] = (json.dumps(manifest, sort_keys=True).encode(), files[MANIFEST][1])
+    return files
 
 
 def test_second_build_renders_nothing_and_keeps_every_file(tmp_path: Path) -> None:
@@ -1162,3 +1170,40 @@ def test_images_load_lazily_or_not_at_all(tmp_path: Path) -> None:
         assert directives["img-src"] == "'self' data:"
     with pytest.raises(ValueError, match="images must be one of remote, none"):
         build_site(root, tmp_path / "x", images="lazy")
+
+
+def test_only_the_files_the_last_build_wrote_are_carried_over(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(4)])
+    site = tmp_path / "site"
+    build_site(root, site)
+    secret = tmp_path / "secret"
+    secret.write_text("not for the site")
+    # A folder swapped for a link to a copy elsewhere, with a mark in each file.
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(site / "c", elsewhere)
+    for page in elsewhere.iterdir():
+        page.write_text(page.read_text() + "<!-- planted -->")
+    shutil.rmtree(site / "c")
+    (site / "c").symlink_to(elsewhere)
+    # Hard links to the secret in place of the site's own files.
+    planted = [
+        site / "style.css",
+        site / "search" / "d0.js",
+        site / "search" / "s0.js",
+        next((site / "search" / "t").iterdir()),
+    ]
+    for path in planted:
+        path.unlink()
+        os.link(secret, path)
+    # Files changed since they were built.
+    for path in (site / "index.html", site / "search" / "docs.js"):
+        path.write_text(path.read_text() + "<script>planted()</script>")
+    build_site(root, site)
+    for built in site.rglob("*"):
+        assert not built.is_symlink()
+        if built.is_file():
+            text = built.read_text(encoding="utf-8")
+            assert "planted" not in text, built
+            assert "not for the site" not in text, built
+            assert not built.samefile(secret)
+    assert secret.stat().st_nlink == 1  # the old site, and its links, are gone

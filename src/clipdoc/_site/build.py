@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 import attrs
 
@@ -51,7 +51,7 @@ _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
 MANIFEST = ".clipdoc-site.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 PAGE_SIZE = 25
 #: Page numbers shown around the current one in a pager.
 PAGER_REACH = 2
@@ -250,6 +250,10 @@ def _default_theme_file(path: Path) -> bytes | None:
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NO_BLOCK = getattr(os, "O_NONBLOCK", 0)
+_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+#: Whether the last site's files can be looked at through their folders'
+#: descriptors (not on Windows: there nothing of it is reused).
+_BY_DESCRIPTOR = {os.open, os.stat, os.link} <= os.supports_dir_fd
 
 
 def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
@@ -385,13 +389,14 @@ def build_site(
     if lang is not None and lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r:.40}")
     base_url = _checked_texts(root, output, title, base_url)
-    old_keys, old_documents = _read_manifest(output)
+    old_keys, old_identities, old_documents = _read_manifest(output)
     loaded_theme = Theme.load(theme)
     staging = _staging_folder(output)
     try:
         site = _Site(
             root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
             old_keys=old_keys,
+            old_identities=old_identities,
             old_digests={
                 pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()
             },
@@ -444,6 +449,11 @@ def _checked_texts(root: str, output: str, title: object, base_url: object) -> s
 #: What writing one file gave: its name, its key, and whether it was
 #: rendered anew (else linked from the last build).
 Written = tuple[str, str, bool]
+#: What the manifest says of a file the last build wrote: its inode, size
+#: and modification time then (`_Output.link_old`).
+Identity = list[int]
+#: A file of the last build: its key and identity.
+Old = tuple[str, Identity | None]
 
 
 @attrs.frozen(kw_only=True)
@@ -482,27 +492,79 @@ class _Output:
     def target(self, name: str) -> str:
         return os.path.join(self.staging, *name.split("/"))
 
-    def link_old(self, name: str) -> bool:
-        """Link ``name`` from the last build; whether it could be."""
-        if self.old_output is None:
+    def link_old(self, name: str, identity: Identity | None) -> bool:
+        """Link ``name`` from the last build; whether it could be. Only the
+        file the last build wrote is: a regular file of the site's own
+        folders (no link followed on the way), that build's only name for it
+        (one link), with the inode, size and time it had then (``identity``,
+        from the manifest); any other, planted or changed since, is made
+        anew, never carried into the new site."""
+        found = self.old_file(name, identity)
+        if found is None:
             return False
+        folder, status = found
         target = self.target(name)
-        old = os.path.join(self.old_output, *name.split("/"))
-        # Only a regular file of the last site is linked, never a link planted
-        # there: its target would become part of the new site.
         try:
-            status = os.lstat(old)
-            if not stat.S_ISREG(status.st_mode):
-                return False
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.link(old, target, follow_symlinks=False)
+            os.link(name.rsplit("/", 1)[-1], target, src_dir_fd=folder, follow_symlinks=False)
             linked = os.lstat(target)
         except OSError:
             return False
+        finally:
+            os.close(folder)
         if (linked.st_dev, linked.st_ino) != (status.st_dev, status.st_ino):
             os.unlink(target)  # replaced between the look and the link
             return False
         return True
+
+    def old_file(self, name: str, identity: Identity | None) -> tuple[int, os.stat_result] | None:
+        """The folder of ``name`` in the last site, open, and the file's
+        status, when it is the file that build wrote (see `link_old`)."""
+        if self.old_output is None or identity is None or not _BY_DESCRIPTOR:
+            return None
+        *folders, file_name = name.split("/")
+        try:
+            folder = os.open(self.old_output, _FOLDER)
+        except OSError:
+            return None
+        try:
+            for part in folders:
+                inner = os.open(part, _FOLDER | _NO_FOLLOW, dir_fd=folder)
+                os.close(folder)
+                folder = inner
+            status = os.lstat(file_name, dir_fd=folder)
+        except OSError:
+            os.close(folder)
+            return None
+        if (
+            stat.S_ISREG(status.st_mode)
+            and status.st_nlink == 1
+            and [status.st_ino, status.st_size, status.st_mtime_ns] == list(identity)
+        ):
+            return folder, status
+        os.close(folder)
+        return None
+
+    def read_old(self, name: str, identity: Identity | None) -> str | None:
+        """The text of ``name`` in the last site, when it is the file that
+        build wrote (see `link_old`)."""
+        found = self.old_file(name, identity)
+        if found is None:
+            return None
+        folder, status = found
+        try:
+            descriptor = os.open(name.rsplit("/", 1)[-1], os.O_RDONLY | _NO_FOLLOW, dir_fd=folder)
+        except OSError:
+            return None
+        finally:
+            os.close(folder)
+        with os.fdopen(descriptor, "rb") as file:
+            if os.fstat(file.fileno()).st_ino != status.st_ino:
+                return None
+            data = file.read(status.st_size + 1)
+        if len(data) != status.st_size:
+            return None
+        return data.decode("utf-8", "replace")
 
     def write(self, name: str, data: bytes) -> None:
         target = self.target(name)
@@ -514,10 +576,11 @@ class _Output:
         with file:
             file.write(data)
 
-    def put(self, name: str, key: str, old_key: str | None, render: Callable[[], bytes]) -> Written:
+    def put(self, name: str, key: str, old: Old | None, render: Callable[[], bytes]) -> Written:
         """``name`` linked from the last build when it was made of the same
-        (``old_key`` is ``key``), else rendered and written."""
-        if old_key == key and self.link_old(name):
+        (``old``, its key and identity in the last build's manifest, has
+        ``key``), else rendered and written."""
+        if old is not None and old[0] == key and self.link_old(name, old[1]):
             return name, key, False
         self.write(name, render())
         return name, key, True
@@ -529,6 +592,8 @@ class _Site:
 
     root: Folder
     old_keys: dict[str, str]
+    #: The identity of each file of the last build (`Identity`).
+    old_identities: dict[str, Identity]
     #: The last build's document digests, by page.
     old_digests: dict[str, str]
     output: _Output
@@ -601,10 +666,15 @@ class _Site:
             return False
         return self.link_old(name, key)
 
+    def old(self, name: str) -> Old | None:
+        """The key and identity of ``name`` in the last build, if any."""
+        key = self.old_keys.get(name)
+        return None if key is None else (key, self.old_identities.get(name))
+
     def link_old(self, name: str, key: str) -> bool:
         """Link ``name`` from the last build, known to hold what ``key``
         stands for now."""
-        if not self.output.link_old(name):
+        if not self.output.link_old(name, self.old_identities.get(name)):
             return False
         self.record((name, key, False))
         return True
@@ -664,13 +734,13 @@ class _Site:
         messages = Messages(self.output.lang)
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, addresses, messages)
-            text = self.old_keys.get(pages.text_file(links.page))
-            yield "clipping", (links, document.digest, self.old_keys.get(links.page), text)
+            text = self.old(pages.text_file(links.page))
+            yield "clipping", (links, document.digest, self.old(links.page), text)
             if postings is not None:
                 tokens = document.tokens or pages.read_tokens(self.root, document.path)
                 postings.add(*pages.split_tokens(tokens))
         for name, template, context in _context_pages(documents, messages):
-            yield "page", (name, template, context, self.old_keys.get(name))
+            yield "page", (name, template, context, self.old(name))
         if postings is not None:
             self.new_shards, entries = postings.shard_entries()
             for number, shard in enumerate(entries):
@@ -786,32 +856,40 @@ class _Site:
         those digests, this theme and title) and they read back whole."""
         if self.output.old_output is None:
             return None
-        folder = os.path.join(self.output.old_output, "search")
+
+        def text(name: str) -> str:
+            found = self.output.read_old(
+                f"search/{name}", self.old_identities.get(f"search/{name}")
+            )
+            if found is None:  # missing, or not the file the last build wrote
+                raise ValueError(name)
+            return found
+
         try:
-            with open(os.path.join(folder, "docs.js"), encoding="utf-8") as file:
-                shards, count = search.read_header(file.read())
+            shards, count = search.read_header(text("docs.js"))
             old_pages = []
             for number in range(-(-count // search.BLOCK_SIZE)):
-                with open(os.path.join(folder, f"d{number}.js"), encoding="utf-8") as file:
-                    old_pages += search.read_block(file.read(), number)
+                old_pages += search.read_block(text(f"d{number}.js"), number)
             if len(old_pages) != count:
                 return None
             old_key = self.key("search", [[p, self.old_digests.get(p)] for p in old_pages])
             if self.old_keys.get("search/docs.js") != self.key("search/docs.js", old_key):
                 return None
-            old_tables = []
-            for number in range(shards):
-                with open(os.path.join(folder, f"s{number}.js"), encoding="utf-8") as file:
-                    old_tables.append(search.read_shard(file.read(), number))
-        except (OSError, ValueError):  # missing, truncated or not ours
+            old_tables = [search.read_shard(text(f"s{n}.js"), n) for n in range(shards)]
+        except ValueError:  # missing, changed, truncated or not ours
             return None
         return old_pages, old_tables
 
     def write_manifest(self, documents: list[Document]) -> None:
+        identities = {}
+        for name in self.keys:
+            status = os.lstat(self.output.target(name))
+            identities[name] = [status.st_ino, status.st_size, status.st_mtime_ns]
         manifest = {
             "format": MANIFEST_FORMAT,
             "generator": f"clipdoc {__version__}",
             "files": self.keys,
+            "identities": identities,
             "documents": {d.path: [d.digest, list(d.hashtags)] for d in documents},
         }
         data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
@@ -852,33 +930,33 @@ def _render_clipping(output: _Output, clipping: Clipping, links: Neighbourhood) 
 
 
 def _clipping_file(
-    output: _Output, root: Folder, task: tuple[Neighbourhood, str, str | None, str | None]
+    output: _Output, root: Folder, task: tuple[Neighbourhood, str, Old | None, Old | None]
 ) -> list[Written]:
     """A clipping's page and the text search snippets are cut from, each
     linked or made (in a worker process), the document read once."""
-    links, digest, old_key, old_text_key = task
+    links, digest, old_page, old_text = task
     read = functools.cache(lambda: _clipping_at(root, links))
     key = output.key(links.page, digest, links.as_key())
-    page = output.put(links.page, key, old_key, lambda: _render_clipping(output, read(), links))
+    page = output.put(links.page, key, old_page, lambda: _render_clipping(output, read(), links))
     name = pages.text_file(links.page)
     text = output.put(
         name,
         output.key(name, digest),
-        old_text_key,
+        old_text,
         lambda: search.script("text", links.page, pages.full_text(read())).encode(),
     )
     return [page, text]
 
 
-def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], str | None]) -> Written:
+def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], Old | None]) -> Written:
     """A page made from its context alone, linked or rendered (in a worker
     process)."""
-    name, template, context, old_key = task
+    name, template, context, old = task
 
     def render() -> bytes:
         return output.render(template, output.common(name) | context)
 
-    return output.put(name, output.key(name, template, context), old_key, render)
+    return output.put(name, output.key(name, template, context), old, render)
 
 
 def _shard_file(output: _Output, index_key: str, task: tuple[int, search.PackedShard]) -> Written:
@@ -1179,22 +1257,35 @@ def _check_output(root: str, output: str) -> None:
         )
 
 
-def _read_manifest(output: str) -> tuple[dict[str, str], dict[str, tuple[str, tuple[str, ...]]]]:
-    """The keys and document facts of the last build; empty when there is
-    none or it cannot be used (the build is then a full one)."""
+class _Manifest(NamedTuple):
+    """What the last build recorded: each file's key and identity, and each
+    document's digest and hashtags."""
+
+    keys: dict[str, str]
+    identities: dict[str, Identity]
+    documents: dict[str, tuple[str, tuple[str, ...]]]
+
+
+def _read_manifest(output: str) -> _Manifest:
+    """What the last build recorded; empty when there is none or it cannot
+    be used (the build is then a full one)."""
     try:
         with open(os.path.join(output, MANIFEST), encoding="utf-8") as file:
             manifest = json.load(file)
     except (OSError, ValueError):  # none, or not JSON
-        return {}, {}
+        return _Manifest({}, {}, {})
     if not _is_manifest(manifest):
-        return {}, {}
+        return _Manifest({}, {}, {})
     keys = {str(k): str(v) for k, v in manifest["files"].items()}
+    identities = {
+        str(name): [int(number) for number in identity]
+        for name, identity in manifest["identities"].items()
+    }
     documents = {
         str(path): (str(digest), tuple(str(t) for t in hashtags))
         for path, (digest, hashtags) in manifest["documents"].items()
     }
-    return keys, documents
+    return _Manifest(keys, identities, documents)
 
 
 def _is_manifest(manifest: object) -> bool:
@@ -1202,9 +1293,17 @@ def _is_manifest(manifest: object) -> bool:
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         return False
     files, documents = manifest.get("files"), manifest.get("documents")
+    identities = manifest.get("identities")
     return (
         isinstance(files, dict)
         and isinstance(documents, dict)
+        and isinstance(identities, dict)
+        and all(
+            isinstance(identity, list)
+            and len(identity) == 3
+            and all(type(number) is int for number in identity)
+            for identity in identities.values()
+        )
         and all(
             isinstance(facts, list) and len(facts) == 2 and isinstance(facts[1], list)
             for facts in documents.values()
