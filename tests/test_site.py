@@ -767,6 +767,11 @@ _ESCAPES = [
     '{{ os.popen("id").read() }}',
     "{{ cycler.__init__.__globals__.os }}",
     "{{ (entries|first).__class__.__init__.__globals__ }}",
+    # Failures that are the theme's, not clipdoc's: one line too.
+    "{% for i in range(10**9) %}{% endfor %}",
+    "{{ 1/0 }}",
+    "{{ 'a' + 1 }}",
+    "{% include 'list.html' %}",
 ]
 
 
@@ -800,6 +805,21 @@ def test_a_link_in_a_theme_is_refused(where: str, tmp_path: Path) -> None:
         build_site(root, tmp_path / "site", theme=theme)
     assert caught.value.code == "CD703"
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("name", ["search.js", "index.html", "sitemap.xml", "x.svg", "run.mjs"])
+def test_a_theme_ships_no_script_or_page(name: str, tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "static").mkdir(parents=True)
+    (theme / "static" / name).write_text("alert(1)")
+    with pytest.raises(ClipdocError, match="no script or page") as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    (theme / "static" / name).unlink()
+    (theme / "static" / "logo.PNG").write_bytes(b"\x89PNG")
+    build_site(root, tmp_path / "site", theme=theme)
+    assert (tmp_path / "site" / "logo.PNG").read_bytes() == b"\x89PNG"
 
 
 def test_a_theme_folder_that_is_a_link_or_a_fifo_is_refused(tmp_path: Path) -> None:
@@ -1207,3 +1227,16 @@ def test_only_the_files_the_last_build_wrote_are_carried_over(tmp_path: Path) ->
             assert "not for the site" not in text, built
             assert not built.samefile(secret)
     assert secret.stat().st_nlink == 1  # the old site, and its links, are gone
+
+
+def test_an_output_that_is_a_link_is_refused(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    build_site(root, tmp_path / "real")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(
+        ClipdocError, match="a symbolic link; name the folder it leads to"
+    ) as caught:
+        build_site(root, tmp_path / "link")
+    assert caught.value.code == "CD701"
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "link", "real"]

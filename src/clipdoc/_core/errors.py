@@ -123,6 +123,8 @@ class Diagnostic:
 def _where(line: int | None, column: int | None) -> str:
     if line is None:
         return ""
+    if column is None:
+        return f"line {line}: "
     return f"line {line}, column {column}: "
 
 

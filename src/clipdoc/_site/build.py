@@ -25,6 +25,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -139,6 +140,8 @@ class Theme:
                     for path in sorted(directory.iterdir()):
                         if path.name.startswith("."):
                             continue
+                        if own and kind == "static":
+                            _check_static_name(path)
                         data = _theme_file(path) if own else _default_theme_file(path)
                         if data is not None:
                             found[f"{kind}/{path.name}"] = data
@@ -164,9 +167,21 @@ class Theme:
         except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
             raise _syntax_error(error) from None
         except jinja2.TemplateError as error:
-            raise ClipdocError(
-                "CD703", f"{template}: {error}; fix the theme's template", path=self.folder
+            raise _theme_failure(template, error, str(error), self.folder) from None
+        except RecursionError as error:
+            raise _theme_failure(
+                template, error, "templates include or call one another without end", self.folder
             ) from None
+        except MemoryError as error:
+            raise _theme_failure(template, error, "out of memory", self.folder) from None
+        except ClipdocError:
+            raise
+        except Exception as error:
+            if self.folder is None:
+                raise  # the default theme's: a fault of clipdoc's own
+            # A theme's arithmetic or range gone wrong (1/0, 'a' + 1, range(10**9)).
+            problem = f"{type(error).__name__}: {error}"
+            raise _theme_failure(template, error, problem, self.folder) from None
 
     def template(self, name: str, *, lang: str = "en") -> jinja2.Template:
         import jinja2
@@ -199,6 +214,23 @@ def _theme_digest(files: dict[str, bytes]) -> str:
 
 def _theme_error(path: Path, problem: str) -> ClipdocError:
     return ClipdocError("CD703", f"{path}: {problem}", path=str(path))
+
+
+#: What a theme's ``static/`` may hold: style sheets, pictures, fonts and
+#: text. Never a script or a page, which would run in every reader's browser
+#: (the pages allow scripts of the site's own) or replace one of the site's.
+_STATIC_SUFFIXES = frozenset(
+    ".css .png .jpg .jpeg .gif .webp .avif .ico .woff .woff2 .ttf .otf .txt".split()
+)
+
+
+def _check_static_name(path: Path) -> None:
+    if path.suffix.lower() not in _STATIC_SUFFIXES:
+        raise _theme_error(
+            path,
+            "a theme's static files are style sheets, pictures, fonts and text"
+            f" ({', '.join(sorted(_STATIC_SUFFIXES))}); no script or page",
+        )
 
 
 def _is_theme_folder(directory: Path) -> bool:
@@ -256,10 +288,26 @@ _FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
 _BY_DESCRIPTOR = {os.open, os.stat, os.link} <= os.supports_dir_fd
 
 
+def _theme_failure(
+    template: str, error: BaseException, problem: str, folder: str | None
+) -> ClipdocError:
+    """CD703 for a template that failed as it rendered, at the template and
+    line where it did (the page's own template when that is unknown)."""
+    name, line = template, None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".html") and "/" not in frame.filename:
+            name, line = frame.filename, frame.lineno
+    where = f"{name}, line {line}" if line is not None else name
+    return ClipdocError(
+        "CD703", f"{where}: {problem}; fix the theme's template", line=line, path=folder
+    )
+
+
 def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
     return ClipdocError(
         "CD703",
-        f"{error.filename or error.name}: {error.message}; fix the theme's template",
+        f"{error.filename or error.name}, line {error.lineno}: {error.message}; fix the"
+        " theme's template",
         line=error.lineno,
     )
 
@@ -291,7 +339,10 @@ def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environme
                 ) from None
     kind = jinja2.Environment if folder is None else jinja2.sandbox.SandboxedEnvironment
     environment = kind(
-        loader=jinja2.DictLoader(templates),
+        # Each template known by its name, in tracebacks too (`_theme_failure`).
+        loader=jinja2.FunctionLoader(
+            lambda name: (templates[name], name, lambda: True) if name in templates else None
+        ),
         extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -1244,6 +1295,14 @@ def _check_output(root: str, output: str) -> None:
         )
     if not os.path.lexists(output):
         return
+    if os.path.islink(output):
+        # The new site replaces OUT in one step: a link would be replaced by
+        # a folder, and the site it names left as it was.
+        raise ClipdocError(
+            "CD701",
+            f"{output}: a symbolic link; name the folder it leads to, {real_output}",
+            path=output,
+        )
     if not os.path.isdir(output):
         raise ClipdocError(
             "CD701", f"{output}: exists and is not a folder; choose another output", path=output
