@@ -368,6 +368,8 @@ def test_search_finds_prefixes_addresses_and_ids(browser: Any, corpus_site: Any)
         arxiv_id = paper.clipping.url.rsplit("/", 1)[1].split("v")[0]
         found, _ = _search(watched, base, arxiv_id)
         assert pages.clipping_page(paper.path) in found
+        found, _ = _search(watched, base, paper.clipping.url)  # pasted whole
+        assert pages.clipping_page(paper.path) in found
         post = next(e for e in entries if e.clipping.url and "weibo.com/" in e.clipping.url)
         account = "weibo.com/" + post.clipping.url.split("weibo.com/")[1].split("/")[0]
         posts = {

@@ -17,6 +17,7 @@
   var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]+/gu;
   var WORD = /[\p{L}\p{N}]+/gu;
   var PAGE = 20;
+  var CJK_ANY = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/u;
   var CJK_ONE = /^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]/u;
 
   // Must agree with clipdoc/_site/search.py: tokens().
@@ -66,7 +67,7 @@
         var script = document.createElement("script");
         script.src = src;
         script.onload = resolve;
-        script.onerror = function () { reject(new Error("cannot load " + src)); };
+        script.onerror = function () { reject(new Error(src)); };
         document.head.appendChild(script);
       });
     }
@@ -81,12 +82,14 @@
     return Object.prototype.hasOwnProperty.call(table, key);
   }
 
-  // What a query word finds: a prefix of three characters or more (a final
-  // single "s" taken off), else the token itself.
+  // What a query word finds: a prefix of three characters or more (the
+  // final "s" of a word of five letters or more taken off, unless it ends
+  // in "ss", "us" or "is": models, agents, but not news, bias or focus),
+  // else the token itself.
   function searched(word) {
     var letters = Array.from(word);
     if (CJK_ONE.test(word)) return { prefix: null, token: word };
-    if (letters.length >= 4 && /[^s]s$/.test(word)) {
+    if (letters.length >= 5 && /[a-z]s$/.test(word) && !/(ss|us|is)$/.test(word)) {
       return { prefix: letters.slice(0, -1).join(""), token: null };
     }
     if (letters.length >= 3) return { prefix: word, token: null };
@@ -171,9 +174,12 @@
     return new RegExp(escaped.join("|"), "giu");
   }
 
-  // ``text`` into ``element``, each match of ``pattern`` in a <mark>.
+  // ``text`` into ``element``, each match of ``pattern`` in a <mark>; the
+  // element says it is Chinese when the text is and the page is not, as
+  // the site's own pages do.
   function marked(element, text, pattern) {
     var at = 0;
+    if (CJK_ANY.test(text) && document.documentElement.lang !== "zh") element.lang = "zh";
     if (pattern !== null) {
       pattern.lastIndex = 0;
       var match;
@@ -202,6 +208,24 @@
     return (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : "");
   }
 
+  // A query's words: its tokens, without a URL's scheme (the index holds
+  // none) and, for a run of CJK characters, only its pairs when it has any
+  // (a pair holds its characters: they would load more and find nothing
+  // more).
+  function queryWords(query) {
+    var all = tokens(query.replace(/[a-z][a-z0-9+.-]*:\/\//gi, " "));
+    var pairs = new Set();
+    all.forEach(function (token) {
+      var letters = Array.from(token);
+      if (letters.length === 2 && CJK_ONE.test(token)) {
+        letters.forEach(function (letter) { pairs.add(letter); });
+      }
+    });
+    return Array.from(new Set(all.filter(function (token) {
+      return !(Array.from(token).length === 1 && pairs.has(token));
+    })));
+  }
+
   function block(id) {
     return Math.floor(id / state.blockSize);
   }
@@ -212,7 +236,7 @@
     var more = document.getElementById("search-more");
     list.textContent = "";
     more.hidden = true;
-    var words = Array.from(new Set(tokens(query)));
+    var words = queryWords(query);
     if (!query.trim()) return;
     if (words.length === 0) {
       status.textContent = say("short");
@@ -243,7 +267,9 @@
           next.forEach(function (id) {
             var item = result(id, pattern);
             list.appendChild(item);
-            if (pattern !== null && item.querySelector("mark") === null) later(id, item, pattern);
+            if (pattern !== null && item.querySelector(".snippet mark, .url mark") === null) {
+              later(id, item, pattern);
+            }
           });
           more.hidden = shown >= ids.length;
         });
