@@ -230,9 +230,14 @@ def test_groups_pages_and_saves_of_one_address(tmp_path: Path) -> None:
     # Each save, this one in bold; the versions, as their texts differ.
     assert [a["href"] for a in saves.select(".saves a")] == ["../" + pages.clipping_page("002.md")]
     assert saves.select_one(".saves strong").get_text() == "2025-01-05"
+    # This page's version in bold, the other a link; each with its saves.
+    assert saves.select_one(".versions strong").get_text() == clippings[3].title
     assert [a["href"] for a in saves.select(".versions a")] == [
-        "../" + pages.clipping_page("003.md"),
-        "../" + pages.clipping_page("002.md"),
+        "../" + pages.clipping_page("002.md")
+    ]
+    assert [li.get_text().rsplit(" (", 1)[1] for li in saves.select(".versions li")] == [
+        "1 save, 2025-01-05 to 2025-01-05)",
+        "1 save, 2025-01-04 to 2025-01-04)",
     ]
     # Another spelling of one URL (clipdoc.url_key) is the same address too.
     page = soup_of(site / pages.clipping_page("005.md"))

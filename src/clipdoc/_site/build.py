@@ -1154,7 +1154,7 @@ def _neighbourhood(
     # pages would make the pages grow as n squared.
     start = max(0, min(place - SAVES_SHOWN // 2, len(saves) - SAVES_SHOWN))
     nearest = saves[start : start + SAVES_SHOWN]
-    versions = _versions(saves) if len(saves) > 1 else []
+    versions = _versions(saves, document, messages) if len(saves) > 1 else []
     return Neighbourhood(
         page=document.page,
         path=document.path,
@@ -1176,16 +1176,23 @@ def _neighbourhood(
     )
 
 
-def _versions(saves: list[Document]) -> list[list[Any]]:
+def _versions(saves: list[Document], document: Document, messages: Messages) -> list[list[Any]]:
     """Each different version among the saves of an address (its title or
-    text differs), newest first: its title, its newest save's page, and how
-    many saves it has."""
+    text differs), newest first: its title, the page of its newest save
+    (this page's own for the version it shows), how many saves it has, and
+    the day of its first and of its last save (titles alike, versions are
+    told apart by when they were saved)."""
     versions: dict[str, list[Any]] = {}
-    for save in saves:
-        if save.content in versions:
-            versions[save.content][2] += 1
+    for save in saves:  # newest first
+        day = _day_label(save.day, messages)
+        version = versions.get(save.content)
+        if version is None:
+            versions[save.content] = [save.title, save.page, 1, day, day]
         else:
-            versions[save.content] = [save.title, save.page, 1]
+            version[2] += 1
+            version[3] = day
+        if save is document:
+            versions[save.content][1] = save.page
     return list(versions.values())
 
 
