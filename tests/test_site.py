@@ -3,6 +3,7 @@ atomic builds, themes, the command. (In a real browser: test_site_browser.py.)""
 
 from __future__ import annotations
 
+import collections.abc
 import hashlib
 import json
 import os
@@ -1245,3 +1246,50 @@ def test_an_output_that_is_a_link_is_refused(tmp_path: Path) -> None:
     assert caught.value.code == "CD701"
     assert (tmp_path / "link").is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "link", "real"]
+
+
+def _postings_of(site: Path, token: str) -> list[int]:
+    shards, _ = search.read_header((site / "search" / "docs.js").read_text(encoding="utf-8"))
+    number = search.shard_of(token, shards)
+    table = search.read_shard(
+        (site / "search" / f"s{number}.js").read_text(encoding="utf-8"), number
+    )
+    deltas = table.get(token, [[], []])[0]
+    return [sum(deltas[: i + 1]) for i in range(len(deltas))]
+
+
+def test_search_finds_an_address_saved_many_times_once(tmp_path: Path) -> None:
+    first = date(2025, 1, 1)
+    saves = [
+        sample(
+            n,
+            url="https://weibo.com/1/same",
+            title="zebrafish" if n < 3 else "zebrafish again",
+            original_summary=f"okapi{n}",
+            metadata=Metadata(catalog_date=first + timedelta(n)),
+        )
+        for n in range(5)
+    ]
+    root = make_collection(tmp_path / "c", [*saves, sample(9, title="zebrafish alone")])
+    build_site(root, tmp_path / "site")
+    # Newest first: the lone clipping, then the newest save, which holds the
+    # words of every save; the other saves hold none.
+    assert _postings_of(tmp_path / "site", "zebrafish") == [0, 1]
+    assert _postings_of(tmp_path / "site", "okapi0") == [1]
+
+    def changes() -> collections.abc.Iterator[None]:
+        (root / "005.md").write_text(render(attrs.evolve(saves[0], title="moved")))  # a new save
+        yield
+        (root / "002.md").write_text(render(attrs.evolve(saves[2], original_summary="gnu")))
+        yield
+        (root / "004.md").unlink()  # the newest save gone
+        yield
+        (root / "001.md").write_text(render(attrs.evolve(saves[1], url="https://e.org/x")))
+        yield
+
+    for _ in changes():
+        build_site(root, tmp_path / "site")
+        shutil.rmtree(tmp_path / "fresh", ignore_errors=True)
+        build_site(root, tmp_path / "fresh")
+        incremental, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
+        assert {k: v[0] for k, v in incremental.items()} == {k: v[0] for k, v in fresh.items()}

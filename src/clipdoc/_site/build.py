@@ -26,6 +26,7 @@ import stat
 import sys
 import tempfile
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -52,7 +53,7 @@ _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 
 MANIFEST = ".clipdoc-site.json"
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
 PAGE_SIZE = 25
 #: Page numbers shown around the current one in a pager.
 PAGER_REACH = 2
@@ -440,7 +441,7 @@ def build_site(
     if lang is not None and lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r:.40}")
     base_url = _checked_texts(root, output, title, base_url)
-    old_keys, old_identities, old_documents = _read_manifest(output)
+    old_keys, old_identities, old_documents, old_addresses = _read_manifest(output)
     loaded_theme = Theme.load(theme)
     staging = _staging_folder(output)
     try:
@@ -448,6 +449,7 @@ def build_site(
             root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
             old_keys=old_keys,
             old_identities=old_identities,
+            old_addresses=old_addresses,
             old_digests={
                 pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()
             },
@@ -645,6 +647,8 @@ class _Site:
     old_keys: dict[str, str]
     #: The identity of each file of the last build (`Identity`).
     old_identities: dict[str, Identity]
+    #: The address of each document of the last build, by its path.
+    old_addresses: dict[str, str]
     #: The last build's document digests, by page.
     old_digests: dict[str, str]
     output: _Output
@@ -788,14 +792,38 @@ class _Site:
             text = self.old(pages.text_file(links.page))
             yield "clipping", (links, document.digest, self.old(links.page), text)
             if postings is not None:
-                tokens = document.tokens or pages.read_tokens(self.root, document.path)
-                postings.add(*pages.split_tokens(tokens))
+                postings.add(*self.indexed_tokens(document, addresses))
         for name, template, context in _context_pages(documents, messages):
             yield "page", (name, template, context, self.old(name))
         if postings is not None:
             self.new_shards, entries = postings.shard_entries()
             for number, shard in enumerate(entries):
                 yield "shard", (number, search.packed_shard(shard))
+
+    def indexed_tokens(
+        self,
+        document: Document,
+        addresses: _Addresses,
+        computed: dict[str, pages.Tokens] | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """The words the index holds of a document: an address saved many
+        times is found once, at its newest save, by the words of every save
+        (its other saves hold none: search results list each address once,
+        as the lists do)."""
+        saves = addresses.of(document)
+        if saves[0] is not document:
+            return [], []
+        title: dict[str, None] = {}
+        body: dict[str, None] = {}
+        for save in saves:
+            if computed is not None and save.path in computed:
+                tokens = computed[save.path]
+            else:
+                tokens = save.tokens or pages.read_tokens(self.root, save.path)
+            save_title, save_body = pages.split_tokens(tokens)
+            title.update(dict.fromkeys(save_title))
+            body.update(dict.fromkeys(save_body))
+        return list(title), list(body)
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
         """The index's header (its shards, documents and block size) and the
@@ -839,7 +867,8 @@ class _Site:
         """The index of ``documents`` built anew (no last shards)."""
         missing = [d.path for d in documents if d.tokens is None]
         computed = dict(zip(missing, self.read_tokens(missing), strict=True))
-        tokens = (pages.split_tokens(d.tokens or computed[d.path]) for d in documents)
+        addresses = _Addresses(documents)
+        tokens = (self.indexed_tokens(d, addresses, computed) for d in documents)
         return search.build_index(tokens), []
 
     def reuse_search(self, index_key: str) -> bool:
@@ -885,21 +914,45 @@ class _Site:
             return None
         old_pages, old_tables = last
         old_number = {page: number for number, page in enumerate(old_pages)}
+        addresses = _Addresses(documents)
+        if self.saves_changed(documents, addresses, old_pages):
+            return None  # who is found at which save: the index is made anew
         new_of_old = [-1] * len(old_pages)
         fresh: list[tuple[int, Document]] = []
         for number, document in enumerate(documents):
             old = old_number.get(document.page)
             if document.tokens is None and old is not None:
-                new_of_old[old] = number
+                # A save that is not its address's newest holds no words.
+                new_of_old[old] = number if addresses.of(document)[0] is document else -1
             else:
                 fresh.append((number, document))
         untokenized = [d.path for _, d in fresh if d.tokens is None]
         computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
-        tokens = [(number, pages.split_tokens(d.tokens or computed[d.path])) for number, d in fresh]
+        tokens = [(number, self.indexed_tokens(d, addresses, computed)) for number, d in fresh]
         try:
             return search.update_index(old_tables, new_of_old, tokens), old_tables
         except ValueError:
             return None  # postings changed by hand: build the index anew
+
+    def saves_changed(
+        self, documents: list[Document], addresses: _Addresses, old_pages: list[str]
+    ) -> bool:
+        """Whether a document new, changed or gone since the last build is
+        one of several saves of an address, then or now: the index of an
+        address saved many times is its newest save's, with every save's
+        words, and is not updated save by save."""
+        old_address = {pages.clipping_page(path): key for path, key in self.old_addresses.items()}
+        old_saves = Counter(old_address.values())
+        current = {document.page for document in documents}
+        for document in documents:
+            if document.tokens is None and document.page in old_address:
+                continue  # unchanged
+            old_key = old_address.get(document.page)
+            if len(addresses.of(document)) > 1 or (old_key is not None and old_saves[old_key] > 1):
+                return True
+        return any(
+            old_saves[old_address.get(page, "")] > 1 for page in old_pages if page not in current
+        )
 
     def last_index(self) -> tuple[list[str], search.Tables] | None:
         """The pages and shard tables of the last build's index, when the
@@ -942,6 +995,7 @@ class _Site:
             "files": self.keys,
             "identities": identities,
             "documents": {d.path: [d.digest, list(d.hashtags)] for d in documents},
+            "addresses": {d.path: _address_key(d) for d in documents},
         }
         data = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
         with open(os.path.join(self.output.staging, MANIFEST), "w", encoding="utf-8") as file:
@@ -1104,6 +1158,12 @@ def _list_pages(
         yield address(number), "list.html", context
 
 
+def _address_key(document: Document) -> str:
+    """The address a document is a save of (`url_key`; one without a URL is
+    an address of its own)."""
+    return url_key(document.url) if document.url else f"\0{document.path}"
+
+
 class _Addresses:
     """The documents of each address (`url_key`; a document without a URL
     is an address of its own), newest first."""
@@ -1112,7 +1172,7 @@ class _Addresses:
         self.key: dict[str, str] = {}
         self.saves: dict[str, list[Document]] = {}
         for document in documents:
-            key = url_key(document.url) if document.url else f"\0{document.path}"
+            key = _address_key(document)
             self.key[document.path] = key
             self.saves.setdefault(key, []).append(document)
 
@@ -1330,6 +1390,8 @@ class _Manifest(NamedTuple):
     keys: dict[str, str]
     identities: dict[str, Identity]
     documents: dict[str, tuple[str, tuple[str, ...]]]
+    #: Each document's address (`_address_key`).
+    addresses: dict[str, str]
 
 
 def _read_manifest(output: str) -> _Manifest:
@@ -1339,9 +1401,9 @@ def _read_manifest(output: str) -> _Manifest:
         with open(os.path.join(output, MANIFEST), encoding="utf-8") as file:
             manifest = json.load(file)
     except (OSError, ValueError):  # none, or not JSON
-        return _Manifest({}, {}, {})
+        return _Manifest({}, {}, {}, {})
     if not _is_manifest(manifest):
-        return _Manifest({}, {}, {})
+        return _Manifest({}, {}, {}, {})
     keys = {str(k): str(v) for k, v in manifest["files"].items()}
     identities = {
         str(name): [int(number) for number in identity]
@@ -1351,7 +1413,8 @@ def _read_manifest(output: str) -> _Manifest:
         str(path): (str(digest), tuple(str(t) for t in hashtags))
         for path, (digest, hashtags) in manifest["documents"].items()
     }
-    return _Manifest(keys, identities, documents)
+    addresses = {str(path): str(key) for path, key in manifest["addresses"].items()}
+    return _Manifest(keys, identities, documents, addresses)
 
 
 def _is_manifest(manifest: object) -> bool:
@@ -1361,7 +1424,8 @@ def _is_manifest(manifest: object) -> bool:
     files, documents = manifest.get("files"), manifest.get("documents")
     identities = manifest.get("identities")
     return (
-        isinstance(files, dict)
+        isinstance(manifest.get("addresses"), dict)
+        and isinstance(files, dict)
         and isinstance(documents, dict)
         and isinstance(identities, dict)
         and all(
