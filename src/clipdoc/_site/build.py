@@ -128,28 +128,9 @@ class Theme:
         theme's own files are read only when they are regular files inside
         its folder: a link or anything else there is CD703, so that a theme
         cannot bring a file from elsewhere (``/etc/shadow``) into a site."""
-        found = {}
-        for base in (_THEME, Path(self.folder) if self.folder else None):
-            if base is None:
-                continue
-            own = base is not _THEME
-            for kind in ("templates", "static"):
-                directory = base / kind
-                if own and not _is_theme_folder(directory):
-                    continue
-                if directory.is_dir():
-                    for path in sorted(directory.iterdir()):
-                        if path.name.startswith("."):
-                            continue
-                        if own and kind == "static":
-                            _check_static_name(path)
-                        data = _theme_file(path) if own else _default_theme_file(path)
-                        if data is not None:
-                            found[f"{kind}/{path.name}"] = data
-            if own and os.path.lexists(base / "style.css"):
-                data = _theme_file(base / "style.css")
-                if data is not None:
-                    found["static/style.css"] = data
+        found = _theme_folder_files(_THEME, own=False)
+        if self.folder:
+            found |= _theme_folder_files(Path(self.folder), own=True)
         return found
 
     def static(self) -> dict[str, bytes]:
@@ -198,6 +179,29 @@ class Theme:
         for name in _PAGE_TEMPLATES:
             self.template(name, lang=lang)
         pages.prepare_fragments()
+
+
+def _theme_folder_files(base: Path, *, own: bool) -> dict[str, bytes]:
+    """The templates and static files of one theme folder, by name: the
+    default theme's (``own`` False), or a user's, read as `Theme.files` says."""
+    found = {}
+    for kind in ("templates", "static"):
+        directory = base / kind
+        if (own and not _is_theme_folder(directory)) or not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if own and kind == "static":
+                _check_static_name(path)
+            data = _theme_file(path) if own else _default_theme_file(path)
+            if data is not None:
+                found[f"{kind}/{path.name}"] = data
+    if own and os.path.lexists(base / "style.css"):
+        data = _theme_file(base / "style.css")
+        if data is not None:
+            found["static/style.css"] = data
+    return found
 
 
 #: The largest theme file read.
@@ -436,10 +440,7 @@ def build_site(
     output = checked_folder(output, "output")
     exclude = checked_patterns(exclude)
     jobs = checked_jobs(jobs)
-    if images not in IMAGES:
-        raise ValueError(f"images must be one of {', '.join(IMAGES)}, not {images!r:.40}")
-    if lang is not None and lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r:.40}")
+    _check_choices(lang=lang, images=images)
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_identities, old_documents, old_addresses = _read_manifest(output)
     loaded_theme = Theme.load(theme)
@@ -483,6 +484,15 @@ def build_site(
         rendered=site.rendered,
         reused=site.reused,
     )
+
+
+def _check_choices(*, lang: str | None, images: str) -> None:
+    """A `ValueError` for an interface language or an image choice that is
+    none of the site's."""
+    if images not in IMAGES:
+        raise ValueError(f"images must be one of {', '.join(IMAGES)}, not {images!r:.40}")
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r:.40}")
 
 
 def _checked_texts(root: str, output: str, title: object, base_url: object) -> str | None:
