@@ -817,23 +817,16 @@ class _Site:
         computed: dict[str, pages.Tokens] | None = None,
     ) -> tuple[list[str], list[str]]:
         """The words the index holds of a document: an address saved many
-        times is found once, at its newest save, by the words of every save
-        (its other saves hold none: search results list each address once,
-        as the lists do)."""
-        saves = addresses.of(document)
-        if saves[0] is not document:
+        times is found once, at its newest save, by that save's words (its
+        other saves hold none: search results list each address once, as
+        the lists do, and each shows its words in its own text)."""
+        if addresses.of(document)[0] is not document:
             return [], []
-        title: dict[str, None] = {}
-        body: dict[str, None] = {}
-        for save in saves:
-            if computed is not None and save.path in computed:
-                tokens = computed[save.path]
-            else:
-                tokens = save.tokens or pages.read_tokens(self.root, save.path)
-            save_title, save_body = pages.split_tokens(tokens)
-            title.update(dict.fromkeys(save_title))
-            body.update(dict.fromkeys(save_body))
-        return list(title), list(body)
+        if computed is not None and document.path in computed:
+            tokens = computed[document.path]
+        else:
+            tokens = document.tokens or pages.read_tokens(self.root, document.path)
+        return pages.split_tokens(tokens)
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
         """The index's header (its shards, documents and block size) and the
@@ -948,9 +941,8 @@ class _Site:
         self, documents: list[Document], addresses: _Addresses, old_pages: list[str]
     ) -> bool:
         """Whether a document new, changed or gone since the last build is
-        one of several saves of an address, then or now: the index of an
-        address saved many times is its newest save's, with every save's
-        words, and is not updated save by save."""
+        one of several saves of an address, then or now: the index holds such
+        an address at its newest save, which a new or gone save changes."""
         old_address = {pages.clipping_page(path): key for path, key in self.old_addresses.items()}
         old_saves = Counter(old_address.values())
         current = {document.page for document in documents}
