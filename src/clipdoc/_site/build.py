@@ -803,7 +803,7 @@ class _Site:
             yield "clipping", (links, document.digest, self.old(links.page), text)
             if postings is not None:
                 postings.add(*self.indexed_tokens(document, addresses))
-        for name, template, context in _context_pages(documents, messages):
+        for name, template, context in _context_pages(documents, messages, addresses):
             yield "page", (name, template, context, self.old(name))
         if postings is not None:
             self.new_shards, entries = postings.shard_entries()
@@ -1092,12 +1092,13 @@ def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> l
 Page = tuple[str, str, dict[str, Any]]
 
 
-def _context_pages(documents: list[Document], messages: Messages) -> Iterator[Page]:
+def _context_pages(
+    documents: list[Document], messages: Messages, addresses: _Addresses
+) -> Iterator[Page]:
     """Every page made from its context alone (name, template, context):
     the lists, then the overviews; made as they are asked for. A clipping
     saved many times (one address, `url_key`) is one entry in a list, its
     newest save there."""
-    addresses = _Addresses(documents)
     entries = {d.path: _entry(d, addresses, messages) for d in documents}
     latest = addresses.collapsed(documents)
     latest_heading = messages.gettext("Latest clippings")

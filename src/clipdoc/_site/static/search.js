@@ -14,11 +14,13 @@
 (function () {
   "use strict";
 
-  var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]+/gu;
+  // The CJK characters, as search.py has them: one class, three uses.
+  var CJK_CLASS = "[\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uac00-\\ud7af\\uf900-\\ufaff\\u{20000}-\\u{2fa1f}]";
+  var CJK = new RegExp(CJK_CLASS + "+", "gu");
   var WORD = /[\p{L}\p{N}]+/gu;
   var PAGE = 20;
-  var CJK_ANY = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/u;
-  var CJK_ONE = /^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2fa1f}]/u;
+  var CJK_ANY = new RegExp(CJK_CLASS, "u");
+  var CJK_ONE = new RegExp("^" + CJK_CLASS, "u");
 
   // Must agree with clipdoc/_site/search.py: tokens().
   function tokens(text) {
