@@ -248,6 +248,27 @@ def test_groups_pages_and_saves_of_one_address(tmp_path: Path) -> None:
     assert alone.find("section", attrs={"aria-labelledby": "saves"}) is None
 
 
+def test_a_tag_spelt_in_other_cases_or_widths_is_one_tag(tmp_path: Path) -> None:
+    clippings = [
+        sample(1, original_summary="#AI创造营# first"),
+        sample(2, original_summary="#ai创造营# second"),
+        sample(3, original_summary="#AI创造营# third #ＡＩ创造营#"),  # both, in one
+    ]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site")
+    site = tmp_path / "site"
+    tags = {a.get_text(): a["href"] for a in soup_of(site / "tags.html").select(".groups a")}
+    assert list(tags) == ["#AI创造营#"]  # the spelling used most
+    tag_page = soup_of(site / tags["#AI创造营#"])
+    assert len(tag_page.select(".entry")) == 3
+    assert tag_page.h1.get_text() == "#AI创造营#"
+    for number, spelling in [(1, "#ai创造营#"), (2, "#AI创造营#")]:
+        links = soup_of(site / pages.clipping_page(f"{number:03d}.md")).select(".tags a")
+        assert [a.get_text() for a in links] == [spelling]  # as the document spells it
+        assert links[0]["href"] == "../" + tags["#AI创造营#"]
+    assert len(list((site / "t").iterdir())) == 1
+
+
 def test_a_clipping_saved_many_times_is_one_entry_with_its_saves_on_its_page(
     tmp_path: Path,
 ) -> None:
@@ -937,6 +958,51 @@ def test_excerpt_is_cut_at_a_word() -> None:
     assert pages.excerpt(Clipping(title="t", original_summary="<b>short</b>")) == "short"
 
 
+def test_a_huge_text_is_cut_on_its_page_and_in_its_search_with_a_note(tmp_path: Path) -> None:
+    # Each line a word of its own: the page shows, and the search finds,
+    # the words of the text's start and none of its end.
+    line = "<p>{}</p>\n"
+    original = "".join(line.format(f"start{n}") for n in range(20_000))
+    original += line.format("filler") * 60_000 + line.format("finishing")
+    ai = "AI words " * 10  # short: shown whole after the cut original
+    sections = tuple(
+        clipdoc.Section(heading=f"Part {n}", body=f"part{n}word\n" * 90_000) for n in range(6)
+    )
+    huge = sample(1, original_summary=original, ai_summary=ai, extra_sections=sections)
+    root = make_collection(tmp_path / "in", [huge])
+    site = tmp_path / "out"
+    build_site(root, site)
+    page = soup_of(site / pages.clipping_page("000.md"))
+    notes = [note.get_text() for note in page.find_all("p", class_="cut")]
+    assert len(notes) == 1 + len(sections)  # the AI summary is whole
+    assert f"{len(original):,} characters long" in notes[0]
+    shown_original = page.find("div", class_="original").get_text()
+    assert "start19999" in shown_original
+    assert "finishing" not in shown_original
+    assert len(page.get_text()) < pages.TEXTS_SHOWN + 10_000
+    assert "AI words" in page.get_text()
+    # The budget of the page's texts runs out within the sections: the last
+    # ones show nothing, and say so.
+    last = page.find_all("section")[-2]  # before the metadata section
+    assert "part5word" not in last.get_text()
+    assert "no room left" in last.get_text()
+    assert _postings_of(site, "start19999")
+    assert not _postings_of(site, "finishing")
+    assert "finishing" not in (site / pages.text_file(pages.clipping_page("000.md"))).read_text()
+
+
+def test_shown_cuts_at_a_line_and_changes_nothing_of_a_short_clipping() -> None:
+    short = sample(1)
+    assert pages.shown(short) is short
+    text = ("x" * 99 + "\n") * 20_000  # two million characters, lines of a hundred
+    cut = pages.shown(Clipping(title="t", original_summary=text))
+    assert cut.original_summary is not None
+    assert len(cut.original_summary) <= pages.TEXT_SHOWN
+    assert text.startswith(cut.original_summary)
+    assert cut.original_summary.endswith("x")
+    assert pages.shown(cut) == cut
+
+
 # --------------------------------------------------------------------- command
 
 
@@ -1116,6 +1182,27 @@ def test_a_chinese_interface_says_nothing_in_english(tmp_path: Path) -> None:
         for text in _interface_texts(page):
             assert not set(_LATIN_WORD.findall(text)) - _NAMES, (page.name, text)
     assert soup_of(tmp_path / "site" / "index.html").html["lang"] == "zh"
+
+
+@pytest.mark.parametrize("interface", ["zh", "en"])
+def test_text_in_another_language_than_the_page_says_so(interface: str, tmp_path: Path) -> None:
+    clippings = [
+        sample(1, title="Attention is all you need", ai_summary="English words"),
+        sample(2, title="大模型的进展", ai_summary="中文摘要"),
+        sample(3, title="2025 — 42", ai_summary="123"),
+    ]
+    root = make_collection(tmp_path / "c", clippings)
+    build_site(root, tmp_path / "site", lang=interface)
+    for number, language in [(0, "en"), (1, "zh"), (2, None)]:
+        page = soup_of(tmp_path / "site" / pages.clipping_page(f"{number:03d}.md"))
+        assert page.html["lang"] == interface
+        expected = None if language == interface else language
+        assert page.h1.get("lang") == expected, (number, interface)
+        assert page.find("div", class_="markdown").get("lang") == expected
+    home = soup_of(tmp_path / "site" / "index.html")
+    langs = {a.get_text(): a.get("lang") for a in home.select(".entry-title a")}
+    assert langs["Attention is all you need"] == (None if interface == "en" else "en")
+    assert langs["大模型的进展"] == (None if interface == "zh" else "zh")
 
 
 def test_an_english_interface_says_nothing_in_chinese(tmp_path: Path) -> None:

@@ -329,6 +329,41 @@ def test_search_speaks_the_site_language(browser: Any, tmp_path: Path) -> None:
         watched.close()
 
 
+def test_search_marks_words_as_the_index_folds_them(browser: Any, tmp_path: Path) -> None:
+    from clipdoc import Clipping, render
+    from clipdoc.site import build_site
+
+    root = tmp_path / "collection"
+    root.mkdir()
+    clippings = [
+        Clipping(title="ＡＩ 的进展", ai_summary="大模型 ＡＩ 进展"),  # fullwidth letters
+        Clipping(title="微调", ai_summary="The ﬁne-tuning of a cafe\u0301 model"),  # ligature, mark
+        Clipping(title="模型的第三篇", ai_summary="模型"),
+    ]
+    for number, clipping in enumerate(clippings):
+        (root / f"{number}.md").write_text(render(clipping), encoding="utf-8")
+    build_site(root, tmp_path / "site", lang="zh")
+    base = (tmp_path / "site").as_uri() + "/"
+    watched = Watched(browser, base)
+    try:
+        for query, marked in [("ai", "ＡＩ"), ("fine", "ﬁne"), ("café", "cafe\u0301")]:
+            watched.page.goto(base + "search.html?q=" + query)
+            mark = watched.page.locator("#search-results mark").first
+            mark.wait_for()
+            assert mark.inner_text() == marked, query
+        # Latin text on a Chinese page says it is English.
+        snippet = watched.page.locator("#search-results .snippet").first
+        assert snippet.get_attribute("lang") == "en"
+        # A long query is echoed in part.
+        watched.page.goto(base + "search.html?q=" + "模型" * 2_000)
+        status = watched.page.locator("#search-status:has-text('找到')")
+        status.wait_for()
+        assert len(status.inner_text()) < 120
+        watched.assert_clean()
+    finally:
+        watched.close()
+
+
 @pytest.fixture(scope="module")
 def corpus_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Collection, str]:
     if not CORPUS.is_dir():

@@ -359,8 +359,9 @@ def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environme
     environment.filters["language"] = pages.language
     # A filter as well as a function: the default templates call it as a
     # filter, which Jinja calls directly rather than through the context.
-    environment.filters["lang_attribute"] = _lang_attribute
-    environment.globals["lang_attribute"] = _lang_attribute
+    lang_attribute = _lang_attribute(lang)
+    environment.filters["lang_attribute"] = lang_attribute
+    environment.globals["lang_attribute"] = lang_attribute
     messages = Messages(lang)
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         messages.gettext, messages.ngettext, newstyle=True
@@ -368,25 +369,24 @@ def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environme
     return environment
 
 
-def _lang_attribute(code: str | None) -> str:
-    """`` lang="…"`` for an element whose language is not the page's, as the
-    macro ``lang`` of macros.html writes it: a function, as every list entry
-    and every line of metadata has one and a macro call costs several times as
-    much."""
-    if not code:
-        return ""
-    return _cached_lang_attribute(code) if type(code) is str else _lang_markup(code)
-
-
-@functools.lru_cache(maxsize=64)
-def _cached_lang_attribute(code: str) -> str:
-    return _lang_markup(code)
-
-
-def _lang_markup(code: str) -> str:
+def _lang_attribute(page_lang: str) -> Callable[[str | None], str]:
+    """`` lang="…"`` for an element whose language (`pages.language`) is
+    not that of the page, ``page_lang``, as the macro ``lang`` of
+    macros.html writes it: a function, as every list entry and every line of
+    metadata has one and a macro call costs several times as much."""
     from markupsafe import Markup
 
-    return Markup(' lang="%s"') % code
+    def markup(code: str) -> str:
+        return "" if code == page_lang else Markup(' lang="%s"') % code
+
+    cached = functools.lru_cache(maxsize=64)(markup)
+
+    def lang_attribute(code: str | None) -> str:
+        if not code:
+            return ""
+        return cached(code) if type(code) is str else markup(code)
+
+    return lang_attribute
 
 
 # ----------------------------------------------------------------------- build
@@ -1050,7 +1050,7 @@ def _clipping_file(
         name,
         output.key(name, digest),
         old_text,
-        lambda: search.script("text", links.page, pages.full_text(read())).encode(),
+        lambda: search.script("text", links.page, pages.full_text(pages.shown(read()))).encode(),
     )
     return [page, text]
 
@@ -1105,19 +1105,21 @@ def _context_pages(
     yield from _list_pages(latest_heading, latest, entries, pages.home_page)
     by_day = addresses.grouped(documents, lambda d: [d.day])
     by_source = addresses.grouped(documents, lambda d: [d.source] if d.source else [])
-    by_tag = addresses.grouped(documents, lambda d: list(d.hashtags))
+    spellings = _tag_spellings(documents)
+    by_tag = addresses.grouped(documents, lambda d: list({pages.tag_key(t): 0 for t in d.hashtags}))
     for day, group in by_day.items():
         label = _day_label(day, messages)
         yield from _list_pages(label, group, entries, functools.partial(pages.date_page, day))
     for source, group in by_source.items():
         yield from _list_pages(source, group, entries, functools.partial(pages.source_page, source))
     for tag, group in by_tag.items():
-        yield from _list_pages(f"#{tag}#", group, entries, functools.partial(pages.tag_page, tag))
+        heading = f"#{spellings[tag]}#"
+        yield from _list_pages(heading, group, entries, functools.partial(pages.tag_page, tag))
     yield "dates.html", "dates.html", {"months": _months(by_day, messages)}
     sources = _group_list(by_source, pages.source_page)
     heading = messages.gettext("Sources")
     yield "sources.html", "groups.html", {"heading": heading, "groups": sources}
-    tags = _group_list(by_tag, pages.tag_page, tags=True)
+    tags = _group_list(by_tag, pages.tag_page, names=spellings)
     yield "tags.html", "groups.html", {"heading": messages.gettext("Tags"), "groups": tags}
     search_page = {"documents": len(documents), "search_messages": _search_messages(messages)}
     yield "search.html", "search.html", search_page
@@ -1223,7 +1225,7 @@ def _neighbourhood(
         path=document.path,
         day=[_day_label(document.day, messages), pages.date_page(document.day)],
         source=[document.source, pages.source_page(document.source)] if document.source else None,
-        tags=[[tag, pages.tag_page(tag)] for tag in document.hashtags],
+        tags=[[tag, pages.tag_page(tag)] for tag in _distinct_tags(document.hashtags)],
         newer=[newer.title, newer.page] if newer else None,
         older=[older.title, older.page] if older else None,
         saved=len(saves),
@@ -1289,18 +1291,42 @@ def _entry(document: Document, addresses: _Addresses, messages: Messages) -> Fie
     )
 
 
+def _distinct_tags(tags: Iterable[str]) -> list[str]:
+    """A document's tags, each (`pages.tag_key`) once, as it first spells it."""
+    first: dict[str, str] = {}
+    for tag in tags:
+        first.setdefault(pages.tag_key(tag), tag)
+    return list(first.values())
+
+
+def _tag_spellings(documents: list[Document]) -> dict[str, str]:
+    """How each tag (`pages.tag_key`) is shown: its most used spelling, the
+    first in code point order of those used as often."""
+    used = Counter(tag for document in documents for tag in document.hashtags)
+    spellings: dict[str, str] = {}
+    for tag, _ in sorted(used.items(), key=lambda item: (-item[1], item[0])):
+        spellings.setdefault(pages.tag_key(tag), tag)
+    return spellings
+
+
 def _group_list(
-    groups: dict[str, list[Document]], address: Callable[[str], str], *, tags: bool = False
+    groups: dict[str, list[Document]],
+    address: Callable[[str], str],
+    *,
+    names: dict[str, str] | None = None,
 ) -> list[Fields]:
+    """The groups, the largest first; a tag (``names``: its spelling by
+    key) as ``#name#``."""
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    shown = {key: f"#{names[key]}#" for key in groups} if names is not None else None
     return [
         Fields(
-            name=f"#{name}#" if tags else name,
-            lang=pages.language(name),
-            href=address(name),
+            name=shown[key] if shown is not None else key,
+            lang=pages.language(key if names is None else names[key]),
+            href=address(key),
             count=len(group),
         )
-        for name, group in ordered
+        for key, group in ordered
     ]
 
 

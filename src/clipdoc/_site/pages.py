@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -36,10 +37,23 @@ _SAFE_SCHEMES = ("http", "https", "mailto")
 _REGISTRY_LABELS = frozenset({"ac", "co", "com", "edu", "gov", "net", "or", "org"})
 _PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK = re.compile(f"[{search.CJK_CLASS}]")
 _SPACES = re.compile(r"\s+")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Codes after which a file is no clipping at all: not UTF-8, not a clipping.
 _UNREADABLE = frozenset({"CD110", "CD111", "CD503", "CD504", "CD505", "CD506"})
+
+#: The most characters of one text of a document (a summary, a section) that
+#: its page shows and its search reads, and of all its texts together: a
+#: longer text is cut, and the page says so and where the whole text is. The
+#: cut bounds a page, and the build's time and memory, by these figures
+#: rather than by the largest document (a body of 200 MB shown whole took
+#: 7 GB and 80 s).
+TEXT_SHOWN = 500_000
+TEXTS_SHOWN = 2_000_000
+#: What an excerpt is cut from, at most: the start of a text is enough for
+#: one line, whatever its markup.
+_EXCERPT_SOURCE = 65_536
 
 
 #: A document's distinct search tokens, of its title and of its body, each
@@ -108,6 +122,8 @@ def read_facts(
     problems = (*found.warnings, *problems)
     if clipping is None or any(p.code in _UNREADABLE for p in problems):
         return Unreadable(path=path, problems=problems)
+    content = content_digest(clipping)
+    clipping = shown(clipping)
     hashtags = known_hashtags if digest == known_digest else summary_hashtags(clipping)
     metadata = clipping.metadata
     saved_at = metadata.saved_at if metadata is not None else None
@@ -125,18 +141,63 @@ def read_facts(
         hashtags=hashtags,
         excerpt=excerpt(clipping),
         text=search_text(clipping),
-        content=content_digest(clipping),
+        content=content,
         tokens=None if digest == known_digest else search_tokens(clipping),
         problems=problems,
     )
 
 
 def content_digest(clipping: Clipping) -> str:
-    """`Document.content` of a clipping."""
+    """`Document.content` of a clipping: of its whole texts, a part at a
+    time (a copy of them all would double a huge document's memory)."""
     parts = [clipping.title, clipping.original_summary]
-    parts += [f"{section.heading}\0{section.body}" for section in clipping.extra_sections]
-    said = "\0\0".join("\1" if part is None else part for part in parts)
-    return _digest(said)
+    for section in clipping.extra_sections:
+        parts += [section.heading, section.body]
+    digest = hashlib.sha1()
+    for part in parts:
+        # Each part with its length, so that no two lists of parts hash alike.
+        data = b"\1" if part is None else part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()[:12]
+
+
+def shown(clipping: Clipping) -> Clipping:
+    """The clipping as its page shows it and its search reads it: each
+    text cut to `TEXT_SHOWN` characters, and to what is left of
+    `TEXTS_SHOWN` after the texts before it (the original summary, the AI
+    summary, the sections in order), at a line break or a tag when one is
+    near. `cut_lengths` says which were cut."""
+    texts = [clipping.original_summary, clipping.ai_summary]
+    texts += [section.body for section in clipping.extra_sections]
+    if sum(len(text) for text in texts if text) <= TEXT_SHOWN:
+        return clipping
+    left = TEXTS_SHOWN
+
+    def cut(text: str) -> str:
+        nonlocal left
+        limit = min(TEXT_SHOWN, left)
+        if len(text) > limit:
+            near = limit - limit // 16
+            end = max(text.rfind("\n", near, limit), text.rfind("<", near, limit))
+            text = text[: end if end > 0 else limit]
+        left -= len(text)
+        return text
+
+    original = None if clipping.original_summary is None else cut(clipping.original_summary)
+    ai = None if clipping.ai_summary is None else cut(clipping.ai_summary)
+    sections = tuple(
+        attrs.evolve(section, body=cut(section.body)) for section in clipping.extra_sections
+    )
+    return attrs.evolve(clipping, original_summary=original, ai_summary=ai, extra_sections=sections)
+
+
+def cut_lengths(whole: str | None, shown: str | None) -> Fields | None:
+    """What a page says of a text `shown` cut: how many characters it
+    shows of how many (None when it shows the whole)."""
+    if whole is None or shown is None or len(shown) == len(whole):
+        return None
+    return Fields(shown=len(shown), length=len(whole))
 
 
 def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
@@ -151,7 +212,7 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
 
 
 def search_tokens(clipping: Clipping) -> Tokens:
-    """The distinct tokens of the title, and of the summaries, sections and
+    """The distinct tokens (of a `shown` clipping) of the title, and of the summaries, sections and
     URL (its host, path and query, so that an address, an account or an
     arXiv id is found)."""
     body = [clipping.original_summary or "", clipping.ai_summary or ""]
@@ -165,7 +226,7 @@ def search_tokens(clipping: Clipping) -> Tokens:
 
 def full_text(clipping: Clipping) -> str:
     """What a search result's snippet is cut from: the text of the
-    summaries and sections, white space collapsed, at most
+    summaries and sections (of a `shown` clipping), white space collapsed, at most
     `search.FULL_TEXT` characters."""
     body = [clipping.original_summary or "", clipping.ai_summary or ""]
     body += [section.body for section in clipping.extra_sections]
@@ -191,7 +252,7 @@ def split_tokens(tokens: Tokens) -> tuple[list[str], list[str]]:
 def read_tokens(root: Folder, path: str) -> Tokens:
     """The search tokens of the document at ``path`` (in a worker process)."""
     clipping = read_document_file(root, path).clipping
-    return search_tokens(clipping) if clipping is not None else ("", "")
+    return search_tokens(shown(clipping)) if clipping is not None else ("", "")
 
 
 def newest_first(documents: Sequence[Document]) -> list[Document]:
@@ -212,7 +273,7 @@ def _utc(moment: datetime) -> datetime:
 def excerpt(clipping: Clipping) -> str:
     """A line of the AI summary (else the original): plain text, at most
     about `EXCERPT_LENGTH` characters, cut after a word or a CJK character."""
-    source = clipping.ai_summary or clipping.original_summary or ""
+    source = (clipping.ai_summary or clipping.original_summary or "")[:_EXCERPT_SOURCE]
     text = _SPACES.sub(" ", search.plain_text(source)).strip()
     if len(text) <= EXCERPT_LENGTH:
         return text
@@ -254,8 +315,15 @@ def source_page(source: str, number: int = 1) -> str:
     return _numbered(f"s/{slug}", number)
 
 
+def tag_key(tag: str) -> str:
+    """What makes two hashtags one: ``#AI创造营#`` and ``#ai创造营#``, or
+    ``#ＧＰＴ#`` and ``#GPT#``, are one tag with one page."""
+    return unicodedata.normalize("NFKC", tag).casefold()
+
+
 def tag_page(tag: str, number: int = 1) -> str:
-    return _numbered(f"t/{_digest(tag)}", number)
+    """The page of a hashtag, however it is spelt (`tag_key`)."""
+    return _numbered(f"t/{_digest(tag_key(tag))}", number)
 
 
 def home_page(number: int = 1) -> str:
@@ -301,9 +369,14 @@ def safe_url(url: str | None) -> str | None:
 
 
 def language(text: str) -> str | None:
-    """``zh`` for text with CJK characters, so that browsers and screen
-    readers pick the right fonts and voice; None for the page's own."""
-    return "zh" if _CJK.search(text) else None
+    """The language of a document's text, so that browsers and screen
+    readers pick the right fonts and voice: ``zh`` for text with CJK
+    characters, ``en`` for text with Latin letters and none (the
+    producer's), None for text with neither (numbers, signs: the page's
+    own)."""
+    if _CJK.search(text):
+        return "zh"
+    return "en" if _LATIN.search(text) else None
 
 
 # ------------------------------------------------------------------ fragments
@@ -437,6 +510,7 @@ def clipping_context(
     from markupsafe import Markup
 
     metadata = clipping.metadata
+    whole, clipping = clipping, shown(clipping)
     return {
         "title": clipping.title,
         "title_lang": language(clipping.title),
@@ -444,17 +518,22 @@ def clipping_context(
         "url_link": safe_url(clipping.url),
         "original": Markup(original_html(clipping.original_summary, images=images)),
         "original_lang": language(clipping.original_summary or ""),
+        "original_cut": cut_lengths(whole.original_summary, clipping.original_summary),
         "has_original": clipping.original_summary is not None,
         "ai": Markup(markdown_html(clipping.ai_summary, images=images)),
         "ai_lang": language(clipping.ai_summary or ""),
+        "ai_cut": cut_lengths(whole.ai_summary, clipping.ai_summary),
         "has_ai": clipping.ai_summary is not None,
         "sections": [
             Fields(
                 heading=section.heading,
                 lang=language(section.heading + section.body),
                 html=Markup(markdown_html(section.body, images=images)),
+                cut=cut_lengths(whole_section.body, section.body),
             )
-            for section in clipping.extra_sections
+            for whole_section, section in zip(
+                whole.extra_sections, clipping.extra_sections, strict=True
+            )
         ],
         "metadata": [
             Fields(label=label, value=value, lang=language(label + value))

@@ -42,6 +42,8 @@ _CJK_RANGES = (
     (0xF900, 0xFAFF),
     (0x20000, 0x2FA1F),
 )
+#: The CJK characters as a regular expression's class (its inside).
+CJK_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in _CJK_RANGES)
 # Enough for the tokens of a query to be found: tags and comments removed,
 # invisible elements dropped, entities decoded.
 _INVISIBLE = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)

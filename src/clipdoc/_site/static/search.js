@@ -21,6 +21,7 @@
   var PAGE = 20;
   var CJK_ANY = new RegExp(CJK_CLASS, "u");
   var CJK_ONE = new RegExp("^" + CJK_CLASS, "u");
+  var LATIN_ANY = /[A-Za-z\u00c0-\u024f]/;
 
   // Must agree with clipdoc/_site/search.py: tokens().
   function tokens(text) {
@@ -176,34 +177,71 @@
     return new RegExp(escaped.join("|"), "giu");
   }
 
+  // ``text`` folded as the index folds its words (NFKC, lower case), with
+  // the span of ``text`` each code unit comes from: a character and the
+  // marks after it fold together, so that a match maps back to whole
+  // characters ("ＡＩ" and "ﬁ" are found as "ai" and "fi", and marked).
+  function folded(text) {
+    var whole = text.normalize("NFKC").toLowerCase();
+    if (whole.length === text.length && text.normalize("NFKC") === text) {
+      return { text: whole, starts: null, ends: null };
+    }
+    var out = [];
+    var starts = [];
+    var ends = [];
+    var at = 0;
+    (text.match(/.\p{M}*/gsu) || []).forEach(function (cluster) {
+      var fold = cluster.normalize("NFKC").toLowerCase();
+      for (var i = 0; i < fold.length; i++) {
+        starts.push(at);
+        ends.push(at + cluster.length);
+      }
+      out.push(fold);
+      at += cluster.length;
+    });
+    return { text: out.join(""), starts: starts, ends: ends };
+  }
+
+  // Where ``pattern`` matches ``text`` folded: [start, end] spans of
+  // ``text``, in order and apart.
+  function spans(text, pattern) {
+    var found = [];
+    if (pattern === null) return found;
+    var fold = folded(text);
+    pattern.lastIndex = 0;
+    var match;
+    while ((match = pattern.exec(fold.text)) !== null && match[0]) {
+      var last = match.index + match[0].length - 1;
+      var start = fold.starts === null ? match.index : fold.starts[match.index];
+      var end = fold.ends === null ? last + 1 : fold.ends[last];
+      if (found.length > 0 && start < found[found.length - 1][1]) continue;
+      found.push([start, end]);
+    }
+    return found;
+  }
+
   // ``text`` into ``element``, each match of ``pattern`` in a <mark>; the
-  // element says it is Chinese when the text is and the page is not, as
-  // the site's own pages do.
+  // element says its language when it is not the page's, as the site's own
+  // pages do: Chinese for text with CJK characters, else English for text
+  // with Latin letters.
   function marked(element, text, pattern) {
     var at = 0;
-    if (CJK_ANY.test(text) && document.documentElement.lang !== "zh") element.lang = "zh";
-    if (pattern !== null) {
-      pattern.lastIndex = 0;
-      var match;
-      while ((match = pattern.exec(text)) !== null && match[0]) {
-        element.appendChild(document.createTextNode(text.slice(at, match.index)));
-        var mark = document.createElement("mark");
-        mark.textContent = match[0];
-        element.appendChild(mark);
-        at = match.index + match[0].length;
-      }
-    }
+    var lang = CJK_ANY.test(text) ? "zh" : LATIN_ANY.test(text) ? "en" : null;
+    if (lang !== null && lang !== document.documentElement.lang) element.lang = lang;
+    spans(text, pattern).forEach(function (span) {
+      element.appendChild(document.createTextNode(text.slice(at, span[0])));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(span[0], span[1]);
+      element.appendChild(mark);
+      at = span[1];
+    });
     element.appendChild(document.createTextNode(text.slice(at)));
   }
 
   // A window of the text around the first match (its start when none).
   function snippet(text, pattern) {
-    var start = 0;
-    if (pattern !== null) {
-      pattern.lastIndex = 0;
-      var match = pattern.exec(text);
-      if (match !== null) start = Math.max(0, match.index - 40);
-    }
+    var found = spans(text, pattern);
+    var start = found.length > 0 ? Math.max(0, found[0][0] - 40) : 0;
     if (start > 0 && /[\udc00-\udfff]/.test(text.charAt(start))) start -= 1;
     var end = Math.min(text.length, start + 180);
     if (end < text.length && /[\ud800-\udbff]/.test(text.charAt(end - 1))) end -= 1;
@@ -226,6 +264,12 @@
     return Array.from(new Set(all.filter(function (token) {
       return !(Array.from(token).length === 1 && pairs.has(token));
     })));
+  }
+
+  // What the status line echoes of a query: its first eighty characters.
+  function shortened(query) {
+    var letters = Array.from(query);
+    return letters.length <= 80 ? query : letters.slice(0, 80).join("") + "…";
   }
 
   function block(id) {
@@ -255,7 +299,7 @@
       });
       status.textContent = say(ids.length === 1 ? "one" : "many", {
         count: ids.length,
-        query: query,
+        query: shortened(query.trim()),
       });
       var pattern = marker(words);
       var shown = 0;
@@ -335,8 +379,7 @@
     }
     // A word found in the address: the address, marked.
     if (doc[5] && pattern !== null && item.querySelector("mark") === null) {
-      pattern.lastIndex = 0;
-      if (pattern.test(doc[5])) {
+      if (spans(doc[5], pattern).length > 0) {
         var address = document.createElement("p");
         address.className = "url";
         marked(address, doc[5], pattern);
