@@ -769,6 +769,33 @@ def test_theme_replaces_templates_and_style(tmp_path: Path) -> None:
     assert report.reused == 0
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_theme_s_messages_read_as_gettext_gives_them(lang: str, tmp_path: Path) -> None:
+    # Constant messages are translated as templates compile: the page must
+    # say what translating them as they render says.
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "list.html").write_text(
+        '{% extends "base.html" %}{% block main %}'
+        '<p id="a">{{ _("Tags") }}|{{ gettext("100%% <em>x</em>") }}|{{ _("Sources") | upper }}</p>'
+        '{% set _ = "own" %}<p id="b">{{ _ }}</p>{% endblock %}'
+    )
+    (theme / "templates" / "dates.html").write_text(
+        '{% extends "base.html" %}{% block main %}'
+        '{% macro gettext(x) %}[{{ x }}]{% endmacro %}<p id="c">{{ gettext("Tags") }}</p>'
+        '<p id="d">{{ _("Tags") }}</p>{% endblock %}'
+    )
+    build_site(root, tmp_path / "site", theme=theme, lang=lang)
+    home = soup_of(tmp_path / "site" / "index.html")
+    tags, sources = ("Tags", "SOURCES") if lang == "en" else ("话题", "来源")
+    assert home.find(id="a").decode_contents() == f"{tags}|100% <em>x</em>|{sources}"
+    assert home.find(id="b").get_text() == "own"  # the template's own _
+    dates = soup_of(tmp_path / "site" / "dates.html")
+    assert dates.find(id="c").get_text() == "[Tags]"  # the template's own gettext
+    assert dates.find(id="d").get_text() == tags
+
+
 def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     theme = tmp_path / "theme"
@@ -989,6 +1016,19 @@ def test_a_huge_text_is_cut_on_its_page_and_in_its_search_with_a_note(tmp_path: 
     assert _postings_of(site, "start19999")
     assert not _postings_of(site, "finishing")
     assert "finishing" not in (site / pages.text_file(pages.clipping_page("000.md"))).read_text()
+
+
+def test_only_a_text_longer_than_its_listing_entry_has_a_file_of_its_own(tmp_path: Path) -> None:
+    short = sample(0, ai_summary="short")
+    long = sample(1, ai_summary="word " * search.SNIPPET_SOURCE)
+    root = make_collection(tmp_path / "in", [short, long])
+    site = tmp_path / "out"
+    build_site(root, site)
+    entries = search.read_script((site / "search" / "d0.js").read_text(encoding="utf-8"), "block")
+    flags = {entry[0]: entry[6] for entry in entries[1]}
+    assert flags == {pages.clipping_page("000.md"): 0, pages.clipping_page("001.md"): 1}
+    assert not (site / pages.text_file(pages.clipping_page("000.md"))).exists()
+    assert (site / pages.text_file(pages.clipping_page("001.md"))).is_file()
 
 
 def test_shown_cuts_at_a_line_and_changes_nothing_of_a_short_clipping() -> None:
@@ -1286,7 +1326,9 @@ def test_images_load_lazily_or_not_at_all(tmp_path: Path) -> None:
 
 
 def test_only_the_files_the_last_build_wrote_are_carried_over(tmp_path: Path) -> None:
-    root = make_collection(tmp_path / "c", [sample(n) for n in range(4)])
+    # Texts longer than the listing holds: each has a file of its whole text.
+    long = [sample(n, ai_summary=f"word{n} " * 200) for n in range(4)]
+    root = make_collection(tmp_path / "c", long)
     site = tmp_path / "site"
     build_site(root, site)
     secret = tmp_path / "secret"

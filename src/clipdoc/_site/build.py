@@ -342,8 +342,9 @@ def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environme
                 raise ClipdocError(
                     "CD703", f"{name}: not UTF-8; save the template as UTF-8", path=folder
                 ) from None
+    messages = Messages(lang)
     kind = jinja2.Environment if folder is None else jinja2.sandbox.SandboxedEnvironment
-    environment = kind(
+    environment = _translating(kind, messages)(
         # Each template known by its name, in tracebacks too (`_theme_failure`).
         loader=jinja2.FunctionLoader(
             lambda name: (templates[name], name, lambda: True) if name in templates else None
@@ -362,11 +363,62 @@ def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environme
     lang_attribute = _lang_attribute(lang)
     environment.filters["lang_attribute"] = lang_attribute
     environment.globals["lang_attribute"] = lang_attribute
-    messages = Messages(lang)
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         messages.gettext, messages.ngettext, newstyle=True
     )
     return environment
+
+
+def _translating(kind: type[jinja2.Environment], messages: Messages) -> type[jinja2.Environment]:
+    """``kind`` of environment whose templates have each constant message
+    (``_`` or ``gettext`` of a string alone) translated as they are compiled: i18n's ``gettext`` at
+    each page costs a tenth of rendering it. A message with values, or a
+    template that gives ``_`` or ``gettext`` a meaning of its own, is
+    translated as it renders."""
+    import jinja2.nodes
+    import jinja2.visitor
+    from markupsafe import Markup
+
+    names = ("_", "gettext")
+
+    def translated(call: jinja2.nodes.Node) -> jinja2.nodes.Node:
+        if not (
+            isinstance(call, jinja2.nodes.Call)
+            and isinstance(call.node, jinja2.nodes.Name)
+            and call.node.name in names
+            and len(call.args) == 1
+            and not call.kwargs
+            and call.dyn_args is None
+            and call.dyn_kwargs is None
+        ):
+            return call
+        message = call.args[0]
+        if not (isinstance(message, jinja2.nodes.Const) and isinstance(message.value, str)):
+            return call
+        # What newstyle gettext gives: the message as markup, "%%" as "%".
+        text = str(Markup(messages.gettext(message.value)) % {})
+        return jinja2.nodes.MarkSafeIfAutoescape(jinja2.nodes.Const(text), lineno=call.lineno)
+
+    class Translating(kind):  # type: ignore[valid-type,misc]
+        def _parse(self, source: str, name: str | None, filename: str | None) -> Any:
+            tree = super()._parse(source, name, filename)
+            return tree if names_given(tree) & set(names) else Constants().visit(tree)
+
+    def names_given(tree: jinja2.nodes.Template) -> set[str]:
+        """The names a template binds (set, for, with, macros and their
+        arguments, imports)."""
+        given = {n.name for n in tree.find_all(jinja2.nodes.Name) if n.ctx != "load"}
+        given |= {macro.name for macro in tree.find_all(jinja2.nodes.Macro)}
+        given |= {i.target for i in tree.find_all(jinja2.nodes.Import)}
+        for imported in tree.find_all(jinja2.nodes.FromImport):
+            given |= {n[1] if isinstance(n, tuple) else n for n in imported.names}
+        return given
+
+    class Constants(jinja2.visitor.NodeTransformer):
+        def visit_Call(self, node: jinja2.nodes.Call) -> jinja2.nodes.Node:
+            return translated(self.generic_visit(node))
+
+    return Translating
 
 
 def _lang_attribute(page_lang: str) -> Callable[[str | None], str]:
@@ -799,8 +851,9 @@ class _Site:
         messages = Messages(self.output.lang)
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, addresses, messages)
-            text = self.old(pages.text_file(links.page))
-            yield "clipping", (links, document.digest, self.old(links.page), text)
+            text = self.old(pages.text_file(links.page)) if document.more_text else None
+            task = (links, document.digest, document.more_text, self.old(links.page), text)
+            yield "clipping", task
             if postings is not None:
                 postings.add(*self.indexed_tokens(document, addresses))
         for name, template, context in _context_pages(documents, messages, addresses):
@@ -830,7 +883,8 @@ class _Site:
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
         """The index's header (its shards, documents and block size) and the
-        blocks of its documents: page, title, day, source, text and URL."""
+        blocks of its documents: page, title, day, source, the start of its
+        text, URL, and whether its text goes on (1, else 0)."""
         header = search.script("docs", shards, len(documents), search.BLOCK_SIZE)
         for number, start in enumerate(range(0, len(documents), search.BLOCK_SIZE)):
             block = [
@@ -841,6 +895,7 @@ class _Site:
                     d.source or "",
                     d.text,
                     d.url or "",
+                    1 if d.more_text else 0,
                 ]
                 for d in documents[start : start + search.BLOCK_SIZE]
             ]
@@ -1037,14 +1092,17 @@ def _render_clipping(output: _Output, clipping: Clipping, links: Neighbourhood) 
 
 
 def _clipping_file(
-    output: _Output, root: Folder, task: tuple[Neighbourhood, str, Old | None, Old | None]
+    output: _Output, root: Folder, task: tuple[Neighbourhood, str, bool, Old | None, Old | None]
 ) -> list[Written]:
-    """A clipping's page and the text search snippets are cut from, each
+    """A clipping's page and, when its text goes on past what the search's
+    listing holds of it, the text search snippets are cut from; each
     linked or made (in a worker process), the document read once."""
-    links, digest, old_page, old_text = task
+    links, digest, more_text, old_page, old_text = task
     read = functools.cache(lambda: _clipping_at(root, links))
     key = output.key(links.page, digest, links.as_key())
     page = output.put(links.page, key, old_page, lambda: _render_clipping(output, read(), links))
+    if not more_text:
+        return [page]
     name = pages.text_file(links.page)
     text = output.put(
         name,

@@ -78,6 +78,9 @@ class Document:
     excerpt: str
     #: The start of its text, for the snippets of search results.
     text: str
+    #: Whether its text goes on past `text` (then its page's build writes
+    #: the whole text, `text_file`, for a snippet further on).
+    more_text: bool
     #: A digest of what was clipped (title, original summary, sections), not
     #: of when it was saved nor of the AI summary, which a producer writes
     #: anew at each save: re-clips with the same digest are copies of one
@@ -130,6 +133,8 @@ def read_facts(
     day = metadata.catalog_date if metadata is not None else None
     if day is None and saved_at is not None:
         day = saved_at.date()
+    body = body_text(clipping)
+    text = full_text(clipping, body)
     return Document(
         path=path,
         digest=digest,
@@ -140,9 +145,10 @@ def read_facts(
         source=source_of(clipping.url),
         hashtags=hashtags,
         excerpt=excerpt(clipping),
-        text=search_text(clipping),
+        text=text[: search.SNIPPET_SOURCE],
+        more_text=len(text) > search.SNIPPET_SOURCE,
         content=content,
-        tokens=None if digest == known_digest else search_tokens(clipping),
+        tokens=None if digest == known_digest else search_tokens(clipping, body),
         problems=problems,
     )
 
@@ -211,33 +217,34 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
     return tuple(html.hashtags(summary))
 
 
-def search_tokens(clipping: Clipping) -> Tokens:
-    """The distinct tokens (of a `shown` clipping) of the title, and of the summaries, sections and
-    URL (its host, path and query, so that an address, an account or an
-    arXiv id is found)."""
-    body = [clipping.original_summary or "", clipping.ai_summary or ""]
+def body_text(clipping: Clipping) -> str:
+    """The plain text of the summaries and sections (of a `shown`
+    clipping), which its search tokens and its `full_text` are made of."""
+    body = [clipping.original_summary, clipping.ai_summary]
     body += [section.body for section in clipping.extra_sections]
+    return search.plain_text(" ".join(filter(None, body)))
+
+
+def search_tokens(clipping: Clipping, body: str | None = None) -> Tokens:
+    """The distinct tokens (of a `shown` clipping) of the title, and of the
+    summaries, sections (``body``: their `body_text`, when made already)
+    and URL (its host, path and query, so that an address, an account or
+    an arXiv id is found)."""
+    text = body_text(clipping) if body is None else body
     address = _SCHEME.sub("", clipping.url or "")
     return (
         "\n".join(dict.fromkeys(search.tokens(clipping.title))),
-        "\n".join(dict.fromkeys(search.tokens(f"{search.plain_text(' '.join(body))} {address}"))),
+        "\n".join(dict.fromkeys(search.tokens(f"{text} {address}"))),
     )
 
 
-def full_text(clipping: Clipping) -> str:
+def full_text(clipping: Clipping, body: str | None = None) -> str:
     """What a search result's snippet is cut from: the text of the
-    summaries and sections (of a `shown` clipping), white space collapsed, at most
-    `search.FULL_TEXT` characters."""
-    body = [clipping.original_summary or "", clipping.ai_summary or ""]
-    body += [section.body for section in clipping.extra_sections]
-    text = search.plain_text(" ".join(filter(None, body)))
+    summaries and sections (of a `shown` clipping; ``body`` as for
+    `search_tokens`), white space collapsed, at most `search.FULL_TEXT`
+    characters."""
+    text = body_text(clipping) if body is None else body
     return _SPACES.sub(" ", text).strip()[: search.FULL_TEXT]
-
-
-def search_text(clipping: Clipping) -> str:
-    """The start of `full_text`, which a block of the listing holds: the
-    snippets of most results are cut from it, without loading the rest."""
-    return full_text(clipping)[: search.SNIPPET_SOURCE]
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -313,7 +313,8 @@
           next.forEach(function (id) {
             var item = result(id, pattern);
             list.appendChild(item);
-            if (pattern !== null && item.querySelector(".snippet mark, .url mark") === null) {
+            var unmarked = item.querySelector(".snippet mark, .url mark") === null;
+            if (pattern !== null && unmarked && entry(id)[6] === 1) {
               later(id, item, pattern);
             }
           });
@@ -333,7 +334,7 @@
 
   function entry(id) {
     var entries = state.blocks[block(id)] || [];
-    return entries[id - block(id) * state.blockSize] || ["", "", "", "", "", ""];
+    return entries[id - block(id) * state.blockSize] || ["", "", "", "", "", "", 0];
   }
 
   // A result whose words are past the start of its text: the snippet is
