@@ -657,7 +657,7 @@ def test_failed_build_leaves_the_old_site(tmp_path: Path, monkeypatch: pytest.Mo
 def test_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     build_site(root, tmp_path / "site")
-    monkeypatch.setattr("clipdoc._site.build._exchange", lambda first, second: False)
+    monkeypatch.setattr("clipdoc._site.build.exchange", lambda first, second: False)
     (root / "000.md").write_text(render(sample(1, title="second")), encoding="utf-8")
     build_site(root, tmp_path / "site")
     assert "second" in (tmp_path / "site" / pages.clipping_page("000.md")).read_text()

@@ -13,8 +13,6 @@ build leaves the old site as it was.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
 import gc
 import hashlib
@@ -23,7 +21,6 @@ import json
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import traceback
 from collections import Counter
@@ -37,7 +34,7 @@ import attrs
 from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
 from .._storage.documents import read_document_file
-from .._storage.files import Folder
+from .._storage.files import Folder, exchange
 from .._storage.parallel import checked_jobs, ordered_map
 from .._storage.urls import url_key
 from .._storage.walk import checked_folder, checked_patterns, walk
@@ -829,14 +826,14 @@ class _Site:
         if postings is None:
             self.write_search(documents, index_key)
         else:
-            self.write_listing(documents, index_key, self.new_shards)
+            self.write_header(documents, index_key, self.new_shards)
         for name, data in self.output.theme.static().items():
             self.write_or_reuse(name, data)
         if self.output.base_url:
             self.write_or_reuse("sitemap.xml", _sitemap(self.output.base_url, sorted(self.keys)))
 
     def write_or_reuse(self, name: str, data: bytes) -> None:
-        key = self.key(name, hashlib.sha256(data).hexdigest())
+        key = _content_key(self.output, name, data)
         if not self.reuse(name, key):
             self.write(name, key, data)
 
@@ -859,6 +856,8 @@ class _Site:
         for name, template, context in _context_pages(documents, messages, addresses):
             yield "page", (name, template, context, self.old(name))
         if postings is not None:
+            for name, data in _listing_blocks(documents):
+                yield "block", (name, data, self.old(name))
             self.new_shards, entries = postings.shard_entries()
             for number, shard in enumerate(entries):
                 yield "shard", (number, search.packed_shard(shard))
@@ -882,26 +881,14 @@ class _Site:
         return pages.split_tokens(tokens)
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
-        """The index's header (its shards, documents and block size) and the
-        blocks of its documents: page, title, day, source, the start of its
-        text, URL, and whether its text goes on (1, else 0)."""
+        """The index's listing: its blocks (`_listing_blocks`) and header."""
+        for name, data in _listing_blocks(documents):
+            self.write_or_reuse(name, data)
+        self.write_header(documents, index_key, shards)
+
+    def write_header(self, documents: list[Document], index_key: str, shards: int) -> None:
+        """The index's header: its shards, documents and block size."""
         header = search.script("docs", shards, len(documents), search.BLOCK_SIZE)
-        for number, start in enumerate(range(0, len(documents), search.BLOCK_SIZE)):
-            block = [
-                [
-                    d.page,
-                    d.title,
-                    d.day.isoformat() if d.day else "",
-                    d.source or "",
-                    d.text,
-                    d.url or "",
-                    1 if d.more_text else 0,
-                ]
-                for d in documents[start : start + search.BLOCK_SIZE]
-            ]
-            # A block that holds what it held is the same file.
-            data = search.script("block", number, block).encode()
-            self.write_or_reuse(f"search/d{number}.js", data)
         name = "search/docs.js"
         self.write(name, self.key(name, index_key), header.encode())
 
@@ -1144,7 +1131,37 @@ def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> l
         return _clipping_file(output, root, arguments)
     if kind == "page":
         return [_context_file(output, arguments)]
+    if kind == "block":
+        name, data, old = arguments
+        return [output.put(name, _content_key(output, name, data), old, lambda: data)]
     return [_shard_file(output, index_key, arguments)]
+
+
+def _listing_blocks(documents: list[Document]) -> Iterator[tuple[str, bytes]]:
+    """The blocks of the search index's listing, each of `search.BLOCK_SIZE`
+    documents: page, title, day, source, the start of its text, URL, and
+    whether its text goes on (1, else 0)."""
+    for number, start in enumerate(range(0, len(documents), search.BLOCK_SIZE)):
+        block = [
+            [
+                d.page,
+                d.title,
+                d.day.isoformat() if d.day else "",
+                d.source or "",
+                d.text,
+                d.url or "",
+                1 if d.more_text else 0,
+            ]
+            for d in documents[start : start + search.BLOCK_SIZE]
+        ]
+        yield f"search/d{number}.js", search.script("block", number, block).encode()
+
+
+def _content_key(output: _Output, name: str, data: bytes) -> str:
+    """The key of a file that depends on nothing but what it holds (a block
+    of the listing, a theme's file): one that holds what it held is the
+    same file."""
+    return output.key(name, hashlib.sha256(data).hexdigest())
 
 
 Page = tuple[str, str, dict[str, Any]]
@@ -1545,7 +1562,7 @@ def _swap_in(staging: str, output: str) -> None:
     if not os.path.lexists(output):
         os.rename(staging, output)
         return
-    if _exchange(staging, output):
+    if exchange(staging, output):
         shutil.rmtree(staging, ignore_errors=True)  # now the old site
         return
     backup = staging + ".old"
@@ -1556,18 +1573,3 @@ def _swap_in(staging: str, output: str) -> None:
         os.rename(backup, output)
         raise
     shutil.rmtree(backup, ignore_errors=True)
-
-
-def _exchange(first: str, second: str) -> bool:
-    if not sys.platform.startswith("linux"):
-        return False
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
-        renameat2.argtypes.append(ctypes.c_uint)
-        at_cwd, exchange = -100, 2
-        return bool(
-            renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0
-        )
-    return False

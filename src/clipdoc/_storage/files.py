@@ -919,6 +919,15 @@ def _renameat2() -> Callable[[int, bytes, int, bytes, int], int] | None:
     return _libc("renameat2", number, text, number, text, ctypes.c_uint)
 
 
+def exchange(first: str, second: str) -> bool:
+    """Swap two paths in one step (Linux's ``renameat2(RENAME_EXCHANGE)``):
+    True when done, False where the system cannot (nor either is changed)."""
+    rename = _renameat2()
+    if rename is None:
+        return False
+    return rename(_AT_CWD, os.fsencode(first), _AT_CWD, os.fsencode(second), _RENAME_EXCHANGE) == 0
+
+
 def _changed(full: str) -> ChangedError:
     return ChangedError(
         "changed since it was read; left as it is now (run again to include the change)",
@@ -926,8 +935,10 @@ def _changed(full: str) -> ChangedError:
     )
 
 
-#: renameat2's flag for swapping two names.
+#: renameat2's flag for swapping two names, and its folder for a path that
+#: is relative to the working folder.
 _RENAME_EXCHANGE = 2
+_AT_CWD = -100
 
 
 def _opened_path(descriptor: int) -> str | None:
