@@ -698,7 +698,7 @@ def test_refuses_a_folder_that_is_not_a_site(tmp_path: Path) -> None:
         build_site(root, tmp_path / "file")
 
 
-@pytest.mark.parametrize("output", [".", "..", "sub/.."])
+@pytest.mark.parametrize("output", [".", "..", "sub/..", "out", "sub/out", "sub"])
 def test_refuses_to_replace_the_collection(tmp_path: Path, output: str) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     (root / "sub").mkdir()
@@ -706,6 +706,7 @@ def test_refuses_to_replace_the_collection(tmp_path: Path, output: str) -> None:
         build_site(root, root / output)
     assert caught.value.code == "CD702"
     assert (root / "000.md").exists()
+    assert sorted(p.name for p in root.rglob("*")) == ["000.md", "sub"]  # nothing written
 
 
 def test_builds_into_an_empty_folder(tmp_path: Path) -> None:
@@ -1016,6 +1017,14 @@ def test_a_huge_text_is_cut_on_its_page_and_in_its_search_with_a_note(tmp_path: 
     assert _postings_of(site, "start19999")
     assert not _postings_of(site, "finishing")
     assert "finishing" not in (site / pages.text_file(pages.clipping_page("000.md"))).read_text()
+
+
+def test_a_word_of_a_section_heading_is_found(tmp_path: Path) -> None:
+    section = clipdoc.Section(heading="Headingword 标题词", body="body")
+    root = make_collection(tmp_path / "in", [sample(0, extra_sections=(section,))])
+    build_site(root, tmp_path / "out")
+    for word in ("headingword", "标题"):
+        assert _postings_of(tmp_path / "out", word) == [0]
 
 
 def test_only_a_text_longer_than_its_listing_entry_has_a_file_of_its_own(tmp_path: Path) -> None:
@@ -1385,6 +1394,25 @@ def _postings_of(site: Path, token: str) -> list[int]:
     )
     deltas = table.get(token, [[], []])[0]
     return [sum(deltas[: i + 1]) for i in range(len(deltas))]
+
+
+def test_editing_a_save_keeps_the_shards_that_hold_what_they_held(tmp_path: Path) -> None:
+    many = [sample(n, ai_summary=" ".join(f"w{n}x{k}" for k in range(200))) for n in range(100)]
+    saves = [sample(100 + n, url="https://weibo.com/1/same") for n in range(2)]
+    root = make_collection(tmp_path / "c", [*many, *saves])
+    site = tmp_path / "site"
+    build_site(root, site)
+    shards = sorted((site / "search").glob("s*.js"))
+    assert len(shards) > 4
+    before = {p.name: p.stat().st_ino for p in shards}
+    edited = attrs.evolve(saves[1], ai_summary="quagga")  # the newest save's words change
+    (root / "101.md").write_text(render(edited), encoding="utf-8")
+    build_site(root, site)
+    kept = [
+        p.name for p in sorted((site / "search").glob("s*.js")) if before[p.name] == p.stat().st_ino
+    ]
+    assert len(kept) >= len(shards) - 3
+    assert _postings_of(site, "quagga")
 
 
 def test_search_finds_an_address_saved_many_times_once(tmp_path: Path) -> None:

@@ -339,6 +339,7 @@ def test_search_marks_words_as_the_index_folds_them(browser: Any, tmp_path: Path
         Clipping(title="ＡＩ 的进展", ai_summary="大模型 ＡＩ 进展"),  # fullwidth letters
         Clipping(title="微调", ai_summary="The ﬁne-tuning of a cafe\u0301 model"),  # ligature, mark
         Clipping(title="模型的第三篇", ai_summary="模型"),
+        Clipping(title="第四篇", ai_summary="Diffusion models 与多模态大模型 and Transformers"),
     ]
     for number, clipping in enumerate(clippings):
         (root / f"{number}.md").write_text(render(clipping), encoding="utf-8")
@@ -346,13 +347,25 @@ def test_search_marks_words_as_the_index_folds_them(browser: Any, tmp_path: Path
     base = (tmp_path / "site").as_uri() + "/"
     watched = Watched(browser, base)
     try:
-        for query, marked in [("ai", "ＡＩ"), ("fine", "ﬁne"), ("café", "cafe\u0301")]:
+        cases = [
+            ("ai", "ＡＩ"),
+            ("fine", "ﬁne"),
+            ("café", "cafe\u0301"),
+            # Overlapping pairs are one mark; a word's beginning marks the word.
+            ("大模型", "大模型"),
+            ("多模态大模型", "多模态大模型"),
+            ("diffus", "Diffusion"),
+            ("transformers", "Transformers"),
+        ]
+        for query, marked in cases:
             watched.page.goto(base + "search.html?q=" + query)
             mark = watched.page.locator("#search-results mark").first
             mark.wait_for()
             assert mark.inner_text() == marked, query
         # Latin text on a Chinese page says it is English.
+        watched.page.goto(base + "search.html?q=fine")
         snippet = watched.page.locator("#search-results .snippet").first
+        snippet.wait_for()
         assert snippet.get_attribute("lang") == "en"
         # A long query is echoed in part.
         watched.page.goto(base + "search.html?q=" + "模型" * 2_000)

@@ -90,7 +90,7 @@ CODES: dict[str, CodeInfo] = _table(
     ("CD602", _W, "interop: a feed entry that cannot be imported was left out"),
     ("CD603", _W, "interop: a note property that cannot be read back exactly"),
     ("CD701", _E, "site: the output folder holds something that is not a clipdoc site"),
-    ("CD702", _E, "site: the output folder would replace the collection"),
+    ("CD702", _E, "site: the output folder would replace the collection, or be inside it"),
     ("CD703", _E, "site: the theme is not a folder, or a template has an error"),
 )
 

@@ -961,7 +961,9 @@ class _Site:
         old_number = {page: number for number, page in enumerate(old_pages)}
         addresses = _Addresses(documents)
         if self.saves_changed(documents, addresses, old_pages):
-            return None  # who is found at which save: the index is made anew
+            # Who is found at which save: the index is made anew, and each
+            # shard that holds what it held is still the last build's file.
+            return self.new_index(documents)[0], old_tables
         new_of_old = [-1] * len(old_pages)
         fresh: list[tuple[int, Document]] = []
         for number, document in enumerate(documents):
@@ -1457,10 +1459,12 @@ def _json_default(value: object) -> object:
 def _check_output(root: str, output: str) -> None:
     real_root = os.path.realpath(root)
     real_output = os.path.realpath(output)
-    if os.path.commonpath([real_root, real_output]) == real_output:
+    common = os.path.commonpath([real_root, real_output])
+    if common in (real_output, real_root):
+        where = "replace" if common == real_output else "be written inside"
         raise ClipdocError(
             "CD702",
-            f"{output}: the site would replace the collection it is built from; choose an"
+            f"{output}: the site would {where} the collection it is built from; choose an"
             " output folder outside the collection's folder",
             path=output,
         )

@@ -218,10 +218,12 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
 
 
 def body_text(clipping: Clipping) -> str:
-    """The plain text of the summaries and sections (of a `shown`
-    clipping), which its search tokens and its `full_text` are made of."""
+    """The plain text of the summaries and sections, headings included (of
+    a `shown` clipping), which its search tokens and its `full_text` are
+    made of."""
     body = [clipping.original_summary, clipping.ai_summary]
-    body += [section.body for section in clipping.extra_sections]
+    for section in clipping.extra_sections:
+        body += [section.heading, section.body]
     return search.plain_text(" ".join(filter(None, body)))
 
 

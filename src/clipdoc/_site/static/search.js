@@ -22,6 +22,8 @@
   var CJK_ANY = new RegExp(CJK_CLASS, "u");
   var CJK_ONE = new RegExp("^" + CJK_CLASS, "u");
   var LATIN_ANY = /[A-Za-z\u00c0-\u024f]/;
+  var CJK_LAST = new RegExp(CJK_CLASS + "$", "u");
+  var WORD_REST = new RegExp("(?:(?!" + CJK_CLASS + ")[\\p{L}\\p{N}])+", "uy");
 
   // Must agree with clipdoc/_site/search.py: tokens().
   function tokens(text) {
@@ -203,7 +205,10 @@
   }
 
   // Where ``pattern`` matches ``text`` folded: [start, end] spans of
-  // ``text``, in order and apart.
+  // ``text``, in order and apart. Matches that overlap are one span (大模型
+  // is matched by 大模 and 模型), and a match that ends inside a Latin word
+  // is taken to its end (diffus: diffusion; transformers: transformer, and
+  // its s).
   function spans(text, pattern) {
     var found = [];
     if (pattern === null) return found;
@@ -211,11 +216,21 @@
     pattern.lastIndex = 0;
     var match;
     while ((match = pattern.exec(fold.text)) !== null && match[0]) {
-      var last = match.index + match[0].length - 1;
+      var stop = match.index + match[0].length;
+      if (!CJK_LAST.test(match[0])) {
+        WORD_REST.lastIndex = stop;
+        if (WORD_REST.exec(fold.text) !== null) stop = WORD_REST.lastIndex;
+      }
       var start = fold.starts === null ? match.index : fold.starts[match.index];
-      var end = fold.ends === null ? last + 1 : fold.ends[last];
-      if (found.length > 0 && start < found[found.length - 1][1]) continue;
-      found.push([start, end]);
+      var end = fold.ends === null ? stop : fold.ends[stop - 1];
+      var previous = found[found.length - 1];
+      if (previous !== undefined && start <= previous[1]) {
+        previous[1] = Math.max(previous[1], end);
+      } else {
+        found.push([start, end]);
+      }
+      // The next match may start inside this one: one character on.
+      pattern.lastIndex = match.index + (fold.text.codePointAt(match.index) > 0xffff ? 2 : 1);
     }
     return found;
   }
