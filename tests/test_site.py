@@ -1038,6 +1038,18 @@ def test_only_a_text_longer_than_its_listing_entry_has_a_file_of_its_own(tmp_pat
     assert flags == {pages.clipping_page("000.md"): 0, pages.clipping_page("001.md"): 1}
     assert not (site / pages.text_file(pages.clipping_page("000.md"))).exists()
     assert (site / pages.text_file(pages.clipping_page("001.md"))).is_file()
+    assert not (site / pages.text_file(pages.clipping_page("001.md"), 1)).exists()
+
+
+def test_a_long_text_is_in_parts_that_overlap() -> None:
+    text = "".join(f"{n:07d} " for n in range(10_000))  # 80,000 characters
+    parts = search.text_parts(text)
+    assert len(parts) == 4
+    assert all(len(part) <= search.TEXT_PART + search.TEXT_OVERLAP for part in parts)
+    assert "".join(part[: search.TEXT_PART] for part in parts) == text
+    # Each word is whole in some part.
+    assert all(any(f"{n:07d} " in part for part in parts) for n in range(10_000))
+    assert search.text_parts("short") == []
 
 
 def test_shown_cuts_at_a_line_and_changes_nothing_of_a_short_clipping() -> None:

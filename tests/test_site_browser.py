@@ -340,6 +340,8 @@ def test_search_marks_words_as_the_index_folds_them(browser: Any, tmp_path: Path
         Clipping(title="微调", ai_summary="The ﬁne-tuning of a cafe\u0301 model"),  # ligature, mark
         Clipping(title="模型的第三篇", ai_summary="模型"),
         Clipping(title="第四篇", ai_summary="Diffusion models 与多模态大模型 and Transformers"),
+        # A word in the second of four parts of the text's files.
+        Clipping(title="长文", ai_summary="filler " * 4_000 + "needleword " + "filler " * 6_000),
     ]
     for number, clipping in enumerate(clippings):
         (root / f"{number}.md").write_text(render(clipping), encoding="utf-8")
@@ -356,6 +358,7 @@ def test_search_marks_words_as_the_index_folds_them(browser: Any, tmp_path: Path
             ("多模态大模型", "多模态大模型"),
             ("diffus", "Diffusion"),
             ("transformers", "Transformers"),
+            ("needleword", "needleword"),
         ]
         for query, marked in cases:
             watched.page.goto(base + "search.html?q=" + query)

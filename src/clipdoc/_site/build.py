@@ -848,9 +848,9 @@ class _Site:
         messages = Messages(self.output.lang)
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, addresses, messages)
-            text = self.old(pages.text_file(links.page)) if document.more_text else None
-            task = (links, document.digest, document.more_text, self.old(links.page), text)
-            yield "clipping", task
+            parts = range(document.text_parts)
+            texts = [self.old(pages.text_file(links.page, part)) for part in parts]
+            yield "clipping", (links, document.digest, self.old(links.page), texts)
             if postings is not None:
                 postings.add(*self.indexed_tokens(document, addresses))
         for name, template, context in _context_pages(documents, messages, addresses):
@@ -1081,25 +1081,28 @@ def _render_clipping(output: _Output, clipping: Clipping, links: Neighbourhood) 
 
 
 def _clipping_file(
-    output: _Output, root: Folder, task: tuple[Neighbourhood, str, bool, Old | None, Old | None]
+    output: _Output, root: Folder, task: tuple[Neighbourhood, str, Old | None, list[Old | None]]
 ) -> list[Written]:
     """A clipping's page and, when its text goes on past what the search's
-    listing holds of it, the text search snippets are cut from; each
-    linked or made (in a worker process), the document read once."""
-    links, digest, more_text, old_page, old_text = task
+    listing holds of it, the files of the text search snippets are cut
+    from (``old_texts``, one per part); each linked or made (in a worker
+    process), the document read once."""
+    links, digest, old_page, old_texts = task
     read = functools.cache(lambda: _clipping_at(root, links))
     key = output.key(links.page, digest, links.as_key())
-    page = output.put(links.page, key, old_page, lambda: _render_clipping(output, read(), links))
-    if not more_text:
-        return [page]
-    name = pages.text_file(links.page)
-    text = output.put(
-        name,
-        output.key(name, digest),
-        old_text,
-        lambda: search.script("text", links.page, pages.full_text(pages.shown(read()))).encode(),
-    )
-    return [page, text]
+    written = [
+        output.put(links.page, key, old_page, lambda: _render_clipping(output, read(), links))
+    ]
+    parts = functools.cache(lambda: search.text_parts(pages.full_text(pages.shown(read()))))
+    for number, old in enumerate(old_texts):
+        name = pages.text_file(links.page, number)
+
+        def script(number: int = number) -> bytes:
+            text = parts()[number] if number < len(parts()) else ""
+            return search.script("text", links.page, number, text).encode()
+
+        written.append(output.put(name, output.key(name, digest), old, script))
+    return written
 
 
 def _context_file(output: _Output, task: tuple[str, str, dict[str, Any], Old | None]) -> Written:
@@ -1142,7 +1145,7 @@ def _write_file(output: _Output, root: Folder, index_key: str, task: _Task) -> l
 def _listing_blocks(documents: list[Document]) -> Iterator[tuple[str, bytes]]:
     """The blocks of the search index's listing, each of `search.BLOCK_SIZE`
     documents: page, title, day, source, the start of its text, URL, and
-    whether its text goes on (1, else 0)."""
+    how many files hold its whole text (`search.text_parts`)."""
     for number, start in enumerate(range(0, len(documents), search.BLOCK_SIZE)):
         block = [
             [
@@ -1152,7 +1155,7 @@ def _listing_blocks(documents: list[Document]) -> Iterator[tuple[str, bytes]]:
                 d.source or "",
                 d.text,
                 d.url or "",
-                1 if d.more_text else 0,
+                d.text_parts,
             ]
             for d in documents[start : start + search.BLOCK_SIZE]
         ]

@@ -78,9 +78,9 @@ class Document:
     excerpt: str
     #: The start of its text, for the snippets of search results.
     text: str
-    #: Whether its text goes on past `text` (then its page's build writes
-    #: the whole text, `text_file`, for a snippet further on).
-    more_text: bool
+    #: How many files its whole text is in (`search.text_parts`; none when
+    #: `text` is the whole), written with its page, for a snippet further on.
+    text_parts: int
     #: A digest of what was clipped (title, original summary, sections), not
     #: of when it was saved nor of the AI summary, which a producer writes
     #: anew at each save: re-clips with the same digest are copies of one
@@ -146,7 +146,7 @@ def read_facts(
         hashtags=hashtags,
         excerpt=excerpt(clipping),
         text=text[: search.SNIPPET_SOURCE],
-        more_text=len(text) > search.SNIPPET_SOURCE,
+        text_parts=len(search.text_parts(text)),
         content=content,
         tokens=None if digest == known_digest else search_tokens(clipping, body),
         problems=problems,
@@ -243,10 +243,9 @@ def search_tokens(clipping: Clipping, body: str | None = None) -> Tokens:
 def full_text(clipping: Clipping, body: str | None = None) -> str:
     """What a search result's snippet is cut from: the text of the
     summaries and sections (of a `shown` clipping; ``body`` as for
-    `search_tokens`), white space collapsed, at most `search.FULL_TEXT`
-    characters."""
+    `search_tokens`), white space collapsed."""
     text = body_text(clipping) if body is None else body
-    return _SPACES.sub(" ", text).strip()[: search.FULL_TEXT]
+    return _SPACES.sub(" ", text).strip()
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -304,10 +303,11 @@ def _digest(text: str) -> str:
 CLIPPINGS = "c/"
 
 
-def text_file(page: str) -> str:
-    """The file of the search index holding the `full_text` of the clipping
-    of ``page``."""
-    return f"search/t/{page.removeprefix(CLIPPINGS).removesuffix('.html')}.js"
+def text_file(page: str, part: int = 0) -> str:
+    """The file of the search index holding part ``part`` of the
+    `full_text` of the clipping of ``page`` (`search.text_parts`)."""
+    stem = page.removeprefix(CLIPPINGS).removesuffix(".html")
+    return f"search/t/{stem}.js" if part == 0 else f"search/t/{stem}-{part}.js"
 
 
 def clipping_page(path: str) -> str:

@@ -56,10 +56,23 @@ MAX_SHARDS = 4096
 #: result, about 5 KB each (4,539 documents: 110 KB for a page of twenty).
 BLOCK_SIZE = 2
 SNIPPET_SOURCE = 640
-#: The most of a document's text a result's snippet is looked for in (in
-#: ``search/t/<page>.js``, loaded for a result whose words are not in the
-#: start of its text).
-FULL_TEXT = 20_000
+#: A document's text longer than `SNIPPET_SOURCE` is also in files of this
+#: many characters each (``search/t/<page>.js``, ``search/t/<page>-1.js``
+#: ...), loaded one after another for a result whose words are not in the
+#: start of its text until its words are found; each holds the start of
+#: the next too (`TEXT_OVERLAP`), so that no word is cut in two.
+TEXT_PART = 20_000
+TEXT_OVERLAP = 200
+
+
+def text_parts(text: str) -> list[str]:
+    """The parts of a document's text that its text files hold (none when
+    the listing holds it whole)."""
+    if len(text) <= SNIPPET_SOURCE:
+        return []
+    return [
+        text[start : start + TEXT_PART + TEXT_OVERLAP] for start in range(0, len(text), TEXT_PART)
+    ]
 
 
 def tokens(text: str) -> list[str]:

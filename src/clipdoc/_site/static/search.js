@@ -329,7 +329,7 @@
             var item = result(id, pattern);
             list.appendChild(item);
             var unmarked = item.querySelector(".snippet mark, .url mark") === null;
-            if (pattern !== null && unmarked && entry(id)[6] === 1) {
+            if (pattern !== null && unmarked && entry(id)[6] > 0) {
               later(id, item, pattern);
             }
           });
@@ -353,23 +353,34 @@
   }
 
   // A result whose words are past the start of its text: the snippet is
-  // cut from the whole text, loaded for it (search/t/<page>.js).
+  // cut from the part of its text that has them, its parts loaded one after
+  // another until one does (search/t/<page>.js, <page>-1.js, ...).
   function later(id, item, pattern) {
     var page = entry(id)[0];
+    var parts = entry(id)[6];
     var name = page.replace(/^c\//, "").replace(/\.html$/, "");
-    load(root() + "search/t/" + name + ".js").then(function () {
-      var text = state.texts.get(page);
-      if (typeof text !== "string") return;
-      var cut = snippet(text, pattern);
-      var paragraph = item.querySelector(".snippet");
-      if (paragraph === null) {
-        paragraph = document.createElement("p");
-        paragraph.className = "excerpt snippet";
-        item.appendChild(paragraph);
-      }
-      paragraph.textContent = "";
-      marked(paragraph, cut, pattern);
-    }, function () {});
+    function part(number) {
+      var file = number === 0 ? name : name + "-" + number;
+      load(root() + "search/t/" + file + ".js").then(function () {
+        var text = state.texts.get(page + "#" + number);
+        if (typeof text !== "string") return;
+        if (spans(text, pattern).length === 0) {
+          if (number + 1 < parts) part(number + 1);
+          return;
+        }
+        var cut = snippet(text, pattern);
+        if (number > 0 && cut.charAt(0) !== "…") cut = "…" + cut;
+        var paragraph = item.querySelector(".snippet");
+        if (paragraph === null) {
+          paragraph = document.createElement("p");
+          paragraph.className = "excerpt snippet";
+          item.appendChild(paragraph);
+        }
+        paragraph.textContent = "";
+        marked(paragraph, cut, pattern);
+      }, function () {});
+    }
+    part(0);
   }
 
   function result(id, pattern) {
@@ -419,8 +430,8 @@
     block: function (number, entries) {
       state.blocks[number] = entries;
     },
-    text: function (page, text) {
-      state.texts.set(page, text);
+    text: function (page, part, text) {
+      state.texts.set(page + "#" + part, text);
     },
   };
 
