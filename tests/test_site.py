@@ -797,6 +797,26 @@ def test_a_theme_s_messages_read_as_gettext_gives_them(lang: str, tmp_path: Path
     assert dates.find(id="d").get_text() == tags
 
 
+def test_other_rendering_code_or_libraries_render_every_page_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    from clipdoc._site import build
+
+    root = make_collection(tmp_path / "c", [sample(1), sample(2)])
+    build_site(root, tmp_path / "site")
+    assert build_site(root, tmp_path / "site").rendered == 0
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "9" if name == "nh3" else real(name))
+    build._renderer.cache_clear()
+    try:
+        report = build_site(root, tmp_path / "site")
+    finally:
+        build._renderer.cache_clear()
+    assert report.reused == 0
+
+
 def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     theme = tmp_path / "theme"
@@ -885,7 +905,7 @@ def test_a_theme_folder_that_is_a_link_or_a_fifo_is_refused(tmp_path: Path) -> N
     theme = tmp_path / "theme"
     theme.mkdir()
     (theme / "static").symlink_to(elsewhere)
-    with pytest.raises(ClipdocError, match="not a folder") as caught:
+    with pytest.raises(ClipdocError, match="a symbolic link") as caught:
         build_site(root, tmp_path / "site", theme=theme)
     assert caught.value.code == "CD703"
     (theme / "static").unlink()
@@ -893,6 +913,26 @@ def test_a_theme_folder_that_is_a_link_or_a_fifo_is_refused(tmp_path: Path) -> N
     os.mkfifo(theme / "static" / "pipe.css")
     with pytest.raises(ClipdocError, match="not a regular file"):
         build_site(root, tmp_path / "site", theme=theme)
+
+
+def test_a_theme_s_static_folder_and_style_sheets_say_what_is_wrong(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "static" / "img").mkdir(parents=True)
+    with pytest.raises(ClipdocError, match="a folder; a theme's static files are in static/"):
+        build_site(root, tmp_path / "site", theme=theme)
+    (theme / "static" / "img").rmdir()
+    (theme / "static" / "style.css").write_text("a {}")
+    (theme / "style.css").write_text("b {}")
+    with pytest.raises(ClipdocError, match="two style sheets") as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    (theme / "templates").mkdir()
+    (theme / "templates" / "list.html").write_text("{% if x %}")
+    (theme / "style.css").unlink()
+    with pytest.raises(ClipdocError) as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert ".;" not in str(caught.value)
 
 
 def test_a_link_planted_in_the_last_site_is_not_carried_over(tmp_path: Path) -> None:
@@ -1316,7 +1356,7 @@ def test_an_unknown_interface_language_is_refused(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 2
-    assert "lang must be one of en, zh" in done.stderr
+    assert "argument --lang: invalid choice: 'xx'" in done.stderr
 
 
 def test_images_load_lazily_or_not_at_all(tmp_path: Path) -> None:

@@ -71,7 +71,8 @@ def run(options: argparse.Namespace) -> int:
             print(f"{path}: not a clipping document; it has no page", file=sys.stderr)
     if not options.quiet:
         print(
-            f"built {report.output}: {report.documents} clipping pages, {report.files} files"
+            f"built {report.output}: {report.documents} clipping"
+            f" page{'s' * (report.documents != 1)}, {report.files} files"
             f" ({report.rendered} written, {report.reused} unchanged),"
             f" {errors} error{'s' * (errors != 1)}",
             file=sys.stderr,
@@ -107,11 +108,13 @@ def add_parser(
         metavar="DIR",
         help="a folder whose templates/*.html (Jinja2) and style.css replace the default ones",
     )
+    from .._site.i18n import LANGUAGES
+
     parser.add_argument(
         "--lang",
-        metavar="CODE",
-        help="the language of the site's interface: en or zh (default: Chinese when most"
-        " titles are, else English)",
+        choices=LANGUAGES,
+        help="the language of the site's interface (default: Chinese when most titles are,"
+        " else English)",
     )
     parser.add_argument(
         "--images",

@@ -190,11 +190,16 @@ def _theme_folder_files(base: Path, *, own: bool) -> dict[str, bytes]:
             if path.name.startswith("."):
                 continue
             if own and kind == "static":
-                _check_static_name(path)
+                _check_static_file(path)
             data = _theme_file(path) if own else _default_theme_file(path)
             if data is not None:
                 found[f"{kind}/{path.name}"] = data
     if own and os.path.lexists(base / "style.css"):
+        if "static/style.css" in found:
+            raise _theme_error(
+                base / "style.css",
+                "the theme has two style sheets, this one and static/style.css; keep one",
+            )
         data = _theme_file(base / "style.css")
         if data is not None:
             found["static/style.css"] = data
@@ -206,12 +211,39 @@ _THEME_FILE_LIMIT = 16 * 2**20
 
 
 def _theme_digest(files: dict[str, bytes]) -> str:
-    """What a theme's files, and clipdoc's version, add up to."""
-    digest = hashlib.sha256(__version__.encode())
+    """What a theme's files, and the code that renders them, add up to."""
+    digest = hashlib.sha256(_renderer())
     for name, data in sorted(files.items()):
         digest.update(f"\0{name}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()
+
+
+#: The libraries whose output is in the pages.
+_RENDERING_LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "nh3", "lxml")
+
+
+@functools.cache
+def _renderer() -> bytes:
+    """What the pages are made by, in every build's keys: clipdoc's version
+    and the code of what reads documents and makes pages (an install from
+    the source tree keeps its version as its code changes), and the
+    versions of the libraries they use. A page made by other code or other
+    libraries is made again, not carried over."""
+    from importlib import metadata
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(__version__.encode())
+    for folder in ("_core", "_site"):
+        for module in sorted((package / folder).glob("*.py")):
+            digest.update(module.read_bytes())
+    digest.update((package / "html.py").read_bytes())
+    for library in _RENDERING_LIBRARIES:
+        try:
+            digest.update(f"\0{library} {metadata.version(library)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{library} -".encode())
+    return digest.digest()
 
 
 def _theme_error(path: Path, problem: str) -> ClipdocError:
@@ -226,7 +258,9 @@ _STATIC_SUFFIXES = frozenset(
 )
 
 
-def _check_static_name(path: Path) -> None:
+def _check_static_file(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        raise _theme_error(path, "a folder; a theme's static files are in static/ itself")
     if path.suffix.lower() not in _STATIC_SUFFIXES:
         raise _theme_error(
             path,
@@ -244,6 +278,10 @@ def _is_theme_folder(directory: Path) -> bool:
         return False
     except OSError as error:
         raise _theme_error(directory, f"cannot be read ({error.strerror})") from None
+    if stat.S_ISLNK(status.st_mode):
+        raise _theme_error(
+            directory, "a symbolic link; a theme's files must be regular files inside its folder"
+        )
     if not stat.S_ISDIR(status.st_mode):
         raise _theme_error(
             directory,
@@ -301,15 +339,20 @@ def _theme_failure(
             name, line = frame.filename, frame.lineno
     where = f"{name}, line {line}" if line is not None else name
     return ClipdocError(
-        "CD703", f"{where}: {problem}; fix the theme's template", line=line, path=folder
+        "CD703", f"{where}: {_clause(problem)}; fix the theme's template", line=line, path=folder
     )
+
+
+def _clause(problem: str) -> str:
+    """A message of Jinja's (which may end a sentence) as a clause of ours."""
+    return problem.strip().rstrip(".")
 
 
 def _syntax_error(error: jinja2.TemplateSyntaxError) -> ClipdocError:
     return ClipdocError(
         "CD703",
-        f"{error.filename or error.name}, line {error.lineno}: {error.message}; fix the"
-        " theme's template",
+        f"{error.filename or error.name}, line {error.lineno}: {_clause(error.message or '')};"
+        " fix the theme's template",
         line=error.lineno,
     )
 
