@@ -817,6 +817,21 @@ def test_other_rendering_code_or_libraries_render_every_page_again(
     assert report.reused == 0
 
 
+def test_every_variable_a_template_gets_is_in_the_docs() -> None:
+    from clipdoc._site import build
+
+    docs = (Path(__file__).parent.parent / "docs" / "site.md").read_text(encoding="utf-8")
+    links = pages.Neighbourhood(
+        **{field.name: None for field in attrs.fields(pages.Neighbourhood)}  # type: ignore[arg-type]
+    )
+    clipping = Clipping(title="t", extra_sections=(clipdoc.Section(heading="h"),))
+    names = set(build.common_context("index.html", title="t", base_url=None))
+    names |= set(pages.clipping_context(clipping, links)) | set(links.as_key())
+    names |= {"label", "value", "label_lang", "value_lang", "heading", "html", "cut"}
+    missing = sorted(name for name in names if f"`{name}`" not in docs)
+    assert not missing
+
+
 def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     theme = tmp_path / "theme"

@@ -409,6 +409,8 @@ def _search(watched: Watched, base: str, query: str) -> tuple[list[str], int]:
         shown = results.count()
         more.click()
         results.nth(shown).wait_for()
+        # The keyboard's focus is on the first result the button brought.
+        playwright_api.expect(results.nth(shown).locator(".entry-title a")).to_be_focused()
     hrefs = [a.get_attribute("href") or "" for a in watched.page.locator(".entry-title a").all()]
     return [href.removeprefix(base) for href in hrefs], first_page
 

@@ -545,7 +545,13 @@ def clipping_context(
             )
         ],
         "metadata": [
-            Fields(label=label, value=value, lang=language(label + value))
+            Fields(
+                label=label,
+                value=value,
+                label_lang=language(label),
+                value_lang=language(value),
+                lang=language(label + value),  # of the pair: for themes written before
+            )
             for label, value in (metadata.items() if metadata is not None else ())
         ],
         "links": links,

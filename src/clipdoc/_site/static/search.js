@@ -337,7 +337,13 @@
         });
       }
       more.onclick = function () {
-        page().catch(function (error) {
+        // The button goes when the last results come: the keyboard's focus
+        // goes to the first of the results it brought, not to the page.
+        var first = shown;
+        page().then(function () {
+          var link = list.querySelectorAll(".entry-title a")[first];
+          if (link) link.focus();
+        }).catch(function (error) {
           status.textContent = say("failed", { error: error.message });
         });
       };
