@@ -1041,15 +1041,20 @@ def test_excerpt_is_cut_at_a_word() -> None:
     assert pages.excerpt(Clipping(title="t", original_summary="<b>short</b>")) == "short"
 
 
-def test_a_huge_text_is_cut_on_its_page_and_in_its_search_with_a_note(tmp_path: Path) -> None:
+def test_a_huge_text_is_cut_on_its_page_and_in_its_search_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The limits a tenth of their size, and the texts too, for speed.
+    monkeypatch.setattr(pages, "TEXT_SHOWN", pages.TEXT_SHOWN // 10)
+    monkeypatch.setattr(pages, "TEXTS_SHOWN", pages.TEXTS_SHOWN // 10)
     # Each line a word of its own: the page shows, and the search finds,
     # the words of the text's start and none of its end.
     line = "<p>{}</p>\n"
-    original = "".join(line.format(f"start{n}") for n in range(20_000))
-    original += line.format("filler") * 60_000 + line.format("finishing")
+    original = "".join(line.format(f"start{n}") for n in range(2_000))
+    original += line.format("filler") * 6_000 + line.format("finishing")
     ai = "AI words " * 10  # short: shown whole after the cut original
     sections = tuple(
-        clipdoc.Section(heading=f"Part {n}", body=f"part{n}word\n" * 90_000) for n in range(6)
+        clipdoc.Section(heading=f"Part {n}", body=f"part{n}word\n" * 9_000) for n in range(6)
     )
     huge = sample(1, original_summary=original, ai_summary=ai, extra_sections=sections)
     root = make_collection(tmp_path / "in", [huge])
@@ -1060,16 +1065,16 @@ def test_a_huge_text_is_cut_on_its_page_and_in_its_search_with_a_note(tmp_path: 
     assert len(notes) == 1 + len(sections)  # the AI summary is whole
     assert f"{len(original):,} characters long" in notes[0]
     shown_original = page.find("div", class_="original").get_text()
-    assert "start19999" in shown_original
+    assert "start1999" in shown_original
     assert "finishing" not in shown_original
-    assert len(page.get_text()) < pages.TEXTS_SHOWN + 10_000
+    assert len(page.get_text()) < pages.TEXTS_SHOWN + 5_000
     assert "AI words" in page.get_text()
     # The budget of the page's texts runs out within the sections: the last
     # ones show nothing, and say so.
     last = page.find_all("section")[-2]  # before the metadata section
     assert "part5word" not in last.get_text()
     assert "no room left" in last.get_text()
-    assert _postings_of(site, "start19999")
+    assert _postings_of(site, "start1999")
     assert not _postings_of(site, "finishing")
     assert "finishing" not in (site / pages.text_file(pages.clipping_page("000.md"))).read_text()
 

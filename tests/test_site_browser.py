@@ -452,6 +452,10 @@ def test_search_finds_prefixes_addresses_and_ids(browser: Any, corpus_site: Any)
         posts = {_address(e) for e in entries if e.clipping.url and f"{account}/" in e.clipping.url}
         found, _ = _search(watched, base, account)
         assert all(set(saves[address]) & set(found) for address in posts)
+        # A long query of words no document has loads a few shards, not all.
+        found, loaded = _search(watched, base, "+".join(f"qz{n}vx" for n in range(300)))
+        assert found == []
+        assert loaded < 600_000
         # Words that are names of JavaScript's own properties are words.
         for word in ("constructor", "__proto__", "toString", "hasOwnProperty"):
             _search(watched, base, word)

@@ -19,6 +19,7 @@
   var CJK = new RegExp(CJK_CLASS + "+", "gu");
   var WORD = /[\p{L}\p{N}]+/gu;
   var PAGE = 20;
+  var SHARDS_AT_ONCE = 6;
   var CJK_ANY = new RegExp(CJK_CLASS, "u");
   var CJK_ONE = new RegExp("^" + CJK_CLASS, "u");
   var LATIN_ANY = /[A-Za-z\u00c0-\u024f]/;
@@ -304,11 +305,25 @@
       return;
     }
     status.textContent = say("searching");
-    var needed = Array.from(new Set(words.map(function (t) { return shardOf(t, state.shards); })));
-    Promise.all(needed.map(function (number) {
-      return load(root() + "search/s" + number + ".js");
-    })).then(function () {
-      var scores = matches(words);
+    var shards = words.map(function (t) { return shardOf(t, state.shards); });
+    var needed = Array.from(new Set(shards));
+    // The shards a few at a time: when the words of those loaded already
+    // have no document in common, the others cannot add one (a long query
+    // loads what it needs to find nothing, not every shard of its words).
+    function documentsOf(start) {
+      var batch = needed.slice(start, start + SHARDS_AT_ONCE);
+      return Promise.all(batch.map(function (number) {
+        return load(root() + "search/s" + number + ".js");
+      })).then(function () {
+        var done = start + batch.length;
+        if (done >= needed.length) return matches(words);
+        var partial = matches(words.filter(function (word, i) {
+          return needed.indexOf(shards[i]) < done;
+        }));
+        return partial.size === 0 ? partial : documentsOf(done);
+      });
+    }
+    documentsOf(0).then(function (scores) {
       var ids = Array.from(scores.keys()).sort(function (a, b) {
         return scores.get(b) - scores.get(a) || a - b;
       });
