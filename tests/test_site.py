@@ -832,6 +832,27 @@ def test_every_variable_a_template_gets_is_in_the_docs() -> None:
     assert not missing
 
 
+def test_a_theme_that_loops_too_long_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipdoc._site import build
+
+    monkeypatch.setattr(build, "THEME_TIME_LIMIT", 0.2)
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "list.html").write_text(
+        '{% extends "base.html" %}{% block main %}\n'
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+        "{% endblock %}"
+    )
+    with pytest.raises(ClipdocError, match="took more than 0.2 s to render") as caught:
+        build_site(root, tmp_path / "site", theme=theme)
+    assert caught.value.code == "CD703"
+    assert "list.html, line 2" in str(caught.value)
+    assert not (tmp_path / "site").exists()
+
+
 def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     theme = tmp_path / "theme"

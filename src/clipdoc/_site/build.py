@@ -13,6 +13,7 @@ build leaves the old site as it was.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -20,8 +21,10 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import stat
 import tempfile
+import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -142,9 +145,15 @@ class Theme:
         import jinja2
 
         try:
-            return self.template(template, lang=lang).render(context).encode()
+            if self.folder is None:
+                return self.template(template, lang=lang).render(context).encode()
+            with _time_limit(THEME_TIME_LIMIT):
+                return self.template(template, lang=lang).render(context).encode()
         except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
             raise _syntax_error(error) from None
+        except _TimeLimitError as error:
+            problem = f"took more than {THEME_TIME_LIMIT} s to render one page (a loop too long?)"
+            raise _theme_failure(template, error, problem, self.folder) from None
         except jinja2.TemplateError as error:
             raise _theme_failure(template, error, str(error), self.folder) from None
         except RecursionError as error:
@@ -176,6 +185,40 @@ class Theme:
         for name in _PAGE_TEMPLATES:
             self.template(name, lang=lang)
         pages.prepare_fragments()
+
+
+#: The most seconds a user's theme may take to render one page: a sandboxed
+#: template can still loop for as long as it likes.
+THEME_TIME_LIMIT = 30
+
+
+class _TimeLimitError(Exception):
+    """A page took longer than its time limit to render."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise `_TimeLimitError` in the code inside once ``seconds`` have
+    passed, by a timer signal: only in a process's main thread, where
+    Python handles signals (a build run from another thread has no limit),
+    and where the system has one (not on Windows)."""
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def expired(number: int, frame: object) -> None:
+        raise _TimeLimitError
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _theme_folder_files(base: Path, *, own: bool) -> dict[str, bytes]:
