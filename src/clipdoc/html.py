@@ -235,7 +235,13 @@ def _sanitized(fragment: str, *, relative_urls: bool, images: str) -> str:
     """`sanitize`, with the images kept (``"keep"``), kept and loaded as
     they come into view (``"lazy"``), or removed (``"none"``: a page that
     shows the fragment then asks no image host for anything)."""
-    return _cleaner(relative_urls=relative_urls, images=images).clean(fragment)
+    cleaned = _cleaner(relative_urls=relative_urls, images=images).clean(fragment)
+    if images == "lazy":
+        # Added here, not by the sanitizer: it writes the attributes it sets
+        # in a random order when a tag has two, and a page must be the same
+        # bytes at each build. Every "<img" of its output is a tag.
+        cleaned = cleaned.replace("<img ", '<img loading="lazy" ')
+    return cleaned
 
 
 @cache
@@ -248,8 +254,6 @@ def _cleaner(*, relative_urls: bool, images: str = "keep") -> nh3.Cleaner:
         raise ImportError("safe_html() needs nh3: pip install 'clipdoc[html]'") from None
     tags = set(SAFE_TAGS) - ({"img"} if images == "none" else set())
     set_values = {tag: dict(values) for tag, values in _SET_ATTRIBUTES.items() if tag in tags}
-    if images == "lazy":
-        set_values["img"]["loading"] = "lazy"
     return nh3.Cleaner(
         tags=tags,
         clean_content_tags={"script", "style"},

@@ -23,9 +23,11 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 import threading
 import traceback
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -263,7 +265,14 @@ def _theme_digest(files: dict[str, bytes]) -> str:
 
 
 #: The libraries whose output is in the pages.
-_RENDERING_LIBRARIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "nh3", "lxml")
+_RENDERING_LIBRARIES = (
+    "Jinja2",
+    "MarkupSafe",
+    "markdown-it-py",
+    "nh3",
+    "lxml",
+    "beautifulsoup4",
+)
 
 
 @functools.cache
@@ -276,8 +285,9 @@ def _renderer() -> bytes:
     from importlib import metadata
 
     package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(__version__.encode())
-    for folder in ("_core", "_site"):
+    # Python's version too: its Unicode tables normalize the search's words.
+    digest = hashlib.sha256(f"{__version__} {sys.version} {unicodedata.unidata_version}".encode())
+    for folder in ("_core", "_storage", "_site"):
         for module in sorted((package / folder).glob("*.py")):
             digest.update(module.read_bytes())
     digest.update((package / "html.py").read_bytes())
@@ -639,9 +649,36 @@ def _checked_texts(root: str, output: str, title: object, base_url: object) -> s
     if not os.path.isdir(root):
         raise NotAFolderError("CD504", "not a folder; a collection is a folder", path=root)
     _check_output(root, output)
-    if isinstance(base_url, str) and not base_url.endswith("/"):
-        return base_url + "/"
-    return base_url if isinstance(base_url, str) else None
+    if not isinstance(base_url, str):
+        return None
+    _check_base_url(base_url)
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def _check_base_url(base_url: str) -> None:
+    """A `ValueError` for a base URL that is not where a folder of pages can
+    be served: an absolute http or https address, with no query, fragment,
+    space or control character (each page's address is joined to it)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or "?" in base_url
+        or "#" in base_url
+        or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in base_url)
+    ):
+        raise ValueError(
+            f"base_url must be the http or https address of the site's folder, such as"
+            f" https://example.org/clips/, not {base_url!r:.80}"
+        )
 
 
 #: What writing one file gave: its name, its key, and whether it was
@@ -1124,6 +1161,7 @@ class _Site:
         manifest = {
             "format": MANIFEST_FORMAT,
             "generator": f"clipdoc {__version__}",
+            "renderer": _renderer().hex(),
             "files": self.keys,
             "identities": identities,
             "documents": {d.path: [d.digest, list(d.hashtags)] for d in documents},
@@ -1611,6 +1649,10 @@ def _read_manifest(output: str) -> _Manifest:
         for path, (digest, hashtags) in manifest["documents"].items()
     }
     addresses = {str(path): str(key) for path, key in manifest["addresses"].items()}
+    if manifest.get("renderer") != _renderer().hex():
+        # What other code found in each document (its hashtags, its address)
+        # is found again; the files' keys differ anyway.
+        return _Manifest(keys, identities, {}, {})
     return _Manifest(keys, identities, documents, addresses)
 
 

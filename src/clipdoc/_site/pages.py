@@ -536,7 +536,9 @@ def clipping_context(
         "sections": [
             Fields(
                 heading=section.heading,
-                lang=language(section.heading + section.body),
+                heading_lang=language(section.heading),
+                body_lang=language(section.body),
+                lang=language(section.heading + section.body),  # of both: for themes written before
                 html=Markup(markdown_html(section.body, images=images)),
                 cut=cut_lengths(whole_section.body, section.body),
             )
