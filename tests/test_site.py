@@ -850,6 +850,15 @@ def test_builds_in_separate_processes_write_the_same_bytes(tmp_path: Path) -> No
     assert all(content == contents[0] for content in contents)
 
 
+def test_a_theme_that_includes_a_template_it_does_not_have_says_so(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    theme = tmp_path / "theme"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "templates" / "list.html").write_text('{% include "nothere.html" %}')
+    with pytest.raises(ClipdocError, match="includes or imports nothere.html, which the theme"):
+        build_site(root, tmp_path / "site", theme=theme)
+
+
 def test_a_theme_that_loops_too_long_fails_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -153,6 +153,9 @@ class Theme:
                 return self.template(template, lang=lang).render(context).encode()
         except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
             raise _syntax_error(error) from None
+        except jinja2.TemplateNotFound as error:
+            problem = f"includes or imports {error.name}, which the theme does not have"
+            raise _theme_failure(template, error, problem, self.folder) from None
         except _TimeLimitError as error:
             problem = f"took more than {THEME_TIME_LIMIT} s to render one page (a loop too long?)"
             raise _theme_failure(template, error, problem, self.folder) from None
