@@ -855,7 +855,7 @@ def test_a_theme_that_includes_a_template_it_does_not_have_says_so(tmp_path: Pat
     theme = tmp_path / "theme"
     (theme / "templates").mkdir(parents=True)
     (theme / "templates" / "list.html").write_text('{% include "nothere.html" %}')
-    with pytest.raises(ClipdocError, match="includes or imports nothere.html, which the theme"):
+    with pytest.raises(ClipdocError, match=r"includes or imports nothere\.html, which the theme"):
         build_site(root, tmp_path / "site", theme=theme)
 
 
