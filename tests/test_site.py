@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -859,6 +860,7 @@ def test_a_theme_that_includes_a_template_it_does_not_have_says_so(tmp_path: Pat
         build_site(root, tmp_path / "site", theme=theme)
 
 
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no timer signal on this system")
 def test_a_theme_that_loops_too_long_fails_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -878,6 +880,14 @@ def test_a_theme_that_loops_too_long_fails_the_build(
     assert caught.value.code == "CD703"
     assert "list.html, line 2" in str(caught.value)
     assert not (tmp_path / "site").exists()
+    # A timer of the program's own outlives the limit's.
+    (theme / "templates" / "list.html").unlink()
+    signal.setitimer(signal.ITIMER_REAL, 1000)
+    try:
+        build_site(root, tmp_path / "site", theme=theme)
+        assert 900 < signal.getitimer(signal.ITIMER_REAL)[0] <= 1000
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def test_broken_theme_is_an_error_with_a_line(tmp_path: Path) -> None:

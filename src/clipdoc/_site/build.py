@@ -26,6 +26,7 @@ import stat
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import unicodedata
 from collections import Counter
@@ -218,12 +219,17 @@ def _time_limit(seconds: float) -> Iterator[None]:
         raise _TimeLimitError
 
     previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # A timer of the program's own is put back as it was (less the time spent).
+    started = time.monotonic()
+    delay, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if delay:
+            left = max(delay - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
 
 
 def _theme_folder_files(base: Path, *, own: bool) -> dict[str, bytes]:
