@@ -81,6 +81,14 @@ def sample(number: int, **changes: object) -> Clipping:
     return Clipping(**fields)  # type: ignore[arg-type]
 
 
+def theme_of(folder: Path, templates: dict[str, str]) -> Path:
+    """A theme folder holding ``templates`` (name: source)."""
+    (folder / "templates").mkdir(parents=True)
+    for name, source in templates.items():
+        (folder / "templates" / name).write_text(source, encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
     """The shared corpus (or the example, outside this workplace) plus the
@@ -776,18 +784,17 @@ def test_a_theme_s_messages_read_as_gettext_gives_them(lang: str, tmp_path: Path
     # Constant messages are translated as templates compile: the page must
     # say what translating them as they render says.
     root = make_collection(tmp_path / "c", [sample(1)])
-    theme = tmp_path / "theme"
-    (theme / "templates").mkdir(parents=True)
-    (theme / "templates" / "list.html").write_text(
+    list_page = (
         '{% extends "base.html" %}{% block main %}'
         '<p id="a">{{ _("Tags") }}|{{ gettext("100%% <em>x</em>") }}|{{ _("Sources") | upper }}</p>'
         '{% set _ = "own" %}<p id="b">{{ _ }}</p>{% endblock %}'
     )
-    (theme / "templates" / "dates.html").write_text(
+    dates_page = (
         '{% extends "base.html" %}{% block main %}'
         '{% macro gettext(x) %}[{{ x }}]{% endmacro %}<p id="c">{{ gettext("Tags") }}</p>'
         '<p id="d">{{ _("Tags") }}</p>{% endblock %}'
     )
+    theme = theme_of(tmp_path / "theme", {"list.html": list_page, "dates.html": dates_page})
     build_site(root, tmp_path / "site", theme=theme, lang=lang)
     home = soup_of(tmp_path / "site" / "index.html")
     tags, sources = ("Tags", "SOURCES") if lang == "en" else ("话题", "来源")
@@ -853,9 +860,7 @@ def test_builds_in_separate_processes_write_the_same_bytes(tmp_path: Path) -> No
 
 def test_a_theme_that_includes_a_template_it_does_not_have_says_so(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
-    theme = tmp_path / "theme"
-    (theme / "templates").mkdir(parents=True)
-    (theme / "templates" / "list.html").write_text('{% include "nothere.html" %}')
+    theme = theme_of(tmp_path / "theme", {"list.html": '{% include "nothere.html" %}'})
     with pytest.raises(ClipdocError, match=r"includes or imports nothere\.html, which the theme"):
         build_site(root, tmp_path / "site", theme=theme)
 
@@ -868,13 +873,9 @@ def test_a_theme_that_loops_too_long_fails_the_build(
 
     monkeypatch.setattr(build, "THEME_TIME_LIMIT", 0.2)
     root = make_collection(tmp_path / "c", [sample(1)])
-    theme = tmp_path / "theme"
-    (theme / "templates").mkdir(parents=True)
-    (theme / "templates" / "list.html").write_text(
-        '{% extends "base.html" %}{% block main %}\n'
-        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
-        "{% endblock %}"
-    )
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    list_page = f'{{% extends "base.html" %}}{{% block main %}}\n{loops}{{% endblock %}}'
+    theme = theme_of(tmp_path / "theme", {"list.html": list_page})
     with pytest.raises(ClipdocError, match=r"took more than 0\.2 s to render") as caught:
         build_site(root, tmp_path / "site", theme=theme)
     assert caught.value.code == "CD703"
