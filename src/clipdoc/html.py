@@ -235,7 +235,8 @@ def _sanitized(fragment: str, *, relative_urls: bool, images: str) -> str:
     """`sanitize`, with the images kept (``"keep"``), kept and loaded as
     they come into view (``"lazy"``), or removed (``"none"``: a page that
     shows the fragment then asks no image host for anything)."""
-    cleaned = _cleaner(relative_urls=relative_urls, images=images).clean(fragment)
+    keep = "none" if images == "none" else "keep"
+    cleaned = _cleaner(relative_urls=relative_urls, images=keep).clean(fragment)
     if images == "lazy":
         # Added here, not by the sanitizer: it writes the attributes it sets
         # in a random order when a tag has two, and a page must be the same

@@ -28,7 +28,6 @@ import tempfile
 import threading
 import time
 import traceback
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -148,9 +147,9 @@ class Theme:
         import jinja2
 
         try:
-            if self.folder is None:
-                return self.template(template, lang=lang).render(context).encode()
-            with _time_limit(THEME_TIME_LIMIT):
+            # The default theme is clipdoc's own: only a user's is timed.
+            limit = _time_limit(THEME_TIME_LIMIT) if self.folder else contextlib.nullcontext()
+            with limit:
                 return self.template(template, lang=lang).render(context).encode()
         except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
             raise _syntax_error(error) from None
@@ -295,7 +294,7 @@ def _renderer() -> bytes:
 
     package = Path(__file__).resolve().parent.parent
     # Python's version too: its Unicode tables normalize the search's words.
-    digest = hashlib.sha256(f"{__version__} {sys.version} {unicodedata.unidata_version}".encode())
+    digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
     for folder in ("_core", "_storage", "_site"):
         for module in sorted((package / folder).glob("*.py")):
             digest.update(module.read_bytes())
@@ -473,10 +472,10 @@ def _environment(folder: str | None, digest: str, lang: str) -> jinja2.Environme
 
 def _translating(kind: type[jinja2.Environment], messages: Messages) -> type[jinja2.Environment]:
     """``kind`` of environment whose templates have each constant message
-    (``_`` or ``gettext`` of a string alone) translated as they are compiled: i18n's ``gettext`` at
-    each page costs a tenth of rendering it. A message with values, or a
-    template that gives ``_`` or ``gettext`` a meaning of its own, is
-    translated as it renders."""
+    (``_`` or ``gettext`` of a string alone) translated as they are
+    compiled: i18n's ``gettext`` at each page costs a tenth of rendering it.
+    A message with values, or a template that gives ``_`` or ``gettext`` a
+    meaning of its own, is translated as it renders."""
     import jinja2.nodes
     import jinja2.visitor
     from markupsafe import Markup
@@ -948,15 +947,17 @@ class _Site:
         # A first build has every document's tokens: its index is made as the
         # pages are handed out, and its shards are written by the workers.
         postings = search.PostingsBuilder() if not self.old_keys else None
+        # Who is a save of which address: the lists, the pages and the index.
+        addresses = _Addresses(documents)
         self.start("rendering", len(documents))
         write = functools.partial(_write_file, self.output, self.root, index_key)
-        for files in self.in_workers(write, self.tasks(documents, postings)):
+        for files in self.in_workers(write, self.tasks(documents, addresses, postings)):
             for written in files:
                 self.record(written)
             if files[0][0].startswith(pages.CLIPPINGS):
                 self.advance()
         if postings is None:
-            self.write_search(documents, index_key)
+            self.write_search(documents, addresses, index_key)
         else:
             self.write_header(documents, index_key, self.new_shards)
         for name, data in self.output.theme.static().items():
@@ -970,13 +971,15 @@ class _Site:
             self.write(name, key, data)
 
     def tasks(
-        self, documents: list[Document], postings: search.PostingsBuilder | None
+        self,
+        documents: list[Document],
+        addresses: _Addresses,
+        postings: search.PostingsBuilder | None,
     ) -> Iterator[_Task]:
         """What the workers write, made as they ask for it: the clipping
         pages (each document's postings added to a new index as its page is
         handed out), the pages made from a context, then the shards of a new
         index."""
-        addresses = _Addresses(documents)
         messages = Messages(self.output.lang)
         for number, document in enumerate(documents):
             links = _neighbourhood(documents, number, addresses, messages)
@@ -1024,11 +1027,15 @@ class _Site:
         name = "search/docs.js"
         self.write(name, self.key(name, index_key), header.encode())
 
-    def write_search(self, documents: list[Document], index_key: str) -> None:
+    def write_search(
+        self, documents: list[Document], addresses: _Addresses, index_key: str
+    ) -> None:
         """The index made from the last one, or anew."""
         if self.reuse_search(index_key):
             return
-        (shards, tables), old_tables = self.updated_index(documents) or self.new_index(documents)
+        (shards, tables), old_tables = self.updated_index(documents, addresses) or self.new_index(
+            documents, addresses
+        )
         self.write_listing(documents, index_key, shards)
         for number, table in enumerate(tables):
             name = f"search/s{number}.js"
@@ -1039,12 +1046,11 @@ class _Site:
                 self.write(name, key, search.script("shard", number, table).encode())
 
     def new_index(
-        self, documents: list[Document]
+        self, documents: list[Document], addresses: _Addresses
     ) -> tuple[tuple[int, search.Tables], search.Tables]:
         """The index of ``documents`` built anew (no last shards)."""
         missing = [d.path for d in documents if d.tokens is None]
         computed = dict(zip(missing, self.read_tokens(missing), strict=True))
-        addresses = _Addresses(documents)
         tokens = (self.indexed_tokens(d, addresses, computed) for d in documents)
         return search.build_index(tokens), []
 
@@ -1080,7 +1086,7 @@ class _Site:
         return found
 
     def updated_index(
-        self, documents: list[Document]
+        self, documents: list[Document], addresses: _Addresses
     ) -> tuple[tuple[int, search.Tables], search.Tables] | None:
         """The index of ``documents`` made from the last build's, which
         holds every unchanged document's postings: only new and changed
@@ -1091,11 +1097,10 @@ class _Site:
             return None
         old_pages, old_tables = last
         old_number = {page: number for number, page in enumerate(old_pages)}
-        addresses = _Addresses(documents)
         if self.saves_changed(documents, addresses, old_pages):
             # Who is found at which save: the index is made anew, and each
             # shard that holds what it held is still the last build's file.
-            return self.new_index(documents)[0], old_tables
+            return self.new_index(documents, addresses)[0], old_tables
         new_of_old = [-1] * len(old_pages)
         fresh: list[tuple[int, Document]] = []
         for number, document in enumerate(documents):
@@ -1319,7 +1324,9 @@ def _context_pages(
     by_day = addresses.grouped(documents, lambda d: [d.day])
     by_source = addresses.grouped(documents, lambda d: [d.source] if d.source else [])
     spellings = _tag_spellings(documents)
-    by_tag = addresses.grouped(documents, lambda d: list({pages.tag_key(t): 0 for t in d.hashtags}))
+    by_tag = addresses.grouped(
+        documents, lambda d: [pages.tag_key(t) for t in _distinct_tags(d.hashtags)]
+    )
     for day, group in by_day.items():
         label = _day_label(day, messages)
         yield from _list_pages(label, group, entries, functools.partial(pages.date_page, day))
