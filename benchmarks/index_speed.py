@@ -83,6 +83,7 @@ def measure(tree: Path, go: Path | None, rounds: int, scratch: Path) -> dict[str
     commands = {
         "index --style ai_info": [*clipdoc, str(scratch / "ai_info.md"), "--style", "ai_info"],
         "index (clipdoc style)": [*clipdoc, str(scratch / "clipdoc.md")],
+        "index (clipdoc style) -j 2": [*clipdoc, str(scratch / "clipdoc-2.md"), "-j", "2"],
     }
     if go is not None:
         commands = {"Go GenerateIndex": [str(go), str(tree)], **commands}
@@ -95,6 +96,8 @@ def measure(tree: Path, go: Path | None, rounds: int, scratch: Path) -> dict[str
         if (scratch / "ai_info.md").read_bytes() != written:
             raise SystemExit("index --style ai_info differs from the Go program's README.md")
         (tree / "README.md").unlink()
+    if (scratch / "clipdoc.md").read_bytes() != (scratch / "clipdoc-2.md").read_bytes():
+        raise SystemExit("index -j 2 differs from index -j 1")
     figures = {name: statistics.median(values) for name, values in times.items()}
     figures["index (clipdoc style, cached)"] = _with_the_stat_cache(
         tree, commands["index (clipdoc style)"], rounds
@@ -135,7 +138,7 @@ def main() -> int:
             print(f"{count:,} documents (median of {options.rounds} rounds):")
             for job, seconds in figures.items():
                 ratio = f"  {seconds / go_time:.2f}× Go" if go_time else ""
-                print(f"  {job:<24} {seconds:7.3f} s{ratio}")
+                print(f"  {job:<30} {seconds:7.3f} s{ratio}")
             shutil.rmtree(tree)
     return 0
 

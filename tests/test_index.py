@@ -256,6 +256,26 @@ def test_summaries_fall_back_to_the_original() -> None:
     assert date(2025, 1, 1) == when.date()
 
 
+@pytest.mark.parametrize(
+    ("saved_at", "shown"),
+    [
+        (
+            datetime(2025, 5, 6, 16, 3, 59, 999999, timezone(timedelta(hours=8))),
+            "2025-05-06 16:03 UTC+08:00",
+        ),
+        (datetime(2025, 5, 6, 16, 3, tzinfo=timezone.utc), "2025-05-06 16:03 UTC"),
+        (
+            datetime(5, 1, 2, 3, 4, tzinfo=timezone(-timedelta(hours=9, minutes=30))),
+            "0005-01-02 03:04 UTC-09:30",
+        ),
+    ],
+)
+def test_a_save_time_is_shown_where_it_was_saved(saved_at: datetime, shown: str) -> None:
+    from clipdoc._storage.index import _saved
+
+    assert _saved(saved_at) == shown
+
+
 @pytest.mark.parametrize("length", [0, 1, 2, 13, 50, 200])
 def test_every_path_of_the_port_sorts(length: int) -> None:
     """Heap sort (pdqsort's fallback after too many bad pivots) and the
