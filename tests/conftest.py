@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 # A quick profile by default, for local runs; CI (.ci/run) sets
-# HYPOTHESIS_PROFILE=ci: 200 examples for every property and 1,000 for the
+# HYPOTHESIS_PROFILE=ci: 100 examples for every property and 1,000 for the
 # core ones (`core`: the round trip, conflicts, merges, JSON, CommonMark);
 # `--hypothesis-profile=deep` is for long runs by hand.
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -18,7 +18,7 @@ settings.register_profile("quick", max_examples=100, deadline=None)
 # Pythons, not the properties again: a few examples each.
 settings.register_profile("package", max_examples=20, deadline=None)
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=_SLOW_IS_FINE
+    "ci", max_examples=100, deadline=None, suppress_health_check=_SLOW_IS_FINE
 )
 settings.register_profile(
     "deep", max_examples=50_000, deadline=None, suppress_health_check=_SLOW_IS_FINE

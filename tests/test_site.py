@@ -871,12 +871,13 @@ def test_a_theme_that_loops_too_long_fails_the_build(
 ) -> None:
     from clipdoc._site import build
 
-    monkeypatch.setattr(build, "THEME_TIME_LIMIT", 0.2)
+    # Long enough for a page on a loaded machine, template compiling aside.
+    monkeypatch.setattr(build, "THEME_TIME_LIMIT", 1.0)
     root = make_collection(tmp_path / "c", [sample(1)])
     loops = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
     list_page = f'{{% extends "base.html" %}}{{% block main %}}\n{loops}{{% endblock %}}'
     theme = theme_of(tmp_path / "theme", {"list.html": list_page})
-    with pytest.raises(ClipdocError, match=r"took more than 0\.2 s to render") as caught:
+    with pytest.raises(ClipdocError, match=r"took more than 1\.0 s to render") as caught:
         build_site(root, tmp_path / "site", theme=theme)
     assert caught.value.code == "CD703"
     assert "list.html, line 2" in str(caught.value)

@@ -148,9 +148,10 @@ class Theme:
 
         try:
             # The default theme is clipdoc's own: only a user's is timed.
+            compiled = self.template(template, lang=lang)  # compiling is not timed
             limit = _time_limit(THEME_TIME_LIMIT) if self.folder else contextlib.nullcontext()
             with limit:
-                return self.template(template, lang=lang).render(context).encode()
+                return compiled.render(context).encode()
         except jinja2.TemplateSyntaxError as error:  # in a template imported as it renders
             raise _syntax_error(error) from None
         except jinja2.TemplateNotFound as error:
