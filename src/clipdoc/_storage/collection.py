@@ -114,15 +114,21 @@ def _read_entry(folder: Folder, found: Found) -> Entry:
 
 
 def _read_fact(
-    folder: Folder, fact_of: Callable[[Entry], Fact], with_entry: bool, found: Found
+    folder: Folder,
+    fact_of: Callable[[Entry], Fact],
+    with_entry: bool,
+    with_stamp: bool,
+    found: Found,
 ) -> tuple[Entry | None, Stamp | None, Fact]:
-    """A document's entry (when asked), the stamp it was read with (None
-    when a fact of it must not be kept: it could not be read, or a link was
-    followed) and its fact (run in worker processes)."""
+    """A document's entry and the stamp it was read with, when asked (the
+    stamp is None when a fact of it must not be kept: it could not be read,
+    or a link was followed), and its fact (run in worker processes)."""
     document = read_document_file(folder, found)
     entry = Entry.of(document)
-    keep = document.stamp is not None and not any(
-        d.code in FILE_CODES for d in document.diagnostics
+    keep = (
+        with_stamp
+        and document.stamp is not None
+        and not any(d.code in FILE_CODES for d in document.diagnostics)
     )
     return entry if with_entry else None, document.stamp if keep else None, fact_of(entry)
 
@@ -372,8 +378,9 @@ class Collection:
         with self.folder.reading_in_order() as reader:
             fresh = ordered_map(
                 # A worker sends back only the fact, not the whole clipping: a
-                # caller reads the few documents it needs again.
-                functools.partial(_read_fact, reader, fact_of, self.jobs <= 1),
+                # caller reads the few documents it needs again; and the
+                # stamp only for a cache to keep the fact with.
+                functools.partial(_read_fact, reader, fact_of, self.jobs <= 1, cache is not None),
                 unknown,
                 jobs=self.jobs,
             )

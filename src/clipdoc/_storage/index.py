@@ -31,6 +31,7 @@ LATEST = 20
 SUMMARY_LIMIT = 150
 # Where a summary may end: after a sentence mark, not before this many characters.
 _SENTENCE_END = re.compile(r"[。！？；.!?;](?=\s|$)|[。！？；]")
+_LAST_SENTENCE_END = re.compile(f"(?s).*(?:{_SENTENCE_END.pattern})")
 _SENTENCE_MINIMUM = 80
 # ASCII punctuation that can be Markdown syntax inside a line (emphasis, code,
 # links, raw HTML, entities, tables, strikethrough); CommonMark shows a
@@ -314,10 +315,10 @@ def summary_of(clipping: Clipping) -> str:
     if len(text) <= SUMMARY_LIMIT:
         return text
     window = text[:SUMMARY_LIMIT]
-    ends = [match.end() for match in _SENTENCE_END.finditer(window)]
-    ends = [end for end in ends if end >= _SENTENCE_MINIMUM]
-    if ends:
-        return window[: ends[-1]].rstrip() + "…"
+    # The last sentence mark that ends at the minimum or later.
+    last = _LAST_SENTENCE_END.match(window, _SENTENCE_MINIMUM - 1)
+    if last is not None:
+        return window[: last.end()].rstrip() + "…"
     return window.rstrip() + "…"
 
 
