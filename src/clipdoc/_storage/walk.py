@@ -39,6 +39,11 @@ class Found:
     problem: PathError | None = None
     warnings: tuple[Diagnostic, ...] = ()
 
+    def __reduce__(self) -> tuple[type[Found], tuple[object, ...]]:
+        # Sent to worker processes by the ten thousand: as its fields, not
+        # as the state dictionary a slotted class is pickled with.
+        return Found, (self.relative, self.problem, self.warnings)
+
 
 def checked_patterns(exclude: object) -> tuple[str, ...]:
     """``exclude`` as a tuple of glob patterns, or a `TypeError` that says
