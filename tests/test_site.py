@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -375,6 +376,24 @@ def test_tokens_of_cjk_and_latin() -> None:
     assert search.tokens("Ｆｕｌｌ Width, ÉCOLE a 42") == ["full", "width", "école", "42"]
     assert search.tokens("") == []
     assert search.tokens("GPT-4o的能力") == ["gpt", "4o", "的", "能", "力", "的能", "能力"]
+
+
+_WIDTH_PIECES = st.sampled_from(
+    [
+        *"Ａａ０！（），：；？～｟｠\u3000\uff5e\uff5f。、",
+        "\u0301",
+        "\u3099",
+        "\u309a",
+        *"かﾊﾞ가\u1161e",
+        "ﬁ",
+    ]
+)
+
+
+@given(st.text(_WIDTH_PIECES) | st.text())
+def test_nfkc_is_unicodedata_s(text: str) -> None:
+    # Full-width forms replaced first, followed by marks that compose.
+    assert search.nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
 def test_tokens_split_words_at_cjk_runs_and_skip_cjk_punctuation() -> None:
