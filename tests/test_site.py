@@ -700,6 +700,30 @@ def test_jobs_give_the_same_site(tmp_path: Path) -> None:
     assert {k: v[0] for k, v in one.items()} == {k: v[0] for k, v in two.items()}
 
 
+def test_the_command_builds_on_every_cpu_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipdoc._cli import build_parser, main
+    from clipdoc._site import build
+    from clipdoc._storage.parallel import checked_jobs as real
+
+    asked: list[object] = []
+
+    def checked_jobs(jobs: object) -> int:
+        asked.append(jobs)
+        return real(jobs)
+
+    monkeypatch.setattr(build, "checked_jobs", checked_jobs)
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    assert main(["site", "-q", str(root), str(tmp_path / "site")]) == 0
+    assert main(["site", "-q", "-j", "1", str(root), str(tmp_path / "site")]) == 0
+    assert asked == [0, 1]
+    assert real(0) == 3
+    # The other commands take one process unless asked.
+    assert build_parser("check").parse_args(["check", "x"]).jobs == 1
+
+
 def test_unusable_manifest_means_a_full_build(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     build_site(root, tmp_path / "site")

@@ -52,7 +52,7 @@ def _options() -> dict[str, argparse.ArgumentParser]:
         type=_jobs,
         default=1,
         metavar="N",
-        help="work with N processes (0: one per CPU; default 1)",
+        help="work with N processes (0: one per CPU; default %(default)s)",
     )
     shared.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr"

@@ -124,4 +124,6 @@ def add_parser(
         " (remote, the default), or left out, so that reading a page tells no image host"
         " anything (none)",
     )
-    parser.set_defaults(run=run)
+    # A site's pages are rendered in worker processes, each a share of the
+    # work worth a process's start: every CPU by default.
+    parser.set_defaults(run=run, jobs=0)
