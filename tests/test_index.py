@@ -256,6 +256,27 @@ def test_summaries_fall_back_to_the_original() -> None:
     assert date(2025, 1, 1) == when.date()
 
 
+def test_a_summary_is_cut_after_the_last_sentence_that_ends_late_enough() -> None:
+    from clipdoc._storage.index import summary_of
+
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+    def cut(text: str) -> str:
+        return summary_of(_clip("t", when, ai_summary=text))
+
+    # A sentence mark ending at character 80 or later ends the summary there.
+    assert cut("长" * 79 + "。" + "后" * 100) == "长" * 79 + "。…"
+    # Ending at 79 is too early: cut at 150 characters.
+    assert cut("长" * 78 + "。" + "后" * 100) == ("长" * 78 + "。" + "后" * 100)[:150] + "…"
+    # The last such mark wins; "." ends a sentence only before white space.
+    assert (
+        cut("长" * 90 + "。" + "中" * 20 + "！" + "后" * 100)
+        == "长" * 90 + "。" + "中" * 20 + "！…"
+    )
+    assert cut("a" * 100 + ".b" + "c" * 100) == ("a" * 100 + ".b" + "c" * 100)[:150] + "…"
+    assert cut("a" * 100 + ". b" + "c" * 100) == "a" * 100 + ".…"
+
+
 @pytest.mark.parametrize(
     ("saved_at", "shown"),
     [

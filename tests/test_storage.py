@@ -981,6 +981,22 @@ def test_names_are_checked_unless_a_job_shows_no_warning(tmp_path: Path) -> None
     assert run("check", tmp_path).stdout.count("CD509") == 3
 
 
+def test_a_found_travels_to_a_worker_whole() -> None:
+    from clipdoc._core.errors import CODES, Diagnostic, PathError
+    from clipdoc._storage.walk import Found
+
+    warning = Diagnostic(
+        code="CD509", severity=CODES["CD509"].severity, line=None, column=None, message="twin"
+    )
+    found = Found("a/b.md", problem=PathError("CD504", "gone", path="a/b.md"), warnings=(warning,))
+    back = pickle.loads(pickle.dumps(found))
+    assert type(back) is Found
+    assert (back.relative, back.warnings) == (found.relative, found.warnings)
+    assert back.problem is not None
+    assert (back.problem.code, back.problem.message) == ("CD504", "gone")
+    assert pickle.loads(pickle.dumps(Found("x.md"))) == Found("x.md")
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 def test_a_forked_process_draws_its_own_temporary_names() -> None:
     # Names follow one another from a random start: a child that kept its

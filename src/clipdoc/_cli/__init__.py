@@ -108,9 +108,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"clipdoc {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    options = _options()
     for name, (module, groups) in _COMMANDS.items():
         if command is None or command == name:
+            # Each command its own options: a parent's actions are shared by
+            # the parsers made from it, so one command's default (the site's
+            # --jobs) would be every command's.
+            options = _options()
             made = importlib.import_module(f"{__name__}.{module}")
             made.add_parser(commands, parents=[options[group] for group in groups])
     return parser

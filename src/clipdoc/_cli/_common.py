@@ -196,6 +196,9 @@ def progress_bar(total: int | None, *, unit: str = "doc", description: str | Non
         from tqdm import tqdm
     except ImportError:  # the optional 'cli' extra is not installed
         return None
+    # No monitor thread: worker processes are forked while a bar is shown,
+    # and a fork from a process with threads is unsafe.
+    tqdm.monitor_interval = 0
     return tqdm(
         total=total,
         unit=unit,

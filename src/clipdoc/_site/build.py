@@ -40,7 +40,7 @@ from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
 from .._storage.documents import read_document_file
 from .._storage.files import Folder, exchange
-from .._storage.parallel import checked_jobs, ordered_map
+from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map
 from .._storage.urls import url_key
 from .._storage.walk import checked_folder, checked_patterns, walk
 from .._version import __version__
@@ -147,8 +147,8 @@ class Theme:
         import jinja2
 
         try:
+            compiled = self.template(template, lang=lang)  # `prepare` compiled it
             # The default theme is clipdoc's own: only a user's is timed.
-            compiled = self.template(template, lang=lang)  # compiling is not timed
             limit = _time_limit(THEME_TIME_LIMIT) if self.folder else contextlib.nullcontext()
             with limit:
                 return compiled.render(context).encode()
@@ -186,10 +186,13 @@ class Theme:
             raise _syntax_error(error) from None
 
     def prepare(self, *, lang: str = "en") -> None:
-        """Compile the templates and load what rendering needs, so that
-        processes forked from this one start with them."""
-        for name in _PAGE_TEMPLATES:
-            self.template(name, lang=lang)
+        """Compile every template (the pages' and those they extend, include
+        or import) and load what rendering needs: processes forked from
+        this one start with them, and a theme's time limit times rendering
+        alone."""
+        for name in self.files():
+            if name.startswith("templates/"):
+                self.template(name.split("/", 1)[1], lang=lang)
         pages.prepare_fragments()
 
 
@@ -860,6 +863,9 @@ class _Site:
             for found in walk(self.root.path, exclude=exclude)
         ]
         self.start("reading", len(items))
+        # No more workers than batches of documents: a small site on a large
+        # machine forks a few processes, not one per CPU.
+        self.jobs = max(1, min(self.jobs, -(-len(items) // BATCH_SIZE)))
         if self.jobs > 1:
             search.tokens("")  # its pattern made once, before the workers are forked
         facts = []
@@ -941,8 +947,7 @@ class _Site:
     # -- the whole site
 
     def write_all(self, documents: list[Document]) -> None:
-        if self.jobs > 1:
-            self.output.theme.prepare(lang=self.output.lang)
+        self.output.theme.prepare(lang=self.output.lang)
         # The index depends on the documents, in order, and nothing else.
         index_key = self.key("search", [[d.page, d.digest] for d in documents])
         # A first build has every document's tokens: its index is made as the

@@ -95,13 +95,14 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-#: The full-width forms of ASCII and the ideographic space: what makes
-#: most Chinese text not NFKC already (its punctuation), each its own NFKC.
-_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+#: The full-width forms of ASCII and the ideographic space (what keeps most
+#: Chinese text from being NFKC already: its punctuation), each mapped to
+#: its NFKC form.
 _HALF_WIDTH = {
-    chr(point): unicodedata.normalize("NFKC", chr(point)) for point in range(0xFF01, 0xFF5F)
+    character: unicodedata.normalize("NFKC", character)
+    for character in map(chr, [*range(0xFF01, 0xFF5F), 0x3000])
 }
-_HALF_WIDTH["\u3000"] = " "
+_FULL_WIDTH = re.compile(f"[{''.join(_HALF_WIDTH)}]")
 
 
 def nfkc(text: str) -> str:
@@ -113,8 +114,8 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", _FULL_WIDTH.sub(_half_width, text))
 
 
-def _half_width(character: re.Match[str]) -> str:
-    return _HALF_WIDTH[character[0]]
+def _half_width(found: re.Match[str]) -> str:
+    return _HALF_WIDTH[found[0]]
 
 
 @lru_cache(maxsize=1)

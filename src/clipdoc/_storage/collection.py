@@ -116,9 +116,10 @@ def _read_entry(folder: Folder, found: Found) -> Entry:
 def _read_fact(
     folder: Folder,
     fact_of: Callable[[Entry], Fact],
+    found: Found,
+    *,
     with_entry: bool,
     with_stamp: bool,
-    found: Found,
 ) -> tuple[Entry | None, Stamp | None, Fact]:
     """A document's entry and the stamp it was read with, when asked (the
     stamp is None when a fact of it must not be kept: it could not be read,
@@ -380,7 +381,13 @@ class Collection:
                 # A worker sends back only the fact, not the whole clipping: a
                 # caller reads the few documents it needs again; and the
                 # stamp only for a cache to keep the fact with.
-                functools.partial(_read_fact, reader, fact_of, self.jobs <= 1, cache is not None),
+                functools.partial(
+                    _read_fact,
+                    reader,
+                    fact_of,
+                    with_entry=self.jobs <= 1,
+                    with_stamp=cache is not None,
+                ),
                 unknown,
                 jobs=self.jobs,
             )

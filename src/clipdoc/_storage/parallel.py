@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -22,11 +23,24 @@ BATCH_SIZE = 64
 BATCHES_IN_FLIGHT_PER_JOB = 4
 
 
+#: The most worker processes Windows can wait for at once.
+_WINDOWS_LIMIT = 61
+
+
 def checked_jobs(jobs: object) -> int:
-    """``jobs`` as a number of processes (0: one per CPU), or a `TypeError`."""
+    """``jobs`` as a number of processes (0: one per CPU this process may
+    use), or a `TypeError`."""
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
         raise TypeError(f"jobs must be an int, 0 (one per CPU) or more, not {jobs!r:.40}")
-    return jobs or os.cpu_count() or 1
+    if jobs:
+        return jobs
+    if hasattr(os, "process_cpu_count"):  # Python 3.13: the CPUs this process may use
+        count = os.process_cpu_count() or 1
+    elif hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0)) or 1
+    else:
+        count = os.cpu_count() or 1
+    return min(count, _WINDOWS_LIMIT) if sys.platform == "win32" else count
 
 
 def _ignore_interrupts() -> None:

@@ -42,7 +42,7 @@ class Found:
     def __reduce__(self) -> tuple[type[Found], tuple[object, ...]]:
         # Sent to worker processes by the ten thousand: as its fields, not
         # as the state dictionary a slotted class is pickled with.
-        return Found, (self.relative, self.problem, self.warnings)
+        return type(self), tuple(getattr(self, field.name) for field in attrs.fields(Found))
 
 
 def checked_patterns(exclude: object) -> tuple[str, ...]:
