@@ -1638,7 +1638,9 @@ def test_editing_a_save_keeps_the_shards_that_hold_what_they_held(tmp_path: Path
     assert _postings_of(site, "quagga")
 
 
-def test_search_finds_an_address_saved_many_times_once(tmp_path: Path) -> None:
+def test_search_finds_an_address_saved_many_times_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = date(2025, 1, 1)
     saves = [
         sample(
@@ -1658,18 +1660,30 @@ def test_search_finds_an_address_saved_many_times_once(tmp_path: Path) -> None:
     assert _postings_of(tmp_path / "site", "okapi4") == [1]
     assert _postings_of(tmp_path / "site", "okapi0") == []
 
-    def changes() -> collections.abc.Iterator[None]:
+    def changes() -> collections.abc.Iterator[bool]:
+        """Each change, and whether the index is made from the last one."""
         (root / "005.md").write_text(render(attrs.evolve(saves[0], title="moved")))  # a new save
-        yield
+        yield False
+        # An older save edited: the address stays at its newest save.
         (root / "002.md").write_text(render(attrs.evolve(saves[2], original_summary="gnu")))
-        yield
-        (root / "004.md").unlink()  # the newest save gone
-        yield
+        yield True
+        # An older save made the newest by its date: its words come in.
+        later = Metadata(catalog_date=first + timedelta(30))
+        (root / "003.md").write_text(render(attrs.evolve(saves[3], metadata=later)))
+        yield False
+        (root / "002.md").unlink()  # an older save gone
+        yield True
+        # The newest save gone: the next one, unchanged, brings its words.
+        (root / "003.md").unlink()
+        yield False
         (root / "001.md").write_text(render(attrs.evolve(saves[1], url="https://e.org/x")))
-        yield
+        yield True
 
-    for _ in changes():
-        build_site(root, tmp_path / "site")
+    for updated in changes():
+        with monkeypatch.context() as patched:
+            if updated:
+                patched.setattr(search, "build_index", None)
+            build_site(root, tmp_path / "site")
         shutil.rmtree(tmp_path / "fresh", ignore_errors=True)
         build_site(root, tmp_path / "fresh")
         incremental, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
