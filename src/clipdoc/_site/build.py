@@ -1133,28 +1133,13 @@ class _Site:
         save, and another newest save brings its words, which an unchanged
         document has not read. (An older save edited keeps it where it was.)"""
         old_address = {pages.clipping_page(path): key for path, key in self.old_addresses.items()}
-        old_saves = Counter(old_address.values())
         # The last index numbered its documents newest first: an address's
         # first page there was its newest save.
         old_newest: dict[str, str] = {}
         for page in old_pages:
             if page in old_address:
                 old_newest.setdefault(old_address[page], page)
-        touched: set[str] = set()
-        current = {document.page for document in documents}
-        for document in documents:
-            if document.tokens is None and document.page in old_address:
-                continue  # unchanged
-            old_key = old_address.get(document.page)
-            if len(addresses.of(document)) > 1:
-                touched.add(addresses.key[document.path])
-            if old_key is not None and old_saves[old_key] > 1:
-                touched.add(old_key)
-        touched.update(
-            old_address[page]
-            for page in old_pages
-            if page not in current and old_saves[old_address.get(page, "")] > 1
-        )
+        touched = _touched_addresses(documents, addresses, old_pages, old_address)
         return any(
             old_newest.get(key)
             != (addresses.saves[key][0].page if key in addresses.saves else None)
@@ -1405,6 +1390,34 @@ def _list_pages(
             "number": number,
         }
         yield address(number), "list.html", context
+
+
+def _touched_addresses(
+    documents: list[Document],
+    addresses: _Addresses,
+    old_pages: list[str],
+    old_address: dict[str, str],
+) -> set[str]:
+    """The addresses saved several times, then or now, of which a document
+    is new, changed or gone since the last build (``old_address``: the
+    address of each page then)."""
+    old_saves = Counter(old_address.values())
+    touched: set[str] = set()
+    current = {document.page for document in documents}
+    for document in documents:
+        if document.tokens is None and document.page in old_address:
+            continue  # unchanged
+        old_key = old_address.get(document.page)
+        if len(addresses.of(document)) > 1:
+            touched.add(addresses.key[document.path])
+        if old_key is not None and old_saves[old_key] > 1:
+            touched.add(old_key)
+    touched.update(
+        old_address[page]
+        for page in old_pages
+        if page not in current and old_saves[old_address.get(page, "")] > 1
+    )
+    return touched
 
 
 def _address_key(document: Document) -> str:
