@@ -1663,20 +1663,24 @@ def test_search_finds_an_address_saved_many_times_once(
     def changes() -> collections.abc.Iterator[bool]:
         """Each change, and whether the index is made from the last one."""
         (root / "005.md").write_text(render(attrs.evolve(saves[0], title="moved")))  # a new save
-        yield False
+        yield True
         # An older save edited: the address stays at its newest save.
         (root / "002.md").write_text(render(attrs.evolve(saves[2], original_summary="gnu")))
         yield True
-        # An older save made the newest by its date: its words come in.
+        # An older save made the newest by its date: its words are read.
         later = Metadata(catalog_date=first + timedelta(30))
         (root / "003.md").write_text(render(attrs.evolve(saves[3], metadata=later)))
-        yield False
+        yield True
         (root / "002.md").unlink()  # an older save gone
         yield True
-        # The newest save gone: the next one, unchanged, brings its words.
+        # The newest save gone: the next one, unchanged, has not read its words.
         (root / "003.md").unlink()
         yield False
         (root / "001.md").write_text(render(attrs.evolve(saves[1], url="https://e.org/x")))
+        yield True
+        # A new newest save (a re-clip, as a producer makes every day).
+        newest = Metadata(catalog_date=first + timedelta(40))
+        (root / "006.md").write_text(render(attrs.evolve(saves[0], metadata=newest)))
         yield True
 
     for updated in changes():

@@ -1128,10 +1128,11 @@ class _Site:
         self, documents: list[Document], addresses: _Addresses, old_pages: list[str]
     ) -> bool:
         """Whether an address saved several times, then or now, of which a
-        document is new, changed or gone since the last build, is at another
-        save than it was: the index holds such an address at its newest
-        save, and another newest save brings its words, which an unchanged
-        document has not read. (An older save edited keeps it where it was.)"""
+        document is new, changed or gone since the last build, is now at an
+        unchanged save that was not its newest: the index holds such an
+        address at its newest save, whose words an unchanged document has
+        not read. (An older save edited keeps the address where it was; a
+        new or changed newest save is read anyway.)"""
         old_address = {pages.clipping_page(path): key for path, key in self.old_addresses.items()}
         # The last index numbered its documents newest first: an address's
         # first page there was its newest save.
@@ -1139,12 +1140,14 @@ class _Site:
         for page in old_pages:
             if page in old_address:
                 old_newest.setdefault(old_address[page], page)
-        touched = _touched_addresses(documents, addresses, old_pages, old_address)
-        return any(
-            old_newest.get(key)
-            != (addresses.saves[key][0].page if key in addresses.saves else None)
-            for key in touched
-        )
+        for key in _touched_addresses(documents, addresses, old_pages, old_address):
+            if key not in addresses.saves:
+                continue  # every save gone: so are its postings
+            newest = addresses.saves[key][0]
+            unchanged = newest.tokens is None and newest.page in old_address
+            if unchanged and newest.page != old_newest.get(key):
+                return True
+        return False
 
     def last_index(self) -> tuple[list[str], search.Tables] | None:
         """The pages and shard tables of the last build's index, when the
