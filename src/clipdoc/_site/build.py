@@ -1401,25 +1401,18 @@ def _touched_addresses(
     old_pages: list[str],
     old_address: dict[str, str],
 ) -> set[str]:
-    """The addresses saved several times, then or now, of which a document
-    is new, changed or gone since the last build (``old_address``: the
-    address of each page then)."""
-    old_saves = Counter(old_address.values())
-    touched: set[str] = set()
+    """The addresses, then and now, of each document new, changed or gone
+    since the last build (``old_address``: the address of each page then)."""
     current = {document.page for document in documents}
+    touched = {
+        old_address[page] for page in old_pages if page not in current and page in old_address
+    }
     for document in documents:
         if document.tokens is None and document.page in old_address:
             continue  # unchanged
-        old_key = old_address.get(document.page)
-        if len(addresses.of(document)) > 1:
-            touched.add(addresses.key[document.path])
-        if old_key is not None and old_saves[old_key] > 1:
-            touched.add(old_key)
-    touched.update(
-        old_address[page]
-        for page in old_pages
-        if page not in current and old_saves[old_address.get(page, "")] > 1
-    )
+        touched.add(addresses.key[document.path])
+        if document.page in old_address:
+            touched.add(old_address[document.page])
     return touched
 
 
