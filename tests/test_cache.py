@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -24,6 +25,7 @@ import clipdoc
 from clipdoc import Clipping, Collection, Metadata
 from clipdoc._cli import main
 from clipdoc._storage import cache as stat_cache
+from clipdoc._storage import walk as walk_module
 from clipdoc._storage.files import Folder
 from clipdoc._storage.index import write_index
 from conftest import PROFILE
@@ -80,10 +82,14 @@ def _ai_info_hits(root: Path) -> int:
 
 
 def _wait_for_the_clock(root: Path) -> None:
-    """Until the file system's clock is past every change of the files, so
-    that the next run may keep what it reads (with no margin, see below)."""
-    latest = max(max(p.stat().st_ctime_ns, p.stat().st_mtime_ns) for p in root.rglob("*.md"))
-    probe = root / "probe.tmp"
+    """Until the file system's clock is past every change of the files and
+    folders, the cache's included, so that the next run may keep what it
+    reads (with no margin, see below). The clock is read off a file beside
+    the root: one inside would change its folder."""
+    latest = max(
+        max(path.stat().st_ctime_ns, path.stat().st_mtime_ns) for path in [root, *root.rglob("*")]
+    )
+    probe = root.with_name(root.name + ".probe")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         probe.write_bytes(b"")
@@ -154,9 +160,20 @@ def _delete(root: Path, n: int) -> None:
     (root / _PATHS[n]).unlink(missing_ok=True)
 
 
+def _sneak_in(root: Path, n: int, letter: str) -> None:
+    """Document ``n`` written (or made) with its folder's times put back,
+    as far as they can be: its ctime still moves."""
+    folder = (root / _PATHS[n]).parent
+    before = folder.stat() if folder.exists() else None
+    _write(root, n, letter)
+    if before is not None:
+        os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
 def _damage_cache(root: Path, how: int) -> None:
     names = [stat_cache.cache_name("index"), ".clipdoc/memo-index.json"]
-    cache_file = root / names[how % 2]
+    names += sorted(path.relative_to(root).as_posix() for path in root.glob(".clipdoc/walk-*"))
+    cache_file = root / names[how % len(names)]
     if not cache_file.exists():
         return
     data = cache_file.read_bytes()
@@ -172,6 +189,7 @@ _OPERATIONS = st.one_of(
     st.tuples(st.just("swap"), _INDEX, _INDEX),
     st.tuples(st.just("delete"), _INDEX),
     st.tuples(st.just("create"), _INDEX, st.sampled_from(_LETTERS)),
+    st.tuples(st.just("sneak in"), _INDEX, st.sampled_from(_LETTERS)),
     st.tuples(st.just("damage"), st.integers(0, 10)),
     st.tuples(st.just("edit-index"), st.integers(0, 10_000)),
     st.tuples(st.just("wait")),
@@ -185,6 +203,7 @@ _CHANGES: dict[str, Callable[..., None]] = {
     "swap": _swap,
     "delete": _delete,
     "create": _write,
+    "sneak in": _sneak_in,
     "damage": _damage_cache,
     "edit-index": _edit_index,
     "wait": _wait_for_the_clock,
@@ -510,18 +529,20 @@ def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
         (tmp_path / "README.md").touch()
         _wait_for_the_clock(tmp_path)
         second = write_index(Collection(tmp_path))
-        # The third run loads no fact and reads no document or index.
+        # The third run loads no fact, reads no document or index and
+        # lists no folder: what the walk found comes from its memo.
         with (
             mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError),
-            mock.patch.object(Folder, "read", autospec=True, side_effect=_only_the_memo),
+            mock.patch.object(Folder, "read", autospec=True, side_effect=_only_the_memos),
+            mock.patch("clipdoc._storage.walk._list", side_effect=AssertionError),
         ):
             third = write_index(Collection(tmp_path))
     assert second == third == ("unchanged", first.left_out)
     assert [path for path, _, _ in first.left_out] == [_PATHS[0]]
 
 
-def _only_the_memo(folder: Folder, relative: str) -> tuple[bytes, Any]:
-    assert relative == ".clipdoc/memo-index.json", relative
+def _only_the_memos(folder: Folder, relative: str) -> tuple[bytes, Any]:
+    assert re.fullmatch(r"\.clipdoc/(memo-index|walk-[0-9a-f]{16})\.json", relative), relative
     return _READ(folder, relative)
 
 
@@ -541,7 +562,7 @@ def test_a_memo_is_kept_only_for_a_settled_collection(tmp_path: Path) -> None:
         # A change just before a run: the memo of the state before is
         # removed, not left to match a state that comes back.
         _write(tmp_path, 0, "B")
-        with mock.patch.object(stat_cache, "_file_system_now", return_value=0):
+        with mock.patch.object(stat_cache, "_clock", return_value=(0, True)):
             write_index(Collection(tmp_path))
         assert not memo.exists()
 
@@ -606,3 +627,72 @@ def test_no_memo_is_kept_when_the_stat_cache_cannot_be_used(tmp_path: Path) -> N
         _wait_for_the_clock(tmp_path)
         list(Collection(tmp_path)._diagnostics())
     assert not (tmp_path / ".clipdoc" / "memo-check.json").exists()
+
+
+def _walk_memo(root: Path) -> Path:
+    (memo,) = root.glob(".clipdoc/walk-*.json")
+    return memo
+
+
+def test_a_walk_in_which_no_folder_changed_is_taken_from_its_memo(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        Collection(tmp_path, cache=True).index()
+        _wait_for_the_clock(tmp_path)
+        expected = list(Collection(tmp_path).found())
+        url = Collection(tmp_path).load(_PATHS[1]).url
+        assert url is not None
+        # Each walk keeps its own memo: the index's checks no name.
+        assert Collection(tmp_path).find(url)
+        with mock.patch("clipdoc._storage.walk._list", side_effect=AssertionError):
+            assert Collection(tmp_path).find(url)
+        # A file made in a folder, the folder's times put back: its ctime
+        # tells, and the folder is listed again.
+        _sneak_in(tmp_path, 0, "B")
+        (tmp_path / _PATHS[0]).rename(tmp_path / _PATHS[0].replace("doc0", "doc9"))
+        _sneak_in(tmp_path, 0, "C")
+        listed = mock.patch("clipdoc._storage.walk._list", wraps=walk_module._list)
+        with listed as listing:
+            views = _views(tmp_path, None)
+        assert listing.called
+        assert views == _views(tmp_path, False)
+        assert len(list(Collection(tmp_path).found())) == len(expected) + 1
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        [["", "../outside.md"]],
+        [["", ".."]],
+        [["../", "x.md"]],
+        [["2025-05-01/", "doc0.md\x00"]],
+        [["2025-05-01/", ["doc0.md"]]],
+        "runs",
+    ],
+)
+def test_a_walk_memo_that_leads_out_of_the_root_is_ignored(tmp_path: Path, runs: Any) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        Collection(tmp_path, cache=True).index()
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).find("https://example.com/")
+        memo = json.loads(_walk_memo(tmp_path).read_bytes())
+        memo["runs"] = runs
+        _walk_memo(tmp_path).write_text(json.dumps(memo), encoding="utf-8")
+        (tmp_path / "outside.md").write_bytes(_document(0, "A"))
+        with mock.patch("clipdoc._storage.walk._list", wraps=walk_module._list) as listing:
+            assert _views(tmp_path, None) == _views(tmp_path, False)
+        assert listing.called
+
+
+def test_no_walk_memo_is_kept_where_a_link_is_met(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    (tmp_path / "2025-05-01" / "link.md").symlink_to(tmp_path / _PATHS[1])
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        Collection(tmp_path, cache=True).index()
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).find("https://example.com/")
+        assert not list(tmp_path.glob(".clipdoc/walk-*"))

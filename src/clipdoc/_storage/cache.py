@@ -34,22 +34,23 @@ later change, by the same rule as the facts.
 
 from __future__ import annotations
 
-import array
 import contextlib
 import copy
+import functools
 import hashlib
-import itertools
 import json
+import operator
 import os
 import stat
+import struct
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
-from .files import SIZE_LIMIT, Folder, Stamp
-from .walk import Found
+from .files import SIZE_LIMIT, Folder, Stamp, check_relative
+from .walk import FolderState, Found, Walk, name_warning
 
 FOLDER = ".clipdoc"
 _IGNORE = f"{FOLDER}/.gitignore"
@@ -111,7 +112,7 @@ class StatCache:
         self._read_only = read_only
         # Taken before any document is read; a cache that only serves (and
         # must write nothing, not even a file to read the clock) needs none.
-        self._started_ns = 0 if read_only else _file_system_now(folder) - RACY_MARGIN_NS
+        self._started_ns = 0 if read_only else _file_system_now(folder)[0] - RACY_MARGIN_NS
         # A new cache, or one in place of a damaged or foreign one, is
         # written even with nothing in it: the next run uses it.
         self._changed = files is None
@@ -257,23 +258,29 @@ class Tree:
     clock before the walk. It is ``settled`` while every file's identity
     is known to tell its contents: no file changed too recently (see the
     module's text) and every file read was still the one the walk saw.
-    Only a settled tree's memo is kept."""
+    Only a settled tree's memo is kept. Such a tree takes what the walk
+    finds from a memo of the last walk when no folder changed since."""
 
-    def __init__(self, folder: Folder, found: Iterable[Found], *, clock: bool) -> None:
+    def __init__(self, folder: Folder, walk: Walk, *, clock: bool) -> None:
         self.folder = folder
         # Read before any identity is taken: a change after that one gets a
         # ctime no identity taken before it has.
-        self.started_ns = _started_ns(folder) if clock else None
-        self.found = list(found)
-        self.identities = _identities(folder.path, self.found)
+        self.started_ns, folder_times = _clock(folder) if clock else (None, False)
+        self.found = _walked(folder, walk, self.started_ns, folder_times)
+        self._identities = _file_identities(folder.path, self.found)
         # What a document reads as depends on how it is read, too.
         options = (folder.follow_links, folder.size_limit)
-        self.digest = _digest(self.found, self.identities, options)
-        self.settled = all(
-            changed_before(self.started_ns, identity[3], identity[4])
-            for identity in self.identities
-            if identity is not None
+        self.digest = _digest(self.found, self._identities, options)
+        known = [identity for identity in self._identities if identity is not None]
+        self.settled = self.started_ns is not None and (
+            not known or max(max(map(_MTIME, known)), max(map(_CTIME, known))) < self.started_ns
         )
+
+    @functools.cached_property
+    def identities(self) -> list[Identity | None]:
+        """The identity of each file found, as the cache keeps them; taken
+        only when facts are looked up (not for a memo of the whole run)."""
+        return [None if each is None else list(each) for each in self._identities]
 
 
 def changed_before(started_ns: int | None, mtime_ns: int, ctime_ns: int) -> bool:
@@ -283,36 +290,203 @@ def changed_before(started_ns: int | None, mtime_ns: int, ctime_ns: int) -> bool
     return started_ns is not None and max(mtime_ns, ctime_ns) < started_ns
 
 
-def _started_ns(folder: Folder) -> int | None:
-    """The start of the run for the racy rule; None when the clock cannot
-    be read (a cache folder that is a link, a read-only collection): then
-    nothing is remembered."""
+def _clock(folder: Folder) -> tuple[int | None, bool]:
+    """The start of the run for the racy rule, and whether the file system
+    was seen to change a folder's times when a file was made in it. None
+    when the clock cannot be read (a cache folder that is a link, a
+    read-only collection): then nothing is remembered."""
     try:
-        return _file_system_now(folder) - RACY_MARGIN_NS
+        before = folder.stamp(FOLDER)
+    except ClipdocError:
+        before = None
+    try:
+        now, after = _file_system_now(folder)
     except (ClipdocError, OSError):
+        return None, False
+    changed = before is not None and (after.mtime_ns, after.ctime_ns) != (
+        before.mtime_ns,
+        before.ctime_ns,
+    )
+    return now - RACY_MARGIN_NS, changed
+
+
+# ---------------------------------------------------------------- walk memos
+#
+# A folder's mtime and ctime change whenever an entry is made, removed or
+# renamed in it (POSIX asks it of every call that does), so a folder whose
+# device, inode, mtime and ctime are those it had when it was listed still
+# holds the same names: as Git's untracked cache does, a walk in which no
+# folder changed is taken from a memo of the last one, with an ``lstat``
+# per folder rather than a listing, a sort and a check of every name. The
+# memo is kept only when the file system was seen to change a folder's
+# times (a file made in the cache folder at the start of the run), every
+# folder last changed before the run by the racy margin, no link was met
+# (what a link gives depends on where it leads) and nothing was unreadable.
+
+_WALK_FORMAT = "clipdoc walk memo"
+
+
+def _walk_memo_name(walk: Walk) -> str:
+    options = repr((walk.exclude, walk.include_index, walk.name_warnings)).encode()
+    return f"{FOLDER}/walk-{hashlib.sha256(options).hexdigest()[:16]}.json"
+
+
+def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bool) -> list[Found]:
+    """What ``walk`` finds: from the memo of the last walk with the same
+    options when no folder changed since, else from the walk itself
+    (remembered when it may be: see above)."""
+    if started_ns is None:
+        return list(walk())
+    name = _walk_memo_name(walk)
+    found = _recall_walk(_for_cache_files(folder), name, walk.root)
+    if found is not None:
+        return found
+    folders: list[FolderState | None] = []
+    found = list(walk(folders))
+    if folder_times and all(
+        state is not None and changed_before(started_ns, state[3], state[4]) for state in folders
+    ):
+        _remember_walk(folder, name, found, folders)
+    return found
+
+
+def _recall_walk(folder: Folder, name: str, root: str) -> list[Found] | None:
+    """What the walk remembered in ``name`` found, if no folder it listed
+    changed since; None otherwise, and for a memo that is damaged, of
+    another format or version, or names a path that could leave the root."""
+    try:
+        data, _ = folder.read(name)
+        memo = json.loads(data)
+    except (ClipdocError, ValueError, RecursionError):
         return None
+    if (
+        not isinstance(memo, dict)
+        or memo.get("format") != _WALK_FORMAT
+        or memo.get("clipdoc") != __version__
+        or type(memo.get("folders")) is not list
+        or type(memo.get("runs")) is not list
+        or type(memo.get("warnings")) is not dict
+    ):
+        return None
+    prefixes = _unchanged_folders(root, memo["folders"])
+    if prefixes is None:
+        return None
+    return _found_of(memo["runs"], memo["warnings"], prefixes)
+
+
+def _unchanged_folders(root: str, folders: list[Any]) -> set[str] | None:
+    """The paths of ``folders`` (states a memo holds) when each folder is
+    still as it was (an ``lstat`` each; the root's link followed, as the
+    walk follows it), else None."""
+    prefixes: set[str] = set()
+    for state in folders:
+        if type(state) is not list or len(state) != 5 or type(state[0]) is not str:
+            return None
+        prefix = state[0]
+        try:
+            if prefix:
+                check_relative(prefix + "x")
+                status = os.lstat(os.path.join(root, prefix))
+            else:
+                status = os.stat(root)
+        except (ClipdocError, OSError):
+            return None
+        now = [prefix, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
+        if now != state or not stat.S_ISDIR(status.st_mode):
+            return None
+        prefixes.add(prefix)
+    return prefixes
+
+
+#: File names a walk memo cannot hold: they could lead out of their folder.
+_NOT_NAMES = frozenset({"", ".", ".."})
+_new_found = tuple.__new__
+
+
+def _found_of(runs: list[Any], warnings: dict[str, Any], prefixes: set[str]) -> list[Found] | None:
+    """The `Found` of each file of a walk memo's ``runs`` (a folder's path
+    and the names of the files found one after the other in it, joined by
+    ``/``, which no name holds) with the ``warnings`` about their names, if
+    each is a file of a folder the memo listed."""
+    found = []
+    for run in runs:
+        if type(run) is not list or len(run) != 2 or run[0] not in prefixes:
+            return None
+        prefix, names = run
+        if type(names) is not str or "\0" in names:
+            return None
+        split = names.split("/")
+        if not _NOT_NAMES.isdisjoint(split):
+            return None
+        # Made as the tuples they are: a hundredth of a second per 10,000.
+        found.extend([_new_found(Found, (prefix + name, None, ())) for name in split])
+    if warnings:
+        if not all(type(message) is str for message in warnings.values()):
+            return None
+        for index, each in enumerate(found):
+            message = warnings.get(each.relative)
+            if message is not None:
+                found[index] = Found(each.relative, warnings=(name_warning(message),))
+    return found
+
+
+def _remember_walk(
+    folder: Folder, name: str, found: list[Found], folders: list[FolderState | None]
+) -> None:
+    """Keep what a walk found with the state of the folders it listed."""
+    runs: list[tuple[str, list[str]]] = []
+    warnings: dict[str, str] = {}
+    for each in found:
+        if each.problem is not None or len(each.warnings) > 1:
+            return
+        if each.warnings:
+            warnings[each.relative] = each.warnings[0].message
+        prefix, slash, file_name = each.relative.rpartition("/")
+        prefix += slash
+        if not runs or runs[-1][0] != prefix:
+            runs.append((prefix, []))
+        runs[-1][1].append(file_name)
+    memo: dict[str, Any] = {"format": _WALK_FORMAT, "clipdoc": __version__}
+    joined = [(prefix, "/".join(names)) for prefix, names in runs]
+    memo.update(folders=folders, runs=joined, warnings=warnings)
+    _put(_for_cache_files(folder), name, _json_bytes(memo))
+
+
+def _put(folder: Folder, name: str, data: bytes) -> None:
+    """Write a memo, unless another run wrote one meanwhile or none can be
+    written."""
+    with contextlib.suppress(ClipdocError, OSError):
+        try:
+            _, stamp = folder.read(name)
+        except NotFoundError:
+            folder.create(name, data)
+        else:
+            folder.replace(name, data, expected=stamp)
 
 
 def _digest(
-    found: list[Found], identities: list[Identity | None], options: tuple[object, ...]
+    found: list[Found], identities: list[tuple[int, ...] | None], options: tuple[object, ...]
 ) -> str:
     """A digest of what a walk found, read with ``options``: every path
     with its file's identity, and each problem and warning."""
     unread = [
-        f"{index}\0{each.problem}\0{each.warnings}"
-        for index, (each, identity) in enumerate(zip(found, identities, strict=True))
-        if identity is None or each.warnings
+        f"{index}\0{found[index].problem}\0{found[index].warnings}"
+        for index in sorted(
+            {index for index, identity in enumerate(identities) if identity is None}.union(
+                index for index, each in enumerate(found) if each.warnings
+            )
+        )
     ]
     digest = hashlib.sha256(repr(options).encode("ascii"))
-    for text in ("\0".join([each.relative for each in found]), "\n".join(unread)):
+    for text in ("\0".join(map(_RELATIVE, found)), "\n".join(unread)):
         digest.update(text.encode("utf-8", "surrogateescape"))
         digest.update(b"\xff")  # never in UTF-8: the parts cannot run into each other
     # Packed, as the digest is taken on every run; as text when a number
     # does not fit in 64 bits (an inode of some network file systems).
-    numbers = itertools.chain.from_iterable([each or _NO_IDENTITY for each in identities])
+    numbers = [number for each in identities for number in each or _NO_IDENTITY]
     try:
-        digest.update(array.array("q", numbers).tobytes())
-    except OverflowError:
+        digest.update(struct.pack(f"{len(numbers)}q", *numbers))
+    except struct.error:
         digest.update(repr(identities).encode("ascii"))
     return digest.hexdigest()
 
@@ -323,33 +497,36 @@ _NO_IDENTITY = (-1, -1, -1, -1, -1)
 def file_identity(root: str, relative: str) -> Identity | None:
     """The identity of the regular file at ``relative`` below the folder
     ``root`` (a link is not followed); None for anything else."""
-    return _identities(root, [Found(relative)])[0]
+    identity = _file_identities(root, [Found(relative)])[0]
+    return None if identity is None else list(identity)
 
 
-def _identities(root: str, found: list[Found]) -> list[Identity | None]:
-    """`file_identity` of each file found (None for a problem): one
-    ``lstat`` each, taken in a loop that spares every other call, as a
-    second run of an unchanged collection is little else."""
-    identities: list[Identity | None] = []
-    lstat, is_file, prefix = os.lstat, stat.S_ISREG, root + "/"
-    for each in found:
-        try:
-            status = lstat(prefix + each.relative) if each.problem is None else None
-        except OSError:
-            status = None
-        if status is None or not is_file(status.st_mode):
-            identities.append(None)
-        else:
-            identities.append(
-                [
-                    status.st_dev,
-                    status.st_ino,
-                    status.st_size,
-                    status.st_mtime_ns,
-                    status.st_ctime_ns,
-                ]
-            )
-    return identities
+_IDENTITY = operator.attrgetter("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
+_MTIME, _CTIME = operator.itemgetter(3), operator.itemgetter(4)
+_RELATIVE = operator.itemgetter(0)
+
+
+def _file_identities(root: str, found: list[Found]) -> list[tuple[int, ...] | None]:
+    """`file_identity` of each file found (None for a problem), as a
+    tuple: one ``lstat`` each, all in one call of `map` while every file is
+    there, as a second run of an unchanged collection is little else."""
+    prefix = root + "/"
+    try:
+        if any(each.problem is not None for each in found):
+            raise FileNotFoundError
+        statuses = list(map(os.lstat, [prefix + each.relative for each in found]))
+    except OSError:
+        return [_file_identity_or_none(prefix, each) for each in found]
+    is_file = stat.S_ISREG
+    return [_IDENTITY(status) if is_file(status.st_mode) else None for status in statuses]
+
+
+def _file_identity_or_none(prefix: str, found: Found) -> tuple[int, ...] | None:
+    try:
+        status = os.lstat(prefix + found.relative) if found.problem is None else None
+    except OSError:
+        return None
+    return _IDENTITY(status) if status is not None and stat.S_ISREG(status.st_mode) else None
 
 
 def identity_of(stamp: Stamp) -> Identity:
@@ -390,13 +567,7 @@ def remember(tree: Tree, kind: str, value: Fact) -> None:
             return
         memo = {"format": _MEMO_FORMAT, "clipdoc": __version__, "tree": tree.digest}
         memo["value"] = value
-        data = _json_bytes(memo)
-        try:
-            _, stamp = folder.read(name)
-        except NotFoundError:
-            folder.create(name, data)
-        else:
-            folder.replace(name, data, expected=stamp)
+        _put(folder, name, _json_bytes(memo))
 
 
 def _memo_name(kind: str) -> str:
@@ -466,13 +637,14 @@ def _is_utf8(relative: str) -> bool:
     return True
 
 
-def _file_system_now(folder: Folder) -> int:
+def _file_system_now(folder: Folder) -> tuple[int, Stamp]:
     """The time the file system gives a file changed now, in nanoseconds
-    (the earlier of it and this computer's clock)."""
+    (the earlier of it and this computer's clock), and the stamp of the
+    cache folder once the file was made in it."""
     before = time.time_ns()
     staged = folder.stage(f"{FOLDER}/clock", b"")
     try:
-        written = staged.written_ns()
+        written, folder_stamp = staged.written_ns(), staged.folder_stamp()
     finally:
         staged.discard()
-    return min(before, written)
+    return min(before, written), folder_stamp

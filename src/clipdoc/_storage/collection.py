@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -43,7 +44,7 @@ from .files import SIZE_LIMIT, Batch, Folder, Staged, Stamp, check_relative
 from .names import clipping_path, folded, variant
 from .parallel import checked_jobs, ordered_map
 from .urls import url_key
-from .walk import Found, checked_folder, checked_patterns, walk
+from .walk import Found, Walk, checked_folder, checked_patterns
 
 #: How many name variants a clipping may take when other clippings hold
 #: its name (hexadecimal digits of its key's hash).
@@ -245,7 +246,11 @@ class Collection:
     def found(self, *, name_warnings: bool = True) -> Iterator[Found]:
         """Every document file and unlistable folder, in path order (with
         `walk`'s ``name_warnings``)."""
-        return walk(self.root, exclude=self.exclude, name_warnings=name_warnings)
+        return self._walk(name_warnings=name_warnings)()
+
+    def _walk(self, *, name_warnings: bool = True) -> Walk:
+        """The walk of this collection's folder (with `walk`'s ``name_warnings``)."""
+        return Walk(self.root, exclude=self.exclude, name_warnings=name_warnings)
 
     def paths(self) -> Iterator[str]:
         """The relative, ``/``-separated path of every document, sorted."""
@@ -419,7 +424,7 @@ class Collection:
                 tree.settled = False
             found = list(tree.found if tree is not None else self.found())
             return found, [None] * len(found)
-        tree = tree if tree is not None else Tree(self.folder, self.found(), clock=False)
+        tree = tree if tree is not None else Tree(self.folder, self._walk(), clock=False)
         return tree.found, tree.identities
 
     def _memoized_facts(
@@ -432,12 +437,11 @@ class Collection:
         if not self._keeps_memos():
             yield from self._facts(kind, fact_of, is_fact)
             return
-        tree = Tree(self.folder, self.found(), clock=True)
+        tree = Tree(self.folder, self._walk(), clock=True)
         kept = recall(self.folder, kind, tree)
         if type(kept) is list and len(kept) == len(tree.found) and all(map(is_fact, kept)):
             self.cache_hits = len(kept)
-            for each, fact in zip(tree.found, kept, strict=True):
-                yield each, fact, None
+            yield from zip(tree.found, kept, itertools.repeat(None))
             return
         facts = []
         for each, fact, entry in self._facts(kind, fact_of, is_fact, tree):
@@ -847,7 +851,7 @@ def _is_summary(fact: Fact) -> bool:
     return fact is None or (
         type(fact) is list
         and len(fact) == len(_Summary._fields)
-        and set(map(type, fact)) <= _TEXT_OR_NOTHING
+        and _TEXT_OR_NOTHING.issuperset(map(type, fact))
     )
 
 

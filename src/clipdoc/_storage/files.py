@@ -584,6 +584,10 @@ class Staged:
         assert self._file is not None
         return os.fstat(self._file).st_mtime_ns
 
+    def folder_stamp(self) -> Stamp:
+        """The stamp of the folder the file is staged in, as it is now."""
+        return Stamp.of(os.fstat(self.parent))
+
     def make_executable(self) -> None:
         """Let whoever may read the file run it (a Git hook)."""
         if self._file is not None:

@@ -102,7 +102,7 @@ def write_index(collection: Collection, *, force: bool = False) -> IndexWritten:
     if collection._keeps_memos():
         # An index shows no warning: the names are not checked (CD509), a
         # tenth of a second run of an unchanged collection.
-        tree = Tree(folder, collection.found(name_warnings=False), clock=True)
+        tree = Tree(folder, collection._walk(name_warnings=False), clock=True)
         known = _known_index(folder, tree)
         if known is not None:
             return IndexWritten("unchanged", known)

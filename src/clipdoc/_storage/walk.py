@@ -12,6 +12,7 @@ import errno
 import fnmatch
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -26,23 +27,19 @@ INDEX_NAME = "README.md"
 INDEX_HEADING = "# 最新信息\n".encode()
 
 
-@attrs.frozen
-class Found:
+class Found(NamedTuple):
     """A document file the walk found, or a folder it could not list.
 
     ``relative`` is ``/``-separated, relative to the folder walked;
     ``problem`` says why a folder (or a file name) cannot be read, and
-    ``warnings`` what is wrong with a file's name (CD509).
+    ``warnings`` what is wrong with a file's name (CD509). A named tuple:
+    a walk makes one per document, and sends them to worker processes by
+    the ten thousand.
     """
 
     relative: str
     problem: PathError | None = None
     warnings: tuple[Diagnostic, ...] = ()
-
-    def __reduce__(self) -> tuple[type[Found], tuple[object, ...]]:
-        # Sent to worker processes by the ten thousand: as its fields, not
-        # as the state dictionary a slotted class is pickled with.
-        return type(self), tuple(getattr(self, field.name) for field in attrs.fields(Found))
 
 
 def checked_patterns(exclude: object) -> tuple[str, ...]:
@@ -109,12 +106,46 @@ def is_walked(relative: str, exclude: Sequence[str] = (), include_index: bool = 
     )
 
 
+#: A folder as the walk listed it: its path below the root ("" for the root,
+#: else ending in ``/``), then its device, inode, mtime and ctime (in
+#: nanoseconds) taken before its entries were read.
+FolderState = tuple[str, int, int, int, int]
+
+
+@attrs.frozen
+class Walk:
+    """A walk of the folder ``root`` with these options (see `walk`): what
+    a memo of its result is kept for."""
+
+    root: str
+    exclude: tuple[str, ...] = ()
+    include_index: bool = False
+    name_warnings: bool = True
+
+    def __call__(self, folders: list[FolderState | None] | None = None) -> Iterator[Found]:
+        return walk(
+            self.root,
+            exclude=self.exclude,
+            include_index=self.include_index,
+            name_warnings=self.name_warnings,
+            folders=folders,
+        )
+
+
+def name_warning(message: str) -> Diagnostic:
+    """The warning about a file's name that would clash on other systems."""
+    return Diagnostic(
+        code="CD509", severity=CODES["CD509"].severity, line=None, column=None, message=message
+    )
+
+
 def walk(
     root: str,
     *,
     exclude: Sequence[str] = (),
     include_index: bool = False,
     name_warnings: bool = True,
+    folders: list[FolderState | None] | None = None,
 ) -> Iterator[Found]:
     """Every document below the folder ``root``, sorted by path part by part
     (``2025-05-05/x.md`` before ``a.md``), and every folder that could not
@@ -124,14 +155,18 @@ def walk(
     (CD503), one inside is left out, its documents read where they are.
     The walk keeps its own stack, so a folder tree of any depth is walked.
     Without ``name_warnings``, names that would clash on other systems are
-    not looked for (no CD509): a job that shows no warning is spared it."""
+    not looked for (no CD509): a job that shows no warning is spared it.
+
+    ``folders``, when given, gets the `FolderState` of each folder listed,
+    and None for each link met: what the walk gives of a link depends on
+    more than the folder that holds it."""
     try:
         real_root = os.path.realpath(root)
     except OSError as exc:  # a link on the way changed as it was resolved
         raise _unreadable(root, exc) from None
     # The folders being walked, innermost last: each one's path relative to
     # the root, its entries sorted by name, and which of them comes next.
-    stack = [_listing("", root, None, name_warnings)]
+    stack = [_listing("", root, None, name_warnings, folders)]
     while stack:
         listing = stack[-1]
         for name, kind in listing.entries:
@@ -143,13 +178,17 @@ def walk(
                 if not skips_folder(relative, exclude):
                     path = os.path.join(listing.path, name)
                     try:
-                        inner = _listing(relative + "/", path, listing.identity, name_warnings)
+                        inner = _listing(
+                            relative + "/", path, listing.identity, name_warnings, folders
+                        )
                     except PathError as problem:
                         yield Found(relative, problem=problem)
                         continue
                     stack.append(inner)
                     break  # the inner folder first; this one goes on where it was
             else:
+                if folders is not None:
+                    folders.append(None)
                 found = _link(listing, name, relative, real_root, exclude, include_index)
                 if found is not None:
                     yield found
@@ -202,10 +241,19 @@ class _Listing:
 
 
 def _listing(
-    prefix: str, folder: str, parent: tuple[int, int] | None, name_warnings: bool
+    prefix: str,
+    folder: str,
+    parent: tuple[int, int] | None,
+    name_warnings: bool,
+    folders: list[FolderState | None] | None,
 ) -> _Listing:
-    identity, entries = _list(folder, parent)
+    status, entries = _list(folder, parent)
+    if folders is not None:
+        folders.append(
+            (prefix, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns)
+        )
     clashes = clashing_names([name for name, _ in entries]) if name_warnings else {}
+    identity = (status.st_dev, status.st_ino) if _BY_DESCRIPTOR else None
     return _Listing(prefix, folder, identity, iter(entries), clashes)
 
 
@@ -220,9 +268,9 @@ _NOT_A_FOLDER = frozenset({errno.ELOOP, errno.EMLINK, errno.ENOTDIR})
 
 def _list(
     folder: str, parent: tuple[int, int] | None
-) -> tuple[tuple[int, int] | None, list[tuple[str, str]]]:
-    """The device and inode of ``folder`` and its entries' names and kinds,
-    sorted by name.
+) -> tuple[os.stat_result, list[tuple[str, str]]]:
+    """The status of ``folder``, taken before its entries were read, and
+    its entries' names and kinds, sorted by name.
 
     A folder below the root (``parent``: the device and inode of the folder
     whose listing named it) is listed only if it is still that folder's
@@ -231,8 +279,9 @@ def _list(
     path could lead the walk out of the collection."""
     try:
         if not _BY_DESCRIPTOR:
+            status = os.stat(folder)
             with os.scandir(folder) as scan:
-                return None, sorted(map(_entry, scan))
+                return status, sorted(map(_entry, scan))
         descriptor = os.open(folder, _OPEN_FOLDER | (_NO_FOLLOW if parent is not None else 0))
         try:
             status = os.fstat(descriptor)
@@ -241,7 +290,7 @@ def _list(
                 if (above.st_dev, above.st_ino) != parent:
                     raise _changed(folder)
             with os.scandir(descriptor) as scan:
-                return (status.st_dev, status.st_ino), sorted(map(_entry, scan))
+                return status, sorted(map(_entry, scan))
         finally:
             os.close(descriptor)
     except OSError as exc:
@@ -303,11 +352,4 @@ def _found(relative: str, clash: str | None) -> Found:
             return Found(shown, problem=problem)
     if clash is None:
         return Found(relative)
-    warning = Diagnostic(
-        code="CD509",
-        severity=CODES["CD509"].severity,
-        line=None,
-        column=None,
-        message=clash,
-    )
-    return Found(relative, warnings=(warning,))
+    return Found(relative, warnings=(name_warning(clash),))
