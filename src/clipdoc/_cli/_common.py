@@ -77,6 +77,8 @@ def read_unit(unit: Unit) -> Read:
 def outcome_of(path: str, diagnostics: tuple[Diagnostic, ...]) -> Outcome:
     """The outcome of reading a document with ``diagnostics``: the problem
     of a file that could not be read at all, or what the reading said."""
+    if not diagnostics:
+        return Outcome(path)
     problem = file_problem(diagnostics)
     if problem is not None:
         said = f"{problem.message} ({problem.code})"
@@ -128,6 +130,8 @@ class Tally:
 
     def add(self, outcome: Outcome) -> None:
         self.documents += 1
+        if not outcome.diagnostics and outcome.io_problem is None and outcome.left_alone is None:
+            return  # most documents: spared the sums below
         errors = sum(d.severity is Severity.ERROR for d in outcome.diagnostics)
         self.with_errors += errors > 0
         self.errors += errors

@@ -147,15 +147,18 @@ def _diagnostics_fact(entry: Entry) -> list[list[object]]:
 
 
 def _is_diagnostics_fact(fact: Fact) -> bool:
-    return type(fact) is list and all(
-        type(item) is list
-        and len(item) == 4
-        and item[0] in CODES
-        and item[0] != "CD509"
-        and (item[1] is None or type(item[1]) is int)
-        and (item[2] is None or type(item[2]) is int)
-        and type(item[3]) is str
-        for item in fact
+    return type(fact) is list and (
+        not fact
+        or all(
+            type(item) is list
+            and len(item) == 4
+            and item[0] in CODES
+            and item[0] != "CD509"
+            and (item[1] is None or type(item[1]) is int)
+            and (item[2] is None or type(item[2]) is int)
+            and type(item[3]) is str
+            for item in fact
+        )
     )
 
 
@@ -472,6 +475,8 @@ class Collection:
         for found, fact, entry in facts:
             if entry is not None:
                 yield found, entry.diagnostics
+            elif not fact:
+                yield found, found.warnings  # most documents
             else:
                 kept = (_diagnostic_of(item) for item in fact)
                 yield found, (*found.warnings, *kept)
