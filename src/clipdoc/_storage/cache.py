@@ -354,15 +354,9 @@ def _recall_walk(folder: Folder, name: str, root: str) -> list[Found] | None:
     """What the walk remembered in ``name`` found, if no folder it listed
     changed since; None otherwise, and for a memo that is damaged, of
     another format or version, or names a path that could leave the root."""
-    try:
-        data, _ = folder.read(name)
-        memo = json.loads(data)
-    except (ClipdocError, ValueError, RecursionError):
-        return None
+    memo = _loaded(folder, name, _WALK_FORMAT)
     if (
-        not isinstance(memo, dict)
-        or memo.get("format") != _WALK_FORMAT
-        or memo.get("clipdoc") != __version__
+        memo is None
         or type(memo.get("folders")) is not list
         or type(memo.get("runs")) is not list
         or type(memo.get("warnings")) is not dict
@@ -537,18 +531,8 @@ def identity_of(stamp: Stamp) -> Identity:
 def recall(folder: Folder, kind: str, tree: Tree) -> Fact:
     """The memo of ``kind`` kept for the state ``tree`` names; `MISSING`
     when there is none (or it is of another state, format or version)."""
-    try:
-        data, _ = _for_cache_files(folder).read(_memo_name(kind))
-        memo = json.loads(data)
-    except (ClipdocError, ValueError, RecursionError):
-        return MISSING
-    if (
-        not isinstance(memo, dict)
-        or memo.get("format") != _MEMO_FORMAT
-        or memo.get("clipdoc") != __version__
-        or memo.get("tree") != tree.digest
-        or "value" not in memo
-    ):
+    memo = _loaded(_for_cache_files(folder), _memo_name(kind), _MEMO_FORMAT)
+    if memo is None or memo.get("tree") != tree.digest or "value" not in memo:
         return MISSING
     return memo["value"]
 
@@ -568,6 +552,23 @@ def remember(tree: Tree, kind: str, value: Fact) -> None:
         memo = {"format": _MEMO_FORMAT, "clipdoc": __version__, "tree": tree.digest}
         memo["value"] = value
         _put(folder, name, _json_bytes(memo))
+
+
+def _loaded(folder: Folder, name: str, kind: str) -> dict[str, Any] | None:
+    """The memo in the file ``name`` of the cache folder, if it is one of
+    ``kind`` written by this clipdoc version; None for any other file."""
+    try:
+        data, _ = folder.read(name)
+        memo = json.loads(data)
+    except (ClipdocError, ValueError, RecursionError):
+        return None
+    if (
+        not isinstance(memo, dict)
+        or memo.get("format") != kind
+        or memo.get("clipdoc") != __version__
+    ):
+        return None
+    return memo
 
 
 def _memo_name(kind: str) -> str:
