@@ -660,30 +660,68 @@ def test_a_walk_in_which_no_folder_changed_is_taken_from_its_memo(tmp_path: Path
         assert len(list(Collection(tmp_path).found())) == len(expected) + 1
 
 
-@pytest.mark.parametrize(
-    "runs",
-    [
-        [["", "../outside.md"]],
-        [["", ".."]],
-        [["../", "x.md"]],
-        [["2025-05-01/", "doc0.md\x00"]],
-        [["2025-05-01/", ["doc0.md"]]],
-        "runs",
-    ],
-)
-def test_a_walk_memo_that_leads_out_of_the_root_is_ignored(tmp_path: Path, runs: Any) -> None:
+def _state(path: Path) -> list[Any]:
+    status = path.stat()
+    return [status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def _outside_through_a_link(root: Path, memo: dict[str, Any]) -> None:
+    """A folder of the memo that is a link to a folder outside, with the
+    outside folder's own state: the link must not be followed."""
+    outside = root.with_name(root.name + "-outside")
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.md").write_bytes(_document(3, "S"))
+    (root / "lnk").symlink_to(outside, target_is_directory=True)
+    memo["folders"].insert(1, ["lnk/", *_state(outside)])
+    memo["runs"].insert(0, ["lnk/", "secret.md"])
+
+
+_FORGED: dict[str, Callable[[Path, dict[str, Any]], None]] = {
+    "out of the root": lambda root, memo: memo.update(runs=[["", "../outside.md"]]),
+    "a parent folder": lambda root, memo: memo.update(runs=[["", ".."]]),
+    "a folder above": lambda root, memo: memo.update(runs=[["../", "x.md"]]),
+    "a NUL": lambda root, memo: memo.update(runs=[["2025-05-01/", "doc0.md\x00"]]),
+    "names as a list": lambda root, memo: memo.update(runs=[["2025-05-01/", ["doc0.md"]]]),
+    "runs as a str": lambda root, memo: memo.update(runs="runs"),
+    "a list as a folder": lambda root, memo: memo.update(runs=[[[], "a.md"]]),
+    "no folder at all": lambda root, memo: memo.update(folders=[], runs=[]),
+    "no root": lambda root, memo: memo.update(folders=memo["folders"][1:]),
+    "a lone surrogate": lambda root, memo: memo.update(runs=[["", "\ud800.md"]]),
+    "a hidden file": lambda root, memo: memo.update(runs=[[".hid/", "h.md"]]),
+    "not a document": lambda root, memo: memo.update(runs=[["", "notes.txt"]]),
+    "the index": lambda root, memo: memo.update(runs=[["", "README.md"]]),
+    "a folder without its slash": lambda root, memo: memo.update(runs=[["2025-05-01", "x.md"]]),
+    "a link to a folder outside": _outside_through_a_link,
+}
+
+
+@pytest.mark.parametrize("forged", sorted(_FORGED))
+def test_a_walk_memo_of_what_the_walk_would_not_give_is_ignored(
+    tmp_path: Path, forged: str
+) -> None:
+    root = tmp_path / "collection"
     for n in range(len(_PATHS)):
-        _write(tmp_path, n, "A")
+        _write(root, n, "A")
+    (root / ".hid").mkdir()
+    (root / ".hid" / "h.md").write_bytes(_document(4, "H"))
+    (root / "notes.txt").write_bytes(_document(4, "N"))
+    (root / "outside.md").write_bytes(_document(0, "A"))
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        Collection(tmp_path, cache=True).index()
-        _wait_for_the_clock(tmp_path)
-        Collection(tmp_path).find("https://example.com/")
-        memo = json.loads(_walk_memo(tmp_path).read_bytes())
-        memo["runs"] = runs
-        _walk_memo(tmp_path).write_text(json.dumps(memo), encoding="utf-8")
-        (tmp_path / "outside.md").write_bytes(_document(0, "A"))
+        Collection(root, cache=True).index()
+        _wait_for_the_clock(root)
+        Collection(root).find("https://example.com/")
+        memo = json.loads(_walk_memo(root).read_bytes())
+        _FORGED[forged](root, memo)
+        # The forger puts the root's state right, too.
+        for state in memo["folders"][:1]:
+            if type(state) is list and state[:1] == [""]:
+                state[1:] = _state(root)
+        _walk_memo(root).write_text(json.dumps(memo), encoding="utf-8")
         with mock.patch("clipdoc._storage.walk._list", wraps=walk_module._list) as listing:
-            assert _views(tmp_path, None) == _views(tmp_path, False)
+            assert _views(root, None) == _views(root, False)
+            assert main(["check", "-q", str(root)]) == main(
+                ["check", "-q", "--no-cache", str(root)]
+            )
         assert listing.called
 
 

@@ -41,6 +41,7 @@ import hashlib
 import json
 import operator
 import os
+import re
 import stat
 import struct
 import time
@@ -49,8 +50,8 @@ from typing import Any
 
 from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
-from .files import SIZE_LIMIT, Folder, Stamp, check_relative
-from .walk import FolderState, Found, Walk, name_warning
+from .files import SIZE_LIMIT, Folder, Stamp
+from .walk import FolderState, Found, Walk, keeps_document, name_warning, skips_folder
 
 FOLDER = ".clipdoc"
 _IGNORE = f"{FOLDER}/.gitignore"
@@ -338,22 +339,26 @@ def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bo
     if started_ns is None:
         return list(walk())
     name = _walk_memo_name(walk)
-    found = _recall_walk(_for_cache_files(folder), name, walk.root)
+    found = _recall_walk(_for_cache_files(folder), name, walk)
     if found is not None:
         return found
     folders: list[FolderState | None] = []
     found = list(walk(folders))
+    # Every folder on the root's file system: the one whose times were seen
+    # to move and whose clock the margin is read off.
+    device = folders[0][1] if folders and folders[0] is not None else None
     if folder_times and all(
-        state is not None and changed_before(started_ns, state[3], state[4]) for state in folders
+        state is not None and state[1] == device and changed_before(started_ns, state[3], state[4])
+        for state in folders
     ):
         _remember_walk(folder, name, found, folders)
     return found
 
 
-def _recall_walk(folder: Folder, name: str, root: str) -> list[Found] | None:
+def _recall_walk(folder: Folder, name: str, walk: Walk) -> list[Found] | None:
     """What the walk remembered in ``name`` found, if no folder it listed
     changed since; None otherwise, and for a memo that is damaged, of
-    another format or version, or names a path that could leave the root."""
+    another format or version, or names a path the walk would not give."""
     memo = _loaded(folder, name, _WALK_FORMAT)
     if (
         memo is None
@@ -362,58 +367,90 @@ def _recall_walk(folder: Folder, name: str, root: str) -> list[Found] | None:
         or type(memo.get("warnings")) is not dict
     ):
         return None
-    prefixes = _unchanged_folders(root, memo["folders"])
+    prefixes = _unchanged_folders(memo["folders"], walk)
     if prefixes is None:
         return None
-    return _found_of(memo["runs"], memo["warnings"], prefixes)
+    return _found_of(memo["runs"], memo["warnings"], prefixes, walk)
 
 
-def _unchanged_folders(root: str, folders: list[Any]) -> set[str] | None:
-    """The paths of ``folders`` (states a memo holds) when each folder is
-    still as it was (an ``lstat`` each; the root's link followed, as the
-    walk follows it), else None."""
+def _unchanged_folders(folders: list[Any], walk: Walk) -> set[str] | None:
+    """The paths of ``folders`` (states a memo holds, the root's first,
+    each folder after the one that holds it) when each folder is one the
+    walk lists, on the root's device, still as it was: an ``lstat`` each
+    (the root's link followed, as the walk follows it); else None."""
     prefixes: set[str] = set()
     for state in folders:
         if type(state) is not list or len(state) != 5 or type(state[0]) is not str:
             return None
         prefix = state[0]
+        if (prefix == "") == bool(prefixes) or (
+            prefix and not _is_folder_of(prefix, prefixes, walk)
+        ):
+            return None
         try:
-            if prefix:
-                check_relative(prefix + "x")
-                status = os.lstat(os.path.join(root, prefix))
-            else:
-                status = os.stat(root)
-        except (ClipdocError, OSError):
+            status = (
+                os.lstat(os.path.join(walk.root, prefix[:-1])) if prefix else os.stat(walk.root)
+            )
+        except (OSError, ValueError):
             return None
         now = [prefix, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
-        if now != state or not stat.S_ISDIR(status.st_mode):
+        if now != state or not stat.S_ISDIR(status.st_mode) or now[1] != folders[0][1]:
             return None
         prefixes.add(prefix)
-    return prefixes
+    return prefixes or None  # not even the root: no walk gives that
+
+
+def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
+    """Whether a walk memo's folder ``prefix`` (ending in ``/``) is one the
+    walk lists: below a folder already listed, by a name that cannot lead
+    out of it, neither hidden nor excluded."""
+    parent, _, name = prefix[:-1].rpartition("/")
+    return (
+        prefix.endswith("/")
+        and (parent + "/" if parent else "") in prefixes
+        and _are_names(name)
+        and not skips_folder(prefix[:-1], walk.exclude)
+    )
 
 
 #: File names a walk memo cannot hold: they could lead out of their folder.
 _NOT_NAMES = frozenset({"", ".", ".."})
+#: What no name holds ("/" joins a run's names), and what no name may hold
+#: where the system takes it for a separator too.
+_NOT_IN_NAMES = re.compile(r"[\x00]" if os.sep == "/" and not os.altsep else r"[\x00\\:]")
 _new_found = tuple.__new__
 
 
-def _found_of(runs: list[Any], warnings: dict[str, Any], prefixes: set[str]) -> list[Found] | None:
+def _are_names(joined: str) -> bool:
+    """Whether ``joined`` is file names joined by ``/`` that a walk gives:
+    none empty, ``.`` or ``..``, none with a NUL (or a separator of the
+    system), all of them UTF-8 (a walk gives no other to a memo)."""
+    return (
+        _NOT_IN_NAMES.search(joined) is None
+        and _NOT_NAMES.isdisjoint(joined.split("/"))
+        and _is_utf8(joined)
+    )
+
+
+def _found_of(
+    runs: list[Any], warnings: dict[str, Any], prefixes: set[str], walk: Walk
+) -> list[Found] | None:
     """The `Found` of each file of a walk memo's ``runs`` (a folder's path
     and the names of the files found one after the other in it, joined by
     ``/``, which no name holds) with the ``warnings`` about their names, if
-    each is a file of a folder the memo listed."""
+    each is a document the walk keeps in a folder the memo listed."""
     found = []
     for run in runs:
-        if type(run) is not list or len(run) != 2 or run[0] not in prefixes:
+        if type(run) is not list or len(run) != 2 or type(run[0]) is not str:
             return None
         prefix, names = run
-        if type(names) is not str or "\0" in names:
+        if prefix not in prefixes or type(names) is not str or not _are_names(names):
             return None
-        split = names.split("/")
-        if not _NOT_NAMES.isdisjoint(split):
+        paths = [prefix + name for name in names.split("/")]
+        if not all(keeps_document(path, walk.exclude, walk.include_index) for path in paths):
             return None
         # Made as the tuples they are: a hundredth of a second per 10,000.
-        found.extend([_new_found(Found, (prefix + name, None, ())) for name in split])
+        found.extend([_new_found(Found, (path, None, ())) for path in paths])
     if warnings:
         if not all(type(message) is str for message in warnings.values()):
             return None
@@ -509,7 +546,7 @@ def _file_identities(root: str, found: list[Found]) -> list[tuple[int, ...] | No
         if any(each.problem is not None for each in found):
             raise FileNotFoundError
         statuses = list(map(os.lstat, [prefix + each.relative for each in found]))
-    except OSError:
+    except (OSError, ValueError):  # a file gone, a name the system cannot take
         return [_file_identity_or_none(prefix, each) for each in found]
     is_file = stat.S_ISREG
     return [_IDENTITY(status) if is_file(status.st_mode) else None for status in statuses]
@@ -518,7 +555,7 @@ def _file_identities(root: str, found: list[Found]) -> list[tuple[int, ...] | No
 def _file_identity_or_none(prefix: str, found: Found) -> tuple[int, ...] | None:
     try:
         status = os.lstat(prefix + found.relative) if found.problem is None else None
-    except OSError:
+    except (OSError, ValueError):
         return None
     return _IDENTITY(status) if status is not None and stat.S_ISREG(status.st_mode) else None
 
