@@ -542,7 +542,8 @@ def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
 
 
 def _only_the_memos(folder: Folder, relative: str) -> tuple[bytes, Any]:
-    assert re.fullmatch(r"\.clipdoc/(memo-index|walk-[0-9a-f]{16})\.json", relative), relative
+    pattern = r"\.clipdoc/(memo-index\.json|walk-[0-9a-f]{16}\.json|\.gitignore)"
+    assert re.fullmatch(pattern, relative), relative
     return _READ(folder, relative)
 
 
@@ -734,3 +735,17 @@ def test_no_walk_memo_is_kept_where_a_link_is_met(tmp_path: Path) -> None:
         _wait_for_the_clock(tmp_path)
         Collection(tmp_path).find("https://example.com/")
         assert not list(tmp_path.glob(".clipdoc/walk-*"))
+
+
+def test_a_run_from_the_memos_puts_the_gitignore_back(tmp_path: Path) -> None:
+    _write(tmp_path, 0, "A")
+    ignore = tmp_path / ".clipdoc" / ".gitignore"
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        Collection(tmp_path, cache=True).find("https://example.com/")
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).find("https://example.com/")
+        for damage in (ignore.unlink, lambda: ignore.write_text("x\n", encoding="utf-8")):
+            damage()
+            with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
+                Collection(tmp_path).find("https://example.com/")
+            assert ignore.read_text(encoding="utf-8").endswith("*\n")

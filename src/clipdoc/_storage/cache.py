@@ -149,7 +149,7 @@ class StatCache:
             cache._remove_leftovers()
             if stamp is not None:
                 with contextlib.suppress(ClipdocError, OSError):
-                    cache._keep_out_of_git()
+                    keep_out_of_git(cache.folder)
         return cache
 
     def lookup(
@@ -213,21 +213,10 @@ class StatCache:
                 self.folder.create(self.name, data)
             else:
                 self.folder.replace(self.name, data, expected=self._stamp)
-            self._keep_out_of_git()
+            keep_out_of_git(self.folder)
         except (ClipdocError, OSError):
             return
         self._changed = False
-
-    def _keep_out_of_git(self) -> None:
-        """Put ``.clipdoc/.gitignore`` back if it is missing or was changed."""
-        try:
-            held, stamp = self.folder.read(_IGNORE)
-        except NotFoundError:
-            with contextlib.suppress(ExistsError):
-                self.folder.create(_IGNORE, _IGNORE_TEXT)
-            return
-        if held != _IGNORE_TEXT:
-            self.folder.replace(_IGNORE, _IGNORE_TEXT, expected=stamp)
 
     def _remove_leftovers(self) -> None:
         """Remove the temporary files of saves that were killed (an hour
@@ -304,6 +293,10 @@ def _clock(folder: Folder) -> tuple[int | None, bool]:
         now, after = _file_system_now(folder)
     except (ClipdocError, OSError):
         return None, False
+    # A run that takes its answer from a memo writes nothing else: the
+    # cache is kept out of Git here.
+    with contextlib.suppress(ClipdocError, OSError):
+        keep_out_of_git(folder)
     changed = before is not None and (after.mtime_ns, after.ctime_ns) != (
         before.mtime_ns,
         before.ctime_ns,
@@ -589,6 +582,18 @@ def remember(tree: Tree, kind: str, value: Fact) -> None:
         memo = {"format": _MEMO_FORMAT, "clipdoc": __version__, "tree": tree.digest}
         memo["value"] = value
         _put(folder, name, _json_bytes(memo))
+
+
+def keep_out_of_git(folder: Folder) -> None:
+    """Put ``.clipdoc/.gitignore`` back if it is missing or was changed."""
+    try:
+        held, stamp = folder.read(_IGNORE)
+    except NotFoundError:
+        with contextlib.suppress(ExistsError):
+            folder.create(_IGNORE, _IGNORE_TEXT)
+        return
+    if held != _IGNORE_TEXT:
+        folder.replace(_IGNORE, _IGNORE_TEXT, expected=stamp)
 
 
 def _loaded(folder: Folder, name: str, kind: str) -> dict[str, Any] | None:
