@@ -749,3 +749,25 @@ def test_a_run_from_the_memos_puts_the_gitignore_back(tmp_path: Path) -> None:
             with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
                 Collection(tmp_path).find("https://example.com/")
             assert ignore.read_text(encoding="utf-8").endswith("*\n")
+
+
+_FACT_PARTS = st.one_of(
+    st.none(), st.text(max_size=3), st.integers(), st.lists(st.none(), max_size=1)
+)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(_FACT_PARTS, min_size=7, max_size=9),
+            st.text(max_size=8),
+            st.dictionaries(st.text(max_size=2), st.none(), max_size=2),
+        ),
+        max_size=6,
+    )
+)
+def test_a_memo_of_summaries_is_told_at_once_as_one_by_one(facts: list[Any]) -> None:
+    from clipdoc._storage.collection import _are_summaries, _is_summary
+
+    assert _are_summaries(facts) == all(map(_is_summary, facts))

@@ -45,12 +45,20 @@ def _outcomes(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Out
             # As os.path.join(path, *parts) gives it, at a hundredth of the cost.
             prefix, separator = os.path.join(path, ""), os.sep
             for found, diagnostics in collection._diagnostics():
+                if not diagnostics:
+                    yield _CLEAN  # most documents: nothing to show, one to count
+                    continue
                 relative = found.relative
                 if separator != "/":
                     relative = relative.replace("/", separator)
                 yield outcome_of(prefix + relative, diagnostics)
         else:
             yield from ordered_map(check_one, units(options, [path]), jobs=options.jobs)
+
+
+#: The outcome of any document read without a problem, as the stat cache
+#: tells it (nothing in it is shown: its path is not made).
+_CLEAN = Outcome("")
 
 
 def _uses_cache(options: argparse.Namespace, path: str) -> bool:
@@ -82,6 +90,10 @@ def run(options: argparse.Namespace) -> int:
     if as_json:
         console.line("[")
     for outcome in _outcomes(options, paths):
+        if outcome is _CLEAN:
+            tally.documents += 1
+            console.advance()
+            continue
         tally.add(outcome)
         if as_json:
             # A file that could not be read is in the array too: tools see

@@ -256,12 +256,12 @@ class Tree:
         # Read before any identity is taken: a change after that one gets a
         # ctime no identity taken before it has.
         self.started_ns, folder_times = _clock(folder) if clock else (None, False)
-        self.found = _walked(folder, walk, self.started_ns, folder_times)
-        self._identities = _file_identities(folder.path, self.found)
+        self.found, walk_digest = _walked(folder, walk, self.started_ns, folder_times)
+        self._statuses = _file_statuses(folder.path, self.found)
         # What a document reads as depends on how it is read, too.
         options = (folder.follow_links, folder.size_limit)
-        self.digest = _digest(self.found, self._identities, options)
-        known = [identity for identity in self._identities if identity is not None]
+        self.digest = _digest(self._statuses, options, walk_digest)
+        known = [status for status in self._statuses if status is not None]
         self.settled = self.started_ns is not None and (
             not known or max(max(map(_MTIME, known)), max(map(_CTIME, known))) < self.started_ns
         )
@@ -270,7 +270,7 @@ class Tree:
     def identities(self) -> list[Identity | None]:
         """The identity of each file found, as the cache keeps them; taken
         only when facts are looked up (not for a memo of the whole run)."""
-        return [None if each is None else list(each) for each in self._identities]
+        return [None if each is None else list(_IDENTITY(each)) for each in self._statuses]
 
 
 def changed_before(started_ns: int | None, mtime_ns: int, ctime_ns: int) -> bool:
@@ -325,18 +325,22 @@ def _walk_memo_name(walk: Walk) -> str:
     return f"{FOLDER}/walk-{hashlib.sha256(options).hexdigest()[:16]}.json"
 
 
-def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bool) -> list[Found]:
-    """What ``walk`` finds: from the memo of the last walk with the same
-    options when no folder changed since, else from the walk itself
-    (remembered when it may be: see above)."""
+def _walked(
+    folder: Folder, walk: Walk, started_ns: int | None, folder_times: bool
+) -> tuple[list[Found], str]:
+    """What ``walk`` finds, and its `_walk_digest`: from the memo of the
+    last walk with the same options when no folder changed since, else
+    from the walk itself (remembered when it may be: see above)."""
     if started_ns is None:
-        return list(walk())
+        found = list(walk())
+        return found, _walk_digest(found)
     name = _walk_memo_name(walk)
-    found = _recall_walk(_for_cache_files(folder), name, walk)
-    if found is not None:
-        return found
+    recalled = _recall_walk(_for_cache_files(folder), name, walk)
+    if recalled is not None:
+        return recalled
     folders: list[FolderState | None] = []
     found = list(walk(folders))
+    walk_digest = _walk_digest(found)
     # Every folder on the root's file system: the one whose times were seen
     # to move and whose clock the margin is read off.
     device = folders[0][1] if folders and folders[0] is not None else None
@@ -344,26 +348,30 @@ def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bo
         state is not None and state[1] == device and changed_before(started_ns, state[3], state[4])
         for state in folders
     ):
-        _remember_walk(folder, name, found, folders)
-    return found
+        _remember_walk(folder, name, found, folders, walk_digest)
+    return found, walk_digest
 
 
-def _recall_walk(folder: Folder, name: str, walk: Walk) -> list[Found] | None:
+def _recall_walk(folder: Folder, name: str, walk: Walk) -> tuple[list[Found], str] | None:
     """What the walk remembered in ``name`` found, if no folder it listed
     changed since; None otherwise, and for a memo that is damaged, of
     another format or version, or names a path the walk would not give."""
-    memo = _loaded(folder, name, _WALK_FORMAT)
+    loaded = _loaded(folder, name, _WALK_FORMAT)
+    if loaded is None:
+        return None
+    memo, _ = loaded
     if (
-        memo is None
-        or type(memo.get("folders")) is not list
+        type(memo.get("folders")) is not list
         or type(memo.get("runs")) is not list
         or type(memo.get("warnings")) is not dict
+        or not _is_sha256(memo.get("digest"))
     ):
         return None
     prefixes = _unchanged_folders(memo["folders"], walk)
     if prefixes is None:
         return None
-    return _found_of(memo["runs"], memo["warnings"], prefixes, walk)
+    found = _found_of(memo["runs"], memo["warnings"], prefixes, walk)
+    return None if found is None else (found, memo["digest"])
 
 
 def _unchanged_folders(folders: list[Any], walk: Walk) -> set[str] | None:
@@ -434,13 +442,8 @@ def _found_of(
     each is a document the walk keeps in a folder the memo listed."""
     found = []
     for run in runs:
-        if type(run) is not list or len(run) != 2 or type(run[0]) is not str:
-            return None
-        prefix, names = run
-        if prefix not in prefixes or type(names) is not str or not _are_names(names):
-            return None
-        paths = [prefix + name for name in names.split("/")]
-        if not all(keeps_document(path, walk.exclude, walk.include_index) for path in paths):
+        paths = _paths_of(run, prefixes, walk)
+        if paths is None:
             return None
         # Made as the tuples they are: a hundredth of a second per 10,000.
         found.extend([_new_found(Found, (path, None, ())) for path in paths])
@@ -454,10 +457,33 @@ def _found_of(
     return found
 
 
+def _paths_of(run: Any, prefixes: set[str], walk: Walk) -> list[str] | None:
+    """The paths of a walk memo's run, if each is a document the walk
+    keeps in a folder the memo listed (see `_found_of`)."""
+    if type(run) is not list or len(run) != 2 or type(run[0]) is not str:
+        return None
+    prefix, names = run
+    if prefix not in prefixes or type(names) is not str or not _are_names(names):
+        return None
+    split = names.split("/")
+    paths = [prefix + name for name in split]
+    if walk.exclude or (not prefix and not walk.include_index):
+        if not all(keeps_document(path, walk.exclude, walk.include_index) for path in paths):
+            return None
+    elif (names + "/").count(".md/") != len(split):
+        return None  # a name that is not a document's (no name holds a "/")
+    return paths
+
+
 def _remember_walk(
-    folder: Folder, name: str, found: list[Found], folders: list[FolderState | None]
+    folder: Folder,
+    name: str,
+    found: list[Found],
+    folders: list[FolderState | None],
+    walk_digest: str,
 ) -> None:
-    """Keep what a walk found with the state of the folders it listed."""
+    """Keep what a walk found, and its digest, with the state of the
+    folders it listed."""
     runs: list[tuple[str, list[str]]] = []
     warnings: dict[str, str] = {}
     for each in found:
@@ -472,7 +498,7 @@ def _remember_walk(
         runs[-1][1].append(file_name)
     memo: dict[str, Any] = {"format": _WALK_FORMAT, "clipdoc": __version__}
     joined = [(prefix, "/".join(names)) for prefix, names in runs]
-    memo.update(folders=folders, runs=joined, warnings=warnings)
+    memo.update(folders=folders, runs=joined, warnings=warnings, digest=walk_digest)
     _put(_for_cache_files(folder), name, _json_bytes(memo))
 
 
@@ -489,29 +515,41 @@ def _put(folder: Folder, name: str, data: bytes) -> None:
 
 
 def _digest(
-    found: list[Found], identities: list[tuple[int, ...] | None], options: tuple[object, ...]
+    statuses: list[os.stat_result | None], options: tuple[object, ...], walk_digest: str
 ) -> str:
-    """A digest of what a walk found, read with ``options``: every path
-    with its file's identity, and each problem and warning."""
-    unread = [
-        f"{index}\0{found[index].problem}\0{found[index].warnings}"
-        for index in sorted(
-            {index for index, identity in enumerate(identities) if identity is None}.union(
-                index for index, each in enumerate(found) if each.warnings
-            )
-        )
-    ]
+    """A digest of what a walk found (``walk_digest``: see `_walk_digest`)
+    with each file's identity (from its ``lstat``), read with ``options``."""
     digest = hashlib.sha256(repr(options).encode("ascii"))
+    digest.update(walk_digest.encode("ascii"))
+    # Packed, as the digest is taken on every run: each part of every
+    # identity in one pass when every file has one. As text when a number
+    # does not fit in 64 bits (an inode of some network file systems).
+    try:
+        if None in statuses:
+            numbers = [n for each in statuses for n in (_IDENTITY(each) if each else _NO_IDENTITY)]
+            digest.update(b"rows" + struct.pack(f"{len(numbers)}q", *numbers))
+        else:
+            digest.update(b"columns")
+            for part in _IDENTITY_PARTS:
+                digest.update(struct.pack(f"{len(statuses)}q", *map(part, statuses)))
+    except struct.error:
+        shown = [_IDENTITY(each) if each else None for each in statuses]
+        digest.update(repr(shown).encode("ascii"))
+    return digest.hexdigest()
+
+
+def _walk_digest(found: list[Found]) -> str:
+    """A digest of what a walk found: every path, and each problem and
+    warning (kept in the walk's memo, which holds what it is taken of)."""
+    digest = hashlib.sha256()
+    unread = [
+        f"{index}\0{each.problem}\0{each.warnings}"
+        for index, each in enumerate(found)
+        if each.problem is not None or each.warnings
+    ]
     for text in ("\0".join(map(_RELATIVE, found)), "\n".join(unread)):
         digest.update(text.encode("utf-8", "surrogateescape"))
         digest.update(b"\xff")  # never in UTF-8: the parts cannot run into each other
-    # Packed, as the digest is taken on every run; as text when a number
-    # does not fit in 64 bits (an inode of some network file systems).
-    numbers = [number for each in identities for number in each or _NO_IDENTITY]
-    try:
-        digest.update(struct.pack(f"{len(numbers)}q", *numbers))
-    except struct.error:
-        digest.update(repr(identities).encode("ascii"))
     return digest.hexdigest()
 
 
@@ -521,36 +559,45 @@ _NO_IDENTITY = (-1, -1, -1, -1, -1)
 def file_identity(root: str, relative: str) -> Identity | None:
     """The identity of the regular file at ``relative`` below the folder
     ``root`` (a link is not followed); None for anything else."""
-    identity = _file_identities(root, [Found(relative)])[0]
-    return None if identity is None else list(identity)
+    status = _file_statuses(root, [Found(relative)])[0]
+    return None if status is None else list(_IDENTITY(status))
 
 
 _IDENTITY = operator.attrgetter("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
-_MTIME, _CTIME = operator.itemgetter(3), operator.itemgetter(4)
+#: Each part of an identity, to be taken of every file in one pass.
+_IDENTITY_PARTS = [
+    operator.attrgetter(name)
+    for name in ("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
+]
+_MODE, _MTIME, _CTIME = (
+    operator.attrgetter(f"st_{name}") for name in ("mode", "mtime_ns", "ctime_ns")
+)
 _RELATIVE = operator.itemgetter(0)
 
 
-def _file_identities(root: str, found: list[Found]) -> list[tuple[int, ...] | None]:
-    """`file_identity` of each file found (None for a problem), as a
-    tuple: one ``lstat`` each, all in one call of `map` while every file is
-    there, as a second run of an unchanged collection is little else."""
+def _file_statuses(root: str, found: list[Found]) -> list[os.stat_result | None]:
+    """The ``lstat`` of each regular file found (None for a problem, a
+    file gone and anything else): all in one call of `map` while every
+    file is there, as a second run of an unchanged collection is little
+    else."""
     prefix = root + "/"
     try:
         if any(each.problem is not None for each in found):
             raise FileNotFoundError
+        statuses: list[os.stat_result | None]
         statuses = list(map(os.lstat, [prefix + each.relative for each in found]))
     except (OSError, ValueError):  # a file gone, a name the system cannot take
-        return [_file_identity_or_none(prefix, each) for each in found]
-    is_file = stat.S_ISREG
-    return [_IDENTITY(status) if is_file(status.st_mode) else None for status in statuses]
+        statuses = [_lstat_or_none(prefix, each) for each in found]
+    if None in statuses or not all(map(stat.S_ISREG, map(_MODE, statuses))):
+        statuses = [s if s is not None and stat.S_ISREG(s.st_mode) else None for s in statuses]
+    return statuses
 
 
-def _file_identity_or_none(prefix: str, found: Found) -> tuple[int, ...] | None:
+def _lstat_or_none(prefix: str, found: Found) -> os.stat_result | None:
     try:
-        status = os.lstat(prefix + found.relative) if found.problem is None else None
+        return os.lstat(prefix + found.relative) if found.problem is None else None
     except (OSError, ValueError):
         return None
-    return _IDENTITY(status) if status is not None and stat.S_ISREG(status.st_mode) else None
 
 
 def identity_of(stamp: Stamp) -> Identity:
@@ -561,9 +608,10 @@ def identity_of(stamp: Stamp) -> Identity:
 def recall(folder: Folder, kind: str, tree: Tree) -> Fact:
     """The memo of ``kind`` kept for the state ``tree`` names; `MISSING`
     when there is none (or it is of another state, format or version)."""
-    memo = _loaded(_for_cache_files(folder), _memo_name(kind), _MEMO_FORMAT)
-    if memo is None or memo.get("tree") != tree.digest or "value" not in memo:
+    loaded = _loaded(_for_cache_files(folder), _memo_name(kind), _MEMO_FORMAT)
+    if loaded is None or loaded[0].get("tree") != tree.digest or "value" not in loaded[0]:
         return MISSING
+    memo, _ = loaded
     return memo["value"]
 
 
@@ -596,9 +644,14 @@ def keep_out_of_git(folder: Folder) -> None:
         folder.replace(_IGNORE, _IGNORE_TEXT, expected=stamp)
 
 
-def _loaded(folder: Folder, name: str, kind: str) -> dict[str, Any] | None:
-    """The memo in the file ``name`` of the cache folder, if it is one of
-    ``kind`` written by this clipdoc version; None for any other file."""
+def _is_sha256(text: object) -> bool:
+    return type(text) is str and len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def _loaded(folder: Folder, name: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
+    """The memo in the file ``name`` of the cache folder, and the file's
+    bytes, if it is one of ``kind`` written by this clipdoc version; None
+    for any other file."""
     try:
         data, _ = folder.read(name)
         memo = json.loads(data)
@@ -610,7 +663,7 @@ def _loaded(folder: Folder, name: str, kind: str) -> dict[str, Any] | None:
         or memo.get("clipdoc") != __version__
     ):
         return None
-    return memo
+    return memo, data
 
 
 def _memo_name(kind: str) -> str:

@@ -338,7 +338,9 @@ class Collection:
         `url_key` (the URL itself with ``normalize=False``), with all their
         entries in path order. Two passes: the first keeps only the keys."""
         counts: dict[str, int] = {}
-        for _, summary, _ in self._memoized_facts("query", _summary_fact, _is_summary):
+        for _, summary, _ in self._memoized_facts(
+            "query", _summary_fact, _is_summary, _are_summaries
+        ):
             key = _key(summary, normalize)
             if key is not None:
                 counts[key] = counts.get(key, 0) + 1
@@ -355,7 +357,9 @@ class Collection:
     def _matching(self, matches: Callable[[Fact], bool]) -> Iterator[Entry]:
         """The valid entries whose summary ``matches``, read again only when
         the summary came from the cache (and checked again as read)."""
-        for found, summary, entry in self._memoized_facts("query", _summary_fact, _is_summary):
+        for found, summary, entry in self._memoized_facts(
+            "query", _summary_fact, _is_summary, _are_summaries
+        ):
             if not matches(summary):
                 continue
             if entry is None:
@@ -431,18 +435,27 @@ class Collection:
         return tree.found, tree.identities
 
     def _memoized_facts(
-        self, kind: str, fact_of: Callable[[Entry], Fact], is_fact: Callable[[Fact], bool]
+        self,
+        kind: str,
+        fact_of: Callable[[Entry], Fact],
+        is_fact: Callable[[Fact], bool],
+        are_facts: Callable[[list[Fact]], bool] | None = None,
     ) -> Iterator[tuple[Found, Fact, Entry | None]]:
         """`_facts`; when the collection is as the memo of the last run saw
         it, the facts that run kept, without loading the stat cache. For
         jobs whose facts are small (the diagnostics of every document): the
-        memo holds them all, in path order."""
+        memo holds them all, in path order. ``are_facts`` tells a list of
+        facts at once (else ``is_fact`` each)."""
         if not self._keeps_memos():
             yield from self._facts(kind, fact_of, is_fact)
             return
         tree = Tree(self.folder, self._walk(), clock=True)
         kept = recall(self.folder, kind, tree)
-        if type(kept) is list and len(kept) == len(tree.found) and all(map(is_fact, kept)):
+        if (
+            type(kept) is list
+            and len(kept) == len(tree.found)
+            and (are_facts(kept) if are_facts is not None else all(map(is_fact, kept)))
+        ):
             self.cache_hits = len(kept)
             yield from zip(tree.found, kept, itertools.repeat(None))
             return
@@ -861,6 +874,19 @@ def _is_summary(fact: Fact) -> bool:
 
 
 _TEXT_OR_NOTHING = frozenset({str, type(None)})
+
+
+def _are_summaries(facts: list[Fact]) -> bool:
+    """`_is_summary` of each of ``facts``, a few passes in C over them all."""
+    summaries = [fact for fact in facts if fact is not None]
+    return (
+        _LISTS.issuperset(map(type, summaries))
+        and {len(_Summary._fields)}.issuperset(map(len, summaries))
+        and _TEXT_OR_NOTHING.issuperset(map(type, itertools.chain.from_iterable(summaries)))
+    )
+
+
+_LISTS = frozenset({list})
 
 
 def _key(summary: Fact, normalize: bool) -> str | None:
