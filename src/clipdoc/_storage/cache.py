@@ -41,12 +41,11 @@ import hashlib
 import json
 import operator
 import os
-import re
 import stat
 import struct
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
@@ -256,15 +255,38 @@ class Tree:
         # Read before any identity is taken: a change after that one gets a
         # ctime no identity taken before it has.
         self.started_ns, folder_times = _clock(folder) if clock else (None, False)
-        self.found, walk_digest = _walked(folder, walk, self.started_ns, folder_times)
-        self._statuses = _file_statuses(folder.path, self.found)
+        self._walked = _walked(folder, walk, self.started_ns, folder_times)
+        #: How many documents (and unreadable folders) the walk found.
+        self.count = len(self._walked.relatives)
+        unread = [
+            index for index, each in enumerate(self._walked.found or ()) if each.problem is not None
+        ]
+        self._statuses = _file_statuses(folder.path, self._walked.relatives, unread)
         # What a document reads as depends on how it is read, too.
         options = (folder.follow_links, folder.size_limit)
-        self.digest = _digest(self._statuses, options, walk_digest)
+        self.digest = _digest(self._statuses, options, self._walked.digest)
         known = [status for status in self._statuses if status is not None]
         self.settled = self.started_ns is not None and (
             not known or max(max(map(_MTIME, known)), max(map(_CTIME, known))) < self.started_ns
         )
+
+    @functools.cached_property
+    def found(self) -> list[Found]:
+        """What the walk found, in path order."""
+        if self._walked.found is not None:
+            return self._walked.found
+        return [self.found_at(index) for index in range(self.count)]
+
+    def found_at(self, index: int) -> Found:
+        """What the walk found at ``index`` (in path order): made alone, as
+        a query that takes its answer from a memo needs only a few."""
+        if self._walked.found is not None:
+            return self._walked.found[index]
+        relative = self._walked.relatives[index]
+        message = self._walked.warnings.get(relative)
+        if message is None:
+            return Found(relative)
+        return Found(relative, warnings=(name_warning(message),))
 
     @functools.cached_property
     def identities(self) -> list[Identity | None]:
@@ -325,15 +347,25 @@ def _walk_memo_name(walk: Walk) -> str:
     return f"{FOLDER}/walk-{hashlib.sha256(options).hexdigest()[:16]}.json"
 
 
-def _walked(
-    folder: Folder, walk: Walk, started_ns: int | None, folder_times: bool
-) -> tuple[list[Found], str]:
-    """What ``walk`` finds, and its `_walk_digest`: from the memo of the
-    last walk with the same options when no folder changed since, else
-    from the walk itself (remembered when it may be: see above)."""
+class _Walked(NamedTuple):
+    """What a walk found: the path of each document (or unreadable folder)
+    in path order, the warnings about names by path, the `Found` of each
+    when the walk itself ran (None: taken from its memo), and its
+    `_walk_digest`."""
+
+    relatives: list[str]
+    warnings: dict[str, str]
+    found: list[Found] | None
+    digest: str
+
+
+def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bool) -> _Walked:
+    """What ``walk`` finds: from the memo of the last walk with the same
+    options when no folder changed since, else from the walk itself
+    (remembered when it may be: see above)."""
     if started_ns is None:
         found = list(walk())
-        return found, _walk_digest(found)
+        return _Walked([each.relative for each in found], {}, found, _walk_digest(found))
     name = _walk_memo_name(walk)
     recalled = _recall_walk(_for_cache_files(folder), name, walk)
     if recalled is not None:
@@ -349,10 +381,10 @@ def _walked(
         for state in folders
     ):
         _remember_walk(folder, name, found, folders, walk_digest)
-    return found, walk_digest
+    return _Walked([each.relative for each in found], {}, found, walk_digest)
 
 
-def _recall_walk(folder: Folder, name: str, walk: Walk) -> tuple[list[Found], str] | None:
+def _recall_walk(folder: Folder, name: str, walk: Walk) -> _Walked | None:
     """What the walk remembered in ``name`` found, if no folder it listed
     changed since; None otherwise, and for a memo that is damaged, of
     another format or version, or names a path the walk would not give."""
@@ -370,8 +402,11 @@ def _recall_walk(folder: Folder, name: str, walk: Walk) -> tuple[list[Found], st
     prefixes = _unchanged_folders(memo["folders"], walk)
     if prefixes is None:
         return None
-    found = _found_of(memo["runs"], memo["warnings"], prefixes, walk)
-    return None if found is None else (found, memo["digest"])
+    relatives = _relatives_of(memo["runs"], prefixes, walk)
+    warnings = memo["warnings"]
+    if relatives is None or not all(type(message) is str for message in warnings.values()):
+        return None
+    return _Walked(relatives, warnings, None, memo["digest"])
 
 
 def _unchanged_folders(folders: list[Any], walk: Walk) -> set[str] | None:
@@ -409,7 +444,7 @@ def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
     return (
         prefix.endswith("/")
         and (parent + "/" if parent else "") in prefixes
-        and _are_names(name)
+        and _names(name) is not None
         and not skips_folder(prefix[:-1], walk.exclude)
     )
 
@@ -418,61 +453,54 @@ def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
 _NOT_NAMES = frozenset({"", ".", ".."})
 #: What no name holds ("/" joins a run's names), and what no name may hold
 #: where the system takes it for a separator too.
-_NOT_IN_NAMES = re.compile(r"[\x00]" if os.sep == "/" and not os.altsep else r"[\x00\\:]")
-_new_found = tuple.__new__
+_NOT_IN_NAMES = ("\0",) if os.sep == "/" and not os.altsep else ("\0", "\\", ":")
 
 
-def _are_names(joined: str) -> bool:
-    """Whether ``joined`` is file names joined by ``/`` that a walk gives:
+def _names(joined: str) -> list[str] | None:
+    """The file names ``joined`` by ``/``, if each is one a walk gives:
     none empty, ``.`` or ``..``, none with a NUL (or a separator of the
-    system), all of them UTF-8 (a walk gives no other to a memo)."""
-    return (
-        _NOT_IN_NAMES.search(joined) is None
-        and _NOT_NAMES.isdisjoint(joined.split("/"))
-        and _is_utf8(joined)
-    )
+    system), all of them UTF-8; else None."""
+    names = joined.split("/")
+    if (
+        any(character in joined for character in _NOT_IN_NAMES)
+        or not _NOT_NAMES.isdisjoint(names)
+        or not (joined.isascii() or _is_utf8(joined))
+    ):
+        return None
+    return names
 
 
-def _found_of(
-    runs: list[Any], warnings: dict[str, Any], prefixes: set[str], walk: Walk
-) -> list[Found] | None:
-    """The `Found` of each file of a walk memo's ``runs`` (a folder's path
-    and the names of the files found one after the other in it, joined by
-    ``/``, which no name holds) with the ``warnings`` about their names, if
-    each is a document the walk keeps in a folder the memo listed."""
-    found = []
+def _relatives_of(runs: list[Any], prefixes: set[str], walk: Walk) -> list[str] | None:
+    """The path of each file of a walk memo's ``runs`` (a folder's path and
+    the names of the files found one after the other in it, joined by
+    ``/``, which no name holds), if each is a document the walk keeps in a
+    folder the memo listed."""
+    relatives: list[str] = []
     for run in runs:
-        paths = _paths_of(run, prefixes, walk)
-        if paths is None:
+        in_run = _relatives_in_run(run, prefixes, walk)
+        if in_run is None:
             return None
-        # Made as the tuples they are: a hundredth of a second per 10,000.
-        found.extend([_new_found(Found, (path, None, ())) for path in paths])
-    if warnings:
-        if not all(type(message) is str for message in warnings.values()):
-            return None
-        for index, each in enumerate(found):
-            message = warnings.get(each.relative)
-            if message is not None:
-                found[index] = Found(each.relative, warnings=(name_warning(message),))
-    return found
+        relatives.extend(in_run)
+    return relatives
 
 
-def _paths_of(run: Any, prefixes: set[str], walk: Walk) -> list[str] | None:
+def _relatives_in_run(run: Any, prefixes: set[str], walk: Walk) -> list[str] | None:
     """The paths of a walk memo's run, if each is a document the walk
-    keeps in a folder the memo listed (see `_found_of`)."""
+    keeps in a folder the memo listed (see `_relatives_of`)."""
     if type(run) is not list or len(run) != 2 or type(run[0]) is not str:
         return None
-    prefix, names = run
-    if prefix not in prefixes or type(names) is not str or not _are_names(names):
+    prefix, joined = run
+    names = _names(joined) if prefix in prefixes and type(joined) is str else None
+    if names is None:
         return None
-    split = names.split("/")
-    paths = [prefix + name for name in split]
     if walk.exclude or (not prefix and not walk.include_index):
-        if not all(keeps_document(path, walk.exclude, walk.include_index) for path in paths):
+        if not all(
+            keeps_document(prefix + name, walk.exclude, walk.include_index) for name in names
+        ):
             return None
-    elif (names + "/").count(".md/") != len(split):
+    elif (joined + "/").count(".md/") != len(names):
         return None  # a name that is not a document's (no name holds a "/")
-    return paths
+    return [prefix + name for name in names]
 
 
 def _remember_walk(
@@ -559,7 +587,7 @@ _NO_IDENTITY = (-1, -1, -1, -1, -1)
 def file_identity(root: str, relative: str) -> Identity | None:
     """The identity of the regular file at ``relative`` below the folder
     ``root`` (a link is not followed); None for anything else."""
-    status = _file_statuses(root, [Found(relative)])[0]
+    status = _file_statuses(root, [relative], [])[0]
     return None if status is None else list(_IDENTITY(status))
 
 
@@ -575,27 +603,33 @@ _MODE, _MTIME, _CTIME = (
 _RELATIVE = operator.itemgetter(0)
 
 
-def _file_statuses(root: str, found: list[Found]) -> list[os.stat_result | None]:
-    """The ``lstat`` of each regular file found (None for a problem, a
-    file gone and anything else): all in one call of `map` while every
-    file is there, as a second run of an unchanged collection is little
-    else."""
+def _file_statuses(
+    root: str, relatives: list[str], unread: list[int]
+) -> list[os.stat_result | None]:
+    """The ``lstat`` of each regular file at ``relatives`` (None for one at
+    an index in ``unread``, a file gone and anything else): all in one call
+    of `map` while every file is there, as a second run of an unchanged
+    collection is little else."""
     prefix = root + "/"
+    statuses: list[os.stat_result | None]
     try:
-        if any(each.problem is not None for each in found):
+        if unread:
             raise FileNotFoundError
-        statuses: list[os.stat_result | None]
-        statuses = list(map(os.lstat, [prefix + each.relative for each in found]))
+        statuses = list(map(os.lstat, [prefix + relative for relative in relatives]))
     except (OSError, ValueError):  # a file gone, a name the system cannot take
-        statuses = [_lstat_or_none(prefix, each) for each in found]
+        skipped = set(unread)
+        statuses = [
+            None if index in skipped else _lstat_or_none(prefix + relative)
+            for index, relative in enumerate(relatives)
+        ]
     if None in statuses or not all(map(stat.S_ISREG, map(_MODE, statuses))):
         statuses = [s if s is not None and stat.S_ISREG(s.st_mode) else None for s in statuses]
     return statuses
 
 
-def _lstat_or_none(prefix: str, found: Found) -> os.stat_result | None:
+def _lstat_or_none(path: str) -> os.stat_result | None:
     try:
-        return os.lstat(prefix + found.relative) if found.problem is None else None
+        return os.lstat(path)
     except (OSError, ValueError):
         return None
 

@@ -331,6 +331,16 @@ class Collection:
         ['seed.md']
         """
         wanted = url_key(url, normalize=normalize)
+        if normalize:
+            # `_key` inlined (a key is a str; a summary without a URL has
+            # none): one call per document fewer, as most are not wanted.
+            return list(
+                self._matching(
+                    lambda summary: (
+                        summary is not None and summary[3] is not None and summary[4] == wanted
+                    )
+                )
+            )
         return list(self._matching(lambda summary: _key(summary, normalize) == wanted))
 
     def duplicates(self, *, normalize: bool = True) -> dict[str, list[Entry]]:
@@ -357,9 +367,17 @@ class Collection:
     def _matching(self, matches: Callable[[Fact], bool]) -> Iterator[Entry]:
         """The valid entries whose summary ``matches``, read again only when
         the summary came from the cache (and checked again as read)."""
-        for found, summary, entry in self._memoized_facts(
-            "query", _summary_fact, _is_summary, _are_summaries
-        ):
+        tree, kept = self._recalled("query", _is_summary, _are_summaries)
+        if tree is not None and kept is not None:
+            # From the memo: only the documents that match are looked at.
+            hits = [index for index, summary in enumerate(kept) if matches(summary)]
+            for index in hits:
+                read = _read_entry(self.folder, tree.found_at(index))
+                if matches(_summary_fact(read)):  # else changed since
+                    yield read
+            return
+        facts = self._fresh_facts("query", _summary_fact, _is_summary, tree)
+        for found, summary, entry in facts:
             if not matches(summary):
                 continue
             if entry is None:
@@ -446,18 +464,45 @@ class Collection:
         jobs whose facts are small (the diagnostics of every document): the
         memo holds them all, in path order. ``are_facts`` tells a list of
         facts at once (else ``is_fact`` each)."""
-        if not self._keeps_memos():
-            yield from self._facts(kind, fact_of, is_fact)
+        tree, kept = self._recalled(kind, is_fact, are_facts)
+        if tree is not None and kept is not None:
+            yield from zip(tree.found, kept, itertools.repeat(None))
             return
+        yield from self._fresh_facts(kind, fact_of, is_fact, tree)
+
+    def _recalled(
+        self,
+        kind: str,
+        is_fact: Callable[[Fact], bool],
+        are_facts: Callable[[list[Fact]], bool] | None,
+    ) -> tuple[Tree | None, list[Fact] | None]:
+        """The tree of a job that keeps memos (None: it keeps none), and the
+        facts of every document its memo of ``kind`` holds for that state
+        of the collection (None: there is none)."""
+        if not self._keeps_memos():
+            return None, None
         tree = Tree(self.folder, self._walk(), clock=True)
         kept = recall(self.folder, kind, tree)
         if (
             type(kept) is list
-            and len(kept) == len(tree.found)
+            and len(kept) == tree.count
             and (are_facts(kept) if are_facts is not None else all(map(is_fact, kept)))
         ):
             self.cache_hits = len(kept)
-            yield from zip(tree.found, kept, itertools.repeat(None))
+            return tree, kept
+        return tree, None
+
+    def _fresh_facts(
+        self,
+        kind: str,
+        fact_of: Callable[[Entry], Fact],
+        is_fact: Callable[[Fact], bool],
+        tree: Tree | None,
+    ) -> Iterator[tuple[Found, Fact, Entry | None]]:
+        """`_facts`, kept as the memo of ``kind`` for the state ``tree``
+        names (None: no memo is kept)."""
+        if tree is None:
+            yield from self._facts(kind, fact_of, is_fact)
             return
         facts = []
         for each, fact, entry in self._facts(kind, fact_of, is_fact, tree):
