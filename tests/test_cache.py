@@ -771,3 +771,24 @@ def test_a_memo_of_summaries_is_told_at_once_as_one_by_one(facts: list[Any]) -> 
     from clipdoc._storage.collection import _are_summaries, _is_summary
 
     assert _are_summaries(facts) == all(map(_is_summary, facts))
+
+
+_SUMMARY_FIELD = st.one_of(st.none(), st.text(alphabet="a\n\r0 1é\x00", max_size=4))
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.lists(_SUMMARY_FIELD, min_size=5, max_size=5)),
+        max_size=8,
+    )
+)
+def test_the_query_memo_gives_back_every_summary(facts: list[Any]) -> None:
+    from clipdoc._storage.collection import _pack_summaries, _unpack_summaries
+
+    packed = json.loads(json.dumps(_pack_summaries(facts)))
+    unpacked = _unpack_summaries(packed, len(facts))
+    assert unpacked is not None
+    assert [None if f is None else tuple(f) for f in unpacked] == [
+        None if f is None else tuple(f) for f in facts
+    ]
+    assert _unpack_summaries(packed, len(facts) + 1) is None

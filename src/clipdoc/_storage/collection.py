@@ -348,9 +348,7 @@ class Collection:
         `url_key` (the URL itself with ``normalize=False``), with all their
         entries in path order. Two passes: the first keeps only the keys."""
         counts: dict[str, int] = {}
-        for _, summary, _ in self._memoized_facts(
-            "query", _summary_fact, _is_summary, _are_summaries
-        ):
+        for _, summary, _ in self._memoized_facts("query", _summary_fact, _is_summary, _SUMMARIES):
             key = _key(summary, normalize)
             if key is not None:
                 counts[key] = counts.get(key, 0) + 1
@@ -367,7 +365,7 @@ class Collection:
     def _matching(self, matches: Callable[[Fact], bool]) -> Iterator[Entry]:
         """The valid entries whose summary ``matches``, read again only when
         the summary came from the cache (and checked again as read)."""
-        tree, kept = self._recalled("query", _is_summary, _are_summaries)
+        tree, kept = self._recalled("query", _is_summary, _SUMMARIES)
         if tree is not None and kept is not None:
             # From the memo: only the documents that match are looked at.
             hits = [index for index, summary in enumerate(kept) if matches(summary)]
@@ -376,7 +374,7 @@ class Collection:
                 if matches(_summary_fact(read)):  # else changed since
                     yield read
             return
-        facts = self._fresh_facts("query", _summary_fact, _is_summary, tree)
+        facts = self._fresh_facts("query", _summary_fact, _is_summary, tree, _SUMMARIES)
         for found, summary, entry in facts:
             if not matches(summary):
                 continue
@@ -457,24 +455,24 @@ class Collection:
         kind: str,
         fact_of: Callable[[Entry], Fact],
         is_fact: Callable[[Fact], bool],
-        are_facts: Callable[[list[Fact]], bool] | None = None,
+        codec: _Codec | None = None,
     ) -> Iterator[tuple[Found, Fact, Entry | None]]:
         """`_facts`; when the collection is as the memo of the last run saw
         it, the facts that run kept, without loading the stat cache. For
         jobs whose facts are small (the diagnostics of every document): the
-        memo holds them all, in path order. ``are_facts`` tells a list of
-        facts at once (else ``is_fact`` each)."""
-        tree, kept = self._recalled(kind, is_fact, are_facts)
+        memo holds them all, in path order, as ``codec`` packs them (else as
+        a list, each told by ``is_fact``)."""
+        tree, kept = self._recalled(kind, is_fact, codec)
         if tree is not None and kept is not None:
             yield from zip(tree.found, kept, itertools.repeat(None))
             return
-        yield from self._fresh_facts(kind, fact_of, is_fact, tree)
+        yield from self._fresh_facts(kind, fact_of, is_fact, tree, codec)
 
     def _recalled(
         self,
         kind: str,
         is_fact: Callable[[Fact], bool],
-        are_facts: Callable[[list[Fact]], bool] | None,
+        codec: _Codec | None,
     ) -> tuple[Tree | None, list[Fact] | None]:
         """The tree of a job that keeps memos (None: it keeps none), and the
         facts of every document its memo of ``kind`` holds for that state
@@ -482,15 +480,16 @@ class Collection:
         if not self._keeps_memos():
             return None, None
         tree = Tree(self.folder, self._walk(), clock=True)
-        kept = recall(self.folder, kind, tree)
-        if (
-            type(kept) is list
-            and len(kept) == tree.count
-            and (are_facts(kept) if are_facts is not None else all(map(is_fact, kept)))
-        ):
+        value = recall(self.folder, kind, tree)
+        if codec is not None:
+            kept = codec.unpack(value, tree.count)
+        elif type(value) is list and len(value) == tree.count and all(map(is_fact, value)):
+            kept = value
+        else:
+            kept = None
+        if kept is not None:
             self.cache_hits = len(kept)
-            return tree, kept
-        return tree, None
+        return tree, kept
 
     def _fresh_facts(
         self,
@@ -498,9 +497,10 @@ class Collection:
         fact_of: Callable[[Entry], Fact],
         is_fact: Callable[[Fact], bool],
         tree: Tree | None,
+        codec: _Codec | None = None,
     ) -> Iterator[tuple[Found, Fact, Entry | None]]:
         """`_facts`, kept as the memo of ``kind`` for the state ``tree``
-        names (None: no memo is kept)."""
+        names (None: no memo is kept), packed by ``codec`` if given."""
         if tree is None:
             yield from self._facts(kind, fact_of, is_fact)
             return
@@ -508,7 +508,7 @@ class Collection:
         for each, fact, entry in self._facts(kind, fact_of, is_fact, tree):
             facts.append(fact)
             yield each, fact, entry
-        remember(tree, kind, facts)
+        remember(tree, kind, codec.pack(facts) if codec is not None else facts)
 
     def _keeps_memos(self) -> bool:
         """Whether a job may keep a memo of its result (see `Tree`): when
@@ -932,6 +932,85 @@ def _are_summaries(facts: list[Fact]) -> bool:
 
 
 _LISTS = frozenset({list})
+
+
+class _Codec(NamedTuple):
+    """How a memo holds the facts of every document: ``pack`` gives the
+    memo's value; ``unpack`` the facts again, if the value holds as many
+    as the walk found documents, each of the right shape (else None)."""
+
+    pack: Callable[[list[Fact]], Fact]
+    unpack: Callable[[Fact, int], list[Fact] | None]
+
+
+def _pack_summaries(facts: list[Fact]) -> Fact:
+    """The summaries of every document as the query memo holds them: each
+    field of all of them as one text, a line each, with which fields are
+    there and which documents valid (a JSON string is read many times
+    faster than as many strings); as they are when a field holds a line
+    break."""
+    columns, present = [], []
+    for field in range(len(_Summary._fields)):
+        values = [None if fact is None else fact[field] for fact in facts]
+        texts = [value or "" for value in values]
+        if any("\n" in text for text in texts):
+            return facts
+        columns.append("\n".join(texts))
+        present.append("".join("0" if value is None else "1" for value in values))
+    valid = "".join("0" if fact is None else "1" for fact in facts)
+    return {"columns": columns, "present": present, "valid": valid}
+
+
+def _unpack_summaries(value: Fact, count: int) -> list[Fact] | None:
+    """The summaries `_pack_summaries` packed into ``value``, if there are
+    ``count`` of them (as tuples, where a fact is a list)."""
+    if type(value) is list:
+        return value if len(value) == count and _are_summaries(value) else None
+    split = _columns(value, count)
+    if split is None:
+        return None
+    facts: list[Fact] = list(zip(*split, strict=True)) if count else []
+    for field, flags in enumerate(value["present"]):
+        for index in _zeros(flags):
+            missing = list(facts[index])
+            missing[field] = None
+            facts[index] = tuple(missing)
+    for index in _zeros(value["valid"]):
+        facts[index] = None
+    return facts
+
+
+def _columns(value: Fact, count: int) -> list[list[str]] | None:
+    """The fields of ``count`` summaries packed into ``value`` (see
+    `_pack_summaries`), a list per field, if it is a packed value."""
+    fields = len(_Summary._fields)
+    if type(value) is not dict or not _are_flags(value.get("valid"), count):
+        return None
+    columns, present = value.get("columns"), value.get("present")
+    if type(columns) is not list or type(present) is not list:
+        return None
+    if len(columns) != fields or not all(type(column) is str for column in columns):
+        return None
+    if len(present) != fields or not all(_are_flags(flags, count) for flags in present):
+        return None
+    split = [column.split("\n") if count else [] for column in columns]
+    return split if all(len(values) == count for values in split) else None
+
+
+def _are_flags(flags: object, count: int) -> bool:
+    return type(flags) is str and len(flags) == count and not flags.strip("01")
+
+
+def _zeros(flags: str) -> Iterator[int]:
+    """The index of each ``0`` of ``flags``."""
+    index = flags.find("0")
+    while index >= 0:
+        yield index
+        index = flags.find("0", index + 1)
+
+
+#: How the query memo holds the summaries of every document.
+_SUMMARIES = _Codec(_pack_summaries, _unpack_summaries)
 
 
 def _key(summary: Fact, normalize: bool) -> str | None:
