@@ -792,3 +792,19 @@ def test_the_query_memo_gives_back_every_summary(facts: list[Any]) -> None:
         None if f is None else tuple(f) for f in facts
     ]
     assert _unpack_summaries(packed, len(facts) + 1) is None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a name that is not UTF-8 needs POSIX")
+def test_no_walk_memo_is_kept_where_a_folder_name_is_not_utf8(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    try:
+        os.mkdir(os.fsencode(tmp_path) + b"/caf\xe9")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        Collection(tmp_path, cache=True).find("https://example.com/")
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).find("https://example.com/")
+        # A memo it could never use would be written again at every run.
+        assert not list(tmp_path.glob(".clipdoc/walk-*"))

@@ -27,9 +27,11 @@ A whole job's result can be kept too, as a memo (``memo-KIND.json``): the
 result for one state of the collection, named by a digest of every path
 the walk found with its file's identity (a `Tree`). A run that finds the
 same digest has the same files, unchanged, and takes the result without
-loading a fact: only the walk and an ``lstat`` per file are left. A memo
-is kept only when no file changed too recently to be told apart from a
-later change, by the same rule as the facts.
+loading a fact: only the walk and an ``lstat`` per file are left, and the
+walk itself comes from a memo of it while no folder changed (see "walk
+memos" below: an ``lstat`` per folder). A memo is kept only when no file
+changed too recently to be told apart from a later change, by the same
+rule as the facts.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ class StatCache:
             cache._remove_leftovers()
             if stamp is not None:
                 with contextlib.suppress(ClipdocError, OSError):
-                    keep_out_of_git(cache.folder)
+                    _keep_out_of_git(cache.folder)
         return cache
 
     def lookup(
@@ -212,7 +214,7 @@ class StatCache:
                 self.folder.create(self.name, data)
             else:
                 self.folder.replace(self.name, data, expected=self._stamp)
-            keep_out_of_git(self.folder)
+            _keep_out_of_git(self.folder)
         except (ClipdocError, OSError):
             return
         self._changed = False
@@ -254,8 +256,8 @@ class Tree:
         self.folder = folder
         # Read before any identity is taken: a change after that one gets a
         # ctime no identity taken before it has.
-        self.started_ns, folder_times = _clock(folder) if clock else (None, False)
-        self._walked = _walked(folder, walk, self.started_ns, folder_times)
+        self.started_ns, times_device = _clock(folder) if clock else (None, None)
+        self._walked = _walked(folder, walk, self.started_ns, times_device)
         #: How many documents (and unreadable folders) the walk found.
         self.count = len(self._walked.relatives)
         unread = [
@@ -308,11 +310,13 @@ def changed_before(started_ns: int | None, mtime_ns: int, ctime_ns: int) -> bool
     return started_ns is not None and max(mtime_ns, ctime_ns) < started_ns
 
 
-def _clock(folder: Folder) -> tuple[int | None, bool]:
-    """The start of the run for the racy rule, and whether the file system
-    was seen to change a folder's times when a file was made in it. None
-    when the clock cannot be read (a cache folder that is a link, a
-    read-only collection): then nothing is remembered."""
+def _clock(folder: Folder) -> tuple[int | None, int | None]:
+    """The start of the run for the racy rule, and the device of the cache
+    folder if the file system was seen to change that folder's times when
+    a file was made in it (else None; and on systems whose change time is
+    a creation time). The start is None when the clock cannot be read (a
+    cache folder that is a link, a read-only collection): then nothing is
+    remembered."""
     try:
         before = folder.stamp(FOLDER)
     except ClipdocError:
@@ -320,16 +324,16 @@ def _clock(folder: Folder) -> tuple[int | None, bool]:
     try:
         now, after = _file_system_now(folder)
     except (ClipdocError, OSError):
-        return None, False
+        return None, None
     # A run that takes its answer from a memo writes nothing else: the
     # cache is kept out of Git here.
     with contextlib.suppress(ClipdocError, OSError):
-        keep_out_of_git(folder)
+        _keep_out_of_git(folder)
     changed = before is not None and (after.mtime_ns, after.ctime_ns) != (
         before.mtime_ns,
         before.ctime_ns,
     )
-    return now - RACY_MARGIN_NS, changed
+    return now - RACY_MARGIN_NS, after.device if changed and os.name == "posix" else None
 
 
 # ---------------------------------------------------------------- walk memos
@@ -365,7 +369,9 @@ class _Walked(NamedTuple):
     digest: str
 
 
-def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bool) -> _Walked:
+def _walked(
+    folder: Folder, walk: Walk, started_ns: int | None, times_device: int | None
+) -> _Walked:
     """What ``walk`` finds: from the memo of the last walk with the same
     options when no folder changed since, else from the walk itself
     (remembered when it may be: see above)."""
@@ -379,11 +385,13 @@ def _walked(folder: Folder, walk: Walk, started_ns: int | None, folder_times: bo
     folders: list[FolderState | None] = []
     found = list(walk(folders))
     walk_digest = _walk_digest(found)
-    # Every folder on the root's file system: the one whose times were seen
-    # to move and whose clock the margin is read off.
-    device = folders[0][1] if folders and folders[0] is not None else None
-    if folder_times and all(
-        state is not None and state[1] == device and changed_before(started_ns, state[3], state[4])
+    # Every folder on the file system whose times were seen to move (and
+    # whose clock the margin is read off), by a name the memo can hold.
+    if times_device is not None and all(
+        state is not None
+        and state[1] == times_device
+        and _is_utf8(state[0])
+        and changed_before(started_ns, state[3], state[4])
         for state in folders
     ):
         _remember_walk(folder, name, found, folders, walk_digest)
@@ -394,10 +402,9 @@ def _recall_walk(folder: Folder, name: str, walk: Walk) -> _Walked | None:
     """What the walk remembered in ``name`` found, if no folder it listed
     changed since; None otherwise, and for a memo that is damaged, of
     another format or version, or names a path the walk would not give."""
-    loaded = _loaded(folder, name, _WALK_FORMAT)
-    if loaded is None:
+    memo = _loaded(folder, name, _WALK_FORMAT)
+    if memo is None:
         return None
-    memo, _ = loaded
     if (
         type(memo.get("folders")) is not list
         or type(memo.get("runs")) is not list
@@ -457,8 +464,8 @@ def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
 
 #: File names a walk memo cannot hold: they could lead out of their folder.
 _NOT_NAMES = frozenset({"", ".", ".."})
-#: What no name holds ("/" joins a run's names), and what no name may hold
-#: where the system takes it for a separator too.
+#: What no file name a walk gives holds: a NUL, and where the system takes
+#: them for separators, a backslash and a colon.
 _NOT_IN_NAMES = ("\0",) if os.sep == "/" and not os.altsep else ("\0", "\\", ":")
 
 
@@ -551,7 +558,7 @@ def _put(folder: Folder, name: str, data: bytes) -> None:
     written."""
     with contextlib.suppress(ClipdocError, OSError):
         try:
-            _, stamp = folder.read(name)
+            stamp = folder.stamp(name)  # not read: a walk's memo is megabytes
         except NotFoundError:
             folder.create(name, data)
         else:
@@ -571,14 +578,15 @@ def _digest(
     try:
         if None in statuses:
             numbers = [n for each in statuses for n in (_IDENTITY(each) if each else _NO_IDENTITY)]
-            digest.update(b"rows" + struct.pack(f"{len(numbers)}q", *numbers))
+            packed = b"rows" + struct.pack(f"{len(numbers)}q", *numbers)
         else:
-            digest.update(b"columns")
-            for part in _IDENTITY_PARTS:
-                digest.update(struct.pack(f"{len(statuses)}q", *map(part, statuses)))
+            count = f"{len(statuses)}q"
+            columns = [struct.pack(count, *map(part, statuses)) for part in _IDENTITY_PARTS]
+            packed = b"columns" + b"".join(columns)
     except struct.error:
         shown = [_IDENTITY(each) if each else None for each in statuses]
-        digest.update(repr(shown).encode("ascii"))
+        packed = repr(shown).encode("ascii")
+    digest.update(packed)
     return digest.hexdigest()
 
 
@@ -607,12 +615,10 @@ def file_identity(root: str, relative: str) -> Identity | None:
     return None if status is None else list(_IDENTITY(status))
 
 
-_IDENTITY = operator.attrgetter("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
+_IDENTITY_FIELDS = ("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
+_IDENTITY = operator.attrgetter(*_IDENTITY_FIELDS)
 #: Each part of an identity, to be taken of every file in one pass.
-_IDENTITY_PARTS = [
-    operator.attrgetter(name)
-    for name in ("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")
-]
+_IDENTITY_PARTS = [operator.attrgetter(name) for name in _IDENTITY_FIELDS]
 _MODE, _MTIME, _CTIME = (
     operator.attrgetter(f"st_{name}") for name in ("mode", "mtime_ns", "ctime_ns")
 )
@@ -658,10 +664,9 @@ def identity_of(stamp: Stamp) -> Identity:
 def recall(folder: Folder, kind: str, tree: Tree) -> Fact:
     """The memo of ``kind`` kept for the state ``tree`` names; `MISSING`
     when there is none (or it is of another state, format or version)."""
-    loaded = _loaded(_for_cache_files(folder), _memo_name(kind), _MEMO_FORMAT)
-    if loaded is None or loaded[0].get("tree") != tree.digest or "value" not in loaded[0]:
+    memo = _loaded(_for_cache_files(folder), _memo_name(kind), _MEMO_FORMAT)
+    if memo is None or memo.get("tree") != tree.digest or "value" not in memo:
         return MISSING
-    memo, _ = loaded
     return memo["value"]
 
 
@@ -682,7 +687,7 @@ def remember(tree: Tree, kind: str, value: Fact) -> None:
         _put(folder, name, _json_bytes(memo))
 
 
-def keep_out_of_git(folder: Folder) -> None:
+def _keep_out_of_git(folder: Folder) -> None:
     """Put ``.clipdoc/.gitignore`` back if it is missing or was changed."""
     try:
         held, stamp = folder.read(_IGNORE)
@@ -698,10 +703,9 @@ def _is_sha256(text: object) -> bool:
     return type(text) is str and len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
-def _loaded(folder: Folder, name: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
-    """The memo in the file ``name`` of the cache folder, and the file's
-    bytes, if it is one of ``kind`` written by this clipdoc version; None
-    for any other file."""
+def _loaded(folder: Folder, name: str, kind: str) -> dict[str, Any] | None:
+    """The memo in the file ``name`` of the cache folder, if it is one of
+    ``kind`` written by this clipdoc version; None for any other file."""
     try:
         data, _ = folder.read(name)
         memo = json.loads(data)
@@ -713,7 +717,7 @@ def _loaded(folder: Folder, name: str, kind: str) -> tuple[dict[str, Any], bytes
         or memo.get("clipdoc") != __version__
     ):
         return None
-    return memo, data
+    return memo
 
 
 def _memo_name(kind: str) -> str:

@@ -398,7 +398,7 @@ class Collection:
         once). A ``tree`` is left unsettled when a fact could not be kept."""
         cache = self._cache(kind)
         self.cache_hits = 0
-        found, identities = self._walked(cache, tree)
+        found, identities = self._found_and_identities(cache, tree)
         looked = [
             MISSING if cache is None else cache.lookup(each.relative, is_fact, identity)
             for each, identity in zip(found, identities, strict=True)
@@ -435,7 +435,7 @@ class Collection:
             self.cache_hits = cache.hits
             cache.save()
 
-    def _walked(
+    def _found_and_identities(
         self, cache: StatCache | None, tree: Tree | None
     ) -> tuple[list[Found], list[Identity | None]]:
         """What the walk found, and the identity of each file when there is
@@ -443,7 +443,8 @@ class Collection:
         if cache is None:
             if tree is not None:
                 # Without a cache to check each fact against (one that is a
-                # link or cannot be read), no memo is kept either.
+                # link or cannot be read), no memo of the job is kept either
+                # (the walk's may be: it holds no fact).
                 tree.settled = False
             found = list(tree.found if tree is not None else self.found())
             return found, [None] * len(found)
@@ -963,7 +964,8 @@ def _pack_summaries(facts: list[Fact]) -> Fact:
 
 def _unpack_summaries(value: Fact, count: int) -> list[Fact] | None:
     """The summaries `_pack_summaries` packed into ``value``, if there are
-    ``count`` of them (as tuples, where a fact is a list)."""
+    ``count`` of them (packed, as tuples where a fact is a list; in the
+    list form, as they are)."""
     if type(value) is list:
         return value if len(value) == count and _are_summaries(value) else None
     split = _columns(value, count)
