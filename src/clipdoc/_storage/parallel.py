@@ -11,7 +11,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
+    from concurrent.futures import Future
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -45,30 +45,8 @@ def checked_jobs(jobs: object) -> int:
 
 def _ignore_interrupts() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the
-    # work and says so once; workers would each print a traceback. A worker
-    # starts with Ctrl-C held back (see _submit): one that came before this
-    # line is dropped here, not raised in the worker's start.
+    # work and says so once; workers would each print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if _HOLDS_SIGNALS:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-_HOLDS_SIGNALS = hasattr(signal, "pthread_sigmask")
-
-
-def _submit(
-    pool: Executor, function: Callable[..., _Result], *arguments: object
-) -> Future[_Result]:
-    """``pool.submit``, with Ctrl-C held back while it may start workers:
-    a worker forked then starts with it held back, and the main process
-    gets one that came meanwhile as soon as the call returns."""
-    if not _HOLDS_SIGNALS:
-        return pool.submit(function, *arguments)
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        return pool.submit(function, *arguments)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _apply(function: Callable[[_Item], _Result], batch: list[_Item]) -> list[_Result]:
@@ -91,7 +69,7 @@ def ordered_map(
     pending: deque[Future[list[_Result]]] = deque()
     try:
         while batch := list(islice(iterator, BATCH_SIZE)):
-            pending.append(_submit(pool, _apply, function, batch))
+            pending.append(pool.submit(_apply, function, batch))
             if len(pending) >= jobs * BATCHES_IN_FLIGHT_PER_JOB:
                 yield from pending.popleft().result()
         while pending:
