@@ -971,12 +971,13 @@ def _unpack_summaries(value: Fact, count: int) -> list[Fact] | None:
     split = _columns(value, count)
     if split is None:
         return None
-    facts: list[Fact] = list(zip(*split, strict=True)) if count else []
-    for field, flags in enumerate(value["present"]):
-        for index in _zeros(flags):
-            missing = list(facts[index])
-            missing[field] = None
-            facts[index] = tuple(missing)
+    fields: list[list[str | None]] = [
+        [text if flag == "1" else None for text, flag in zip(column, flags, strict=True)]
+        if "0" in flags
+        else list(column)
+        for column, flags in zip(split, value["present"], strict=True)
+    ]
+    facts: list[Fact] = list(zip(*fields, strict=True)) if count else []
     for index in _zeros(value["valid"]):
         facts[index] = None
     return facts
