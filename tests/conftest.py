@@ -3,32 +3,50 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-# A quick profile by default, for local runs; CI (.ci/run) sets
-# HYPOTHESIS_PROFILE=ci: 100 examples for every property and 1,000 for the
-# core ones (`core`: the round trip, conflicts, merges, JSON, CommonMark);
-# `--hypothesis-profile=deep` is for long runs by hand.
+# A quick profile by default, for local runs. CI (.ci/run) runs the tests
+# under coverage with HYPOTHESIS_PROFILE=ci (100 examples for every property),
+# then the core properties (`core`: the round trip, conflicts, merges, JSON,
+# CommonMark) again without coverage, thoroughly, with HYPOTHESIS_PROFILE=core
+# (1,000 examples each, and every case of the exhaustive checks): coverage
+# needs each line run once, the properties many examples, and tracing every
+# line costs twice the time. HYPOTHESIS_PROFILE=deep is for long runs by hand.
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile("quick", max_examples=100, deadline=None)
 # The packages' own test runs (.ci/package) check what ships and other
 # Pythons, not the properties again: a few examples each.
 settings.register_profile("package", max_examples=20, deadline=None)
-settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=_SLOW_IS_FINE
-)
+for _name in ("ci", "core"):
+    settings.register_profile(
+        _name, max_examples=100, deadline=None, suppress_health_check=_SLOW_IS_FINE
+    )
 settings.register_profile(
     "deep", max_examples=50_000, deadline=None, suppress_health_check=_SLOW_IS_FINE
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "quick")
 settings.load_profile(PROFILE)
 
-#: How many examples the core properties take: more than the others in CI.
-CORE_EXAMPLES = {"ci": 1000, "deep": 50_000}.get(PROFILE, settings().max_examples)
-core = settings(max_examples=CORE_EXAMPLES)
+#: How many examples the core properties take: more than the others in the
+#: thorough runs.
+CORE_EXAMPLES = {"core": 1000, "deep": 50_000}.get(PROFILE, settings().max_examples)
+#: Whether exhaustive checks take every case (else an even sample of them).
+THOROUGH = PROFILE in {"core", "deep"}
+
+_Test = TypeVar("_Test", bound=Callable[..., Any])
+
+
+def core(test: _Test) -> _Test:
+    """A core property (above ``@given``): `CORE_EXAMPLES` examples, and
+    marked ``core``, which CI runs thoroughly (``pytest -m core``)."""
+    marked: _Test = pytest.mark.core(settings(max_examples=CORE_EXAMPLES)(test))
+    return marked
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

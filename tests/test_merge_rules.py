@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import clipdoc
@@ -33,11 +33,13 @@ from clipdoc import Clipping, Metadata, Section, merge, resolve
 from clipdoc._core import align as align_module
 from clipdoc._core.align import align
 from clipdoc._core.merge import _Fields, _merge_list
-from conftest import CORE_EXAMPLES
+from conftest import THOROUGH, core
 
-# The merge's rules are a core property (1,000 examples in CI, like the
-# round trip; `--hypothesis-profile=deep` for long runs by hand).
-RULES = settings(max_examples=CORE_EXAMPLES)
+# The merge's rules are core properties (1,000 examples in CI's thorough
+# step, like the round trip), and the exhaustive checks take every case there.
+RULES = core
+#: Of the exhaustive checks' base versions, the share a quick run takes.
+BASE_STRIDE = 1 if THOROUGH else 4
 
 Item = tuple[str, str]
 SCALARS = ("title", "url", "original_summary", "ai_summary")
@@ -78,11 +80,12 @@ def _check_multisets(
     assert not gone & set(result), (base, ours, theirs, result)
 
 
+@pytest.mark.core
 def test_every_merge_of_small_section_lists_keeps_both_hold() -> None:
     """Every triple of lists of up to 2 sections with headings {A, B} and
-    bodies {1, 2, 3}: 79,507 merges of whole documents, each resolved both
-    ways (the same document twice when clean), drop no section both sides
-    hold and keep none both deleted."""
+    bodies {1, 2, 3}: 79,507 merges of whole documents (a quarter of them
+    in a quick run), each resolved both ways (the same document twice when
+    clean), drop no section both sides hold and keep none both deleted."""
     lists = _small_lists()
     assert len(lists) == 43
     clippings = [
@@ -92,23 +95,26 @@ def test_every_merge_of_small_section_lists_keeps_both_hold() -> None:
         for items in lists
     ]
     for (base, ours, theirs), (base_clip, ours_clip, theirs_clip) in zip(
-        itertools.product(lists, repeat=3), itertools.product(clippings, repeat=3), strict=True
+        itertools.product(lists[::BASE_STRIDE], lists, lists),
+        itertools.product(clippings[::BASE_STRIDE], clippings, clippings),
+        strict=True,
     ):
         for resolved in _resolutions(merge(base_clip, ours_clip, theirs_clip)):
             held = [(s.heading, s.body) for s in resolved.extra_sections]
             _check_multisets(base, ours, theirs, held)
 
 
+@pytest.mark.core
 @pytest.mark.parametrize("limit", [0, align_module.OPTIMAL_LIMIT])
 def test_small_merges_keep_the_rules_with_either_alignment(
     limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every rule on lists, over a third of the triples: with the optimal
-    alignment of short stretches, and with unique anchors only, as a long
-    document gets."""
+    """Every rule on lists, over a third of the triples (a twelfth in a
+    quick run): with the optimal alignment of short stretches, and with
+    unique anchors only, as a long document gets."""
     monkeypatch.setattr(align_module, "OPTIMAL_LIMIT", limit)
     lists = _small_lists()
-    for base, ours, theirs in itertools.product(lists[::3], lists, lists):
+    for base, ours, theirs in itertools.product(lists[:: 3 * BASE_STRIDE], lists, lists):
         _check_list_rules(base, ours, theirs)
 
 

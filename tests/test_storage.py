@@ -4,6 +4,7 @@ deep trees) and as a user loses work (edits during a run, same titles)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import errno
 import json
 import multiprocessing
@@ -27,6 +28,7 @@ import pytest
 import clipdoc
 from clipdoc import Clipping, Collection, Metadata
 from clipdoc._core.errors import ChangedError, NotAFileError, UnsafePathError
+from clipdoc._storage import parallel
 from clipdoc._storage.files import Folder
 from clipdoc._storage.walk import walk
 
@@ -380,6 +382,45 @@ def test_ctrl_c_with_jobs_prints_one_line(tmp_path: Path) -> None:
     assert lines == ["clipdoc: stopped; no file was left half-written"]
     assert not (tmp_path / "site").exists()
     assert not list(tmp_path.glob(".site.*"))
+
+
+class _ForkingPool:
+    """A pool whose ``submit`` forks a worker that gets Ctrl-C before its
+    initializer runs, as a terminal's Ctrl-C may, and then one that reaches
+    the main process while ``submit`` runs."""
+
+    def __init__(self) -> None:
+        self.worker_status: int | None = None
+
+    def submit(self, function: Any, *arguments: object) -> concurrent.futures.Future[None]:
+        worker = os.fork()
+        if worker == 0:  # pragma: no cover - the forked worker ends in os._exit
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(1000):  # Python runs a signal's handler between bytecodes
+                    pass
+                parallel._ignore_interrupts()
+            except KeyboardInterrupt:
+                os._exit(3)
+            os._exit(0)
+        self.worker_status = os.waitstatus_to_exitcode(os.waitpid(worker, 0)[1])
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+        return concurrent.futures.Future()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a worker as a POSIX pool does")
+def test_a_ctrl_c_as_a_worker_starts_stops_only_the_main_process() -> None:
+    pool = _ForkingPool()
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's job
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            parallel._submit(pool, print)  # type: ignore[arg-type]
+    finally:
+        signal.signal(signal.SIGINT, handler)
+    assert pool.worker_status == 0  # not 3: the worker did not raise
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 def _from_coverage(line: str) -> bool:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Executor, Future
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -49,6 +50,27 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _submit(
+    pool: Executor, function: Callable[..., _Result], *arguments: object
+) -> Future[_Result]:
+    """``pool.submit``, with a Ctrl-C that comes while it may fork a worker
+    noted, not raised: a worker forked then keeps the noting handler until
+    its initializer ignores Ctrl-C (raised there, it printed the worker's
+    traceback), and the main process gets what was noted once the call
+    returns."""
+    handler = signal.getsignal(signal.SIGINT)
+    if not callable(handler) or threading.current_thread() is not threading.main_thread():
+        return pool.submit(function, *arguments)
+    noted: list[int] = []
+    signal.signal(signal.SIGINT, lambda number, frame: noted.append(number))
+    try:
+        return pool.submit(function, *arguments)
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        if noted:
+            handler(signal.SIGINT, None)
+
+
 def _apply(function: Callable[[_Item], _Result], batch: list[_Item]) -> list[_Result]:
     return [function(item) for item in batch]
 
@@ -69,7 +91,7 @@ def ordered_map(
     pending: deque[Future[list[_Result]]] = deque()
     try:
         while batch := list(islice(iterator, BATCH_SIZE)):
-            pending.append(pool.submit(_apply, function, batch))
+            pending.append(_submit(pool, _apply, function, batch))
             if len(pending) >= jobs * BATCHES_IN_FLIGHT_PER_JOB:
                 yield from pending.popleft().result()
         while pending:
