@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, settings
 
 # A quick profile by default, for local runs. CI (.ci/run) runs the tests
 # under coverage with HYPOTHESIS_PROFILE=ci (100 examples for every property),
-# then the core properties (`core`: the round trip, conflicts, merges, JSON,
-# CommonMark) again without coverage, thoroughly, with HYPOTHESIS_PROFILE=core
+# then the core properties (`core`: the round trip, conflicts, merges and the
+# merge's rules, JSON, CommonMark) again without coverage, thoroughly, with HYPOTHESIS_PROFILE=core
 # (1,000 examples each, and every case of the exhaustive checks): coverage
 # needs each line run once, the properties many examples, and tracing every
 # line costs twice the time. HYPOTHESIS_PROFILE=deep is for long runs by hand.

@@ -70,7 +70,36 @@ def _views(root: Path, cache: bool | None) -> tuple[Any, ...]:
         [e.path for e in collection.find("https://example.com/1")],
         {key: [e.path for e in entries] for key, entries in collection.duplicates().items()},
         [(found.relative, diagnostics) for found, diagnostics in collection._diagnostics()],
+        _problems(collection),
     )
+
+
+def _problems(collection: Collection) -> list[tuple[str, Any]]:
+    """What `Collection._problems` tells, runs of documents without
+    diagnostics merged however they came (one at a time, or together)."""
+    told: list[tuple[str, Any]] = []
+    for item in collection._problems()[1]:
+        if not isinstance(item, int):
+            told.append((item[0].relative, item[1]))
+        elif told and told[-1][0] == "":
+            told[-1] = ("", told[-1][1] + item)
+        else:
+            assert item > 0
+            told.append(("", item))
+    return told
+
+
+def _problems_of_every_document(collection: Collection) -> list[tuple[str, Any]]:
+    """What `_problems` should tell, from every document's diagnostics."""
+    told: list[tuple[str, Any]] = []
+    for found, diagnostics in collection._diagnostics():
+        if diagnostics:
+            told.append((found.relative, diagnostics))
+        elif told and told[-1][0] == "":
+            told[-1] = ("", told[-1][1] + 1)
+        else:
+            told.append(("", 1))
+    return told
 
 
 def _ai_info_hits(root: Path) -> int:
@@ -593,6 +622,29 @@ def test_an_unchanged_collection_is_checked_from_the_memo(tmp_path: Path) -> Non
     assert [found.relative for found, diagnostics in first if diagnostics] == [_PATHS[2]]
 
 
+def test_a_check_from_the_memo_tells_only_the_documents_with_diagnostics(tmp_path: Path) -> None:
+    """From the memo, `_problems` shows the documents with diagnostics (a
+    name that clashes on other systems too, CD509) and counts the others
+    in runs, as reading every document tells them."""
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A", valid=n != 2)
+    (tmp_path / "2025-05-01" / "Clash.md").write_bytes(_document(9, "A"))
+    (tmp_path / "2025-05-01" / "clash.md").write_bytes(_document(8, "A"))
+    expected = _problems_of_every_document(Collection(tmp_path, cache=False))
+    assert [relative for relative, _ in expected if relative] == [
+        "2025-05-01/Clash.md",
+        "2025-05-01/clash.md",
+        _PATHS[2],
+    ]
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        assert _problems(Collection(tmp_path, cache=True)) == expected
+        with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
+            from_memo = list(Collection(tmp_path)._problems()[1])
+    assert sum(isinstance(item, int) for item in from_memo) <= 3  # runs, not documents
+    assert _problems(Collection(tmp_path)) == expected
+
+
 def test_facts_and_memos_are_of_how_the_documents_were_read(tmp_path: Path) -> None:
     """A fact or memo taken under one size limit is not served to a run
     that reads with a smaller one; nor one taken without following links
@@ -792,6 +844,43 @@ def test_the_query_memo_gives_back_every_summary(facts: list[Any]) -> None:
         None if f is None else tuple(f) for f in facts
     ]
     assert _unpack_summaries(packed, len(facts) + 1) is None
+
+
+_KEYS = st.text(alphabet="a\n0 é", max_size=3)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(_SUMMARY_FIELD, _SUMMARY_FIELD, _SUMMARY_FIELD, _SUMMARY_FIELD, _KEYS),
+            st.tuples(_SUMMARY_FIELD, _SUMMARY_FIELD, _SUMMARY_FIELD, _SUMMARY_FIELD, st.none()),
+        ).map(lambda fact: fact if fact is None else list(fact)),
+        max_size=10,
+    ),
+    _KEYS,
+)
+def test_a_url_key_is_found_in_the_packed_memo_as_among_the_summaries(
+    facts: list[Any], key: str
+) -> None:
+    """The key's lines in the packed text (``find`` with the query memo)
+    are the summaries `find` matches: valid, with a URL, with that key,
+    whatever the neighbouring lines hold (empty keys, a key that is part of
+    another, the first and last lines)."""
+    from clipdoc._storage.collection import _pack_summaries, _packed_key_hits
+
+    packed = json.loads(json.dumps(_pack_summaries(facts)))
+    hits = _packed_key_hits(packed, len(facts), key)
+    if type(packed) is list:  # a field with a line break: kept unpacked
+        assert hits is None
+        return
+    assert hits == [
+        index
+        for index, fact in enumerate(facts)
+        if fact is not None and fact[3] is not None and fact[4] == key
+    ]
+    assert _packed_key_hits(packed, len(facts) + 1, key) is None
+    assert _packed_key_hits(facts, len(facts), key) is None
 
 
 @pytest.mark.skipif(os.name != "posix", reason="a name that is not UTF-8 needs POSIX")

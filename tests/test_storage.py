@@ -384,6 +384,21 @@ def test_ctrl_c_with_jobs_prints_one_line(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".site.*"))
 
 
+def test_a_ctrl_c_while_the_command_starts_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C while the command's parser is made (which imports its
+    module: a tenth of a second) stops it as a later one does."""
+    from clipdoc import _cli
+
+    def interrupted(command: str | None) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli, "build_parser", interrupted)
+    assert _cli.main(["check", "."]) == 130
+    assert capsys.readouterr().err == "clipdoc: stopped; no file was left half-written\n"
+
+
 class _ForkingPool:
     """A pool whose ``submit`` forks a worker that gets Ctrl-C before its
     initializer runs, as a terminal's Ctrl-C may, and then one that reaches
@@ -791,6 +806,84 @@ def test_check_with_the_stat_cache_says_what_it_says_without(hostile: tuple[Path
     (day / "broken.md").write_text(clipdoc.render(_clip("fixed"))[: len("no title\n")])
     (day / "GOOD.md").write_text(clipdoc.render(_clip("third")))
     assert _check_output(root) == _check_output(root, "--no-cache")
+
+
+class _Bar:
+    """A progress bar that remembers what it was told."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.done = total, 0
+        self.totals: set[int | None] = set()
+
+    def update(self, documents: int) -> None:
+        self.done += documents
+        self.totals.add(self.total)
+
+    def refresh(self) -> None:
+        pass
+
+    def write(self, text: str, file: Any) -> None:
+        print(text, file=file)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("cached", ["no", "yes", "keeps no memos"])
+def test_check_at_a_terminal_counts_a_cached_collection_as_its_walk_tells(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cached: str,
+) -> None:
+    """At a terminal, the progress of `clipdoc check` counts every
+    document before the first is checked; a collection with a stat cache
+    is counted as its walk (from a memo on a second run) tells it, not
+    walked once more first (unless it keeps no memos: then it is)."""
+    from clipdoc._cli import _common, check, main
+
+    root = tmp_path / "c"
+    root.mkdir()
+    for number in range(7):
+        clipdoc.dump(
+            _clip(f"t{number}", url=f"https://example.com/{number}"), root / f"{number}.md"
+        )
+    (root / "broken.md").write_text("no title\n")
+    loose = tmp_path / "loose.md"
+    clipdoc.dump(_clip("loose"), loose)
+    if cached != "no":
+        list(Collection(root, cache=True).select())
+    if cached == "keeps no memos":
+        monkeypatch.setattr(Collection, "_keeps_memos", lambda self: False)
+    bars: list[_Bar] = []
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+    def progress_bar(total: int | None) -> _Bar:
+        bars.append(_Bar(total))
+        return bars[-1]
+
+    monkeypatch.setattr(_common, "progress_bar", progress_bar)
+    walked: list[list[str]] = []
+
+    def units(options: Any, paths: list[str]) -> Any:
+        walked.append(list(paths))
+        return real_units(options, paths)
+
+    real_units = _common.units
+    monkeypatch.setattr(_common, "units", units)
+    monkeypatch.setattr(check, "units", units)
+    for _ in range(2):
+        bars.clear()
+        assert main(["check", str(root), str(loose)]) == 1
+        assert "checked 9 documents (1 with errors)" in capsys.readouterr().err
+        (bar,) = bars
+        assert bar.total == bar.done == 9
+        assert bar.totals == {9}  # known before the first document was checked
+    # Walked to be counted when its walk cannot tell, and to be checked when
+    # it keeps no cache; else counted as its walk told it.
+    counted = [[str(root), str(loose)]] if cached != "yes" else []
+    checked = [[str(root)]] if cached == "no" else []
+    assert [paths for paths in walked if str(root) in paths] == (checked + counted) * 2
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the limit of open files is POSIX's")

@@ -127,10 +127,12 @@ def _stop(signal_number: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = arguments[0] if arguments and arguments[0] in _COMMANDS else None
-    options = build_parser(command).parse_args(arguments)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop)
     try:
+        # Making the parser imports the command's module: a Ctrl-C then
+        # stops the command as one later does.
+        options = build_parser(command).parse_args(arguments)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _stop)
         status: int = options.run(options)
     except KeyboardInterrupt:
         print("clipdoc: stopped; no file was left half-written", file=sys.stderr)

@@ -183,9 +183,16 @@ class Console:
         self.out.flush()  # keep stdout and stderr in order when both are piped
         self.line(text, stream=sys.stderr)
 
-    def advance(self) -> None:
+    def expect(self, documents: int) -> None:
+        """Count ``documents`` more in the progress shown: those of a
+        collection whose walk tells how many, once it has run."""
         if self._bar is not None:
-            self._bar.update(1)
+            self._bar.total = (self._bar.total or 0) + documents
+            self._bar.refresh()
+
+    def advance(self, documents: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(documents)
 
     def finish(self, summary: str) -> None:
         self.out.flush()

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from .._core.errors import Diagnostic
 from .._storage.cache import has_cache
 from .._storage.collection import Collection
 from .._storage.files import Folder
 from .._storage.parallel import ordered_map
+from .._storage.walk import Found
 from ._common import (
     USAGE,
+    Console,
     Outcome,
     Tally,
     Unit,
@@ -31,34 +34,35 @@ def check_one(unit: Unit) -> Outcome:
     return read.failed or Outcome(unit.path, diagnostics=read.diagnostics)
 
 
-def _outcomes(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Outcome]:
-    """The outcome of every document at ``paths``: in a collection with a
-    stat cache, from the cache for documents that did not change."""
-    for path in paths:
-        if _uses_cache(options, path):
-            collection = Collection(
-                path,
-                exclude=options.exclude,
-                jobs=options.jobs,
-                follow_links=options.follow_links,
-            )
-            # As os.path.join(path, *parts) gives it, at a hundredth of the cost.
-            prefix, separator = os.path.join(path, ""), os.sep
-            for found, diagnostics in collection._diagnostics():
-                if not diagnostics:
-                    yield _CLEAN  # most documents: nothing to show, one to count
-                    continue
-                relative = found.relative
-                if separator != "/":
-                    relative = relative.replace("/", separator)
-                yield outcome_of(prefix + relative, diagnostics)
-        else:
-            yield from ordered_map(check_one, units(options, [path]), jobs=options.jobs)
+def _source(options: argparse.Namespace, path: str) -> tuple[int | None, Iterator[Outcome | int]]:
+    """How many documents there are at ``path`` if known before they are
+    read (a collection checked with its stat cache is walked now, often
+    from its memo), and the outcome of each: from the stat cache for
+    documents that did not change, and a number for documents one after
+    the other without any diagnostics (of which nothing is shown)."""
+    if not _uses_cache(options, path):
+        return None, ordered_map(check_one, units(options, [path]), jobs=options.jobs)
+    collection = Collection(
+        path, exclude=options.exclude, jobs=options.jobs, follow_links=options.follow_links
+    )
+    count, problems = collection._problems()
+    return count, _outcomes(path, problems)
 
 
-#: The outcome of any document read without a problem, as the stat cache
-#: tells it (nothing in it is shown: its path is not made).
-_CLEAN = Outcome("")
+def _outcomes(
+    path: str, problems: Iterator[int | tuple[Found, tuple[Diagnostic, ...]]]
+) -> Iterator[Outcome | int]:
+    # As os.path.join(path, *parts) gives it, at a hundredth of the cost.
+    prefix, separator = os.path.join(path, ""), os.sep
+    for item in problems:
+        if isinstance(item, int):
+            yield item
+            continue
+        found, diagnostics = item
+        relative = found.relative
+        if separator != "/":
+            relative = relative.replace("/", separator)
+        yield outcome_of(prefix + relative, diagnostics)
 
 
 def _uses_cache(options: argparse.Namespace, path: str) -> bool:
@@ -81,18 +85,33 @@ def diagnostic_json(path: str, diagnostic: Diagnostic) -> dict[str, object]:
     }
 
 
+def _console(
+    options: argparse.Namespace,
+    paths: list[str],
+    sources: list[tuple[int | None, Iterator[Outcome | int]]],
+) -> Console:
+    """The console of a check of ``sources``, the documents at ``paths``:
+    those of a collection checked with its stat cache are counted as its
+    walk told them, not walked once more to be counted."""
+    uncounted = [path for path, (count, _) in zip(paths, sources, strict=True) if count is None]
+    console = console_for(options, uncounted)
+    console.expect(sum(count for count, _ in sources if count is not None))
+    return console
+
+
 def run(options: argparse.Namespace) -> int:
     paths, missing = existing(options.paths)
-    console = console_for(options, paths)
+    sources = [_source(options, path) for path in paths]
+    console = _console(options, paths, sources)
     tally = Tally()
     as_json = options.format == "json"
     first = True
     if as_json:
         console.line("[")
-    for outcome in _outcomes(options, paths):
-        if outcome is _CLEAN:
-            tally.documents += 1
-            console.advance()
+    for outcome in itertools.chain.from_iterable(outcomes for _, outcomes in sources):
+        if isinstance(outcome, int):  # documents without diagnostics
+            tally.documents += outcome
+            console.advance(outcome)
             continue
         tally.add(outcome)
         if as_json:

@@ -293,6 +293,17 @@ class Tree:
             return Found(relative)
         return Found(relative, warnings=(name_warning(message),))
 
+    def warned(self) -> list[int]:
+        """The index of each document the walk warned about (its name)."""
+        if self._walked.found is not None:
+            return [index for index, each in enumerate(self._walked.found) if each.warnings]
+        warnings = self._walked.warnings
+        if not warnings:
+            return []
+        return [
+            index for index, relative in enumerate(self._walked.relatives) if relative in warnings
+        ]
+
     @functools.cached_property
     def identities(self) -> list[Identity | None]:
         """The identity of each file found, as the cache keeps them; taken

@@ -162,6 +162,36 @@ def _is_diagnostics_fact(fact: Fact) -> bool:
     )
 
 
+def _kept_problems(
+    tree: Tree, kept: list[Fact], *, every: bool
+) -> Iterator[int | tuple[Found, tuple[Diagnostic, ...]]]:
+    """`Collection._problems` from the facts the memo ``kept`` for the
+    state ``tree`` names: only the documents with diagnostics (or a warning
+    about their name) are made, unless ``every``."""
+    if every:
+        for found, fact in zip(tree.found, kept, strict=True):
+            yield found, _with_kept(found, fact)
+        return
+    shown = sorted({*tree.warned(), *(index for index, fact in enumerate(kept) if fact)})
+    after = 0
+    for index in shown:
+        if index > after:
+            yield index - after
+        found = tree.found_at(index)
+        yield found, _with_kept(found, kept[index])
+        after = index + 1
+    if tree.count > after:
+        yield tree.count - after
+
+
+def _with_kept(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
+    """The diagnostics of a document whose fact the cache kept: the walk's
+    warnings about its name first."""
+    if not fact:
+        return found.warnings  # most documents
+    return (*found.warnings, *map(_diagnostic_of, fact))
+
+
 def _diagnostic_of(item: list[Any]) -> Diagnostic:
     code, line, column, message = item
     return Diagnostic(
@@ -338,7 +368,8 @@ class Collection:
                 self._matching(
                     lambda summary: (
                         summary is not None and summary[3] is not None and summary[4] == wanted
-                    )
+                    ),
+                    key=wanted,
                 )
             )
         return list(self._matching(lambda summary: _key(summary, normalize) == wanted))
@@ -362,13 +393,18 @@ class Collection:
             found.setdefault(key, []).append(entry)
         return found
 
-    def _matching(self, matches: Callable[[Fact], bool]) -> Iterator[Entry]:
+    def _matching(
+        self, matches: Callable[[Fact], bool], *, key: str | None = None
+    ) -> Iterator[Entry]:
         """The valid entries whose summary ``matches``, read again only when
-        the summary came from the cache (and checked again as read)."""
-        tree, kept = self._recalled("query", _is_summary, _SUMMARIES)
-        if tree is not None and kept is not None:
+        the summary came from the cache (and checked again as read). With
+        ``key``, ``matches`` holds for a summary with that URL key and no
+        other: the query memo's keys are searched as they are kept, and no
+        other summary is made."""
+        tree, hits = self._memo_hits(matches, key)
+        if tree is not None and hits is not None:
             # From the memo: only the documents that match are looked at.
-            hits = [index for index, summary in enumerate(kept) if matches(summary)]
+            self.cache_hits = tree.count
             for index in hits:
                 read = _read_entry(self.folder, tree.found_at(index))
                 if matches(_summary_fact(read)):  # else changed since
@@ -383,6 +419,24 @@ class Collection:
                 if not matches(_summary_fact(entry)):
                     continue  # changed since the summary was taken
             yield entry
+
+    def _memo_hits(
+        self, matches: Callable[[Fact], bool], key: str | None
+    ) -> tuple[Tree | None, list[int] | None]:
+        """The tree of a query that keeps memos (None: it keeps none), and
+        the index of each summary the query memo holds for its state that
+        ``matches`` (None: no memo for that state); see `_matching`."""
+        tree, value = self._memo("query")
+        if tree is None:
+            return None, None
+        if key is not None:
+            hits = _packed_key_hits(value, tree.count, key)
+            if hits is not None:
+                return tree, hits
+        kept = _SUMMARIES.unpack(value, tree.count)
+        if kept is None:
+            return tree, None
+        return tree, [index for index, summary in enumerate(kept) if matches(summary)]
 
     def _facts(
         self,
@@ -469,6 +523,15 @@ class Collection:
             return
         yield from self._fresh_facts(kind, fact_of, is_fact, tree, codec)
 
+    def _memo(self, kind: str) -> tuple[Tree | None, Fact]:
+        """The tree of a job that keeps memos (None: it keeps none), and
+        the value its memo of ``kind`` holds for that state of the
+        collection (`MISSING`: there is none)."""
+        if not self._keeps_memos():
+            return None, MISSING
+        tree = Tree(self.folder, self._walk(), clock=True)
+        return tree, recall(self.folder, kind, tree)
+
     def _recalled(
         self,
         kind: str,
@@ -478,10 +541,9 @@ class Collection:
         """The tree of a job that keeps memos (None: it keeps none), and the
         facts of every document its memo of ``kind`` holds for that state
         of the collection (None: there is none)."""
-        if not self._keeps_memos():
+        tree, value = self._memo(kind)
+        if tree is None:
             return None, None
-        tree = Tree(self.folder, self._walk(), clock=True)
-        value = recall(self.folder, kind, tree)
         if codec is not None:
             kept = codec.unpack(value, tree.count)
         elif type(value) is list and len(value) == tree.count and all(map(is_fact, value)):
@@ -530,15 +592,36 @@ class Collection:
         """Every document's diagnostics as reading it gives them (the
         walk's warnings about its name first), in path order: from the stat
         cache for documents that did not change."""
-        facts = self._memoized_facts("check", _diagnostics_fact, _is_diagnostics_fact)
+        for item in self._problems(every=True)[1]:
+            assert type(item) is tuple
+            yield item
+
+    def _problems(
+        self, *, every: bool = False
+    ) -> tuple[int | None, Iterator[int | tuple[Found, tuple[Diagnostic, ...]]]]:
+        """How many documents the walk found (None: not known before they
+        are read, in a job that keeps no memos), and `_diagnostics`, but
+        for the documents without any, which are told by how many there
+        are, one after the other: each alone when read, together when taken
+        from the memo of the last run, whose documents are not looked at
+        one by one (a second `clipdoc check` of an unchanged collection
+        shows only those it must). ``every``: each document with its
+        diagnostics, as `_diagnostics`. The walk is done when this returns."""
+        tree, kept = self._recalled("check", _is_diagnostics_fact, None)
+        count = None if tree is None else tree.count
+        if tree is not None and kept is not None:
+            return count, _kept_problems(tree, kept, every=every)
+        return count, self._read_problems(tree, every=every)
+
+    def _read_problems(
+        self, tree: Tree | None, *, every: bool
+    ) -> Iterator[int | tuple[Found, tuple[Diagnostic, ...]]]:
+        """`_problems` of documents read (or their facts taken from the
+        stat cache), kept as the memo of the state ``tree`` names."""
+        facts = self._fresh_facts("check", _diagnostics_fact, _is_diagnostics_fact, tree)
         for found, fact, entry in facts:
-            if entry is not None:
-                yield found, entry.diagnostics
-            elif not fact:
-                yield found, found.warnings  # most documents
-            else:
-                kept = (_diagnostic_of(item) for item in fact)
-                yield found, (*found.warnings, *kept)
+            diagnostics = entry.diagnostics if entry is not None else _with_kept(found, fact)
+            yield (found, diagnostics) if diagnostics or every else 1
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One flat `dict` per valid document (see `to_record`), in path order."""
@@ -986,18 +1069,51 @@ def _unpack_summaries(value: Fact, count: int) -> list[Fact] | None:
 def _columns(value: Fact, count: int) -> list[list[str]] | None:
     """The fields of ``count`` summaries packed into ``value`` (see
     `_pack_summaries`), a list per field, if it is a packed value."""
+    if not _is_packed(value, count):
+        return None
+    return [column.split("\n") if count else [] for column in value["columns"]]
+
+
+def _is_packed(value: Fact, count: int) -> bool:
+    """Whether ``value`` holds ``count`` summaries as `_pack_summaries`
+    packs them (each field's texts a line each)."""
     fields = len(_Summary._fields)
     if type(value) is not dict or not _are_flags(value.get("valid"), count):
-        return None
+        return False
     columns, present = value.get("columns"), value.get("present")
     if type(columns) is not list or type(present) is not list:
-        return None
+        return False
     if len(columns) != fields or not all(type(column) is str for column in columns):
-        return None
+        return False
     if len(present) != fields or not all(_are_flags(flags, count) for flags in present):
+        return False
+    return all(column.count("\n") == count - 1 if count else not column for column in columns)
+
+
+_URL, _KEY = _Summary._fields.index("url"), _Summary._fields.index("key")
+
+
+def _packed_key_hits(value: Fact, count: int, key: str) -> list[int] | None:
+    """The index of each valid document with a URL whose key is ``key``,
+    of the ``count`` summaries packed into ``value`` (None: it is not a
+    packed value), found in the text of the keys as it is kept, without
+    splitting it: ``key`` as a whole line."""
+    if not _is_packed(value, count):
         return None
-    split = [column.split("\n") if count else [] for column in columns]
-    return split if all(len(values) == count for values in split) else None
+    if not count or "\n" in key:
+        return []  # no packed field holds a line break
+    valid, url, present = value["valid"], value["present"][_URL], value["present"][_KEY]
+    framed, line = "\n" + value["columns"][_KEY] + "\n", "\n" + key + "\n"
+    hits, index, counted = [], 0, 0
+    position = framed.find(line)
+    while position >= 0:
+        # Line breaks before the match: the index of the line it starts.
+        index += framed.count("\n", counted, position)
+        counted = position
+        if valid[index] == "1" and url[index] == "1" and present[index] == "1":
+            hits.append(index)
+        position = framed.find(line, position + len(line) - 1)
+    return hits
 
 
 def _are_flags(flags: object, count: int) -> bool:
