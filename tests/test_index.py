@@ -452,7 +452,9 @@ def test_index_check_names_the_style_the_file_was_written_in(tmp_path: Path) -> 
     )
     subprocess.run([str(SCRIPT), "index", "-q", "--style", "ai_info", str(tmp_path)], check=True)
     checked = subprocess.run(
-        [str(SCRIPT), "index", "--check", str(tmp_path)], capture_output=True, text=True
+        [str(SCRIPT), "index", "--check", "--style", "clipdoc", str(tmp_path)],
+        capture_output=True,
+        text=True,
     )
     assert checked.returncode == 1
     again = f"clipdoc index --check --style ai_info {tmp_path}"
@@ -483,3 +485,39 @@ def test_index_check_fails_on_documents_left_out_as_the_index_does(tmp_path: Pat
     *left_out, last = checked.stderr.splitlines()
     assert [line.split(":")[0] for line in left_out] == ["2025-05-06/b.md"]
     assert last == f"{tmp_path / 'README.md'} matches the tree; 1 left out of it (above)"
+
+
+def test_index_keeps_the_producers_style_unless_told(tmp_path: Path) -> None:
+    """Without --style, `clipdoc index` keeps a producer's (ai_info-style)
+    README.md in its style, and says so; --style clipdoc switches it, and
+    then the clipdoc style is kept."""
+    folder = tmp_path / "2025-05-06"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        clipdoc.render(Clipping(title="一篇", url="https://example.com/a")), encoding="utf-8"
+    )
+    index = tmp_path / "README.md"
+    subprocess.run([str(SCRIPT), "index", "-q", "--style", "ai_info", str(tmp_path)], check=True)
+    producers = index.read_bytes()
+    (folder / "b.md").write_text(
+        clipdoc.render(Clipping(title="两篇", url="https://example.com/b")), encoding="utf-8"
+    )
+
+    def index_command(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), "index", *options, str(tmp_path)], capture_output=True, text=True
+        )
+
+    kept = index_command()
+    assert kept.returncode == 0, kept.stderr
+    assert "is in the producer's style (ai_info): kept;" in kept.stderr
+    assert index.read_bytes() != producers  # b.md is in it now, in the producer's style
+    assert index_command("--check", "--style", "ai_info").returncode == 0
+    assert index_command("--check").returncode == 0
+    assert index_command("-q").stderr == ""
+    switched = index_command("--style", "clipdoc")
+    assert switched.returncode == 0
+    assert "kept" not in switched.stderr
+    assert index_command("--check", "--style", "clipdoc").returncode == 0
+    assert index_command().stderr == f"unchanged {index}\n"  # the clipdoc style, kept
+    assert b"[\xe6\x9f\xa5\xe7\x9c\x8b\xe5\x8e\x9f\xe6\x96\x87](<" in index.read_bytes()

@@ -21,6 +21,7 @@ from ._common import FAILED, OK, USAGE
 
 def run(options: argparse.Namespace) -> int:
     root = options.root
+    options.style = _chosen_style(options)
     if options.style == "clipdoc" and not options.output and not options.check:
         return _write_into_root(options)
     try:
@@ -48,6 +49,41 @@ def run(options: argparse.Namespace) -> int:
         done = "unchanged" if failure == _UNCHANGED else "wrote"
         print(f"{done} {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
     return FAILED if problems else OK
+
+
+#: How each style writes the link to a document's page: the clipdoc style
+#: in angle brackets, the producer's as the URL is.
+_LINK_LINE = "\n**原始链接**: [查看原文](".encode()
+
+
+def _chosen_style(options: argparse.Namespace) -> str:
+    """--style; without it, the producer's style of an index in ROOT (said
+    unless --quiet), else clipdoc."""
+    if options.style is not None:
+        return str(options.style)
+    if options.output or _style_there(options.root) != "ai_info":
+        return "clipdoc"
+    if not options.quiet:
+        done = "checked in it" if options.check else "kept"
+        print(
+            f"{os.path.join(options.root, INDEX_NAME)} is in the producer's style (ai_info):"
+            f" {done}; --style clipdoc for the clipdoc style",
+            file=sys.stderr,
+        )
+    return "ai_info"
+
+
+def _style_there(root: str) -> str | None:
+    """The style of the index ``ROOT/README.md`` as its first link tells
+    it; None where there is no index file, or no link in it."""
+    try:
+        data, _ = Folder(root).read(INDEX_NAME)
+    except (ClipdocError, OSError):
+        return None
+    at = data.find(_LINK_LINE) if data.startswith(INDEX_HEADING) else -1
+    if at < 0:
+        return None
+    return "clipdoc" if data[at + len(_LINK_LINE) : at + len(_LINK_LINE) + 1] == b"<" else "ai_info"
 
 
 def _write_into_root(options: argparse.Namespace) -> int:
@@ -274,13 +310,18 @@ def add_parser(
         help="write a collection's index README.md",
         description="Write the index of the collection at ROOT (ROOT/README.md unless --output)."
         " --style ai_info writes exactly what the producer's own index generator writes;"
-        " --style clipdoc (the default) the same information in a stable order, with"
-        " Markdown escaped and links that work everywhere.",
+        " --style clipdoc the same information in a stable order, with Markdown escaped and"
+        " links that work everywhere. Without --style, the style of the index in"
+        " ROOT/README.md is kept, else clipdoc.",
         **shared,  # type: ignore[arg-type]
     )
     parser.add_argument("root", metavar="ROOT", help="the collection's folder")
     parser.add_argument(
-        "--style", choices=("clipdoc", "ai_info"), default="clipdoc", help="default: clipdoc"
+        "--style",
+        choices=("clipdoc", "ai_info"),
+        default=None,
+        help="default: the style of the index in ROOT/README.md (a producer's is kept), else"
+        " clipdoc",
     )
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="where to write it ('-': standard output)"
