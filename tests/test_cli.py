@@ -174,6 +174,70 @@ def test_check_strict_fails_on_warnings(folder: Path) -> None:
     assert clipdoc_command("check", "--strict", folder / "2025-05-06" / "clean.md").returncode == 0
 
 
+def test_check_strict_shows_the_warnings_errors_only_would_hide(folder: Path) -> None:
+    quiet = clipdoc_command("check", "--errors-only", folder)
+    assert (quiet.returncode, quiet.stdout) == (0, "")
+    strict = clipdoc_command("check", "--strict", "--errors-only", folder)
+    assert strict.returncode == 1
+    assert [line.split(" ")[1] for line in strict.stdout.splitlines()] == ["CD202", "CD204"]
+    as_json = clipdoc_command("check", "--format", "json", "--errors-only", folder)
+    assert (as_json.returncode, json.loads(as_json.stdout)) == (0, [])
+    assert "2 warnings" in as_json.stderr  # counted, not shown
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["docs", "docs"],
+        ["docs", "./docs/"],
+        ["docs", "docs/2025-05-06"],
+        ["docs/2025-05-06", "docs"],
+        ["docs", "docs/2025-05-06/warned.md", "docs/2025-05-06/clean.md"],
+        ["linked", "docs"],
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "fmt"])
+def test_a_document_two_paths_reach_is_worked_on_once(
+    folder: Path, paths: list[str], command: str
+) -> None:
+    (folder.parent / "linked").symlink_to(folder)
+    done = clipdoc_command(command, *paths, cwd=folder.parent)
+    assert done.returncode == 0, done.stderr
+    assert "2 documents" in done.stderr.splitlines()[-1]
+    if command == "check":
+        assert len(done.stdout.splitlines()) == 2  # warned.md's two warnings
+
+
+def test_a_path_the_folder_walk_leaves_out_is_still_worked_on(folder: Path) -> None:
+    write(folder / "2025-05-06" / "drafts" / "draft.md", CANONICAL)
+    write(folder.parent / "elsewhere" / "other.md", CANONICAL)
+    (folder / "2025-05-06" / "via-link").symlink_to(folder.parent / "elsewhere")
+    done = clipdoc_command(
+        "check",
+        "--exclude",
+        "drafts",
+        "docs",
+        "docs/.hidden",  # hidden: the walk of docs skips it
+        "docs/2025-05-06/drafts",  # excluded from the walk of docs, named here
+        "docs/2025-05-06/via-link",  # through a link, which the walk does not follow
+        cwd=folder.parent,
+    )
+    assert done.returncode == 2  # the walk of docs reports the link it does not follow
+    assert done.stdout.splitlines()[-1] == f"docs/.hidden/skipped.md{NOT_CD111}"
+    assert done.stderr.splitlines()[-1] == (
+        "checked 6 documents (1 with errors), 1 error, 2 warnings, 1 unreadable"
+    )
+
+
+def test_a_file_named_alone_is_shown_as_it_was_named(folder: Path) -> None:
+    write(folder / "notes.md", BROKEN)
+    done = clipdoc_command("check", "notes.md", "notes.md", "missing.md", cwd=folder)
+    assert done.returncode == 2
+    assert done.stdout == f"notes.md{NOT_CD111}\n"
+    assert "missing.md: no such file or folder" in done.stderr
+    assert "checked 1 document" in done.stderr
+
+
 def test_recovered_conflicts_stay_visible_to_check(tmp_path: Path) -> None:
     conflicted = sorted((ROOT / "tests" / "data" / "conflicted").glob("*.md"))
     for path in conflicted:

@@ -15,7 +15,7 @@ from .._core.model import Clipping
 from .._core.read import has_error
 from .._storage.documents import file_problem, found_below, read_document_file
 from .._storage.files import Folder, Stamp
-from .._storage.walk import Found, is_excluded
+from .._storage.walk import Found, is_excluded, is_walked, skips_folder
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -44,10 +44,14 @@ class Unit:
 
     folder: Folder
     found: Found
+    #: The path of a file named on the command line, as it was written.
+    named: str | None = None
 
     @property
     def path(self) -> str:
         """The file's path as the user gives it."""
+        if self.named is not None:
+            return self.named
         if not self.found.relative:
             return self.folder.path
         return self.folder.full(self.found.relative)
@@ -115,7 +119,7 @@ def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
             head, name = os.path.split(path)
             # A file named on the command line is read wherever its link
             # leads, as `load` reads it; it is still never written through.
-            yield Unit(Folder(head or os.curdir, follow_links=True), Found(name))
+            yield Unit(Folder(head or os.curdir, follow_links=True), Found(name), named=path)
 
 
 @dataclass
@@ -183,13 +187,6 @@ class Console:
         self.out.flush()  # keep stdout and stderr in order when both are piped
         self.line(text, stream=sys.stderr)
 
-    def expect(self, documents: int) -> None:
-        """Count ``documents`` more in the progress shown: those of a
-        collection whose walk tells how many, once it has run."""
-        if self._bar is not None:
-            self._bar.total = (self._bar.total or 0) + documents
-            self._bar.refresh()
-
     def advance(self, documents: int = 1) -> None:
         if self._bar is not None:
             self._bar.update(documents)
@@ -237,22 +234,68 @@ def report(console: Console, outcome: Outcome, *, errors_only: bool = False) -> 
         console.problem(f"{outcome.path}: left as it is: {outcome.left_alone}")
 
 
-def existing(paths: Sequence[str]) -> tuple[list[str], bool]:
-    """The paths that exist, and whether any did not (each is reported)."""
-    found = []
-    for path in paths:
-        if os.path.exists(path):
-            found.append(path)
-        else:
+def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
+    """The paths of the command line that exist, each document once, and
+    whether any path did not exist (each is reported).
+
+    A path whose documents another path already gives is left out: the
+    same file or folder named twice (or through a link), and a file or
+    folder inside a folder named too that the walk of that folder reads
+    (not hidden, excluded or reached through a link). So each document is
+    worked on, and counted, once.
+    """
+    found, identities, missing = [], set(), False
+    for path in options.paths:
+        try:
+            status = os.stat(path)
+        except (OSError, ValueError):
             print(f"{path}: no such file or folder", file=sys.stderr)
-    return found, len(found) < len(paths)
+            missing = True
+            continue
+        if (status.st_dev, status.st_ino) not in identities:
+            identities.add((status.st_dev, status.st_ino))
+            found.append(path)
+    folders = [path for path in found if os.path.isdir(path)]
+    distinct = [
+        path
+        for path in found
+        if not any(_walks_to(folder, path, options) for folder in folders if folder != path)
+    ]
+    return distinct, missing
+
+
+def _walks_to(folder: str, path: str, options: argparse.Namespace) -> bool:
+    """Whether the walk of ``folder`` reaches ``path`` (a file or folder
+    below it), so that its documents are all among the folder's."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return False
+    parts = relative.split(os.sep)
+    reached = folder
+    for part in parts:
+        reached = os.path.join(reached, part)
+        if os.path.islink(reached):
+            return False
+    posix = "/".join(parts)
+    if os.path.isdir(path):
+        return not any(
+            skips_folder("/".join(parts[:depth]), options.exclude)
+            for depth in range(1, len(parts) + 1)
+        )
+    return is_walked(posix, options.exclude, options.include_readme)
 
 
 def console_for(
-    options: argparse.Namespace, paths: Sequence[str], *, results: TextIO | None = None
+    options: argparse.Namespace,
+    paths: Sequence[str],
+    *,
+    results: TextIO | None = None,
+    counted: int = 0,
 ) -> Console:
+    """The console of a command over the documents at ``paths`` (walked
+    to be counted when a progress bar is shown) and ``counted`` more."""
     show_bar = not options.quiet and sys.stderr.isatty()
-    total = sum(1 for _ in units(options, paths)) if show_bar else None
+    total = counted + sum(1 for _ in units(options, paths)) if show_bar else None
     return Console(quiet=options.quiet, total=total, stream_out=results)
 
 

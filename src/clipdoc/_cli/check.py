@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Iterator
 
-from .._core.errors import Diagnostic
+from .._core.errors import Diagnostic, Severity
 from .._storage.cache import has_cache
 from .._storage.collection import Collection
 from .._storage.files import Folder
@@ -74,6 +74,12 @@ def _uses_cache(options: argparse.Namespace, path: str) -> bool:
     return has_cache(Folder(path))
 
 
+def _shown(diagnostics: tuple[Diagnostic, ...], errors_only: bool) -> tuple[Diagnostic, ...]:
+    if not errors_only:
+        return diagnostics
+    return tuple(d for d in diagnostics if d.severity is Severity.ERROR)
+
+
 def diagnostic_json(path: str, diagnostic: Diagnostic) -> dict[str, object]:
     return {
         "path": path,
@@ -94,17 +100,18 @@ def _console(
     those of a collection checked with its stat cache are counted as its
     walk told them, not walked once more to be counted."""
     uncounted = [path for path, (count, _) in zip(paths, sources, strict=True) if count is None]
-    console = console_for(options, uncounted)
-    console.expect(sum(count for count, _ in sources if count is not None))
-    return console
+    counted = sum(count for count, _ in sources if count is not None)
+    return console_for(options, uncounted, counted=counted)
 
 
 def run(options: argparse.Namespace) -> int:
-    paths, missing = existing(options.paths)
+    paths, missing = existing(options)
     sources = [_source(options, path) for path in paths]
     console = _console(options, paths, sources)
     tally = Tally()
     as_json = options.format == "json"
+    # Under --strict a warning fails the check, so it is shown as errors are.
+    errors_only = options.errors_only and not options.strict
     first = True
     if as_json:
         console.line("[")
@@ -117,7 +124,10 @@ def run(options: argparse.Namespace) -> int:
         if as_json:
             # A file that could not be read is in the array too: tools see
             # every file that was not checked.
-            shown = (*outcome.diagnostics, *filter(None, [outcome.file_problem]))
+            shown = (
+                *_shown(outcome.diagnostics, errors_only),
+                *filter(None, [outcome.file_problem]),
+            )
             for diagnostic in shown:
                 text = json.dumps(diagnostic_json(outcome.path, diagnostic), ensure_ascii=False)
                 console.line(("  " if first else ", ") + text)
@@ -125,7 +135,7 @@ def run(options: argparse.Namespace) -> int:
             if outcome.io_problem is not None:
                 console.problem(f"{outcome.path}: {outcome.io_problem}")
         else:
-            report(console, outcome, errors_only=options.errors_only)
+            report(console, outcome, errors_only=errors_only)
         console.advance()
     if as_json:
         console.line("]")
@@ -139,8 +149,10 @@ def add_parser(
     parser = commands.add_parser(
         "check",
         help="report problems in documents",
-        description="Report every problem as PATH:LINE:COLUMN: CODE message. Folders are"
-        " searched for *.md files (hidden folders and the root's README.md index skipped).",
+        description="Report every problem as PATH:LINE:COLUMN: CODE message (PATH: CODE"
+        " message for a problem of the file itself, such as its name). Folders are searched"
+        " for *.md files (hidden folders and the root's README.md index skipped); a document"
+        " that two paths reach is checked once.",
         **shared,  # type: ignore[arg-type]
     )
     parser.add_argument(
@@ -150,7 +162,10 @@ def add_parser(
         help="text lines (default) or a JSON array for tools",
     )
     parser.add_argument(
-        "--errors-only", action="store_true", help="leave warnings out of the text output"
+        "--errors-only",
+        action="store_true",
+        help="leave warnings out of the output (they are still counted; with --strict, which"
+        " fails on them, they are shown)",
     )
     parser.add_argument(
         "--strict",

@@ -68,7 +68,7 @@ def _lines_with_endings(text: str) -> list[str]:
 
 
 def run(options: argparse.Namespace) -> int:
-    paths, missing = existing(options.paths)
+    paths, missing = existing(options)
     mode = FormatMode(
         recover=options.recover, write=not (options.check or options.diff), diff=options.diff
     )

@@ -46,7 +46,7 @@ def resolve_one(side: str, unit: Unit) -> tuple[Outcome, str]:
 
 
 def run(options: argparse.Namespace) -> int:
-    paths, missing = existing(options.paths)
+    paths, missing = existing(options)
     side = "ours" if options.ours else "theirs"
     console = console_for(options, paths)
     tally = Tally()

@@ -123,10 +123,10 @@ def clashing_names(names: list[str]) -> dict[str, str]:
     for twins in by_fold.values():
         if len(twins) > 1:
             for name in twins:
-                others = ", ".join(repr(other) for other in twins if other != name)
+                others = "; and as ".join(_twin(name, other) for other in twins if other != name)
                 found[name] = (
-                    f"the name is the same as {others} but for case or Unicode normalisation;"
-                    " on macOS and Windows only one of them is kept: rename one"
+                    f"the name is the same as {others}; on macOS and Windows only one of them"
+                    " is kept: rename one"
                 )
     for name in names:
         if name not in found and is_reserved(name):
@@ -135,6 +135,24 @@ def clashing_names(names: list[str]) -> dict[str, str]:
                 " cannot be checked out there: rename it"
             )
     return found
+
+
+def _twin(name: str, other: str) -> str:
+    """``other``, a name that folds as ``name`` does, and how they differ.
+    Names that differ in their Unicode form look the same when printed:
+    they are shown with escapes too.
+
+    >>> _twin("Paper.md", "paper.md")
+    "'paper.md' but for case"
+    >>> print(_twin("caf\\u00e9.md", "cafe\\u0301.md"))
+    'café.md' but for Unicode normalisation (this name is 'caf\\xe9.md', that one 'cafe\\u0301.md')
+    """
+    if name.casefold() == other.casefold():
+        return f"{other!r} but for case"
+    how = "Unicode normalisation"
+    if unicodedata.normalize("NFC", name) != unicodedata.normalize("NFC", other):
+        how = "case and Unicode normalisation"
+    return f"{other!r} but for {how} (this name is {name!a}, that one {other!a})"
 
 
 def variant(name: str, key: str, *, length: int) -> str:
