@@ -12,7 +12,11 @@ run, rounds interleaved, each a whole command in a fresh process:
   and ``clipdoc index`` with the cache made by the run before (the second
   run); then the same after one document changed (one file read);
 - ``Collection.find(url)`` without and with the cache;
-- ``clipdoc check --no-cache`` and ``clipdoc check``.
+- ``clipdoc check --no-cache`` and ``clipdoc check``;
+- the peer of a query: DuckDB (``pip install duckdb``, in the ``bench``
+  dependency group) finding the same URL in a Parquet file of the
+  collection (``clipdoc convert``, made before the rounds), a whole
+  command in a fresh process as ``find`` is.
 
 A second run of an unchanged collection takes its answer from a memo
 (docs/collections.md): the walk and an ``lstat`` per file are what is left.
@@ -45,6 +49,34 @@ found = Collection(sys.argv[1], cache=sys.argv[2] == "cache").find("https://exam
 print(time.perf_counter() - start, len(found))
 """
 
+_DUCKDB = """
+import sys, time
+import duckdb
+start = time.perf_counter()
+found = duckdb.execute(
+    "select path from read_parquet($1) where url = $2", [sys.argv[1], "https://example.com/none"]
+).fetchall()
+print(time.perf_counter() - start, len(found))
+"""
+
+
+def _parquet_of(tree: Path) -> Path | None:
+    """The collection as a Parquet file for DuckDB, beside it; None without
+    DuckDB or the ``arrow`` extra (said on stderr)."""
+    table = tree.with_suffix(".parquet")
+    if subprocess.run([sys.executable, "-c", "import duckdb"], capture_output=True).returncode:
+        print("no DuckDB (pip install duckdb): no peer for the queries", file=sys.stderr)
+        return None
+    made = subprocess.run(
+        [sys.executable, "-m", "clipdoc", "convert", "-q", str(tree), str(table)],
+        capture_output=True,
+        text=True,
+    )
+    if not table.exists():
+        print(f"no Parquet file for DuckDB: {made.stderr.strip()}", file=sys.stderr)
+        return None
+    return table
+
 
 def _change_one(tree: Path) -> None:
     document = next(tree.rglob("*.md"))
@@ -58,6 +90,7 @@ def measure(tree: Path, rounds: int) -> dict[str, float]:
     subprocess.run(index, capture_output=True)  # makes the caches
     subprocess.run([*find, "cache"], capture_output=True)
     subprocess.run(check, capture_output=True)
+    table = _parquet_of(tree)
     time.sleep(1.2)  # past the cache's margin: what was just copied may be kept now
     for warm in (index, [*find, "cache"], check, index):  # the index file settles too
         subprocess.run(warm, capture_output=True)
@@ -72,6 +105,9 @@ def measure(tree: Path, rounds: int) -> dict[str, float]:
             ("check, second run", check),
         ):
             times.setdefault(name, []).append(timed(command))
+        if table is not None:
+            duckdb = [sys.executable, "-c", _DUCKDB, str(table)]
+            times.setdefault("DuckDB over Parquet, same URL", []).append(timed(duckdb))
     _change_one(tree)
     times["index, one document changed"] = [timed(index)]
     return {name: statistics.median(values) for name, values in times.items()}

@@ -14,7 +14,10 @@ run, rounds interleaved, the script times full builds of:
   the same Markdown files, each given front matter (its title and its date
   folder's day), with a page per document and a paginated list per day
   folder and for the home page. Hugo builds no search index. The Hugo site
-  is made before the rounds; only ``hugo`` itself is timed.
+  is made before the rounds; only ``hugo`` itself is timed;
+- Hugo and then Pagefind (its PyPI package, ``pip install 'pagefind[bin]'``,
+  in the ``bench`` dependency group) over Hugo's output, as one command: a
+  static site with a search that works without a server, as clipdoc's.
 
 Each figure is the median of R rounds of a whole command, start-up included:
 its wall time, the processor time of all its processes, and the peak memory
@@ -28,6 +31,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -143,6 +147,13 @@ def measure(
         site = scratch / "hugo"
         hugo_site(tree, site)
         commands["Hugo"] = [hugo, "--quiet", "-s", str(site), "-d", str(output)]
+        if _has_pagefind():
+            pagefind = [sys.executable, "-m", "pagefind", "--site", str(output), "--silent"]
+            commands["Hugo + Pagefind"] = [
+                "sh",
+                "-c",
+                f"{shlex.join(commands['Hugo'])} && {shlex.join(pagefind)}",
+            ]
     runs: dict[str, list[Run]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, command in commands.items():
@@ -160,6 +171,17 @@ def measure(
     }
 
 
+def _has_pagefind() -> bool:
+    """Whether Pagefind's program is installed (its PyPI package with the
+    ``bin`` extra); says how to install it when not."""
+    found = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--version"], capture_output=True, check=False
+    )
+    if found.returncode != 0:
+        print("no Pagefind (pip install 'pagefind[bin]'): Hugo alone", file=sys.stderr)
+    return found.returncode == 0
+
+
 def table(figures: dict[str, Run], jobs: list[int]) -> list[str]:
     hugo = figures["Hugo"].seconds if "Hugo" in figures else 0.0
     first = figures.get(f"clipdoc --jobs {jobs[0]}")
@@ -174,6 +196,13 @@ def table(figures: dict[str, Run], jobs: list[int]) -> list[str]:
         lines.append(
             f"  {name:<18} {run.seconds:8.2f} {ratio} {speedup} {run.cpu:7.2f} {run.megabytes:8.0f}"
         )
+    with_search = figures.get("Hugo + Pagefind")
+    if with_search is not None:
+        lines += [
+            f"  {name}: {run.seconds / with_search.seconds:.2f}× Hugo + Pagefind"
+            for name, run in figures.items()
+            if name.startswith("clipdoc")
+        ]
     return lines
 
 
