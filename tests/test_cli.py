@@ -93,6 +93,10 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     done = clipdoc_command("check", tmp_path / "missing")
     assert done.returncode == 2
     assert "no such file or folder" in done.stderr
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    done = clipdoc_command("check", tmp_path / "loop.md")
+    assert done.returncode == 2
+    assert "loop.md: cannot be looked at: Too many levels of symbolic links" in done.stderr
 
 
 def test_check_reports_like_a_linter(folder: Path) -> None:
@@ -227,6 +231,27 @@ def test_a_path_the_folder_walk_leaves_out_is_still_worked_on(folder: Path) -> N
     assert done.stderr.splitlines()[-1] == (
         "checked 6 documents (1 with errors), 1 error, 2 warnings, 1 unreadable"
     )
+
+
+def test_a_subfolder_is_worked_on_alone_when_a_pattern_with_a_slash_may_differ(
+    folder: Path,
+) -> None:
+    write(folder / "2025-05-06" / "drafts" / "draft.md", BROKEN)
+    done = clipdoc_command(
+        "check", "--exclude", "2025-05-06/drafts/*", "docs", "docs/2025-05-06", cwd=folder.parent
+    )
+    # The walk of docs leaves the draft out; that of docs/2025-05-06 reads it
+    # (and the two others of that folder again: both walks are whole).
+    assert f"docs/2025-05-06/drafts/draft.md{NOT_CD111}" in done.stdout.splitlines()
+    assert done.stderr.splitlines()[-1].startswith("checked 5 documents (1 with errors)")
+
+
+def test_a_path_through_a_link_and_back_is_compared_as_it_really_is(folder: Path) -> None:
+    write(folder.parent / "outside" / "inner" / "x.md", BROKEN)
+    (folder / "link").symlink_to(folder.parent / "outside" / "inner")
+    # docs/link/.. is the folder outside, not docs: its document is checked.
+    done = clipdoc_command("check", "docs", "docs/link/..", cwd=folder.parent)
+    assert f"docs/link/../inner/x.md{NOT_CD111}" in done.stdout.splitlines()
 
 
 def test_a_file_named_alone_is_shown_as_it_was_named(folder: Path) -> None:

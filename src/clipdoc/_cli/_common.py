@@ -248,8 +248,8 @@ def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
     for path in options.paths:
         try:
             status = os.stat(path)
-        except (OSError, ValueError):
-            print(f"{path}: no such file or folder", file=sys.stderr)
+        except (OSError, ValueError) as error:
+            print(f"{path}: {_why_missing(error)}", file=sys.stderr)
             missing = True
             continue
         if (status.st_dev, status.st_ino) not in identities:
@@ -264,25 +264,29 @@ def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
     return distinct, missing
 
 
+def _why_missing(error: OSError | ValueError) -> str:
+    if isinstance(error, FileNotFoundError) or not isinstance(error, OSError):
+        return "no such file or folder"
+    return f"cannot be looked at: {error.strerror or error}"
+
+
 def _walks_to(folder: str, path: str, options: argparse.Namespace) -> bool:
     """Whether the walk of ``folder`` reaches ``path`` (a file or folder
-    below it), so that its documents are all among the folder's."""
-    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    below it), so that its documents are all among the folder's. Real
+    paths are compared: the walk follows no link below its root."""
+    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(folder))
     if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return False
     parts = relative.split(os.sep)
-    reached = folder
-    for part in parts:
-        reached = os.path.join(reached, part)
-        if os.path.islink(reached):
-            return False
-    posix = "/".join(parts)
-    if os.path.isdir(path):
-        return not any(
-            skips_folder("/".join(parts[:depth]), options.exclude)
-            for depth in range(1, len(parts) + 1)
-        )
-    return is_walked(posix, options.exclude, options.include_readme)
+    if not os.path.isdir(path):
+        return is_walked("/".join(parts), options.exclude, options.include_readme)
+    if any("/" in pattern.strip("/") for pattern in options.exclude):
+        # A pattern with '/' matches paths below the root of each walk: the
+        # folder's own walk may read files that the outer walk leaves out.
+        return False
+    return not any(
+        skips_folder("/".join(parts[:depth]), options.exclude) for depth in range(1, len(parts) + 1)
+    )
 
 
 def console_for(
