@@ -233,17 +233,57 @@ def test_a_path_the_folder_walk_leaves_out_is_still_worked_on(folder: Path) -> N
     )
 
 
-def test_a_subfolder_is_worked_on_alone_when_a_pattern_with_a_slash_may_differ(
-    folder: Path,
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_folder_inside_another_gives_what_the_outer_walk_leaves_out(
+    folder: Path, jobs: str
 ) -> None:
     write(folder / "2025-05-06" / "drafts" / "draft.md", BROKEN)
+    paths = ["docs", "docs/2025-05-06", "docs/2025-05-06/drafts"]
     done = clipdoc_command(
-        "check", "--exclude", "2025-05-06/drafts/*", "docs", "docs/2025-05-06", cwd=folder.parent
+        "check", "-j", jobs, "--exclude", "2025-05-06/drafts/*", *paths, cwd=folder.parent
     )
-    # The walk of docs leaves the draft out; that of docs/2025-05-06 reads it
-    # (and the two others of that folder again: both walks are whole).
-    assert f"docs/2025-05-06/drafts/draft.md{NOT_CD111}" in done.stdout.splitlines()
-    assert done.stderr.splitlines()[-1].startswith("checked 5 documents (1 with errors)")
+    # The walk of docs leaves the draft out, that of docs/2025-05-06 reads
+    # it: each document once, whichever walk gives it.
+    assert done.stdout.splitlines() == [
+        "docs/2025-05-06/warned.md:1:4: CD202 CRLF or CR line endings; clipdoc writes LF"
+        " ('\\n') only",
+        "docs/2025-05-06/warned.md:3:9: CD204 trailing spaces or tabs after the heading",
+        f"docs/2025-05-06/drafts/draft.md{NOT_CD111}",
+    ]
+    assert done.stderr.splitlines()[-1].startswith("checked 3 documents (1 with errors)")
+    formatted = clipdoc_command(
+        "fmt", "-j", jobs, "--exclude", "2025-05-06/drafts/*", *paths, cwd=folder.parent
+    )
+    assert formatted.stderr.count("reformatted docs/") == 1, formatted.stderr
+    assert "changed since" not in formatted.stderr
+    assert "formatted 3 documents (1 with errors)" in formatted.stderr
+
+
+def test_another_spelling_of_an_excluded_file_is_still_worked_on(folder: Path) -> None:
+    write(folder / "notes.md", BROKEN)
+    # The pattern matches a folder of the absolute path only.
+    pattern = folder.parent.name
+    done = clipdoc_command(
+        "check", "--exclude", pattern, folder / "notes.md", "notes.md", cwd=folder
+    )
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [f"notes.md{NOT_CD111}"]
+
+
+@pytest.mark.parametrize("kind", ["symbolic", "hard"])
+def test_a_link_named_with_its_file_leaves_neither_unformatted(folder: Path, kind: str) -> None:
+    warned = folder / "2025-05-06" / "warned.md"
+    link = folder / "link.md"
+    if kind == "symbolic":
+        link.symlink_to(warned)
+    else:
+        os.link(warned, link)
+    done = clipdoc_command("fmt", "link.md", "2025-05-06/warned.md", cwd=folder)
+    assert warned.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
+    if kind == "symbolic":
+        assert "link.md: left as it is" in done.stderr  # never written through
+    else:
+        assert link.read_bytes() == warned.read_bytes()
 
 
 def test_a_path_through_a_link_and_back_is_compared_as_it_really_is(folder: Path) -> None:

@@ -515,6 +515,12 @@ def test_index_keeps_the_producers_style_unless_told(tmp_path: Path) -> None:
     assert index_command("--check", "--style", "ai_info").returncode == 0
     assert index_command("--check").returncode == 0
     assert index_command("-q").stderr == ""
+    previewed = index_command("-o", "-")
+    assert previewed.stdout.encode() == index.read_bytes()
+    assert "is in the producer's style (ai_info): written in it;" in previewed.stderr
+    before = index.read_bytes()
+    assert index_command("-o", str(index)).returncode == 0
+    assert index.read_bytes() == before  # named as --output, still the producer's style
     switched = index_command("--style", "clipdoc")
     assert switched.returncode == 0
     assert "kept" not in switched.stderr

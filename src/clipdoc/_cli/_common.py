@@ -105,13 +105,24 @@ def replace_unit(unit: Unit, data: bytes, stamp: Stamp | None, outcome: Outcome)
     return outcome
 
 
-def units(options: argparse.Namespace, paths: Sequence[str]) -> Iterator[Unit]:
+def units(
+    options: argparse.Namespace, paths: Sequence[str], *, among: Sequence[str] = ()
+) -> Iterator[Unit]:
     """The documents at ``paths`` under the walk options of the command
-    line: every file a folder holds, or the file itself."""
+    line: every file a folder holds, or the file itself. A folder inside
+    another of ``paths`` or ``among`` (see `existing`) gives only what the
+    outer folder's walk does not."""
     for path in paths:
         if os.path.isdir(path):
             folder = Folder(path, follow_links=options.follow_links)
             found = found_below(path, exclude=options.exclude, include_index=options.include_readme)
+            prefixes = enclosing(path, [*paths, *among])
+            if prefixes:
+                found = (
+                    f
+                    for f in found
+                    if not any(_read_by_outer_walk(prefix, f, options) for prefix in prefixes)
+                )
             with folder.reading_in_order() as reader:
                 for item in found:
                     yield Unit(reader, item)
@@ -235,33 +246,47 @@ def report(console: Console, outcome: Outcome, *, errors_only: bool = False) -> 
 
 
 def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
-    """The paths of the command line that exist, each document once, and
-    whether any path did not exist (each is reported).
+    """The paths of the command line that exist, each once, and whether any
+    did not (each is reported).
 
-    A path whose documents another path already gives is left out: the
-    same file or folder named twice (or through a link), and a file or
-    folder inside a folder named too that the walk of that folder reads
-    (not hidden, excluded or reached through a link). So each document is
-    worked on, and counted, once.
+    A path whose documents another path gives is left out: the same file
+    or folder named twice, and a file or folder inside a folder named too
+    that the walk of that folder reads. A named file that ``--exclude``
+    leaves out is left out first, so that another spelling of it stays.
+    A file is the entry of its folder that it names (a link is not the file
+    it leads to: it is read through, never written through); a folder is
+    the folder it really is. What is left of a folder inside another is
+    walked without what the outer walk reads (`units`).
     """
-    found, identities, missing = [], set(), False
+    given, seen, missing = [], set(), False
     for path in options.paths:
         try:
-            status = os.stat(path)
+            os.stat(path)
         except (OSError, ValueError) as error:
             print(f"{path}: {_why_missing(error)}", file=sys.stderr)
             missing = True
             continue
-        if (status.st_dev, status.st_ino) not in identities:
-            identities.add((status.st_dev, status.st_ino))
-            found.append(path)
-    folders = [path for path in found if os.path.isdir(path)]
+        if not os.path.isdir(path) and is_excluded(path.replace(os.sep, "/"), options.exclude):
+            continue
+        if _entry(path) not in seen:
+            seen.add(_entry(path))
+            given.append(path)
+    folders = [path for path in given if os.path.isdir(path)]
     distinct = [
         path
-        for path in found
+        for path in given
         if not any(_walks_to(folder, path, options) for folder in folders if folder != path)
     ]
     return distinct, missing
+
+
+def _entry(path: str) -> str:
+    """What a path names: a folder, really; a file, as an entry of the
+    folder that really holds it (a link stays a link)."""
+    if os.path.isdir(path):
+        return os.path.realpath(path)
+    head, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(head), name)
 
 
 def _why_missing(error: OSError | ValueError) -> str:
@@ -270,20 +295,58 @@ def _why_missing(error: OSError | ValueError) -> str:
     return f"cannot be looked at: {error.strerror or error}"
 
 
-def _walks_to(folder: str, path: str, options: argparse.Namespace) -> bool:
-    """Whether the walk of ``folder`` reaches ``path`` (a file or folder
-    below it), so that its documents are all among the folder's. Real
-    paths are compared: the walk follows no link below its root."""
-    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(folder))
+def _below(outer: str, path: str) -> list[str] | None:
+    """The parts of the path of ``path`` (an `_entry`) below the folder
+    ``outer``, or None when it is not below it."""
+    relative = os.path.relpath(_entry(path), os.path.realpath(outer))
     if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return None
+    return relative.split(os.sep)
+
+
+def _walks_to(folder: str, path: str, options: argparse.Namespace) -> bool:
+    """Whether the walk of ``folder`` reads every document ``path`` gives
+    (a file or folder below it)."""
+    parts = _below(folder, path)
+    if parts is None:
         return False
-    parts = relative.split(os.sep)
     if not os.path.isdir(path):
-        return is_walked("/".join(parts), options.exclude, options.include_readme)
+        # A link is reported by the walk, not read: named, it is read through.
+        return not os.path.islink(path) and is_walked(
+            "/".join(parts), options.exclude, options.include_readme
+        )
     if any("/" in pattern.strip("/") for pattern in options.exclude):
         # A pattern with '/' matches paths below the root of each walk: the
-        # folder's own walk may read files that the outer walk leaves out.
+        # inner walk may read what the outer one leaves out (`units`).
         return False
+    return not any(
+        skips_folder("/".join(parts[:depth]), options.exclude) for depth in range(1, len(parts) + 1)
+    )
+
+
+def enclosing(path: str, paths: Sequence[str]) -> list[str]:
+    """The prefixes (``/``-separated, each ending in ``/``) of the folder
+    ``path`` below the other folders among ``paths``, whose walks may read
+    some of its documents."""
+    if not os.path.isdir(path):
+        return []
+    prefixes = []
+    for other in paths:
+        if other != path and os.path.isdir(other):
+            parts = _below(other, path)
+            if parts is not None:
+                prefixes.append("/".join(parts) + "/")
+    return prefixes
+
+
+def _read_by_outer_walk(prefix: str, item: Found, options: argparse.Namespace) -> bool:
+    """Whether the walk of an enclosing folder gives ``item`` (found below
+    the folder at ``prefix`` in it) too: the same document, or the same
+    problem with a file or folder."""
+    relative = prefix + item.relative
+    if relative.endswith(".md"):
+        return is_walked(relative, options.exclude, options.include_readme)
+    parts = relative.split("/")
     return not any(
         skips_folder("/".join(parts[:depth]), options.exclude) for depth in range(1, len(parts) + 1)
     )
@@ -295,11 +358,13 @@ def console_for(
     *,
     results: TextIO | None = None,
     counted: int = 0,
+    among: Sequence[str] = (),
 ) -> Console:
     """The console of a command over the documents at ``paths`` (walked
-    to be counted when a progress bar is shown) and ``counted`` more."""
+    to be counted when a progress bar is shown, as `units` gives them with
+    ``among``) and ``counted`` more."""
     show_bar = not options.quiet and sys.stderr.isatty()
-    total = counted + sum(1 for _ in units(options, paths)) if show_bar else None
+    total = counted + sum(1 for _ in units(options, paths, among=among)) if show_bar else None
     return Console(quiet=options.quiet, total=total, stream_out=results)
 
 

@@ -21,6 +21,7 @@ from ._common import (
     Tally,
     Unit,
     console_for,
+    enclosing,
     existing,
     outcome_of,
     read_unit,
@@ -34,14 +35,17 @@ def check_one(unit: Unit) -> Outcome:
     return read.failed or Outcome(unit.path, diagnostics=read.diagnostics)
 
 
-def _source(options: argparse.Namespace, path: str) -> tuple[int | None, Iterator[Outcome | int]]:
+def _source(
+    options: argparse.Namespace, path: str, paths: list[str]
+) -> tuple[int | None, Iterator[Outcome | int]]:
     """How many documents there are at ``path`` if known before they are
     read (a collection checked with its stat cache is walked now, often
     from its memo), and the outcome of each: from the stat cache for
     documents that did not change, and a number for documents one after
     the other without any diagnostics (of which nothing is shown)."""
-    if not _uses_cache(options, path):
-        return None, ordered_map(check_one, units(options, [path]), jobs=options.jobs)
+    if not _uses_cache(options, path, paths):
+        found = units(options, [path], among=paths)
+        return None, ordered_map(check_one, found, jobs=options.jobs)
     collection = Collection(
         path, exclude=options.exclude, jobs=options.jobs, follow_links=options.follow_links
     )
@@ -65,13 +69,14 @@ def _outcomes(
         yield outcome_of(prefix + relative, diagnostics)
 
 
-def _uses_cache(options: argparse.Namespace, path: str) -> bool:
+def _uses_cache(options: argparse.Namespace, path: str, paths: list[str]) -> bool:
     """Whether the documents below ``path`` are checked with its stat cache:
     a folder that keeps one (see `clipdoc index`), walked as a collection is
-    (its README.md index left out)."""
+    (its README.md index left out), and whole (not inside another of
+    ``paths``, whose walk gives some of its documents)."""
     if options.no_cache or options.include_readme or not os.path.isdir(path):
         return False
-    return has_cache(Folder(path))
+    return not enclosing(path, paths) and has_cache(Folder(path))
 
 
 def _shown(diagnostics: tuple[Diagnostic, ...], errors_only: bool) -> tuple[Diagnostic, ...]:
@@ -101,12 +106,12 @@ def _console(
     walk told them, not walked once more to be counted."""
     uncounted = [path for path, (count, _) in zip(paths, sources, strict=True) if count is None]
     counted = sum(count for count, _ in sources if count is not None)
-    return console_for(options, uncounted, counted=counted)
+    return console_for(options, uncounted, counted=counted, among=paths)
 
 
 def run(options: argparse.Namespace) -> int:
     paths, missing = existing(options)
-    sources = [_source(options, path) for path in paths]
+    sources = [_source(options, path, paths) for path in paths]
     console = _console(options, paths, sources)
     tally = Tally()
     as_json = options.format == "json"

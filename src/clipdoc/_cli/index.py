@@ -58,13 +58,14 @@ _LINK_LINE = "\n**原始链接**: [查看原文](".encode()
 
 def _chosen_style(options: argparse.Namespace) -> str:
     """--style; without it, the producer's style of an index in ROOT (said
-    unless --quiet), else clipdoc."""
+    unless --quiet), wherever the index goes (so that ``-o -`` shows what
+    the collection's index would be), else clipdoc."""
     if options.style is not None:
         return str(options.style)
-    if options.output or _style_there(options.root) != "ai_info":
+    if _style_there(options.root) != "ai_info":
         return "clipdoc"
     if not options.quiet:
-        done = "checked in it" if options.check else "kept"
+        done = "checked in it" if options.check else "written in it" if options.output else "kept"
         print(
             f"{os.path.join(options.root, INDEX_NAME)} is in the producer's style (ai_info):"
             f" {done}; --style clipdoc for the clipdoc style",
