@@ -745,7 +745,7 @@ def test_a_build_forks_no_more_workers_than_batches(
     assert started == []  # one batch: built in this process
     root = make_collection(tmp_path / "d", [sample(n) for n in range(2 * BATCH_SIZE + 1)])
     build_site(root, tmp_path / "large", jobs=8)
-    assert started == [3, 3]  # reading, then rendering
+    assert started == [3, 3, 3]  # reading, the newest saves' words, rendering
 
 
 def test_unusable_manifest_means_a_full_build(tmp_path: Path) -> None:
@@ -1334,13 +1334,15 @@ def test_progress_is_reported_by_phase(tmp_path: Path) -> None:
             seen[-1] = (phase, done - 1)
 
     build_site(root, tmp_path / "site", progress=Recorder())
-    # Each phase's total, counted down by its advances to zero.
-    assert seen == [("reading", 0), ("rendering", 0)]
+    # Each phase's total, counted down by its advances to zero; the words of
+    # each address's newest save are read before the pages are rendered.
+    assert seen == [("reading", 0), ("indexing", 0), ("rendering", 0)]
     (root / "000.md").write_text(render(sample(0, title="new")), encoding="utf-8")
     seen.clear()
     build_site(root, tmp_path / "site", progress=Recorder())
-    # The index is updated from the last one: nothing to read again.
-    assert seen == [("reading", 0), ("rendering", 0)]
+    # The index is updated from the last one: only the changed document's
+    # words are read.
+    assert seen == [("reading", 0), ("rendering", 0), ("indexing", 0)]
     (tmp_path / "site" / "search" / "docs.js").unlink()
     (root / "001.md").write_text(render(sample(1, title="new")), encoding="utf-8")
     seen.clear()

@@ -866,8 +866,6 @@ class _Site:
         # No more workers than batches of documents: a small site on a large
         # machine forks a few processes, not one per CPU.
         self.jobs = max(1, min(self.jobs, -(-len(items) // BATCH_SIZE)))
-        if self.jobs > 1:
-            search.tokens("")  # its pattern made once, before the workers are forked
         facts = []
         read = functools.partial(pages.read_facts, self.root)
         for fact in self.in_workers(read, items):
@@ -876,18 +874,19 @@ class _Site:
         return facts
 
     def in_workers(
-        self, function: Callable[[_Item], _Result], items: Iterable[_Item]
+        self, function: Callable[[_Item], _Result], items: Iterable[_Item], *, jobs: int = 0
     ) -> Iterator[_Result]:
-        """`ordered_map` on this build's processes. Forked workers share the
-        main process's objects; frozen out of the cycle collector's reach,
-        they are not walked by each worker's collections, which would copy
-        every page of memory they touch."""
-        if self.jobs <= 1:
+        """`ordered_map` on this build's processes (or ``jobs``, when fewer).
+        Forked workers share the main process's objects; frozen out of the
+        cycle collector's reach, they are not walked by each worker's
+        collections, which would copy every page of memory they touch."""
+        jobs = min(jobs or self.jobs, self.jobs)
+        if jobs <= 1:
             yield from map(function, items)
             return
         gc.freeze()
         try:
-            yield from ordered_map(function, items, jobs=self.jobs)
+            yield from ordered_map(function, items, jobs=jobs)
         finally:
             gc.unfreeze()
 
@@ -950,14 +949,16 @@ class _Site:
         self.output.theme.prepare(lang=self.output.lang)
         # The index depends on the documents, in order, and nothing else.
         index_key = self.key("search", [[d.page, d.digest] for d in documents])
-        # A first build has every document's tokens: its index is made as the
-        # pages are handed out, and its shards are written by the workers.
+        # A first build's index is made as the pages are handed out, from the
+        # tokens of every address's newest save, and its shards are written by
+        # the workers.
         postings = search.PostingsBuilder() if not self.old_keys else None
         # Who is a save of which address: the lists, the pages and the index.
         addresses = _Addresses(documents)
+        tokens = self.newest_tokens(documents, addresses) if postings is not None else {}
         self.start("rendering", len(documents))
         write = functools.partial(_write_file, self.output, self.root, index_key)
-        for files in self.in_workers(write, self.tasks(documents, addresses, postings)):
+        for files in self.in_workers(write, self.tasks(documents, addresses, postings, tokens)):
             for written in files:
                 self.record(written)
             if files[0][0].startswith(pages.CLIPPINGS):
@@ -981,6 +982,7 @@ class _Site:
         documents: list[Document],
         addresses: _Addresses,
         postings: search.PostingsBuilder | None,
+        tokens: dict[str, pages.Tokens],
     ) -> Iterator[_Task]:
         """What the workers write, made as they ask for it: the clipping
         pages (each document's postings added to a new index as its page is
@@ -993,7 +995,7 @@ class _Site:
             texts = [self.old(pages.text_file(links.page, part)) for part in parts]
             yield "clipping", (links, document.digest, self.old(links.page), texts)
             if postings is not None:
-                postings.add(*self.indexed_tokens(document, addresses))
+                postings.add(*self.indexed_tokens(document, addresses, tokens))
         for name, template, context in _context_pages(documents, messages, addresses):
             yield "page", (name, template, context, self.old(name))
         if postings is not None:
@@ -1004,22 +1006,26 @@ class _Site:
                 yield "shard", (number, search.packed_shard(shard))
 
     def indexed_tokens(
-        self,
-        document: Document,
-        addresses: _Addresses,
-        computed: dict[str, pages.Tokens] | None = None,
+        self, document: Document, addresses: _Addresses, computed: dict[str, pages.Tokens]
     ) -> tuple[list[str], list[str]]:
         """The words the index holds of a document: an address saved many
         times is found once, at its newest save, by that save's words (its
         other saves hold none: search results list each address once, as
-        the lists do, and each shows its words in its own text)."""
+        the lists do, and each shows its words in its own text). The
+        newest saves' tokens are in ``computed`` (`newest_tokens`)."""
         if addresses.of(document)[0] is not document:
             return [], []
-        if computed is not None and document.path in computed:
-            tokens = computed[document.path]
-        else:
-            tokens = document.tokens or pages.read_tokens(self.root, document.path)
-        return pages.split_tokens(tokens)
+        return pages.split_tokens(computed[document.path])
+
+    def newest_tokens(
+        self, documents: Iterable[Document], addresses: _Addresses
+    ) -> dict[str, pages.Tokens]:
+        """The search tokens of those of ``documents`` that are their
+        address's newest save, by path: read in the workers, and only for
+        them (in a collection clipped again and again, most documents are
+        older saves, whose words the index does not hold)."""
+        newest = [d.path for d in documents if addresses.of(d)[0] is d]
+        return dict(zip(newest, self.read_tokens(newest), strict=True))
 
     def write_listing(self, documents: list[Document], index_key: str, shards: int) -> None:
         """The index's listing: its blocks (`_listing_blocks`) and header."""
@@ -1055,8 +1061,7 @@ class _Site:
         self, documents: list[Document], addresses: _Addresses
     ) -> tuple[tuple[int, search.Tables], search.Tables]:
         """The index of ``documents`` built anew (no last shards)."""
-        missing = [d.path for d in documents if d.tokens is None]
-        computed = dict(zip(missing, self.read_tokens(missing), strict=True))
+        computed = self.newest_tokens(documents, addresses)
         tokens = (self.indexed_tokens(d, addresses, computed) for d in documents)
         return search.build_index(tokens), []
 
@@ -1084,9 +1089,12 @@ class _Site:
     def read_tokens(self, paths: list[str]) -> list[pages.Tokens]:
         """The search tokens of the documents at ``paths``, in order."""
         self.start("indexing", len(paths))
+        search.tokens("")  # its pattern made once, before the workers are forked
         found = []
         read = functools.partial(pages.read_tokens, self.root)
-        for tokens in self.in_workers(read, paths):
+        # No more workers than batches: an update reads a few documents.
+        batches = max(1, -(-len(paths) // BATCH_SIZE))
+        for tokens in self.in_workers(read, paths, jobs=batches):
             found.append(tokens)
             self.advance()
         return found
@@ -1111,13 +1119,12 @@ class _Site:
         fresh: list[tuple[int, Document]] = []
         for number, document in enumerate(documents):
             old = old_number.get(document.page)
-            if document.tokens is None and old is not None:
+            if not document.changed and old is not None:
                 # A save that is not its address's newest holds no words.
                 new_of_old[old] = number if addresses.of(document)[0] is document else -1
             else:
                 fresh.append((number, document))
-        untokenized = [d.path for _, d in fresh if d.tokens is None]
-        computed = dict(zip(untokenized, self.read_tokens(untokenized), strict=True))
+        computed = self.newest_tokens((d for _, d in fresh), addresses)
         tokens = [(number, self.indexed_tokens(d, addresses, computed)) for number, d in fresh]
         try:
             return search.update_index(old_tables, new_of_old, tokens), old_tables
@@ -1144,7 +1151,7 @@ class _Site:
             if key not in addresses.saves:
                 continue  # every save gone: so are its postings
             newest = addresses.saves[key][0]
-            unchanged = newest.tokens is None and newest.page in old_address
+            unchanged = not newest.changed and newest.page in old_address
             if unchanged and newest.page != old_newest.get(key):
                 return True
         return False
@@ -1408,7 +1415,7 @@ def _touched_addresses(
         old_address[page] for page in old_pages if page not in current and page in old_address
     }
     for document in documents:
-        if document.tokens is None and document.page in old_address:
+        if not document.changed and document.page in old_address:
             continue  # unchanged
         touched.add(addresses.key[document.path])
         if document.page in old_address:

@@ -86,9 +86,10 @@ class Document:
     #: anew at each save: re-clips with the same digest are copies of one
     #: version.
     content: str
-    #: The search tokens, when the document changed since the last build
-    #: (else computed only if the index has to be built again).
-    tokens: Tokens | None
+    #: Whether the document is new or changed since the last build (its
+    #: search tokens are read again only for the index, and only those of
+    #: its address's newest save: `_Site.indexed_tokens`).
+    changed: bool
     problems: tuple[Diagnostic, ...]
     #: Asked for by every list and neighbour: made once.
     page: str = attrs.field(init=False)
@@ -148,7 +149,7 @@ def read_facts(
         text=text[: search.SNIPPET_SOURCE],
         text_parts=len(search.text_parts(text)),
         content=content,
-        tokens=None if digest == known_digest else search_tokens(clipping, body),
+        changed=digest != known_digest,
         problems=problems,
     )
 
