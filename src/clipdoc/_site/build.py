@@ -1436,6 +1436,7 @@ class _Addresses:
     def __init__(self, documents: list[Document]) -> None:
         self.key: dict[str, str] = {}
         self.saves: dict[str, list[Document]] = {}
+        self._save_lists: dict[str, _SaveList] = {}
         for document in documents:
             key = _address_key(document)
             self.key[document.path] = key
@@ -1444,6 +1445,16 @@ class _Addresses:
     def of(self, document: Document) -> list[Document]:
         """Every save of the document's address, newest first."""
         return self.saves[self.key[document.path]]
+
+    def save_list(self, document: Document, messages: Messages) -> _SaveList:
+        """What every page of the document's address shows of its saves,
+        made once for them all (made for each page, it grew as the square
+        of the saves)."""
+        key = self.key[document.path]
+        made = self._save_lists.get(key)
+        if made is None:
+            made = self._save_lists[key] = _save_list(self.saves[key], messages)
+        return made
 
     def collapsed(self, documents: list[Document]) -> list[Document]:
         """``documents`` with each address once, where it first comes."""
@@ -1474,12 +1485,22 @@ def _neighbourhood(
     newer = documents[number - 1] if number > 0 else None
     older = documents[number + 1] if number + 1 < len(documents) else None
     saves = addresses.of(document)
-    place = saves.index(document) if len(saves) > 1 else 0
-    # The saves nearest in time: listing all of n saves on each of their n
-    # pages would make the pages grow as n squared.
-    start = max(0, min(place - SAVES_SHOWN // 2, len(saves) - SAVES_SHOWN))
-    nearest = saves[start : start + SAVES_SHOWN]
-    versions = _versions(saves, document, messages) if len(saves) > 1 else []
+    several = len(saves) > 1
+    listed = addresses.save_list(document, messages) if several else None
+    versions: list[list[Any]] = []
+    nearest: list[list[str]] = []
+    if listed is not None:
+        # The saves nearest in time: listing all of n saves on each of their n
+        # pages would make the pages grow as n squared.
+        place = listed.place[document.path]
+        start = max(0, min(place - SAVES_SHOWN // 2, len(saves) - SAVES_SHOWN))
+        nearest = listed.labelled[start : start + SAVES_SHOWN]
+        versions = listed.versions[:VERSIONS_SHOWN]
+        own = listed.version_of[document.content]
+        if own < VERSIONS_SHOWN and versions[own][1] != document.page:
+            # The version this page shows links to this page.
+            versions[own] = [versions[own][0], document.page, *versions[own][2:]]
+    count = len(listed.versions) if listed is not None else 0
     return Neighbourhood(
         page=document.page,
         path=document.path,
@@ -1491,22 +1512,47 @@ def _neighbourhood(
         saved=len(saves),
         first_saved=_day_label(saves[-1].day, messages),
         last_saved=_day_label(saves[0].day, messages),
-        saves=[[_saved_label(save, messages), save.page] for save in nearest]
-        if len(saves) > 1
-        else [],
-        more_saves=len(saves) - len(nearest) if len(saves) > 1 else 0,
-        versions=versions[:VERSIONS_SHOWN] if len(versions) > 1 else [],
-        more_versions=max(0, len(versions) - VERSIONS_SHOWN),
+        saves=nearest,
+        more_saves=len(saves) - len(nearest) if several else 0,
+        versions=versions if count > 1 else [],
+        more_versions=max(0, count - VERSIONS_SHOWN),
         problems=pages.document_problems(document.problems),
     )
 
 
-def _versions(saves: list[Document], document: Document, messages: Messages) -> list[list[Any]]:
+class _SaveList(NamedTuple):
+    """The saves of an address as its pages show them (`_save_list`)."""
+
+    #: Each save's place in the list, by its path.
+    place: dict[str, int]
+    #: Each save, newest first: [when, page].
+    labelled: list[list[str]]
+    #: Each version, newest first (`_versions`), linked to its newest save.
+    versions: list[list[Any]]
+    #: Each version's place in ``versions``, by its content digest.
+    version_of: dict[str, int]
+
+
+def _save_list(saves: list[Document], messages: Messages) -> _SaveList:
+    versions = _versions(saves, messages)
+    return _SaveList(
+        place={save.path: number for number, save in enumerate(saves)},
+        labelled=[[_saved_label(save, messages), save.page] for save in saves],
+        versions=versions,
+        version_of={content: number for number, content in enumerate(_contents(saves))},
+    )
+
+
+def _contents(saves: list[Document]) -> list[str]:
+    """The content digests of ``saves``, each once, in order."""
+    return list(dict.fromkeys(save.content for save in saves))
+
+
+def _versions(saves: list[Document], messages: Messages) -> list[list[Any]]:
     """Each different version among the saves of an address (its title or
-    text differs), newest first: its title, the page of its newest save
-    (this page's own for the version it shows), how many saves it has, and
-    the day of its first and of its last save (titles alike, versions are
-    told apart by when they were saved)."""
+    text differs), newest first: its title, the page of its newest save,
+    how many saves it has, and the day of its first and of its last save
+    (titles alike, versions are told apart by when they were saved)."""
     versions: dict[str, list[Any]] = {}
     for save in saves:  # newest first
         day = _day_label(save.day, messages)
@@ -1516,8 +1562,6 @@ def _versions(saves: list[Document], document: Document, messages: Messages) -> 
         else:
             version[2] += 1
             version[3] = day
-        if save is document:
-            versions[save.content][1] = save.page
     return list(versions.values())
 
 
