@@ -213,9 +213,23 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
     # A tag needs two "#" in the text, and only an entity can add one.
     if summary.count("#") + summary.lower().count("&num") < 2:
         return ()
-    from .. import html
+    # A post clipped again and again has the same summary each time: its
+    # tags are found once (an HTML parse), the summary known by its digest.
+    key = hashlib.blake2b(summary.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    found = _KNOWN_HASHTAGS.get(key)
+    if found is None:
+        from .. import html
 
-    return tuple(html.hashtags(summary))
+        found = tuple(html.hashtags(summary))
+        if len(_KNOWN_HASHTAGS) >= _HASHTAGS_KEPT:
+            del _KNOWN_HASHTAGS[next(iter(_KNOWN_HASHTAGS))]  # the oldest
+        _KNOWN_HASHTAGS[key] = found
+    return found
+
+
+#: The hashtags of the summaries read last (in each process), by digest.
+_KNOWN_HASHTAGS: dict[bytes, tuple[str, ...]] = {}
+_HASHTAGS_KEPT = 16_384
 
 
 def body_text(clipping: Clipping) -> str:
