@@ -865,9 +865,9 @@ def test_check_at_a_terminal_counts_a_cached_collection_as_its_walk_tells(
     monkeypatch.setattr(_common, "progress_bar", progress_bar)
     walked: list[list[str]] = []
 
-    def units(options: Any, paths: list[str]) -> Any:
+    def units(options: Any, paths: list[str], *, among: Any = ()) -> Any:
         walked.append(list(paths))
-        return real_units(options, paths)
+        return real_units(options, paths, among=among)
 
     real_units = _common.units
     monkeypatch.setattr(_common, "units", units)
