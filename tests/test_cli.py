@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import functools
 import importlib.metadata
 import json
 import os
@@ -292,6 +294,36 @@ def test_a_path_through_a_link_and_back_is_compared_as_it_really_is(folder: Path
     # docs/link/.. is the folder outside, not docs: its document is checked.
     done = clipdoc_command("check", "docs", "docs/link/..", cwd=folder.parent)
     assert f"docs/link/../inner/x.md{NOT_CD111}" in done.stdout.splitlines()
+
+
+def test_a_file_through_a_link_and_back_is_compared_as_it_really_is(folder: Path) -> None:
+    write(folder.parent / "elsewhere" / "inner" / "keep.md", CANONICAL)
+    write(folder.parent / "elsewhere" / "docs" / "2025-05-06" / "clean.md", BROKEN)
+    (folder.parent / "l").symlink_to(folder.parent / "elsewhere" / "inner")
+    # l/../docs/2025-05-06/clean.md is elsewhere's, not the one in docs.
+    for first in ("docs", "docs/2025-05-06/clean.md"):
+        done = clipdoc_command("check", first, "l/../docs/2025-05-06/clean.md", cwd=folder.parent)
+        assert done.stdout.splitlines()[-1] == f"l/../docs/2025-05-06/clean.md{NOT_CD111}"
+        assert done.returncode == 1
+
+
+def test_a_path_below_a_folder_the_outer_walk_cannot_list_is_worked_on(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipdoc._cli import _common
+
+    locked = os.path.realpath(folder / "2025-05-06")
+    write(folder / "2025-05-06" / "sub" / "x.md", BROKEN)
+    monkeypatch.setattr(_common, "_listable", functools.lru_cache(lambda path: path != locked))
+    monkeypatch.chdir(folder.parent)
+    options = argparse.Namespace(
+        paths=["docs", "docs/2025-05-06/sub", "docs/2025-05-06/clean.md"],
+        exclude=[],
+        include_readme=False,
+    )
+    # Named under a folder the walk of docs could not list: each is kept.
+    assert _common.existing(options) == (options.paths, False)
+    assert _common.enclosing("docs/2025-05-06/sub", options.paths) == []
 
 
 def test_a_file_named_alone_is_shown_as_it_was_named(folder: Path) -> None:

@@ -925,6 +925,24 @@ def test_builds_in_separate_processes_write_the_same_bytes(tmp_path: Path) -> No
     assert all(content == contents[0] for content in contents)
 
 
+def test_a_theme_that_changes_its_lists_changes_only_its_own_page(tmp_path: Path) -> None:
+    """The rows of saves and versions that the pages of an address show are
+    made once per address: each page gets its own copies."""
+    saves = [sample(n, url="https://example.org/same", title=f"Version {n % 3}") for n in range(6)]
+    root = make_collection(tmp_path / "c", saves)
+    theme = theme_of(
+        tmp_path / "theme",
+        {
+            "clipping.html": "{% set _ = links.saves[0].append('LEAK') %}"
+            "{% set _ = links.versions[0].append('LEAK') %}"
+            "{{ links.saves[0] | length }} {{ links.versions[0] | length }}"
+        },
+    )
+    build_site(root, tmp_path / "site", theme=theme, jobs=1)
+    shown = {p.read_text() for p in (tmp_path / "site" / "c").glob("*.html")}
+    assert shown == {"3 6"}  # [when, page] and [title, page, saves, first, last], one more each
+
+
 def test_a_theme_that_includes_a_template_it_does_not_have_says_so(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     theme = theme_of(tmp_path / "theme", {"list.html": '{% include "nothere.html" %}'})

@@ -4,6 +4,8 @@ console (results, progress bar, summary) and the walk over the given paths."""
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -258,6 +260,7 @@ def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
     the folder it really is. What is left of a folder inside another is
     walked without what the outer walk reads (`units`).
     """
+    _listable.cache_clear()  # folders may have changed since the last command
     given, seen, missing = [], set(), False
     for path in options.paths:
         try:
@@ -285,8 +288,10 @@ def _entry(path: str) -> str:
     folder that really holds it (a link stays a link)."""
     if os.path.isdir(path):
         return os.path.realpath(path)
-    head, name = os.path.split(os.path.abspath(path))
-    return os.path.join(os.path.realpath(head), name)
+    # The folder resolved as the system resolves it: a ".." after a link is
+    # the parent of where the link leads, not a step back in the text.
+    head, name = os.path.split(path)
+    return os.path.join(os.path.realpath(head or os.curdir), name)
 
 
 def _why_missing(error: OSError | ValueError) -> str:
@@ -297,11 +302,26 @@ def _why_missing(error: OSError | ValueError) -> str:
 
 def _below(outer: str, path: str) -> list[str] | None:
     """The parts of the path of ``path`` (an `_entry`) below the folder
-    ``outer``, or None when it is not below it."""
-    relative = os.path.relpath(_entry(path), os.path.realpath(outer))
+    ``outer``, or None when it is not below it or when the walk of
+    ``outer`` cannot list a folder on the way (it reads nothing below)."""
+    top = os.path.realpath(outer)
+    relative = os.path.relpath(_entry(path), top)
     if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return None
-    return relative.split(os.sep)
+    parts = relative.split(os.sep)
+    folders = itertools.accumulate(parts[:-1], os.path.join, initial=top)
+    return parts if all(map(_listable, folders)) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _listable(folder: str) -> bool:
+    """Whether a walk can list ``folder`` (a real path)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return False
+    os.close(descriptor)
+    return True
 
 
 def _walks_to(folder: str, path: str, options: argparse.Namespace) -> bool:

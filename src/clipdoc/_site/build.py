@@ -1494,12 +1494,12 @@ def _neighbourhood(
         # pages would make the pages grow as n squared.
         place = listed.place[document.path]
         start = max(0, min(place - SAVES_SHOWN // 2, len(saves) - SAVES_SHOWN))
-        nearest = listed.labelled[start : start + SAVES_SHOWN]
-        versions = listed.versions[:VERSIONS_SHOWN]
+        # Each page its own rows (a theme's template may change them).
+        nearest = [list(row) for row in listed.labelled[start : start + SAVES_SHOWN]]
+        versions = [list(row) for row in listed.versions[:VERSIONS_SHOWN]]
         own = listed.version_of[document.content]
-        if own < VERSIONS_SHOWN and versions[own][1] != document.page:
-            # The version this page shows links to this page.
-            versions[own] = [versions[own][0], document.page, *versions[own][2:]]
+        if own < VERSIONS_SHOWN:
+            versions[own][1] = document.page  # the version this page shows links here
     count = len(listed.versions) if listed is not None else 0
     return Neighbourhood(
         page=document.page,
@@ -1525,10 +1525,10 @@ class _SaveList(NamedTuple):
 
     #: Each save's place in the list, by its path.
     place: dict[str, int]
-    #: Each save, newest first: [when, page].
-    labelled: list[list[str]]
+    #: Each save, newest first: (when, page).
+    labelled: list[tuple[str, str]]
     #: Each version, newest first (`_versions`), linked to its newest save.
-    versions: list[list[Any]]
+    versions: list[tuple[Any, ...]]
     #: Each version's place in ``versions``, by its content digest.
     version_of: dict[str, int]
 
@@ -1537,8 +1537,8 @@ def _save_list(saves: list[Document], messages: Messages) -> _SaveList:
     versions = _versions(saves, messages)
     return _SaveList(
         place={save.path: number for number, save in enumerate(saves)},
-        labelled=[[_saved_label(save, messages), save.page] for save in saves],
-        versions=versions,
+        labelled=[(_saved_label(save, messages), save.page) for save in saves],
+        versions=[tuple(version) for version in versions],
         version_of={content: number for number, content in enumerate(_contents(saves))},
     )
 

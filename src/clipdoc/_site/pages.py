@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
@@ -221,14 +222,16 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
         from .. import html
 
         found = tuple(html.hashtags(summary))
-        if len(_KNOWN_HASHTAGS) >= _HASHTAGS_KEPT:
-            del _KNOWN_HASHTAGS[next(iter(_KNOWN_HASHTAGS))]  # the oldest
-        _KNOWN_HASHTAGS[key] = found
+        with _KNOWN_HASHTAGS_LOCK:  # builds may run in threads
+            if len(_KNOWN_HASHTAGS) >= _HASHTAGS_KEPT:
+                del _KNOWN_HASHTAGS[next(iter(_KNOWN_HASHTAGS))]  # the oldest
+            _KNOWN_HASHTAGS[key] = found
     return found
 
 
 #: The hashtags of the summaries read last (in each process), by digest.
 _KNOWN_HASHTAGS: dict[bytes, tuple[str, ...]] = {}
+_KNOWN_HASHTAGS_LOCK = threading.Lock()
 _HASHTAGS_KEPT = 16_384
 
 
