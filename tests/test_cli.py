@@ -98,7 +98,35 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
     done = clipdoc_command("check", tmp_path / "loop.md")
     assert done.returncode == 2
-    assert "loop.md: cannot be looked at: Too many levels of symbolic links" in done.stderr
+    assert "loop.md: cannot be looked at: a loop of symbolic links" in done.stderr
+
+
+LOOP = "a loop of symbolic links (each leads on to another)"
+
+
+def test_paths_that_cannot_be_looked_at_are_in_the_json_too(tmp_path: Path) -> None:
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    write(tmp_path / "ok.md", CANONICAL)
+    done = clipdoc_command(
+        "check", "--format", "json", "missing.md", "loop.md", "ok.md", cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert [(d["path"], d["code"], d["message"]) for d in json.loads(done.stdout)] == [
+        ("missing.md", "CD504", "no such file or folder"),
+        ("loop.md", "CD504", f"cannot be looked at: {LOOP}"),
+    ]
+
+
+def test_a_walk_tells_a_link_loop_from_a_link_to_nothing(tmp_path: Path) -> None:
+    (tmp_path / "a.md").symlink_to("b.md")
+    (tmp_path / "b.md").symlink_to("a.md")
+    (tmp_path / "c.md").symlink_to("gone.md")
+    done = clipdoc_command("check", ".", cwd=tmp_path)
+    assert done.stderr.splitlines()[:3] == [
+        "./a.md: cannot read: a loop of symbolic links (each leads on to another) (CD504)",
+        "./b.md: cannot read: a loop of symbolic links (each leads on to another) (CD504)",
+        "./c.md: cannot read: a symbolic link to nothing (No such file or directory) (CD504)",
+    ]
 
 
 def test_check_reports_like_a_linter(folder: Path) -> None:
@@ -228,10 +256,11 @@ def test_a_path_the_folder_walk_leaves_out_is_still_worked_on(folder: Path) -> N
         "docs/2025-05-06/via-link",  # through a link, which the walk does not follow
         cwd=folder.parent,
     )
-    assert done.returncode == 2  # the walk of docs reports the link it does not follow
+    # The link named is read through, not also reported by the walk of docs.
+    assert done.returncode == 1
     assert done.stdout.splitlines()[-1] == f"docs/.hidden/skipped.md{NOT_CD111}"
     assert done.stderr.splitlines()[-1] == (
-        "checked 6 documents (1 with errors), 1 error, 2 warnings, 1 unreadable"
+        "checked 5 documents (1 with errors), 1 error, 2 warnings"
     )
 
 
@@ -270,6 +299,38 @@ def test_another_spelling_of_an_excluded_file_is_still_worked_on(folder: Path) -
     )
     assert done.returncode == 1
     assert done.stdout.splitlines() == [f"notes.md{NOT_CD111}"]
+
+
+@pytest.mark.parametrize("cached", [False, True])
+@pytest.mark.parametrize("command", ["check", "fmt"])
+def test_a_link_named_with_the_folder_that_holds_it_is_read_once_as_named(
+    folder: Path, command: str, cached: bool
+) -> None:
+    write(folder.parent / "elsewhere" / "other.md", CANONICAL)
+    (folder / "link.md").symlink_to(folder.parent / "elsewhere" / "other.md")
+    if cached:
+        clipdoc_command("index", "docs", cwd=folder.parent)  # exit 1: the link left out
+        assert (folder / ".clipdoc").is_dir()
+    for paths in (["docs", "docs/link.md"], ["docs/link.md", "docs"]):
+        done = clipdoc_command(command, *paths, cwd=folder.parent)
+        # Named, the link is read through; the walk of docs does not also
+        # report it as a link it does not follow.
+        assert done.returncode == 0, done.stderr
+        assert "CD503" not in done.stdout + done.stderr
+        assert " 3 documents" in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("follow", [[], ["--follow-links"]])
+def test_a_folder_link_named_with_the_folder_that_holds_it_is_read_once(
+    folder: Path, follow: list[str]
+) -> None:
+    write(folder.parent / "elsewhere" / "other.md", BROKEN)
+    (folder / "via-link").symlink_to(folder.parent / "elsewhere")
+    done = clipdoc_command("check", *follow, "docs", "docs/via-link", cwd=folder.parent)
+    assert done.stdout.splitlines()[-1] == f"docs/via-link/other.md{NOT_CD111}"
+    assert done.stderr.splitlines()[-1] == (
+        "checked 3 documents (1 with errors), 1 error, 2 warnings"
+    )
 
 
 @pytest.mark.parametrize("kind", ["symbolic", "hard"])
@@ -322,7 +383,7 @@ def test_a_path_below_a_folder_the_outer_walk_cannot_list_is_worked_on(
         include_readme=False,
     )
     # Named under a folder the walk of docs could not list: each is kept.
-    assert _common.existing(options) == (options.paths, False)
+    assert _common.existing(options) == (options.paths, [])
     assert _common.enclosing("docs/2025-05-06/sub", options.paths) == []
 
 

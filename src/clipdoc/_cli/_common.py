@@ -4,13 +4,14 @@ console (results, progress bar, summary) and the walk over the given paths."""
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import itertools
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from .._core.errors import ChangedError, Diagnostic, PathError, Severity, UnsafePathError
 from .._core.model import Clipping
@@ -124,6 +125,16 @@ def units(
                     f
                     for f in found
                     if not any(_read_by_outer_walk(prefix, f, options) for prefix in prefixes)
+                )
+            named = named_below(path, [*paths, *among])
+            if named:
+                # What the walk finds through a named link (--follow-links)
+                # is given by the named path too.
+                inside = tuple(f"{name}/" for name in named)
+                found = (
+                    f
+                    for f in found
+                    if f.relative not in named and not f.relative.startswith(inside)
                 )
             with folder.reading_in_order() as reader:
                 for item in found:
@@ -247,9 +258,16 @@ def report(console: Console, outcome: Outcome, *, errors_only: bool = False) -> 
         console.problem(f"{outcome.path}: left as it is: {outcome.left_alone}")
 
 
-def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
-    """The paths of the command line that exist, each once, and whether any
-    did not (each is reported).
+class Missing(NamedTuple):
+    """A path of the command line that cannot be looked at, and why."""
+
+    path: str
+    reason: str
+
+
+def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
+    """The paths of the command line that exist, each once, and those that
+    do not or cannot be looked at (each is reported on stderr).
 
     A path whose documents another path gives is left out: the same file
     or folder named twice, and a file or folder inside a folder named too
@@ -261,13 +279,15 @@ def existing(options: argparse.Namespace) -> tuple[list[str], bool]:
     walked without what the outer walk reads (`units`).
     """
     _listable.cache_clear()  # folders may have changed since the last command
-    given, seen, missing = [], set(), False
+    given: list[str] = []
+    seen: set[str] = set()
+    missing: list[Missing] = []
     for path in options.paths:
         try:
             os.stat(path)
         except (OSError, ValueError) as error:
-            print(f"{path}: {_why_missing(error)}", file=sys.stderr)
-            missing = True
+            missing.append(Missing(path, _why_missing(error)))
+            print(f"{path}: {missing[-1].reason}", file=sys.stderr)
             continue
         if not os.path.isdir(path) and is_excluded(path.replace(os.sep, "/"), options.exclude):
             continue
@@ -297,6 +317,8 @@ def _entry(path: str) -> str:
 def _why_missing(error: OSError | ValueError) -> str:
     if isinstance(error, FileNotFoundError) or not isinstance(error, OSError):
         return "no such file or folder"
+    if error.errno == errno.ELOOP:
+        return "cannot be looked at: a loop of symbolic links (each leads on to another)"
     return f"cannot be looked at: {error.strerror or error}"
 
 
@@ -304,8 +326,12 @@ def _below(outer: str, path: str) -> list[str] | None:
     """The parts of the path of ``path`` (an `_entry`) below the folder
     ``outer``, or None when it is not below it or when the walk of
     ``outer`` cannot list a folder on the way (it reads nothing below)."""
+    return _entry_below(outer, _entry(path))
+
+
+def _entry_below(outer: str, entry: str) -> list[str] | None:
     top = os.path.realpath(outer)
-    relative = os.path.relpath(_entry(path), top)
+    relative = os.path.relpath(entry, top)
     if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep):
         return None
     parts = relative.split(os.sep)
@@ -357,6 +383,26 @@ def enclosing(path: str, paths: Sequence[str]) -> list[str]:
             if parts is not None:
                 prefixes.append("/".join(parts) + "/")
     return prefixes
+
+
+def named_below(path: str, paths: Sequence[str]) -> set[str]:
+    """The files and links among ``paths`` below the folder ``path``
+    (``/``-separated, relative to it), which are read as named, not by its
+    walk: a link named is read through, where the walk only reports it."""
+    if not os.path.isdir(path):
+        return set()
+    named = set()
+    for other in paths:
+        if os.path.islink(other):  # a link to a file or a folder: itself
+            head, name = os.path.split(other)
+            parts = _entry_below(path, os.path.join(os.path.realpath(head or os.curdir), name))
+        elif not os.path.isdir(other):
+            parts = _below(path, other)
+        else:
+            continue
+        if parts is not None:
+            named.add("/".join(parts))
+    return named
 
 
 def _read_by_outer_walk(prefix: str, item: Found, options: argparse.Namespace) -> bool:

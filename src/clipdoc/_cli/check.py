@@ -23,6 +23,7 @@ from ._common import (
     console_for,
     enclosing,
     existing,
+    named_below,
     outcome_of,
     read_unit,
     report,
@@ -76,7 +77,11 @@ def _uses_cache(options: argparse.Namespace, path: str, paths: list[str]) -> boo
     ``paths``, whose walk gives some of its documents)."""
     if options.no_cache or options.include_readme or not os.path.isdir(path):
         return False
-    return not enclosing(path, paths) and has_cache(Folder(path))
+    return not enclosing(path, paths) and not named_below(path, paths) and has_cache(Folder(path))
+
+
+def _cannot_be_read(reason: str) -> Diagnostic:
+    return Diagnostic(code="CD504", severity=Severity.ERROR, message=reason, line=None, column=None)
 
 
 def _shown(diagnostics: tuple[Diagnostic, ...], errors_only: bool) -> tuple[Diagnostic, ...]:
@@ -120,6 +125,12 @@ def run(options: argparse.Namespace) -> int:
     first = True
     if as_json:
         console.line("[")
+        # A path that cannot be looked at is in the array too, as a file
+        # that cannot be read: tools see every path that was not checked.
+        for path, reason in missing:
+            text = json.dumps(diagnostic_json(path, _cannot_be_read(reason)), ensure_ascii=False)
+            console.line(("  " if first else ", ") + text)
+            first = False
     for outcome in itertools.chain.from_iterable(outcomes for _, outcomes in sources):
         if isinstance(outcome, int):  # documents without diagnostics
             tally.documents += outcome

@@ -101,6 +101,11 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | _
 # What opening a link with O_NOFOLLOW answers (ELOOP; EMLINK on FreeBSD,
 # ENOTDIR for a link to a folder on some systems).
 _IS_LINK = frozenset({errno.ELOOP, errno.EMLINK, errno.ENOTDIR})
+# What reading a link that leads nowhere says, by the error of its target.
+_BROKEN_LINK = {
+    errno.ENOENT: "cannot read: a symbolic link to nothing (No such file or directory)",
+    errno.ELOOP: "cannot read: a loop of symbolic links (each leads on to another)",
+}
 # What os.link answers where a file system has no hard links.
 _NO_HARD_LINKS = frozenset(
     {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
@@ -321,13 +326,17 @@ class Folder:
             target = os.path.realpath(lexical)
         except OSError as exc:  # a loop, or a path that changed meanwhile
             raise self._failure(exc, relative, "read") from None
-        if not os.path.exists(target):
+        try:
+            os.stat(target)
+        except OSError as exc:
+            # realpath leaves a loop as it is: the error tells a loop from
+            # a link to nothing.
             raise path_error(
                 "CD504",
-                "cannot read: a symbolic link to nothing (No such file or directory)",
+                _BROKEN_LINK.get(exc.errno or 0, f"cannot read: {exc.strerror or exc}"),
                 path=self.full(relative),
-                errno=errno.ENOENT,
-            )
+                errno=exc.errno,
+            ) from None
         if self.follow_links or _inside(self.real, target):
             return target
         raise UnsafePathError(
