@@ -5,6 +5,8 @@ used when nothing changed."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -257,14 +259,16 @@ def test_the_cache_never_serves_a_changed_file(
     # as its reads) are the ones tried; the rule must hold without the margin.
     with (
         tempfile.TemporaryDirectory() as folder,
+        tempfile.TemporaryDirectory() as elsewhere,
         mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0),
     ):
-        root = Path(folder)
+        root, output = Path(folder), Path(elsewhere) / "index.md"
         for n, letter in enumerate(letters):
             _write(root, n, letter)
         _wait_for_the_clock(root)
         assert _views(root, True) == _views(root, False)
         assert _written_index(root) == Collection(root, cache=False).index()
+        assert _index_elsewhere(root, output) == Collection(root, cache=False).index()
         # Nothing changed: every document comes from the cache.
         unchanged = Collection(root)
         unchanged.index()
@@ -273,8 +277,13 @@ def test_the_cache_never_serves_a_changed_file(
         for operations in rounds:
             for operation in operations:
                 _apply(root, operation)
+            fresh = Collection(root, cache=False).index()
+            # The file written before the changes: a check from the memos
+            # says it matches only when it does.
+            assert _checked_elsewhere(root, output) == (output.read_text("utf-8") == fresh)
             assert _views(root, None) == _views(root, False), operations
-            assert _written_index(root) == Collection(root, cache=False).index(), operations
+            assert _written_index(root) == fresh, operations
+            assert _index_elsewhere(root, output) == fresh, operations
 
 
 def _written_index(root: Path) -> str:
@@ -282,6 +291,49 @@ def _written_index(root: Path) -> str:
     stat cache and memo."""
     assert main(["index", "-q", str(root)]) in (0, 1)
     return (root / "README.md").read_text(encoding="utf-8")
+
+
+def _index_elsewhere(root: Path, output: Path) -> str:
+    """The index the command writes into a file out of the root (or finds
+    it holds already), with the root's stat cache and memo."""
+    assert main(["index", "-q", "--style", "clipdoc", "-o", str(output), str(root)]) in (0, 1)
+    return output.read_text(encoding="utf-8")
+
+
+def _checked_elsewhere(root: Path, output: Path) -> bool:
+    """Whether ``index --check`` says the file out of the root matches."""
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):
+        main(["index", "--check", "--style", "clipdoc", "-o", str(output), str(root)])
+    return " matches the tree" in said.getvalue()
+
+
+def test_an_index_elsewhere_is_known_from_the_memo(tmp_path: Path) -> None:
+    root, output = tmp_path / "root", tmp_path / "index.md"
+    for n in range(len(_PATHS)):
+        _write(root, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        # Written elsewhere, the index uses a cache the collection keeps.
+        Collection(root, cache=True).index()
+        _wait_for_the_clock(root)
+        expected = _index_elsewhere(root, output)
+        _wait_for_the_clock(root)
+        # Unchanged: neither written nor made again, and checked alike
+        # (--check writes nothing: not even the clock is read).
+        before = output.stat()
+        with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
+            assert _index_elsewhere(root, output) == expected
+            folder_before = (root / ".clipdoc").stat().st_mtime_ns
+            assert _checked_elsewhere(root, output)
+            assert (root / ".clipdoc").stat().st_mtime_ns == folder_before
+        assert (output.stat().st_ino, output.stat().st_mtime_ns) == (
+            before.st_ino,
+            before.st_mtime_ns,
+        )
+        # A file that holds something else is written, whatever the memo.
+        output.write_text("# 最新信息\n\nstale\n", encoding="utf-8")
+        assert not _checked_elsewhere(root, output)
+        assert _index_elsewhere(root, output) == expected
 
 
 def test_a_file_changed_just_before_the_run_is_not_kept(tmp_path: Path) -> None:

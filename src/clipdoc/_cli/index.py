@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shlex
 import stat
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathError
 from .._storage.ai_info import ai_info_index
 from .._storage.collection import Collection
 from .._storage.files import Folder, read_bytes, write_atomically
-from .._storage.index import LeftOut, collection_index, put_index, write_index
+from .._storage.index import (
+    LeftOut,
+    collection_index,
+    index_unless_held,
+    put_index,
+    write_index,
+)
 from .._storage.walk import INDEX_HEADING, INDEX_NAME
 from ._common import FAILED, OK, USAGE
 
@@ -24,16 +31,16 @@ def run(options: argparse.Namespace) -> int:
     options.style = _chosen_style(options)
     if options.style == "clipdoc" and not options.output and not options.check:
         return _write_into_root(options)
+    # A memo of the collection's state may tell that the file already holds
+    # its index (the clipdoc style's): then it is not made again.
+    data: bytes | None
     try:
-        data, problems = build(
-            root,
-            style=options.style,
-            exclude=options.exclude,
-            jobs=options.jobs,
-            follow_links=options.follow_links,
-            cache=_cache_choice(options),
-            read_only_cache=options.check,
-        )
+        if options.output == "-":
+            data, problems = _build(options)
+        else:
+            data, problems = _build_unless_held(
+                options, functools.partial(_held, _index_file(options))
+            )
     except ClipdocError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
@@ -41,7 +48,7 @@ def run(options: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if options.check:
         return _check(options, root, data, left_out=len(problems))
-    failure = _write(options, root, data)
+    failure = _UNCHANGED if data is None else _write(options, root, data)
     if failure is not None and failure != _UNCHANGED:
         print(f"clipdoc index: error: {failure}", file=sys.stderr)
         return USAGE
@@ -127,10 +134,7 @@ def build(
     each document left out of it or not read. ``cache`` is `Collection`'s;
     a ``read_only_cache`` is used and never written (--check writes
     nothing)."""
-    collection = Collection(
-        root, exclude=exclude, jobs=jobs, follow_links=follow_links, cache=cache
-    )
-    collection._cache_read_only = read_only_cache
+    collection = _collection(root, exclude, jobs, follow_links, cache, read_only_cache)
     left_out: list[tuple[str, str, str]] = []
     not_read: list[PathError] = []
     if style == "clipdoc":
@@ -144,6 +148,53 @@ def build(
             read_only_cache=read_only_cache,
         )
     return data, _problems(left_out, not_read)
+
+
+def _build_unless_held(
+    options: argparse.Namespace, held: Callable[[], bytes | None]
+) -> tuple[bytes | None, list[str]]:
+    """`build` for the command line's options; in the clipdoc style, None
+    for the index when ``held`` (the bytes of the file it is for) is known
+    to hold it (`index_unless_held`)."""
+    if options.style != "clipdoc":
+        return _build(options)
+    collection = _collection(
+        options.root,
+        options.exclude,
+        options.jobs,
+        options.follow_links,
+        _cache_choice(options),
+        options.check,
+    )
+    data, left_out = index_unless_held(collection, held)
+    return data, _problems(left_out, [])
+
+
+def _build(options: argparse.Namespace) -> tuple[bytes, list[str]]:
+    return build(
+        options.root,
+        style=options.style,
+        exclude=options.exclude,
+        jobs=options.jobs,
+        follow_links=options.follow_links,
+        cache=_cache_choice(options),
+        read_only_cache=options.check,
+    )
+
+
+def _collection(
+    root: str,
+    exclude: Sequence[str],
+    jobs: int,
+    follow_links: bool,
+    cache: bool | None,
+    read_only_cache: bool,
+) -> Collection:
+    collection = Collection(
+        root, exclude=exclude, jobs=jobs, follow_links=follow_links, cache=cache
+    )
+    collection._cache_read_only = read_only_cache
+    return collection
 
 
 def _problems(left_out: Sequence[LeftOut], not_read: Sequence[PathError]) -> list[str]:
@@ -193,12 +244,30 @@ def _cache_choice(options: argparse.Namespace) -> bool | None:
     return None if options.check or options.output else True
 
 
-def _check(options: argparse.Namespace, root: str, data: bytes, *, left_out: int) -> int:
+def _index_file(options: argparse.Namespace) -> str:
+    """The file the index is written to or checked in."""
+    return str(options.output or os.path.join(options.root, INDEX_NAME))
+
+
+def _held(path: str) -> bytes | None:
+    """The bytes of the regular file at ``path`` (where its link leads);
+    None for anything else, and when it cannot be read."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return read_bytes(path)
+    except (ClipdocError, OSError):
+        return None
+
+
+def _check(options: argparse.Namespace, root: str, data: bytes | None, *, left_out: int) -> int:
     """Compare the index file with the index of the tree; say how they
     differ. Documents left out of the index fail the check as they fail
     the index (exit status 1), the file matching or not."""
-    path = options.output or os.path.join(root, INDEX_NAME)
+    path = _index_file(options)
     rebuild = rebuild_command(root, options.style, options.output)
+    if data is None:  # the file is known to hold the index
+        return _matches(options, path, left_out)
     try:
         if options.output:
             old = read_bytes(options.output)
@@ -224,6 +293,10 @@ def _check(options: argparse.Namespace, root: str, data: bytes, *, left_out: int
             return FAILED
         print(f"{path} does not match the tree ({differs}); rebuild it: {rebuild}", file=sys.stderr)
         return FAILED
+    return _matches(options, path, left_out)
+
+
+def _matches(options: argparse.Namespace, path: str, left_out: int) -> int:
     if left_out:
         print(f"{path} matches the tree; {left_out} left out of it (above)", file=sys.stderr)
         return FAILED

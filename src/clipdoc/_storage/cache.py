@@ -385,14 +385,16 @@ def _walked(
 ) -> _Walked:
     """What ``walk`` finds: from the memo of the last walk with the same
     options when no folder changed since, else from the walk itself
-    (remembered when it may be: see above)."""
-    if started_ns is None:
-        found = list(walk())
-        return _Walked([each.relative for each in found], {}, found, _walk_digest(found))
+    (remembered when it may be: see above). A run without a clock (one
+    that writes nothing) takes a memo as well: what makes it safe is the
+    state of each folder, kept when the memo was."""
     name = _walk_memo_name(walk)
     recalled = _recall_walk(_for_cache_files(folder), name, walk)
     if recalled is not None:
         return recalled
+    if started_ns is None:
+        found = list(walk())
+        return _Walked([each.relative for each in found], {}, found, _walk_digest(found))
     folders: list[FolderState | None] = []
     found = list(walk(folders))
     walk_digest = _walk_digest(found)

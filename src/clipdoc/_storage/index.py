@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,7 +20,7 @@ from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._core.model import Clipping
 from .._core.timestamps import format_date
 from .ai_info import PLACEHOLDER_SUMMARY
-from .cache import Tree, changed_before, identity_of, recall, remember
+from .cache import Tree, changed_before, has_cache, identity_of, recall, remember
 from .files import Folder, Stamp
 from .walk import INDEX_HEADING, INDEX_NAME
 
@@ -100,9 +100,7 @@ def write_index(collection: Collection, *, force: bool = False) -> IndexWritten:
     folder = collection.folder
     tree = None
     if collection._keeps_memos():
-        # An index shows no warning: the names are not checked (CD509), a
-        # tenth of a second run of an unchanged collection.
-        tree = Tree(folder, collection._walk(name_warnings=False), clock=True)
+        tree = _tree(collection)
         known = _known_index(folder, tree)
         if known is not None:
             return IndexWritten("unchanged", known)
@@ -112,6 +110,42 @@ def write_index(collection: Collection, *, force: bool = False) -> IndexWritten:
     if tree is not None:
         _remember_index(tree, data, stamp, left_out)
     return IndexWritten(status, left_out)
+
+
+def index_unless_held(
+    collection: Collection, held: Callable[[], bytes | None]
+) -> tuple[bytes | None, list[LeftOut]]:
+    """The collection's index and what it leaves out; None for the index
+    when ``held()`` (the bytes of the file it is for, None when there is
+    none) is known to be it: a memo of the collection's state, kept in its
+    stat cache, holds its digest. The index of a settled state is
+    remembered when the cache may be written (see `write_index`)."""
+    tree = None
+    if collection.cache is not False and has_cache(collection.folder):
+        tree = _tree(collection)
+        memo = recall(collection.folder, _MEMO, tree)
+        if _is_index_memo(memo):
+            data = held()
+            if data is not None and hashlib.sha256(data).hexdigest() == memo[0]:
+                return None, [(path, code, message) for path, code, message in memo[2]]
+    left_out: list[LeftOut] = []
+    index = collection_index(collection, left_out, tree).encode("utf-8")
+    if tree is not None and collection._keeps_memos():
+        # The file is not the root's README.md: no identity of it is kept.
+        _remember_index(tree, index, None, left_out)
+    return index, left_out
+
+
+def _tree(collection: Collection) -> Tree:
+    """The collection as its walk sees it now, for a memo of its index. An
+    index shows no warning: the names are not checked (CD509), a tenth of
+    a second run of an unchanged collection. The clock is read, which
+    writes in the cache, only when the cache may be written."""
+    return Tree(
+        collection.folder,
+        collection._walk(name_warnings=False),
+        clock=collection._keeps_memos(),
+    )
 
 
 def put_index(folder: Folder, data: bytes, *, force: bool = False) -> tuple[str, Stamp | None]:
