@@ -9,7 +9,7 @@ import shlex
 import stat
 import sys
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .._core.errors import ClipdocError, NotFoundError, PathError, UnsafePathError
 from .._storage.ai_info import ai_info_index
@@ -35,12 +35,7 @@ def run(options: argparse.Namespace) -> int:
     # its index (the clipdoc style's): then it is not made again.
     data: bytes | None
     try:
-        if options.output == "-":
-            data, problems = _build(options)
-        else:
-            data, problems = _build_unless_held(
-                options, functools.partial(_held, _index_file(options))
-            )
+        data, problems = _build_unless_held(options)
     except ClipdocError as error:
         print(f"clipdoc index: error: {error}", file=sys.stderr)
         return USAGE
@@ -150,13 +145,11 @@ def build(
     return data, _problems(left_out, not_read)
 
 
-def _build_unless_held(
-    options: argparse.Namespace, held: Callable[[], bytes | None]
-) -> tuple[bytes | None, list[str]]:
+def _build_unless_held(options: argparse.Namespace) -> tuple[bytes | None, list[str]]:
     """`build` for the command line's options; in the clipdoc style, None
-    for the index when ``held`` (the bytes of the file it is for) is known
-    to hold it (`index_unless_held`)."""
-    if options.style != "clipdoc":
+    for the index when the file it is for is known to hold it
+    (`index_unless_held`)."""
+    if options.style != "clipdoc" or options.output == "-":
         return _build(options)
     collection = _collection(
         options.root,
@@ -166,7 +159,7 @@ def _build_unless_held(
         _cache_choice(options),
         options.check,
     )
-    data, left_out = index_unless_held(collection, held)
+    data, left_out = index_unless_held(collection, functools.partial(_held, _index_file(options)))
     return data, _problems(left_out, [])
 
 
