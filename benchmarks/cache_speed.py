@@ -11,6 +11,8 @@ run, rounds interleaved, each a whole command in a fresh process:
 - ``clipdoc index --no-cache`` (every document read: the first run's work)
   and ``clipdoc index`` with the cache made by the run before (the second
   run); then the same after one document changed (one file read);
+- ``clipdoc index --check`` with the cache (it writes nothing: the
+  index file is compared from the memo);
 - ``Collection.find(url)`` without and with the cache;
 - ``clipdoc check --no-cache`` and ``clipdoc check``;
 - the peer of a query: DuckDB (``pip install duckdb``, in the ``bench``
@@ -99,6 +101,7 @@ def measure(tree: Path, rounds: int) -> dict[str, float]:
         for name, command in (
             ("index, every document read", [*index, "--no-cache"]),
             ("index, second run", index),
+            ("index --check, second run", [*index, "--check"]),
             ("find, every document read", [*find, "none"]),
             ("find, second run", [*find, "cache"]),
             ("check, every document read", [*check, "--no-cache"]),
@@ -131,8 +134,13 @@ def main() -> None:
             print(f"\n{count:,} documents (median of {options.rounds} rounds)")
             for name, seconds in figures.items():
                 print(f"  {name:32} {seconds:7.3f} s")
-            for job in ("index", "find", "check"):
-                ratio = figures[f"{job}, second run"] / figures[f"{job}, every document read"]
+            for job, first in (
+                ("index", "index"),
+                ("index --check", "index"),
+                ("find", "find"),
+                ("check", "check"),
+            ):
+                ratio = figures[f"{job}, second run"] / figures[f"{first}, every document read"]
                 print(f"  {job}: the second run is {ratio:.1%} of the first")
 
 

@@ -203,6 +203,7 @@ def _sneak_in(root: Path, n: int, letter: str) -> None:
 
 def _damage_cache(root: Path, how: int) -> None:
     names = [stat_cache.cache_name("index"), ".clipdoc/memo-index.json"]
+    names += [stat_cache.delta_name("index")]
     names += sorted(path.relative_to(root).as_posix() for path in root.glob(".clipdoc/walk-*"))
     cache_file = root / names[how % len(names)]
     if not cache_file.exists():
@@ -593,8 +594,100 @@ def test_deleted_documents_leave_every_kind_of_cache(tmp_path: Path) -> None:
         _delete(tmp_path, 1)
         _views(tmp_path, None)
     for kind in ("index", "ai_info", "query"):
-        held = json.loads((tmp_path / stat_cache.cache_name(kind)).read_bytes())["files"]
-        assert list(held) == [_PATHS[0]], kind
+        assert _cached_paths(tmp_path, kind) == [_PATHS[0]], kind
+
+
+def _cached_paths(root: Path, kind: str) -> list[str]:
+    """The documents the cache of ``kind`` holds: its file amended by its
+    delta."""
+    cache = stat_cache.StatCache.open(Folder(root), kind, create=False, read_only=True)
+    assert cache is not None
+    return sorted(cache._files)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    return path.stat().st_ino, path.stat().st_mtime_ns
+
+
+def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    cache_file = tmp_path / stat_cache.cache_name("index")
+    delta_file = tmp_path / stat_cache.delta_name("index")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path, cache=True).index()
+        whole = _stamp(cache_file)
+        _same_size_edit(tmp_path, 1, "B", True)
+        _delete(tmp_path, 3)
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).index()
+        assert _stamp(cache_file) == whole
+        delta = json.loads(delta_file.read_bytes())
+        assert sorted(delta["files"]) == [_PATHS[1], _PATHS[3]]
+        assert delta["files"][_PATHS[3]] is None
+        # The next run serves the facts of the cache file as amended.
+        again = Collection(tmp_path)
+        assert again.index() == Collection(tmp_path, cache=False).index()
+        assert again.cache_hits == len(_PATHS) - 1
+        # Past the delta's size, the whole cache is written, the delta removed.
+        with mock.patch.object(stat_cache, "_DELTA_MINIMUM", 1):
+            _same_size_edit(tmp_path, 0, "C", True)
+            _same_size_edit(tmp_path, 2, "C", True)
+            _wait_for_the_clock(tmp_path)
+            Collection(tmp_path).index()
+        assert _stamp(cache_file) != whole
+        assert not delta_file.exists()
+        assert _cached_paths(tmp_path, "index") == sorted(set(_PATHS) - {_PATHS[3]})
+
+
+def test_a_delta_of_another_cache_file_or_damaged_is_ignored(tmp_path: Path) -> None:
+    for n in range(2):
+        _write(tmp_path, n, "A")
+    delta_file = tmp_path / stat_cache.delta_name("index")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path, cache=True).index()
+        _same_size_edit(tmp_path, 0, "B", True)
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).index()
+        delta = json.loads(delta_file.read_bytes())
+        # A fact the delta would serve, were it not of another cache file.
+        delta["files"][_PATHS[0]][5][2] = "forged title"
+        forged = json.dumps(delta, ensure_ascii=False, separators=(",", ":")).encode()
+        for damaged in (
+            forged.replace(b'"amends":[', b'"amends":[1,'),
+            forged.replace(b'"clipdoc stat cache delta"', b'"other"'),
+            forged[: len(forged) // 2],
+            b"[]",
+        ):
+            delta_file.write_bytes(damaged)
+            assert _views(tmp_path, None) == _views(tmp_path, False)
+        # The forged fact is served from a delta of this cache file: what
+        # may write the cache is trusted, as Git trusts its index.
+        delta_file.write_bytes(forged)
+        assert "forged title" in Collection(tmp_path).index()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_delta_that_is_a_fifo_or_a_link_out_is_never_read_or_written(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    for n in range(2):
+        _write(root, n, "A")
+    delta_file = root / stat_cache.delta_name("index")
+    outside = tmp_path / "outside.json"
+    outside.write_bytes(b"keep")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(root)
+        Collection(root, cache=True).index()
+        for plant in (os.mkfifo, lambda path: path.symlink_to(outside)):
+            plant(delta_file)
+            _same_size_edit(root, 0, "B", True)
+            _wait_for_the_clock(root)
+            assert _views(root, None) == _views(root, False)  # no hang on the FIFO
+            assert delta_file.is_fifo() or delta_file.is_symlink()
+            delta_file.unlink()
+    assert outside.read_bytes() == b"keep"
 
 
 def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:

@@ -23,6 +23,14 @@ not matter.
 The file is safe to delete; one that cannot be read, of another format or
 another clipdoc version, is ignored and written anew.
 
+A run that changes a few documents' facts does not write the whole file
+again (at 45,390 documents, half a second): as Git's split index, it
+writes what changed, and what is gone, into a delta file beside it
+(``stat-cache-KIND.delta.json``) that names the identity of the file it
+amends. A delta whose file was replaced since, or that is damaged, is
+ignored (its facts are read again); once it holds more than an eighth of
+the documents, the whole file is written and the delta removed.
+
 A whole job's result can be kept too, as a memo (``memo-KIND.json``): the
 result for one state of the collection, named by a digest of every path
 the walk found with its file's identity (a `Tree`). A run that finds the
@@ -89,6 +97,18 @@ def cache_name(kind: str) -> str:
     return f"{FOLDER}/stat-cache-{kind}.json"
 
 
+def delta_name(kind: str) -> str:
+    """The delta file that amends the cache file of facts of ``kind``."""
+    return f"{FOLDER}/stat-cache-{kind}.delta.json"
+
+
+_DELTA_FORMAT = "clipdoc stat cache delta"
+#: The fewest documents a delta may hold before the whole cache is written
+#: again, and the share of the cache's documents beyond that.
+_DELTA_MINIMUM = 256
+_DELTA_SHARE = 8
+
+
 class StatCache:
     """The cache of one kind of fact of one collection, for one run:
     `lookup` before reading a document, `store` after, `save` at the end."""
@@ -101,6 +121,7 @@ class StatCache:
         stamp: Stamp | None,
         *,
         read_only: bool = False,
+        delta: Delta | None = None,
     ) -> None:
         #: The collection's folder, reading files of any size up to the
         #: default limit: a cache file is no document.
@@ -109,8 +130,13 @@ class StatCache:
         #: file (taken under another limit) is not served.
         self.size_limit = folder.size_limit
         self.name = cache_name(kind)
+        self.delta_name = delta_name(kind)
         self._files = files if files is not None else {}
         self._stamp = stamp
+        #: What the delta file amends the cache file with, and what this run
+        #: changes (a fact, or None for a document gone), by path.
+        self._delta = delta if delta is not None and files is not None else Delta({}, None)
+        self._changes: dict[str, list[Any] | None] = {}
         self._read_only = read_only
         # Taken before any document is read; a cache that only serves (and
         # must write nothing, not even a file to read the clock) needs none.
@@ -143,7 +169,11 @@ class StatCache:
             return None  # a link, a FIFO, a folder in its place: leave it alone
         try:
             files = _files_of(data) if data is not None else None
-            cache = cls(folder, kind, files, stamp, read_only=read_only)
+            delta = None
+            if files is not None and stamp is not None:
+                delta = _delta_of(_for_cache_files(folder), delta_name(kind), stamp)
+                _amend(files, delta.files)
+            cache = cls(folder, kind, files, stamp, read_only=read_only, delta=delta)
         except (ClipdocError, OSError):
             return None
         if not read_only:
@@ -184,7 +214,7 @@ class StatCache:
             return False
         held = [stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns, fact]
         if self._files.get(relative) != held:
-            self._files[relative] = held
+            self._files[relative] = self._changes[relative] = held
             self._changed = True
         return True
 
@@ -206,18 +236,47 @@ class StatCache:
         cannot be written."""
         if not self._changed or self._read_only:
             return
-        document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
-        document["files"] = self._files
-        data = _json_bytes(document)
         try:
-            if self._stamp is None:
-                self.folder.create(self.name, data)
-            else:
-                self.folder.replace(self.name, data, expected=self._stamp)
+            if not self._save_delta():
+                self._save_whole()
             _keep_out_of_git(self.folder)
         except (ClipdocError, OSError):
             return
         self._changed = False
+
+    def _save_delta(self) -> bool:
+        """Write what changed into the delta file, when the cache file is
+        there and the delta stays small; whether it was written."""
+        if self._stamp is None or not self._changes:
+            return False
+        files = {**self._delta.files, **self._changes}
+        if len(files) > max(_DELTA_MINIMUM, len(self._files) // _DELTA_SHARE):
+            return False
+        document: dict[str, Any] = {"format": _DELTA_FORMAT, "clipdoc": __version__}
+        document.update(amends=identity_of(self._stamp), files=files)
+        data = _json_bytes(document)
+        # Another run's delta, written meanwhile, is left as it is (a
+        # failed create or replacement): it is as good.
+        if self._delta.stamp is None:
+            self.folder.create(self.delta_name, data)
+        else:
+            self.folder.replace(self.delta_name, data, expected=self._delta.stamp)
+        return True
+
+    def _save_whole(self) -> None:
+        """Write the whole cache file, and remove a delta that amended the
+        one it replaces."""
+        document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
+        document["files"] = self._files
+        data = _json_bytes(document)
+        if self._stamp is None:
+            self.folder.create(self.name, data)
+        else:
+            self.folder.replace(self.name, data, expected=self._stamp)
+        # A delta left behind names the identity of the file just replaced:
+        # it is ignored whether or not it can be removed.
+        with contextlib.suppress(ClipdocError, OSError):
+            self.folder.remove(self.delta_name)
 
     def _remove_leftovers(self) -> None:
         """Remove the temporary files of saves that were killed (an hour
@@ -236,7 +295,51 @@ class StatCache:
 
     def _forget(self, relative: str) -> None:
         if self._files.pop(relative, None) is not None:
+            self._changes[relative] = None
             self._changed = True
+
+
+class Delta(NamedTuple):
+    """What a delta file amends its cache file with (a fact, or None for a
+    document gone, by path), and the stamp the delta file was read with
+    (None: there is none, or it does not amend this cache file)."""
+
+    files: dict[str, list[Any] | None]
+    stamp: Stamp | None
+
+
+def _delta_of(folder: Folder, name: str, amended: Stamp) -> Delta:
+    """The delta file ``name`` of the cache file read with the stamp
+    ``amended``; an empty delta when there is none, or when it amends
+    another file or is damaged (its facts are read again). Its stamp is
+    kept only when it can be read at all: a file in its place that cannot
+    be (a link, a FIFO) raises its `ClipdocError`: the cache is left alone."""
+    try:
+        data, stamp = folder.read(name)
+    except NotFoundError:
+        return Delta({}, None)
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        return Delta({}, stamp)
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != _DELTA_FORMAT
+        or document.get("clipdoc") != __version__
+        or document.get("amends") != identity_of(amended)
+        or not isinstance(document.get("files"), dict)
+    ):
+        return Delta({}, stamp)
+    files: dict[str, list[Any] | None] = document["files"]
+    return Delta(files, stamp)
+
+
+def _amend(files: dict[str, list[Any]], delta: dict[str, list[Any] | None]) -> None:
+    for relative, held in delta.items():
+        if held is None:
+            files.pop(relative, None)
+        else:
+            files[relative] = held
 
 
 class Tree:
