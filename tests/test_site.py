@@ -732,20 +732,28 @@ def test_a_build_forks_no_more_workers_than_batches(
     from clipdoc._site import build
     from clipdoc._storage.parallel import BATCH_SIZE
     from clipdoc._storage.parallel import ordered_map as real
+    from clipdoc._storage.parallel import worker_pool as real_pool
 
     started: list[int] = []
+    pools: list[int] = []
 
-    def ordered_map(function: Any, items: Any, *, jobs: int) -> Any:
+    def ordered_map(function: Any, items: Any, *, jobs: int, pool: Any) -> Any:
         started.append(jobs)
-        return real(function, items, jobs=jobs)
+        return real(function, items, jobs=jobs, pool=pool)
+
+    def worker_pool(jobs: int) -> Any:
+        pools.append(jobs)
+        return real_pool(jobs)
 
     monkeypatch.setattr(build, "ordered_map", ordered_map)
+    monkeypatch.setattr(build, "worker_pool", worker_pool)
     root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
     build_site(root, tmp_path / "small", jobs=8)
-    assert started == []  # one batch: built in this process
+    assert started == pools == []  # one batch: built in this process
     root = make_collection(tmp_path / "d", [sample(n) for n in range(2 * BATCH_SIZE + 1)])
     build_site(root, tmp_path / "large", jobs=8)
     assert started == [3, 3, 3]  # reading, the newest saves' words, rendering
+    assert pools == [3]  # the same workers for all three, forked before any was read
 
 
 def test_unusable_manifest_means_a_full_build(tmp_path: Path) -> None:

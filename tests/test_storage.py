@@ -438,6 +438,23 @@ def test_a_ctrl_c_as_a_worker_starts_stops_only_the_main_process() -> None:
     assert signal.getsignal(signal.SIGINT) is handler
 
 
+def test_a_pool_shared_by_maps_in_turn_keeps_its_workers_and_drops_what_is_left() -> None:
+    pool = parallel.worker_pool(2)
+    try:
+        first = list(parallel.ordered_map(abs, range(-300, 0), jobs=2, pool=pool))
+        workers = set(pool._processes)  # type: ignore[attr-defined]
+        # A map left early cancels what it had in flight, not the pool.
+        partial = parallel.ordered_map(abs, range(-3000, 0), jobs=2, pool=pool)
+        assert next(partial) == 3000
+        partial.close()
+        second = list(parallel.ordered_map(str, range(200), jobs=2, pool=pool))
+        assert set(pool._processes) == workers  # type: ignore[attr-defined]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    assert first == list(range(300, 0, -1))
+    assert second == [str(n) for n in range(200)]
+
+
 def _from_coverage(line: str) -> bool:
     return "CoverageWarning" in line or line.strip() == 'self.warn(msg, slug="module-not-measured")'
 

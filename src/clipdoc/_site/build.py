@@ -40,7 +40,7 @@ from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
 from .._storage.documents import read_document_file
 from .._storage.files import Folder, exchange
-from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map
+from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map, worker_pool
 from .._storage.urls import url_key
 from .._storage.walk import checked_folder, checked_patterns, walk
 from .._version import __version__
@@ -49,6 +49,8 @@ from .i18n import LANGUAGES, Messages, content_language
 from .pages import Document, Fields, Neighbourhood, Unreadable
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import jinja2
 
 _Item = TypeVar("_Item")
@@ -621,12 +623,16 @@ def build_site(
             ),
             jobs=jobs,
             progress=progress,
+            languages=[lang] if lang else LANGUAGES,
         )
-        facts = site.read_all(old_documents, exclude)
-        documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
-        chosen = lang or content_language([d.title for d in documents])
-        site.output = attrs.evolve(site.output, lang=chosen)
-        site.write_all(documents)
+        try:
+            facts = site.read_all(old_documents, exclude)
+            documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
+            chosen = lang or content_language([d.title for d in documents])
+            site.output = attrs.evolve(site.output, lang=chosen)
+            site.write_all(documents)
+        finally:
+            site.close()
         site.write_manifest(documents)
         _swap_in(staging, output)
     except BaseException:
@@ -855,6 +861,10 @@ class _Site:
     new_shards: int = 0
     #: Who is a save of which address (`write_all`).
     addresses: _Addresses | None = None
+    #: The languages the pages may be rendered in (chosen after reading).
+    languages: Sequence[str] = LANGUAGES
+    #: The worker processes of the build's every step (`in_workers`).
+    pool: Executor | None = None
 
     def read_all(
         self, old_documents: dict[str, tuple[str, tuple[str, ...]]], exclude: Sequence[str]
@@ -868,6 +878,13 @@ class _Site:
         # No more workers than batches of documents: a small site on a large
         # machine forks a few processes, not one per CPU.
         self.jobs = max(1, min(self.jobs, -(-len(items) // BATCH_SIZE)))
+        if self.jobs > 1:
+            # The workers are forked now, while this process holds little (a
+            # fork when it holds every document cost a copy of each page of
+            # memory the workers touched), with what rendering needs loaded.
+            for lang in self.languages:
+                self.output.theme.prepare(lang=lang)
+            search.tokens("")
         facts = []
         read = functools.partial(pages.read_facts, self.root)
         for fact in self.in_workers(read, items):
@@ -878,7 +895,8 @@ class _Site:
     def in_workers(
         self, function: Callable[[_Item], _Result], items: Iterable[_Item], *, jobs: int = 0
     ) -> Iterator[_Result]:
-        """`ordered_map` on this build's processes (or ``jobs``, when fewer).
+        """`ordered_map` on this build's processes (or ``jobs`` of them, when
+        fewer), forked at the first call and kept for the next (`close`).
         Forked workers share the main process's objects; frozen out of the
         cycle collector's reach, they are not walked by each worker's
         collections, which would copy every page of memory they touch."""
@@ -886,11 +904,19 @@ class _Site:
         if jobs <= 1:
             yield from map(function, items)
             return
+        if self.pool is None:
+            self.pool = worker_pool(self.jobs)
         gc.freeze()
         try:
-            yield from ordered_map(function, items, jobs=jobs)
+            yield from ordered_map(function, items, jobs=jobs, pool=self.pool)
         finally:
             gc.unfreeze()
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def start(self, phase: str, total: int) -> None:
         if self.progress is not None and total:

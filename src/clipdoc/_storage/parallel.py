@@ -75,26 +75,43 @@ def _apply(function: Callable[[_Item], _Result], batch: list[_Item]) -> list[_Re
     return [function(item) for item in batch]
 
 
-def ordered_map(
-    function: Callable[[_Item], _Result], items: Iterable[_Item], *, jobs: int
-) -> Iterator[_Result]:
-    """``map`` on ``jobs`` processes, results in input order, memory bounded."""
-    if jobs <= 1:
-        yield from map(function, items)
-        return
+def worker_pool(jobs: int) -> Executor:
+    """``jobs`` worker processes for `ordered_map` calls that follow one
+    another: forked once, at the first call, and shut down by the caller."""
     # Imported here: worker processes cost 20 ms of every command's start-up
     # otherwise, and most runs use none.
     from concurrent.futures import ProcessPoolExecutor
 
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
+
+
+def ordered_map(
+    function: Callable[[_Item], _Result],
+    items: Iterable[_Item],
+    *,
+    jobs: int,
+    pool: Executor | None = None,
+) -> Iterator[_Result]:
+    """``map`` on ``jobs`` processes, results in input order, memory
+    bounded: those of ``pool`` (a `worker_pool` of at least ``jobs``, left
+    running), else processes of its own."""
+    if jobs <= 1:
+        yield from map(function, items)
+        return
+    own = pool is None
+    workers = worker_pool(jobs) if pool is None else pool
     iterator = iter(items)
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts)
     pending: deque[Future[list[_Result]]] = deque()
     try:
         while batch := list(islice(iterator, BATCH_SIZE)):
-            pending.append(_submit(pool, _apply, function, batch))
+            pending.append(_submit(workers, _apply, function, batch))
             if len(pending) >= jobs * BATCHES_IN_FLIGHT_PER_JOB:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if own:
+            workers.shutdown(wait=True, cancel_futures=True)
+        else:  # what is left of this call is not to be done by the pool
+            for future in pending:
+                future.cancel()
