@@ -269,6 +269,10 @@ def test_check_warns_about_names_that_clash_elsewhere(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert done.stdout.count("CD509") == 3
     assert run("check", "--strict", tmp_path).returncode == 1
+    # A file named alone is warned about as its folder's walk warns.
+    named = run("check", tmp_path / "Paper.md", tmp_path / "NUL.md")
+    assert named.stdout.count("CD509") == 2
+    assert "'paper.md' but for case" in named.stdout
 
 
 def test_deep_trees_and_long_paths_are_reported_not_crashed(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from .._core.model import Clipping
 from .._core.read import has_error
 from .._storage.documents import file_problem, found_below, read_document_file
 from .._storage.files import Folder, Stamp
-from .._storage.walk import Found, is_excluded, is_walked, skips_folder
+from .._storage.names import clashing_names
+from .._storage.walk import Found, is_excluded, is_walked, name_warning, skips_folder
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -141,9 +142,22 @@ def units(
                     yield Unit(reader, item)
         elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
             head, name = os.path.split(path)
+            clash = _clashes(head or os.curdir).get(name)
+            entry = Found(name, warnings=(name_warning(clash),) if clash else ())
             # A file named on the command line is read wherever its link
             # leads, as `load` reads it; it is still never written through.
-            yield Unit(Folder(head or os.curdir, follow_links=True), Found(name), named=path)
+            yield Unit(Folder(head or os.curdir, follow_links=True), entry, named=path)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clashes(folder: str) -> dict[str, str]:
+    """The names of ``folder`` that other systems could not keep apart
+    (CD509), as a walk of the folder tells them; none when it cannot be
+    listed (what is named there is reported as it is read)."""
+    try:
+        return clashing_names(os.listdir(folder))
+    except (OSError, ValueError):
+        return {}
 
 
 @dataclass
@@ -278,7 +292,9 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
     the folder it really is. What is left of a folder inside another is
     walked without what the outer walk reads (`units`).
     """
-    _listable.cache_clear()  # folders may have changed since the last command
+    # Folders may have changed since the last command.
+    _listable.cache_clear()
+    _clashes.cache_clear()
     given: list[str] = []
     seen: set[str] = set()
     missing: list[Missing] = []
