@@ -337,6 +337,24 @@ def test_an_index_elsewhere_is_known_from_the_memo(tmp_path: Path) -> None:
         assert _index_elsewhere(root, output) == expected
 
 
+def test_a_check_from_the_memo_never_reads_an_index_through_a_link_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "root"
+    for n in range(2):
+        _write(root, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        assert main(["index", "-q", str(root)]) == 0
+        _wait_for_the_clock(root)
+        assert main(["index", "-q", str(root)]) == 0  # the memo now knows README.md
+        (root / "README.md").rename(tmp_path / "README.md")
+        (root / "README.md").symlink_to(tmp_path / "README.md")
+        # The same bytes, but out of the collection: not read, as without
+        # the cache.
+        assert main(["index", "--check", str(root)]) == 2
+    assert "a symbolic link" in capsys.readouterr().err
+
+
 def test_a_file_changed_just_before_the_run_is_not_kept(tmp_path: Path) -> None:
     _write(tmp_path, 0, "A")
     collection = Collection(tmp_path, cache=True)

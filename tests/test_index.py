@@ -10,6 +10,8 @@ import sys
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
+from unittest import mock
 from urllib.parse import quote, unquote
 
 import pytest
@@ -415,6 +417,55 @@ def test_links_are_percent_encoded_as_urllib_does(path: str) -> None:
     from clipdoc._storage.index import link
 
     assert link(path) == quote(path, safe="/")
+
+
+def test_an_output_file_that_cannot_be_read_is_replaced_only_with_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clipdoc._cli import index as index_command
+    from clipdoc._cli import main
+
+    root = tmp_path / "collection"
+    document = root / "2025-05-06" / "a.md"
+    document.parent.mkdir(parents=True)
+    clipdoc.dump(Clipping(title="a", url="https://example.com/a"), document)
+    notes = tmp_path / "notes.md"
+    notes.write_text("my own notes\n")
+    real_open = open
+
+    def unreadable(path: object, *arguments: Any, **options: Any) -> Any:
+        if os.fspath(path) == str(notes):  # type: ignore[call-overload]
+            raise PermissionError(13, "Permission denied", str(notes))
+        return real_open(path, *arguments, **options)  # type: ignore[call-overload]
+
+    # As for a user who may replace the file (its folder is writable) but
+    # not read it: what it holds is unknown, so it is left alone.
+    monkeypatch.setattr(index_command, "read_bytes", mock.Mock(side_effect=PermissionError))
+    monkeypatch.setattr(index_command, "open", unreadable, raising=False)
+    assert main(["index", "-q", "-o", str(notes), str(root)]) == 2
+    assert "cannot be read to tell whether it is an index" in capsys.readouterr().err
+    assert notes.read_text() == "my own notes\n"
+    assert main(["index", "-q", "--force", "-o", str(notes), str(root)]) == 0
+    assert notes.read_text().startswith("# 最新信息")
+
+
+def test_an_output_file_that_holds_the_index_is_left_as_it_is(tmp_path: Path) -> None:
+    root = tmp_path / "collection"
+    document = root / "2025-05-06" / "a.md"
+    document.parent.mkdir(parents=True)
+    clipdoc.dump(Clipping(title="a", url="https://example.com/a"), document)
+    output = tmp_path / "index.md"
+    for expected in ("wrote", "unchanged"):
+        done = subprocess.run(
+            [SCRIPT, "index", "--no-cache", "-o", output, root], capture_output=True, text=True
+        )
+        assert done.stderr == f"{expected} {output}\n"
+        if expected == "wrote":
+            written = output.stat()
+    assert (output.stat().st_ino, output.stat().st_mtime_ns) == (
+        written.st_ino,
+        written.st_mtime_ns,
+    )
 
 
 def test_an_output_file_that_is_not_an_index_is_replaced_only_with_force(

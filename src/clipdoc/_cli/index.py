@@ -159,7 +159,7 @@ def _build_unless_held(options: argparse.Namespace) -> tuple[bytes | None, list[
         _cache_choice(options),
         options.check,
     )
-    data, left_out = index_unless_held(collection, functools.partial(_held, _index_file(options)))
+    data, left_out = index_unless_held(collection, functools.partial(_held, options))
     return data, _problems(left_out, [])
 
 
@@ -242,13 +242,18 @@ def _index_file(options: argparse.Namespace) -> str:
     return str(options.output or os.path.join(options.root, INDEX_NAME))
 
 
-def _held(path: str) -> bytes | None:
-    """The bytes of the regular file at ``path`` (where its link leads);
-    None for anything else, and when it cannot be read."""
+def _held(options: argparse.Namespace) -> bytes | None:
+    """The bytes of the file the index is for, read as the command reads
+    it: ROOT/README.md through the storage layer (never through a link out
+    of the collection), a file named with --output wherever its link leads
+    (a regular file only); None for anything else, and when it cannot be
+    read."""
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
+        if not options.output:
+            return Folder(options.root).read(INDEX_NAME)[0]
+        if not stat.S_ISREG(os.stat(options.output).st_mode):
             return None
-        return read_bytes(path)
+        return read_bytes(options.output)
     except (ClipdocError, OSError):
         return None
 
@@ -337,6 +342,14 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
         sys.stdout.buffer.flush()
         return None
     if options.output:  # a file the user named, anywhere
+        held = _held(options)
+        if held == data:
+            return _UNCHANGED
+        if not options.force and held is None and _unreadable(options.output):
+            return (
+                f"{options.output}: cannot be read to tell whether it is an index; pass --force"
+                " to replace it, or name another file"
+            )
         if not options.force and _holds_other_text(options.output):
             return (
                 f"{options.output}: not an index (it does not start with"
@@ -355,6 +368,18 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
     except ClipdocError as error:
         return str(error)
     return _UNCHANGED if status == "unchanged" else None
+
+
+def _unreadable(path: str) -> bool:
+    """Whether ``path`` is a regular file (where its link leads) that this
+    process cannot read: it may hold anything, and is not replaced unasked."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
+        with open(path, "rb"):
+            return False
+    except OSError:
+        return os.path.isfile(path)
 
 
 def _holds_other_text(path: str) -> bool:
