@@ -98,22 +98,36 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
     done = clipdoc_command("check", tmp_path / "loop.md")
     assert done.returncode == 2
-    assert "loop.md: cannot be looked at: a loop of symbolic links" in done.stderr
+    assert "loop.md: cannot be looked at: too many symbolic links on the way" in done.stderr
 
 
-LOOP = "a loop of symbolic links (each leads on to another)"
+TOO_MANY = (
+    "cannot be looked at: too many symbolic links on the way (a loop of links, or a chain"
+    " longer than the system follows)"
+)
 
 
 def test_paths_that_cannot_be_looked_at_are_in_the_json_too(tmp_path: Path) -> None:
     (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
     write(tmp_path / "ok.md", CANONICAL)
     done = clipdoc_command(
-        "check", "--format", "json", "missing.md", "loop.md", "ok.md", cwd=tmp_path
+        "check",
+        "--format",
+        "json",
+        "missing.md",
+        "loop.md",
+        "dangling.md",
+        "ok.md",
+        ".",
+        cwd=tmp_path,
     )
     assert done.returncode == 2
+    # Each once, as named: the walk of "." does not report the links again.
     assert [(d["path"], d["code"], d["message"]) for d in json.loads(done.stdout)] == [
         ("missing.md", "CD504", "no such file or folder"),
-        ("loop.md", "CD504", f"cannot be looked at: {LOOP}"),
+        ("loop.md", "CD504", TOO_MANY),
+        ("dangling.md", "CD504", "a symbolic link to nothing"),
     ]
 
 

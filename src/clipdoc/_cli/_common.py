@@ -302,7 +302,7 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
         try:
             os.stat(path)
         except (OSError, ValueError) as error:
-            missing.append(Missing(path, _why_missing(error)))
+            missing.append(Missing(path, _why_missing(path, error)))
             print(f"{path}: {missing[-1].reason}", file=sys.stderr)
             continue
         if not os.path.isdir(path) and is_excluded(path.replace(os.sep, "/"), options.exclude):
@@ -330,12 +330,24 @@ def _entry(path: str) -> str:
     return os.path.join(os.path.realpath(head or os.curdir), name)
 
 
-def _why_missing(error: OSError | ValueError) -> str:
-    if isinstance(error, FileNotFoundError) or not isinstance(error, OSError):
+def _why_missing(path: str, error: OSError | ValueError) -> str:
+    if not isinstance(error, OSError):
         return "no such file or folder"
     if error.errno == errno.ELOOP:
-        return "cannot be looked at: a loop of symbolic links (each leads on to another)"
+        return (
+            "cannot be looked at: too many symbolic links on the way (a loop of links, or a"
+            " chain longer than the system follows)"
+        )
+    if isinstance(error, FileNotFoundError):
+        return "a symbolic link to nothing" if os.path.islink(path) else "no such file or folder"
     return f"cannot be looked at: {error.strerror or error}"
+
+
+def unreachable_links(missing: Sequence[Missing]) -> list[str]:
+    """The links among ``missing`` paths: named, each is reported once as
+    named, not again by the walk of a folder named with it (`units`'s
+    ``among``)."""
+    return [each.path for each in missing if os.path.islink(each.path)]
 
 
 def _below(outer: str, path: str) -> list[str] | None:

@@ -28,6 +28,7 @@ from ._common import (
     read_unit,
     report,
     units,
+    unreachable_links,
 )
 
 
@@ -105,19 +106,22 @@ def _console(
     options: argparse.Namespace,
     paths: list[str],
     sources: list[tuple[int | None, Iterator[Outcome | int]]],
+    named: list[str],
 ) -> Console:
-    """The console of a check of ``sources``, the documents at ``paths``:
-    those of a collection checked with its stat cache are counted as its
-    walk told them, not walked once more to be counted."""
+    """The console of a check of ``sources``, the documents at ``paths``
+    (of ``named``, every path named: see `units`): those of a collection
+    checked with its stat cache are counted as its walk told them, not
+    walked once more to be counted."""
     uncounted = [path for path, (count, _) in zip(paths, sources, strict=True) if count is None]
     counted = sum(count for count, _ in sources if count is not None)
-    return console_for(options, uncounted, counted=counted, among=paths)
+    return console_for(options, uncounted, counted=counted, among=named)
 
 
 def run(options: argparse.Namespace) -> int:
     paths, missing = existing(options)
-    sources = [_source(options, path, paths) for path in paths]
-    console = _console(options, paths, sources)
+    named = [*paths, *unreachable_links(missing)]
+    sources = [_source(options, path, named) for path in paths]
+    console = _console(options, paths, sources, named)
     tally = Tally()
     as_json = options.format == "json"
     # Under --strict a warning fails the check, so it is shown as errors are.

@@ -24,6 +24,7 @@ from ._common import (
     replace_unit,
     report,
     units,
+    unreachable_links,
 )
 
 
@@ -69,13 +70,14 @@ def _lines_with_endings(text: str) -> list[str]:
 
 def run(options: argparse.Namespace) -> int:
     paths, missing = existing(options)
+    links = unreachable_links(missing)  # named, each reported once as named
     mode = FormatMode(
         recover=options.recover, write=not (options.check or options.diff), diff=options.diff
     )
-    console = console_for(options, paths)
+    console = console_for(options, paths, among=links)
     tally = Tally()
     work = functools.partial(format_one, mode)
-    for outcome in ordered_map(work, units(options, paths), jobs=options.jobs):
+    for outcome in ordered_map(work, units(options, paths, among=links), jobs=options.jobs):
         tally.add(outcome)
         left_alone = errors_in(outcome) and not options.recover
         report(console, outcome, errors_only=True)

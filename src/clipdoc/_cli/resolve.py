@@ -21,6 +21,7 @@ from ._common import (
     replace_unit,
     report,
     units,
+    unreachable_links,
 )
 
 
@@ -47,10 +48,11 @@ def resolve_one(side: str, unit: Unit) -> tuple[Outcome, str]:
 
 def run(options: argparse.Namespace) -> int:
     paths, missing = existing(options)
+    links = unreachable_links(missing)  # named, each reported once as named
     side = "ours" if options.ours else "theirs"
-    console = console_for(options, paths)
+    console = console_for(options, paths, among=links)
     tally = Tally()
-    for unit in units(options, paths):
+    for unit in units(options, paths, among=links):
         path = unit.path
         outcome, done = resolve_one(side, unit)
         tally.add(outcome)
