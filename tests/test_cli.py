@@ -131,6 +131,17 @@ def test_paths_that_cannot_be_looked_at_are_in_the_json_too(tmp_path: Path) -> N
     ]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="names that are not UTF-8: Linux")
+def test_the_json_of_a_path_that_is_not_utf8_is_utf8(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(SCRIPT), "check", "--format", "json", b"gone\xff.md"],
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert json.loads(done.stdout.decode("utf-8"))[0]["path"] == "gone\ufffd.md"
+
+
 def test_a_walk_tells_a_link_loop_from_a_link_to_nothing(tmp_path: Path) -> None:
     (tmp_path / "a.md").symlink_to("b.md")
     (tmp_path / "b.md").symlink_to("a.md")

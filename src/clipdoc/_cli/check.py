@@ -81,6 +81,15 @@ def _uses_cache(options: argparse.Namespace, path: str, paths: list[str]) -> boo
     return not enclosing(path, paths) and not named_below(path, paths) and has_cache(Folder(path))
 
 
+def _as_utf8(path: str) -> str:
+    """``path`` as UTF-8 JSON can hold it: the bytes of a name that is not
+    UTF-8 (kept by Python as lone surrogates) each shown as U+FFFD, as the
+    walk shows them."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _cannot_be_read(reason: str) -> Diagnostic:
     return Diagnostic(code="CD504", severity=Severity.ERROR, message=reason, line=None, column=None)
 
@@ -93,7 +102,7 @@ def _shown(diagnostics: tuple[Diagnostic, ...], errors_only: bool) -> tuple[Diag
 
 def diagnostic_json(path: str, diagnostic: Diagnostic) -> dict[str, object]:
     return {
-        "path": path,
+        "path": _as_utf8(path),
         "line": diagnostic.line,
         "column": diagnostic.column,
         "code": diagnostic.code,
