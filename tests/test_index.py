@@ -216,7 +216,7 @@ def test_index_check_says_whether_the_index_matches_the_tree(
 
     missing = check()
     assert missing.returncode == 1
-    rebuild = f"clipdoc index{'' if style == 'clipdoc' else ' --style ai_info'} {hostile}"
+    rebuild = f"clipdoc index --style {style} {hostile}"
     assert missing.stderr == f"{hostile / 'README.md'}: no index; write it: {rebuild}\n"
     subprocess.run([str(SCRIPT), "index", "-q", "--style", style, str(hostile)], check=True)
     index = (hostile / "README.md").read_bytes()
@@ -493,6 +493,28 @@ def test_an_output_file_that_is_not_an_index_is_replaced_only_with_force(
     # An index is replaced by the next one without asking.
     again = subprocess.run([SCRIPT, "index", "-q", "-o", notes, root])
     assert again.returncode == 0
+
+
+def test_index_check_hints_repeat_every_option_that_changes_the_index(tmp_path: Path) -> None:
+    folder = tmp_path / "2025-05-06"
+    folder.mkdir()
+    (folder / "a.md").write_text(
+        clipdoc.render(Clipping(title="一篇", url="https://example.com/a")), encoding="utf-8"
+    )
+    checked = subprocess.run(
+        [SCRIPT, "index", "--check", "--exclude", "drafts", "--follow-links", tmp_path],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 1
+    assert checked.stderr.endswith(
+        f"write it: clipdoc index --style clipdoc --exclude drafts --follow-links {tmp_path}\n"
+    )
+    nothing = subprocess.run(
+        [SCRIPT, "index", "--check", "-o", "-", tmp_path], capture_output=True, text=True
+    )
+    assert nothing.returncode == 2
+    assert "name the file with --output" in nothing.stderr
 
 
 def test_index_check_names_the_style_the_file_was_written_in(tmp_path: Path) -> None:

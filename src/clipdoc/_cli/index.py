@@ -28,6 +28,13 @@ from ._common import FAILED, OK, USAGE
 
 def run(options: argparse.Namespace) -> int:
     root = options.root
+    if options.check and options.output == "-":
+        print(
+            "clipdoc index: error: --check compares a file with the index: name the file"
+            " with --output, or leave --output out for ROOT/README.md",
+            file=sys.stderr,
+        )
+        return USAGE
     options.style = _chosen_style(options)
     if options.style == "clipdoc" and not options.output and not options.check:
         return _write_into_root(options)
@@ -201,11 +208,19 @@ def _problems(left_out: Sequence[LeftOut], not_read: Sequence[PathError]) -> lis
     return problems
 
 
-def rebuild_command(root: str, style: str, output: str | None = None) -> str:
-    """The command that writes this index."""
-    words = ["clipdoc", "index", *_style_words(style)]
+def rebuild_command(
+    root: str, style: str, output: str | None = None, options: Sequence[str] = ()
+) -> str:
+    """The command that writes this index (with the walk's ``options``)."""
+    words = ["clipdoc", "index", *_style_words(style), *options]
     words += ["-o", output] if output else []
     return shlex.join([*words, root])
+
+
+def _walk_words(options: argparse.Namespace) -> list[str]:
+    """The options of the command line that change what the index holds."""
+    words = [word for pattern in options.exclude for word in ("--exclude", pattern)]
+    return [*words, "--follow-links"] if options.follow_links else words
 
 
 def difference(old: bytes, new: bytes) -> str | None:
@@ -263,7 +278,7 @@ def _check(options: argparse.Namespace, root: str, data: bytes | None, *, left_o
     differ. Documents left out of the index fail the check as they fail
     the index (exit status 1), the file matching or not."""
     path = _index_file(options)
-    rebuild = rebuild_command(root, options.style, options.output)
+    rebuild = rebuild_command(root, options.style, options.output, _walk_words(options))
     if data is None:  # the file is known to hold the index
         return _matches(options, path, left_out)
     try:
@@ -282,7 +297,15 @@ def _check(options: argparse.Namespace, root: str, data: bytes | None, *, left_o
         other = "ai_info" if options.style == "clipdoc" else "clipdoc"
         if _is_index_in_style(options, root, old, other):
             again = shlex.join(
-                ["clipdoc", "index", "--check", *_style_words(other), *_output_words(options), root]
+                [
+                    "clipdoc",
+                    "index",
+                    "--check",
+                    *_style_words(other),
+                    *_walk_words(options),
+                    *_output_words(options),
+                    root,
+                ]
             )
             print(
                 f"{path} is the {other}-style index of the tree; check it with: {again}",
@@ -322,7 +345,8 @@ def _is_index_in_style(options: argparse.Namespace, root: str, old: bytes, style
 
 
 def _style_words(style: str) -> list[str]:
-    return ["--style", style] if style != "clipdoc" else []
+    # Always said: without --style, the style of ROOT/README.md is kept.
+    return ["--style", style]
 
 
 def _output_words(options: argparse.Namespace) -> list[str]:
