@@ -324,6 +324,7 @@ def test_another_spelling_of_an_excluded_file_is_still_worked_on(folder: Path) -
     )
     assert done.returncode == 1
     assert done.stdout.splitlines() == [f"notes.md{NOT_CD111}"]
+    assert done.stderr.splitlines()[0] == f"{folder / 'notes.md'}: left out by --exclude"
 
 
 @pytest.mark.parametrize("cached", [False, True])

@@ -306,6 +306,8 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
             print(f"{path}: {missing[-1].reason}", file=sys.stderr)
             continue
         if not os.path.isdir(path) and is_excluded(path.replace(os.sep, "/"), options.exclude):
+            if not options.quiet:  # named, but left out: said, not passed over in silence
+                print(f"{path}: left out by --exclude", file=sys.stderr)
             continue
         if _entry(path) not in seen:
             seen.add(_entry(path))
