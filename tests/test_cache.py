@@ -876,6 +876,29 @@ def test_a_walk_in_which_no_folder_changed_is_taken_from_its_memo(tmp_path: Path
         assert len(list(Collection(tmp_path).found())) == len(expected) + 1
 
 
+def test_a_walk_memo_is_not_taken_where_this_process_may_not_list_a_folder(
+    tmp_path: Path,
+) -> None:
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        Collection(tmp_path, cache=True).index()
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).index()  # keeps the walk's memo
+        # As for another user, who may not list a folder the memo holds
+        # (a process run as root may list any): the walk lists again.
+        unlisted = str(tmp_path / "2025-05-02")
+        real_access = os.access
+
+        def access(path: Any, mode: int, **options: Any) -> bool:
+            return os.fspath(path) != unlisted and real_access(path, mode, **options)
+
+        listed = mock.patch("clipdoc._storage.walk._list", wraps=walk_module._list)
+        with mock.patch.object(stat_cache.os, "access", access), listed as listing:
+            Collection(tmp_path).index()
+        assert listing.called
+
+
 def _state(path: Path) -> list[Any]:
     status = path.stat()
     return [status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]

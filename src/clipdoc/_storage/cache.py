@@ -541,8 +541,10 @@ def _recall_walk(folder: Folder, name: str, walk: Walk) -> _Walked | None:
 def _unchanged_folders(folders: list[Any], walk: Walk) -> set[str] | None:
     """The paths of ``folders`` (states a memo holds, the root's first,
     each folder after the one that holds it) when each folder is one the
-    walk lists, on the root's device, still as it was: an ``lstat`` each
-    (the root's link followed, as the walk follows it); else None."""
+    walk lists, on the root's device, still as it was, and that this
+    process may list (another user's run may have kept the memo): an
+    ``lstat`` and an ``access`` each (the root's link followed, as the walk
+    follows it); else None."""
     prefixes: set[str] = set()
     for state in folders:
         if type(state) is not list or len(state) != 5 or type(state[0]) is not str:
@@ -552,14 +554,15 @@ def _unchanged_folders(folders: list[Any], walk: Walk) -> set[str] | None:
             prefix and not _is_folder_of(prefix, prefixes, walk)
         ):
             return None
+        path = os.path.join(walk.root, prefix[:-1]) if prefix else walk.root
         try:
-            status = (
-                os.lstat(os.path.join(walk.root, prefix[:-1])) if prefix else os.stat(walk.root)
-            )
+            status = os.lstat(path) if prefix else os.stat(path)
         except (OSError, ValueError):
             return None
         now = [prefix, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
         if now != state or not stat.S_ISDIR(status.st_mode) or now[1] != folders[0][1]:
+            return None
+        if not os.access(path, os.R_OK | os.X_OK):
             return None
         prefixes.add(prefix)
     return prefixes or None  # not even the root: no walk gives that
