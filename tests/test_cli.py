@@ -359,6 +359,24 @@ def test_a_folder_link_named_with_the_folder_that_holds_it_is_read_once(
     )
 
 
+@pytest.mark.parametrize("mode", [[], ["--check"]])
+def test_nothing_is_written_through_a_folder_link_named(folder: Path, mode: list[str]) -> None:
+    outside = folder.parent / "elsewhere" / "out.md"
+    write(outside, WARNED)
+    (folder / "via-link").symlink_to(outside.parent)
+    # As a shell glob names it: docs/* holds the link.
+    done = clipdoc_command("fmt", *mode, "docs/via-link", "docs/2025-05-06", cwd=folder.parent)
+    assert outside.read_bytes() == WARNED.encode()
+    assert (
+        "docs/via-link/out.md: left as it is: reached through a symbolic link named on the"
+        " command line" in done.stderr
+    )
+    assert done.returncode == 1
+    # Named as the folder it is, it is formatted.
+    clipdoc_command("fmt", outside.parent, cwd=folder.parent)
+    assert outside.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
+
+
 @pytest.mark.parametrize("kind", ["symbolic", "hard"])
 def test_a_link_named_with_its_file_leaves_neither_unformatted(folder: Path, kind: str) -> None:
     warned = folder / "2025-05-06" / "warned.md"

@@ -615,7 +615,7 @@ def test_fmt_leaves_a_link_it_read_alone_and_says_so(hostile: tuple[Path, Path])
     (root / "doc.md").symlink_to("../o/doc.md")
     done = run("fmt", "--follow-links", root / "doc.md")
     assert done.returncode == 1
-    assert "left as it is: is a symbolic link" in done.stderr
+    assert "left as it is: reached through a symbolic link" in done.stderr
     assert "1 left alone" in done.stderr
     assert (outside / "doc.md").read_text() == "# t\n\n\n## AI 摘要\n\nx\n"
 

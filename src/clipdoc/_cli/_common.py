@@ -50,6 +50,9 @@ class Unit:
     found: Found
     #: The path of a file named on the command line, as it was written.
     named: str | None = None
+    #: Whether the path named on the command line (the file, or a folder
+    #: it is in) is a symbolic link: read through, never written through.
+    through_link: bool = False
 
     @property
     def path(self) -> str:
@@ -94,12 +97,22 @@ def outcome_of(path: str, diagnostics: tuple[Diagnostic, ...]) -> Outcome:
     return Outcome(path, diagnostics=diagnostics)
 
 
+#: Why a document reached through a link named on the command line is not
+#: written.
+THROUGH_LINK = (
+    "reached through a symbolic link named on the command line; clipdoc does not write"
+    " through links: name the file or folder it leads to (CD503)"
+)
+
+
 def replace_unit(unit: Unit, data: bytes, stamp: Stamp | None, outcome: Outcome) -> Outcome:
     """Replace a document that was read with ``stamp``: ``outcome`` when it
     was, else an outcome that says why not (it changed meanwhile or is a
     link: left alone; the disk is full: an I/O problem)."""
     if stamp is None:
         return replace(outcome, changed=False, io_problem="cannot write: it was not read")
+    if unit.through_link:
+        return replace(outcome, changed=False, left_alone=THROUGH_LINK)
     try:
         unit.folder.replace(unit.found.relative, data, expected=stamp)
     except (ChangedError, UnsafePathError) as error:
@@ -137,16 +150,18 @@ def units(
                     for f in found
                     if f.relative not in named and not f.relative.startswith(inside)
                 )
+            linked = _is_folder_link(path)
             with folder.reading_in_order() as reader:
                 for item in found:
-                    yield Unit(reader, item)
+                    yield Unit(reader, item, through_link=linked)
         elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
             head, name = os.path.split(path)
             clash = _clashes(head or os.curdir).get(name)
             entry = Found(name, warnings=(name_warning(clash),) if clash else ())
             # A file named on the command line is read wherever its link
             # leads, as `load` reads it; it is still never written through.
-            yield Unit(Folder(head or os.curdir, follow_links=True), entry, named=path)
+            folder = Folder(head or os.curdir, follow_links=True)
+            yield Unit(folder, entry, named=path, through_link=os.path.islink(path))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -296,7 +311,7 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
     _listable.cache_clear()
     _clashes.cache_clear()
     given: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     missing: list[Missing] = []
     for path in options.paths:
         try:
@@ -309,9 +324,14 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
             if not options.quiet:  # named, but left out: said, not passed over in silence
                 print(f"{path}: left out by --exclude", file=sys.stderr)
             continue
-        if _entry(path) not in seen:
-            seen.add(_entry(path))
+        entry = _entry(path)
+        if entry not in seen:
+            seen[entry] = len(given)
             given.append(path)
+        elif _is_folder_link(given[seen[entry]]) and not _is_folder_link(path):
+            # The same folder named through a link and as itself: walked as
+            # itself, so that what it holds may be written.
+            given[seen[entry]] = path
     folders = [path for path in given if os.path.isdir(path)]
     distinct = [
         path
@@ -319,6 +339,10 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
         if not any(_walks_to(folder, path, options) for folder in folders if folder != path)
     ]
     return distinct, missing
+
+
+def _is_folder_link(path: str) -> bool:
+    return os.path.islink(path.rstrip(os.sep) or path)
 
 
 def _entry(path: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .._core.read import has_error
 from .._core.writer import render_document
@@ -13,6 +13,7 @@ from .._storage.parallel import ordered_map
 from ._common import (
     FAILED,
     OK,
+    THROUGH_LINK,
     USAGE,
     Outcome,
     Tally,
@@ -59,6 +60,8 @@ def format_one(mode: FormatMode, unit: Unit) -> Outcome:
     done = Outcome(path, diagnostics=diagnostics, changed=True, diff=shown)
     if mode.write:
         return replace_unit(unit, canonical.encode("utf-8"), read.stamp, done)
+    if unit.through_link:  # what a write would do: say so, not "would reformat"
+        return replace(done, changed=False, left_alone=THROUGH_LINK)
     return done
 
 
