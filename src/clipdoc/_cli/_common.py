@@ -131,29 +131,7 @@ def units(
     outer folder's walk does not."""
     for path in paths:
         if os.path.isdir(path):
-            folder = Folder(path, follow_links=options.follow_links)
-            found = found_below(path, exclude=options.exclude, include_index=options.include_readme)
-            prefixes = enclosing(path, [*paths, *among])
-            if prefixes:
-                found = (
-                    f
-                    for f in found
-                    if not any(_read_by_outer_walk(prefix, f, options) for prefix in prefixes)
-                )
-            named = named_below(path, [*paths, *among])
-            if named:
-                # What the walk finds through a named link (--follow-links)
-                # is given by the named path too.
-                inside = tuple(f"{name}/" for name in named)
-                found = (
-                    f
-                    for f in found
-                    if f.relative not in named and not f.relative.startswith(inside)
-                )
-            linked = _is_folder_link(path)
-            with folder.reading_in_order() as reader:
-                for item in found:
-                    yield Unit(reader, item, through_link=linked)
+            yield from _folder_units(options, path, [*paths, *among])
         elif not is_excluded(path.replace(os.sep, "/"), options.exclude):
             head, name = os.path.split(path)
             clash = _clashes(head or os.curdir).get(name)
@@ -162,6 +140,30 @@ def units(
             # leads, as `load` reads it; it is still never written through.
             folder = Folder(head or os.curdir, follow_links=True)
             yield Unit(folder, entry, named=path, through_link=os.path.islink(path))
+
+
+def _folder_units(options: argparse.Namespace, path: str, paths: list[str]) -> Iterator[Unit]:
+    """The documents the walk of the folder ``path`` gives, but those that
+    another of ``paths`` gives: the walk of a folder it is in, or a link
+    named below it."""
+    found = found_below(path, exclude=options.exclude, include_index=options.include_readme)
+    prefixes = enclosing(path, paths)
+    if prefixes:
+        found = (
+            f
+            for f in found
+            if not any(_read_by_outer_walk(prefix, f, options) for prefix in prefixes)
+        )
+    named = named_below(path, paths)
+    if named:
+        # What the walk finds through a named link (--follow-links) is
+        # given by the named path too.
+        inside = tuple(f"{name}/" for name in named)
+        found = (f for f in found if f.relative not in named and not f.relative.startswith(inside))
+    linked = _is_folder_link(path)
+    with Folder(path, follow_links=options.follow_links).reading_in_order() as reader:
+        for item in found:
+            yield Unit(reader, item, through_link=linked)
 
 
 @functools.lru_cache(maxsize=1024)

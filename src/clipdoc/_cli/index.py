@@ -50,14 +50,19 @@ def run(options: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if options.check:
         return _check(options, root, data, left_out=len(problems))
-    failure = _UNCHANGED if data is None else _write(options, root, data)
+    return _written(options, data, left_out=len(problems))
+
+
+def _written(options: argparse.Namespace, data: bytes | None, *, left_out: int) -> int:
+    """Write the index (None: the file is known to hold it) and say so."""
+    failure = _UNCHANGED if data is None else _write(options, options.root, data)
     if failure is not None and failure != _UNCHANGED:
         print(f"clipdoc index: error: {failure}", file=sys.stderr)
         return USAGE
     if not options.quiet and options.output != "-":
         done = "unchanged" if failure == _UNCHANGED else "wrote"
-        print(f"{done} {options.output or os.path.join(root, INDEX_NAME)}", file=sys.stderr)
-    return FAILED if problems else OK
+        print(f"{done} {_index_file(options)}", file=sys.stderr)
+    return FAILED if left_out else OK
 
 
 #: How each style writes the link to a document's page: the clipdoc style

@@ -554,18 +554,28 @@ def _unchanged_folders(folders: list[Any], walk: Walk) -> set[str] | None:
             prefix and not _is_folder_of(prefix, prefixes, walk)
         ):
             return None
-        path = os.path.join(walk.root, prefix[:-1]) if prefix else walk.root
-        try:
-            status = os.lstat(path) if prefix else os.stat(path)
-        except (OSError, ValueError):
-            return None
-        now = [prefix, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
-        if now != state or not stat.S_ISDIR(status.st_mode) or now[1] != folders[0][1]:
-            return None
-        if not os.access(path, os.R_OK | os.X_OK):
+        if not _is_as_it_was(state, folders[0][1], walk):
             return None
         prefixes.add(prefix)
     return prefixes or None  # not even the root: no walk gives that
+
+
+def _is_as_it_was(state: list[Any], device: object, walk: Walk) -> bool:
+    """Whether the folder of ``state`` (a memo's) still has that state, on
+    the root's ``device``, and this process may list it."""
+    prefix = state[0]
+    path = os.path.join(walk.root, prefix[:-1]) if prefix else walk.root
+    try:
+        status = os.lstat(path) if prefix else os.stat(path)
+    except (OSError, ValueError):
+        return False
+    now = [prefix, status.st_dev, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
+    return (
+        now == state
+        and stat.S_ISDIR(status.st_mode)
+        and now[1] == device
+        and os.access(path, os.R_OK | os.X_OK)
+    )
 
 
 def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
