@@ -409,6 +409,35 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_written_anew(
     assert data["format"] == "clipdoc stat cache"
 
 
+@pytest.mark.parametrize("damage", [b"{", b'"version":1', b'"clipdoc":"0.0.1"'])
+def test_a_damaged_or_foreign_cache_of_settled_files_is_written_whole(
+    tmp_path: Path, damage: bytes
+) -> None:
+    for n in range(3):
+        _write(tmp_path, n, "A")
+    cache_file = tmp_path / stat_cache.cache_name("index")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path, cache=True).index()
+        data = cache_file.read_bytes()
+        if damage == b"{":
+            cache_file.write_bytes(b"{" + data)
+        else:  # another format version, another clipdoc version
+            changed = data.replace(b'"version":1', b'"version":99', 1)
+            changed = changed.replace(b'"clipdoc":"', b'"clipdoc":"x', 1)
+            cache_file.write_bytes(
+                changed
+                if damage == b'"version":1'
+                else data.replace(b'"clipdoc":"', b'"clipdoc":"x', 1)
+            )
+        # Nothing can amend such a file: it is written whole, not a delta.
+        Collection(tmp_path).index()
+        assert not (tmp_path / stat_cache.delta_name("index")).exists()
+        again = Collection(tmp_path)
+        again.index()
+    assert again.cache_hits == 3
+
+
 def test_facts_of_the_wrong_shape_are_not_served(tmp_path: Path) -> None:
     for n in range(3):
         _write(tmp_path, n, "A")
@@ -698,14 +727,20 @@ def test_a_delta_that_is_a_fifo_or_a_link_out_is_never_read_or_written(tmp_path:
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         _wait_for_the_clock(root)
         Collection(root, cache=True).index()
-        for plant in (os.mkfifo, lambda path: path.symlink_to(outside)):
-            plant(delta_file)
-            _same_size_edit(root, 0, "B", True)
+        plants: list[Callable[[Path], None]] = [
+            os.mkfifo,
+            lambda path: path.symlink_to(outside),
+            lambda path: path.symlink_to(tmp_path / "nowhere.json"),
+        ]
+        for letter, plant in zip("BCD", plants, strict=True):
+            _same_size_edit(root, 0, letter, True)
             _wait_for_the_clock(root)
+            plant(delta_file)
             assert _views(root, None) == _views(root, False)  # no hang on the FIFO
             assert delta_file.is_fifo() or delta_file.is_symlink()
             delta_file.unlink()
     assert outside.read_bytes() == b"keep"
+    assert not (tmp_path / "nowhere.json").exists()  # nothing made through the link
 
 
 def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
@@ -881,10 +916,14 @@ def test_a_walk_memo_is_not_taken_where_this_process_may_not_list_a_folder(
 ) -> None:
     for n in range(len(_PATHS)):
         _write(tmp_path, n, "A")
+    url = "https://example.com/1"
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(tmp_path, cache=True).index()
         _wait_for_the_clock(tmp_path)
-        Collection(tmp_path).index()  # keeps the walk's memo
+        expected = Collection(tmp_path).find(url)  # keeps the walk's memo
+        assert expected
+        with mock.patch("clipdoc._storage.walk._list", side_effect=AssertionError):
+            assert Collection(tmp_path).find(url) == expected  # from the memo
         # As for another user, who may not list a folder the memo holds
         # (a process run as root may list any): the walk lists again.
         unlisted = str(tmp_path / "2025-05-02")
@@ -894,8 +933,8 @@ def test_a_walk_memo_is_not_taken_where_this_process_may_not_list_a_folder(
             return os.fspath(path) != unlisted and real_access(path, mode, **options)
 
         listed = mock.patch("clipdoc._storage.walk._list", wraps=walk_module._list)
-        with mock.patch.object(stat_cache.os, "access", access), listed as listing:
-            Collection(tmp_path).index()
+        with mock.patch("os.access", access), listed as listing:
+            assert Collection(tmp_path).find(url) == expected
         assert listing.called
 
 

@@ -508,7 +508,7 @@ def test_index_check_hints_repeat_every_option_that_changes_the_index(tmp_path: 
     )
     assert checked.returncode == 1
     assert checked.stderr.endswith(
-        f"write it: clipdoc index --style clipdoc --exclude drafts --follow-links {tmp_path}\n"
+        f"write it: clipdoc index --style clipdoc --exclude=drafts --follow-links {tmp_path}\n"
     )
     nothing = subprocess.run(
         [SCRIPT, "index", "--check", "-o", "-", tmp_path], capture_output=True, text=True

@@ -4,6 +4,7 @@ deep trees) and as a user loses work (edits during a run, same titles)."""
 
 from __future__ import annotations
 
+import collections.abc
 import concurrent.futures
 import errno
 import json
@@ -449,6 +450,7 @@ def test_a_pool_shared_by_maps_in_turn_keeps_its_workers_and_drops_what_is_left(
         workers = set(pool._processes)  # type: ignore[attr-defined]
         # A map left early cancels what it had in flight, not the pool.
         partial = parallel.ordered_map(abs, range(-3000, 0), jobs=2, pool=pool)
+        assert isinstance(partial, collections.abc.Generator)
         assert next(partial) == 3000
         partial.close()
         second = list(parallel.ordered_map(str, range(200), jobs=2, pool=pool))

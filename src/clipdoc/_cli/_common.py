@@ -139,7 +139,7 @@ def units(
             # A file named on the command line is read wherever its link
             # leads, as `load` reads it; it is still never written through.
             folder = Folder(head or os.curdir, follow_links=True)
-            yield Unit(folder, entry, named=path, through_link=os.path.islink(path))
+            yield Unit(folder, entry, named=path, through_link=_through_link(path))
 
 
 def _folder_units(options: argparse.Namespace, path: str, paths: list[str]) -> Iterator[Unit]:
@@ -160,7 +160,7 @@ def _folder_units(options: argparse.Namespace, path: str, paths: list[str]) -> I
         # given by the named path too.
         inside = tuple(f"{name}/" for name in named)
         found = (f for f in found if f.relative not in named and not f.relative.startswith(inside))
-    linked = _is_folder_link(path)
+    linked = _through_link(path)
     with Folder(path, follow_links=options.follow_links).reading_in_order() as reader:
         for item in found:
             yield Unit(reader, item, through_link=linked)
@@ -347,6 +347,23 @@ def _is_folder_link(path: str) -> bool:
     return os.path.islink(path.rstrip(os.sep) or path)
 
 
+def _through_link(path: str) -> bool:
+    """Whether ``path``, as typed, goes through a symbolic link: it is one,
+    or (a relative path, as a shell's ``docs/*/*.md`` gives) a folder on
+    the way is. The folders of an absolute path are the system's (``/tmp``
+    is a link on macOS): only its last part counts."""
+    if _is_folder_link(path):
+        return True
+    if os.path.isabs(path):
+        return False
+    parts = path.rstrip(os.sep).split(os.sep)[:-1]
+    return any(
+        parts[depth - 1] not in ("", os.curdir, os.pardir)
+        and os.path.islink(os.sep.join(parts[:depth]))
+        for depth in range(1, len(parts) + 1)
+    )
+
+
 def _entry(path: str) -> str:
     """What a path names: a folder, really; a file, as an entry of the
     folder that really holds it (a link stays a link)."""
@@ -375,7 +392,7 @@ def unreachable_links(missing: Sequence[Missing]) -> list[str]:
     """The links among ``missing`` paths: named, each is reported once as
     named, not again by the walk of a folder named with it (`units`'s
     ``among``)."""
-    return [each.path for each in missing if os.path.islink(each.path)]
+    return [each.path for each in missing if _is_folder_link(each.path)]
 
 
 def _below(outer: str, path: str) -> list[str] | None:
@@ -449,8 +466,8 @@ def named_below(path: str, paths: Sequence[str]) -> set[str]:
         return set()
     named = set()
     for other in paths:
-        if os.path.islink(other):  # a link to a file or a folder: itself
-            head, name = os.path.split(other)
+        if _is_folder_link(other):  # a link to a file or a folder: itself
+            head, name = os.path.split(other.rstrip(os.sep) or other)
             parts = _entry_below(path, os.path.join(os.path.realpath(head or os.curdir), name))
         elif not os.path.isdir(other):
             parts = _below(path, other)

@@ -87,7 +87,10 @@ def _as_utf8(path: str) -> str:
     walk shows them."""
     if path.isascii():
         return path
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate no byte was read as (Windows)
+        return path.encode("utf-8", "replace").decode("utf-8")
 
 
 def _cannot_be_read(reason: str) -> Diagnostic:

@@ -87,12 +87,13 @@ def run(options: argparse.Namespace) -> int:
         if left_alone:
             console.problem(f"{outcome.path}: left unchanged because of the errors above")
             tally.count("left unchanged")
-        elif outcome.changed:
+        elif outcome.changed or outcome.diff:  # a diff of a file left as it is too
             if outcome.diff:
                 console.line(outcome.diff.rstrip("\n"))
-            verb = "reformatted" if mode.write else "would reformat"
-            console.problem(f"{verb} {outcome.path}")
-            tally.count(verb)
+            if outcome.changed:
+                verb = "reformatted" if mode.write else "would reformat"
+                console.problem(f"{verb} {outcome.path}")
+                tally.count(verb)
         console.advance()
     console.finish(f"formatted {tally.summary()}")
     status = tally.status()

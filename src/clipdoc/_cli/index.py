@@ -224,7 +224,8 @@ def rebuild_command(
 
 def _walk_words(options: argparse.Namespace) -> list[str]:
     """The options of the command line that change what the index holds."""
-    words = [word for pattern in options.exclude for word in ("--exclude", pattern)]
+    # One word each: a pattern that starts with '-' stays the option's value.
+    words = [f"--exclude={pattern}" for pattern in options.exclude]
     return [*words, "--follow-links"] if options.follow_links else words
 
 

@@ -897,9 +897,11 @@ class _Site:
     ) -> Iterator[_Result]:
         """`ordered_map` on this build's processes (or ``jobs`` of them, when
         fewer), forked at the first call and kept for the next (`close`).
-        Forked workers share the main process's objects; frozen out of the
-        cycle collector's reach, they are not walked by each worker's
-        collections, which would copy every page of memory they touch."""
+        Forked workers share the main process's objects of that time; frozen
+        out of the cycle collector's reach, they are not walked by each
+        worker's collections, which would copy every page of memory they
+        touch. (Workers started otherwise, by spawn or a fork server, load
+        the templates themselves.)"""
         jobs = min(jobs or self.jobs, self.jobs)
         if jobs <= 1:
             yield from map(function, items)

@@ -137,6 +137,9 @@ class StatCache:
         #: changes (a fact, or None for a document gone), by path.
         self._delta = delta if delta is not None and files is not None else Delta({}, None)
         self._changes: dict[str, list[Any] | None] = {}
+        #: Whether a delta may amend the cache file: one that was read and
+        #: is of this format and version (else it is written whole).
+        self._amendable = files is not None and stamp is not None
         self._read_only = read_only
         # Taken before any document is read; a cache that only serves (and
         # must write nothing, not even a file to read the clock) needs none.
@@ -247,7 +250,7 @@ class StatCache:
     def _save_delta(self) -> bool:
         """Write what changed into the delta file, when the cache file is
         there and the delta stays small; whether it was written."""
-        if self._stamp is None or not self._changes:
+        if self._stamp is None or not self._amendable or not self._changes:
             return False
         files = {**self._delta.files, **self._changes}
         if len(files) > max(_DELTA_MINIMUM, len(self._files) // _DELTA_SHARE):
@@ -317,6 +320,8 @@ def _delta_of(folder: Folder, name: str, amended: Stamp) -> Delta:
     try:
         data, stamp = folder.read(name)
     except NotFoundError:
+        if os.path.lexists(os.path.join(folder.path, *name.split("/"))):  # a link to nothing
+            raise
         return Delta({}, None)
     try:
         document = json.loads(data)
@@ -574,8 +579,12 @@ def _is_as_it_was(state: list[Any], device: object, walk: Walk) -> bool:
         now == state
         and stat.S_ISDIR(status.st_mode)
         and now[1] == device
-        and os.access(path, os.R_OK | os.X_OK)
+        and os.access(path, os.R_OK | os.X_OK, effective_ids=_EFFECTIVE_IDS)
     )
+
+
+#: Whether `os.access` can ask as the effective user (the walk lists as it).
+_EFFECTIVE_IDS = os.access in os.supports_effective_ids
 
 
 def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
@@ -882,13 +891,15 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
 
 
 def _for_cache_files(folder: Folder) -> Folder:
-    """``folder``, reading files up to the default size limit at least: a
-    limit set for documents does not make a cache file damaged."""
-    if folder.size_limit >= SIZE_LIMIT:
+    """``folder``, reading files up to the default size limit at least (a
+    limit set for documents does not make a cache file damaged), and never
+    through a link out of the collection (`follow_links` is for documents)."""
+    if folder.size_limit >= SIZE_LIMIT and not folder.follow_links:
         return folder
-    larger = copy.copy(folder)
-    larger.size_limit = SIZE_LIMIT
-    return larger
+    own = copy.copy(folder)
+    own.size_limit = max(folder.size_limit, SIZE_LIMIT)
+    own.follow_links = False
+    return own
 
 
 def has_cache(folder: Folder) -> bool:

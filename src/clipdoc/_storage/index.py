@@ -120,18 +120,20 @@ def index_unless_held(
     none) is known to be it: a memo of the collection's state, kept in its
     stat cache, holds its digest. The index of a settled state is
     remembered when the cache may be written (see `write_index`)."""
-    tree = None
+    tree, known = None, False
     if collection.cache is not False and has_cache(collection.folder):
         tree = _tree(collection)
         memo = recall(collection.folder, _MEMO, tree)
-        if _is_index_memo(memo):
+        known = _is_index_memo(memo)
+        if known:
             data = held()
             if data is not None and hashlib.sha256(data).hexdigest() == memo[0]:
                 return None, [(path, code, message) for path, code, message in memo[2]]
     left_out: list[LeftOut] = []
     index = collection_index(collection, left_out, tree).encode("utf-8")
-    if tree is not None and collection._keeps_memos():
-        # The file is not the root's README.md: no identity of it is kept.
+    if tree is not None and not known and collection._keeps_memos():
+        # The file is not the root's README.md: no identity of it is kept
+        # (a memo of this state, which may hold README.md's, says the same).
         _remember_index(tree, index, None, left_out)
     return index, left_out
 
