@@ -409,27 +409,30 @@ def test_a_damaged_or_foreign_cache_is_ignored_and_written_anew(
     assert data["format"] == "clipdoc stat cache"
 
 
-@pytest.mark.parametrize("damage", [b"{", b'"version":1', b'"clipdoc":"0.0.1"'])
+def _cached_collection(root: Path, count: int) -> None:
+    """``count`` documents, settled, and a cache that holds them (called
+    with no racy margin)."""
+    for n in range(count):
+        _write(root, n, "A")
+    _wait_for_the_clock(root)
+    Collection(root, cache=True).index()
+
+
+_DAMAGES: dict[str, Callable[[bytes], bytes]] = {
+    "damaged": lambda data: b"{" + data,
+    "another format version": lambda data: data.replace(b'"version":1', b'"version":99', 1),
+    "another clipdoc": lambda data: data.replace(b'"clipdoc":"', b'"clipdoc":"x', 1),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_DAMAGES))
 def test_a_damaged_or_foreign_cache_of_settled_files_is_written_whole(
-    tmp_path: Path, damage: bytes
+    tmp_path: Path, damage: str
 ) -> None:
-    for n in range(3):
-        _write(tmp_path, n, "A")
     cache_file = tmp_path / stat_cache.cache_name("index")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
-        Collection(tmp_path, cache=True).index()
-        data = cache_file.read_bytes()
-        if damage == b"{":
-            cache_file.write_bytes(b"{" + data)
-        else:  # another format version, another clipdoc version
-            changed = data.replace(b'"version":1', b'"version":99', 1)
-            changed = changed.replace(b'"clipdoc":"', b'"clipdoc":"x', 1)
-            cache_file.write_bytes(
-                changed
-                if damage == b'"version":1'
-                else data.replace(b'"clipdoc":"', b'"clipdoc":"x', 1)
-            )
+        _cached_collection(tmp_path, 3)
+        cache_file.write_bytes(_DAMAGES[damage](cache_file.read_bytes()))
         # Nothing can amend such a file: it is written whole, not a delta.
         Collection(tmp_path).index()
         assert not (tmp_path / stat_cache.delta_name("index")).exists()
@@ -689,12 +692,9 @@ def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> No
 
 
 def test_a_delta_of_another_cache_file_or_damaged_is_ignored(tmp_path: Path) -> None:
-    for n in range(2):
-        _write(tmp_path, n, "A")
     delta_file = tmp_path / stat_cache.delta_name("index")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
-        Collection(tmp_path, cache=True).index()
+        _cached_collection(tmp_path, 2)
         _same_size_edit(tmp_path, 0, "B", True)
         _wait_for_the_clock(tmp_path)
         Collection(tmp_path).index()
