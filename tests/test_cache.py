@@ -28,7 +28,7 @@ from clipdoc import Clipping, Collection, Metadata
 from clipdoc._cli import main
 from clipdoc._storage import cache as stat_cache
 from clipdoc._storage import walk as walk_module
-from clipdoc._storage.files import Folder
+from clipdoc._storage.files import SIZE_LIMIT, Folder
 from clipdoc._storage.index import write_index
 from conftest import PROFILE
 
@@ -689,6 +689,29 @@ def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> No
         assert _stamp(cache_file) != whole
         assert not delta_file.exists()
         assert _cached_paths(tmp_path, "index") == sorted(set(_PATHS) - {_PATHS[3]})
+
+
+def test_a_fact_of_a_strange_shape_is_ignored_not_a_crash() -> None:
+    from clipdoc._storage.collection import _is_diagnostics_fact
+
+    assert _is_diagnostics_fact([["CD101", 1, 1, "x"]])
+    for forged in ([[["CD101"], 1, 1, "x"]], [[{"a": 1}, 1, 1, "x"]], [["CD509", 1, 1, "x"]]):
+        assert not _is_diagnostics_fact(forged)
+
+
+def test_a_delta_over_the_size_limit_is_written_anew(tmp_path: Path) -> None:
+    delta_file = tmp_path / stat_cache.delta_name("index")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _cached_collection(tmp_path, 2)
+        with open(delta_file, "wb") as file:
+            file.truncate(SIZE_LIMIT + 1)  # sparse
+        _same_size_edit(tmp_path, 0, "B", True)
+        _wait_for_the_clock(tmp_path)
+        Collection(tmp_path).index()
+        assert json.loads(delta_file.read_bytes())["files"]
+        again = Collection(tmp_path)
+        again.index()
+    assert again.cache_hits == 2
 
 
 def test_a_delta_of_another_cache_file_or_damaged_is_ignored(tmp_path: Path) -> None:

@@ -362,7 +362,14 @@ def test_a_folder_link_named_with_the_folder_that_holds_it_is_read_once(
 
 @pytest.mark.parametrize("mode", [[], ["--check"]])
 @pytest.mark.parametrize(
-    "named", ["docs/via-link", "docs/via-link/", "docs/via-link/.", "docs/via-link/out.md"]
+    "named",
+    [
+        "docs/via-link",
+        "docs/via-link/",
+        "docs/via-link/.",
+        "docs/via-link/out.md",
+        "{absolute}/docs/via-link/.",
+    ],
 )
 def test_nothing_is_written_through_a_folder_link_named(
     folder: Path, mode: list[str], named: str
@@ -371,6 +378,7 @@ def test_nothing_is_written_through_a_folder_link_named(
     write(outside, WARNED)
     (folder / "via-link").symlink_to(outside.parent)
     # As a shell glob names it: docs/* holds the link, docs/*/*.md goes through it.
+    named = named.format(absolute=folder.parent)
     done = clipdoc_command("fmt", *mode, named, "docs/2025-05-06", cwd=folder.parent)
     assert outside.read_bytes() == WARNED.encode()
     assert (
@@ -381,6 +389,21 @@ def test_nothing_is_written_through_a_folder_link_named(
     # Named as the folder it is, it is formatted.
     clipdoc_command("fmt", outside.parent, cwd=folder.parent)
     assert outside.read_bytes() == "# t\n\n## AI 摘要\n\n摘要\n".encode()
+
+
+def test_a_file_named_through_a_link_and_as_itself_is_formatted(folder: Path) -> None:
+    (folder / "via-link").symlink_to(folder / "2025-05-06")
+    for paths in (
+        ["docs/via-link/warned.md", "docs/2025-05-06/warned.md"],
+        ["docs/via-link", "docs/2025-05-06"],
+    ):
+        write(folder / "2025-05-06" / "warned.md", WARNED)
+        done = clipdoc_command("fmt", *paths, cwd=folder.parent)
+        assert done.returncode == 0, done.stderr
+        assert "left as it is" not in done.stderr
+        assert (folder / "2025-05-06" / "warned.md").read_bytes() == (
+            "# t\n\n## AI 摘要\n\n摘要\n".encode()
+        )
 
 
 @pytest.mark.parametrize("kind", ["symbolic", "hard"])

@@ -330,9 +330,9 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
         if entry not in seen:
             seen[entry] = len(given)
             given.append(path)
-        elif _is_folder_link(given[seen[entry]]) and not _is_folder_link(path):
-            # The same folder named through a link and as itself: walked as
-            # itself, so that what it holds may be written.
+        elif _through_link(given[seen[entry]]) and not _through_link(path):
+            # The same file or folder named through a link and as itself:
+            # taken as itself, so that it may be written.
             given[seen[entry]] = path
     folders = [path for path in given if os.path.isdir(path)]
     distinct = [
@@ -344,7 +344,12 @@ def existing(options: argparse.Namespace) -> tuple[list[str], list[Missing]]:
 
 
 def _is_folder_link(path: str) -> bool:
-    return os.path.islink(path.rstrip(os.sep) or path)
+    """Whether ``path`` is a symbolic link, however it ends (``link/``,
+    ``link/.``)."""
+    trimmed = path.rstrip(os.sep) or path
+    while os.path.basename(trimmed) == os.curdir and trimmed != os.curdir:
+        trimmed = os.path.dirname(trimmed).rstrip(os.sep) or os.curdir
+    return os.path.islink(trimmed)
 
 
 def _through_link(path: str) -> bool:

@@ -323,6 +323,8 @@ def _delta_of(folder: Folder, name: str, amended: Stamp) -> Delta:
         if os.path.lexists(os.path.join(folder.path, *name.split("/"))):  # a link to nothing
             raise
         return Delta({}, None)
+    except TooLargeError:  # as damaged: written anew, in a checked replacement
+        return Delta({}, folder.stamp(name))
     try:
         document = json.loads(data)
     except (ValueError, RecursionError):

@@ -152,6 +152,7 @@ def _is_diagnostics_fact(fact: Fact) -> bool:
         or all(
             type(item) is list
             and len(item) == 4
+            and type(item[0]) is str  # a list would not even hash
             and item[0] in CODES
             and item[0] != "CD509"
             and (item[1] is None or type(item[1]) is int)
