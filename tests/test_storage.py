@@ -461,6 +461,30 @@ def test_a_pool_shared_by_maps_in_turn_keeps_its_workers_and_drops_what_is_left(
     assert second == [str(n) for n in range(200)]
 
 
+def test_a_folder_swapped_for_a_link_after_it_was_named_is_neither_read_nor_written(
+    tmp_path: Path,
+) -> None:
+    from clipdoc._storage.files import Folder
+
+    named, outside = tmp_path / "named", tmp_path / "outside"
+    for folder in (named, outside):
+        folder.mkdir()
+        clipdoc.dump(_clip("t"), folder / "a.md")
+    status = named.stat()
+    folder = Folder(named, root_identity=(status.st_dev, status.st_ino))
+    _, stamp = folder.read("a.md")
+    kept = (outside / "a.md").read_bytes()
+    named.rename(tmp_path / "moved")
+    named.symlink_to(outside)  # what the path names now: a folder elsewhere
+    for attempt in (
+        lambda: folder.read("a.md"),
+        lambda: folder.replace("a.md", b"x", expected=stamp),
+    ):
+        with pytest.raises(clipdoc.UnsafePathError, match="not the folder it was when named"):
+            attempt()
+    assert (outside / "a.md").read_bytes() == kept
+
+
 def _from_coverage(line: str) -> bool:
     return "CoverageWarning" in line or line.strip() == 'self.warn(msg, slug="module-not-measured")'
 

@@ -138,7 +138,9 @@ def units(
             entry = Found(name, warnings=(name_warning(clash),) if clash else ())
             # A file named on the command line is read wherever its link
             # leads, as `load` reads it; it is still never written through.
-            folder = Folder(head or os.curdir, follow_links=True)
+            folder = Folder(
+                head or os.curdir, follow_links=True, root_identity=_identity(head or os.curdir)
+            )
             yield Unit(folder, entry, named=path, through_link=_through_link(path))
 
 
@@ -160,8 +162,12 @@ def _folder_units(options: argparse.Namespace, path: str, paths: list[str]) -> I
         # given by the named path too.
         inside = tuple(f"{name}/" for name in named)
         found = (f for f in found if f.relative not in named and not f.relative.startswith(inside))
+    # Taken before the check for links: a folder swapped for a link after
+    # it is not the folder these are, and is neither read nor written.
+    identity = _identity(path)
     linked = _through_link(path)
-    with Folder(path, follow_links=options.follow_links).reading_in_order() as reader:
+    folder = Folder(path, follow_links=options.follow_links, root_identity=identity)
+    with folder.reading_in_order() as reader:
         for item in found:
             yield Unit(reader, item, through_link=linked)
 
@@ -350,6 +356,16 @@ def _is_folder_link(path: str) -> bool:
     while os.path.basename(trimmed) == os.curdir and trimmed != os.curdir:
         trimmed = os.path.dirname(trimmed).rstrip(os.sep) or os.curdir
     return os.path.islink(trimmed)
+
+
+def _identity(folder: str) -> tuple[int, int] | None:
+    """The device and inode of the folder at ``folder`` now (where its link
+    leads); None when it cannot be looked at (reading it will say why)."""
+    try:
+        status = os.stat(folder)
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _through_link(path: str) -> bool:

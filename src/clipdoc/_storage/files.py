@@ -173,8 +173,13 @@ class Folder:
         size_limit: int = SIZE_LIMIT,
         relative_names: bool = False,
         larger_files: str = "Collection(size_limit=...) reads larger files",
+        root_identity: tuple[int, int] | None = None,
     ) -> None:
         self.path = os.fspath(path)
+        #: The device and inode the folder had when it was named, if given:
+        #: a folder found at the path with another (swapped for a link, say)
+        #: is neither read nor written.
+        self.root_identity = root_identity
         #: What a user can do about a file over the size limit.
         self.larger_files = larger_files
         self.real = os.path.realpath(self.path)
@@ -480,6 +485,15 @@ class Folder:
             descriptor = os.open(self.path, _READ | getattr(os, "O_DIRECTORY", 0))
         except OSError as exc:
             raise self._failure(exc, "", "open") from None
+        if self.root_identity is not None:
+            status = os.fstat(descriptor)
+            if (status.st_dev, status.st_ino) != self.root_identity:
+                os.close(descriptor)
+                raise UnsafePathError(
+                    f"{self.path} is not the folder it was when named (replaced, by a link"
+                    " perhaps); nothing is read or written there",
+                    path=self.full(relative),
+                )
         for depth, part in enumerate(parts[:-1]):
             # _step closes the folder it is given, whatever happens.
             descriptor = self._step(descriptor, part, parts[: depth + 1], relative, writing)
