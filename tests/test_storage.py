@@ -467,9 +467,9 @@ def test_a_folder_swapped_for_a_link_after_it_was_named_is_neither_read_nor_writ
     from clipdoc._storage.files import Folder
 
     named, outside = tmp_path / "named", tmp_path / "outside"
-    for folder in (named, outside):
-        folder.mkdir()
-        clipdoc.dump(_clip("t"), folder / "a.md")
+    for path in (named, outside):
+        path.mkdir()
+        clipdoc.dump(_clip("t"), path / "a.md")
     status = named.stat()
     folder = Folder(named, root_identity=(status.st_dev, status.st_ino))
     _, stamp = folder.read("a.md")
