@@ -470,8 +470,7 @@ def test_a_folder_swapped_for_a_link_after_it_was_named_is_neither_read_nor_writ
     for path in (named, outside):
         path.mkdir()
         clipdoc.dump(_clip("t"), path / "a.md")
-    status = named.stat()
-    folder = Folder(named, root_identity=(status.st_dev, status.st_ino))
+    folder = Folder(named, pin_root=True)
     _, stamp = folder.read("a.md")
     kept = (outside / "a.md").read_bytes()
     named.rename(tmp_path / "moved")

@@ -138,9 +138,7 @@ def units(
             entry = Found(name, warnings=(name_warning(clash),) if clash else ())
             # A file named on the command line is read wherever its link
             # leads, as `load` reads it; it is still never written through.
-            folder = Folder(
-                head or os.curdir, follow_links=True, root_identity=_identity(head or os.curdir)
-            )
+            folder = Folder(head or os.curdir, follow_links=True, pin_root=True)
             yield Unit(folder, entry, named=path, through_link=_through_link(path))
 
 
@@ -162,11 +160,10 @@ def _folder_units(options: argparse.Namespace, path: str, paths: list[str]) -> I
         # given by the named path too.
         inside = tuple(f"{name}/" for name in named)
         found = (f for f in found if f.relative not in named and not f.relative.startswith(inside))
-    # Taken before the check for links: a folder swapped for a link after
+    # Pinned before the check for links: a folder swapped for a link after
     # it is not the folder these are, and is neither read nor written.
-    identity = _identity(path)
+    folder = Folder(path, follow_links=options.follow_links, pin_root=True)
     linked = _through_link(path)
-    folder = Folder(path, follow_links=options.follow_links, root_identity=identity)
     with folder.reading_in_order() as reader:
         for item in found:
             yield Unit(reader, item, through_link=linked)
@@ -358,16 +355,6 @@ def _is_folder_link(path: str) -> bool:
     return os.path.islink(trimmed)
 
 
-def _identity(folder: str) -> tuple[int, int] | None:
-    """The device and inode of the folder at ``folder`` now (where its link
-    leads); None when it cannot be looked at (reading it will say why)."""
-    try:
-        status = os.stat(folder)
-    except (OSError, ValueError):
-        return None
-    return status.st_dev, status.st_ino
-
-
 def _through_link(path: str) -> bool:
     """Whether ``path``, as typed, goes through a symbolic link: it is one,
     or (a relative path, as a shell's ``docs/*/*.md`` gives) a folder on
@@ -390,6 +377,12 @@ def _entry(path: str) -> str:
     folder that really holds it (a link stays a link)."""
     if os.path.isdir(path):
         return os.path.realpath(path)
+    return _entry_of_name(path)
+
+
+def _entry_of_name(path: str) -> str:
+    """``path`` as an entry of the folder that really holds it (a link, to
+    a file or a folder, stays a link)."""
     # The folder resolved as the system resolves it: a ".." after a link is
     # the parent of where the link leads, not a step back in the text.
     head, name = os.path.split(path)
@@ -488,8 +481,7 @@ def named_below(path: str, paths: Sequence[str]) -> set[str]:
     named = set()
     for other in paths:
         if _is_folder_link(other):  # a link to a file or a folder: itself
-            head, name = os.path.split(other.rstrip(os.sep) or other)
-            parts = _entry_below(path, os.path.join(os.path.realpath(head or os.curdir), name))
+            parts = _entry_below(path, _entry_of_name(other.rstrip(os.sep) or other))
         elif not os.path.isdir(other):
             parts = _below(path, other)
         else:

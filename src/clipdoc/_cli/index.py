@@ -375,17 +375,9 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
         held = _held(options)
         if held == data:
             return _UNCHANGED
-        if not options.force and held is None and _unreadable(options.output):
-            return (
-                f"{options.output}: cannot be read to tell whether it is an index; pass --force"
-                " to replace it, or name another file"
-            )
-        if not options.force and _holds_other_text(options.output):
-            return (
-                f"{options.output}: not an index (it does not start with"
-                f" {INDEX_HEADING.decode().strip()!r}); pass --force to replace it, or name"
-                " another file"
-            )
+        refused = None if options.force else _not_to_replace(options.output, held)
+        if refused is not None:
+            return refused
         try:
             write_atomically(options.output, data)
         except OSError as exc:
@@ -398,6 +390,24 @@ def _write(options: argparse.Namespace, root: str, data: bytes) -> str | None:
     except ClipdocError as error:
         return str(error)
     return _UNCHANGED if status == "unchanged" else None
+
+
+def _not_to_replace(path: str, held: bytes | None) -> str | None:
+    """Why the file the user named, which holds ``held`` (None: it could
+    not be read, or is no regular file), is not replaced without --force:
+    it may hold anything, or is not an index; None when it may be."""
+    if held is None and _unreadable(path):
+        return (
+            f"{path}: cannot be read to tell whether it is an index; pass --force to replace"
+            " it, or name another file"
+        )
+    # The heading of a file already read is not read again.
+    if held.startswith(INDEX_HEADING) if held is not None else not _holds_other_text(path):
+        return None
+    return (
+        f"{path}: not an index (it does not start with {INDEX_HEADING.decode().strip()!r});"
+        " pass --force to replace it, or name another file"
+    )
 
 
 def _unreadable(path: str) -> bool:

@@ -130,6 +130,16 @@ class Stamp:
         )
 
 
+def _folder_identity(path: str) -> tuple[int, int] | None:
+    """The device and inode of the folder at ``path`` (where its link
+    leads); None when it cannot be looked at (reading it says why)."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
+
+
 def check_relative(relative: str) -> list[str]:
     """The parts of a ``/``-separated relative path from a user or a record,
     or an `UnsafePathError` when it could leave its folder."""
@@ -173,13 +183,13 @@ class Folder:
         size_limit: int = SIZE_LIMIT,
         relative_names: bool = False,
         larger_files: str = "Collection(size_limit=...) reads larger files",
-        root_identity: tuple[int, int] | None = None,
+        pin_root: bool = False,
     ) -> None:
         self.path = os.fspath(path)
-        #: The device and inode the folder had when it was named, if given:
-        #: a folder found at the path with another (swapped for a link, say)
-        #: is neither read nor written.
-        self.root_identity = root_identity
+        #: With ``pin_root``, the device and inode the folder has now: one
+        #: found at the path later with another (swapped for a link, say)
+        #: is neither read nor written. None: not pinned, or not there.
+        self.root_identity = _folder_identity(self.path) if pin_root else None
         #: What a user can do about a file over the size limit.
         self.larger_files = larger_files
         self.real = os.path.realpath(self.path)

@@ -20,7 +20,7 @@ from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._core.model import Clipping
 from .._core.timestamps import format_date
 from .ai_info import PLACEHOLDER_SUMMARY
-from .cache import Tree, changed_before, has_cache, identity_of, recall, remember
+from .cache import Identity, Tree, changed_before, has_cache, identity_of, recall, remember
 from .files import Folder, Stamp
 from .walk import INDEX_HEADING, INDEX_NAME
 
@@ -120,18 +120,17 @@ def index_unless_held(
     none) is known to be it: a memo of the collection's state, kept in its
     stat cache, holds its digest. The index of a settled state is
     remembered when the cache may be written (see `write_index`)."""
-    tree, known = None, False
+    tree, memo = None, None
     if collection.cache is not False and has_cache(collection.folder):
         tree = _tree(collection)
-        memo = recall(collection.folder, _MEMO, tree)
-        known = _is_index_memo(memo)
-        if known:
+        memo = _index_memo(collection.folder, tree)
+        if memo is not None:
             data = held()
-            if data is not None and hashlib.sha256(data).hexdigest() == memo[0]:
-                return None, [(path, code, message) for path, code, message in memo[2]]
+            if data is not None and hashlib.sha256(data).hexdigest() == memo.digest:
+                return None, memo.left_out
     left_out: list[LeftOut] = []
     index = collection_index(collection, left_out, tree).encode("utf-8")
-    if tree is not None and not known and collection._keeps_memos():
+    if tree is not None and memo is None and collection._keeps_memos():
         # The file is not the root's README.md: no identity of it is kept
         # (a memo of this state, which may hold README.md's, says the same).
         _remember_index(tree, index, None, left_out)
@@ -182,19 +181,38 @@ def _known_index(folder: Folder, tree: Tree) -> list[LeftOut] | None:
     when the root's ``README.md`` is known to hold that index: a memo names
     the same state, and the file is the one the memo saw or holds the same
     bytes. None when the index must be made."""
+    memo = _index_memo(folder, tree)
+    if memo is None:
+        return None
+    try:
+        if memo.identity is None or identity_of(folder.stamp(INDEX_NAME)) != memo.identity:
+            data, stamp = folder.read(INDEX_NAME)
+            if hashlib.sha256(data).hexdigest() != memo.digest:
+                return None
+            _remember_index(tree, data, stamp, memo.left_out)
+    except ClipdocError:
+        return None
+    return memo.left_out
+
+
+class _IndexMemo(NamedTuple):
+    """What the memo of a state of the collection knows of its index: the
+    digest of its bytes, the identity ``README.md`` had when it held them
+    (None: not known), and the documents it leaves out."""
+
+    digest: str
+    identity: Identity | None
+    left_out: list[LeftOut]
+
+
+def _index_memo(folder: Folder, tree: Tree) -> _IndexMemo | None:
+    """The memo of the index of the collection as ``tree`` saw it, if one
+    was kept (and is not damaged)."""
     memo = recall(folder, _MEMO, tree)
     if not _is_index_memo(memo):
         return None
     digest, identity, left_out = memo
-    try:
-        if identity is None or identity_of(folder.stamp(INDEX_NAME)) != identity:
-            data, stamp = folder.read(INDEX_NAME)
-            if hashlib.sha256(data).hexdigest() != digest:
-                return None
-            _remember_index(tree, data, stamp, left_out)
-    except ClipdocError:
-        return None
-    return [(path, code, message) for path, code, message in left_out]
+    return _IndexMemo(digest, identity, [(path, code, message) for path, code, message in left_out])
 
 
 def _remember_index(
