@@ -787,7 +787,13 @@ def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
             mock.patch("clipdoc._storage.walk._list", side_effect=AssertionError),
         ):
             third = write_index(Collection(tmp_path))
+            # So does `index --check`: README.md as the memo saw it is
+            # known to hold the index (its head tells its style).
+            said = io.StringIO()
+            with contextlib.redirect_stderr(said):
+                assert main(["index", "--check", str(tmp_path)]) == 1
     assert second == third == ("unchanged", first.left_out)
+    assert "matches the tree; 1 left out of it" in said.getvalue()
     assert [path for path, _, _ in first.left_out] == [_PATHS[0]]
 
 

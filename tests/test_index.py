@@ -600,3 +600,45 @@ def test_index_keeps_the_producers_style_unless_told(tmp_path: Path) -> None:
     assert index_command("--check", "--style", "clipdoc").returncode == 0
     assert index_command().stderr == f"unchanged {index}\n"  # the clipdoc style, kept
     assert b"[\xe6\x9f\xa5\xe7\x9c\x8b\xe5\x8e\x9f\xe6\x96\x87](<" in index.read_bytes()
+
+
+def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
+    """`clipdoc index` tells the style of ROOT/README.md from its first link:
+    it reads the head of the file, not all of it (45 MB at 45,000
+    documents; one over the size limit was taken for no index and written
+    over in the clipdoc style), and the rest only when the head holds no
+    link."""
+    from clipdoc._cli import index as index_command
+    from clipdoc._storage.files import Folder
+
+    readme = tmp_path / "README.md"
+    heading = "# 最新信息\n\n按日期组织的内容集合。\n\n## 最新内容\n\n"
+    first = "### [一篇](a.md)\n\n**原始链接**: [查看原文](https://example.com/a)\n\n---\n\n"
+    readme.write_text(heading + first + "x" * 300_000, encoding="utf-8")
+    sizes: list[int] = []
+    real_head = Folder.read_head
+
+    def recorded(folder: Folder, relative: str, size: int) -> bytes:
+        sizes.append(size)
+        return real_head(folder, relative, size)
+
+    with mock.patch.object(Folder, "read_head", recorded):
+        assert index_command._style_there(str(tmp_path)) == "ai_info"
+        assert sizes == [index_command._STYLE_HEAD]
+        # The first link past the head (items without an address before it).
+        no_link = "### [无链接](b.md)\n\n---\n\n"
+        readme.write_text(
+            heading + no_link * 5_000 + first.replace("(https", "(<https"), encoding="utf-8"
+        )
+        assert readme.stat().st_size > index_command._STYLE_HEAD
+        sizes.clear()
+        assert index_command._style_there(str(tmp_path)) == "clipdoc"
+        assert len(sizes) == 2
+        # No link anywhere, or not an index: no style.
+        readme.write_text(heading + no_link * 5_000, encoding="utf-8")
+        assert index_command._style_there(str(tmp_path)) is None
+        readme.write_text("# notes\n\n" + first, encoding="utf-8")
+        assert index_command._style_there(str(tmp_path)) is None
+    readme.unlink()
+    os.mkfifo(readme)
+    assert index_command._style_there(str(tmp_path)) is None  # a FIFO is not read

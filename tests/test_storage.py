@@ -804,14 +804,44 @@ def test_reading_in_order_holds_one_folder_and_reads_what_is_there(tmp_path: Pat
         folder.read("2025-05-02/0.md")
 
 
-def test_a_folder_sent_to_a_worker_holds_nothing(tmp_path: Path) -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "x.md").write_bytes(b"x")
+def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Path) -> None:
+    """A reader sent to a worker process (each batch of a job: a copy)
+    holds none of the sender's open folders; the copies of one block of
+    reads in order share one held folder in the worker, so that a worker
+    opens each folder once per run of its files, as the sender does; a
+    copy of a new block lets the last one's go, and a copy sent once the
+    block ended holds nothing."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "x.md").write_bytes(name.encode())
+    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
     with Folder(tmp_path).reading_in_order() as folder:
         folder.read("a/x.md")
-        copy = pickle.loads(pickle.dumps(folder))
-    assert getattr(copy._held, "folder", None) is None
-    assert copy.read("a/x.md")[0] == b"x"
+        copies = [pickle.loads(pickle.dumps(folder)) for _ in range(3)]
+        held = copies[0]._held.folder
+        assert held is not folder._held.folder
+        assert held.descriptor < 0
+        assert all(copy._held.folder is held for copy in copies)
+        assert copies[1].read("a/x.md")[0] == b"a"
+        kept = held.descriptor
+        assert kept >= 0
+        assert held.below == "a"
+        assert copies[2].read("a/x.md")[0] == b"a"
+        assert held.descriptor == kept
+        assert copies[2].read("b/x.md")[0] == b"b"
+        assert held.below == "b"
+    with Folder(tmp_path).reading_in_order() as again:
+        fresh = pickle.loads(pickle.dumps(again))
+        assert fresh._held.folder is not held
+        assert held.closed
+        assert held.descriptor < 0
+        assert fresh.read("b/x.md")[0] == b"b"
+    ended = pickle.loads(pickle.dumps(again))
+    assert getattr(ended._held, "folder", None) is None
+    assert ended.read("a/x.md")[0] == b"a"
+    # A worker's held folder lives until the next block: one descriptor.
+    if before is not None:
+        assert len(os.listdir("/proc/self/fd")) <= before + 1
 
 
 def _check_output(root: Path, *options: str) -> tuple[int, str, str]:

@@ -91,14 +91,27 @@ def _chosen_style(options: argparse.Namespace) -> str:
 def _style_there(root: str) -> str | None:
     """The style of the index ``ROOT/README.md`` as its first link tells
     it; None where there is no index file, or no link in it."""
-    try:
-        data, _ = Folder(root).read(INDEX_NAME)
-    except (ClipdocError, OSError):
-        return None
-    at = data.find(_LINK_LINE) if data.startswith(INDEX_HEADING) else -1
-    if at < 0:
-        return None
-    return "clipdoc" if data[at + len(_LINK_LINE) : at + len(_LINK_LINE) + 1] == b"<" else "ai_info"
+    folder = Folder(root)
+    # The first link is near the start: the head is read, not the whole
+    # file (45 MB at 45,000 documents), unless the link is not in it.
+    for size in (_STYLE_HEAD, folder.size_limit):
+        try:
+            data = folder.read_head(INDEX_NAME, size)
+        except (ClipdocError, OSError):
+            return None
+        if not data.startswith(INDEX_HEADING):
+            return None
+        at = data.find(_LINK_LINE)
+        sign = data[at + len(_LINK_LINE) : at + len(_LINK_LINE) + 1] if at >= 0 else b""
+        if sign:
+            return "clipdoc" if sign == b"<" else "ai_info"
+        if len(data) < size:
+            return None
+    return None
+
+
+#: How much of an index file is read first for its style.
+_STYLE_HEAD = 1 << 16
 
 
 def _write_into_root(options: argparse.Namespace) -> int:
@@ -171,7 +184,9 @@ def _build_unless_held(options: argparse.Namespace) -> tuple[bytes | None, list[
         _cache_choice(options),
         options.check,
     )
-    data, left_out = index_unless_held(collection, functools.partial(_held, options))
+    data, left_out = index_unless_held(
+        collection, functools.partial(_held, options), in_root=not options.output
+    )
     return data, _problems(left_out, [])
 
 

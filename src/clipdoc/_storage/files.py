@@ -203,14 +203,20 @@ class Folder:
         return f"Folder({self.path!r})"
 
     def __getstate__(self) -> dict[str, object]:
-        # Sent to a worker process without the folders this process holds.
+        # Sent to a worker process without the folders this process holds;
+        # a copy that reads in order says which block it reads in.
         state = dict(self.__dict__)
         del state["_held"]
+        held: _HeldFolder | None = getattr(self._held, "folder", None)
+        state["_block"] = held.block if held is not None and not held.closed else None
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        block = state.pop("_block", None)
         self.__dict__.update(state)
         self._held = threading.local()
+        if isinstance(block, tuple):
+            self._held.folder = _held_in_this_process(self, block)
 
     @contextlib.contextmanager
     def reading_in_order(self) -> Iterator[Folder]:
@@ -221,7 +227,7 @@ class Folder:
         open file is; reads through this folder itself, and every write,
         look the path up afresh."""
         reader = copy.copy(self)
-        held = _HeldFolder()
+        held = _HeldFolder((os.getpid(), next(_BLOCKS)))
         reader._held.folder = held
         try:
             yield reader
@@ -245,21 +251,42 @@ class Folder:
         `TooLargeError` (CD506) above the size limit and `PathError` (CD504)
         for any other failure, each naming the file.
         """
+        descriptor = self._open_to_read(relative)
+        try:
+            return self._read_open(descriptor, relative)
+        finally:
+            os.close(descriptor)
+
+    def read_head(self, relative: str, size: int) -> bytes:
+        """At most the first ``size`` bytes of the regular file at
+        ``relative``, whatever its size (the size limit is for whole
+        files), with the errors of `read`."""
+        descriptor = self._open_to_read(relative)
+        try:
+            self._regular(descriptor, relative)
+            chunks: list[bytes] = []
+            left = size
+            while left > 0 and (chunk := os.read(descriptor, left)):
+                chunks.append(chunk)
+                left -= len(chunk)
+        except OSError as exc:
+            raise self._failure(exc, relative, "read") from None
+        finally:
+            os.close(descriptor)
+        return b"".join(chunks)
+
+    def _open_to_read(self, relative: str) -> int:
         parts = check_relative(relative)
         try:
             with self._parent(parts, relative, writing=False) as parent:
-                descriptor = self._open_file(parent, parts, relative)
+                return self._open_file(parent, parts, relative)
         except NotFoundError:
             # The folder held open may have been replaced by a new one of
             # the same name since: look the path up afresh.
             if not self._let_go():
                 raise
             with self._parent(parts, relative, writing=False) as parent:
-                descriptor = self._open_file(parent, parts, relative)
-        try:
-            return self._read_open(descriptor, relative)
-        finally:
-            os.close(descriptor)
+                return self._open_file(parent, parts, relative)
 
     def _let_go(self) -> bool:
         """Close the folder `reading_in_order` holds, if any; whether it did."""
@@ -282,13 +309,19 @@ class Folder:
             raise self._failure(exc, relative, "read") from None
         return self._still_inside(descriptor, parts, relative)
 
-    def _read_open(self, descriptor: int, relative: str) -> tuple[bytes, Stamp]:
+    def _regular(self, descriptor: int, relative: str) -> os.stat_result:
+        """The status of an open file; `NotAFileError` unless it is a
+        regular file."""
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise NotAFileError(
                 f"{_kind(status.st_mode)}, not a regular file; not read",
                 path=self.full(relative),
             )
+        return status
+
+    def _read_open(self, descriptor: int, relative: str) -> tuple[bytes, Stamp]:
+        status = self._regular(descriptor, relative)
         if status.st_size > self.size_limit:
             raise self._too_large(relative)
         chunks = []
@@ -549,9 +582,11 @@ class Folder:
 class _HeldFolder:
     """The folder `Folder.reading_in_order` keeps open: the path below the
     root of the last one read from, and its open descriptor (-1 once the
-    block ended)."""
+    block ended); ``block`` tells the block of reads it serves from others,
+    in every process."""
 
-    def __init__(self) -> None:
+    def __init__(self, block: tuple[int, int]) -> None:
+        self.block = block
         self.below: str | None = None
         self.descriptor = -1
         self.closed = False
@@ -570,6 +605,28 @@ class _HeldFolder:
     def close(self) -> None:
         self.closed = True
         self.close_descriptor()
+
+
+#: Numbers the blocks of `Folder.reading_in_order` of this process.
+_BLOCKS = itertools.count()
+#: Per folder read in a worker process, the block its held folder serves.
+_HELD_HERE: dict[tuple[object, ...], _HeldFolder] = {}
+
+
+def _held_in_this_process(folder: Folder, block: tuple[int, int]) -> _HeldFolder:
+    """The held folder of a reader sent to this (worker) process by a block
+    of reads in order: the batches of one block share it, so that a worker
+    opens each folder once per run of its files, as the sending process
+    does, not the whole path for every file. A new block lets the last
+    one's go: a worker never reads through a folder held since an earlier
+    block, as the sending process never does."""
+    key = (folder.path, folder.real, folder.root_identity, folder.follow_links)
+    held = _HELD_HERE.get(key)
+    if held is None or held.block != block:
+        if held is not None:
+            held.close()
+        held = _HELD_HERE[key] = _HeldFolder(block)
+    return held
 
 
 class Staged:

@@ -113,17 +113,21 @@ def write_index(collection: Collection, *, force: bool = False) -> IndexWritten:
 
 
 def index_unless_held(
-    collection: Collection, held: Callable[[], bytes | None]
+    collection: Collection, held: Callable[[], bytes | None], *, in_root: bool = False
 ) -> tuple[bytes | None, list[LeftOut]]:
     """The collection's index and what it leaves out; None for the index
     when ``held()`` (the bytes of the file it is for, None when there is
     none) is known to be it: a memo of the collection's state, kept in its
-    stat cache, holds its digest. The index of a settled state is
-    remembered when the cache may be written (see `write_index`)."""
+    stat cache, holds its digest. A file that is the root's ``README.md``
+    (``in_root``) as the memo saw it holding the index is not read. The
+    index of a settled state is remembered when the cache may be written
+    (see `write_index`)."""
     tree, memo = None, None
     if collection.cache is not False and has_cache(collection.folder):
         tree = _tree(collection)
         memo = _index_memo(collection.folder, tree)
+        if memo is not None and in_root and _is_as_the_memo_saw_it(collection.folder, memo):
+            return None, memo.left_out
         if memo is not None:
             data = held()
             if data is not None and hashlib.sha256(data).hexdigest() == memo.digest:
@@ -185,7 +189,7 @@ def _known_index(folder: Folder, tree: Tree) -> list[LeftOut] | None:
     if memo is None:
         return None
     try:
-        if memo.identity is None or identity_of(folder.stamp(INDEX_NAME)) != memo.identity:
+        if not _is_as_the_memo_saw_it(folder, memo):
             data, stamp = folder.read(INDEX_NAME)
             if hashlib.sha256(data).hexdigest() != memo.digest:
                 return None
@@ -193,6 +197,15 @@ def _known_index(folder: Folder, tree: Tree) -> list[LeftOut] | None:
     except ClipdocError:
         return None
     return memo.left_out
+
+
+def _is_as_the_memo_saw_it(folder: Folder, memo: _IndexMemo) -> bool:
+    """Whether the root's ``README.md`` is the file the memo saw holding
+    the index (its identity unchanged): then it need not be read."""
+    try:
+        return memo.identity is not None and identity_of(folder.stamp(INDEX_NAME)) == memo.identity
+    except ClipdocError:
+        return False
 
 
 class _IndexMemo(NamedTuple):
