@@ -804,6 +804,26 @@ def test_reading_in_order_holds_one_folder_and_reads_what_is_there(tmp_path: Pat
         folder.read("2025-05-02/0.md")
 
 
+def test_reading_a_collection_does_not_import_ctypes(tmp_path: Path) -> None:
+    """`ctypes` (for Linux's ``renameat2`` and ``syncfs``) is imported by
+    the first write that needs it, not by every command's start-up."""
+    code = (
+        "import sys, clipdoc\n"
+        "collection = clipdoc.Collection(sys.argv[1])\n"
+        "assert len(list(collection.select())) == 1\n"
+        "assert 'ctypes' not in sys.modules, 'ctypes imported'\n"
+        "import datetime\n"
+        "day = clipdoc.Metadata(catalog_date=datetime.date(2025, 5, 6))\n"
+        "collection.add(clipdoc.Clipping(title='b', metadata=day))\n"
+        "assert 'ctypes' in sys.modules or not sys.platform.startswith('linux')\n"
+    )
+    (tmp_path / "a.md").write_text(clipdoc.render(clipdoc.Clipping(title="a")), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Path) -> None:
     """A reader sent to a worker process (each batch of a job: a copy)
     holds none of the sender's open folders; the copies of one block of

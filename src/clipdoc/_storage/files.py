@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import ctypes
 import errno
 import functools
 import itertools
@@ -736,7 +735,7 @@ class Staged:
         if done == 0:
             self._temporary = None
             return True
-        code = ctypes.get_errno()
+        code = _last_errno()
         if code == errno.EEXIST:
             raise ExistsError("exists", path=self.folder.full(relative))
         if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
@@ -809,7 +808,7 @@ class Staged:
         temporary, target = os.fsencode(self._temporary), os.fsencode(name)
         if rename(self.parent, temporary, self.parent, target, _RENAME_EXCHANGE) == 0:
             return True
-        code = ctypes.get_errno()
+        code = _last_errno()
         if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
             return False
         raise OSError(code, os.strerror(code))
@@ -988,29 +987,39 @@ def _sync_file_system(path: str) -> bool:
 
 
 @functools.cache
-def _libc(name: str, *arguments: Any) -> Callable[..., int] | None:
+def _libc(name: str, *arguments: str) -> Callable[..., int] | None:
     """A function of Linux's C library (``syncfs``, ``renameat2``) taking
-    ``arguments`` and returning an int; None elsewhere or where the library
-    lacks it."""
+    ``arguments`` (the names of their `ctypes` types) and returning an int;
+    None elsewhere or where the library lacks it."""
     if not sys.platform.startswith("linux"):
         return None
+    # Imported here: most runs write nothing, and ctypes adds 2 ms to the
+    # start-up of every command.
+    import ctypes
+
     try:
         function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError):
         return None
-    function.argtypes = list(arguments)
+    function.argtypes = [getattr(ctypes, argument) for argument in arguments]
     function.restype = ctypes.c_int
     found: Callable[..., int] = function
     return found
 
 
+def _last_errno() -> int:
+    """The ``errno`` a function of `_libc` left."""
+    import ctypes
+
+    return ctypes.get_errno()
+
+
 def _syncfs() -> Callable[[int], int] | None:
-    return _libc("syncfs", ctypes.c_int)
+    return _libc("syncfs", "c_int")
 
 
 def _renameat2() -> Callable[[int, bytes, int, bytes, int], int] | None:
-    text, number = ctypes.c_char_p, ctypes.c_int
-    return _libc("renameat2", number, text, number, text, ctypes.c_uint)
+    return _libc("renameat2", "c_int", "c_char_p", "c_int", "c_char_p", "c_uint")
 
 
 def exchange(first: str, second: str) -> bool:
