@@ -47,7 +47,7 @@ import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import attrs
 
