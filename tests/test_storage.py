@@ -29,6 +29,7 @@ import pytest
 import clipdoc
 from clipdoc import Clipping, Collection, Metadata
 from clipdoc._core.errors import ChangedError, NotAFileError, UnsafePathError
+from clipdoc._storage import files as files_module
 from clipdoc._storage import parallel
 from clipdoc._storage.files import Folder
 from clipdoc._storage.walk import walk
@@ -837,6 +838,12 @@ def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Pat
     before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
     with Folder(tmp_path).reading_in_order() as folder:
         folder.read("a/x.md")
+        # A block within a block, in this process: its own held folder.
+        with folder.reading_in_order() as inner:
+            assert inner._held.folder is not folder._held.folder
+            assert inner.read("b/x.md")[0] == b"b"
+        assert folder._held.folder.below == "a"
+        assert not any(key[0] == str(tmp_path) for key in files_module._HELD_HERE)
         copies = [pickle.loads(pickle.dumps(folder)) for _ in range(3)]
         held = copies[0]._held.folder
         assert held is not folder._held.folder

@@ -201,6 +201,13 @@ class Folder:
     def __repr__(self) -> str:
         return f"Folder({self.path!r})"
 
+    def __copy__(self) -> Folder:
+        # A copy in this process holds no folder open (see __getstate__).
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._held = threading.local()
+        return twin
+
     def __getstate__(self) -> dict[str, object]:
         # Sent to a worker process without the folders this process holds;
         # a copy that reads in order says which block it reads in.
