@@ -797,6 +797,38 @@ def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
     assert [path for path, _, _ in first.left_out] == [_PATHS[0]]
 
 
+def test_a_readme_this_user_cannot_read_is_not_known_from_the_memo(tmp_path: Path) -> None:
+    """A memo (kept by another user's run, say) does not answer for a
+    README.md this process may not read: `index --check` reads it, and
+    says it cannot, as it does without the cache."""
+    for n in range(2):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        _wait_for_the_clock(tmp_path)
+        assert main(["index", "-q", str(tmp_path)]) == 0
+        (tmp_path / "README.md").touch()
+        _wait_for_the_clock(tmp_path)
+        assert main(["index", "-q", str(tmp_path)]) == 0  # the memo now knows README.md
+
+        def unreadable(folder: Folder, relative: str) -> tuple[bytes, Any]:
+            if relative == "README.md":
+                raise clipdoc.PathError("CD504", "cannot read: Permission denied", path=relative)
+            return _READ(folder, relative)
+
+        said = io.StringIO()
+        with (
+            mock.patch("clipdoc._storage.index.may_read", return_value=False),
+            mock.patch.object(Folder, "read", autospec=True, side_effect=unreadable),
+            contextlib.redirect_stderr(said),
+        ):
+            assert main(["index", "--check", str(tmp_path)]) == 2
+        assert "matches" not in said.getvalue()
+        assert "Permission denied" in said.getvalue()
+        with contextlib.redirect_stderr(io.StringIO()) as readable:
+            assert main(["index", "--check", str(tmp_path)]) == 0
+        assert "matches the tree" in readable.getvalue()
+
+
 def _only_the_memos(folder: Folder, relative: str) -> tuple[bytes, Any]:
     pattern = r"\.clipdoc/(memo-index\.json|walk-[0-9a-f]{16}\.json|\.gitignore)"
     assert re.fullmatch(pattern, relative), relative

@@ -603,18 +603,21 @@ def test_index_keeps_the_producers_style_unless_told(tmp_path: Path) -> None:
 
 
 def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
-    """`clipdoc index` tells the style of ROOT/README.md from its first link:
+    """`clipdoc index` tells the style of ROOT/README.md from the first
+    entry of its list of every document (the producer's ends in a space):
     it reads the head of the file, not all of it (45 MB at 45,000
     documents; one over the size limit was taken for no index and written
-    over in the clipdoc style), and the rest only when the head holds no
-    link."""
-    from clipdoc._cli import index as index_command
+    over in the clipdoc style), and more only when the head holds no
+    entry."""
+    from clipdoc._storage import index as index_module
     from clipdoc._storage.files import Folder
 
     readme = tmp_path / "README.md"
     heading = "# 最新信息\n\n按日期组织的内容集合。\n\n## 最新内容\n\n"
-    first = "### [一篇](a.md)\n\n**原始链接**: [查看原文](https://example.com/a)\n\n---\n\n"
-    readme.write_text(heading + first + "x" * 300_000, encoding="utf-8")
+    latest = "### [一篇](a.md)\n\n**原始链接**: [查看原文](https://example.com/a)\n\n---\n\n"
+    history = "## 历史内容\n\n### 2025-05-06 (1篇)\n\n"
+    producers = "- **[一篇](a.md)** | [原文](https://example.com/a) \n\n"
+    clipdocs = "- **[一篇](a.md)** | [原文](<https://example.com/a>)\n\n"
     sizes: list[int] = []
     real_head = Folder.read_head
 
@@ -622,23 +625,62 @@ def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
         sizes.append(size)
         return real_head(folder, relative, size)
 
-    with mock.patch.object(Folder, "read_head", recorded):
-        assert index_command._style_there(str(tmp_path)) == "ai_info"
-        assert sizes == [index_command._STYLE_HEAD]
-        # The first link past the head (items without an address before it).
-        no_link = "### [无链接](b.md)\n\n---\n\n"
-        readme.write_text(
-            heading + no_link * 5_000 + first.replace("(https", "(<https"), encoding="utf-8"
-        )
-        assert readme.stat().st_size > index_command._STYLE_HEAD
+    def style() -> str | None:
         sizes.clear()
-        assert index_command._style_there(str(tmp_path)) == "clipdoc"
+        return index_module.index_style(Folder(tmp_path))
+
+    with mock.patch.object(Folder, "read_head", recorded):
+        readme.write_text(heading + latest + history + producers * 20_000, encoding="utf-8")
+        assert style() == "ai_info"
+        assert sizes == [1 << 16]
+        # The first entry past the head (a long list of latest entries).
+        readme.write_text(heading + latest * 2_000 + history + clipdocs, encoding="utf-8")
+        assert readme.stat().st_size > 1 << 16
+        assert style() == "clipdoc"
         assert len(sizes) == 2
-        # No link anywhere, or not an index: no style.
-        readme.write_text(heading + no_link * 5_000, encoding="utf-8")
-        assert index_command._style_there(str(tmp_path)) is None
-        readme.write_text("# notes\n\n" + first, encoding="utf-8")
-        assert index_command._style_there(str(tmp_path)) is None
+        # No entry, or not an index: no style.
+        readme.write_text(heading + "*暂无内容*\n", encoding="utf-8")
+        assert style() is None
+        readme.write_text("# notes\n\n" + history + producers, encoding="utf-8")
+        assert style() is None
     readme.unlink()
     os.mkfifo(readme)
-    assert index_command._style_there(str(tmp_path)) is None  # a FIFO is not read
+    assert index_module.index_style(Folder(tmp_path)) is None  # a FIFO is not read
+
+
+@pytest.mark.parametrize("case", ["no address among the latest", "an address in brackets"])
+def test_the_producers_index_is_kept_whatever_its_first_entries_hold(
+    tmp_path: Path, case: str
+) -> None:
+    """The producer's style is told when none of the latest documents has
+    an address, or the newest one's is written in angle brackets (as the
+    clipdoc style writes every address): its index is kept, not written
+    over in the clipdoc style."""
+    for number in range(25):
+        day = date(2025, 5, 1 + number // 10)
+        url: str | None = None
+        if case == "no address among the latest" and number < 5:
+            url = f"https://example.com/{number}"
+        if case == "an address in brackets" and number == 24:
+            url = f"<https://example.com/{number}>"
+        saved = datetime(2025, 5, 1, 10, number, tzinfo=timezone.utc)
+        clipping = Clipping(
+            title=f"Doc {number:02d}",
+            url=url,
+            ai_summary=f"S{number}.",
+            metadata=Metadata(catalog_date=day, saved_at=saved),
+        )
+        folder = tmp_path / day.isoformat()
+        folder.mkdir(exist_ok=True)
+        (folder / f"d{number}.md").write_text(clipdoc.render(clipping), encoding="utf-8")
+    written = subprocess.run(
+        [str(SCRIPT), "index", "-q", "--style", "ai_info", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert written.returncode == 0, written.stderr
+    producers = (tmp_path / "README.md").read_bytes()
+    kept = subprocess.run([str(SCRIPT), "index", str(tmp_path)], capture_output=True, text=True)
+    assert kept.returncode == 0, kept.stderr
+    assert "is in the producer's style (ai_info): kept;" in kept.stderr
+    assert (tmp_path / "README.md").read_bytes() == producers

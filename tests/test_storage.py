@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections.abc
 import concurrent.futures
 import errno
+import functools
 import json
 import multiprocessing
 import os
@@ -823,6 +824,19 @@ def test_reading_a_collection_does_not_import_ctypes(tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
+    # A Python built without ctypes writes as a system without renameat2.
+    without = (
+        "import sys; sys.modules['ctypes'] = None\n"
+        "import datetime, clipdoc\n"
+        "day = clipdoc.Metadata(catalog_date=datetime.date(2025, 5, 7))\n"
+        "added = clipdoc.Collection(sys.argv[1]).add(clipdoc.Clipping(title='c', metadata=day))\n"
+        "assert added == '2025-05-07/c.md', added\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", without, str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert [path.name for path in tmp_path.glob("2025-05-07/*")] == ["c.md"]
 
 
 def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Path) -> None:
@@ -844,7 +858,10 @@ def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Pat
             assert inner.read("b/x.md")[0] == b"b"
         assert folder._held.folder.below == "a"
         assert not any(key[0] == str(tmp_path) for key in files_module._HELD_HERE)
-        copies = [pickle.loads(pickle.dumps(folder)) for _ in range(3)]
+        # Sent as a pool sends it: from a thread of its own.
+        with concurrent.futures.ThreadPoolExecutor(1) as feeder:
+            sent = [feeder.submit(pickle.dumps, folder).result() for _ in range(3)]
+        copies = [pickle.loads(each) for each in sent]
         held = copies[0]._held.folder
         assert held is not folder._held.folder
         assert held.descriptor < 0
@@ -869,6 +886,27 @@ def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Pat
     # A worker's held folder lives until the next block: one descriptor.
     if before is not None:
         assert len(os.listdir("/proc/self/fd")) <= before + 1
+
+
+def _held_when_read(folder: Folder, relative: str) -> tuple[object, str | None]:
+    folder.read(relative)
+    held = folder._held.__dict__.get("folder")
+    return (held.block, held.below) if held is not None else (None, None)
+
+
+def test_worker_processes_read_in_order_in_the_block_they_were_sent(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for number in range(40):
+            (tmp_path / name / f"{number}.md").write_bytes(b"x")
+    paths = [f"{name}/{number}.md" for name in ("a", "b") for number in range(40)]
+    with Folder(tmp_path).reading_in_order() as reader:
+        block = reader._block.block if reader._block is not None else None
+        read = functools.partial(_held_when_read, reader)
+        results = list(parallel.ordered_map(read, paths, jobs=2))
+    assert block is not None
+    assert [held for held, _ in results] == [block] * len(paths)
+    assert [below for _, below in results] == [path.split("/")[0] for path in paths]
 
 
 def _check_output(root: Path, *options: str) -> tuple[int, str, str]:

@@ -18,6 +18,7 @@ from .._storage.files import Folder, read_bytes, write_atomically
 from .._storage.index import (
     LeftOut,
     collection_index,
+    index_style,
     index_unless_held,
     put_index,
     write_index,
@@ -65,18 +66,13 @@ def _written(options: argparse.Namespace, data: bytes | None, *, left_out: int) 
     return FAILED if left_out else OK
 
 
-#: How each style writes the link to a document's page: the clipdoc style
-#: in angle brackets, the producer's as the URL is.
-_LINK_LINE = "\n**原始链接**: [查看原文](".encode()
-
-
 def _chosen_style(options: argparse.Namespace) -> str:
     """--style; without it, the producer's style of an index in ROOT (said
     unless --quiet), wherever the index goes (so that ``-o -`` shows what
     the collection's index would be), else clipdoc."""
     if options.style is not None:
         return str(options.style)
-    if _style_there(options.root) != "ai_info":
+    if index_style(Folder(options.root)) != "ai_info":
         return "clipdoc"
     if not options.quiet:
         done = "checked in it" if options.check else "written in it" if options.output else "kept"
@@ -86,32 +82,6 @@ def _chosen_style(options: argparse.Namespace) -> str:
             file=sys.stderr,
         )
     return "ai_info"
-
-
-def _style_there(root: str) -> str | None:
-    """The style of the index ``ROOT/README.md`` as its first link tells
-    it; None where there is no index file, or no link in it."""
-    folder = Folder(root)
-    # The first link is near the start: the head is read, not the whole
-    # file (45 MB at 45,000 documents), unless the link is not in it.
-    for size in (_STYLE_HEAD, folder.size_limit):
-        try:
-            data = folder.read_head(INDEX_NAME, size)
-        except (ClipdocError, OSError):
-            return None
-        if not data.startswith(INDEX_HEADING):
-            return None
-        at = data.find(_LINK_LINE)
-        sign = data[at + len(_LINK_LINE) : at + len(_LINK_LINE) + 1] if at >= 0 else b""
-        if sign:
-            return "clipdoc" if sign == b"<" else "ai_info"
-        if len(data) < size:
-            return None
-    return None
-
-
-#: How much of an index file is read first for its style.
-_STYLE_HEAD = 1 << 16
 
 
 def _write_into_root(options: argparse.Namespace) -> int:

@@ -589,6 +589,12 @@ def _is_as_it_was(state: list[Any], device: object, walk: Walk) -> bool:
 _EFFECTIVE_IDS = os.access in os.supports_effective_ids
 
 
+def may_read(path: str) -> bool:
+    """Whether this process may read the file at ``path``: a memo kept by
+    another user's run must not answer for a file this user cannot read."""
+    return os.access(path, os.R_OK, effective_ids=_EFFECTIVE_IDS)
+
+
 def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:
     """Whether a walk memo's folder ``prefix`` (ending in ``/``) is one the
     walk lists: below a folder already listed, by a name that cannot lead

@@ -195,8 +195,11 @@ class Folder:
         self.follow_links = follow_links
         self.size_limit = size_limit
         self.relative_names = relative_names
-        # The folder `reading_in_order` keeps open, per thread.
+        # The folder `reading_in_order` keeps open, per thread; and the one
+        # of the block this copy reads in, whichever thread asks (a copy is
+        # sent to worker processes from a thread of the pool's).
         self._held = threading.local()
+        self._block: _HeldFolder | None = None
 
     def __repr__(self) -> str:
         return f"Folder({self.path!r})"
@@ -206,6 +209,7 @@ class Folder:
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
         twin._held = threading.local()
+        twin._block = None
         return twin
 
     def __getstate__(self) -> dict[str, object]:
@@ -213,7 +217,7 @@ class Folder:
         # a copy that reads in order says which block it reads in.
         state = dict(self.__dict__)
         del state["_held"]
-        held: _HeldFolder | None = getattr(self._held, "folder", None)
+        held = self._block
         state["_block"] = held.block if held is not None and not held.closed else None
         return state
 
@@ -221,8 +225,9 @@ class Folder:
         block = state.pop("_block", None)
         self.__dict__.update(state)
         self._held = threading.local()
+        self._block = None
         if isinstance(block, tuple):
-            self._held.folder = _held_in_this_process(self, block)
+            self._held.folder = self._block = _held_in_this_process(self, block)
 
     @contextlib.contextmanager
     def reading_in_order(self) -> Iterator[Folder]:
@@ -234,7 +239,7 @@ class Folder:
         look the path up afresh."""
         reader = copy.copy(self)
         held = _HeldFolder((os.getpid(), next(_BLOCKS)))
-        reader._held.folder = held
+        reader._held.folder = reader._block = held
         try:
             yield reader
         finally:
@@ -1000,13 +1005,14 @@ def _libc(name: str, *arguments: str) -> Callable[..., int] | None:
     None elsewhere or where the library lacks it."""
     if not sys.platform.startswith("linux"):
         return None
-    # Imported here: most runs write nothing, and ctypes adds 2 ms to the
-    # start-up of every command.
-    import ctypes
-
     try:
+        # Imported here: most runs write nothing, and ctypes adds 2 ms to
+        # the start-up of every command. A Python built without it writes
+        # as a system without these functions does.
+        import ctypes
+
         function = getattr(ctypes.CDLL(None, use_errno=True), name)
-    except (OSError, AttributeError):
+    except (ImportError, OSError, AttributeError):
         return None
     function.argtypes = [getattr(ctypes, argument) for argument in arguments]
     function.restype = ctypes.c_int

@@ -11,6 +11,7 @@ angle brackets).
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -20,7 +21,16 @@ from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._core.model import Clipping
 from .._core.timestamps import format_date
 from .ai_info import PLACEHOLDER_SUMMARY
-from .cache import Identity, Tree, changed_before, has_cache, identity_of, recall, remember
+from .cache import (
+    Identity,
+    Tree,
+    changed_before,
+    has_cache,
+    identity_of,
+    may_read,
+    recall,
+    remember,
+)
 from .files import Folder, Stamp
 from .walk import INDEX_HEADING, INDEX_NAME
 
@@ -199,11 +209,45 @@ def _known_index(folder: Folder, tree: Tree) -> list[LeftOut] | None:
     return memo.left_out
 
 
+def index_style(folder: Folder) -> str | None:
+    """The style of the index ``README.md`` in ``folder``: ``"ai_info"``
+    (the producer's, whose entries in the list of every document each end
+    in a space) or ``"clipdoc"`` (whose end in none), as the first entry of
+    that list tells; None where there is no index, or none of its entries
+    (an empty collection's, alike in both). Only as much of the file as
+    that takes is read (it is 45 MB at 45,000 documents)."""
+    for size in (1 << 16, 1 << 22, folder.size_limit):
+        try:
+            data = folder.read_head(INDEX_NAME, size)
+        except (ClipdocError, OSError):
+            return None
+        if not data.startswith(INDEX_HEADING):
+            return None
+        history = data.find(_HISTORY)
+        entry = data.find(_HISTORY_ENTRY, history) if history >= 0 else -1
+        end = data.find(b"\n", entry + 1) if entry >= 0 else -1
+        if end >= 0:
+            return "ai_info" if data[end - 1 : end] == b" " else "clipdoc"
+        if len(data) < size:
+            return None
+    return None
+
+
+#: Where an index lists every document, and how each entry there starts.
+_HISTORY = "\n## 历史内容\n\n".encode()
+_HISTORY_ENTRY = b"\n- **["
+
+
 def _is_as_the_memo_saw_it(folder: Folder, memo: _IndexMemo) -> bool:
     """Whether the root's ``README.md`` is the file the memo saw holding
-    the index (its identity unchanged): then it need not be read."""
+    the index (its identity unchanged), and one this process may read: then
+    it need not be read."""
     try:
-        return memo.identity is not None and identity_of(folder.stamp(INDEX_NAME)) == memo.identity
+        return (
+            memo.identity is not None
+            and identity_of(folder.stamp(INDEX_NAME)) == memo.identity
+            and may_read(os.path.join(folder.path, INDEX_NAME))
+        )
     except ClipdocError:
         return False
 
