@@ -11,6 +11,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -827,6 +829,44 @@ def test_a_readme_this_user_cannot_read_is_not_known_from_the_memo(tmp_path: Pat
         with contextlib.redirect_stderr(io.StringIO()) as readable:
             assert main(["index", "--check", str(tmp_path)]) == 0
         assert "matches the tree" in readable.getvalue()
+
+
+def test_may_read_asks_as_the_user_who_reads() -> None:
+    """What a memo answers for, the process must be able to read: `may_read`
+    asks as the effective user (a root-owned file of mode 600 is not
+    readable by another user). Run as another user where root may."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        secret, shared = folder / "secret", folder / "shared"
+        secret.write_text("x")
+        shared.write_text("x")
+        secret.chmod(0o600)
+        shared.chmod(0o644)
+        if os.geteuid() != 0:
+            secret.chmod(0)
+            assert not stat_cache.may_read(str(secret))
+            assert stat_cache.may_read(str(shared))
+            return
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("run as root without setpriv: cannot ask as another user")
+        code = (
+            "import sys; from clipdoc._storage.cache import may_read; "
+            "sys.exit(0 if may_read(sys.argv[1]) else 3)"
+        )
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+        def asked(path: Path) -> int:
+            command = [*as_nobody, sys.executable, "-c", code, str(path)]
+            return subprocess.run(command, env=environment, capture_output=True).returncode
+
+        if asked(shared) != 0:
+            pytest.skip("cannot run this Python as another user here")
+        assert asked(secret) == 3
+    finally:
+        shutil.rmtree(folder)
 
 
 def _only_the_memos(folder: Folder, relative: str) -> tuple[bytes, Any]:

@@ -603,21 +603,30 @@ def test_index_keeps_the_producers_style_unless_told(tmp_path: Path) -> None:
 
 
 def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
-    """`clipdoc index` tells the style of ROOT/README.md from the first
-    entry of its list of every document (the producer's ends in a space):
-    it reads the head of the file, not all of it (45 MB at 45,000
-    documents; one over the size limit was taken for no index and written
-    over in the clipdoc style), and more only when the head holds no
-    entry."""
+    """`clipdoc index` tells the style of ROOT/README.md from the head of
+    the file (45 MB at 45,000 documents; one over the size limit was taken
+    for no index and written over in the clipdoc style), more only when the
+    head tells nothing for sure; any sure sign of the producer's style
+    wins (its index is never taken for clipdoc's)."""
     from clipdoc._storage import index as index_module
     from clipdoc._storage.files import Folder
 
     readme = tmp_path / "README.md"
     heading = "# 最新信息\n\n按日期组织的内容集合。\n\n## 最新内容\n\n"
-    latest = "### [一篇](a.md)\n\n**原始链接**: [查看原文](https://example.com/a)\n\n---\n\n"
     history = "## 历史内容\n\n### 2025-05-06 (1篇)\n\n"
-    producers = "- **[一篇](a.md)** | [原文](https://example.com/a) \n\n"
-    clipdocs = "- **[一篇](a.md)** | [原文](<https://example.com/a>)\n\n"
+
+    def latest(url: str = "", saved: str = "") -> str:
+        details = []
+        if url:
+            details.append(f"**原始链接**: [查看原文]({url})")
+        if saved:
+            details.append(f"**收录时间**: {saved}")
+        join = "\\\n" if "<" in url else "\n"  # the clipdoc style joins them so
+        return f"### [一篇](a.md)\n\n{join.join(details)}\n\n---\n\n"
+
+    def entry(ending: str) -> str:
+        return f"- **[一篇](a.md)**{ending}\n\n"
+
     sizes: list[int] = []
     real_head = Folder.read_head
 
@@ -625,24 +634,44 @@ def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
         sizes.append(size)
         return real_head(folder, relative, size)
 
-    def style() -> str | None:
+    def style(*parts: str) -> str | None:
+        readme.write_text("".join(parts), encoding="utf-8")
         sizes.clear()
         return index_module.index_style(Folder(tmp_path))
 
+    producers_time, clipdocs_time = "2025-05-06 10:11", "2025-05-06 10:11 UTC+08:00"
     with mock.patch.object(Folder, "read_head", recorded):
-        readme.write_text(heading + latest + history + producers * 20_000, encoding="utf-8")
-        assert style() == "ai_info"
+        # Each sign, alone.
+        assert style(heading, latest("https://e.com/a"), history, entry(" ") * 9_000) == "ai_info"
         assert sizes == [1 << 16]
-        # The first entry past the head (a long list of latest entries).
-        readme.write_text(heading + latest * 2_000 + history + clipdocs, encoding="utf-8")
-        assert readme.stat().st_size > 1 << 16
-        assert style() == "clipdoc"
-        assert len(sizes) == 2
-        # No entry, or not an index: no style.
-        readme.write_text(heading + "*暂无内容*\n", encoding="utf-8")
-        assert style() is None
-        readme.write_text("# notes\n\n" + history + producers, encoding="utf-8")
-        assert style() is None
+        assert style(heading, latest(saved=producers_time), history, entry("")) == "ai_info"
+        assert style(heading, latest(saved=clipdocs_time), history, entry("")) == "clipdoc"
+        assert style(heading, history, entry(f" | 时间: {producers_time} ")) == "ai_info"
+        assert style(heading, history, entry(f" | 时间: {clipdocs_time}")) == "clipdoc"
+        assert style(heading, history, entry(" | [原文](https://e.com/a) ")) == "ai_info"
+        # The producer's index with the spaces at the ends of lines taken
+        # away (an editor, a pre-commit hook): its times still tell.
+        assert style(heading, latest(saved=producers_time), history, entry("")) == "ai_info"
+        # Addresses in angle brackets: the clipdoc style's, unless anything
+        # else says otherwise (the producer writes an address as it is).
+        assert style(heading, latest("<https://e.com/a>"), history, entry("")) == "clipdoc"
+        assert (
+            style(heading, latest("<https://e.com/a>"), history, entry(" | 时间: 2025-05-06 10:11"))
+            == "ai_info"
+        )
+        # A file name with a line break in the producer's list (it writes
+        # names as they are) tells nothing, the entries after it do.
+        assert style(heading, history, "- **[zz\nnote](2025-05-06/zz\nnote.md)** \n\n") == "ai_info"
+        assert style(heading, history, "- **[zz\nnote](x.md)**\n\n", entry(" ")) == "ai_info"
+        # The first sign past the head: read further, to 4 MiB at most.
+        assert style(heading, latest() * 8_000, history, entry(" ")) == "ai_info"
+        assert sizes == [1 << 16, 1 << 22]
+        in_brackets = latest("<https://e.com/a>") * 2_000
+        assert style(heading, in_brackets, latest(saved=producers_time)) == "ai_info"
+        assert style(heading, latest() * 200_000, history, entry(" ")) is None
+        # Nothing that tells, or not an index: no style.
+        assert style(heading, "*暂无内容*\n") is None
+        assert style("# notes\n\n", history, entry(" ")) is None
     readme.unlink()
     os.mkfifo(readme)
     assert index_module.index_style(Folder(tmp_path)) is None  # a FIFO is not read

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -30,7 +31,6 @@ import pytest
 import clipdoc
 from clipdoc import Clipping, Collection, Metadata
 from clipdoc._core.errors import ChangedError, NotAFileError, UnsafePathError
-from clipdoc._storage import files as files_module
 from clipdoc._storage import parallel
 from clipdoc._storage.files import Folder
 from clipdoc._storage.walk import walk
@@ -844,12 +844,20 @@ def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Pat
     holds none of the sender's open folders; the copies of one block of
     reads in order share one held folder in the worker, so that a worker
     opens each folder once per run of its files, as the sender does; a
-    copy of a new block lets the last one's go, and a copy sent once the
-    block ended holds nothing."""
+    copy of another block (of any folder) lets the last one's go, so that
+    a worker holds one folder open at most; a copy sent once the block
+    ended, or made in the sending process itself, holds nothing."""
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "x.md").write_bytes(name.encode())
-    before = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    proc = Path("/proc/self/fd")
+    before = len(os.listdir(proc)) if proc.is_dir() else None
+
+    def in_a_worker(data: bytes) -> Folder:
+        with mock.patch("os.getpid", return_value=os.getpid() + 1):
+            copy: Folder = pickle.loads(data)
+        return copy
+
     with Folder(tmp_path).reading_in_order() as folder:
         folder.read("a/x.md")
         # A block within a block, in this process: its own held folder.
@@ -857,11 +865,12 @@ def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Pat
             assert inner._held.folder is not folder._held.folder
             assert inner.read("b/x.md")[0] == b"b"
         assert folder._held.folder.below == "a"
-        assert not any(key[0] == str(tmp_path) for key in files_module._HELD_HERE)
+        # Copied in this process (deep copy, pickle): nothing held.
+        assert getattr(pickle.loads(pickle.dumps(folder))._held, "folder", None) is None
         # Sent as a pool sends it: from a thread of its own.
         with concurrent.futures.ThreadPoolExecutor(1) as feeder:
             sent = [feeder.submit(pickle.dumps, folder).result() for _ in range(3)]
-        copies = [pickle.loads(each) for each in sent]
+        copies = [in_a_worker(each) for each in sent]
         held = copies[0]._held.folder
         assert held is not folder._held.folder
         assert held.descriptor < 0
@@ -874,18 +883,23 @@ def test_a_folder_sent_to_a_worker_reads_in_order_within_its_block(tmp_path: Pat
         assert held.descriptor == kept
         assert copies[2].read("b/x.md")[0] == b"b"
         assert held.below == "b"
-    with Folder(tmp_path).reading_in_order() as again:
-        fresh = pickle.loads(pickle.dumps(again))
-        assert fresh._held.folder is not held
+    # Many other folders' blocks, one after another: one folder held.
+    for number in range(20):
+        other = tmp_path / f"root{number}"
+        (other / "a").mkdir(parents=True)
+        (other / "a" / "x.md").write_bytes(b"o")
+        with Folder(other).reading_in_order() as again:
+            fresh = in_a_worker(pickle.dumps(again))
+            assert fresh.read("a/x.md")[0] == b"o"
+            assert fresh._held.folder.descriptor >= 0
         assert held.closed
         assert held.descriptor < 0
-        assert fresh.read("b/x.md")[0] == b"b"
-    ended = pickle.loads(pickle.dumps(again))
-    assert getattr(ended._held, "folder", None) is None
-    assert ended.read("a/x.md")[0] == b"a"
-    # A worker's held folder lives until the next block: one descriptor.
+        held = fresh._held.folder
     if before is not None:
-        assert len(os.listdir("/proc/self/fd")) <= before + 1
+        assert len(os.listdir(proc)) <= before + 1
+    ended = in_a_worker(pickle.dumps(again))
+    assert getattr(ended._held, "folder", None) is None
+    assert ended.read("a/x.md")[0] == b"o"
 
 
 def _held_when_read(folder: Folder, relative: str) -> tuple[object, str | None]:

@@ -227,7 +227,7 @@ class Folder:
         self._held = threading.local()
         self._block = None
         if isinstance(block, tuple):
-            self._held.folder = self._block = _held_in_this_process(self, block)
+            self._held.folder = self._block = _held_in_this_process(block)
 
     @contextlib.contextmanager
     def reading_in_order(self) -> Iterator[Folder]:
@@ -277,7 +277,7 @@ class Folder:
             self._regular(descriptor, relative)
             chunks: list[bytes] = []
             left = size
-            while left > 0 and (chunk := os.read(descriptor, left)):
+            while left > 0 and (chunk := os.read(descriptor, min(left, 1 << 20))):
                 chunks.append(chunk)
                 left -= len(chunk)
         except OSError as exc:
@@ -620,24 +620,28 @@ class _HeldFolder:
 
 #: Numbers the blocks of `Folder.reading_in_order` of this process.
 _BLOCKS = itertools.count()
-#: Per folder read in a worker process, the block its held folder serves.
-_HELD_HERE: dict[tuple[object, ...], _HeldFolder] = {}
+#: The held folder of the last block a copy was sent to this (worker)
+#: process from: one at a time.
+_HELD_HERE: list[_HeldFolder] = []
 
 
-def _held_in_this_process(folder: Folder, block: tuple[int, int]) -> _HeldFolder:
-    """The held folder of a reader sent to this (worker) process by a block
-    of reads in order: the batches of one block share it, so that a worker
-    opens each folder once per run of its files, as the sending process
-    does, not the whole path for every file. A new block lets the last
-    one's go: a worker never reads through a folder held since an earlier
-    block, as the sending process never does."""
-    key = (folder.path, folder.real, folder.root_identity, folder.follow_links)
-    held = _HELD_HERE.get(key)
-    if held is None or held.block != block:
-        if held is not None:
-            held.close()
-        held = _HELD_HERE[key] = _HeldFolder(block)
-    return held
+def _held_in_this_process(block: tuple[int, int]) -> _HeldFolder | None:
+    """The held folder of a reader sent to this worker process by a block
+    of reads in order (its sending process and number): the batches of one
+    block share it, so that a worker opens each folder once per run of its
+    files, as the sending process does, not the whole path for every file.
+    A copy of another block lets the last one's go (a worker holds one
+    folder open, never one held since an earlier block, as the sending
+    process never does); a copy made in the sending process itself (a deep
+    copy, say) holds none."""
+    if block[0] == os.getpid():
+        return None
+    if _HELD_HERE and _HELD_HERE[0].block == block:
+        return _HELD_HERE[0]
+    while _HELD_HERE:
+        _HELD_HERE.pop().close()
+    _HELD_HERE.append(_HeldFolder(block))
+    return _HELD_HERE[0]
 
 
 class Staged:

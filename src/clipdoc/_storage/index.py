@@ -211,31 +211,64 @@ def _known_index(folder: Folder, tree: Tree) -> list[LeftOut] | None:
 
 def index_style(folder: Folder) -> str | None:
     """The style of the index ``README.md`` in ``folder``: ``"ai_info"``
-    (the producer's, whose entries in the list of every document each end
-    in a space) or ``"clipdoc"`` (whose end in none), as the first entry of
-    that list tells; None where there is no index, or none of its entries
-    (an empty collection's, alike in both). Only as much of the file as
-    that takes is read (it is 45 MB at 45,000 documents)."""
-    for size in (1 << 16, 1 << 22, folder.size_limit):
+    (the producer's) or ``"clipdoc"``; None where there is no index, or
+    nothing in it tells (an empty collection's, alike in both).
+
+    What tells them apart, in the lines of the first 64 KiB (then of the
+    first 4 MiB, when those tell nothing for sure; the file is 45 MB at
+    45,000 documents): a time the clipdoc style writes with its offset
+    (``2025-03-20 10:11 UTC``), the producer's without; an address the
+    clipdoc style writes in angle brackets, the producer's as it is (so one
+    without them, or a line ending in a space, which only the producer's
+    writer leaves, is the producer's for sure). Any sure sign
+    of the producer's style wins: taking its index for clipdoc's would
+    write it over."""
+    style = None
+    for size in _STYLE_READS:
         try:
             data = folder.read_head(INDEX_NAME, size)
         except (ClipdocError, OSError):
             return None
         if not data.startswith(INDEX_HEADING):
             return None
-        history = data.find(_HISTORY)
-        entry = data.find(_HISTORY_ENTRY, history) if history >= 0 else -1
-        end = data.find(b"\n", entry + 1) if entry >= 0 else -1
-        if end >= 0:
-            return "ai_info" if data[end - 1 : end] == b" " else "clipdoc"
-        if len(data) < size:
-            return None
-    return None
+        # Only whole lines: the last one may be cut.
+        style = _style_of_lines(data if len(data) < size else data[: data.rfind(b"\n") + 1])
+        if style in ("ai_info", "clipdoc") or len(data) < size:
+            break
+    return "clipdoc" if style == _LIKELY_CLIPDOC else style
 
 
-#: Where an index lists every document, and how each entry there starts.
-_HISTORY = "\n## 历史内容\n\n".encode()
-_HISTORY_ENTRY = b"\n- **["
+def _style_of_lines(data: bytes) -> str | None:
+    """`index_style` of whole lines of an index: ``"ai_info"`` or
+    ``"clipdoc"`` when they tell for sure, `_LIKELY_CLIPDOC` when only its
+    addresses in angle brackets do, else None."""
+    if _PRODUCERS_ENTRY_END.search(data):
+        return "ai_info"
+    clipdoc = False
+    for found in _STYLE_SIGNS.finditer(data):
+        time, offset, address = found.group("time", "offset", "address")
+        producers_time = time is not None and offset is None
+        if producers_time or (address is not None and address != b"<"):
+            return "ai_info"
+        clipdoc = clipdoc or time is not None
+    if clipdoc:
+        return "clipdoc"
+    return _LIKELY_CLIPDOC if _STYLE_SIGNS.search(data) else None
+
+
+_STYLE_READS = (1 << 16, 1 << 22)
+_LIKELY_CLIPDOC = "likely clipdoc"
+#: A line ending in a space: the producer's writer ends every entry of its
+#: list of every document so; the clipdoc style ends no line so.
+_PRODUCERS_ENTRY_END = re.compile(rb"\S $", re.MULTILINE)
+#: A save time, at the end of its line (the clipdoc style adds its offset),
+#: or where an address starts (in angle brackets in the clipdoc style).
+_STYLE_SIGNS = re.compile(
+    r"(?:^\*\*收录时间\*\*: | \| 时间: )"
+    r"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d)(?P<offset> UTC(?:[+-]\d\d:\d\d)?)? ?$"
+    r"|(?:^\*\*原始链接\*\*: \[查看原文\]| \| \[原文\])\((?P<address>.)".encode(),
+    re.MULTILINE,
+)
 
 
 def _is_as_the_memo_saw_it(folder: Folder, memo: _IndexMemo) -> bool:
