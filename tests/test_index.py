@@ -412,6 +412,35 @@ def test_ai_info_index_of_any_files_lists_each_once(
         assert f"### {folder} ({count}篇)".encode() in history
 
 
+@given(
+    files=st.lists(
+        st.tuples(st.sampled_from(_FOLDERS), _file_names, _hostile_documents), max_size=8
+    )
+)
+def test_each_style_of_index_is_told_as_itself(files: list[tuple[str, bytes, bytes]]) -> None:
+    """Whatever the documents hold (titles, addresses, times and names
+    the producer writes as they are), `clipdoc index` tells the producer's
+    index as the producer's, and never takes its own for the producer's."""
+    from clipdoc._cli.index import build
+    from clipdoc._storage.files import Folder
+    from clipdoc._storage.index import index_style
+
+    with tempfile.TemporaryDirectory() as root:
+        for folder, name, data in files:
+            os.makedirs(os.path.join(root, folder), exist_ok=True)
+            with open(os.path.join(os.fsencode(root), folder.encode(), name), "wb") as file:
+                file.write(data)
+        producers = ai_info.ai_info_index(root)
+        clipdocs, _ = build(root, style="clipdoc")
+        listed = any(folder in _FOLDERS[:4] for folder, _, _ in files)
+        with open(os.path.join(root, "README.md"), "wb") as file:
+            file.write(producers)
+        assert index_style(Folder(root)) == ("ai_info" if listed else None)
+        with open(os.path.join(root, "README.md"), "wb") as file:
+            file.write(clipdocs)
+        assert index_style(Folder(root)) != "ai_info"
+
+
 @given(st.text(st.characters(exclude_categories=["Cs"])))
 def test_links_are_percent_encoded_as_urllib_does(path: str) -> None:
     from clipdoc._storage.index import link
