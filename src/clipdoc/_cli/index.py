@@ -248,18 +248,22 @@ def _index_file(options: argparse.Namespace) -> str:
     return str(options.output or os.path.join(options.root, INDEX_NAME))
 
 
-def _held(options: argparse.Namespace) -> bytes | None:
+def _read_index_file(options: argparse.Namespace) -> bytes:
     """The bytes of the file the index is for, read as the command reads
     it: ROOT/README.md through the storage layer (never through a link out
-    of the collection), a file named with --output wherever its link leads
-    (a regular file only); None for anything else, and when it cannot be
-    read."""
+    of the collection), a file named with --output wherever its link leads."""
+    if not options.output:
+        return Folder(options.root).read(INDEX_NAME)[0]
+    return read_bytes(options.output)
+
+
+def _held(options: argparse.Namespace) -> bytes | None:
+    """`_read_index_file` of a regular file; None for anything else, and
+    when it cannot be read."""
     try:
-        if not options.output:
-            return Folder(options.root).read(INDEX_NAME)[0]
-        if not stat.S_ISREG(os.stat(options.output).st_mode):
+        if options.output and not stat.S_ISREG(os.stat(options.output).st_mode):
             return None
-        return read_bytes(options.output)
+        return _read_index_file(options)
     except (ClipdocError, OSError):
         return None
 
@@ -273,10 +277,7 @@ def _check(options: argparse.Namespace, root: str, data: bytes | None, *, left_o
     if data is None:  # the file is known to hold the index
         return _matches(options, path, left_out)
     try:
-        if options.output:
-            old = read_bytes(options.output)
-        else:
-            old, _ = Folder(root).read(INDEX_NAME)
+        old = _read_index_file(options)
     except NotFoundError:
         print(f"{path}: no index; write it: {rebuild}", file=sys.stderr)
         return FAILED

@@ -581,7 +581,7 @@ def _is_as_it_was(state: list[Any], device: object, walk: Walk) -> bool:
         now == state
         and stat.S_ISDIR(status.st_mode)
         and now[1] == device
-        and os.access(path, os.R_OK | os.X_OK, effective_ids=_EFFECTIVE_IDS)
+        and may_read(path, listing=True)
     )
 
 
@@ -589,10 +589,12 @@ def _is_as_it_was(state: list[Any], device: object, walk: Walk) -> bool:
 _EFFECTIVE_IDS = os.access in os.supports_effective_ids
 
 
-def may_read(path: str) -> bool:
-    """Whether this process may read the file at ``path``: a memo kept by
-    another user's run must not answer for a file this user cannot read."""
-    return os.access(path, os.R_OK, effective_ids=_EFFECTIVE_IDS)
+def may_read(path: str, *, listing: bool = False) -> bool:
+    """Whether this process may read the file at ``path`` (or list the
+    folder, ``listing``): a memo kept by another user's run must not answer
+    for what this user cannot read."""
+    mode = os.R_OK | os.X_OK if listing else os.R_OK
+    return os.access(path, mode, effective_ids=_EFFECTIVE_IDS)
 
 
 def _is_folder_of(prefix: str, prefixes: set[str], walk: Walk) -> bool:

@@ -275,16 +275,11 @@ class Folder:
         descriptor = self._open_to_read(relative)
         try:
             self._regular(descriptor, relative)
-            chunks: list[bytes] = []
-            left = size
-            while left > 0 and (chunk := os.read(descriptor, min(left, 1 << 20))):
-                chunks.append(chunk)
-                left -= len(chunk)
+            return _read_up_to(descriptor, size)
         except OSError as exc:
             raise self._failure(exc, relative, "read") from None
         finally:
             os.close(descriptor)
-        return b"".join(chunks)
 
     def _open_to_read(self, relative: str) -> int:
         parts = check_relative(relative)
@@ -335,18 +330,14 @@ class Folder:
         status = self._regular(descriptor, relative)
         if status.st_size > self.size_limit:
             raise self._too_large(relative)
-        chunks = []
-        left = self.size_limit + 1
         try:
             # Read until the end, however the size changes meanwhile.
-            while chunk := os.read(descriptor, min(left, 1 << 20)):
-                chunks.append(chunk)
-                left -= len(chunk)
-                if left <= 0:
-                    raise self._too_large(relative)
+            data = _read_up_to(descriptor, self.size_limit + 1)
         except OSError as exc:
             raise self._failure(exc, relative, "read") from None
-        return b"".join(chunks), Stamp.of(status)
+        if len(data) > self.size_limit:
+            raise self._too_large(relative)
+        return data, Stamp.of(status)
 
     def _too_large(self, relative: str) -> TooLargeError:
         return TooLargeError(
@@ -588,6 +579,17 @@ class Folder:
         return path_error(
             code, f"cannot {action}: {exc.strerror or exc}", path=where, errno=exc.errno
         )
+
+
+def _read_up_to(descriptor: int, size: int) -> bytes:
+    """What an open file holds from where it is read, up to ``size`` bytes
+    (a piece at a time: no buffer of the whole size is asked for)."""
+    chunks: list[bytes] = []
+    left = size
+    while left > 0 and (chunk := os.read(descriptor, min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 class _HeldFolder:

@@ -136,9 +136,9 @@ def index_unless_held(
     if collection.cache is not False and has_cache(collection.folder):
         tree = _tree(collection)
         memo = _index_memo(collection.folder, tree)
-        if memo is not None and in_root and _is_as_the_memo_saw_it(collection.folder, memo):
-            return None, memo.left_out
         if memo is not None:
+            if in_root and _is_as_the_memo_saw_it(collection.folder, memo):
+                return None, memo.left_out
             data = held()
             if data is not None and hashlib.sha256(data).hexdigest() == memo.digest:
                 return None, memo.left_out
