@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,3 +65,21 @@ def corpus_files() -> list[Path]:
     if not files:
         pytest.skip(f"the shared corpus is not present at {SHARED / 'corpus' / 'ai_info'}")
     return files
+
+
+def wait_for_the_clock(root: Path) -> None:
+    """Until the file system's clock is past every change of the files and
+    folders, the cache's included, so that the next run may keep what it
+    reads (with the stat cache's margin patched to none). The clock is read off a file beside
+    the root: one inside would change its folder."""
+    latest = max(
+        max(path.stat().st_ctime_ns, path.stat().st_mtime_ns) for path in [root, *root.rglob("*")]
+    )
+    probe = root.with_name(root.name + ".probe")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        probe.write_bytes(b"")
+        if probe.stat().st_mtime_ns > latest:
+            break
+        time.sleep(0.005)
+    probe.unlink()

@@ -32,7 +32,7 @@ from clipdoc._storage import cache as stat_cache
 from clipdoc._storage import walk as walk_module
 from clipdoc._storage.files import SIZE_LIMIT, Folder
 from clipdoc._storage.index import write_index
-from conftest import PROFILE
+from conftest import PROFILE, wait_for_the_clock
 
 #: The documents of a test collection: paths in two date folders.
 _PATHS = [f"2025-05-0{1 + n % 2}/doc{n}.md" for n in range(5)]
@@ -112,24 +112,6 @@ def _ai_info_hits(root: Path) -> int:
         Collection(root).index(style="ai_info")
     (cache,) = save.call_args.args
     return int(cache.hits)
-
-
-def _wait_for_the_clock(root: Path) -> None:
-    """Until the file system's clock is past every change of the files and
-    folders, the cache's included, so that the next run may keep what it
-    reads (with no margin, see below). The clock is read off a file beside
-    the root: one inside would change its folder."""
-    latest = max(
-        max(path.stat().st_ctime_ns, path.stat().st_mtime_ns) for path in [root, *root.rglob("*")]
-    )
-    probe = root.with_name(root.name + ".probe")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        probe.write_bytes(b"")
-        if probe.stat().st_mtime_ns > latest:
-            break
-        time.sleep(0.005)
-    probe.unlink()
 
 
 def _same_size_edit(root: Path, n: int, letter: str, valid: bool) -> None:
@@ -240,7 +222,7 @@ _CHANGES: dict[str, Callable[..., None]] = {
     "sneak in": _sneak_in,
     "damage": _damage_cache,
     "edit-index": _edit_index,
-    "wait": _wait_for_the_clock,
+    "wait": wait_for_the_clock,
 }
 
 
@@ -268,7 +250,7 @@ def test_the_cache_never_serves_a_changed_file(
         root, output = Path(folder), Path(elsewhere) / "index.md"
         for n, letter in enumerate(letters):
             _write(root, n, letter)
-        _wait_for_the_clock(root)
+        wait_for_the_clock(root)
         assert _views(root, True) == _views(root, False)
         assert _written_index(root) == Collection(root, cache=False).index()
         assert _index_elsewhere(root, output) == Collection(root, cache=False).index()
@@ -287,6 +269,46 @@ def test_the_cache_never_serves_a_changed_file(
             assert _views(root, None) == _views(root, False), operations
             assert _written_index(root) == fresh, operations
             assert _index_elsewhere(root, output) == fresh, operations
+
+
+@settings(max_examples=25 if PROFILE == "ci" else 10)
+@given(
+    letters=st.lists(st.sampled_from(_LETTERS), min_size=len(_PATHS), max_size=len(_PATHS)),
+    rounds=st.lists(st.lists(_OPERATIONS, min_size=1, max_size=4), min_size=1, max_size=3),
+)
+def test_the_site_never_shows_a_changed_file_from_the_cache(
+    letters: list[str], rounds: list[list[tuple[Any, ...]]]
+) -> None:
+    pytest.importorskip("jinja2", reason="the site needs the 'site' extra")
+    from clipdoc.site import build_site
+
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        tempfile.TemporaryDirectory() as elsewhere,
+        mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0),
+    ):
+        root, sites = Path(folder), Path(elsewhere)
+        for n, letter in enumerate(letters):
+            _write(root, n, letter)
+        build_site(root, sites / "site", cache=True)
+        wait_for_the_clock(root)
+        for number, operations in enumerate(rounds):
+            for operation in operations:
+                _apply(root, operation)
+            # Built again from the cache (and the last site), and anew.
+            cached = build_site(root, sites / "site")
+            fresh = build_site(root, sites / f"fresh-{number}", cache=False)
+            assert (cached.skipped, cached.problems) == (fresh.skipped, fresh.problems)
+            assert _site_files(sites / "site") == _site_files(sites / f"fresh-{number}")
+
+
+def _site_files(site: Path) -> dict[str, bytes]:
+    """The files of a site but its manifest (which records their inodes)."""
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in site.rglob("*")
+        if path.is_file() and path.name != ".clipdoc-site.json"
+    }
 
 
 def _written_index(root: Path) -> str:
@@ -318,9 +340,9 @@ def test_an_index_elsewhere_is_known_from_the_memo(tmp_path: Path) -> None:
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         # Written elsewhere, the index uses a cache the collection keeps.
         Collection(root, cache=True).index()
-        _wait_for_the_clock(root)
+        wait_for_the_clock(root)
         expected = _index_elsewhere(root, output)
-        _wait_for_the_clock(root)
+        wait_for_the_clock(root)
         # Unchanged: neither written nor made again, and checked alike
         # (--check writes nothing: not even the clock is read).
         before = output.stat()
@@ -347,7 +369,7 @@ def test_a_check_from_the_memo_never_reads_an_index_through_a_link_out(
         _write(root, n, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         assert main(["index", "-q", str(root)]) == 0
-        _wait_for_the_clock(root)
+        wait_for_the_clock(root)
         assert main(["index", "-q", str(root)]) == 0  # the memo now knows README.md
         (root / "README.md").rename(tmp_path / "README.md")
         (root / "README.md").symlink_to(tmp_path / "README.md")
@@ -366,7 +388,7 @@ def test_a_file_changed_just_before_the_run_is_not_kept(tmp_path: Path) -> None:
     # Changed less than a second before the runs: read both times.
     assert again.cache_hits == 0
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).index()
         kept = Collection(tmp_path)
         kept.index()
@@ -416,7 +438,7 @@ def _cached_collection(root: Path, count: int) -> None:
     with no racy margin)."""
     for n in range(count):
         _write(root, n, "A")
-    _wait_for_the_clock(root)
+    wait_for_the_clock(root)
     Collection(root, cache=True).index()
 
 
@@ -447,7 +469,7 @@ def test_facts_of_the_wrong_shape_are_not_served(tmp_path: Path) -> None:
     for n in range(3):
         _write(tmp_path, n, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path, cache=True).index()
         Collection(tmp_path).select()
         cache_file = tmp_path / stat_cache.cache_name("index")
@@ -509,7 +531,7 @@ def test_a_file_name_that_is_not_utf8_is_read_every_time(tmp_path: Path) -> None
     with open(odd, "wb") as file:
         file.write(_document(1, "B"))
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         for _ in range(2):
             cached = Collection(tmp_path, cache=True)
             assert cached.index(style="ai_info") == Collection(tmp_path).index(style="ai_info")
@@ -520,7 +542,7 @@ def test_a_fact_with_a_lone_surrogate_is_kept_escaped(tmp_path: Path) -> None:
     _write(tmp_path, 0, "A")
     folder = Collection(tmp_path).folder
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         cache = stat_cache.StatCache.open(folder, "test", create=True)
         assert cache is not None
         stamp = folder.read(_PATHS[0])[1]
@@ -566,7 +588,7 @@ def test_index_check_uses_the_cache_and_writes_nothing(
     for n in range(3):
         _write(tmp_path, n, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         assert main(["index", str(tmp_path)]) == 0
         cache_file = tmp_path / stat_cache.cache_name("index")
         before = cache_file.stat()
@@ -628,7 +650,7 @@ def test_worker_processes_fill_and_use_the_cache_alike(tmp_path: Path) -> None:
     for n in range(len(_PATHS)):
         _write(tmp_path, n, _LETTERS[n])
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         first = Collection(tmp_path, cache=True, jobs=2)
         assert first.index() == Collection(tmp_path, cache=False).index()
         _same_size_edit(tmp_path, 2, "H", True)
@@ -641,7 +663,7 @@ def test_deleted_documents_leave_every_kind_of_cache(tmp_path: Path) -> None:
     for n in range(2):
         _write(tmp_path, n, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         _views(tmp_path, True)
         _delete(tmp_path, 1)
         _views(tmp_path, None)
@@ -667,12 +689,12 @@ def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> No
     cache_file = tmp_path / stat_cache.cache_name("index")
     delta_file = tmp_path / stat_cache.delta_name("index")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path, cache=True).index()
         whole = _stamp(cache_file)
         _same_size_edit(tmp_path, 1, "B", True)
         _delete(tmp_path, 3)
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).index()
         assert _stamp(cache_file) == whole
         delta = json.loads(delta_file.read_bytes())
@@ -686,7 +708,7 @@ def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> No
         with mock.patch.object(stat_cache, "_DELTA_MINIMUM", 1):
             _same_size_edit(tmp_path, 0, "C", True)
             _same_size_edit(tmp_path, 2, "C", True)
-            _wait_for_the_clock(tmp_path)
+            wait_for_the_clock(tmp_path)
             Collection(tmp_path).index()
         assert _stamp(cache_file) != whole
         assert not delta_file.exists()
@@ -694,11 +716,11 @@ def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> No
 
 
 def test_a_fact_of_a_strange_shape_is_ignored_not_a_crash() -> None:
-    from clipdoc._storage.collection import _is_diagnostics_fact
+    from clipdoc._storage.collection import is_diagnostics_fact
 
-    assert _is_diagnostics_fact([["CD101", 1, 1, "x"]])
+    assert is_diagnostics_fact([["CD101", 1, 1, "x"]])
     for forged in ([[["CD101"], 1, 1, "x"]], [[{"a": 1}, 1, 1, "x"]], [["CD509", 1, 1, "x"]]):
-        assert not _is_diagnostics_fact(forged)
+        assert not is_diagnostics_fact(forged)
 
 
 def test_a_delta_over_the_size_limit_is_written_anew(tmp_path: Path) -> None:
@@ -708,7 +730,7 @@ def test_a_delta_over_the_size_limit_is_written_anew(tmp_path: Path) -> None:
         with open(delta_file, "wb") as file:
             file.truncate(SIZE_LIMIT + 1)  # sparse
         _same_size_edit(tmp_path, 0, "B", True)
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).index()
         assert json.loads(delta_file.read_bytes())["files"]
         again = Collection(tmp_path)
@@ -721,7 +743,7 @@ def test_a_delta_of_another_cache_file_or_damaged_is_ignored(tmp_path: Path) -> 
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         _cached_collection(tmp_path, 2)
         _same_size_edit(tmp_path, 0, "B", True)
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).index()
         delta = json.loads(delta_file.read_bytes())
         # A fact the delta would serve, were it not of another cache file.
@@ -750,7 +772,7 @@ def test_a_delta_that_is_a_fifo_or_a_link_out_is_never_read_or_written(tmp_path:
     outside = tmp_path / "outside.json"
     outside.write_bytes(b"keep")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(root)
+        wait_for_the_clock(root)
         Collection(root, cache=True).index()
         plants: list[Callable[[Path], None]] = [
             os.mkfifo,
@@ -759,7 +781,7 @@ def test_a_delta_that_is_a_fifo_or_a_link_out_is_never_read_or_written(tmp_path:
         ]
         for letter, plant in zip("BCD", plants, strict=True):
             _same_size_edit(root, 0, letter, True)
-            _wait_for_the_clock(root)
+            wait_for_the_clock(root)
             plant(delta_file)
             assert _views(root, None) == _views(root, False)  # no hang on the FIFO
             assert delta_file.is_fifo() or delta_file.is_symlink()
@@ -773,13 +795,13 @@ def test_an_unchanged_collection_is_known_from_the_memo(tmp_path: Path) -> None:
         _write(tmp_path, n, "A")
     _write(tmp_path, 0, "B", valid=False)
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         first = write_index(Collection(tmp_path, cache=True))
         assert first.status == "wrote"
         # The index was just written: its identity is not kept yet, so the
         # next run compares its bytes, then keeps it.
         (tmp_path / "README.md").touch()
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         second = write_index(Collection(tmp_path))
         # The third run loads no fact, reads no document or index and
         # lists no folder: what the walk found comes from its memo.
@@ -806,10 +828,10 @@ def test_a_readme_this_user_cannot_read_is_not_known_from_the_memo(tmp_path: Pat
     for n in range(2):
         _write(tmp_path, n, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         assert main(["index", "-q", str(tmp_path)]) == 0
         (tmp_path / "README.md").touch()
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         assert main(["index", "-q", str(tmp_path)]) == 0  # the memo now knows README.md
 
         def unreadable(folder: Folder, relative: str) -> tuple[bytes, Any]:
@@ -885,7 +907,7 @@ def test_a_memo_is_kept_only_for_a_settled_collection(tmp_path: Path) -> None:
     assert write_index(Collection(tmp_path, cache=True)).status == "wrote"
     assert not memo.exists()
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         write_index(Collection(tmp_path))
         assert memo.exists()
         # A change just before a run: the memo of the state before is
@@ -900,7 +922,7 @@ def test_a_memo_is_kept_only_for_a_settled_collection(tmp_path: Path) -> None:
 def test_a_damaged_memo_is_ignored(tmp_path: Path, memo: bytes) -> None:
     _write(tmp_path, 0, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         write_index(Collection(tmp_path, cache=True))
         (tmp_path / ".clipdoc" / "memo-index.json").write_bytes(memo)
         (tmp_path / "README.md").write_text("# 最新信息\n", encoding="utf-8")
@@ -912,7 +934,7 @@ def test_an_unchanged_collection_is_checked_from_the_memo(tmp_path: Path) -> Non
     for n in range(len(_PATHS)):
         _write(tmp_path, n, "A", valid=n != 2)
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         first = list(Collection(tmp_path, cache=True)._diagnostics())
         assert (tmp_path / ".clipdoc" / "memo-check.json").exists()
         with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
@@ -936,7 +958,7 @@ def test_a_check_from_the_memo_tells_only_the_documents_with_diagnostics(tmp_pat
         _PATHS[2],
     ]
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         assert _problems(Collection(tmp_path, cache=True)) == expected
         with mock.patch.object(stat_cache.StatCache, "open", side_effect=AssertionError):
             from_memo = list(Collection(tmp_path)._problems()[1])
@@ -959,7 +981,7 @@ def test_facts_and_memos_are_of_how_the_documents_were_read(tmp_path: Path) -> N
             return [(f.relative, [d.code for d in diagnostics]) for f, diagnostics in found]
 
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
     assert views(cache=True) == views() == views(cache=False)
     assert (tmp_path / ".clipdoc" / "memo-check.json").exists()
     assert views(size_limit=100_000) == views(cache=False, size_limit=100_000)
@@ -976,7 +998,7 @@ def test_no_memo_is_kept_when_the_stat_cache_cannot_be_used(tmp_path: Path) -> N
     list(Collection(tmp_path, cache=True).select())  # the collection keeps a cache
     (tmp_path / stat_cache.cache_name("check")).mkdir()  # left alone, not used
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         list(Collection(tmp_path)._diagnostics())
     assert not (tmp_path / ".clipdoc" / "memo-check.json").exists()
 
@@ -991,7 +1013,7 @@ def test_a_walk_in_which_no_folder_changed_is_taken_from_its_memo(tmp_path: Path
         _write(tmp_path, n, "A")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(tmp_path, cache=True).index()
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         expected = list(Collection(tmp_path).found())
         url = Collection(tmp_path).load(_PATHS[1]).url
         assert url is not None
@@ -1020,7 +1042,7 @@ def test_a_walk_memo_is_not_taken_where_this_process_may_not_list_a_folder(
     url = "https://example.com/1"
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(tmp_path, cache=True).index()
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         expected = Collection(tmp_path).find(url)  # keeps the walk's memo
         assert expected
         with mock.patch("clipdoc._storage.walk._list", side_effect=AssertionError):
@@ -1087,7 +1109,7 @@ def test_a_walk_memo_of_what_the_walk_would_not_give_is_ignored(
     (root / "outside.md").write_bytes(_document(0, "A"))
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(root, cache=True).index()
-        _wait_for_the_clock(root)
+        wait_for_the_clock(root)
         Collection(root).find("https://example.com/")
         memo = json.loads(_walk_memo(root).read_bytes())
         _FORGED[forged](root, memo)
@@ -1110,7 +1132,7 @@ def test_no_walk_memo_is_kept_where_a_link_is_met(tmp_path: Path) -> None:
     (tmp_path / "2025-05-01" / "link.md").symlink_to(tmp_path / _PATHS[1])
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(tmp_path, cache=True).index()
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).find("https://example.com/")
         assert not list(tmp_path.glob(".clipdoc/walk-*"))
 
@@ -1120,7 +1142,7 @@ def test_a_run_from_the_memos_puts_the_gitignore_back(tmp_path: Path) -> None:
     ignore = tmp_path / ".clipdoc" / ".gitignore"
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(tmp_path, cache=True).find("https://example.com/")
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).find("https://example.com/")
         for damage in (ignore.unlink, lambda: ignore.write_text("x\n", encoding="utf-8")):
             damage()
@@ -1219,7 +1241,7 @@ def test_no_walk_memo_is_kept_where_a_folder_name_is_not_utf8(tmp_path: Path) ->
         pytest.skip("this file system takes only UTF-8 names")
     with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
         Collection(tmp_path, cache=True).find("https://example.com/")
-        _wait_for_the_clock(tmp_path)
+        wait_for_the_clock(tmp_path)
         Collection(tmp_path).find("https://example.com/")
         # A memo it could never use would be written again at every run.
         assert not list(tmp_path.glob(".clipdoc/walk-*"))

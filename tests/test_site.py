@@ -26,9 +26,14 @@ from hypothesis import strategies as st
 
 import clipdoc
 from clipdoc import ClipdocError, Clipping, Metadata, render
+from clipdoc._cli import main
 from clipdoc._site import pages, search
+from clipdoc._storage import cache as stat_cache
+from clipdoc._storage.files import Folder
+from clipdoc._storage.walk import Found
 from clipdoc.site import CONTENT_SECURITY_POLICY, MANIFEST, build_site
-from hostile import CORPUS, build_hostile_site
+from conftest import EXAMPLE, shared_corpus_files, wait_for_the_clock
+from hostile import CORPUS, build_hostile_site, write_hostile
 
 
 def soup_of(path: Path) -> Any:
@@ -756,6 +761,153 @@ def test_a_build_forks_no_more_workers_than_batches(
     assert pools == [3]  # the same workers for all three, forked before any was read
 
 
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The path of each document a build (with one process) reads."""
+    read: list[str] = []
+    real = pages.read_fact
+
+    def counted(root: Any, item: Any) -> Any:
+        read.append(item[0].relative)
+        return real(root, item)
+
+    monkeypatch.setattr(pages, "read_fact", counted)
+    return read
+
+
+def test_with_the_stat_cache_a_build_reads_only_the_documents_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(30)])
+    wait_for_the_clock(root)
+    read = _counting_reads(monkeypatch)
+    build_site(root, tmp_path / "site", cache=True)
+    assert len(read) == 30
+    assert (root / stat_cache.cache_name("site")).is_file()
+    wait_for_the_clock(root)
+    read.clear()
+    # Into the same folder, or a new one: every document from the cache.
+    build_site(root, tmp_path / "site")
+    report = build_site(root, tmp_path / "other")
+    assert read == []
+    assert report.documents == 30
+    assert _site_files(tmp_path / "other") == _site_files(tmp_path / "site")
+    # One document edited: read again, and shown as it is now.
+    (root / "007.md").write_text(render(sample(7, title="changed 大模型")), encoding="utf-8")
+    build_site(root, tmp_path / "site")
+    assert read == ["007.md"]
+    page = tmp_path / "site" / pages.clipping_page("007.md")
+    assert "changed 大模型" in page.read_text("utf-8")
+    # Without the cache: every document read, the cache left as it was.
+    before = (root / stat_cache.cache_name("site")).stat()
+    read.clear()
+    build_site(root, tmp_path / "fresh", cache=False)
+    assert len(read) == 30
+    after = (root / stat_cache.cache_name("site")).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert _site_files(tmp_path / "fresh") == _site_files(tmp_path / "site")
+
+
+def test_a_collection_without_a_stat_cache_gets_none_from_a_build(tmp_path: Path) -> None:
+    root = make_collection(tmp_path / "c", [sample(1)])
+    build_site(root, tmp_path / "site")
+    assert main(["site", "-q", str(root), str(tmp_path / "site")]) == 0
+    assert not (root / stat_cache.FOLDER).exists()
+
+
+def test_the_command_s_no_cache_reads_every_document_and_leaves_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    clipdoc.Collection(root, cache=True).index()  # the cache, as the index makes it
+    wait_for_the_clock(root)
+    folder = root / stat_cache.FOLDER
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    read = _counting_reads(monkeypatch)
+    assert main(["site", "-q", "-j", "1", "--no-cache", str(root), str(tmp_path / "s")]) == 0
+    assert len(read) == 3
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    # Without --no-cache, the collection's cache is used and takes the site's facts.
+    assert main(["site", "-q", "-j", "1", str(root), str(tmp_path / "s")]) == 0
+    assert (root / stat_cache.cache_name("site")).is_file()
+
+
+def _site_files(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in site.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def test_what_the_cache_keeps_of_a_document_is_what_reading_it_gives(tmp_path: Path) -> None:
+    write_hostile(tmp_path)
+    (tmp_path / "hostile" / "broken.md").write_bytes(b"\xff\xfe not UTF-8")
+    (tmp_path / "hostile" / "conflicted.md").write_text(
+        "# t\n\n<<<<<<< ours\na\n=======\nb\n>>>>>>> theirs\n", encoding="utf-8"
+    )
+    files = [EXAMPLE, *sorted((tmp_path / "hostile").glob("*.md")), *shared_corpus_files()]
+    kinds = set()
+    for path in files:
+        folder = Folder(str(path.parent), relative_names=True)
+        found = Found(path.name)
+        _, fact, _ = pages.read_fact(folder, (found, None, ()))
+        kept = json.loads(json.dumps(fact))
+        assert pages.is_fact(kept), path
+        read, served = pages.document_of(found, fact, None), pages.document_of(found, kept, None)
+        assert served == read, path
+        kinds.add(type(served).__name__)
+        if isinstance(read, pages.Document) and isinstance(served, pages.Document):
+            # Equal datetimes may have other offsets: the page shows the offset.
+            assert repr(served.saved_at) == repr(read.saved_at), path
+    assert kinds == {"Document", "Unreadable"}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda fact: fact.__setitem__(1, 42),  # a digest that is a number
+        lambda fact: fact.__setitem__(5, "2025-05-06T08:03:26"),  # a save time without offset
+        lambda fact: fact.__setitem__(4, "2025-13-40"),  # no such day
+        lambda fact: fact.__setitem__(12, [["CD999", 1, 1, "x"]]),  # no such code
+        lambda fact: fact.__setitem__(7, "#tag#"),  # hashtags as a str
+        lambda fact: fact.__setitem__(10, -1),
+        lambda fact: fact.append("more"),
+        lambda fact: fact.__setitem__(0, "unreadable"),
+        lambda fact: fact.clear(),
+    ],
+)
+def test_a_fact_of_the_wrong_shape_in_the_cache_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    wait_for_the_clock(root)
+    build_site(root, tmp_path / "site", cache=True)
+    cache_file = root / stat_cache.cache_name("site")
+    cache = json.loads(cache_file.read_text("utf-8"))
+    damage(cache["files"]["001.md"][5])
+    cache_file.write_text(json.dumps(cache), encoding="utf-8")
+    wait_for_the_clock(root)
+    read = _counting_reads(monkeypatch)
+    build_site(root, tmp_path / "again")
+    assert read == ["001.md"]
+    assert _site_files(tmp_path / "again") == _site_files(tmp_path / "site")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(st.lists(_JSON) | _JSON)
+def test_any_json_is_told_a_fact_or_not_without_failing(value: Any) -> None:
+    assert pages.is_fact(value) in (True, False)
+
+
 def test_unusable_manifest_means_a_full_build(tmp_path: Path) -> None:
     root = make_collection(tmp_path / "c", [sample(1)])
     build_site(root, tmp_path / "site")
@@ -810,6 +962,8 @@ def test_builds_into_an_empty_folder(tmp_path: Path) -> None:
         ({"jobs": True}, "jobs must be"),
         ({"title": b"x"}, "title must be a str"),
         ({"base_url": ["x"]}, "base_url must be a str"),
+        ({"cache": "yes"}, "cache must be None, True or False"),
+        ({"cache": 0}, "cache must be None, True or False"),
     ],
 )
 def test_wrong_shapes_are_type_errors(

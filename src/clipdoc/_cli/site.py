@@ -48,6 +48,7 @@ def run(options: argparse.Namespace) -> int:
             progress=bar,
             lang=options.lang,
             images=options.images,
+            cache=False if options.no_cache else None,
         )
     except ClipdocError as error:
         print(f"clipdoc site: error: {error.code} {error.message}", file=sys.stderr)
@@ -123,6 +124,12 @@ def add_parser(
         help="the documents' images: shown from their hosts, each loaded as it comes into view"
         " (remote, the default), or left out, so that reading a page tells no image host"
         " anything (none)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every document, and neither read nor write the stat cache of a collection"
+        " that keeps one (ROOT/.clipdoc/, made by clipdoc index; safe to delete)",
     )
     # A site's pages are rendered in worker processes, each a share of the
     # work worth a process's start: every CPU by default.

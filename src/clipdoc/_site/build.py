@@ -38,11 +38,13 @@ import attrs
 
 from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
+from .._storage.cache import Fact, StatCache, Tree, cached_or_read
+from .._storage.cache import Identity as FileIdentity
 from .._storage.documents import read_document_file
-from .._storage.files import Folder, exchange
+from .._storage.files import Folder, Stamp, exchange
 from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map, worker_pool
 from .._storage.urls import url_key
-from .._storage.walk import checked_folder, checked_patterns, walk
+from .._storage.walk import Found, Walk, checked_folder, checked_patterns, walk
 from .._version import __version__
 from . import pages, search
 from .i18n import LANGUAGES, Messages, content_language
@@ -572,6 +574,7 @@ def build_site(
     follow_links: bool = False,
     lang: str | None = None,
     images: str = "remote",
+    cache: bool | None = None,
 ) -> SiteReport:
     """Build or update the site of the collection at ``root`` in ``output``.
 
@@ -586,7 +589,10 @@ def build_site(
     Chinese when most titles are, else English); ``images="none"`` leaves
     the documents' images out, so that opening a page asks no image host
     for anything (by default they are shown, each loaded as it comes into
-    view).
+    view); ``cache`` is the collection's stat cache, as in `Collection`
+    (None: used and updated when the collection keeps one; True: made;
+    False: neither read nor written), where the site keeps what it reads
+    of each document, and reads again only the documents that changed.
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
     not a site clipdoc built (nothing there is ever replaced), CD702 when
@@ -599,7 +605,7 @@ def build_site(
     output = checked_folder(output, "output")
     exclude = checked_patterns(exclude)
     jobs = checked_jobs(jobs)
-    _check_choices(lang=lang, images=images)
+    _check_choices(lang=lang, images=images, cache=cache)
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_identities, old_documents, old_addresses = _read_manifest(output)
     loaded_theme = Theme.load(theme)
@@ -626,7 +632,7 @@ def build_site(
             languages=[lang] if lang else LANGUAGES,
         )
         try:
-            facts = site.read_all(old_documents, exclude)
+            facts = site.read_all(old_documents, exclude, cache=cache)
             documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
             chosen = lang or content_language([d.title for d in documents])
             site.output = attrs.evolve(site.output, lang=chosen)
@@ -649,9 +655,12 @@ def build_site(
     )
 
 
-def _check_choices(*, lang: str | None, images: str) -> None:
+def _check_choices(*, lang: str | None, images: str, cache: object) -> None:
     """A `ValueError` for an interface language or an image choice that is
-    none of the site's."""
+    none of the site's; a `TypeError` for a ``cache`` that is not None,
+    True or False (as `Collection` says)."""
+    if cache is not None and not isinstance(cache, bool):
+        raise TypeError(f"cache must be None, True or False, not {cache!r:.40}")
     if images not in IMAGES:
         raise ValueError(f"images must be one of {', '.join(IMAGES)}, not {images!r:.40}")
     if lang is not None and lang not in LANGUAGES:
@@ -757,9 +766,13 @@ class _Output:
             return False
         folder, status = found
         target = self.target(name)
+        source = name.rsplit("/", 1)[-1]
         try:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            os.link(name.rsplit("/", 1)[-1], target, src_dir_fd=folder, follow_symlinks=False)
+            try:
+                os.link(source, target, src_dir_fd=folder, follow_symlinks=False)
+            except FileNotFoundError:  # the first file of its folder (as in `write`)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.link(source, target, src_dir_fd=folder, follow_symlinks=False)
             linked = os.lstat(target)
         except OSError:
             return False
@@ -867,17 +880,28 @@ class _Site:
     pool: Executor | None = None
 
     def read_all(
-        self, old_documents: dict[str, tuple[str, tuple[str, ...]]], exclude: Sequence[str]
+        self,
+        old_documents: dict[str, tuple[str, tuple[str, ...]]],
+        exclude: Sequence[str],
+        *,
+        cache: bool | None,
     ) -> list[Document | Unreadable]:
-        """What every document the walk finds gives the site, in path order."""
-        items = [
-            (found, *old_documents.get(found.relative, (None, ())))
-            for found in walk(self.root.path, exclude=exclude)
-        ]
-        self.start("reading", len(items))
+        """What every document the walk finds gives the site, in path
+        order: from the collection's stat cache for the files that did not
+        change (``cache`` as in `build_site`), else read in the workers."""
+        stat_cache = (
+            None if cache is False else StatCache.open(self.root, "site", create=cache is True)
+        )
+        if stat_cache is None:
+            found = list(walk(self.root.path, exclude=exclude))
+            identities: list[FileIdentity | None] = [None] * len(found)
+        else:
+            tree = Tree(self.root, Walk(self.root.path, exclude=tuple(exclude)), clock=False)
+            found, identities = tree.found, tree.identities
+        self.start("reading", len(found))
         # No more workers than batches of documents: a small site on a large
         # machine forks a few processes, not one per CPU.
-        self.jobs = max(1, min(self.jobs, -(-len(items) // BATCH_SIZE)))
+        self.jobs = max(1, min(self.jobs, -(-len(found) // BATCH_SIZE)))
         if self.jobs > 1:
             # The workers are forked now, while this process holds little (a
             # fork when it holds every document cost a copy of each page of
@@ -885,11 +909,21 @@ class _Site:
             for lang in self.languages:
                 self.output.theme.prepare(lang=lang)
             search.tokens("")
+        read = functools.partial(pages.read_fact, self.root)
+
+        def read_unknown(unknown: Iterator[Found]) -> Iterator[tuple[Stamp | None, Fact, None]]:
+            known = ((each, *old_documents.get(each.relative, (None, ()))) for each in unknown)
+            return self.in_workers(read, known)
+
         facts = []
-        read = functools.partial(pages.read_facts, self.root)
-        for fact in self.in_workers(read, items):
-            facts.append(fact)
+        for each, fact, _, _ in cached_or_read(
+            stat_cache, found, identities, pages.is_fact, read_unknown
+        ):
+            known_digest = old_documents.get(each.relative, (None,))[0]
+            facts.append(pages.document_of(each, fact, known_digest))
             self.advance()
+        if stat_cache is not None:
+            stat_cache.finish(found, whole=not exclude)
         return facts
 
     def in_workers(

@@ -23,8 +23,10 @@ import attrs
 from .._core.errors import Diagnostic, PathError
 from .._core.model import Clipping
 from .._core.read import has_error, read_data
+from .._storage.cache import Fact
+from .._storage.collection import diagnostic_of, diagnostics_fact, is_diagnostics_fact
 from .._storage.documents import read_document_file
-from .._storage.files import Folder
+from .._storage.files import Folder, Stamp
 from .._storage.walk import Found
 from . import search
 
@@ -108,25 +110,25 @@ class Unreadable:
     problems: tuple[Diagnostic, ...]
 
 
-def read_facts(
+def read_fact(
     root: Folder, item: tuple[Found, str | None, tuple[str, ...]]
-) -> Document | Unreadable:
-    """Read one document (in a worker process). ``item`` is what the walk
-    found and, from the last build, its digest and hashtags, reused when
-    the digest is unchanged (hashtags need an HTML parse)."""
+) -> tuple[Stamp | None, Fact, None]:
+    """Read one document (in a worker process): the stamp it was read with
+    (None when what it gives must not be kept in the stat cache: it could
+    not be read, or a link was followed) and its `fact`. ``item`` is what
+    the walk found and, from the last build, its digest and hashtags,
+    reused when the digest is unchanged (hashtags need an HTML parse)."""
     found, known_digest, known_hashtags = item
-    path = found.relative
     if found.problem is not None:
-        return Unreadable(path=path, problems=(found.problem.diagnostic,))
+        return None, [UNREADABLE, diagnostics_fact([found.problem.diagnostic])], None
     try:
-        data, _ = root.read(path)
+        data, stamp = root.read(found.relative)
     except PathError as error:
-        return Unreadable(path=path, problems=(*found.warnings, error.diagnostic))
+        return None, [UNREADABLE, diagnostics_fact([error.diagnostic])], None
     digest = hashlib.sha256(data).hexdigest()
     _, clipping, problems = read_data(data)
-    problems = (*found.warnings, *problems)
     if clipping is None or any(p.code in _UNREADABLE for p in problems):
-        return Unreadable(path=path, problems=problems)
+        return stamp, [UNREADABLE, diagnostics_fact(problems)], None
     content = content_digest(clipping)
     clipping = shown(clipping)
     hashtags = known_hashtags if digest == known_digest else summary_hashtags(clipping)
@@ -137,22 +139,108 @@ def read_facts(
         day = saved_at.date()
     body = body_text(clipping)
     text = full_text(clipping, body)
+    fact = [
+        DOCUMENT,
+        digest,
+        clipping.title,
+        clipping.url,
+        day.isoformat() if day is not None else None,
+        saved_at.isoformat() if saved_at is not None else None,
+        source_of(clipping.url),
+        list(hashtags),
+        excerpt(clipping),
+        text[: search.SNIPPET_SOURCE],
+        len(search.text_parts(text)),
+        content,
+        diagnostics_fact(problems),
+    ]
+    return stamp, fact, None
+
+
+#: The first item of a `fact`: what the rest are.
+DOCUMENT = "document"
+UNREADABLE = "unreadable"
+
+
+def document_of(found: Found, fact: Fact, known_digest: str | None) -> Document | Unreadable:
+    """The `Document` (or `Unreadable`) a `fact` of a file tells, read now
+    or kept in the stat cache (`is_fact` checked its shape): the walk's
+    warnings about its name first among its problems, and ``changed``
+    unless its digest is ``known_digest``, the last build's."""
+    if fact[0] == UNREADABLE:
+        return Unreadable(path=found.relative, problems=_problems(found, fact[1]))
+    _, digest, title, url, day, saved_at, source, hashtags, *rest = fact
+    excerpt, text, text_parts, content, problems = rest
     return Document(
-        path=path,
+        path=found.relative,
         digest=digest,
-        title=clipping.title,
-        url=clipping.url,
-        day=day,
-        saved_at=saved_at,
-        source=source_of(clipping.url),
-        hashtags=hashtags,
-        excerpt=excerpt(clipping),
-        text=text[: search.SNIPPET_SOURCE],
-        text_parts=len(search.text_parts(text)),
+        title=title,
+        url=url,
+        day=date.fromisoformat(day) if day is not None else None,
+        saved_at=datetime.fromisoformat(saved_at) if saved_at is not None else None,
+        source=source,
+        hashtags=tuple(hashtags),
+        excerpt=excerpt,
+        text=text,
+        text_parts=text_parts,
         content=content,
         changed=digest != known_digest,
-        problems=problems,
+        problems=_problems(found, problems),
     )
+
+
+def _problems(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
+    return (*found.warnings, *map(diagnostic_of, fact))
+
+
+def is_fact(fact: Fact) -> bool:
+    """Whether a value from the stat cache has the shape of a `fact`
+    (a cache file is only JSON)."""
+    if type(fact) is not list or not fact:
+        return False
+    if fact[0] == UNREADABLE:
+        return len(fact) == 2 and is_diagnostics_fact(fact[1])
+    return fact[0] == DOCUMENT and len(fact) == 13 and _is_document_fact(*fact[1:])
+
+
+def _is_document_fact(
+    digest: object,
+    title: object,
+    url: object,
+    day: object,
+    saved_at: object,
+    source: object,
+    hashtags: object,
+    excerpt: object,
+    text: object,
+    text_parts: object,
+    content: object,
+    problems: object,
+) -> bool:
+    return (
+        all(type(value) is str for value in (digest, title, excerpt, text, content))
+        and all(value is None or type(value) is str for value in (url, source))
+        and type(hashtags) is list
+        and all(type(tag) is str for tag in hashtags)
+        and type(text_parts) is int
+        and text_parts >= 0
+        and _is_iso(day, date)
+        and _is_iso(saved_at, datetime)
+        and is_diagnostics_fact(problems)
+    )
+
+
+def _is_iso(value: object, kind: type[date]) -> bool:
+    if value is None:
+        return True
+    if type(value) is not str:
+        return False
+    try:
+        read = kind.fromisoformat(value)
+    except ValueError:
+        return False
+    # A save time has its offset: a naive one is no model's.
+    return kind is date or getattr(read, "tzinfo", None) is not None
 
 
 def content_digest(clipping: Clipping) -> str:

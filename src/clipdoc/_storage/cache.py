@@ -54,8 +54,8 @@ import os
 import stat
 import struct
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple, TypeVar
 
 from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
 from .._version import __version__
@@ -233,6 +233,13 @@ class StatCache:
         for relative in [r for r in self._files if r not in kept]:
             self._forget(relative)
 
+    def finish(self, found: Iterable[Found], *, whole: bool) -> None:
+        """End the run: forget the documents not among ``found`` when the
+        walk saw the ``whole`` collection (nothing left out), and `save`."""
+        if whole:
+            self.keep_only(each.relative for each in found)
+        self.save()
+
     def save(self) -> None:
         """Write the cache if it changed; a cache another run wrote
         meanwhile is left as it is (it is as good), and so is one that
@@ -300,6 +307,52 @@ class StatCache:
         if self._files.pop(relative, None) is not None:
             self._changes[relative] = None
             self._changed = True
+
+
+def cached_or_read(
+    cache: StatCache | None,
+    found: list[Found],
+    identities: list[Identity | None],
+    is_fact: Callable[[Fact], bool],
+    read: Callable[[Iterator[Found]], Iterator[tuple[Stamp | None, Fact, _Read]]],
+) -> Iterator[tuple[Found, Fact, _Read | None, bool]]:
+    """The fact of each of ``found``, in order: from ``cache`` while the
+    file has the identity it had when the fact was kept (``identities``,
+    as a `Tree` took them), else read with ``read``, which gets the others
+    in order and gives back, for each, the stamp it was read with (None
+    when no fact of it may be kept), its fact and what else the reader
+    made of it; each new fact is stored. With each: what the reader made
+    (None for a fact from the cache), and whether the fact tells the file
+    as it is now (a file changed after the walk saw it does not)."""
+    looked = [
+        MISSING if cache is None else cache.lookup(each.relative, is_fact, identity)
+        for each, identity in zip(found, identities, strict=True)
+    ]
+    fresh = read(each for each, fact in zip(found, looked, strict=True) if fact is MISSING)
+    for each, fact, identity in zip(found, looked, identities, strict=True):
+        if fact is not MISSING:
+            yield each, fact, None, True
+            continue
+        stamp, fact, made = next(fresh)
+        kept = cache is None or _kept(cache, each, stamp, fact, identity)
+        yield each, fact, made, kept
+
+
+_Read = TypeVar("_Read")
+
+
+def _kept(
+    cache: StatCache, found: Found, stamp: Stamp | None, fact: Fact, identity: Identity | None
+) -> bool:
+    """Store a fresh fact in ``cache``; whether the file's identity still
+    tells its contents (a name the walk could not read has none to tell)."""
+    if found.problem is not None:
+        return True
+    return (
+        stamp is not None
+        and cache.store(found.relative, stamp, fact)
+        and identity_of(stamp) == identity
+    )
 
 
 class Delta(NamedTuple):

@@ -34,8 +34,8 @@ from .cache import (
     Identity,
     StatCache,
     Tree,
+    cached_or_read,
     has_cache,
-    identity_of,
     recall,
     remember,
 )
@@ -121,10 +121,10 @@ def _read_fact(
     *,
     with_entry: bool,
     with_stamp: bool,
-) -> tuple[Entry | None, Stamp | None, Fact]:
-    """A document's entry and the stamp it was read with, when asked (the
-    stamp is None when a fact of it must not be kept: it could not be read,
-    or a link was followed), and its fact (run in worker processes)."""
+) -> tuple[Stamp | None, Fact, Entry | None]:
+    """The stamp a document was read with, when asked (None when a fact of
+    it must not be kept: it could not be read, or a link was followed), its
+    fact, and its entry when asked (run in worker processes)."""
     document = read_document_file(folder, found)
     entry = Entry.of(document)
     keep = (
@@ -132,21 +132,28 @@ def _read_fact(
         and document.stamp is not None
         and not any(d.code in FILE_CODES for d in document.diagnostics)
     )
-    return entry if with_entry else None, document.stamp if keep else None, fact_of(entry)
+    return document.stamp if keep else None, fact_of(entry), entry if with_entry else None
 
 
 def _diagnostics_fact(entry: Entry) -> list[list[object]]:
     """The diagnostics of reading a document, as the stat cache keeps them:
     not the walk's warnings about its name (CD509), which depend on the
     other names in its folder, not on the file."""
+    return diagnostics_fact(entry.diagnostics)
+
+
+def diagnostics_fact(diagnostics: Iterable[Diagnostic]) -> list[list[object]]:
+    """``diagnostics`` as the stat cache keeps them (`diagnostic_of` gives
+    each back), but for the walk's warnings about a name (CD509)."""
     return [
         [diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message]
-        for diagnostic in entry.diagnostics
+        for diagnostic in diagnostics
         if diagnostic.code != "CD509"
     ]
 
 
-def _is_diagnostics_fact(fact: Fact) -> bool:
+def is_diagnostics_fact(fact: Fact) -> bool:
+    """Whether a value from the stat cache is a `diagnostics_fact`."""
     return type(fact) is list and (
         not fact
         or all(
@@ -190,27 +197,14 @@ def _with_kept(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
     warnings about its name first."""
     if not fact:
         return found.warnings  # most documents
-    return (*found.warnings, *map(_diagnostic_of, fact))
+    return (*found.warnings, *map(diagnostic_of, fact))
 
 
-def _diagnostic_of(item: list[Any]) -> Diagnostic:
+def diagnostic_of(item: list[Any]) -> Diagnostic:
+    """A diagnostic as `diagnostics_fact` kept it."""
     code, line, column, message = item
     return Diagnostic(
         code=code, severity=CODES[code].severity, line=line, column=column, message=message
-    )
-
-
-def _kept(
-    cache: StatCache, found: Found, stamp: Stamp | None, fact: Fact, identity: Identity | None
-) -> bool:
-    """Store a fresh fact in ``cache``; whether the file's identity still
-    tells its contents (a name the walk could not read has none to tell)."""
-    if found.problem is not None:
-        return True
-    return (
-        stamp is not None
-        and cache.store(found.relative, stamp, fact)
-        and identity_of(stamp) == identity
     )
 
 
@@ -454,41 +448,31 @@ class Collection:
         cache = self._cache(kind)
         self.cache_hits = 0
         found, identities = self._found_and_identities(cache, tree)
-        looked = [
-            MISSING if cache is None else cache.lookup(each.relative, is_fact, identity)
-            for each, identity in zip(found, identities, strict=True)
-        ]
-        unknown = (each for each, fact in zip(found, looked, strict=True) if fact is MISSING)
         with self.folder.reading_in_order() as reader:
-            fresh = ordered_map(
-                # A worker sends back only the fact, not the whole clipping: a
-                # caller reads the few documents it needs again; and the
-                # stamp only for a cache to keep the fact with.
-                functools.partial(
-                    _read_fact,
-                    reader,
-                    fact_of,
-                    with_entry=self.jobs <= 1,
-                    with_stamp=cache is not None,
-                ),
-                unknown,
-                jobs=self.jobs,
+            # A worker sends back only the fact, not the whole clipping: a
+            # caller reads the few documents it needs again; and the stamp
+            # only for a cache to keep the fact with.
+            read = functools.partial(
+                _read_fact,
+                reader,
+                fact_of,
+                with_entry=self.jobs <= 1,
+                with_stamp=cache is not None,
             )
-            for each, fact, identity in zip(found, looked, identities, strict=True):
-                if fact is not MISSING:
-                    yield each, fact, None
-                    continue
-                entry, stamp, fact = next(fresh)
-                # (_kept stores the fact: it runs whether or not there is a tree.)
-                kept = cache is None or _kept(cache, each, stamp, fact, identity)
+            facts = cached_or_read(
+                cache,
+                found,
+                identities,
+                is_fact,
+                lambda unknown: ordered_map(read, unknown, jobs=self.jobs),
+            )
+            for each, fact, entry, kept in facts:
                 if not kept and tree is not None:
                     tree.settled = False
                 yield each, fact, entry
         if cache is not None:
-            if not self.exclude:
-                cache.keep_only(each.relative for each in found)
             self.cache_hits = cache.hits
-            cache.save()
+            cache.finish(found, whole=not self.exclude)
 
     def _found_and_identities(
         self, cache: StatCache | None, tree: Tree | None
@@ -608,7 +592,7 @@ class Collection:
         one by one (a second `clipdoc check` of an unchanged collection
         shows only those it must). ``every``: each document with its
         diagnostics, as `_diagnostics`. The walk is done when this returns."""
-        tree, kept = self._recalled("check", _is_diagnostics_fact, None)
+        tree, kept = self._recalled("check", is_diagnostics_fact, None)
         count = None if tree is None else tree.count
         if tree is not None and kept is not None:
             return count, _kept_problems(tree, kept, every=every)
@@ -619,7 +603,7 @@ class Collection:
     ) -> Iterator[int | tuple[Found, tuple[Diagnostic, ...]]]:
         """`_problems` of documents read (or their facts taken from the
         stat cache), kept as the memo of the state ``tree`` names."""
-        facts = self._fresh_facts("check", _diagnostics_fact, _is_diagnostics_fact, tree)
+        facts = self._fresh_facts("check", _diagnostics_fact, is_diagnostics_fact, tree)
         for found, fact, entry in facts:
             diagnostics = entry.diagnostics if entry is not None else _with_kept(found, fact)
             yield (found, diagnostics) if diagnostics or every else 1
