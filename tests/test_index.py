@@ -635,8 +635,9 @@ def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
     """`clipdoc index` tells the style of ROOT/README.md from the head of
     the file (45 MB at 45,000 documents; one over the size limit was taken
     for no index and written over in the clipdoc style), more only when the
-    head tells nothing for sure; any sure sign of the producer's style
-    wins (its index is never taken for clipdoc's)."""
+    head tells nothing for sure; the style with more sure signs wins, the
+    producer's at a tie (its index is never taken for clipdoc's), so that
+    an index edited by hand is still told by the rest of it."""
     from clipdoc._storage import index as index_module
     from clipdoc._storage.files import Folder
 
@@ -698,6 +699,16 @@ def test_the_style_of_an_index_is_told_by_its_head(tmp_path: Path) -> None:
         in_brackets = latest("<https://e.com/a>") * 2_000
         assert style(heading, in_brackets, latest(saved=producers_time)) == "ai_info"
         assert style(heading, latest() * 200_000, history, entry(" ")) is None
+        # One sign changed by hand among many of the other style's.
+        clipdocs = latest("<https://e.com/a>", clipdocs_time) * 3
+        edited = latest("https://e.com/a", clipdocs_time)  # its bracket taken away
+        assert style(heading, clipdocs, edited, history, entry("")) == "clipdoc"
+        assert style(heading, clipdocs, history, entry(" ")) == "clipdoc"
+        producers = latest("https://e.com/a", producers_time) * 3
+        assert style(heading, producers, latest(saved=clipdocs_time), history) == "ai_info"
+        # At a tie, the producer's.
+        tie = latest(saved=clipdocs_time), latest(saved=producers_time)
+        assert style(heading, *tie) == "ai_info"
         # Nothing that tells, or not an index: no style.
         assert style(heading, "*暂无内容*\n") is None
         assert style("# notes\n\n", history, entry(" ")) is None

@@ -220,8 +220,8 @@ def index_style(folder: Folder) -> str | None:
     (``2025-03-20 10:11 UTC``), the producer's without; an address the
     clipdoc style writes in angle brackets, the producer's as it is (so one
     without them, or a line ending in a space, which only the producer's
-    writer leaves, is the producer's for sure). Any sure sign
-    of the producer's style wins: taking its index for clipdoc's would
+    writer leaves, is the producer's). The style with more of its signs
+    wins, and the producer's at a tie: taking its index for clipdoc's would
     write it over."""
     style = None
     for size in _STYLE_READS:
@@ -241,19 +241,33 @@ def index_style(folder: Folder) -> str | None:
 def _style_of_lines(data: bytes) -> str | None:
     """`index_style` of whole lines of an index: ``"ai_info"`` or
     ``"clipdoc"`` when they tell for sure, `_LIKELY_CLIPDOC` when only its
-    addresses in angle brackets do, else None."""
+    addresses in angle brackets do, else None. Each sure sign is a vote:
+    an index edited by hand (a time or a bracket changed) is still told by
+    the rest of it. (An address in angle brackets is no vote: the producer
+    writes one so when the document's address is so written.)"""
     # What only the producer's writer writes: a line ending in a space (the
     # clipdoc style ends none so), a time without its offset, an address
     # not in angle brackets.
-    if b" \n" in data or data.endswith(b" "):
+    producer = data.count(b" \n") + data.endswith(b" ")
+    clipdoc = bracketed = 0
+    for pattern in _TIMES:
+        for found in pattern.finditer(data):
+            if found[1]:
+                clipdoc += 1
+            else:
+                producer += 1
+    for pattern in _ADDRESSES:
+        for found in pattern.finditer(data):
+            if found[1] == b"<":
+                bracketed += 1
+            else:
+                producer += 1
+    # A tie is the producer's: taking its index for clipdoc's would write it over.
+    if producer and producer >= clipdoc:
         return "ai_info"
-    times = [found[1] for pattern in _TIMES for found in pattern.finditer(data)]
-    addresses = [found[1] for pattern in _ADDRESSES for found in pattern.finditer(data)]
-    if b"" in times or any(address != b"<" for address in addresses):
-        return "ai_info"
-    if times:  # each with the clipdoc style's offset
+    if clipdoc:
         return "clipdoc"
-    return _LIKELY_CLIPDOC if addresses else None
+    return _LIKELY_CLIPDOC if bracketed else None
 
 
 _STYLE_READS = (1 << 16, 1 << 22)
