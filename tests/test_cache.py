@@ -275,7 +275,7 @@ def test_the_cache_never_serves_a_changed_file(
             assert _index_elsewhere(root, output) == fresh, operations
 
 
-@settings(max_examples=25 if PROFILE == "ci" else 10)
+@settings(max_examples=100 if PROFILE == "ci" else 20)
 @given(letters=_FIRST_LETTERS, rounds=_ROUNDS)
 def test_the_site_never_shows_a_changed_file_from_the_cache(
     letters: list[str], rounds: list[list[tuple[Any, ...]]]
