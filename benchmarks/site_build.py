@@ -84,14 +84,14 @@ def main(argv: list[str]) -> int:
         print(f"site of {label}, --jobs {options.jobs}")
         rows = [("full build", build(root, out, options.jobs))]
         rows.append(("nothing changed", build(root, out, options.jobs)))
-        documents = sorted(root.rglob("*.md"))
-        _edit(documents[len(documents) // 2])
+        files = sorted(root.rglob("*.md"))
+        _edit(files[len(files) // 2])
         rows.append(("one document changed", build(root, out, options.jobs)))
         # The stat cache keeps only files changed a second before the run.
         time.sleep(1.2)
         rows.append(("making the stat cache", build(root, out, options.jobs, "make")))
         rows.append(("nothing changed, cached", build(root, out, options.jobs)))
-        _edit(documents[len(documents) // 3])
+        _edit(files[len(files) // 3])
         rows.append(("one changed, cached", build(root, out, options.jobs)))
         for name, row in rows:
             rate = row["documents"] / row["seconds"] if row["seconds"] else 0.0

@@ -18,6 +18,7 @@ import functools
 import gc
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -902,17 +903,21 @@ class _Site:
         # No more workers than batches of documents: a small site on a large
         # machine forks a few processes, not one per CPU.
         self.jobs = max(1, min(self.jobs, -(-len(found) // BATCH_SIZE)))
-        if self.jobs > 1:
-            # The workers are forked now, while this process holds little (a
-            # fork when it holds every document cost a copy of each page of
-            # memory the workers touched), with what rendering needs loaded.
-            for lang in self.languages:
-                self.output.theme.prepare(lang=lang)
-            search.tokens("")
         read = functools.partial(pages.read_fact, self.root)
 
         def read_unknown(unknown: Iterator[Found]) -> Iterator[tuple[Stamp | None, Fact, None]]:
-            known = ((each, *old_documents.get(each.relative, (None, ()))) for each in unknown)
+            first = next(unknown, None)
+            if first is None:  # every fact from the cache: nothing to fork for yet
+                return iter(())
+            if self.jobs > 1:
+                # The workers are forked now, while this process holds little
+                # (a fork when it holds every document cost a copy of each page
+                # of memory the workers touched), with what rendering needs.
+                for lang in self.languages:
+                    self.output.theme.prepare(lang=lang)
+                search.tokens("")
+            each = itertools.chain([first], unknown)
+            known = ((one, *old_documents.get(one.relative, (None, ()))) for one in each)
             return self.in_workers(read, known)
 
         facts = []
