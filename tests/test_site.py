@@ -874,7 +874,8 @@ def test_what_the_cache_keeps_of_a_document_is_what_reading_it_gives(tmp_path: P
         lambda fact: fact.__setitem__(7, "#tag#"),  # hashtags as a str
         lambda fact: fact.__setitem__(10, -1),
         lambda fact: fact.append("more"),
-        lambda fact: fact.__setitem__(0, "unreadable"),
+        lambda fact: fact.__setitem__(0, pages.UNREADABLE),
+        lambda fact: fact.__setitem__(0, "document"),  # another layout's
         lambda fact: fact.clear(),
     ],
 )
@@ -906,6 +907,31 @@ _JSON = st.recursive(
 @given(st.lists(_JSON) | _JSON)
 def test_any_json_is_told_a_fact_or_not_without_failing(value: Any) -> None:
     assert pages.is_fact(value) in (True, False)
+
+
+def test_a_save_changed_renders_again_every_page_that_lists_it(tmp_path: Path) -> None:
+    """The pages of an address list its saves and versions; their keys hold
+    a digest of those lists, not the rows: a save's day or title changed
+    renders every page that shows it again."""
+    same = {"url": "https://example.org/again", "title": "Again"}
+
+    def saves(changed_day: int, changed_title: str) -> list[Clipping]:
+        made = [
+            sample(n, **same, metadata=Metadata(catalog_date=date(2025, 1, 1 + n)))
+            for n in range(5)
+        ]
+        made[2] = attrs.evolve(
+            made[2], title=changed_title, metadata=Metadata(catalog_date=date(2025, 2, changed_day))
+        )
+        return made
+
+    root = make_collection(tmp_path / "c", saves(1, "Again"))
+    build_site(root, tmp_path / "site")
+    for day, title in ((2, "Again"), (2, "Again, edited")):
+        make_collection(root, saves(day, title))
+        build_site(root, tmp_path / "site")
+        build_site(root, tmp_path / f"fresh-{day}-{len(title)}", cache=False)
+        assert _site_files(tmp_path / "site") == _site_files(tmp_path / f"fresh-{day}-{len(title)}")
 
 
 def test_unusable_manifest_means_a_full_build(tmp_path: Path) -> None:

@@ -1560,6 +1560,7 @@ def _neighbourhood(
     listed = addresses.save_list(document, messages) if several else None
     versions: list[list[Any]] = []
     nearest: list[list[str]] = []
+    save_lists = None
     if listed is not None:
         # The saves nearest in time: listing all of n saves on each of their n
         # pages would make the pages grow as n squared.
@@ -1571,6 +1572,7 @@ def _neighbourhood(
         own = listed.version_of[document.content]
         if own < VERSIONS_SHOWN:
             versions[own][1] = document.page  # the version this page shows links here
+        save_lists = (listed.digest, start, own)
     count = len(listed.versions) if listed is not None else 0
     return Neighbourhood(
         page=document.page,
@@ -1588,6 +1590,7 @@ def _neighbourhood(
         versions=versions if count > 1 else [],
         more_versions=max(0, count - VERSIONS_SHOWN),
         problems=pages.document_problems(document.problems),
+        save_lists=save_lists,
     )
 
 
@@ -1602,15 +1605,21 @@ class _SaveList(NamedTuple):
     versions: list[tuple[Any, ...]]
     #: Each version's place in ``versions``, by its content digest.
     version_of: dict[str, int]
+    #: A digest of ``labelled`` and ``versions``: what the pages' keys hold
+    #: of them (`Neighbourhood.save_lists`).
+    digest: str
 
 
 def _save_list(saves: list[Document], messages: Messages) -> _SaveList:
-    versions = _versions(saves, messages)
+    labelled = [(_saved_label(save, messages), save.page) for save in saves]
+    versions = [tuple(version) for version in _versions(saves, messages)]
+    material = json.dumps([labelled, versions], ensure_ascii=False, default=_json_default)
     return _SaveList(
         place={save.path: number for number, save in enumerate(saves)},
-        labelled=[(_saved_label(save, messages), save.page) for save in saves],
-        versions=[tuple(version) for version in versions],
+        labelled=labelled,
+        versions=versions,
         version_of={content: number for number, content in enumerate(_contents(saves))},
+        digest=hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 
 

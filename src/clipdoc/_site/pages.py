@@ -157,9 +157,11 @@ def read_fact(
     return stamp, fact, None
 
 
-#: The first item of a `fact`: what the rest are.
-DOCUMENT = "document"
-UNREADABLE = "unreadable"
+#: The first item of a `fact`: what the rest are, and in which layout (a
+#: source checkout keeps its version number as its code changes: a fact
+#: of another layout is not taken for one of this, but read again).
+DOCUMENT = "document/1"
+UNREADABLE = "unreadable/1"
 
 
 def document_of(found: Found, fact: Fact, known_digest: str | None) -> Document | Unreadable:
@@ -607,14 +609,24 @@ class Neighbourhood:
     versions: list[list[Any]]
     more_versions: int
     problems: list[Fields]
+    #: What ``saves`` and ``versions`` are cut from, in the page's key: a
+    #: digest of the address's whole lists of saves and versions, where
+    #: this page's saves start, and which version is this page's (None
+    #: when the address was saved once).
+    save_lists: tuple[str, int, int] | None = None
 
     def as_key(self) -> dict[str, Any]:
-        # What attrs.asdict gives, as JSON, at less than half its cost: the
-        # fields hold only lists, strings, numbers and Fields.
-        return {field: getattr(self, field) for field in _NEIGHBOURHOOD_FIELDS}
+        """The fields as the page's key has them: what attrs.asdict gives,
+        as JSON, at less than half its cost (the fields hold only lists,
+        strings, numbers and Fields), the lists of saves and versions told
+        by ``save_lists`` (each page of an address saved 870 times wrote
+        100 of them into its key)."""
+        fields = _NEIGHBOURHOOD_FIELDS if self.save_lists is None else _KEYED_FIELDS
+        return {field: getattr(self, field) for field in fields}
 
 
 _NEIGHBOURHOOD_FIELDS = tuple(field.name for field in attrs.fields(Neighbourhood))
+_KEYED_FIELDS = tuple(f for f in _NEIGHBOURHOOD_FIELDS if f not in ("saves", "versions"))
 
 
 def clipping_context(
