@@ -52,7 +52,8 @@ def build(root: Path, out: Path, jobs: int, cache: str = "none") -> dict[str, fl
 def _edit(document: Path) -> None:
     """A word added to the document's AI summary."""
     text = document.read_text(encoding="utf-8")
-    document.write_text(text.replace("## AI 摘要\n\n", "## AI 摘要\n\n(edited) ", 1))
+    edited = text.replace("## AI 摘要\n\n", "## AI 摘要\n\n(edited) ", 1)
+    document.write_text(edited, encoding="utf-8")
 
 
 def size_of(folder: Path) -> int:

@@ -555,6 +555,48 @@ def test_a_fact_with_a_lone_surrogate_is_kept_escaped(tmp_path: Path) -> None:
         assert again.lookup(_PATHS[0], lambda fact: True, identity) == ["\udcff"]
 
 
+def test_a_cache_made_by_other_code_is_not_used(tmp_path: Path) -> None:
+    """A source checkout keeps its version as its code changes: the cache
+    and memos name the code that made them, and other code reads anew."""
+    for n in range(len(_PATHS)):
+        _write(tmp_path, n, "A")
+    with mock.patch.object(stat_cache, "RACY_MARGIN_NS", 0):
+        wait_for_the_clock(tmp_path)
+        Collection(tmp_path, cache=True).index()
+        same = Collection(tmp_path)
+        same.index()
+        assert same.cache_hits == len(_PATHS)
+        assert stat_cache.maker().startswith(clipdoc.__version__ + " ")
+        with mock.patch.object(stat_cache, "maker", return_value=f"{clipdoc.__version__} x"):
+            other = Collection(tmp_path)
+            other.index()
+            assert other.cache_hits == 0
+
+
+def test_what_made_the_cache_changes_with_the_code(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    shutil.copytree(Path(clipdoc.__file__).parent, package, ignore=shutil.ignore_patterns("*.pyc"))
+    script = "import clipdoc._storage.cache as c; print(c.maker())"
+
+    def maker() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONPATH": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        return done.stdout.strip()
+
+    (tmp_path / "clipdoc").symlink_to(package)
+    before = maker()
+    assert before == maker()
+    with (package / "_site" / "pages.py").open("a", encoding="utf-8") as module:
+        module.write("\n# changed\n")
+    assert maker() != before
+
+
 @pytest.mark.parametrize(
     "held", ["x", 7, None, {}, [], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6, 7], ["a"] * 6, [[]] * 6]
 )
@@ -565,7 +607,7 @@ def test_entries_of_the_wrong_shape_are_read_again(tmp_path: Path, held: object)
         document = {
             "format": "clipdoc stat cache",
             "version": 1,
-            "clipdoc": clipdoc.__version__,
+            "clipdoc": stat_cache.maker(),
             "files": {_PATHS[0]: held},
         }
         (tmp_path / stat_cache.cache_name(kind)).write_text(json.dumps(document))

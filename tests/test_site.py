@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import unicodedata
+import unittest.mock
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,9 @@ from clipdoc import ClipdocError, Clipping, Metadata, render
 from clipdoc._cli import main
 from clipdoc._site import pages, search
 from clipdoc._storage import cache as stat_cache
+from clipdoc._storage.documents import read_document_file
 from clipdoc._storage.files import Folder
-from clipdoc._storage.walk import Found
+from clipdoc._storage.walk import Found, walk
 from clipdoc.site import CONTENT_SECURITY_POLICY, MANIFEST, build_site
 from conftest import EXAMPLE, shared_corpus_files, wait_for_the_clock
 from hostile import CORPUS, build_hostile_site, write_hostile
@@ -786,8 +788,9 @@ def test_with_the_stat_cache_a_build_reads_only_the_documents_that_changed(
     assert (root / stat_cache.cache_name("site")).is_file()
     wait_for_the_clock(root)
     read.clear()
-    # Into the same folder, or a new one: every document from the cache.
-    build_site(root, tmp_path / "site")
+    # Into the same folder, or a new one: every document from the cache,
+    # none taken for changed.
+    assert build_site(root, tmp_path / "site").rendered == 0
     report = build_site(root, tmp_path / "other")
     assert read == []
     assert report.documents == 30
@@ -798,6 +801,16 @@ def test_with_the_stat_cache_a_build_reads_only_the_documents_that_changed(
     assert read == ["007.md"]
     page = tmp_path / "site" / pages.clipping_page("007.md")
     assert "changed 大模型" in page.read_text("utf-8")
+    # Made with other libraries (or another clipdoc): read anew.
+    from clipdoc._site import build as site_build
+
+    read.clear()
+    monkeypatch.setattr(site_build, "_renderer", lambda: b"other libraries")
+    build_site(root, tmp_path / "site")
+    assert len(read) == 30
+    monkeypatch.undo()
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    read = _counting_reads(monkeypatch)
     # Without the cache: every document read, the cache left as it was.
     before = (root / stat_cache.cache_name("site")).stat()
     read.clear()
@@ -858,9 +871,13 @@ def test_what_the_cache_keeps_of_a_document_is_what_reading_it_gives(tmp_path: P
         read, served = pages.document_of(found, fact, None), pages.document_of(found, kept, None)
         assert served == read, path
         kinds.add(type(served).__name__)
-        if isinstance(read, pages.Document) and isinstance(served, pages.Document):
+        if isinstance(served, pages.Document):
             # Equal datetimes may have other offsets: the page shows the offset.
-            assert repr(served.saved_at) == repr(read.saved_at), path
+            clipping = read_document_file(folder, found).clipping
+            assert clipping is not None
+            saved_at = clipping.metadata.saved_at if clipping.metadata else None
+            assert repr(served.saved_at) == repr(saved_at), path
+            assert served.title == clipping.title, path
     assert kinds == {"Document", "Unreadable"}
 
 
@@ -873,6 +890,10 @@ def test_what_the_cache_keeps_of_a_document_is_what_reading_it_gives(tmp_path: P
         lambda fact: fact.__setitem__(12, [["CD999", 1, 1, "x"]]),  # no such code
         lambda fact: fact.__setitem__(7, "#tag#"),  # hashtags as a str
         lambda fact: fact.__setitem__(10, -1),
+        lambda fact: fact.__setitem__(10, 10**8),  # that many text files to write
+        lambda fact: fact.__setitem__(1, "not a digest"),
+        lambda fact: fact.__setitem__(8, "x" * 1000),  # no excerpt is so long
+        lambda fact: fact.__setitem__(12, [["CD111", -5, 10**30, "x"]]),
         lambda fact: fact.append("more"),
         lambda fact: fact.__setitem__(0, pages.UNREADABLE),
         lambda fact: fact.__setitem__(0, "document"),  # another layout's
@@ -897,6 +918,75 @@ def test_a_fact_of_the_wrong_shape_in_the_cache_is_read_again(
     assert _site_files(tmp_path / "again") == _site_files(tmp_path / "site")
 
 
+def test_name_warnings_and_exclusions_hold_with_facts_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name that clashes with another on other systems (CD509) is the
+    walk's to say, not the file's: it is said whether the facts come from
+    the cache or not; a path left out is left out either way."""
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(4)])
+    (root / "NOTE.md").write_text(render(sample(7)), encoding="utf-8")
+    (root / "note.md").write_text(render(sample(8)), encoding="utf-8")
+    assert any(found.warnings for found in walk(str(root)))
+    wait_for_the_clock(root)
+    build_site(root, tmp_path / "site", cache=True, exclude=["002.md"])
+    read = _counting_reads(monkeypatch)
+    cached_reads = []
+    for options in ({"exclude": ["002.md"]}, {}, {"exclude": ["00*.md"]}):
+        read.clear()
+        cached = build_site(root, tmp_path / "site", **options)  # type: ignore[arg-type]
+        cached_reads += read
+        fresh = build_site(root, tmp_path / "fresh", cache=False, **options)  # type: ignore[arg-type]
+        assert cached.problems == fresh.problems
+        assert any(diagnostic.code == "CD509" for _, diagnostic in cached.problems)
+        assert _site_files(tmp_path / "site") == _site_files(tmp_path / "fresh")
+    # From the cache but for the one document the first run left out (a run
+    # that leaves paths out forgets none of the others).
+    assert cached_reads == ["002.md"]
+
+
+def test_what_a_site_s_manifest_says_stays_out_of_the_collection_s_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build reuses the hashtags its last site's manifest gives an
+    unchanged document; what it keeps in the collection's cache is made of
+    the file alone, so that no output folder's manifest reaches another
+    site."""
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    build_site(root, tmp_path / "site", cache=True)
+    manifest = json.loads((tmp_path / "site" / MANIFEST).read_text("utf-8"))
+    manifest["documents"]["001.md"][1] = ["FORGED"]
+    (tmp_path / "site" / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    # The same bytes written again: a new identity, the same digest.
+    (root / "001.md").write_bytes((root / "001.md").read_bytes())
+    wait_for_the_clock(root)
+    build_site(root, tmp_path / "site")
+    build_site(root, tmp_path / "other")
+    build_site(root, tmp_path / "fresh", cache=False)
+    assert "FORGED" not in (root / stat_cache.cache_name("site")).read_text("utf-8")
+    assert _site_files(tmp_path / "other") == _site_files(tmp_path / "fresh")
+
+
+def test_a_cache_this_build_cannot_write_still_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
+    wait_for_the_clock(root)
+    build_site(root, tmp_path / "site", cache=True)
+    before = {p.name: p.stat().st_mtime_ns for p in (root / stat_cache.FOLDER).iterdir()}
+    read = _counting_reads(monkeypatch)
+    # The clock is read by making a file in the cache's folder: refused there.
+    refused = ClipdocError("CD504", "permission denied")
+    with unittest.mock.patch.object(stat_cache, "_file_system_now", side_effect=refused):
+        build_site(root, tmp_path / "again")
+    assert read == []
+    assert {p.name: p.stat().st_mtime_ns for p in (root / stat_cache.FOLDER).iterdir()} == before
+    assert _site_files(tmp_path / "again") == _site_files(tmp_path / "site")
+
+
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
@@ -907,6 +997,22 @@ _JSON = st.recursive(
 @given(st.lists(_JSON) | _JSON)
 def test_any_json_is_told_a_fact_or_not_without_failing(value: Any) -> None:
     assert pages.is_fact(value) in (True, False)
+
+
+def _a_fact() -> list[Any]:
+    folder = Folder(str(EXAMPLE.parent), relative_names=True)
+    _, fact, _ = pages.read_fact(folder, (Found(EXAMPLE.name), None, ()))
+    return list(json.loads(json.dumps(fact)))
+
+
+@given(st.integers(0, 12), _JSON)
+def test_a_fact_with_any_field_changed_is_told_or_refused_without_failing(
+    field: int, value: Any
+) -> None:
+    fact = _a_fact()
+    fact[field] = value
+    if pages.is_fact(fact):  # then it makes a document
+        assert isinstance(pages.document_of(Found("x.md"), fact, None), pages.Document)
 
 
 def test_a_save_changed_renders_again_every_page_that_lists_it(tmp_path: Path) -> None:

@@ -890,9 +890,11 @@ class _Site:
         """What every document the walk finds gives the site, in path
         order: from the collection's stat cache for the files that did not
         change (``cache`` as in `build_site`), else read in the workers."""
-        stat_cache = (
-            None if cache is False else StatCache.open(self.root, "site", create=cache is True)
-        )
+        stat_cache = None
+        if cache is not False:
+            # What a fact holds is made by the libraries the pages are too.
+            made_by = _renderer().hex()[:16]
+            stat_cache = StatCache.open(self.root, "site", create=cache is True, made_by=made_by)
         if stat_cache is None:
             found = list(walk(self.root.path, exclude=exclude))
             identities: list[FileIdentity | None] = [None] * len(found)
@@ -910,15 +912,23 @@ class _Site:
             if first is None:  # every fact from the cache: nothing to fork for yet
                 return iter(())
             if self.jobs > 1:
-                # The workers are forked now, while this process holds little
-                # (a fork when it holds every document cost a copy of each page
-                # of memory the workers touched), with what rendering needs.
                 for lang in self.languages:
                     self.output.theme.prepare(lang=lang)
                 search.tokens("")
             each = itertools.chain([first], unknown)
-            known = ((one, *old_documents.get(one.relative, (None, ()))) for one in each)
-            return self.in_workers(read, known)
+            if stat_cache is not None:
+                # What the cache keeps is made of the file alone: the hashtags
+                # the last site's manifest says a document has would go from
+                # one output folder into every site of the collection.
+                results = self.in_workers(read, ((one, None, ()) for one in each))
+            else:
+                known = ((one, *old_documents.get(one.relative, (None, ()))) for one in each)
+                results = self.in_workers(read, known)
+            # The workers are forked now, with what rendering needs loaded,
+            # before this process makes every document's facts (a fork when
+            # it holds them all cost a copy of each page of memory the
+            # workers touched): the first result is waited for here.
+            return itertools.chain([next(results)], results)
 
         facts = []
         for each, fact, _, _ in cached_or_read(

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import attrs
@@ -24,9 +24,9 @@ from .._core.errors import Diagnostic, PathError
 from .._core.model import Clipping
 from .._core.read import has_error, read_data
 from .._storage.cache import Fact
-from .._storage.collection import diagnostic_of, diagnostics_fact, is_diagnostics_fact
+from .._storage.collection import diagnostics_fact, is_diagnostics_fact, with_kept
 from .._storage.documents import read_document_file
-from .._storage.files import Folder, Stamp
+from .._storage.files import SIZE_LIMIT, Folder, Stamp
 from .._storage.walk import Found
 from . import search
 
@@ -114,10 +114,11 @@ def read_fact(
     root: Folder, item: tuple[Found, str | None, tuple[str, ...]]
 ) -> tuple[Stamp | None, Fact, None]:
     """Read one document (in a worker process): the stamp it was read with
-    (None when what it gives must not be kept in the stat cache: it could
-    not be read, or a link was followed) and its `fact`. ``item`` is what
-    the walk found and, from the last build, its digest and hashtags,
-    reused when the digest is unchanged (hashtags need an HTML parse)."""
+    (None when it could not be read: nothing of it is kept in the stat
+    cache) and its `fact` (nothing else: `cached_or_read` takes what else
+    a reader makes of a document). ``item`` is what the walk found and, from
+    the last build, its digest and hashtags, reused when the digest is
+    unchanged (hashtags need an HTML parse)."""
     found, known_digest, known_hashtags = item
     if found.problem is not None:
         return None, [UNREADABLE, diagnostics_fact([found.problem.diagnostic])], None
@@ -139,22 +140,38 @@ def read_fact(
         day = saved_at.date()
     body = body_text(clipping)
     text = full_text(clipping, body)
-    fact = [
-        DOCUMENT,
-        digest,
-        clipping.title,
-        clipping.url,
-        day.isoformat() if day is not None else None,
-        saved_at.isoformat() if saved_at is not None else None,
-        source_of(clipping.url),
-        list(hashtags),
-        excerpt(clipping),
-        text[: search.SNIPPET_SOURCE],
-        len(search.text_parts(text)),
-        content,
-        diagnostics_fact(problems),
-    ]
-    return stamp, fact, None
+    fact = _DocumentFact(
+        digest=digest,
+        title=clipping.title,
+        url=clipping.url,
+        day=day.isoformat() if day is not None else None,
+        saved_at=saved_at.isoformat() if saved_at is not None else None,
+        source=source_of(clipping.url),
+        hashtags=list(hashtags),
+        excerpt=excerpt(clipping),
+        text=text[: search.SNIPPET_SOURCE],
+        text_parts=len(search.text_parts(text)),
+        content=content,
+        problems=diagnostics_fact(problems),
+    )
+    return stamp, [DOCUMENT, *fact], None
+
+
+class _DocumentFact(NamedTuple):
+    """A `Document` as a `fact` holds it (after `DOCUMENT`), as JSON."""
+
+    digest: str
+    title: str
+    url: str | None
+    day: str | None
+    saved_at: str | None
+    source: str | None
+    hashtags: list[str]
+    excerpt: str
+    text: str
+    text_parts: int
+    content: str
+    problems: list[list[Any]]
 
 
 #: The first item of a `fact`: what the rest are, and in which layout (a
@@ -170,29 +187,24 @@ def document_of(found: Found, fact: Fact, known_digest: str | None) -> Document 
     warnings about its name first among its problems, and ``changed``
     unless its digest is ``known_digest``, the last build's."""
     if fact[0] == UNREADABLE:
-        return Unreadable(path=found.relative, problems=_problems(found, fact[1]))
-    _, digest, title, url, day, saved_at, source, hashtags, *rest = fact
-    excerpt, text, text_parts, content, problems = rest
+        return Unreadable(path=found.relative, problems=with_kept(found, fact[1]))
+    kept = _DocumentFact(*fact[1:])
     return Document(
         path=found.relative,
-        digest=digest,
-        title=title,
-        url=url,
-        day=date.fromisoformat(day) if day is not None else None,
-        saved_at=datetime.fromisoformat(saved_at) if saved_at is not None else None,
-        source=source,
-        hashtags=tuple(hashtags),
-        excerpt=excerpt,
-        text=text,
-        text_parts=text_parts,
-        content=content,
-        changed=digest != known_digest,
-        problems=_problems(found, problems),
+        digest=kept.digest,
+        title=kept.title,
+        url=kept.url,
+        day=date.fromisoformat(kept.day) if kept.day is not None else None,
+        saved_at=datetime.fromisoformat(kept.saved_at) if kept.saved_at is not None else None,
+        source=kept.source,
+        hashtags=tuple(kept.hashtags),
+        excerpt=kept.excerpt,
+        text=kept.text,
+        text_parts=kept.text_parts,
+        content=kept.content,
+        changed=kept.digest != known_digest,
+        problems=with_kept(found, kept.problems),
     )
-
-
-def _problems(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
-    return (*found.warnings, *map(diagnostic_of, fact))
 
 
 def is_fact(fact: Fact) -> bool:
@@ -202,34 +214,45 @@ def is_fact(fact: Fact) -> bool:
         return False
     if fact[0] == UNREADABLE:
         return len(fact) == 2 and is_diagnostics_fact(fact[1])
-    return fact[0] == DOCUMENT and len(fact) == 13 and _is_document_fact(*fact[1:])
-
-
-def _is_document_fact(
-    digest: object,
-    title: object,
-    url: object,
-    day: object,
-    saved_at: object,
-    source: object,
-    hashtags: object,
-    excerpt: object,
-    text: object,
-    text_parts: object,
-    content: object,
-    problems: object,
-) -> bool:
     return (
-        all(type(value) is str for value in (digest, title, excerpt, text, content))
-        and all(value is None or type(value) is str for value in (url, source))
-        and type(hashtags) is list
-        and all(type(tag) is str for tag in hashtags)
-        and type(text_parts) is int
-        and text_parts >= 0
-        and _is_iso(day, date)
-        and _is_iso(saved_at, datetime)
-        and is_diagnostics_fact(problems)
+        fact[0] == DOCUMENT
+        and len(fact) == 1 + len(_DocumentFact._fields)
+        and _is_document_fact(_DocumentFact(*fact[1:]))
     )
+
+
+def _is_document_fact(fact: _DocumentFact) -> bool:
+    # Bounded as reading makes them: a forged count of parts would have a
+    # build write that many files.
+    return (
+        _are_texts_of_a_fact(fact)
+        and type(fact.hashtags) is list
+        and all(type(tag) is str for tag in fact.hashtags)
+        and type(fact.text_parts) is int
+        and 0 <= fact.text_parts <= _MOST_TEXT_PARTS
+        and _is_iso(fact.day, date)
+        and _is_iso(fact.saved_at, datetime)
+        and is_diagnostics_fact(fact.problems)
+    )
+
+
+def _are_texts_of_a_fact(fact: _DocumentFact) -> bool:
+    strings: tuple[Any, ...] = (fact.digest, fact.title, fact.excerpt, fact.text, fact.content)
+    return (
+        all(type(value) is str for value in strings)
+        and all(value is None or type(value) is str for value in (fact.url, fact.source))
+        and _SHA256.fullmatch(fact.digest) is not None
+        and _CONTENT.fullmatch(fact.content) is not None
+        and len(fact.excerpt) <= EXCERPT_LENGTH + 1
+        and len(fact.text) <= search.SNIPPET_SOURCE
+    )
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_CONTENT = re.compile(r"[0-9a-f]{12}")
+#: The most parts a document's text has (`search.text_parts`): that of the
+#: largest document read.
+_MOST_TEXT_PARTS = -(-SIZE_LIMIT // search.TEXT_PART)
 
 
 def _is_iso(value: object, kind: type[date]) -> bool:

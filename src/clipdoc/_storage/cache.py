@@ -53,6 +53,7 @@ import operator
 import os
 import stat
 import struct
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, TypeVar
@@ -92,6 +93,29 @@ MISSING: Any = _Missing()
 Identity = list[int]
 
 
+@functools.cache
+def maker() -> str:
+    """What made the facts and memos of a cache file, written in it: a file
+    made by anything else is ignored. clipdoc's version, Python's, and each
+    of clipdoc's modules by its name, size and time: a source checkout keeps
+    its version as its code changes, and so may what a fact holds."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
+    for folder, folders, names in os.walk(package):
+        folders.sort()
+        for name in sorted(names):
+            if name.endswith(".py"):
+                status = os.stat(os.path.join(folder, name))
+                where = os.path.relpath(os.path.join(folder, name), package)
+                digest.update(f"\0{where} {status.st_size} {status.st_mtime_ns}".encode())
+    return f"{__version__} {digest.hexdigest()[:16]}"
+
+
+def _made_by(made_by: str) -> str:
+    """What a cache file names as what made its facts."""
+    return f"{maker()} {made_by}" if made_by else maker()
+
+
 def cache_name(kind: str) -> str:
     """The cache file of facts of ``kind``, below the root."""
     return f"{FOLDER}/stat-cache-{kind}.json"
@@ -122,6 +146,7 @@ class StatCache:
         *,
         read_only: bool = False,
         delta: Delta | None = None,
+        made_by: str = "",
     ) -> None:
         #: The collection's folder, reading files of any size up to the
         #: default limit: a cache file is no document.
@@ -131,6 +156,8 @@ class StatCache:
         self.size_limit = folder.size_limit
         self.name = cache_name(kind)
         self.delta_name = delta_name(kind)
+        #: What made the facts (`maker`, and ``made_by`` of `open`).
+        self.made_by = _made_by(made_by)
         self._files = files if files is not None else {}
         self._stamp = stamp
         #: What the delta file amends the cache file with, and what this run
@@ -151,13 +178,21 @@ class StatCache:
 
     @classmethod
     def open(
-        cls, folder: Folder, kind: str, *, create: bool, read_only: bool = False
+        cls,
+        folder: Folder,
+        kind: str,
+        *,
+        create: bool,
+        read_only: bool = False,
+        made_by: str = "",
     ) -> StatCache | None:
         """The cache of facts of ``kind`` of the collection at ``folder``:
         the one there, or a new one when asked (``create``) or when the
         collection has a cache of other kinds; None when there is none to
-        use or none can be written (a folder that is read-only, say). A
-        ``read_only`` cache is used and never written."""
+        use. A ``read_only`` cache is used and never written, and so is one
+        this run cannot write (a read-only folder, say). ``made_by`` names
+        what else the facts depend on (the versions of libraries that make
+        them): a cache file made otherwise is ignored and written anew."""
         name = cache_name(kind)
         try:
             data, stamp = _for_cache_files(folder).read(name)
@@ -171,14 +206,18 @@ class StatCache:
         except ClipdocError:
             return None  # a link, a FIFO, a folder in its place: leave it alone
         try:
-            files = _files_of(data) if data is not None else None
-            delta = None
-            if files is not None and stamp is not None:
-                delta = _delta_of(_for_cache_files(folder), delta_name(kind), stamp)
-                _amend(files, delta.files)
-            cache = cls(folder, kind, files, stamp, read_only=read_only, delta=delta)
+            files, delta = _files_and_delta(folder, kind, data, stamp, _made_by(made_by))
         except (ClipdocError, OSError):
             return None
+        made = functools.partial(cls, folder, kind, files, stamp, delta=delta, made_by=made_by)
+        try:
+            cache = made(read_only=read_only)
+        except (ClipdocError, OSError):
+            if read_only or files is None:
+                return None
+            # A cache folder this run cannot write in (the clock is read by
+            # making a file there) still serves what it holds.
+            return made(read_only=True)
         if not read_only:
             cache._remove_leftovers()
             if stamp is not None:
@@ -262,7 +301,7 @@ class StatCache:
         files = {**self._delta.files, **self._changes}
         if len(files) > max(_DELTA_MINIMUM, len(self._files) // _DELTA_SHARE):
             return False
-        document: dict[str, Any] = {"format": _DELTA_FORMAT, "clipdoc": __version__}
+        document: dict[str, Any] = {"format": _DELTA_FORMAT, "clipdoc": self.made_by}
         document.update(amends=identity_of(self._stamp), files=files)
         data = _json_bytes(document)
         # Another run's delta, written meanwhile, is left as it is (a
@@ -276,7 +315,7 @@ class StatCache:
     def _save_whole(self) -> None:
         """Write the whole cache file, and remove a delta that amended the
         one it replaces."""
-        document = {"format": _FORMAT, "version": _VERSION, "clipdoc": __version__}
+        document = {"format": _FORMAT, "version": _VERSION, "clipdoc": self.made_by}
         document["files"] = self._files
         data = _json_bytes(document)
         if self._stamp is None:
@@ -309,6 +348,9 @@ class StatCache:
             self._changed = True
 
 
+_Read = TypeVar("_Read")
+
+
 def cached_or_read(
     cache: StatCache | None,
     found: list[Found],
@@ -338,9 +380,6 @@ def cached_or_read(
         yield each, fact, made, kept
 
 
-_Read = TypeVar("_Read")
-
-
 def _kept(
     cache: StatCache, found: Found, stamp: Stamp | None, fact: Fact, identity: Identity | None
 ) -> bool:
@@ -364,7 +403,20 @@ class Delta(NamedTuple):
     stamp: Stamp | None
 
 
-def _delta_of(folder: Folder, name: str, amended: Stamp) -> Delta:
+def _files_and_delta(
+    folder: Folder, kind: str, data: bytes | None, stamp: Stamp | None, made_by: str
+) -> tuple[dict[str, list[Any]] | None, Delta | None]:
+    """The documents of the cache file of ``kind`` that holds ``data``
+    (read with ``stamp``), amended by its delta file, and that delta."""
+    files = _files_of(data, made_by) if data is not None else None
+    if files is None or stamp is None:
+        return files, None
+    delta = _delta_of(_for_cache_files(folder), delta_name(kind), stamp, made_by)
+    _amend(files, delta.files)
+    return files, delta
+
+
+def _delta_of(folder: Folder, name: str, amended: Stamp, made_by: str) -> Delta:
     """The delta file ``name`` of the cache file read with the stamp
     ``amended``; an empty delta when there is none, or when it amends
     another file or is damaged (its facts are read again). Its stamp is
@@ -385,7 +437,7 @@ def _delta_of(folder: Folder, name: str, amended: Stamp) -> Delta:
     if (
         not isinstance(document, dict)
         or document.get("format") != _DELTA_FORMAT
-        or document.get("clipdoc") != __version__
+        or document.get("clipdoc") != made_by
         or document.get("amends") != identity_of(amended)
         or not isinstance(document.get("files"), dict)
     ):
@@ -748,7 +800,7 @@ def _remember_walk(
         if not runs or runs[-1][0] != prefix:
             runs.append((prefix, []))
         runs[-1][1].append(file_name)
-    memo: dict[str, Any] = {"format": _WALK_FORMAT, "clipdoc": __version__}
+    memo: dict[str, Any] = {"format": _WALK_FORMAT, "clipdoc": maker()}
     joined = [(prefix, "/".join(names)) for prefix, names in runs]
     memo.update(folders=folders, runs=joined, warnings=warnings, digest=walk_digest)
     _put(_for_cache_files(folder), name, _json_bytes(memo))
@@ -883,7 +935,7 @@ def remember(tree: Tree, kind: str, value: Fact) -> None:
             with contextlib.suppress(NotFoundError):
                 folder.remove(name)
             return
-        memo = {"format": _MEMO_FORMAT, "clipdoc": __version__, "tree": tree.digest}
+        memo = {"format": _MEMO_FORMAT, "clipdoc": maker(), "tree": tree.digest}
         memo["value"] = value
         _put(folder, name, _json_bytes(memo))
 
@@ -912,11 +964,7 @@ def _loaded(folder: Folder, name: str, kind: str) -> dict[str, Any] | None:
         memo = json.loads(data)
     except (ClipdocError, ValueError, RecursionError):
         return None
-    if (
-        not isinstance(memo, dict)
-        or memo.get("format") != kind
-        or memo.get("clipdoc") != __version__
-    ):
+    if not isinstance(memo, dict) or memo.get("format") != kind or memo.get("clipdoc") != maker():
         return None
     return memo
 
@@ -933,10 +981,10 @@ def _json_bytes(document: dict[str, Any]) -> bytes:
         return json.dumps(document, separators=(",", ":")).encode("ascii")
 
 
-def _files_of(data: bytes) -> dict[str, list[Any]] | None:
+def _files_of(data: bytes, made_by: str) -> dict[str, list[Any]] | None:
     """The documents of a cache file; None for one that is empty, damaged,
-    of another format or written by another clipdoc version (whose facts
-    may be taken differently)."""
+    of another format or made otherwise than ``made_by`` says (another
+    clipdoc, whose facts may be taken differently)."""
     try:
         document = json.loads(data)
     except (ValueError, RecursionError):
@@ -945,7 +993,7 @@ def _files_of(data: bytes) -> dict[str, list[Any]] | None:
         not isinstance(document, dict)
         or document.get("format") != _FORMAT
         or document.get("version") != _VERSION
-        or document.get("clipdoc") != __version__
+        or document.get("clipdoc") != made_by
         or not isinstance(document.get("files"), dict)
     ):
         return None

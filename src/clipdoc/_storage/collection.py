@@ -123,8 +123,8 @@ def _read_fact(
     with_stamp: bool,
 ) -> tuple[Stamp | None, Fact, Entry | None]:
     """The stamp a document was read with, when asked (None when a fact of
-    it must not be kept: it could not be read, or a link was followed), its
-    fact, and its entry when asked (run in worker processes)."""
+    it must not be kept: it could not be read), its fact, and its entry
+    when asked (run in worker processes)."""
     document = read_document_file(folder, found)
     entry = Entry.of(document)
     keep = (
@@ -162,8 +162,8 @@ def is_diagnostics_fact(fact: Fact) -> bool:
             and type(item[0]) is str  # a list would not even hash
             and item[0] in CODES
             and item[0] != "CD509"
-            and (item[1] is None or type(item[1]) is int)
-            and (item[2] is None or type(item[2]) is int)
+            and (item[1] is None or (type(item[1]) is int and item[1] >= 1))
+            and (item[2] is None or (type(item[2]) is int and item[2] >= 1))
             and type(item[3]) is str
             for item in fact
         )
@@ -178,7 +178,7 @@ def _kept_problems(
     about their name) are made, unless ``every``."""
     if every:
         for found, fact in zip(tree.found, kept, strict=True):
-            yield found, _with_kept(found, fact)
+            yield found, with_kept(found, fact)
         return
     shown = sorted({*tree.warned(), *(index for index, fact in enumerate(kept) if fact)})
     after = 0
@@ -186,15 +186,15 @@ def _kept_problems(
         if index > after:
             yield index - after
         found = tree.found_at(index)
-        yield found, _with_kept(found, kept[index])
+        yield found, with_kept(found, kept[index])
         after = index + 1
     if tree.count > after:
         yield tree.count - after
 
 
-def _with_kept(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
-    """The diagnostics of a document whose fact the cache kept: the walk's
-    warnings about its name first."""
+def with_kept(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
+    """The diagnostics of a document as a `diagnostics_fact` kept them:
+    the walk's warnings about its name first."""
     if not fact:
         return found.warnings  # most documents
     return (*found.warnings, *map(diagnostic_of, fact))
@@ -605,7 +605,7 @@ class Collection:
         stat cache), kept as the memo of the state ``tree`` names."""
         facts = self._fresh_facts("check", _diagnostics_fact, is_diagnostics_fact, tree)
         for found, fact, entry in facts:
-            diagnostics = entry.diagnostics if entry is not None else _with_kept(found, fact)
+            diagnostics = entry.diagnostics if entry is not None else with_kept(found, fact)
             yield (found, diagnostics) if diagnostics or every else 1
 
     def records(self) -> Iterator[dict[str, Any]]:
