@@ -776,12 +776,19 @@ def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
+def _settled_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int) -> Path:
+    """A collection of ``count`` documents that the stat cache keeps as soon
+    as they are read (the clock past their writing; no margin)."""
+    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
+    root = make_collection(tmp_path / "c", [sample(n) for n in range(count)])
+    wait_for_the_clock(root)
+    return root
+
+
 def test_with_the_stat_cache_a_build_reads_only_the_documents_that_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
-    root = make_collection(tmp_path / "c", [sample(n) for n in range(30)])
-    wait_for_the_clock(root)
+    root = _settled_collection(tmp_path, monkeypatch, 30)
     read = _counting_reads(monkeypatch)
     build_site(root, tmp_path / "site", cache=True)
     assert len(read) == 30
@@ -903,9 +910,7 @@ def test_what_the_cache_keeps_of_a_document_is_what_reading_it_gives(tmp_path: P
 def test_a_fact_of_the_wrong_shape_in_the_cache_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
 ) -> None:
-    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
-    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
-    wait_for_the_clock(root)
+    root = _settled_collection(tmp_path, monkeypatch, 3)
     build_site(root, tmp_path / "site", cache=True)
     cache_file = root / stat_cache.cache_name("site")
     cache = json.loads(cache_file.read_text("utf-8"))
@@ -972,9 +977,7 @@ def test_what_a_site_s_manifest_says_stays_out_of_the_collection_s_cache(
 def test_a_cache_this_build_cannot_write_still_serves(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stat_cache, "RACY_MARGIN_NS", 0)
-    root = make_collection(tmp_path / "c", [sample(n) for n in range(3)])
-    wait_for_the_clock(root)
+    root = _settled_collection(tmp_path, monkeypatch, 3)
     build_site(root, tmp_path / "site", cache=True)
     before = {p.name: p.stat().st_mtime_ns for p in (root / stat_cache.FOLDER).iterdir()}
     read = _counting_reads(monkeypatch)
