@@ -574,27 +574,16 @@ def test_a_cache_made_by_other_code_is_not_used(tmp_path: Path) -> None:
 
 
 def test_what_made_the_cache_changes_with_the_code(tmp_path: Path) -> None:
-    package = tmp_path / "package"
+    package = tmp_path / "clipdoc"
     shutil.copytree(Path(clipdoc.__file__).parent, package, ignore=shutil.ignore_patterns("*.pyc"))
-    script = "import clipdoc._storage.cache as c; print(c.maker())"
-
-    def maker() -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", script],
-            env={**os.environ, "PYTHONPATH": str(tmp_path)},
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=tmp_path,
-        )
-        return done.stdout.strip()
-
-    (tmp_path / "clipdoc").symlink_to(package)
-    before = maker()
-    assert before == maker()
+    before = stat_cache.maker_of(str(package))
+    assert before == stat_cache.maker_of(str(package))
+    assert before.startswith(clipdoc.__version__ + " ")
     with (package / "_site" / "pages.py").open("a", encoding="utf-8") as module:
         module.write("\n# changed\n")
-    assert maker() != before
+    assert stat_cache.maker_of(str(package)) != before
+    (package / "_storage" / "new.py").write_text("", encoding="utf-8")
+    assert stat_cache.maker_of(str(package)) not in (before, stat_cache.maker())
 
 
 @pytest.mark.parametrize(

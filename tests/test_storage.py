@@ -362,7 +362,12 @@ def _default_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_with_jobs_prints_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_with_jobs_prints_one_line(tmp_path: Path, signal_number: int) -> None:
+    """Ctrl-C, or a SIGTERM to the whole group (``timeout``, a service
+    manager), stops a build with workers in one line: the workers leave
+    the stopping to the main process (a worker that unwound in the pool's
+    midst left the main process waiting for it)."""
     root = tmp_path / "c"
     root.mkdir()
     for number in range(400):
@@ -381,7 +386,7 @@ def test_ctrl_c_with_jobs_prints_one_line(tmp_path: Path) -> None:
     while not any(tmp_path.glob(".site.*.building/c")) and time.monotonic() < deadline:
         assert process.poll() is None, "the build ended before it could be interrupted"
         time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole group
+    os.killpg(process.pid, signal_number)  # Ctrl-C reaches the whole group
     _, errors = process.communicate(timeout=60)
     # Coverage, when it measures the workers, warns on stderr too.
     lines = [line for line in errors.decode().splitlines() if not _from_coverage(line)]

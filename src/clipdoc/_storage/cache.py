@@ -99,7 +99,11 @@ def maker() -> str:
     made by anything else is ignored. clipdoc's version, Python's, and each
     of clipdoc's modules by its name, size and time: a source checkout keeps
     its version as its code changes, and so may what a fact holds."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return maker_of(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def maker_of(package: str) -> str:
+    """`maker` for the clipdoc package in the folder ``package``."""
     digest = hashlib.sha256(f"{__version__} {sys.version}".encode())
     for folder, folders, names in os.walk(package):
         folders.sort()
