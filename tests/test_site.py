@@ -833,6 +833,11 @@ def test_a_collection_without_a_stat_cache_gets_none_from_a_build(tmp_path: Path
     build_site(root, tmp_path / "site")
     assert main(["site", "-q", str(root), str(tmp_path / "site")]) == 0
     assert not (root / stat_cache.FOLDER).exists()
+    # Unless asked for.
+    assert main(["site", "-q", "--cache", str(root), str(tmp_path / "site")]) == 0
+    assert (root / stat_cache.cache_name("site")).is_file()
+    with pytest.raises(SystemExit):
+        main(["site", "-q", "--cache", "--no-cache", str(root), str(tmp_path / "site")])
 
 
 def test_the_command_s_no_cache_reads_every_document_and_leaves_the_cache(

@@ -48,7 +48,7 @@ def run(options: argparse.Namespace) -> int:
             progress=bar,
             lang=options.lang,
             images=options.images,
-            cache=False if options.no_cache else None,
+            cache=False if options.no_cache else (True if options.cache else None),
         )
     except ClipdocError as error:
         print(f"clipdoc site: error: {error.code} {error.message}", file=sys.stderr)
@@ -125,11 +125,18 @@ def add_parser(
         " (remote, the default), or left out, so that reading a page tells no image host"
         " anything (none)",
     )
-    parser.add_argument(
+    caching = parser.add_mutually_exclusive_group()
+    caching.add_argument(
+        "--cache",
+        action="store_true",
+        help="make the collection's stat cache (ROOT/.clipdoc/, safe to delete) when it has"
+        " none: the next build reads only the documents that changed",
+    )
+    caching.add_argument(
         "--no-cache",
         action="store_true",
         help="read every document, and neither read nor write the stat cache of a collection"
-        " that keeps one (ROOT/.clipdoc/, made by clipdoc index; safe to delete)",
+        " that keeps one (ROOT/.clipdoc/, made by clipdoc index or site --cache)",
     )
     # A site's pages are rendered in worker processes, each a share of the
     # work worth a process's start: every CPU by default.
