@@ -412,18 +412,19 @@ def test_a_ctrl_c_while_the_command_starts_is_one_line(
 
 
 class _ForkingPool:
-    """A pool whose ``submit`` forks a worker that gets Ctrl-C before its
-    initializer runs, as a terminal's Ctrl-C may, and then one that reaches
-    the main process while ``submit`` runs."""
+    """A pool whose ``submit`` forks a worker that gets Ctrl-C (or another
+    signal) before its initializer runs, as a terminal's Ctrl-C may, and
+    then one that reaches the main process while ``submit`` runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, signal_number: int = signal.SIGINT) -> None:
         self.worker_status: int | None = None
+        self.signal_number = signal_number
 
     def submit(self, function: Any, *arguments: object) -> concurrent.futures.Future[None]:
         worker = os.fork()
         if worker == 0:  # pragma: no cover - the forked worker ends in os._exit
             try:
-                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), self.signal_number)
                 for _ in range(1000):  # Python runs a signal's handler between bytecodes
                     pass
                 parallel._ignore_interrupts()
@@ -431,23 +432,48 @@ class _ForkingPool:
                 os._exit(3)
             os._exit(0)
         self.worker_status = os.waitstatus_to_exitcode(os.waitpid(worker, 0)[1])
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), self.signal_number)
         for _ in range(1000):
             pass
         return concurrent.futures.Future()
 
 
+def _stop(number: int, frame: object) -> None:
+    raise KeyboardInterrupt  # as the command's SIGTERM handler does
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a worker as a POSIX pool does")
-def test_a_ctrl_c_as_a_worker_starts_stops_only_the_main_process() -> None:
-    pool = _ForkingPool()
-    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's job
+@pytest.mark.parametrize(
+    ("signal_number", "stopping"),
+    [(signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, _stop)],
+)
+def test_a_ctrl_c_as_a_worker_starts_stops_only_the_main_process(
+    signal_number: int, stopping: Any
+) -> None:
+    pool = _ForkingPool(signal_number)
+    handler = signal.signal(signal_number, stopping)  # as a terminal's job, or the command
     try:
         with pytest.raises(KeyboardInterrupt):
             parallel._submit(pool, print)  # type: ignore[arg-type]
+        assert signal.getsignal(signal_number) is stopping
     finally:
-        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal_number, handler)
     assert pool.worker_status == 0  # not 3: the worker did not raise
-    assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_a_worker_leaves_sigterm_to_the_main_process_only_when_it_handles_one() -> None:
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a program using the library
+        parallel._ignore_interrupts()
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # it ends workers, as it did
+        signal.signal(signal.SIGTERM, _stop)  # the command
+        parallel._ignore_interrupts()
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
 
 
 def test_a_pool_shared_by_maps_in_turn_keeps_its_workers_and_drops_what_is_left() -> None:

@@ -44,31 +44,45 @@ def checked_jobs(jobs: object) -> int:
     return min(count, _WINDOWS_LIMIT) if sys.platform == "win32" else count
 
 
+#: The signals that stop a command: Ctrl-C, and SIGTERM (`timeout`, a
+#: service manager), each often sent to the whole process group.
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
 def _ignore_interrupts() -> None:
-    # Ctrl-C reaches the whole process group: the main process stops the
-    # work and says so once; workers would each print a traceback.
+    """Leave stopping to the main process (a worker's initializer): it stops
+    the work and says so once. Workers would each print a traceback, and
+    one that unwound in the pool's midst (holding the lock of the queue of
+    results) left the others, and the main process, waiting for ever. A
+    SIGTERM is left to the main process only when it handles one itself
+    (the command does): else it ends every process, as it did."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if callable(signal.getsignal(signal.SIGTERM)):  # the main process's, inherited
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _submit(
     pool: Executor, function: Callable[..., _Result], *arguments: object
 ) -> Future[_Result]:
-    """``pool.submit``, with a Ctrl-C that comes while it may fork a worker
-    noted, not raised: a worker forked then keeps the noting handler until
-    its initializer ignores Ctrl-C (raised there, it printed the worker's
-    traceback), and the main process gets what was noted once the call
-    returns."""
-    handler = signal.getsignal(signal.SIGINT)
-    if not callable(handler) or threading.current_thread() is not threading.main_thread():
+    """``pool.submit``, with a Ctrl-C or a SIGTERM that comes while it may
+    fork a worker noted, not raised: a worker forked then keeps the noting
+    handler until its initializer ignores the signal (raised there, it
+    printed the worker's traceback), and the main process gets what was
+    noted once the call returns."""
+    handlers = {number: signal.getsignal(number) for number in _STOPPING}
+    handled = {number: handler for number, handler in handlers.items() if callable(handler)}
+    if not handled or threading.current_thread() is not threading.main_thread():
         return pool.submit(function, *arguments)
-    noted: list[int] = []
-    signal.signal(signal.SIGINT, lambda number, frame: noted.append(number))
+    noted: list[signal.Signals] = []
+    for number in handled:
+        signal.signal(number, lambda got, frame: noted.append(signal.Signals(got)))
     try:
         return pool.submit(function, *arguments)
     finally:
-        signal.signal(signal.SIGINT, handler)
+        for number, handler in handled.items():
+            signal.signal(number, handler)
         if noted:
-            handler(signal.SIGINT, None)
+            handled[noted[0]](noted[0], None)
 
 
 def _apply(function: Callable[[_Item], _Result], batch: list[_Item]) -> list[_Result]:
