@@ -748,7 +748,7 @@ def test_a_few_changes_go_into_a_delta_not_the_whole_cache(tmp_path: Path) -> No
 
 
 def test_a_fact_of_a_strange_shape_is_ignored_not_a_crash() -> None:
-    from clipdoc._storage.collection import is_diagnostics_fact
+    from clipdoc._storage.cache import is_diagnostics_fact
 
     assert is_diagnostics_fact([["CD101", 1, 1, "x"]])
     for forged in ([[["CD101"], 1, 1, "x"]], [[{"a": 1}, 1, 1, "x"]], [["CD509", 1, 1, "x"]]):

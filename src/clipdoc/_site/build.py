@@ -39,13 +39,12 @@ import attrs
 
 from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
-from .._storage.cache import Fact, StatCache, Tree, cached_or_read
-from .._storage.cache import Identity as FileIdentity
+from .._storage.cache import Fact, StatCache, cached_or_read, found_with_identities
 from .._storage.documents import read_document_file
 from .._storage.files import Folder, Stamp, exchange
 from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map, worker_pool
 from .._storage.urls import url_key
-from .._storage.walk import Found, Walk, checked_folder, checked_patterns, walk
+from .._storage.walk import Found, Walk, checked_folder, checked_patterns
 from .._version import __version__
 from . import pages, search
 from .i18n import LANGUAGES, Messages, content_language
@@ -895,12 +894,9 @@ class _Site:
             # What a fact holds is made by the libraries the pages are too.
             made_by = _renderer().hex()[:16]
             stat_cache = StatCache.open(self.root, "site", create=cache is True, made_by=made_by)
-        if stat_cache is None:
-            found = list(walk(self.root.path, exclude=exclude))
-            identities: list[FileIdentity | None] = [None] * len(found)
-        else:
-            tree = Tree(self.root, Walk(self.root.path, exclude=tuple(exclude)), clock=False)
-            found, identities = tree.found, tree.identities
+        found, identities = found_with_identities(
+            self.root, Walk(self.root.path, exclude=tuple(exclude)), stat_cache
+        )
         self.start("reading", len(found))
         # No more workers than batches of documents: a small site on a large
         # machine forks a few processes, not one per CPU.
@@ -916,14 +912,12 @@ class _Site:
                     self.output.theme.prepare(lang=lang)
                 search.tokens("")
             each = itertools.chain([first], unknown)
-            if stat_cache is not None:
-                # What the cache keeps is made of the file alone: the hashtags
-                # the last site's manifest says a document has would go from
-                # one output folder into every site of the collection.
-                results = self.in_workers(read, ((one, None, ()) for one in each))
-            else:
-                known = ((one, *old_documents.get(one.relative, (None, ()))) for one in each)
-                results = self.in_workers(read, known)
+            # What the cache keeps is made of the file alone: the hashtags the
+            # last site's manifest says a document has would go from one
+            # output folder into every site of the collection.
+            reused = old_documents if stat_cache is None else {}
+            known = ((one, *reused.get(one.relative, (None, ()))) for one in each)
+            results = self.in_workers(read, known)
             # The workers are forked now, with what rendering needs loaded,
             # before this process makes every document's facts (a fork when
             # it holds them all cost a copy of each page of memory the

@@ -23,8 +23,7 @@ import attrs
 from .._core.errors import Diagnostic, PathError
 from .._core.model import Clipping
 from .._core.read import has_error, read_data
-from .._storage.cache import Fact
-from .._storage.collection import diagnostics_fact, is_diagnostics_fact, with_kept
+from .._storage.cache import Fact, diagnostics_fact, is_diagnostics_fact, with_kept
 from .._storage.documents import read_document_file
 from .._storage.files import SIZE_LIMIT, Folder, Stamp
 from .._storage.walk import Found

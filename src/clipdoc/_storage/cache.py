@@ -58,7 +58,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, TypeVar
 
-from .._core.errors import ClipdocError, ExistsError, NotFoundError, TooLargeError
+from .._core.errors import (
+    CODES,
+    ClipdocError,
+    Diagnostic,
+    ExistsError,
+    NotFoundError,
+    TooLargeError,
+)
 from .._version import __version__
 from .files import SIZE_LIMIT, Folder, Stamp
 from .walk import FolderState, Found, Walk, keeps_document, name_warning, skips_folder
@@ -350,6 +357,62 @@ class StatCache:
         if self._files.pop(relative, None) is not None:
             self._changes[relative] = None
             self._changed = True
+
+
+def found_with_identities(
+    folder: Folder, walk: Walk, cache: StatCache | None
+) -> tuple[list[Found], list[Identity | None]]:
+    """What ``walk`` finds below ``folder``, and the identity of each file
+    when there is a ``cache`` to check facts against (`Tree`)."""
+    if cache is None:
+        found = list(walk())
+        return found, [None] * len(found)
+    tree = Tree(folder, walk, clock=False)
+    return tree.found, tree.identities
+
+
+def diagnostics_fact(diagnostics: Iterable[Diagnostic]) -> list[list[object]]:
+    """``diagnostics`` as the stat cache keeps them (`diagnostic_of` gives
+    each back), but for the walk's warnings about a name (CD509)."""
+    return [
+        [diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message]
+        for diagnostic in diagnostics
+        if diagnostic.code != "CD509"
+    ]
+
+
+def is_diagnostics_fact(fact: Fact) -> bool:
+    """Whether a value from the stat cache is a `diagnostics_fact`."""
+    return type(fact) is list and (
+        not fact
+        or all(
+            type(item) is list
+            and len(item) == 4
+            and type(item[0]) is str  # a list would not even hash
+            and item[0] in CODES
+            and item[0] != "CD509"
+            and (item[1] is None or (type(item[1]) is int and item[1] >= 1))
+            and (item[2] is None or (type(item[2]) is int and item[2] >= 1))
+            and type(item[3]) is str
+            for item in fact
+        )
+    )
+
+
+def with_kept(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
+    """The diagnostics of a document as a `diagnostics_fact` kept them:
+    the walk's warnings about its name first."""
+    if not fact:
+        return found.warnings  # most documents
+    return (*found.warnings, *map(diagnostic_of, fact))
+
+
+def diagnostic_of(item: list[Any]) -> Diagnostic:
+    """A diagnostic as `diagnostics_fact` kept it."""
+    code, line, column, message = item
+    return Diagnostic(
+        code=code, severity=CODES[code].severity, line=line, column=column, message=message
+    )
 
 
 _Read = TypeVar("_Read")

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import attrs
 
 from .._core.errors import (
-    CODES,
     ClipdocError,
     Diagnostic,
     ExistsError,
@@ -35,9 +34,13 @@ from .cache import (
     StatCache,
     Tree,
     cached_or_read,
+    diagnostics_fact,
+    found_with_identities,
     has_cache,
+    is_diagnostics_fact,
     recall,
     remember,
+    with_kept,
 )
 from .documents import FILE_CODES, DocumentFile, read_document_file
 from .files import SIZE_LIMIT, Batch, Folder, Staged, Stamp, check_relative
@@ -142,34 +145,6 @@ def _diagnostics_fact(entry: Entry) -> list[list[object]]:
     return diagnostics_fact(entry.diagnostics)
 
 
-def diagnostics_fact(diagnostics: Iterable[Diagnostic]) -> list[list[object]]:
-    """``diagnostics`` as the stat cache keeps them (`diagnostic_of` gives
-    each back), but for the walk's warnings about a name (CD509)."""
-    return [
-        [diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message]
-        for diagnostic in diagnostics
-        if diagnostic.code != "CD509"
-    ]
-
-
-def is_diagnostics_fact(fact: Fact) -> bool:
-    """Whether a value from the stat cache is a `diagnostics_fact`."""
-    return type(fact) is list and (
-        not fact
-        or all(
-            type(item) is list
-            and len(item) == 4
-            and type(item[0]) is str  # a list would not even hash
-            and item[0] in CODES
-            and item[0] != "CD509"
-            and (item[1] is None or (type(item[1]) is int and item[1] >= 1))
-            and (item[2] is None or (type(item[2]) is int and item[2] >= 1))
-            and type(item[3]) is str
-            for item in fact
-        )
-    )
-
-
 def _kept_problems(
     tree: Tree, kept: list[Fact], *, every: bool
 ) -> Iterator[int | tuple[Found, tuple[Diagnostic, ...]]]:
@@ -190,22 +165,6 @@ def _kept_problems(
         after = index + 1
     if tree.count > after:
         yield tree.count - after
-
-
-def with_kept(found: Found, fact: Fact) -> tuple[Diagnostic, ...]:
-    """The diagnostics of a document as a `diagnostics_fact` kept them:
-    the walk's warnings about its name first."""
-    if not fact:
-        return found.warnings  # most documents
-    return (*found.warnings, *map(diagnostic_of, fact))
-
-
-def diagnostic_of(item: list[Any]) -> Diagnostic:
-    """A diagnostic as `diagnostics_fact` kept it."""
-    code, line, column, message = item
-    return Diagnostic(
-        code=code, severity=CODES[code].severity, line=line, column=column, message=message
-    )
 
 
 class Collection:
@@ -479,16 +438,16 @@ class Collection:
     ) -> tuple[list[Found], list[Identity | None]]:
         """What the walk found, and the identity of each file when there is
         a ``cache`` to check facts against: from ``tree`` when given."""
-        if cache is None:
-            if tree is not None:
-                # Without a cache to check each fact against (one that is a
-                # link or cannot be read), no memo of the job is kept either
-                # (the walk's may be: it holds no fact).
-                tree.settled = False
-            found = list(tree.found if tree is not None else self.found())
+        if cache is None and tree is not None:
+            # Without a cache to check each fact against (one that is a link
+            # or cannot be read), no memo of the job is kept either (the
+            # walk's may be: it holds no fact).
+            tree.settled = False
+            found = list(tree.found)
             return found, [None] * len(found)
-        tree = tree if tree is not None else Tree(self.folder, self._walk(), clock=False)
-        return tree.found, tree.identities
+        if tree is not None:
+            return tree.found, tree.identities
+        return found_with_identities(self.folder, self._walk(), cache)
 
     def _memoized_facts(
         self,

@@ -69,8 +69,9 @@ def _submit(
     handler until its initializer ignores the signal (raised there, it
     printed the worker's traceback), and the main process gets what was
     noted once the call returns."""
-    handlers = {number: signal.getsignal(number) for number in _STOPPING}
-    handled = {number: handler for number, handler in handlers.items() if callable(handler)}
+    handled = {
+        number: handler for number in _STOPPING if callable(handler := signal.getsignal(number))
+    }
     if not handled or threading.current_thread() is not threading.main_thread():
         return pool.submit(function, *arguments)
     noted: list[signal.Signals] = []
