@@ -448,6 +448,30 @@ def test_links_are_percent_encoded_as_urllib_does(path: str) -> None:
     assert link(path) == quote(path, safe="/")
 
 
+# Every character Python counts as white space, and the marks escaped.
+_SPACES_AND_MARKS = st.sampled_from(
+    [chr(c) for c in range(0x3001) if chr(c).isspace()] + list("\\`*_[]<>&|~#1.)-")
+)
+
+
+@given(st.text(st.one_of(_SPACES_AND_MARKS, st.sampled_from(strategies.HOSTILE_CHARS))))
+def test_an_escaped_line_is_what_the_regular_expressions_make(text: str) -> None:
+    """`escape` collapses white space with `str.split` and escapes with a
+    function: what ``\\s+`` and the template ``\\\\\\1`` made, which
+    defined the index's bytes."""
+    import re
+
+    from clipdoc._storage.index import escape
+
+    expected = re.sub(r"([\\`*_\[\]<>&|~])", r"\\\1", re.sub(r"\s+", " ", text).strip())
+    start = re.match(r"[#>+=-]|[0-9]+(?=[.)])", expected)
+    if start is not None:
+        end = start.end()
+        digits = start.group()[0].isdigit()
+        expected = expected[:end] + "\\" + expected[end:] if digits else "\\" + expected
+    assert escape(text) == expected
+
+
 def test_an_output_file_that_cannot_be_read_is_replaced_only_with_force(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

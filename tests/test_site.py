@@ -521,6 +521,41 @@ def test_index_splits_into_more_shards_as_it_grows() -> None:
     assert max(len(search.script("shard", 0, t)) for t in tables) < 4 * search.SHARD_TARGET
 
 
+@given(st.lists(_TOKENIZED, max_size=12), st.integers(min_value=0, max_value=3000))
+def test_the_shards_a_builder_hands_out_are_those_of_its_postings(
+    documents: list[tuple[list[str], list[str]]], spread_words: int
+) -> None:
+    """`PostingsBuilder.shards` finds each shard's tokens by their hash as
+    they came: the entries `shard_entries` makes of the whole postings, in
+    one shard or many (words of many beginnings)."""
+    spread = [hashlib.sha1(str(n).encode()).hexdigest()[:8] for n in range(spread_words)]
+    documents = [*documents, ([], spread)]
+    builder = search.PostingsBuilder()
+    for title, body in documents:
+        builder.add(title, body)
+    count, handed_out = builder.shards()
+    expected_count, expected = search.shard_entries((builder.anywhere, builder.in_title))
+    assert count == expected_count
+    assert [list(map(list, each)) for each in handed_out] == [
+        list(map(list, each)) for each in expected
+    ]
+
+
+@given(st.integers(0, 40), st.integers(0, 10), st.integers(1, 12))
+def test_shards_go_out_among_the_list_pages_in_order(pages: int, shards: int, every: int) -> None:
+    from clipdoc._site.build import _interleaved
+
+    items = [("page", n) for n in range(pages)]
+    others = [("shard", n) for n in range(shards)]
+    handed = list(_interleaved(iter(items), iter(others), every))
+    assert [each for each in handed if each[0] == "page"] == items
+    assert [each for each in handed if each[0] == "shard"] == others
+    for place, each in enumerate(handed):
+        if each[0] == "shard" and each[1] < pages // every:
+            # Each shard but those left over follows its share of the pages.
+            assert handed[:place].count(("page", (each[1] + 1) * every - 1)) == 1
+
+
 def test_search_files_list_every_page(hostile_site: tuple[Path, Path, list[str]]) -> None:
     _, site, _ = hostile_site
     text = (site / "search" / "docs.js").read_text(encoding="utf-8")

@@ -1069,14 +1069,24 @@ class _Site:
             yield "clipping", (links, document.digest, self.old(links.page), texts)
             if postings is not None:
                 postings.add(*self.indexed_tokens(document, addresses, tokens))
-        for name, template, context in _context_pages(documents, messages, addresses):
-            yield "page", (name, template, context, self.old(name))
-        if postings is not None:
-            for name, data in _listing_blocks(documents):
-                yield "block", (name, data, self.old(name))
-            self.new_shards, entries = postings.shard_entries()
-            for number, shard in enumerate(entries):
-                yield "shard", (number, search.packed_shard(shard))
+        list_pages: Iterator[_Task] = (
+            ("page", (name, template, context, self.old(name)))
+            for name, template, context in _context_pages(documents, messages, addresses)
+        )
+        if postings is None:
+            yield from list_pages
+            return
+        self.new_shards, shards = postings.shards()
+        # Each shard is made in this process as it is handed out: among the
+        # list pages, which keep the workers busy meanwhile, not after them,
+        # when the workers waited for each one.
+        every = max(1, len(documents) // (4 * self.new_shards))
+        shard_tasks: Iterator[_Task] = (
+            ("shard", (number, search.packed_shard(shard))) for number, shard in enumerate(shards)
+        )
+        yield from _interleaved(list_pages, shard_tasks, every)
+        for name, data in _listing_blocks(documents):
+            yield "block", (name, data, self.old(name))
 
     def indexed_tokens(
         self, document: Document, addresses: _Addresses, computed: dict[str, pages.Tokens]
@@ -1437,6 +1447,17 @@ def _context_pages(
     yield "tags.html", "groups.html", {"heading": messages.gettext("Tags"), "groups": tags}
     search_page = {"documents": len(documents), "search_messages": _search_messages(messages)}
     yield "search.html", "search.html", search_page
+
+
+def _interleaved(items: Iterable[_Item], others: Iterable[_Item], every: int) -> Iterator[_Item]:
+    """``items``, one of ``others`` after each ``every`` of them, and then
+    the rest of ``others``."""
+    others = iter(others)
+    for number, item in enumerate(items, start=1):
+        yield item
+        if number % every == 0:
+            yield from itertools.islice(others, 1)
+    yield from others
 
 
 def _is_block(name: str) -> bool:

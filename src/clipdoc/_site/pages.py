@@ -12,10 +12,10 @@ import hashlib
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -326,25 +326,43 @@ def summary_hashtags(clipping: Clipping) -> tuple[str, ...]:
     # A tag needs two "#" in the text, and only an entity can add one.
     if summary.count("#") + summary.lower().count("&num") < 2:
         return ()
-    # A post clipped again and again has the same summary each time: its
-    # tags are found once (an HTML parse), the summary known by its digest.
-    key = hashlib.blake2b(summary.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-    found = _KNOWN_HASHTAGS.get(key)
-    if found is None:
-        from .. import html
+    from .. import html
 
-        found = tuple(html.hashtags(summary))
-        with _KNOWN_HASHTAGS_LOCK:  # builds may run in threads
-            if len(_KNOWN_HASHTAGS) >= _HASHTAGS_KEPT:
-                del _KNOWN_HASHTAGS[next(iter(_KNOWN_HASHTAGS))]  # the oldest
-            _KNOWN_HASHTAGS[key] = found
-    return found
+    return _KNOWN_HASHTAGS.get(summary, lambda: tuple(html.hashtags(summary)))
 
 
-#: The hashtags of the summaries read last (in each process), by digest.
-_KNOWN_HASHTAGS: dict[bytes, tuple[str, ...]] = {}
-_KNOWN_HASHTAGS_LOCK = threading.Lock()
-_HASHTAGS_KEPT = 16_384
+_Made = TypeVar("_Made")
+
+
+class _Recent(Generic[_Made]):
+    """What was made of the texts seen last (in each process), by their
+    digest: a post clipped again and again has the same original summary
+    each time, whose hashtags and HTML (an HTML parse each) are made once
+    per worker; the oldest is forgotten past ``kept``."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self.made: dict[bytes, _Made] = {}
+        self.lock = threading.Lock()  # builds may run in threads
+
+    def get(self, text: str, make: Callable[[], _Made], *options: str) -> _Made:
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
+        for option in options:
+            key.update(b"\0" + option.encode())
+        digest = key.digest()
+        found = self.made.get(digest)
+        if found is None:
+            found = make()
+            with self.lock:
+                if len(self.made) >= self.kept:
+                    del self.made[next(iter(self.made))]  # the oldest
+                self.made[digest] = found
+        return found
+
+
+_KNOWN_HASHTAGS: _Recent[tuple[str, ...]] = _Recent(16_384)
+#: The original summaries' HTML (a few kilobytes each).
+_KNOWN_ORIGINALS: _Recent[str] = _Recent(4_096)
 
 
 def body_text(clipping: Clipping) -> str:
@@ -525,6 +543,12 @@ def original_html(summary: str | None, *, images: str = "lazy") -> str:
     """The original summary as safe HTML: feed HTML sanitized, plain text
     (hard-wrapped abstracts) unwrapped into paragraphs; ``images``: loaded
     as they come into view (``"lazy"``) or left out (``"none"``)."""
+    if not summary:
+        return _original_html(summary, images)
+    return _KNOWN_ORIGINALS.get(summary, lambda: _original_html(summary, images), images)
+
+
+def _original_html(summary: str | None, images: str) -> str:
     from ..html import Summary, _sanitized
 
     parsed = Summary(summary)

@@ -50,6 +50,7 @@ _INVISIBLE = re.compile(r"<(script|style|template)\b.*?</\1\s*>", re.IGNORECASE 
 _TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 #: Shard files aim at about this many bytes.
 SHARD_TARGET = 48_000
+#: At most this many shards: a power of two, as every number of shards is.
 MAX_SHARDS = 4096
 #: Documents per block of the listing, and how much of each one's text a
 #: block holds for snippets: a page of results loads at most a block per
@@ -284,9 +285,15 @@ class _TokenPostings(dict[str, "array[int]"]):
     def __init__(self) -> None:
         super().__init__()
         self.hashes: dict[str, int] = {}
+        #: The tokens by their hash modulo `MAX_SHARDS`: those of a shard
+        #: are those of its buckets, however many shards there are (a power
+        #: of two that divides `MAX_SHARDS`), found without a pass over
+        #: every token once the postings are in.
+        self.buckets: list[list[str]] = [[] for _ in range(MAX_SHARDS)]
 
     def __missing__(self, token: str) -> array[int]:
-        self.hashes[token] = fnv_hash(shard_key(token))
+        value = self.hashes[token] = fnv_hash(shard_key(token))
+        self.buckets[value % MAX_SHARDS].append(token)
         numbers = _numbers()
         self[token] = numbers
         return numbers
@@ -321,14 +328,36 @@ class PostingsBuilder:
             if not held or held[-1] != number:
                 held.append(number)
 
-    def shard_entries(self) -> tuple[int, list[ShardEntries]]:
-        """`shard_entries` of the postings."""
-        return shard_entries((self.anywhere, self.in_title), self.hashes)
+    def shards(self) -> tuple[int, Iterator[ShardEntries]]:
+        """The number of shards, and each one's entries (those of
+        `shard_entries`), made as they are asked for: a build hands out
+        each shard as it is made, rather than keeping its workers waiting
+        while every token is sorted and placed."""
+        anywhere, in_title, buckets = self.anywhere, self.in_title, self.anywhere.buckets
+        shards = shard_count(anywhere)
+        no_titles: Sequence[int] = ()
+
+        def entries(shard: int) -> ShardEntries:
+            tokens = sorted(chain.from_iterable(buckets[shard::shards]))
+            return [(token, anywhere[token], in_title.get(token, no_titles)) for token in tokens]
+
+        return shards, map(entries, range(shards))
 
 
 #: A shard's tokens in order, each with its documents and those that hold
 #: it in the title, not yet delta-encoded.
 ShardEntries = list[tuple[str, Sequence[int], Sequence[int]]]
+
+
+def shard_count(anywhere: Mapping[str, Sequence[int]]) -> int:
+    """How many shards the postings of ``anywhere`` fill: a power of two
+    that divides `MAX_SHARDS`."""
+    # Of each token: its length, 3 per document number, 8 more.
+    size = sum(map(len, anywhere)) + 3 * sum(map(len, anywhere.values())) + 8 * len(anywhere)
+    shards = 1
+    while shards < MAX_SHARDS and size / shards > SHARD_TARGET:
+        shards *= 2
+    return shards
 
 
 def shard_entries(
@@ -337,11 +366,7 @@ def shard_entries(
     """The number of shards the postings fill, and each shard's entries;
     ``hashes`` has the `fnv_hash` of tokens' `shard_key`, when known."""
     anywhere, in_title = postings
-    # Of each token: its length, 3 per document number, 8 more.
-    size = sum(map(len, anywhere)) + 3 * sum(map(len, anywhere.values())) + 8 * len(anywhere)
-    shards = 1
-    while shards < MAX_SHARDS and size / shards > SHARD_TARGET:
-        shards *= 2
+    shards = shard_count(anywhere)
     entries: list[ShardEntries] = [[] for _ in range(shards)]
     no_titles: Sequence[int] = ()
     hashes = hashes or {}
