@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import unicodedata
 import unittest.mock
 from datetime import date, timedelta
@@ -2049,3 +2050,109 @@ def test_search_finds_an_address_saved_many_times_once(
         build_site(root, tmp_path / "fresh")
         incremental, fresh = snapshot(tmp_path / "site"), snapshot(tmp_path / "fresh")
         assert {k: v[0] for k, v in incremental.items()} == {k: v[0] for k, v in fresh.items()}
+
+
+def _unfinished(parent: Path, name: str = "site", random: str = "abcd_123") -> Path:
+    """A folder as a build that never finished leaves it, with a page."""
+    folder = parent / f".{name}.{random}.building"
+    (folder / "c").mkdir(parents=True)
+    (folder / "c" / "0.html").write_text("half a site")
+    return folder
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_a_build_removes_the_folders_of_builds_that_never_finished(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only unlocked folders named as a build of this output names them,
+    old enough, and real folders: never a link (nor what it leads to), a
+    file, another output's folder or a name a build does not make."""
+    from clipdoc._site import build
+
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    dead = _unfinished(tmp_path)
+    elsewhere = _unfinished(tmp_path / "elsewhere", random="zzzz_999")
+    (tmp_path / ".site.abcdefgz.building").symlink_to(elsewhere)
+    (tmp_path / ".site.abcdefgy.building").write_text("a file")
+    other_output = _unfinished(tmp_path, name="other")
+    not_made_by_a_build = _unfinished(tmp_path, random="ABCD_123")
+    monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
+    report = build_site(root, tmp_path / "site")
+    assert report.removed == (dead.name,)
+    assert not dead.exists()
+    assert (elsewhere / "c" / "0.html").read_text() == "half a site"
+    assert (tmp_path / ".site.abcdefgz.building").is_symlink()
+    assert (tmp_path / ".site.abcdefgy.building").read_text() == "a file"
+    assert (other_output / "c" / "0.html").exists()
+    assert (not_made_by_a_build / "c" / "0.html").exists()
+    assert build_site(root, tmp_path / "site").removed == ()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_the_folder_of_a_running_build_or_a_recent_one_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    from clipdoc._site import build
+
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    running = _unfinished(tmp_path)
+    recent = _unfinished(tmp_path, random="efgh_456")
+    monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
+    descriptor = os.open(running, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # as a build holds its folder
+        monkeypatch.setattr(build, "UNFINISHED_AFTER", 3600.0)
+        assert build_site(root, tmp_path / "site").removed == ()
+        assert recent.exists()
+        monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
+        assert build_site(root, tmp_path / "site").removed == (recent.name,)
+        assert (running / "c" / "0.html").exists()
+    finally:
+        os.close(descriptor)
+    assert build_site(root, tmp_path / "site").removed == (running.name,)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGKILL or flock on Windows")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_killed_build_leaves_a_folder_the_next_build_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    """``kill -9`` in the midst of a build (its workers with it): the folder
+    it wrote into is no longer locked, and the next build removes it and
+    says so; while the build ran, its folder was locked."""
+    from clipdoc._site import build
+
+    root = tmp_path / "c"
+    root.mkdir()
+    for number in range(300):
+        clip = Clipping(title=f"t{number}", url=f"https://example.com/{number}")
+        (root / f"{number:04}.md").write_text(render(attrs.evolve(clip, ai_summary="长" * 4000)))
+    script = Path(sys.executable).with_name("clipdoc")
+    process = subprocess.Popen(
+        [str(script), "site", "--jobs", jobs, "-q", str(root), str(tmp_path / "site")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(tmp_path.glob(".site.*.building/c")) and time.monotonic() < deadline:
+        assert process.poll() is None, "the build ended before it could be killed"
+        time.sleep(0.01)
+    monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
+    assert build._remove_unfinished(str(tmp_path / "site")) == ()  # locked: running
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    [left] = tmp_path.glob(".site.*.building")
+    deadline = time.monotonic() + 60  # workers see their parent gone, and end
+    while main(["site", "-q", str(root), str(tmp_path / "site")]) == 0 and left.exists():
+        assert time.monotonic() < deadline, "the killed build's folder stayed locked"
+        time.sleep(0.1)
+    assert not left.exists()
+    assert f"{left.name}: removed: left by a build that did not finish" in capsys.readouterr().err
+    assert not list(tmp_path.glob(".site.*"))

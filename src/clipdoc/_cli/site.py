@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core.errors import ClipdocError, Severity
 from .._storage.documents import FILE_CODES
 from ._common import FAILED, OK, USAGE, format_diagnostic, progress_bar
+
+if TYPE_CHECKING:
+    from ..site import SiteReport
 
 
 class _Bar:
@@ -59,6 +62,13 @@ def run(options: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    return _reported(report, quiet=options.quiet)
+
+
+def _reported(report: SiteReport, *, quiet: bool) -> int:
+    """Say what a build did; its exit status."""
+    for name in report.removed:
+        print(f"{name}: removed: left by a build that did not finish", file=sys.stderr)
     errors = 0
     for path, diagnostic in report.problems:
         errors += diagnostic.severity is Severity.ERROR
@@ -70,7 +80,7 @@ def run(options: argparse.Namespace) -> int:
             print(f"{path}: not read: {why.message} ({why.code}); it has no page", file=sys.stderr)
         else:
             print(f"{path}: not a clipping document; it has no page", file=sys.stderr)
-    if not options.quiet:
+    if not quiet:
         print(
             f"built {report.output}: {report.documents} clipping"
             f" page{'s' * (report.documents != 1)}, {report.files} files"

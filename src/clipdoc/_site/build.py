@@ -21,6 +21,7 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -97,7 +98,9 @@ class SiteReport:
     (not UTF-8, not a clipping document, unreadable); ``problems`` are the
     diagnostics of every file, by path (pages of documents with errors show
     what was recovered, and say so). ``rendered`` files were written anew,
-    ``reused`` ones carried over unchanged from the last build.
+    ``reused`` ones carried over unchanged from the last build. ``removed``
+    names the folders beside the output that builds which never finished
+    had left, removed (see `build_site`).
     """
 
     output: str
@@ -107,6 +110,7 @@ class SiteReport:
     files: int
     rendered: int
     reused: int
+    removed: tuple[str, ...] = ()
 
 
 # ----------------------------------------------------------------------- theme
@@ -594,6 +598,13 @@ def build_site(
     False: neither read nor written), where the site keeps what it reads
     of each document, and reads again only the documents that changed.
 
+    A build writes the new site into a folder next to ``output``
+    (``.NAME.XXXXXXXX.building``), locked while it runs, and puts it in
+    place at the end. A build that was killed or stopped with the machine
+    leaves that folder behind: the next build removes each one it finds
+    unlocked and made more than ten minutes before (where the system has
+    ``flock``: not on Windows), and names them in its report.
+
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
     not a site clipdoc built (nothing there is ever replaced), CD702 when
     ``output`` would contain the collection, CD703 for a bad theme, and
@@ -609,7 +620,8 @@ def build_site(
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_identities, old_documents, old_addresses = _read_manifest(output)
     loaded_theme = Theme.load(theme)
-    staging = _staging_folder(output)
+    removed = _remove_unfinished(output)
+    staging, lock = _staging_folder(output)
     try:
         site = _Site(
             root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
@@ -644,6 +656,8 @@ def build_site(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        _unlock(lock)
     return SiteReport(
         output=output,
         documents=len(documents),
@@ -652,6 +666,7 @@ def build_site(
         files=len(site.keys),
         rendered=site.rendered,
         reused=site.reused,
+        removed=removed,
     )
 
 
@@ -1885,14 +1900,95 @@ def _is_manifest(manifest: object) -> bool:
     )
 
 
-def _staging_folder(output: str) -> str:
+def _staging_folder(output: str) -> tuple[str, int | None]:
+    """The folder a build writes the new site into, next to ``output``
+    (``.NAME.XXXXXXXX.building``), and the descriptor that holds it locked
+    for as long as the build runs (None where the system has no ``flock``):
+    a build that finds such a folder unlocked knows its build ended without
+    removing it (killed, or the machine stopped), and removes it."""
     parent, name = os.path.split(os.path.abspath(output))
     os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=".building", dir=parent)
+    staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=_BUILDING, dir=parent)
     mask = os.umask(0o022)
     os.umask(mask)
     os.chmod(staging, 0o777 & ~mask)
-    return staging
+    return staging, _locked(staging)
+
+
+_BUILDING = ".building"
+#: How old the folder of a build that holds no lock must be before another
+#: build removes it: a build locks its folder as soon as it makes it, and a
+#: build by a version of clipdoc before locks were taken holds none.
+UNFINISHED_AFTER = 600.0
+
+
+def _locked(folder: str) -> int | None:
+    """An open descriptor of ``folder`` holding an exclusive ``flock`` on it
+    (processes forked meanwhile share it, and it ends with the last of
+    them, however they end); None where there is none to take."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks (some network ones)
+        os.close(descriptor)
+        return None
+    return descriptor
+
+
+def _unlock(descriptor: int | None) -> None:
+    if descriptor is not None:
+        os.close(descriptor)
+
+
+def _remove_unfinished(output: str) -> tuple[str, ...]:
+    """Remove the folders that builds of ``output`` left when they ended
+    without finishing (a ``kill -9``, a crash of the machine); their names.
+    Only folders named as `_staging_folder` names them, owned by this user,
+    not links, unlocked, and older than ``UNFINISHED_AFTER`` seconds."""
+    try:
+        import fcntl
+    except ImportError:
+        return ()
+    parent, name = os.path.split(os.path.abspath(output))
+    pattern = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}" + re.escape(_BUILDING))
+    try:
+        with os.scandir(parent) as entries:
+            candidates = sorted(e.name for e in entries if pattern.fullmatch(e.name))
+    except OSError:
+        return ()
+    removed = []
+    for candidate in candidates:
+        path = os.path.join(parent, candidate)
+        try:
+            status = os.lstat(path)
+        except OSError:
+            continue
+        if (
+            not stat.S_ISDIR(status.st_mode)
+            or status.st_uid != os.geteuid()
+            or time.time() - status.st_ctime < UNFINISHED_AFTER
+        ):
+            continue
+        try:
+            descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            same = os.path.samestat(status, os.fstat(descriptor))
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removing
+        except OSError:  # a build holds it
+            continue
+        else:
+            if same:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(candidate)
+        finally:
+            os.close(descriptor)
+    return tuple(removed)
 
 
 def _swap_in(staging: str, output: str) -> None:
