@@ -2156,3 +2156,30 @@ def test_a_killed_build_leaves_a_folder_the_next_build_removes(
     assert not left.exists()
     assert f"{left.name}: removed: left by a build that did not finish" in capsys.readouterr().err
     assert not list(tmp_path.glob(".site.*"))
+
+
+def test_a_build_opens_each_folder_once_per_run_of_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each document is read up to three times (its facts, its words, its
+    page), each in its folder's order: the folder of the last file read
+    stays open, where each read opened the collection and its folder."""
+    root = tmp_path / "c"
+    for day in ("2025-05-05", "2025-05-06"):
+        (root / day).mkdir(parents=True)
+        for number in range(30):
+            clip = Clipping(title=f"{day} {number}", url=f"https://example.com/{day}/{number}")
+            (root / day / f"{number:02}.md").write_text(render(clip))
+    opened: list[str] = []
+    real = Folder._open_parent
+
+    def counted(self: Folder, parts: list[str], *arguments: Any, **options: Any) -> int:
+        opened.append("/".join(parts[:-1]))
+        return real(self, parts, *arguments, **options)
+
+    monkeypatch.setattr(Folder, "_open_parent", counted)
+    report = build_site(root, tmp_path / "site", jobs=1)
+    assert report.documents == 60
+    days = [folder for folder in opened if folder.startswith("2025")]
+    assert set(days) == {"2025-05-05", "2025-05-06"}
+    assert len(days) <= 6  # two folders, three reads of each document

@@ -622,37 +622,42 @@ def build_site(
     loaded_theme = Theme.load(theme)
     removed = _remove_unfinished(output)
     staging, lock = _staging_folder(output)
+    collection = Folder(root, relative_names=True, follow_links=bool(follow_links))
     try:
-        site = _Site(
-            root=Folder(root, relative_names=True, follow_links=bool(follow_links)),
-            old_keys=old_keys,
-            old_identities=old_identities,
-            old_addresses=old_addresses,
-            old_digests={
-                pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()
-            },
-            output=_Output(
-                staging=staging,
-                old_output=output if old_keys else None,
-                theme=loaded_theme,
-                title=title if title is not None else os.path.basename(os.path.abspath(root)),
-                base_url=base_url,
-                images=images,
-            ),
-            jobs=jobs,
-            progress=progress,
-            languages=[lang] if lang else LANGUAGES,
-        )
-        try:
-            facts = site.read_all(old_documents, exclude, cache=cache)
-            documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
-            chosen = lang or content_language([d.title for d in documents])
-            site.output = attrs.evolve(site.output, lang=chosen)
-            site.write_all(documents)
-        finally:
-            site.close()
-        site.write_manifest(documents)
-        _swap_in(staging, output)
+        # Documents are read in their folders' order, each time (for their
+        # facts, the newest saves' words, the pages): the workers keep the
+        # folder of the last file read open, not open each whole path.
+        with collection.reading_in_order() as reader:
+            site = _Site(
+                root=reader,
+                old_keys=old_keys,
+                old_identities=old_identities,
+                old_addresses=old_addresses,
+                old_digests={
+                    pages.clipping_page(p): digest for p, (digest, _) in old_documents.items()
+                },
+                output=_Output(
+                    staging=staging,
+                    old_output=output if old_keys else None,
+                    theme=loaded_theme,
+                    title=title if title is not None else os.path.basename(os.path.abspath(root)),
+                    base_url=base_url,
+                    images=images,
+                ),
+                jobs=jobs,
+                progress=progress,
+                languages=[lang] if lang else LANGUAGES,
+            )
+            try:
+                facts = site.read_all(old_documents, exclude, cache=cache)
+                documents = pages.newest_first([f for f in facts if isinstance(f, Document)])
+                chosen = lang or content_language([d.title for d in documents])
+                site.output = attrs.evolve(site.output, lang=chosen)
+                site.write_all(documents)
+            finally:
+                site.close()
+            site.write_manifest(documents)
+            _swap_in(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
