@@ -454,6 +454,21 @@ _SPACES_AND_MARKS = st.sampled_from(
 )
 
 
+@given(
+    st.text(
+        st.one_of(_SPACES_AND_MARKS, st.sampled_from(strategies.HOSTILE_CHARS), st.characters())
+    )
+)
+def test_one_line_is_what_the_regular_expression_makes(text: str) -> None:
+    """The index's summaries and the site's excerpts and snippets collapse
+    white space with `one_line`, as ``\\s+`` did."""
+    import re
+
+    from clipdoc._core.syntax import one_line
+
+    assert one_line(text) == re.sub(r"\s+", " ", text).strip()
+
+
 @given(st.text(st.one_of(_SPACES_AND_MARKS, st.sampled_from(strategies.HOSTILE_CHARS))))
 def test_an_escaped_line_is_what_the_regular_expressions_make(text: str) -> None:
     """`escape` collapses white space with `str.split` and escapes with a

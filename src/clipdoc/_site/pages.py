@@ -23,6 +23,7 @@ import attrs
 from .._core.errors import Diagnostic, PathError
 from .._core.model import Clipping
 from .._core.read import has_error, read_data
+from .._core.syntax import one_line
 from .._storage.cache import Fact, diagnostics_fact, is_diagnostics_fact, with_kept
 from .._storage.documents import read_document_file
 from .._storage.files import SIZE_LIMIT, Folder, Stamp
@@ -40,7 +41,6 @@ _REGISTRY_LABELS = frozenset({"ac", "co", "com", "edu", "gov", "net", "or", "org
 _PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])(?=[\s>])")
 _CJK = re.compile(f"[{search.CJK_CLASS}]")
-_SPACES = re.compile(r"\s+")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Codes after which a file is no clipping at all: not UTF-8, not a clipping.
 _UNREADABLE = frozenset({"CD110", "CD111", "CD503", "CD504", "CD505", "CD506"})
@@ -393,7 +393,7 @@ def full_text(clipping: Clipping, body: str | None = None) -> str:
     summaries and sections (of a `shown` clipping; ``body`` as for
     `search_tokens`), white space collapsed."""
     text = body_text(clipping) if body is None else body
-    return _SPACES.sub(" ", text).strip()
+    return one_line(text)
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -430,7 +430,7 @@ def excerpt(clipping: Clipping) -> str:
     """A line of the AI summary (else the original): plain text, at most
     about `EXCERPT_LENGTH` characters, cut after a word or a CJK character."""
     source = (clipping.ai_summary or clipping.original_summary or "")[:_EXCERPT_SOURCE]
-    text = _SPACES.sub(" ", search.plain_text(source)).strip()
+    text = one_line(search.plain_text(source))
     if len(text) <= EXCERPT_LENGTH:
         return text
     cut = text[:EXCERPT_LENGTH]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .._core.errors import ClipdocError, ExistsError, NotFoundError
 from .._core.model import Clipping
+from .._core.syntax import one_line
 from .._core.timestamps import format_date
 from .ai_info import PLACEHOLDER_SUMMARY
 from .cache import (
@@ -470,7 +471,7 @@ def summary_of(clipping: Clipping) -> str:
         chosen = clipping.original_summary or chosen
     from .. import html
 
-    text = _one_line(html.text(chosen))
+    text = one_line(html.text(chosen))
     if len(text) <= SUMMARY_LIMIT:
         return text
     window = text[:SUMMARY_LIMIT]
@@ -487,7 +488,7 @@ def escape(text: str) -> str:
     >>> print(escape("#话题# *a* [b](c) 1. <x> &amp;"))
     \\#话题# \\*a\\* \\[b\\](c) 1. \\<x\\> \\&amp;
     """
-    text = _INLINE.sub(_escaped, _one_line(text))
+    text = _INLINE.sub(_escaped, one_line(text))
     start = _LINE_START.match(text)
     if start is not None:
         end = start.end()
@@ -499,13 +500,6 @@ def _escaped(mark: re.Match[str]) -> str:
     # A function, not the template r"\\\1": Python 3.11 expands a template
     # in Python code, three times slower.
     return "\\" + mark[0]
-
-
-def _one_line(text: str) -> str:
-    """``text`` with each run of white space (``\\s+``, which is what
-    `str.isspace` tells) made one space, and none at either end: as a
-    regular expression and `str.strip` make it, four times faster."""
-    return " ".join(text.split())
 
 
 #: What ``urllib.parse.quote(path, safe="/")`` encodes: runs of it are
