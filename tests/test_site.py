@@ -2067,7 +2067,7 @@ def test_a_build_removes_the_folders_of_builds_that_never_finished(
     """Only unlocked folders named as a build of this output names them,
     old enough, and real folders: never a link (nor what it leads to), a
     file, another output's folder or a name a build does not make."""
-    from clipdoc._site import build
+    from clipdoc._site import leftovers
 
     root = tmp_path / "c"
     root.mkdir()
@@ -2078,9 +2078,10 @@ def test_a_build_removes_the_folders_of_builds_that_never_finished(
     (tmp_path / ".site.abcdefgy.building").write_text("a file")
     other_output = _unfinished(tmp_path, name="other")
     not_made_by_a_build = _unfinished(tmp_path, random="ABCD_123")
-    monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
+    monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
     report = build_site(root, tmp_path / "site")
-    assert report.removed == (dead.name,)
+    assert report.removed == (str(dead),)
+    assert report.not_removed == ()
     assert not dead.exists()
     assert (elsewhere / "c" / "0.html").read_text() == "half a site"
     assert (tmp_path / ".site.abcdefgz.building").is_symlink()
@@ -2096,26 +2097,25 @@ def test_the_folder_of_a_running_build_or_a_recent_one_is_left_alone(
 ) -> None:
     import fcntl
 
-    from clipdoc._site import build
+    from clipdoc._site import leftovers
 
     root = tmp_path / "c"
     root.mkdir()
     shutil.copy(EXAMPLE, root)
     running = _unfinished(tmp_path)
     recent = _unfinished(tmp_path, random="efgh_456")
-    monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
     descriptor = os.open(running, os.O_RDONLY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)  # as a build holds its folder
-        monkeypatch.setattr(build, "UNFINISHED_AFTER", 3600.0)
+        monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 3600.0)
         assert build_site(root, tmp_path / "site").removed == ()
         assert recent.exists()
-        monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
-        assert build_site(root, tmp_path / "site").removed == (recent.name,)
+        monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
+        assert build_site(root, tmp_path / "site").removed == (str(recent),)
         assert (running / "c" / "0.html").exists()
     finally:
         os.close(descriptor)
-    assert build_site(root, tmp_path / "site").removed == (running.name,)
+    assert build_site(root, tmp_path / "site").removed == (str(running),)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no SIGKILL or flock on Windows")
@@ -2126,7 +2126,7 @@ def test_a_killed_build_leaves_a_folder_the_next_build_removes(
     """``kill -9`` in the midst of a build (its workers with it): the folder
     it wrote into is no longer locked, and the next build removes it and
     says so; while the build ran, its folder was locked."""
-    from clipdoc._site import build
+    from clipdoc._site import leftovers
 
     root = tmp_path / "c"
     root.mkdir()
@@ -2144,8 +2144,8 @@ def test_a_killed_build_leaves_a_folder_the_next_build_removes(
     while not any(tmp_path.glob(".site.*.building/c")) and time.monotonic() < deadline:
         assert process.poll() is None, "the build ended before it could be killed"
         time.sleep(0.01)
-    monkeypatch.setattr(build, "UNFINISHED_AFTER", 0.0)
-    assert build._remove_unfinished(str(tmp_path / "site")) == ()  # locked: running
+    monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
+    assert leftovers.remove_unfinished(str(tmp_path / "site")) == ((), ())  # locked: running
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
     [left] = tmp_path.glob(".site.*.building")
@@ -2154,7 +2154,7 @@ def test_a_killed_build_leaves_a_folder_the_next_build_removes(
         assert time.monotonic() < deadline, "the killed build's folder stayed locked"
         time.sleep(0.1)
     assert not left.exists()
-    assert f"{left.name}: removed: left by a build that did not finish" in capsys.readouterr().err
+    assert f"{left}: removed: left by a build that did not finish" in capsys.readouterr().err
     assert not list(tmp_path.glob(".site.*"))
 
 
@@ -2183,3 +2183,88 @@ def test_a_build_opens_each_folder_once_per_run_of_its_files(
     days = [folder for folder in opened if folder.startswith("2025")]
     assert set(days) == {"2025-05-05", "2025-05-06"}
     assert len(days) <= 6  # two folders, three reads of each document
+
+
+def _process(pid: int | str) -> tuple[str, int] | None:
+    """The state and the parent of a process (Linux's /proc); None once
+    it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as status:
+            fields = status.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid``."""
+    listed = (entry for entry in os.listdir("/proc") if entry.isdigit())
+    return {int(entry) for entry in listed if (_process(entry) or ("", 0))[1] == pid}
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
+    """The out-of-memory killer ends the main process alone: its workers,
+    which held the pool's pipes open themselves and the lock of the build's
+    folder, waited for ever; they now see it gone and end, and the folder
+    can be removed."""
+    root = tmp_path / "c"
+    root.mkdir()
+    for number in range(300):
+        clip = Clipping(title=f"t{number}", url=f"https://example.com/{number}")
+        (root / f"{number:04}.md").write_text(render(attrs.evolve(clip, ai_summary="长" * 4000)))
+    script = Path(sys.executable).with_name("clipdoc")
+    process = subprocess.Popen(
+        [str(script), "site", "--jobs", "2", "-q", str(root), str(tmp_path / "site")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while not (workers and any(tmp_path.glob(".site.*.building/c"))):
+        assert process.poll() is None, "the build ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+        workers = _children(process.pid)
+    process.kill()  # the main process only
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while any((_process(pid) or ("Z", 0))[0] != "Z" for pid in workers):
+        assert time.monotonic() < deadline, "the workers outlived the main process"
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_a_leftover_that_cannot_be_removed_is_said_to_be_and_a_failed_build_removes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    from clipdoc._site import leftovers
+
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    left = _unfinished(tmp_path)
+    monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
+    theme = tmp_path / "theme" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "clipping.html").write_text("{{ 1 / 0 }}")
+    with pytest.raises(ClipdocError):
+        build_site(root, tmp_path / "site", theme=theme.parent)
+    assert left.exists()  # the build failed: it removed nothing
+
+    def refused(folder: int, name: str, expected: os.stat_result) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(leftovers, "remove_tree", refused)
+    assert main(["site", "-q", str(root), str(tmp_path / "site")]) == 0
+    said = capsys.readouterr().err
+    assert f"{left}: left by a build that did not finish, and not removed:" in said
+    assert "Permission denied; remove it by hand" in said
+    report = build_site(root, tmp_path / "site")
+    assert report.removed == ()
+    assert report.not_removed == ((str(left), "Permission denied"),)
+    monkeypatch.undo()
+    monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
+    assert build_site(root, tmp_path / "site").removed == (str(left),)

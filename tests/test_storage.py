@@ -1336,3 +1336,79 @@ def test_a_forked_process_draws_its_own_temporary_names() -> None:
     assert childs != parents
     assert childs.startswith(".clipdoc-")
     assert childs.endswith(".tmp")
+
+
+def _tree(top: Path, depth: int = 2) -> Path:
+    folder = top
+    for level in range(depth):
+        folder = folder / f"level{level}"
+        folder.mkdir(parents=True)
+        (folder / "page.html").write_text("x")
+    (folder / "link").symlink_to(top.parent)  # never followed
+    return top
+
+
+def test_remove_tree_removes_only_the_folder_it_was_given(tmp_path: Path) -> None:
+    from clipdoc._storage import files
+
+    kept = _tree(tmp_path / "kept")
+    doomed = _tree(tmp_path / "parent" / "doomed")
+    status = os.lstat(doomed)
+    parent = os.open(doomed.parent, os.O_RDONLY)
+    try:
+        files.remove_tree(parent, "doomed", status)
+        assert not doomed.exists()
+        assert (kept / "level0" / "level1" / "page.html").exists()
+        # A name swapped for another folder since it was looked at: refused.
+        _tree(doomed)
+        status = os.lstat(doomed)
+        os.rename(doomed, tmp_path / "moved")
+        shutil.copytree(kept, doomed, symlinks=True)
+        with pytest.raises(OSError, match="replaced"):
+            files.remove_tree(parent, "doomed", status)
+        assert (doomed / "level0" / "level1" / "page.html").exists()
+        assert (tmp_path / "moved" / "level0" / "page.html").exists()
+    finally:
+        os.close(parent)
+
+
+def test_remove_tree_leaves_the_name_if_it_is_swapped_while_it_empties(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the folder held is removed through descriptors; a folder swapped
+    in for its name meanwhile is neither emptied nor removed."""
+    from clipdoc._storage import files
+
+    doomed = _tree(tmp_path / "doomed")
+    status = os.lstat(doomed)
+    real_empty = files._empty
+
+    def emptied_then_swapped(folder: int, device: int, depth: int) -> None:
+        real_empty(folder, device, depth)
+        if depth == files._DEEPEST_TREE:  # the folder itself, once emptied
+            os.rename(doomed, tmp_path / "emptied")
+            _tree(doomed)  # someone else's, at the same name
+
+    monkeypatch.setattr(files, "_empty", emptied_then_swapped)
+    parent = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with pytest.raises(OSError, match="replaced"):
+            files.remove_tree(parent, "doomed", status)
+    finally:
+        os.close(parent)
+    assert (doomed / "level0" / "level1" / "page.html").exists()
+    assert os.listdir(tmp_path / "emptied") == []
+
+
+def test_remove_tree_refuses_a_tree_deeper_than_clipdoc_makes(tmp_path: Path) -> None:
+    from clipdoc._storage import files
+
+    deep = _tree(tmp_path / "deep", depth=files._DEEPEST_TREE + 1)
+    parent = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with pytest.raises(OSError, match="deep"):
+            files.remove_tree(parent, "deep", os.lstat(deep))
+    finally:
+        os.close(parent)
+    assert deep.exists()
+    assert (tmp_path / "deep").is_dir()

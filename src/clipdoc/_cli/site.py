@@ -67,8 +67,14 @@ def run(options: argparse.Namespace) -> int:
 
 def _reported(report: SiteReport, *, quiet: bool) -> int:
     """Say what a build did; its exit status."""
-    for name in report.removed:
-        print(f"{name}: removed: left by a build that did not finish", file=sys.stderr)
+    for path in report.removed:
+        print(f"{path}: removed: left by a build that did not finish", file=sys.stderr)
+    for path, reason in report.not_removed:
+        print(
+            f"{path}: left by a build that did not finish, and not removed: {reason};"
+            " remove it by hand",
+            file=sys.stderr,
+        )
     errors = 0
     for path, diagnostic in report.problems:
         errors += diagnostic.severity is Severity.ERROR

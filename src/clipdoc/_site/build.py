@@ -21,12 +21,10 @@ import importlib.util
 import itertools
 import json
 import os
-import re
 import shutil
 import signal
 import stat
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -47,7 +45,7 @@ from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map, worker_po
 from .._storage.urls import url_key
 from .._storage.walk import Found, Walk, checked_folder, checked_patterns
 from .._version import __version__
-from . import pages, search
+from . import leftovers, pages, search
 from .i18n import LANGUAGES, Messages, content_language
 from .pages import Document, Fields, Neighbourhood, Unreadable
 
@@ -99,8 +97,9 @@ class SiteReport:
     diagnostics of every file, by path (pages of documents with errors show
     what was recovered, and say so). ``rendered`` files were written anew,
     ``reused`` ones carried over unchanged from the last build. ``removed``
-    names the folders beside the output that builds which never finished
-    had left, removed (see `build_site`).
+    are the folders beside the output that builds which never finished had
+    left, removed (see `build_site`); ``not_removed`` those that could not
+    be, each with why.
     """
 
     output: str
@@ -111,6 +110,7 @@ class SiteReport:
     rendered: int
     reused: int
     removed: tuple[str, ...] = ()
+    not_removed: tuple[tuple[str, str], ...] = ()
 
 
 # ----------------------------------------------------------------------- theme
@@ -601,9 +601,10 @@ def build_site(
     A build writes the new site into a folder next to ``output``
     (``.NAME.XXXXXXXX.building``), locked while it runs, and puts it in
     place at the end. A build that was killed or stopped with the machine
-    leaves that folder behind: the next build removes each one it finds
-    unlocked and made more than ten minutes before (where the system has
-    ``flock``: not on Windows), and names them in its report.
+    leaves that folder behind: once its own site is in place, a build
+    removes each one it finds unlocked and unchanged for ten minutes (where
+    the system has ``flock``: not on Windows), and names them in its
+    report.
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
     not a site clipdoc built (nothing there is ever replaced), CD702 when
@@ -620,8 +621,7 @@ def build_site(
     base_url = _checked_texts(root, output, title, base_url)
     old_keys, old_identities, old_documents, old_addresses = _read_manifest(output)
     loaded_theme = Theme.load(theme)
-    removed = _remove_unfinished(output)
-    staging, lock = _staging_folder(output)
+    staging, lock = leftovers.staging_folder(output)
     collection = Folder(root, relative_names=True, follow_links=bool(follow_links))
     try:
         # Documents are read in their folders' order, each time (for their
@@ -662,7 +662,9 @@ def build_site(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        _unlock(lock)
+        leftovers.unlock(lock)
+    # Once the new site is in place: a build that fails removes nothing.
+    left = leftovers.remove_unfinished(output)
     return SiteReport(
         output=output,
         documents=len(documents),
@@ -671,7 +673,8 @@ def build_site(
         files=len(site.keys),
         rendered=site.rendered,
         reused=site.reused,
-        removed=removed,
+        removed=left.removed,
+        not_removed=left.not_removed,
     )
 
 
@@ -1903,97 +1906,6 @@ def _is_manifest(manifest: object) -> bool:
             for facts in documents.values()
         )
     )
-
-
-def _staging_folder(output: str) -> tuple[str, int | None]:
-    """The folder a build writes the new site into, next to ``output``
-    (``.NAME.XXXXXXXX.building``), and the descriptor that holds it locked
-    for as long as the build runs (None where the system has no ``flock``):
-    a build that finds such a folder unlocked knows its build ended without
-    removing it (killed, or the machine stopped), and removes it."""
-    parent, name = os.path.split(os.path.abspath(output))
-    os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{name}.", suffix=_BUILDING, dir=parent)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    os.chmod(staging, 0o777 & ~mask)
-    return staging, _locked(staging)
-
-
-_BUILDING = ".building"
-#: How old the folder of a build that holds no lock must be before another
-#: build removes it: a build locks its folder as soon as it makes it, and a
-#: build by a version of clipdoc before locks were taken holds none.
-UNFINISHED_AFTER = 600.0
-
-
-def _locked(folder: str) -> int | None:
-    """An open descriptor of ``folder`` holding an exclusive ``flock`` on it
-    (processes forked meanwhile share it, and it ends with the last of
-    them, however they end); None where there is none to take."""
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        return None
-    descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # a file system without locks (some network ones)
-        os.close(descriptor)
-        return None
-    return descriptor
-
-
-def _unlock(descriptor: int | None) -> None:
-    if descriptor is not None:
-        os.close(descriptor)
-
-
-def _remove_unfinished(output: str) -> tuple[str, ...]:
-    """Remove the folders that builds of ``output`` left when they ended
-    without finishing (a ``kill -9``, a crash of the machine); their names.
-    Only folders named as `_staging_folder` names them, owned by this user,
-    not links, unlocked, and older than ``UNFINISHED_AFTER`` seconds."""
-    try:
-        import fcntl
-    except ImportError:
-        return ()
-    parent, name = os.path.split(os.path.abspath(output))
-    pattern = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}" + re.escape(_BUILDING))
-    try:
-        with os.scandir(parent) as entries:
-            candidates = sorted(e.name for e in entries if pattern.fullmatch(e.name))
-    except OSError:
-        return ()
-    removed = []
-    for candidate in candidates:
-        path = os.path.join(parent, candidate)
-        try:
-            status = os.lstat(path)
-        except OSError:
-            continue
-        if (
-            not stat.S_ISDIR(status.st_mode)
-            or status.st_uid != os.geteuid()
-            or time.time() - status.st_ctime < UNFINISHED_AFTER
-        ):
-            continue
-        try:
-            descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        try:
-            same = os.path.samestat(status, os.fstat(descriptor))
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removing
-        except OSError:  # a build holds it
-            continue
-        else:
-            if same:
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(candidate)
-        finally:
-            os.close(descriptor)
-    return tuple(removed)
 
 
 def _swap_in(staging: str, output: str) -> None:

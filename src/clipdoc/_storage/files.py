@@ -1250,3 +1250,48 @@ def write_atomically(target: str | os.PathLike[str] | BinaryIO, data: bytes) -> 
         return
     with replacing(target) as file:
         file.write(data)
+
+
+#: How deep a tree `remove_tree` removes: far deeper than any folder clipdoc
+#: makes; a deeper one is left, and said to be.
+_DEEPEST_TREE = 64
+
+
+def remove_tree(parent: int, name: str, expected: os.stat_result) -> None:
+    """Remove the folder ``name`` of the open folder ``parent``, which must
+    be ``expected`` (the same device and inode), and everything in it,
+    each step through descriptors: a name swapped meanwhile for a link or
+    another folder is never followed, and nothing on another file system
+    (a mount point inside) is removed. An `OSError` says what could not
+    be removed; what was removed before it stays removed."""
+    descriptor = os.open(name, _FOLDER, dir_fd=parent)
+    try:
+        if not os.path.samestat(os.fstat(descriptor), expected):
+            raise OSError(errno.ESTALE, "replaced since it was looked at")
+        _empty(descriptor, expected.st_dev, _DEEPEST_TREE)
+    finally:
+        os.close(descriptor)
+    # Only the same folder, now empty, is removed by its name: one swapped
+    # in for it since is either another (left) or not empty (refused).
+    if not os.path.samestat(os.stat(name, dir_fd=parent, follow_symlinks=False), expected):
+        raise OSError(errno.ESTALE, "replaced while it was removed")
+    os.rmdir(name, dir_fd=parent)
+
+
+def _empty(folder: int, device: int, depth: int) -> None:
+    if depth == 0:
+        raise OSError(errno.ELOOP, f"more than {_DEEPEST_TREE} folders deep")
+    with os.scandir(folder) as entries:
+        listed = [(entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries]
+    for name, is_folder in listed:
+        if not is_folder:
+            os.unlink(name, dir_fd=folder)
+            continue
+        inner = os.open(name, _FOLDER, dir_fd=folder)
+        try:
+            if os.fstat(inner).st_dev != device:
+                raise OSError(errno.EXDEV, f"{name} is another file system mounted there")
+            _empty(inner, device, depth - 1)
+        finally:
+            os.close(inner)
+        os.rmdir(name, dir_fd=folder)

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
@@ -59,6 +60,23 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if callable(signal.getsignal(signal.SIGTERM)):  # the main process's, inherited
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+#: How often a worker process looks whether the process that started it
+#: is still there.
+_PARENT_CHECK_SECONDS = 0.5
+
+
+def _end_with(parent: int) -> None:
+    """End this worker process once ``parent`` (the main process) is gone:
+    killed (``kill -9``, the out-of-memory killer), it cannot stop its
+    workers, which waited for work for ever and kept what they held (the
+    lock of a site build's folder, say). Forked workers hold the pool's
+    pipes open themselves, so no end of file tells them."""
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _submit(
