@@ -2268,3 +2268,33 @@ def test_a_leftover_that_cannot_be_removed_is_said_to_be_and_a_failed_build_remo
     monkeypatch.undo()
     monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
     assert build_site(root, tmp_path / "site").removed == (str(left),)
+
+
+def test_an_output_made_while_the_build_ran_is_left_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds of a new output at once: the one that finishes second
+    finds a folder where there was none, and says so (it said "Directory
+    not empty"), replacing nothing."""
+    from clipdoc._site import build, leftovers
+
+    output = tmp_path / "site"
+    staging, lock = leftovers.staging_folder(str(output))
+    real_lexists = os.path.lexists
+
+    def made_meanwhile(path: str) -> bool:
+        if path == str(output) and not real_lexists(path):
+            output.mkdir()
+            (output / "mine.txt").write_text("kept")
+            return False  # as it was when the build looked
+        return real_lexists(path)
+
+    monkeypatch.setattr(os.path, "lexists", made_meanwhile)
+    try:
+        with pytest.raises(ClipdocError, match="made while this build ran") as raised:
+            build._swap_in(staging, str(output))
+    finally:
+        leftovers.unlock(lock)
+    assert raised.value.code == "CD701"
+    assert (output / "mine.txt").read_text() == "kept"
+    assert os.path.isdir(staging)  # build_site removes it

@@ -14,6 +14,7 @@ build leaves the old site as it was.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import gc
 import hashlib
@@ -607,7 +608,8 @@ def build_site(
     report.
 
     Raises `ClipdocError`: CD701 when ``output`` holds something that is
-    not a site clipdoc built (nothing there is ever replaced), CD702 when
+    not a site clipdoc built, or was made while the build ran (nothing
+    there is ever replaced), CD702 when
     ``output`` would contain the collection, CD703 for a bad theme, and
     `NotAFolderError` (CD504) when ``root`` is not a folder, as
     `Collection` does.
@@ -1913,7 +1915,17 @@ def _swap_in(staging: str, output: str) -> None:
     the system has it (Linux), else two renames with the old site restored
     if the second fails."""
     if not os.path.lexists(output):
-        os.rename(staging, output)
+        try:
+            os.rename(staging, output)
+        except OSError as error:
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+            raise ClipdocError(
+                "CD701",
+                f"{output}: made while this build ran (by another build of it, say); nothing"
+                " there was replaced: run the build again",
+                path=output,
+            ) from None
         return
     if exchange(staging, output):
         shutil.rmtree(staging, ignore_errors=True)  # now the old site
