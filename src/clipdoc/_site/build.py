@@ -41,7 +41,7 @@ from .._core.errors import ClipdocError, Diagnostic, NotAFolderError
 from .._core.model import Clipping
 from .._storage.cache import Fact, StatCache, cached_or_read, found_with_identities
 from .._storage.documents import read_document_file
-from .._storage.files import Folder, Stamp, exchange
+from .._storage.files import Folder, Stamp, exchange, write_fully
 from .._storage.parallel import BATCH_SIZE, checked_jobs, ordered_map, worker_pool
 from .._storage.urls import url_key
 from .._storage.walk import Found, Walk, checked_folder, checked_patterns
@@ -397,6 +397,10 @@ def _default_theme_file(path: Path) -> bytes | None:
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NO_BLOCK = getattr(os, "O_NONBLOCK", 0)
 _FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+# Binary on Windows, as open(..., "wb") is.
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 #: Whether the last site's files can be looked at through their folders'
 #: descriptors (not on Windows: there nothing of it is reused).
 _BY_DESCRIPTOR = {os.open, os.stat, os.link} <= os.supports_dir_fd
@@ -858,14 +862,19 @@ class _Output:
         return data.decode("utf-8", "replace")
 
     def write(self, name: str, data: bytes) -> None:
+        # A descriptor, not a file object: a build writes thousands of files,
+        # each whole at once, and a file object's buffer and terminal check
+        # were a third of the time of each.
         target = self.target(name)
         try:
-            file = open(target, "wb")  # noqa: SIM115 - closed below
+            descriptor = os.open(target, _NEW_FILE, 0o666)
         except FileNotFoundError:  # the first file of its folder
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            file = open(target, "wb")  # noqa: SIM115
-        with file:
-            file.write(data)
+            descriptor = os.open(target, _NEW_FILE, 0o666)
+        try:
+            write_fully(descriptor, data)
+        finally:
+            os.close(descriptor)
 
     def put(self, name: str, key: str, old: Old | None, render: Callable[[], bytes]) -> Written:
         """``name`` linked from the last build when it was made of the same

@@ -581,6 +581,13 @@ class Folder:
         )
 
 
+def write_fully(descriptor: int, data: bytes) -> None:
+    """Write all of ``data`` to the open file (`os.write` may write part)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
 def _read_up_to(descriptor: int, size: int) -> bytes:
     """What an open file holds from where it is read, up to ``size`` bytes
     (a piece at a time: no buffer of the whole size is asked for)."""
@@ -678,9 +685,7 @@ class Staged:
             self._inode = os.fstat(self._file).st_ino
             break
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._file, view) :]
+            write_fully(self._file, data)
         except OSError as exc:
             raise self.folder._failure(exc, self.relative, "write") from None
         self.size = len(data)
