@@ -361,8 +361,10 @@ class _Recent(Generic[_Made]):
 
 
 _KNOWN_HASHTAGS: _Recent[tuple[str, ...]] = _Recent(16_384)
-#: The original summaries' HTML (a few kilobytes each).
-_KNOWN_ORIGINALS: _Recent[str] = _Recent(4_096)
+#: The HTML of the original summaries read last, of those up to 8,192
+#: characters long (a post's, mostly; at most 2,048 of them in memory).
+_KNOWN_ORIGINALS: _Recent[str] = _Recent(2_048)
+_ORIGINAL_KEPT_LENGTH = 8_192
 
 
 def body_text(clipping: Clipping) -> str:
@@ -543,7 +545,7 @@ def original_html(summary: str | None, *, images: str = "lazy") -> str:
     """The original summary as safe HTML: feed HTML sanitized, plain text
     (hard-wrapped abstracts) unwrapped into paragraphs; ``images``: loaded
     as they come into view (``"lazy"``) or left out (``"none"``)."""
-    if not summary:
+    if not summary or len(summary) > _ORIGINAL_KEPT_LENGTH:
         return _original_html(summary, images)
     return _KNOWN_ORIGINALS.get(summary, lambda: _original_html(summary, images), images)
 
