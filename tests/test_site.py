@@ -2298,3 +2298,18 @@ def test_an_output_made_while_the_build_ran_is_left_and_said(
     assert raised.value.code == "CD701"
     assert (output / "mine.txt").read_text() == "kept"
     assert os.path.isdir(staging)  # build_site removes it
+
+
+def test_a_summary_clipped_again_gives_the_html_each_choice_of_images_makes() -> None:
+    """An original summary's HTML is kept per process for a post clipped
+    again: by the summary and the choice of images, never one for the
+    other."""
+    summary = '<p>图 <img src="https://example.com/a.jpg"> 文</p>'
+    lazy = pages.original_html(summary, images="lazy")
+    none = pages.original_html(summary, images="none")
+    assert 'loading="lazy"' in lazy
+    assert "<img" not in none
+    assert pages.original_html(summary, images="lazy") == lazy
+    assert pages.original_html(summary, images="none") == none
+    long = summary * 1000  # past what is kept: made each time, the same
+    assert pages.original_html(long) == pages.original_html(long)
