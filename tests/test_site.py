@@ -2118,16 +2118,11 @@ def test_the_folder_of_a_running_build_or_a_recent_one_is_left_alone(
     assert build_site(root, tmp_path / "site").removed == (str(running),)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="no SIGKILL or flock on Windows")
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_killed_build_leaves_a_folder_the_next_build_removes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str
-) -> None:
-    """``kill -9`` in the midst of a build (its workers with it): the folder
-    it wrote into is no longer locked, and the next build removes it and
-    says so; while the build ran, its folder was locked."""
-    from clipdoc._site import leftovers
-
+def _slow_build(
+    tmp_path: Path, jobs: str, *, start_new_session: bool = False
+) -> tuple[Path, subprocess.Popen[bytes]]:
+    """A collection that takes seconds to build, and ``clipdoc site`` of it
+    started into ``tmp_path / "site"``."""
     root = tmp_path / "c"
     root.mkdir()
     for number in range(300):
@@ -2138,8 +2133,22 @@ def test_a_killed_build_leaves_a_folder_the_next_build_removes(
         [str(script), "site", "--jobs", jobs, "-q", str(root), str(tmp_path / "site")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=start_new_session,
     )
+    return root, process
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no SIGKILL or flock on Windows")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_killed_build_leaves_a_folder_the_next_build_removes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    """``kill -9`` in the midst of a build (its workers with it): the folder
+    it wrote into is no longer locked, and the next build removes it and
+    says so; while the build ran, its folder was locked."""
+    from clipdoc._site import leftovers
+
+    root, process = _slow_build(tmp_path, jobs, start_new_session=True)
     deadline = time.monotonic() + 60
     while not any(tmp_path.glob(".site.*.building/c")) and time.monotonic() < deadline:
         assert process.poll() is None, "the build ended before it could be killed"
@@ -2208,17 +2217,7 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path: Path) -> None:
     which held the pool's pipes open themselves and the lock of the build's
     folder, waited for ever; they now see it gone and end, and the folder
     can be removed."""
-    root = tmp_path / "c"
-    root.mkdir()
-    for number in range(300):
-        clip = Clipping(title=f"t{number}", url=f"https://example.com/{number}")
-        (root / f"{number:04}.md").write_text(render(attrs.evolve(clip, ai_summary="长" * 4000)))
-    script = Path(sys.executable).with_name("clipdoc")
-    process = subprocess.Popen(
-        [str(script), "site", "--jobs", "2", "-q", str(root), str(tmp_path / "site")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    _, process = _slow_build(tmp_path, "2")
     deadline = time.monotonic() + 60
     workers: set[int] = set()
     while not (workers and any(tmp_path.glob(".site.*.building/c"))):
