@@ -2263,10 +2263,13 @@ def test_a_leftover_that_cannot_be_removed_is_said_to_be_and_a_failed_build_remo
     assert "Permission denied; remove it by hand" in said
     report = build_site(root, tmp_path / "site")
     assert report.removed == ()
-    assert report.not_removed == ((str(left), "Permission denied"),)
+    # The last site could not be removed either: it is said to be too.
+    assert (str(left), "Permission denied") in report.not_removed
+    assert {why for _, why in report.not_removed} == {"Permission denied"}
     monkeypatch.undo()
     monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
-    assert build_site(root, tmp_path / "site").removed == (str(left),)
+    assert str(left) in build_site(root, tmp_path / "site").removed
+    assert not list(tmp_path.glob(".site.*"))
 
 
 def test_an_output_made_while_the_build_ran_is_left_and_said(
@@ -2279,19 +2282,11 @@ def test_an_output_made_while_the_build_ran_is_left_and_said(
 
     output = tmp_path / "site"
     staging, lock = leftovers.staging_folder(str(output))
-    real_lexists = os.path.lexists
-
-    def made_meanwhile(path: str) -> bool:
-        if path == str(output) and not real_lexists(path):
-            output.mkdir()
-            (output / "mine.txt").write_text("kept")
-            return False  # as it was when the build looked
-        return real_lexists(path)
-
-    monkeypatch.setattr(os.path, "lexists", made_meanwhile)
+    output.mkdir()  # after the build looked (it saw nothing there)
+    (output / "mine.txt").write_text("kept")
     try:
-        with pytest.raises(ClipdocError, match="made while this build ran") as raised:
-            build._swap_in(staging, str(output))
+        with pytest.raises(ClipdocError, match="made or replaced while this build ran") as raised:
+            build._swap_in(staging, str(output), None)
     finally:
         leftovers.unlock(lock)
     assert raised.value.code == "CD701"
@@ -2312,3 +2307,74 @@ def test_a_summary_clipped_again_gives_the_html_each_choice_of_images_makes() ->
     assert pages.original_html(summary, images="none") == none
     long = summary * 1000  # past what is kept: made each time, the same
     assert pages.original_html(long) == pages.original_html(long)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no flock on Windows")
+def test_nothing_with_a_file_system_mounted_in_it_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bind mount of the same file system has the same device: removing
+    through it emptied the folder it shows. A leftover, or the site a build
+    replaced, with a mount point inside is left, and said to be."""
+    from clipdoc._site import leftovers
+
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    output = tmp_path / "site"
+    build_site(root, output)
+    left = _unfinished(tmp_path)
+
+    def mounted() -> list[str]:  # a mount point in each folder beside the site
+        return [str(folder.resolve() / "c") for folder in tmp_path.glob(".site.*.building")]
+
+    monkeypatch.setattr(leftovers, "_mount_points", mounted)
+    monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
+    before = {p.name for p in tmp_path.iterdir()}
+    report = build_site(root, output, title="again")
+    assert report.removed == ()
+    reasons = dict(report.not_removed)
+    assert reasons[str(left)] == f"{left.resolve() / 'c'} is a file system mounted there"
+    [old_site] = {p.name for p in tmp_path.iterdir()} - before  # the last site, kept
+    assert reasons[str(tmp_path / old_site)].endswith("is a file system mounted there")
+    assert (tmp_path / old_site / "c").is_dir()
+    assert "again" in (output / "index.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(leftovers, "_mount_points", list)
+    assert set(build_site(root, output).removed) == {str(left), str(tmp_path / old_site)}
+
+
+def test_mount_points_are_read_as_the_system_writes_them() -> None:
+    from clipdoc._site import leftovers
+
+    assert leftovers._unescaped(r"/a\040b\011c\012d\134e") == "/a b\tc\nd\\e"
+    if os.path.exists("/proc/self/mountinfo"):
+        assert "/" in leftovers._mount_points()
+
+
+def test_an_output_replaced_while_the_build_ran_is_left_and_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last site moved away and a folder of the user's put in its
+    place while a build ran: neither is replaced (the build exchanged
+    whatever was there, and removed it)."""
+    from clipdoc._site import build
+
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    output = tmp_path / "site"
+    build_site(root, output)
+    real_write_manifest = build._Site.write_manifest
+
+    def replaced_meanwhile(site: Any, documents: Any) -> None:
+        real_write_manifest(site, documents)
+        output.rename(tmp_path / "moved")
+        output.mkdir()
+        (output / "thesis.txt").write_text("mine")
+
+    monkeypatch.setattr(build._Site, "write_manifest", replaced_meanwhile)
+    with pytest.raises(ClipdocError, match="made or replaced while this build ran"):
+        build_site(root, output, title="again")
+    assert [p.name for p in output.iterdir()] == ["thesis.txt"]
+    assert (tmp_path / "moved" / "index.html").exists()
+    assert not list(tmp_path.glob(".site.*"))

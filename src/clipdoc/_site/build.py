@@ -625,6 +625,7 @@ def build_site(
     jobs = checked_jobs(jobs)
     _check_choices(lang=lang, images=images, cache=cache)
     base_url = _checked_texts(root, output, title, base_url)
+    seen = _identity(output)  # what is replaced at the end, if it is still there
     old_keys, old_identities, old_documents, old_addresses = _read_manifest(output)
     loaded_theme = Theme.load(theme)
     staging, lock = leftovers.staging_folder(output)
@@ -663,14 +664,14 @@ def build_site(
             finally:
                 site.close()
             site.write_manifest(documents)
-            _swap_in(staging, output)
+            old_site = _swap_in(staging, output, seen)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         leftovers.unlock(lock)
     # Once the new site is in place: a build that fails removes nothing.
-    left = leftovers.remove_unfinished(output)
+    left = leftovers.remove_unfinished(output, old_site)
     return SiteReport(
         output=output,
         documents=len(documents),
@@ -1919,26 +1920,26 @@ def _is_manifest(manifest: object) -> bool:
     )
 
 
-def _swap_in(staging: str, output: str) -> None:
+def _swap_in(staging: str, output: str, seen: tuple[int, int] | None) -> str | None:
     """Put the new site in place of the old one: one atomic exchange where
     the system has it (Linux), else two renames with the old site restored
-    if the second fails."""
-    if not os.path.lexists(output):
+    if the second fails; where the old site now is, to remove (None when
+    there was none). ``seen`` is the folder the build found at ``output``
+    when it started (its device and inode; None: nothing): anything else
+    there now was made or put there while the build ran, and is left as it
+    is (CD701)."""
+    if seen is None:
         try:
             os.rename(staging, output)
         except OSError as error:
-            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            if error.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
                 raise
-            raise ClipdocError(
-                "CD701",
-                f"{output}: made while this build ran (by another build of it, say); nothing"
-                " there was replaced: run the build again",
-                path=output,
-            ) from None
-        return
+            raise _made_meanwhile(output) from None
+        return None
+    if _identity(output) != seen:
+        raise _made_meanwhile(output)
     if exchange(staging, output):
-        shutil.rmtree(staging, ignore_errors=True)  # now the old site
-        return
+        return staging  # now the old site
     backup = staging + ".old"
     os.rename(output, backup)
     try:
@@ -1946,4 +1947,23 @@ def _swap_in(staging: str, output: str) -> None:
     except BaseException:
         os.rename(backup, output)
         raise
-    shutil.rmtree(backup, ignore_errors=True)
+    return backup
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """The device and inode of what is at ``path`` (a link not followed);
+    None when there is nothing there."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _made_meanwhile(output: str) -> ClipdocError:
+    return ClipdocError(
+        "CD701",
+        f"{output}: made or replaced while this build ran (by another build of it, say);"
+        " nothing there was replaced: run the build again",
+        path=output,
+    )

@@ -13,6 +13,7 @@ file systems), nothing is ever removed.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import re
@@ -72,26 +73,33 @@ class Leftovers(NamedTuple):
     not_removed: tuple[tuple[str, str], ...] = ()
 
 
-def remove_unfinished(output: str) -> Leftovers:
-    """Remove the folders that builds of ``output`` left when they ended
-    without finishing; see the module's description."""
+def remove_unfinished(output: str, old_site: str | None = None) -> Leftovers:
+    """Remove ``old_site`` (where the site a build replaced now is, beside
+    ``output``), then the folders that builds of ``output`` left when they
+    ended without finishing; see the module's description."""
+    not_removed: list[tuple[str, str]] = []
+    if old_site is not None:
+        try:
+            _remove(old_site)
+        except OSError as error:
+            shown = os.path.join(os.path.dirname(output), os.path.basename(old_site))
+            not_removed.append((shown, error.strerror or str(error)))
     if not _HAS_FLOCK:
-        return Leftovers()
+        return Leftovers((), tuple(not_removed))
     parent, name = os.path.split(os.path.abspath(output))
     pattern = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}" + re.escape(_BUILDING))
     removed: list[str] = []
-    not_removed: list[tuple[str, str]] = []
     try:
         folder = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
-        return Leftovers()
+        return Leftovers((), tuple(not_removed))
     try:
         with os.scandir(folder) as entries:
             candidates = sorted(e.name for e in entries if pattern.fullmatch(e.name))
         for candidate in candidates:
             shown = os.path.join(os.path.dirname(output), candidate)
             try:
-                if _remove_if_unfinished(folder, candidate):
+                if _remove_if_unfinished(folder, candidate, os.path.realpath(parent)):
                     removed.append(shown)
             except OSError as error:
                 not_removed.append((shown, error.strerror or str(error)))
@@ -102,7 +110,7 @@ def remove_unfinished(output: str) -> Leftovers:
     return Leftovers(tuple(removed), tuple(not_removed))
 
 
-def _remove_if_unfinished(folder: int, name: str) -> bool:
+def _remove_if_unfinished(folder: int, name: str, real_parent: str) -> bool:
     """Remove ``name`` in ``folder`` if a build left it unfinished; whether
     it did. An `OSError` when it could not be removed (part of it may be)."""
     import fcntl
@@ -112,6 +120,8 @@ def _remove_if_unfinished(folder: int, name: str) -> bool:
         return False
     try:
         held = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+    except PermissionError:
+        raise
     except OSError:
         return False  # gone, or not a folder any more
     try:
@@ -121,6 +131,7 @@ def _remove_if_unfinished(folder: int, name: str) -> bool:
             fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held while removing
         except OSError:  # a build holds it
             return False
+        _refuse_mounts(os.path.join(real_parent, name))
         remove_tree(folder, name, status)
         return True
     finally:
@@ -141,3 +152,43 @@ def _unfinished(folder: int, name: str) -> os.stat_result | None:
     ):
         return None
     return status
+
+
+def _remove(path: str) -> None:
+    """Remove the folder at ``path`` and all it holds, as `remove_tree`
+    does, unless a file system is mounted in it."""
+    parent, name = os.path.split(path)
+    folder = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        status = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        _refuse_mounts(path)
+        remove_tree(folder, name, status)
+    finally:
+        os.close(folder)
+
+
+def _refuse_mounts(path: str) -> None:
+    """An `OSError` when a file system is mounted at ``path`` or below it
+    (where the system lists its mounts: Linux's /proc/self/mountinfo): a
+    bind mount of the same file system is not told by its device, and
+    removing through it would empty the folder it shows."""
+    real = os.path.realpath(path)
+    for mount_point in _mount_points():
+        if mount_point == real or mount_point.startswith(real.rstrip("/") + "/"):
+            raise OSError(errno.EBUSY, f"{mount_point} is a file system mounted there")
+
+
+def _mount_points() -> list[str]:
+    """Where file systems are mounted (none known where the system does
+    not list them)."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as mounts:
+            return [_unescaped(line.split(" ")[4]) for line in mounts if line.count(" ") >= 4]
+    except OSError:
+        return []
+
+
+def _unescaped(field: str) -> str:
+    """A path of /proc/self/mountinfo: space, tab, newline and backslash
+    written as octal escapes."""
+    return re.sub(r"\\([0-7]{3})", lambda escape: chr(int(escape[1], 8)), field)
