@@ -2378,3 +2378,18 @@ def test_an_output_replaced_while_the_build_ran_is_left_and_said(
     assert [p.name for p in output.iterdir()] == ["thesis.txt"]
     assert (tmp_path / "moved" / "index.html").exists()
     assert not list(tmp_path.glob(".site.*"))
+
+
+def test_the_last_site_is_removed_where_folders_have_no_descriptors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clipdoc._site import leftovers
+
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    build_site(root, tmp_path / "site")
+    monkeypatch.setattr(leftovers, "_BY_DESCRIPTOR", False)  # as on Windows
+    report = build_site(root, tmp_path / "site", title="again")
+    assert (report.removed, report.not_removed) == ((), ())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "site"]

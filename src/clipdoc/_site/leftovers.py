@@ -17,6 +17,7 @@ import errno
 import importlib.util
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
@@ -31,6 +32,7 @@ _BUILDING = ".building"
 #: clipdoc before locks were taken holds none.
 UNFINISHED_AFTER = 600.0
 _HAS_FLOCK = importlib.util.find_spec("fcntl") is not None  # not on Windows
+_BY_DESCRIPTOR = {os.open, os.stat, os.unlink, os.rmdir} <= os.supports_dir_fd
 
 
 def staging_folder(output: str) -> tuple[str, int | None]:
@@ -157,12 +159,14 @@ def _unfinished(folder: int, name: str) -> os.stat_result | None:
 def _remove(path: str) -> None:
     """Remove the folder at ``path`` and all it holds, as `remove_tree`
     does, unless a file system is mounted in it."""
+    _refuse_mounts(path)
+    if not _BY_DESCRIPTOR:  # Windows: no descriptors of folders
+        shutil.rmtree(path)
+        return
     parent, name = os.path.split(path)
     folder = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        status = os.stat(name, dir_fd=folder, follow_symlinks=False)
-        _refuse_mounts(path)
-        remove_tree(folder, name, status)
+        remove_tree(folder, name, os.stat(name, dir_fd=folder, follow_symlinks=False))
     finally:
         os.close(folder)
 
