@@ -2052,6 +2052,14 @@ def test_search_finds_an_address_saved_many_times_once(
         assert {k: v[0] for k, v in incremental.items()} == {k: v[0] for k, v in fresh.items()}
 
 
+def _one_document(tmp_path: Path) -> Path:
+    """A collection of the example document alone."""
+    root = tmp_path / "c"
+    root.mkdir()
+    shutil.copy(EXAMPLE, root)
+    return root
+
+
 def _unfinished(parent: Path, name: str = "site", random: str = "abcd_123") -> Path:
     """A folder as a build that never finished leaves it, with a page."""
     folder = parent / f".{name}.{random}.building"
@@ -2069,9 +2077,7 @@ def test_a_build_removes_the_folders_of_builds_that_never_finished(
     file, another output's folder or a name a build does not make."""
     from clipdoc._site import leftovers
 
-    root = tmp_path / "c"
-    root.mkdir()
-    shutil.copy(EXAMPLE, root)
+    root = _one_document(tmp_path)
     dead = _unfinished(tmp_path)
     elsewhere = _unfinished(tmp_path / "elsewhere", random="zzzz_999")
     (tmp_path / ".site.abcdefgz.building").symlink_to(elsewhere)
@@ -2099,9 +2105,7 @@ def test_the_folder_of_a_running_build_or_a_recent_one_is_left_alone(
 
     from clipdoc._site import leftovers
 
-    root = tmp_path / "c"
-    root.mkdir()
-    shutil.copy(EXAMPLE, root)
+    root = _one_document(tmp_path)
     running = _unfinished(tmp_path)
     recent = _unfinished(tmp_path, random="efgh_456")
     descriptor = os.open(running, os.O_RDONLY)
@@ -2241,9 +2245,7 @@ def test_a_leftover_that_cannot_be_removed_is_said_to_be_and_a_failed_build_remo
 
     from clipdoc._site import leftovers
 
-    root = tmp_path / "c"
-    root.mkdir()
-    shutil.copy(EXAMPLE, root)
+    root = _one_document(tmp_path)
     left = _unfinished(tmp_path)
     monkeypatch.setattr(leftovers, "UNFINISHED_AFTER", 0.0)
     theme = tmp_path / "theme" / "templates"
@@ -2318,9 +2320,7 @@ def test_nothing_with_a_file_system_mounted_in_it_is_removed(
     replaced, with a mount point inside is left, and said to be."""
     from clipdoc._site import leftovers
 
-    root = tmp_path / "c"
-    root.mkdir()
-    shutil.copy(EXAMPLE, root)
+    root = _one_document(tmp_path)
     output = tmp_path / "site"
     build_site(root, output)
     left = _unfinished(tmp_path)
@@ -2359,9 +2359,7 @@ def test_an_output_replaced_while_the_build_ran_is_left_and_said(
     whatever was there, and removed it)."""
     from clipdoc._site import build
 
-    root = tmp_path / "c"
-    root.mkdir()
-    shutil.copy(EXAMPLE, root)
+    root = _one_document(tmp_path)
     output = tmp_path / "site"
     build_site(root, output)
     real_write_manifest = build._Site.write_manifest
@@ -2385,11 +2383,41 @@ def test_the_last_site_is_removed_where_folders_have_no_descriptors(
 ) -> None:
     from clipdoc._site import leftovers
 
-    root = tmp_path / "c"
-    root.mkdir()
-    shutil.copy(EXAMPLE, root)
+    root = _one_document(tmp_path)
     build_site(root, tmp_path / "site")
     monkeypatch.setattr(leftovers, "_BY_DESCRIPTOR", False)  # as on Windows
     report = build_site(root, tmp_path / "site", title="again")
     assert (report.removed, report.not_removed) == ((), ())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "site"]
+
+
+def test_a_build_with_nothing_changed_opens_each_folder_of_the_last_site_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file of the last site is linked into the new one: each of its
+    folders is opened once in a build (it was opened, with the whole path,
+    for each file), and let go of when the build ends."""
+    from clipdoc._site import build
+
+    root = tmp_path / "c"
+    root.mkdir()
+    for number in range(40):
+        clip = Clipping(title=f"t{number}", url=f"https://example.com/{number}")
+        (root / f"{number:02}.md").write_text(render(clip))
+    output = tmp_path / "site"
+    build_site(root, output, jobs=1)
+    opened: list[str] = []
+    real_open = os.open
+
+    def counted(path: Any, *arguments: Any, **options: Any) -> int:
+        if path == str(output):
+            opened.append(path)
+        return real_open(path, *arguments, **options)
+
+    monkeypatch.setattr(os, "open", counted)
+    report = build_site(root, output, jobs=1)
+    monkeypatch.undo()
+    assert report.rendered == 0
+    assert report.reused > 70
+    assert 1 <= len(opened) <= 10  # the site's folders: c/, d/, search/ ...
+    assert build._OLD_FOLDERS == {}

@@ -747,6 +747,45 @@ Identity = list[int]
 #: A file of the last build: its key and identity.
 Old = tuple[str, Identity | None]
 
+#: The folders of the last site each process has open, by the build (its
+#: staging folder: builds may run in threads) and the folder's path: the
+#: last site's files are linked folder by folder, and opening the whole
+#: path of each of 100,000 files was most of a build with nothing changed.
+_OLD_FOLDERS: dict[tuple[str, str], int] = {}
+_OLD_FOLDERS_LOCK = threading.Lock()
+
+
+def _held_old_folder(old_output: str, build: str, folders: list[str]) -> int:
+    """The folder ``folders`` below ``old_output``, opened (no link
+    followed) the first time this process asks for it in this build and
+    then kept open; an `OSError` when it cannot be."""
+    key = (build, "/".join(folders))
+    held = _OLD_FOLDERS.get(key)
+    if held is not None:
+        return held
+    folder = os.open(old_output, _FOLDER)
+    try:
+        for part in folders:
+            inner = os.open(part, _FOLDER | _NO_FOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+    except OSError:
+        os.close(folder)
+        raise
+    with _OLD_FOLDERS_LOCK:
+        if key in _OLD_FOLDERS:  # another thread of the same build was first
+            os.close(folder)
+            return _OLD_FOLDERS[key]
+        _OLD_FOLDERS[key] = folder
+    return folder
+
+
+def _let_go_of_old_folders(build: str) -> None:
+    """Close the folders of the last site this process holds for ``build``."""
+    with _OLD_FOLDERS_LOCK:
+        for key in [key for key in _OLD_FOLDERS if key[0] == build]:
+            os.close(_OLD_FOLDERS.pop(key))
+
 
 @attrs.frozen(kw_only=True)
 class _Output:
@@ -806,31 +845,22 @@ class _Output:
             linked = os.lstat(target)
         except OSError:
             return False
-        finally:
-            os.close(folder)
         if (linked.st_dev, linked.st_ino) != (status.st_dev, status.st_ino):
             os.unlink(target)  # replaced between the look and the link
             return False
         return True
 
     def old_file(self, name: str, identity: Identity | None) -> tuple[int, os.stat_result] | None:
-        """The folder of ``name`` in the last site, open, and the file's
-        status, when it is the file that build wrote (see `link_old`)."""
+        """The folder of ``name`` in the last site, open (held for the rest
+        of the build: `_held_old_folder`), and the file's status, when it is
+        the file that build wrote (see `link_old`)."""
         if self.old_output is None or identity is None or not _BY_DESCRIPTOR:
             return None
         *folders, file_name = name.split("/")
         try:
-            folder = os.open(self.old_output, _FOLDER)
-        except OSError:
-            return None
-        try:
-            for part in folders:
-                inner = os.open(part, _FOLDER | _NO_FOLLOW, dir_fd=folder)
-                os.close(folder)
-                folder = inner
+            folder = _held_old_folder(self.old_output, self.staging, folders)
             status = os.lstat(file_name, dir_fd=folder)
         except OSError:
-            os.close(folder)
             return None
         if (
             stat.S_ISREG(status.st_mode)
@@ -838,7 +868,6 @@ class _Output:
             and [status.st_ino, status.st_size, status.st_mtime_ns] == list(identity)
         ):
             return folder, status
-        os.close(folder)
         return None
 
     def read_old(self, name: str, identity: Identity | None) -> str | None:
@@ -852,8 +881,6 @@ class _Output:
             descriptor = os.open(name.rsplit("/", 1)[-1], os.O_RDONLY | _NO_FOLLOW, dir_fd=folder)
         except OSError:
             return None
-        finally:
-            os.close(folder)
         with os.fdopen(descriptor, "rb") as file:
             if os.fstat(file.fileno()).st_ino != status.st_ino:
                 return None
@@ -993,10 +1020,11 @@ class _Site:
             gc.unfreeze()
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes, and let go of the last site's folders."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        _let_go_of_old_folders(self.output.staging)
 
     def start(self, phase: str, total: int) -> None:
         if self.progress is not None and total:
