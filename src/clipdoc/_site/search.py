@@ -185,7 +185,8 @@ def build_index(
         postings = PostingsBuilder()
         for title, body in documents:
             postings.add(title, body)
-        return shard_tables((postings.anywhere, postings.in_title), hashes=postings.hashes)
+        shards, entries = postings.shards()
+        return shards, _encoded_tables(entries, {})
 
 
 def update_index(
@@ -277,14 +278,13 @@ def _numbers() -> array[int]:
 
 
 class _TokenPostings(dict[str, "array[int]"]):
-    """Each token's document numbers; a token seen for the first time gets
-    its `fnv_hash` then, in ``hashes``. The dictionary's own miss is how a
-    new token is found: checking every token against the hashes first
-    cost as much again as the postings themselves."""
+    """Each token's document numbers; a token seen for the first time is
+    put in its bucket then. The dictionary's own miss is how a new token is
+    found: checking every token against the buckets first cost as much
+    again as the postings themselves."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.hashes: dict[str, int] = {}
         #: The tokens by their hash modulo `MAX_SHARDS`: those of a shard
         #: are those of its buckets, however many shards there are (a power
         #: of two that divides `MAX_SHARDS`), found without a pass over
@@ -292,8 +292,7 @@ class _TokenPostings(dict[str, "array[int]"]):
         self.buckets: list[list[str]] = [[] for _ in range(MAX_SHARDS)]
 
     def __missing__(self, token: str) -> array[int]:
-        value = self.hashes[token] = fnv_hash(shard_key(token))
-        self.buckets[value % MAX_SHARDS].append(token)
+        self.buckets[fnv_hash(shard_key(token)) % MAX_SHARDS].append(token)
         numbers = _numbers()
         self[token] = numbers
         return numbers
@@ -309,11 +308,6 @@ class PostingsBuilder:
         self.anywhere = _TokenPostings()
         self.in_title: defaultdict[str, array[int]] = defaultdict(_numbers)
         self.count = 0
-
-    @property
-    def hashes(self) -> dict[str, int]:
-        """The `fnv_hash` of every token's `shard_key`."""
-        return self.anywhere.hashes
 
     def add(self, title: Iterable[str], body: Iterable[str]) -> None:
         """The next document's distinct title and body tokens."""
@@ -360,21 +354,16 @@ def shard_count(anywhere: Mapping[str, Sequence[int]]) -> int:
     return shards
 
 
-def shard_entries(
-    postings: Postings, hashes: dict[str, int] | None = None
-) -> tuple[int, list[ShardEntries]]:
-    """The number of shards the postings fill, and each shard's entries;
-    ``hashes`` has the `fnv_hash` of tokens' `shard_key`, when known."""
+def shard_entries(postings: Postings) -> tuple[int, list[ShardEntries]]:
+    """The number of shards the postings fill, and each shard's entries."""
     anywhere, in_title = postings
     shards = shard_count(anywhere)
     entries: list[ShardEntries] = [[] for _ in range(shards)]
     no_titles: Sequence[int] = ()
-    hashes = hashes or {}
     with _collector_paused():
         for token in sorted(anywhere):
-            value = hashes.get(token)
-            shard = shard_of(token, shards) if value is None else value % shards
-            entries[shard].append((token, anywhere[token], in_title.get(token, no_titles)))
+            entry = (token, anywhere[token], in_title.get(token, no_titles))
+            entries[shard_of(token, shards)].append(entry)
     return shards, entries
 
 
@@ -424,15 +413,17 @@ def encoded_shard(packed: PackedShard) -> dict[str, list[list[int]]]:
 
 
 def shard_tables(
-    postings: Postings,
-    encoded: dict[str, list[list[int]]] | None = None,
-    hashes: dict[str, int] | None = None,
+    postings: Postings, encoded: dict[str, list[list[int]]] | None = None
 ) -> tuple[int, Tables]:
     """The postings split into shards, each list delta-encoded (or taken
-    from ``encoded``, entries known to encode the same lists); ``hashes``
-    as for `shard_entries`."""
-    encoded = encoded or {}
-    shards, all_entries = shard_entries(postings, hashes)
+    from ``encoded``, entries known to encode the same lists)."""
+    shards, all_entries = shard_entries(postings)
+    return shards, _encoded_tables(all_entries, encoded or {})
+
+
+def _encoded_tables(
+    all_entries: Iterable[ShardEntries], encoded: dict[str, list[list[int]]]
+) -> Tables:
     tables: Tables = []
     for entries in all_entries:
         table = {}
@@ -440,7 +431,7 @@ def shard_tables(
             entry = encoded.get(token)
             table[token] = entry if entry is not None else [_deltas(numbers), _deltas(titles)]
         tables.append(table)
-    return shards, tables
+    return tables
 
 
 @contextlib.contextmanager
